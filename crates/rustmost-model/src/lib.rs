@@ -1,0 +1,24 @@
+//! Mattermost API v4 wire types: ids, AppError JSON, users, sessions, roles.
+
+pub mod error;
+pub mod id;
+pub mod role;
+pub mod session;
+pub mod user;
+
+pub use error::AppErrorBody;
+pub use id::{is_valid_id, new_id};
+
+/// Milliseconds since the Unix epoch, the unit of every Mattermost timestamp.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// `{"status":"OK"}`, Mattermost's `ReturnStatusOK` body.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct StatusOk {
+    pub status: String,
+}

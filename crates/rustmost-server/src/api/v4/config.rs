@@ -1,0 +1,170 @@
+//! `/api/v4/config*`: reading and writing the server config, the client config, and which keys
+//! the environment sets.
+
+use crate::api::v4::{ok, parse_body};
+use crate::app::authz;
+use crate::auth::{AuthSession, MaybeSession};
+use crate::config::ConfigError;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/config", get(get_config).put(update_config))
+        .route("/api/v4/config/patch", put(patch_config))
+        .route("/api/v4/config/reload", post(config_reload))
+        .route("/api/v4/config/client", get(get_client_config))
+        .route("/api/v4/config/environment", get(get_environment_config))
+}
+
+fn require_read(state: &AppState, s: &AuthSession) -> ApiResult<()> {
+    let perms = authz::sysconsole_read_permissions(state);
+    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
+    if authz::is_system_admin(state, s) || perms.iter().any(|p| authz::has(state, s, p)) {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms))
+    }
+}
+
+fn require_write(state: &AppState, s: &AuthSession) -> ApiResult<()> {
+    let perms = authz::sysconsole_write_permissions(state);
+    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
+    // Rustmost applies a write all-or-nothing, so it asks for `manage_system` (which every
+    // role holding all `sysconsole_write_*` permissions has).
+    if authz::is_system_admin(state, s) {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms))
+    }
+}
+
+fn no_cache(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store, must-revalidate"),
+    );
+    r
+}
+
+fn map_config_error(e: ConfigError) -> ApiError {
+    match e {
+        ConfigError::Shape(d) => ApiError::invalid_param("config").detail(d),
+        ConfigError::Invalid { id, detail } => ApiError::bad_request(id).detail(detail),
+        ConfigError::Io(d) => ApiError::internal("app.save_config.app_error", d),
+    }
+}
+
+/// # `GET /api/v4/config`
+/// The whole config with secrets sanitized. Needs a `sysconsole_read_*` permission.
+async fn get_config(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
+    require_read(&state, &s)?;
+    Ok(no_cache(ok(state.config.get().sanitized())))
+}
+
+/// # `PUT /api/v4/config`
+/// Replaces the config (missing fields take defaults). Environment-set keys and placeholder
+/// secrets keep their values; SiteURL cannot be cleared. Returns the new config.
+async fn update_config(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let v: Value = parse_body(&body, "config")?;
+    if !v.is_object() {
+        return Err(ApiError::invalid_param("config"));
+    }
+    require_write(&state, &s)?;
+    let old = state.config.get();
+    let new_site = v
+        .pointer("/ServiceSettings/SiteURL")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !old.str("/ServiceSettings/SiteURL").is_empty() && new_site.is_empty() {
+        return Err(ApiError::bad_request(
+            "api.config.update_config.clear_siteurl.app_error",
+        ));
+    }
+    let cfg = state.config.replace(&v).await.map_err(map_config_error)?;
+    Ok(no_cache(ok(cfg.sanitized())))
+}
+
+/// # `PUT /api/v4/config/patch`
+/// Merges a partial config; absent and `null` fields are untouched.
+async fn patch_config(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let v: Value = parse_body(&body, "config")?;
+    if !v.is_object() {
+        return Err(ApiError::invalid_param("config"));
+    }
+    require_write(&state, &s)?;
+    let old = state.config.get();
+    if let Some(up) = v.pointer("/PluginSettings/EnableUploads")
+        && Some(up) != old.get("/PluginSettings/EnableUploads")
+    {
+        return Err(ApiError::forbidden(
+            "api.config.update_config.not_allowed_security.app_error",
+        ));
+    }
+    if let Some(Value::String(site)) = v.pointer("/ServiceSettings/SiteURL")
+        && site.is_empty()
+        && !old.str("/ServiceSettings/SiteURL").is_empty()
+    {
+        return Err(ApiError::bad_request(
+            "api.config.update_config.clear_siteurl.app_error",
+        ));
+    }
+    let cfg = state.config.patch(&v).await.map_err(map_config_error)?;
+    Ok(no_cache(ok(cfg.sanitized())))
+}
+
+/// # `POST /api/v4/config/reload`
+/// Re-reads `config.json`. Needs `reload_config` (here: `manage_system`).
+async fn config_reload(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
+    authz::require_any(&state, &s, &["reload_config", "manage_system"])?;
+    state
+        .config
+        .reload()
+        .await
+        .map_err(|e| ApiError::internal("api.config.reload_config.app_error", format!("{e:?}")))?;
+    Ok(crate::api::v4::status_ok())
+}
+
+/// # `GET /api/v4/config/client?format=old`
+/// The flat client config: the limited set for anonymous callers, the full set once logged in.
+async fn get_client_config(
+    State(state): State<AppState>,
+    s: MaybeSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    if q.get("format").map(String::as_str) != Some("old") {
+        return Err(ApiError::not_implemented(
+            "api.config.client.old_format.app_error",
+        ));
+    }
+    Ok(ok(state
+        .config
+        .get()
+        .client_config(s.0.is_some(), crate::VERSION)))
+}
+
+/// # `GET /api/v4/config/environment`
+/// Which keys the environment sets (`true` at each leaf). Needs `manage_system`.
+async fn get_environment_config(
+    State(state): State<AppState>,
+    s: AuthSession,
+) -> ApiResult<Response> {
+    require_read(&state, &s)?;
+    Ok(no_cache(ok(state.config.environment())))
+}

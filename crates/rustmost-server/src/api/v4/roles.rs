@@ -1,0 +1,112 @@
+//! `/api/v4/roles*`: reading roles and changing their permissions.
+
+use crate::api::v4::{ok, parse_body, require_id};
+use crate::app::{authz, roles};
+use crate::auth::AuthSession;
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use rustmost_model::role::{Role, RolePatch};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/roles", get(get_all_roles))
+        .route("/api/v4/roles/names", post(get_roles_by_names))
+        .route("/api/v4/roles/name/{role_name}", get(get_role_by_name))
+        .route("/api/v4/roles/{role_id}", get(get_role))
+        .route("/api/v4/roles/{role_id}/patch", put(patch_role))
+}
+
+/// # `GET /api/v4/roles`
+/// Every role; needs a `sysconsole_read_*` permission.
+async fn get_all_roles(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
+    let perms = authz::sysconsole_read_permissions(&state);
+    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
+    authz::require_any(&state, &s, &perms)?;
+    Ok(ok(state
+        .store
+        .list_roles()
+        .await
+        .or_internal("app.role.get_all.app_error")?))
+}
+
+/// # `GET /api/v4/roles/{role_id}`
+async fn get_role(
+    State(state): State<AppState>,
+    _s: AuthSession,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = require_id(&id, "role_id", None)?;
+    Ok(ok(state
+        .store
+        .get_role(&id)
+        .await
+        .or_not_found("app.role.get.app_error")?))
+}
+
+/// # `GET /api/v4/roles/name/{role_name}`
+async fn get_role_by_name(
+    State(state): State<AppState>,
+    _s: AuthSession,
+    Path(name): Path<String>,
+) -> ApiResult<Response> {
+    if !roles::is_valid_role_name(&name) {
+        return Err(ApiError::invalid_url_param("role_name"));
+    }
+    Ok(ok(state
+        .store
+        .get_role_by_name(&name)
+        .await
+        .or_not_found("app.role.get_by_name.app_error")?))
+}
+
+/// # `POST /api/v4/roles/names`
+/// The roles named in a JSON array; unknown names are skipped, invalid names are 400.
+async fn get_roles_by_names(
+    State(state): State<AppState>,
+    _s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let names: Vec<String> = parse_body(&body, "rolenames")?;
+    if names.is_empty() {
+        return Err(ApiError::invalid_param("rolenames"));
+    }
+    let mut out: Vec<Role> = Vec::new();
+    for n in names {
+        if !roles::is_valid_role_name(&n) {
+            return Err(ApiError::invalid_param("role"));
+        }
+        if let Ok(r) = state.store.get_role_by_name(&n).await
+            && !out.iter().any(|o| o.id == r.id)
+        {
+            out.push(r);
+        }
+    }
+    Ok(ok(out))
+}
+
+/// # `PUT /api/v4/roles/{role_id}/patch` `{"permissions": [...]}`
+/// Replaces the role's permissions (`manage_system`). Sessions holding the role see the
+/// change on their next request.
+async fn patch_role(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&id, "role_id", None)?;
+    let patch: RolePatch = parse_body(&body, "role")?;
+    let old = state
+        .store
+        .get_role(&id)
+        .await
+        .or_not_found("app.role.get.app_error")?;
+    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    let perms = patch.permissions.unwrap_or(old.permissions);
+    let r = roles::patch_permissions(&state, &id, perms).await?;
+    Ok(ok(r))
+}

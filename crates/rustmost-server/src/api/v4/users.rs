@@ -1,0 +1,653 @@
+//! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
+
+use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
+use crate::app::{authz, sessions, users};
+use crate::auth::{AuthSession, MaybeSession};
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use rustmost_model::now_ms;
+use rustmost_model::user::{User, UserPatch};
+use rustmost_store::UserQuery;
+use std::collections::{BTreeMap, HashMap};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/users", post(create_user).get(get_users))
+        .route("/api/v4/users/ids", post(get_users_by_ids))
+        .route("/api/v4/users/login", post(login))
+        .route("/api/v4/users/logout", post(logout))
+        .route(
+            "/api/v4/users/sessions/revoke/all",
+            post(revoke_all_sessions_all_users),
+        )
+        .route(
+            "/api/v4/users/username/{username}",
+            get(get_user_by_username),
+        )
+        .route("/api/v4/users/email/{email}", get(get_user_by_email))
+        .route("/api/v4/users/{user_id}", get(get_user).delete(delete_user))
+        .route("/api/v4/users/{user_id}/patch", put(patch_user))
+        .route("/api/v4/users/{user_id}/active", put(update_user_active))
+        .route("/api/v4/users/{user_id}/password", put(update_password))
+        .route("/api/v4/users/{user_id}/roles", put(update_user_roles))
+        .route("/api/v4/users/{user_id}/sessions", get(get_sessions))
+        .route(
+            "/api/v4/users/{user_id}/sessions/revoke",
+            post(revoke_session),
+        )
+        .route(
+            "/api/v4/users/{user_id}/sessions/revoke/all",
+            post(revoke_all_sessions_for_user),
+        )
+}
+
+/// # `POST /api/v4/users`
+/// Creates an account (201). The first non-bot account becomes `system_admin system_user`;
+/// afterwards anonymous sign-up needs `EnableSignUpWithEmail`, `EnableUserCreation` and
+/// `EnableOpenServer`, while a system admin may always create users. Unknown keys are ignored
+/// and `notify_props` values may be booleans (as n8n sends them).
+async fn create_user(
+    State(state): State<AppState>,
+    s: MaybeSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let mut u: User = parse_body(&body, "user")?;
+    u.is_bot = false;
+    u.bot_description = String::new();
+    u.remote_id = None;
+    let is_admin =
+        s.0.as_ref()
+            .is_some_and(|s| authz::is_system_admin(&state, s));
+    if !is_admin {
+        let cfg = state.config.get();
+        let first = state
+            .store
+            .count_users(false)
+            .await
+            .or_internal("app.user.get_total_users_count.app_error")?
+            == 0;
+        if !cfg.bool("/EmailSettings/EnableSignUpWithEmail") && users::is_password_user(&u) {
+            return Err(ApiError::not_implemented(
+                "api.user.create_user.signup_email_disabled.app_error",
+            ));
+        }
+        if !first && !cfg.bool("/TeamSettings/EnableUserCreation") {
+            return Err(ApiError::not_implemented(
+                "api.user.create_user.disabled.app_error",
+            ));
+        }
+        if !first && !cfg.bool("/TeamSettings/EnableOpenServer") {
+            return Err(ApiError::forbidden("api.user.create_user.no_open_server"));
+        }
+    }
+    let u = users::create_user(&state, u).await?;
+    Ok(created(users::sanitize_self(u)))
+}
+
+/// # `GET /api/v4/users`
+/// A page of users (`page`, `per_page` default 60, max 200), ordered by username; `active`,
+/// `inactive` and `role` filter. An out-of-range page is `[]`.
+async fn get_users(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let mut uq = UserQuery {
+        page: Some(paging(&q)),
+        inactive: flag(&q, "inactive"),
+        active: flag(&q, "active"),
+        role: q.get("role").filter(|r| !r.is_empty()).cloned(),
+        include_bots: true,
+        ..Default::default()
+    };
+    if let Some(sort) = q.get("sort") {
+        uq.sort = sort.clone();
+    }
+    let list = state
+        .store
+        .list_users(&uq)
+        .await
+        .or_internal("app.user.get_profiles.app_error")?;
+    let out: Vec<User> = list
+        .into_iter()
+        .map(|u| users::sanitize_for(&state, Some(&s), u))
+        .collect();
+    Ok(ok(out))
+}
+
+/// # `POST /api/v4/users/ids`
+/// Users by id from a JSON array (`?since=ms` keeps only those updated since). Ids are trimmed,
+/// so n8n's `"a, b"` split still finds `b` (a documented difference).
+async fn get_users_by_ids(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let ids: Vec<String> = parse_body(&body, "user_ids")?;
+    if ids.is_empty() {
+        return Err(ApiError::invalid_param("user_ids"));
+    }
+    let mut ids: Vec<String> = ids.iter().map(|i| i.trim().to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    let since = q.get("since").and_then(|v| v.parse::<i64>().ok());
+    let list = state
+        .store
+        .get_users_by_ids(&ids, since)
+        .await
+        .or_internal("app.user.get_profile_by_ids.app_error")?;
+    Ok(ok(list
+        .into_iter()
+        .map(|u| users::sanitize_for(&state, Some(&s), u))
+        .collect::<Vec<_>>()))
+}
+
+fn invalid_credentials(state: &AppState) -> ApiError {
+    let cfg = state.config.get();
+    let by_email = cfg.bool("/EmailSettings/EnableSignInWithEmail");
+    let by_name = cfg.bool("/EmailSettings/EnableSignInWithUsername");
+    let id = match (by_email, by_name) {
+        (true, false) => "api.user.login.invalid_credentials_email",
+        (false, true) => "api.user.login.invalid_credentials_username",
+        _ => "api.user.login.invalid_credentials_email_username",
+    };
+    ApiError::unauthorized(id)
+}
+
+/// # `POST /api/v4/users/login`
+/// Password login (200, the session secret in the `Token` header). Cookies (`MMAUTHTOKEN`,
+/// `MMUSERID`, `MMCSRF`) are set only for `X-Requested-With: XMLHttpRequest`. Deactivated
+/// accounts, bots and accounts past `MaximumLoginAttempts` are refused.
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let props = map_from_json(&body);
+    let password = props.get("password").cloned().unwrap_or_default();
+    let login_id = props.get("login_id").cloned().unwrap_or_default();
+    let by_id = props.get("id").cloned().unwrap_or_default();
+    let device_id = props.get("device_id").cloned().unwrap_or_default();
+    if password.is_empty() {
+        return Err(ApiError::bad_request("api.user.login.blank_pwd.app_error"));
+    }
+    let cfg = state.config.get();
+    let found = if !by_id.is_empty() {
+        state.store.get_user(&by_id).await.ok()
+    } else {
+        let mut f = None;
+        if cfg.bool("/EmailSettings/EnableSignInWithUsername") {
+            f = state.store.get_user_by_username(&login_id).await.ok();
+        }
+        if f.is_none() && cfg.bool("/EmailSettings/EnableSignInWithEmail") {
+            f = state.store.get_user_by_email(&login_id).await.ok();
+        }
+        f
+    };
+    let Some(user) = found else {
+        // Spend the same time as a real check so timing does not reveal which accounts exist.
+        users::verify_dummy(&password).await;
+        return Err(invalid_credentials(&state));
+    };
+    if user.delete_at != 0 {
+        return Err(ApiError::unauthorized("api.user.login.inactive.app_error"));
+    }
+    if user.is_bot {
+        return Err(ApiError::unauthorized(
+            "api.user.login.bot_login_forbidden.app_error",
+        ));
+    }
+    let max = cfg.i64("/ServiceSettings/MaximumLoginAttempts");
+    if max > 0 && user.failed_attempts >= max {
+        return Err(ApiError::unauthorized(
+            "api.user.check_user_login_attempts.too_many.app_error",
+        ));
+    }
+    if !users::verify_password(&user.password, &password).await {
+        state
+            .store
+            .set_failed_attempts(&user.id, user.failed_attempts + 1)
+            .await
+            .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
+        return Err(invalid_credentials(&state));
+    }
+    let mut user = user;
+    user.failed_attempts = 0;
+    user.last_login = now_ms();
+    users::save(&state, &user).await?;
+    let mut sprops = BTreeMap::new();
+    sprops.insert("is_guest".to_string(), "false".to_string());
+    sprops.insert("platform".to_string(), String::new());
+    let (session, secret) =
+        sessions::create_login_session(&state, &user.id, &user.roles, &device_id, sprops).await?;
+    let mut res = ok(users::sanitize_self(user.clone()));
+    let h = res.headers_mut();
+    h.insert(
+        "Token",
+        HeaderValue::from_str(&secret).expect("ids are ASCII"),
+    );
+    let xrw = headers
+        .get("X-Requested-With")
+        .and_then(|v| v.to_str().ok())
+        == Some("XMLHttpRequest");
+    if xrw {
+        let secure = headers
+            .get("X-Forwarded-Proto")
+            .and_then(|v| v.to_str().ok())
+            == Some("https");
+        let max_age = (session.expires_at - session.create_at) / 1000;
+        let sec = if secure { "; Secure" } else { "" };
+        for c in [
+            format!("MMAUTHTOKEN={secret}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{sec}"),
+            format!(
+                "MMUSERID={}; Path=/; Max-Age={max_age}; SameSite=Lax{sec}",
+                user.id
+            ),
+            format!(
+                "MMCSRF={}; Path=/; Max-Age={max_age}; SameSite=Lax{sec}",
+                session.csrf().unwrap_or("")
+            ),
+        ] {
+            h.append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&c).expect("cookie is ASCII"),
+            );
+        }
+    }
+    Ok(res)
+}
+
+/// # `POST /api/v4/users/logout`
+/// Revokes the caller's session if there is one and clears the cookies; always 200.
+async fn logout(State(state): State<AppState>, s: MaybeSession) -> ApiResult<Response> {
+    if let Some(s) = s.0 {
+        sessions::revoke_session(&state, &s.id).await?;
+    }
+    let mut res = status_ok();
+    for name in ["MMAUTHTOKEN", "MMUSERID", "MMCSRF"] {
+        let c = format!("{name}=; Path=/; Max-Age=0; HttpOnly");
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&c).expect("ASCII"),
+        );
+    }
+    Ok(res)
+}
+
+/// # `GET /api/v4/users/{user_id}` (`me` allowed)
+async fn get_user(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    let u = users::get_user(&state, &id).await?;
+    Ok(ok(users::sanitize_for(&state, Some(&s), u)))
+}
+
+/// # `GET /api/v4/users/username/{username}`
+async fn get_user_by_username(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(username): Path<String>,
+) -> ApiResult<Response> {
+    let name = username.to_lowercase();
+    if !rustmost_model::user::is_valid_username(&name) && name.len() > 64 {
+        return Err(ApiError::invalid_url_param("username"));
+    }
+    let u = state
+        .store
+        .get_user_by_username(&name)
+        .await
+        .or_not_found(users::MISSING_ACCOUNT)?;
+    Ok(ok(users::sanitize_for(&state, Some(&s), u)))
+}
+
+/// # `GET /api/v4/users/email/{email}`
+/// `+` and `@` arrive raw in the path and are taken literally. Refused (403) when
+/// `PrivacySettings.ShowEmailAddress` is off and the caller is not an admin.
+async fn get_user_by_email(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(email): Path<String>,
+) -> ApiResult<Response> {
+    if !rustmost_model::user::is_valid_email(&email) {
+        return Err(ApiError::invalid_url_param("email"));
+    }
+    if !state.config.get().bool("/PrivacySettings/ShowEmailAddress")
+        && !authz::is_system_admin(&state, &s)
+    {
+        return Err(ApiError::forbidden(
+            "api.user.get_user_by_email.permissions.app_error",
+        ));
+    }
+    let u = state
+        .store
+        .get_user_by_email(&email)
+        .await
+        .or_not_found(users::MISSING_ACCOUNT)?;
+    Ok(ok(users::sanitize_for(&state, Some(&s), u)))
+}
+
+/// # `PUT /api/v4/users/{user_id}/patch`
+/// Changes profile fields (oneself, or with `edit_other_users`); `password` is ignored here.
+async fn patch_user(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    let p: UserPatch = parse_body(&body, "user")?;
+    if !authz::has_permission_to_user(&state, &s, &id) {
+        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
+    }
+    let mut u = users::get_user(&state, &id).await?;
+    if u.roles.split_whitespace().any(|r| r == "system_admin")
+        && s.user_id != id
+        && !authz::is_system_admin(&state, &s)
+    {
+        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    }
+    if let Some(v) = p.username {
+        u.username = v.trim().to_lowercase();
+    }
+    if let Some(v) = p.email {
+        u.email = v.trim().to_lowercase();
+    }
+    for (dst, src) in [
+        (&mut u.nickname, p.nickname),
+        (&mut u.first_name, p.first_name),
+        (&mut u.last_name, p.last_name),
+        (&mut u.position, p.position),
+        (&mut u.locale, p.locale),
+    ] {
+        if let Some(v) = src {
+            *dst = v;
+        }
+    }
+    if let Some(v) = p.props {
+        u.props = Some(v);
+    }
+    if let Some(v) = p.notify_props {
+        let mut np = u.notify_props.take().unwrap_or_default();
+        np.extend(v);
+        u.notify_props = Some(np);
+    }
+    if let Some(v) = p.timezone {
+        u.timezone = Some(v);
+    }
+    if let Some(v) = p.disable_welcome_email {
+        u.disable_welcome_email = v;
+    }
+    let hash = std::mem::take(&mut u.password);
+    users::validate_user(&u)?;
+    u.password = hash;
+    u.update_at = now_ms();
+    users::save(&state, &u).await?;
+    Ok(ok(users::sanitize_for(&state, Some(&s), u)))
+}
+
+/// # `PUT /api/v4/users/{user_id}/active` `{"active": bool}`
+/// Needs `sysconsole_write_user_management_users`, except that users may deactivate
+/// themselves when `EnableUserDeactivation` is on. Deactivation ends every session.
+async fn update_user_active(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let Some(active) = v.get("active").and_then(serde_json::Value::as_bool) else {
+        return Err(ApiError::invalid_param("active"));
+    };
+    let self_deactivate = !active && id == s.user_id;
+    if !self_deactivate && !authz::has(&state, &s, "sysconsole_write_user_management_users") {
+        return Err(
+            ApiError::forbidden("api.user.update_active.permissions.app_error")
+                .detail(format!("userId={id}")),
+        );
+    }
+    if self_deactivate
+        && !state
+            .config
+            .get()
+            .bool("/TeamSettings/EnableUserDeactivation")
+    {
+        return Err(ApiError::unauthorized(
+            "api.user.update_active.not_enable.app_error",
+        ));
+    }
+    let u = users::get_user(&state, &id).await?;
+    if u.is_bot {
+        // Bots are enabled and disabled through /bots, which also keeps their Bots row in step.
+        return Err(
+            ApiError::bad_request("api.user.update_active.bot.app_error")
+                .message("Use the bot endpoints to enable or disable a bot account."),
+        );
+    }
+    users::set_active(&state, u, active).await?;
+    Ok(status_ok())
+}
+
+/// # `DELETE /api/v4/users/{user_id}`
+/// Deactivates the account (oneself, or with `edit_other_users`; a system admin only by a
+/// system admin). Permanent deletion is not offered.
+async fn delete_user(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    if s.user_id != id && !authz::has(&state, &s, authz::EDIT_OTHER_USERS) {
+        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
+    }
+    if s.user_id == id
+        && !state
+            .config
+            .get()
+            .bool("/TeamSettings/EnableUserDeactivation")
+        && !authz::is_system_admin(&state, &s)
+    {
+        return Err(ApiError::unauthorized(
+            "api.user.update_active.not_enable.app_error",
+        ));
+    }
+    let u = users::get_user(&state, &id).await?;
+    if u.roles.split_whitespace().any(|r| r == "system_admin")
+        && !authz::is_system_admin(&state, &s)
+    {
+        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    }
+    if flag(&q, "permanent") {
+        return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
+            .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
+    }
+    users::set_active(&state, u, false).await?;
+    Ok(status_ok())
+}
+
+/// # `PUT /api/v4/users/{user_id}/password` `{"current_password","new_password"}`
+/// Oneself with the current password, or an admin (`sysconsole_write_user_management_users`)
+/// without it. With `TerminateSessionsOnPasswordChange` every other session ends.
+async fn update_password(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    let props = map_from_json(&body);
+    let new_password = props.get("new_password").cloned().unwrap_or_default();
+    let mut u;
+    if s.user_id == id {
+        let current = props.get("current_password").cloned().unwrap_or_default();
+        if current.is_empty() {
+            return Err(ApiError::invalid_param("current_password"));
+        }
+        u = users::get_user(&state, &id).await?;
+        if !users::is_password_user(&u) || u.auth_data.as_deref().is_some_and(|a| !a.is_empty()) {
+            return Err(ApiError::bad_request(
+                "api.user.update_password.oauth.app_error",
+            ));
+        }
+        if !users::verify_password(&u.password, &current).await {
+            return Err(ApiError::bad_request(
+                "api.user.update_password.incorrect.app_error",
+            ));
+        }
+    } else if authz::has(&state, &s, "sysconsole_write_user_management_users") {
+        u = users::get_user(&state, &id).await?;
+    } else {
+        return Err(ApiError::forbidden(
+            "api.user.update_password.context.app_error",
+        ));
+    }
+    users::validate_password(&state, &new_password)?;
+    u.password = users::hash_password(&new_password).await?;
+    let now = now_ms();
+    u.last_password_update = now;
+    u.update_at = now;
+    u.failed_attempts = 0;
+    users::save(&state, &u).await?;
+    if state
+        .config
+        .get()
+        .bool("/ServiceSettings/TerminateSessionsOnPasswordChange")
+    {
+        sessions::revoke_all_for_user(&state, &id, Some(&s.id)).await?;
+    }
+    Ok(status_ok())
+}
+
+/// Roles that Mattermost only lets a licensed server assign.
+const LICENSED_ROLES: &[&str] = &[
+    "system_user_manager",
+    "system_read_only_admin",
+    "system_manager",
+];
+
+/// # `PUT /api/v4/users/{user_id}/roles` `{"roles": "system_user ..."}`
+/// Needs `manage_roles`. Every role must exist; the last system admin cannot be demoted. Live
+/// sessions (including access-token sessions) get the new roles on their next request.
+async fn update_user_roles(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    let props = map_from_json(&body);
+    let roles = props.get("roles").cloned().unwrap_or_default();
+    if !crate::app::roles::is_valid_user_roles(&roles) {
+        return Err(ApiError::invalid_param("roles"));
+    }
+    if roles
+        .split_whitespace()
+        .any(|r| LICENSED_ROLES.contains(&r))
+    {
+        let current = state
+            .store
+            .get_user(&id)
+            .await
+            .map(|u| u.roles)
+            .unwrap_or_default();
+        if roles
+            .split_whitespace()
+            .any(|r| LICENSED_ROLES.contains(&r) && !current.split_whitespace().any(|c| c == r))
+        {
+            return Err(ApiError::bad_request(
+                "api.user.update_user_roles.license.app_error",
+            ));
+        }
+    }
+    authz::require(&state, &s, authz::MANAGE_ROLES)?;
+    users::update_roles(&state, &id, &roles).await?;
+    Ok(status_ok())
+}
+
+/// # `GET /api/v4/users/{user_id}/sessions`
+/// The user's sessions with secrets blanked (oneself, or with `edit_other_users`).
+async fn get_sessions(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    if !authz::has_permission_to_user(&state, &s, &id) {
+        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
+    }
+    let rows = state
+        .store
+        .list_sessions_for_user(&id)
+        .await
+        .or_internal("app.session.get_sessions.app_error")?;
+    Ok(ok(rows.iter().map(sessions::to_wire).collect::<Vec<_>>()))
+}
+
+/// # `POST /api/v4/users/{user_id}/sessions/revoke` `{"session_id"}`
+async fn revoke_session(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    if !authz::has_permission_to_user(&state, &s, &id) {
+        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
+    }
+    let props = map_from_json(&body);
+    let sid = props.get("session_id").cloned().unwrap_or_default();
+    if sid.is_empty() {
+        return Err(ApiError::invalid_param("session_id"));
+    }
+    let row = state
+        .store
+        .get_session(&sid)
+        .await
+        .map_err(|_| ApiError::bad_request("app.session.get.app_error"))?;
+    if row.user_id != id {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    sessions::revoke_session(&state, &sid).await?;
+    Ok(status_ok())
+}
+
+/// # `POST /api/v4/users/{user_id}/sessions/revoke/all`
+async fn revoke_all_sessions_for_user(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    if !authz::has_permission_to_user(&state, &s, &id) {
+        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
+    }
+    sessions::revoke_all_for_user(&state, &id, None).await?;
+    Ok(status_ok())
+}
+
+/// # `POST /api/v4/users/sessions/revoke/all`
+/// Ends every session on the server (`manage_system`).
+async fn revoke_all_sessions_all_users(
+    State(state): State<AppState>,
+    s: AuthSession,
+) -> ApiResult<Response> {
+    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    state
+        .store
+        .delete_all_sessions()
+        .await
+        .or_internal("app.session.remove.app_error")?;
+    state.sessions.clear();
+    Ok(status_ok())
+}

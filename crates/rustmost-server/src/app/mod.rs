@@ -1,0 +1,7 @@
+//! Business rules and permission checks, independent of HTTP shapes.
+
+pub mod access_tokens;
+pub mod authz;
+pub mod roles;
+pub mod sessions;
+pub mod users;

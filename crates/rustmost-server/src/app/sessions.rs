@@ -1,0 +1,217 @@
+//! Login sessions: creation, lookup by secret (cache first), activity, revocation.
+
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::{AppState, Session};
+use rustmost_model::{new_id, now_ms};
+use rustmost_store::{SessionRow, StoreError};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// How often `last_activity_at` is written back: Mattermost's five minutes.
+const ACTIVITY_WRITE_MS: i64 = 5 * 60 * 1000;
+
+/// The hex SHA-256 of a secret: the only form in which secrets reach the database.
+pub fn hash_secret(secret: &str) -> String {
+    let d = Sha256::digest(secret.as_bytes());
+    let mut s = String::with_capacity(64);
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn from_row(r: SessionRow) -> Session {
+    Session {
+        is_bot: r.props.get("is_bot").is_some_and(|v| v == "true"),
+        access_token_id: r.props.get("user_access_token_id").cloned(),
+        id: r.id,
+        token_hash: r.token_hash,
+        user_id: r.user_id,
+        roles: std::sync::RwLock::new(r.roles),
+        create_at: r.create_at,
+        expires_at: r.expires_at,
+        last_activity_at: AtomicI64::new(r.last_activity_at),
+        device_id: r.device_id,
+        is_oauth: r.is_oauth,
+        props: r.props,
+    }
+}
+
+/// Resolves a secret to a live session: cache, then sessions table, then access tokens.
+pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session>> {
+    if token.is_empty() || token.len() > 256 {
+        return Err(invalid_token("empty or oversized token"));
+    }
+    let hash = hash_secret(token);
+    let now = now_ms();
+    if let Some(s) = state.sessions.get(&hash) {
+        if expired(state, &s, now) {
+            state.sessions.remove_hash(&hash);
+            return Err(invalid_token("session expired"));
+        }
+        return Ok(s);
+    }
+    match state.store.get_session_by_token_hash(&hash).await {
+        Ok(row) => {
+            let s = Arc::new(from_row(row));
+            if expired(state, &s, now) {
+                let _ = state.store.delete_session(&s.id).await;
+                return Err(invalid_token("session expired"));
+            }
+            state.sessions.put(s.clone());
+            Ok(s)
+        }
+        Err(StoreError::NotFound) => {
+            super::access_tokens::session_for_token(state, token, hash).await
+        }
+        Err(e) => Err(ApiError::internal("app.session.get.app_error", e)),
+    }
+}
+
+fn expired(state: &AppState, s: &Session, now: i64) -> bool {
+    if s.expires_at != 0 && s.expires_at < now {
+        return true;
+    }
+    if s.is_access_token() || s.device_id != "" {
+        return false;
+    }
+    let idle = state
+        .config
+        .get()
+        .i64("/ServiceSettings/SessionIdleTimeoutInMinutes");
+    idle > 0 && s.last_activity() + idle * 60_000 < now
+}
+
+pub(crate) fn invalid_token(detail: &str) -> ApiError {
+    ApiError::unauthorized("api.context.invalid_token.error").detail(detail.to_string())
+}
+
+/// Records activity at most every five minutes, off the request path.
+pub fn touch(state: &AppState, s: &Arc<Session>) {
+    let now = now_ms();
+    let last = s.last_activity();
+    if now - last < ACTIVITY_WRITE_MS || s.is_access_token() {
+        return;
+    }
+    if s.last_activity_at
+        .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+        .is_ok()
+    {
+        let store = state.store.clone();
+        let id = s.id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_session(&id, now).await {
+                tracing::warn!(error = %e, "could not record session activity");
+            }
+        });
+    }
+}
+
+/// A new login session for `user_id`; returns the session and its secret.
+pub async fn create_login_session(
+    state: &AppState,
+    user_id: &str,
+    roles: &str,
+    device_id: &str,
+    mut props: BTreeMap<String, String>,
+) -> ApiResult<(Arc<Session>, String)> {
+    let cfg = state.config.get();
+    let hours = if device_id.is_empty() {
+        cfg.i64("/ServiceSettings/SessionLengthWebInHours")
+    } else {
+        cfg.i64("/ServiceSettings/SessionLengthMobileInHours")
+    };
+    let now = now_ms();
+    let secret = new_id();
+    props.insert("csrf".into(), new_id());
+    let row = SessionRow {
+        id: new_id(),
+        token_hash: hash_secret(&secret),
+        create_at: now,
+        expires_at: now + hours.max(1) * 3_600_000,
+        last_activity_at: now,
+        user_id: user_id.to_string(),
+        device_id: device_id.to_string(),
+        roles: roles.to_string(),
+        is_oauth: false,
+        props,
+    };
+    state
+        .store
+        .insert_session(&row)
+        .await
+        .or_internal("app.session.save.app_error")?;
+    let s = Arc::new(from_row(row));
+    state.sessions.put(s.clone());
+    Ok((s, secret))
+}
+
+/// Persists a session minted elsewhere (e.g. from an access token) and caches it.
+pub async fn save_session(state: &AppState, row: SessionRow) -> ApiResult<Arc<Session>> {
+    state
+        .store
+        .insert_session(&row)
+        .await
+        .or_internal("app.session.save.app_error")?;
+    let s = Arc::new(from_row(row));
+    state.sessions.put(s.clone());
+    Ok(s)
+}
+
+/// Deletes one session (database and cache).
+pub async fn revoke_session(state: &AppState, session_id: &str) -> ApiResult<()> {
+    state
+        .store
+        .delete_session(session_id)
+        .await
+        .or_internal("app.session.remove.app_error")?;
+    state.sessions.remove_ids(&[session_id.to_string()]);
+    Ok(())
+}
+
+/// Deletes every session of a user except `keep`.
+pub async fn revoke_all_for_user(
+    state: &AppState,
+    user_id: &str,
+    keep: Option<&str>,
+) -> ApiResult<()> {
+    let ids = state
+        .store
+        .delete_sessions_for_user(user_id, keep)
+        .await
+        .or_internal("app.session.remove_all_sessions_for_team.app_error")?;
+    match keep {
+        None => state.sessions.remove_user(user_id),
+        Some(k) => state
+            .sessions
+            .remove_where(|s| s.user_id == user_id && s.id != k),
+    }
+    drop(ids);
+    Ok(())
+}
+
+/// The wire form of a session for `GET /users/{id}/sessions`: secret blanked.
+pub fn to_wire(r: &SessionRow) -> rustmost_model::session::Session {
+    rustmost_model::session::Session {
+        id: r.id.clone(),
+        token: String::new(),
+        create_at: r.create_at,
+        expires_at: r.expires_at,
+        last_activity_at: r.last_activity_at,
+        user_id: r.user_id.clone(),
+        device_id: r.device_id.clone(),
+        roles: r.roles.clone(),
+        is_oauth: r.is_oauth,
+        expired_notify: false,
+        props: r
+            .props
+            .iter()
+            .filter(|(k, _)| *k != "csrf")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        team_members: Vec::new(),
+        local: false,
+    }
+}

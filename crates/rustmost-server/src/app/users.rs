@@ -1,0 +1,328 @@
+//! Users: validation, password hashing, creation (first user becomes admin), sanitizing for a
+//! viewer, activation and role changes.
+
+use crate::app::{authz, sessions};
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::{AppState, Session};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rustmost_model::user::{self, User};
+use rustmost_model::{new_id, now_ms};
+
+pub const MISSING_ACCOUNT: &str = "app.user.missing_account.const";
+
+/// Mattermost's maximum password length (bcrypt's limit, kept for compatibility).
+pub const PASSWORD_MAX_LENGTH: usize = 72;
+
+/// Hashes a password with Argon2id off the async threads.
+pub async fn hash_password(pw: &str) -> ApiResult<String> {
+    let pw = pw.to_string();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(pw.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::internal("api.user.update_password.password_hash.app_error", e))?
+    .map_err(|e| ApiError::internal("api.user.update_password.password_hash.app_error", e))
+}
+
+/// Checks a password against its stored hash; an empty or unparsable hash never matches.
+pub async fn verify_password(hash: &str, pw: &str) -> bool {
+    if hash.is_empty() {
+        return false;
+    }
+    let (hash, pw) = (hash.to_string(), pw.to_string());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Spends as long as a real password check, so a login for a missing account takes as long as
+/// one with a wrong password.
+pub async fn verify_dummy(pw: &str) {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let hash = DUMMY
+        .get_or_init(|| async {
+            hash_password(&rustmost_model::new_id())
+                .await
+                .unwrap_or_default()
+        })
+        .await;
+    let _ = verify_password(hash, pw).await;
+}
+
+/// `PasswordSettings` rules: length and the optional character classes.
+pub fn validate_password(state: &AppState, pw: &str) -> ApiResult<()> {
+    let cfg = state.config.get();
+    let min = cfg.i64("/PasswordSettings/MinimumLength").max(0) as usize;
+    let n = pw.chars().count();
+    if n > PASSWORD_MAX_LENGTH {
+        return Err(
+            ApiError::bad_request("model.user.is_valid.pwd_max_length.app_error")
+                .param("Max", PASSWORD_MAX_LENGTH.to_string()),
+        );
+    }
+    let mut id = String::from("model.user.is_valid.pwd");
+    let mut bad = n < min;
+    for (key, suffix, ok) in [
+        (
+            "/PasswordSettings/Lowercase",
+            "_lowercase",
+            pw.chars().any(|c| c.is_lowercase()),
+        ),
+        (
+            "/PasswordSettings/Uppercase",
+            "_uppercase",
+            pw.chars().any(|c| c.is_uppercase()),
+        ),
+        (
+            "/PasswordSettings/Number",
+            "_number",
+            pw.chars().any(|c| c.is_ascii_digit()),
+        ),
+        (
+            "/PasswordSettings/Symbol",
+            "_symbol",
+            pw.chars().any(|c| c.is_ascii_punctuation() || c == ' '),
+        ),
+    ] {
+        if cfg.bool(key) {
+            id.push_str(suffix);
+            bad |= !ok;
+        }
+    }
+    if bad {
+        id.push_str(".app_error");
+        return Err(ApiError::bad_request(id).param("Min", min.to_string()));
+    }
+    Ok(())
+}
+
+/// Mattermost's `User.IsValid` for the fields clients can set.
+pub fn validate_user(u: &User) -> ApiResult<()> {
+    let bad = |f: &str| {
+        Err(
+            ApiError::bad_request(format!("model.user.is_valid.{f}.app_error"))
+                .detail(format!("user_id={}", u.id)),
+        )
+    };
+    if !user::is_valid_username(&u.username) {
+        return bad("username");
+    }
+    if !user::is_valid_email(&u.email) {
+        return bad("email");
+    }
+    if u.nickname.chars().count() > 64 {
+        return bad("nickname");
+    }
+    if u.position.chars().count() > 128 {
+        return bad("position");
+    }
+    if u.first_name.chars().count() > 64 {
+        return bad("first_name");
+    }
+    if u.last_name.chars().count() > 64 {
+        return bad("last_name");
+    }
+    let auth_data = u.auth_data.as_deref().unwrap_or("");
+    if !auth_data.is_empty() && !u.password.is_empty() {
+        return bad("auth_data_pwd");
+    }
+    if !auth_data.is_empty() && u.auth_service.is_empty() {
+        return bad("auth_data_type");
+    }
+    if auth_data.len() > 128 {
+        return bad("auth_data");
+    }
+    Ok(())
+}
+
+/// Whether the account logs in with a password (`""` and `"email"` both mean e-mail auth).
+pub fn is_password_user(u: &User) -> bool {
+    u.auth_service.is_empty() || u.auth_service == "email"
+}
+
+pub async fn get_user(state: &AppState, id: &str) -> ApiResult<User> {
+    state.store.get_user(id).await.or_not_found(MISSING_ACCOUNT)
+}
+
+/// Saves a new user, applying Mattermost's `PreSave` (id, times, lowercase names, defaults) and
+/// making the first non-bot account a system admin. `password` is the plain text, if any.
+pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
+    let now = now_ms();
+    u.id = new_id();
+    u.create_at = now;
+    u.update_at = now;
+    u.delete_at = 0;
+    u.username = u.username.trim().to_lowercase();
+    u.email = u.email.trim().to_lowercase();
+    u.failed_attempts = 0;
+    u.last_login = 0;
+    u.mfa_active = false;
+    u.mfa_secret = String::new();
+    if u.locale.is_empty() {
+        u.locale = state
+            .config
+            .get()
+            .str("/LocalizationSettings/DefaultClientLocale")
+            .to_string();
+        if u.locale.is_empty() {
+            u.locale = "en".into();
+        }
+    }
+    let mut notify = user::default_notify_props(&u.username);
+    if let Some(given) = u.notify_props.take() {
+        notify.extend(given);
+    }
+    u.notify_props = Some(notify);
+    let mut tz = user::default_timezone();
+    if let Some(given) = u.timezone.take() {
+        tz.extend(given);
+    }
+    u.timezone = Some(tz);
+    if u.props.is_none() {
+        u.props = Some(Default::default());
+    }
+    if u.auth_data.as_deref() == Some("") {
+        u.auth_data = None;
+    }
+    validate_user(&u)?;
+    if is_password_user(&u) && u.auth_data.is_none() {
+        validate_password(state, &u.password)?;
+        u.password = hash_password(&u.password).await?;
+        u.last_password_update = now;
+    } else {
+        u.password = String::new();
+    }
+    if u.is_bot {
+        u.roles = "system_user".into();
+    } else {
+        let first = state
+            .store
+            .count_users(false)
+            .await
+            .or_internal("app.user.get_total_users_count.app_error")?
+            == 0;
+        u.roles = if first {
+            "system_admin system_user".into()
+        } else {
+            "system_user".into()
+        };
+    }
+    save_new(state, &u).await?;
+    Ok(u)
+}
+
+/// Inserts a user row, mapping unique violations to Mattermost's ids.
+pub async fn save_new(state: &AppState, u: &User) -> ApiResult<()> {
+    state
+        .store
+        .insert_user(u)
+        .await
+        .on_conflict("username", "app.user.save.username_exists.app_error")
+        .on_conflict("email", "app.user.save.email_exists.app_error")
+        .or_internal("app.user.save.app_error")
+}
+
+/// Writes a changed user, mapping unique violations.
+pub async fn save(state: &AppState, u: &User) -> ApiResult<()> {
+    state
+        .store
+        .update_user(u)
+        .await
+        .on_conflict("username", "app.user.save.username_exists.app_error")
+        .on_conflict("email", "app.user.save.email_exists.app_error")
+        .or_not_found(MISSING_ACCOUNT)
+}
+
+/// The user as `viewer` may see it (`Sanitize` for oneself and admins, `SanitizeProfile` plus
+/// privacy settings for others).
+pub fn sanitize_for(state: &AppState, viewer: Option<&Session>, mut u: User) -> User {
+    u.password = String::new();
+    u.mfa_secret = String::new();
+    u.last_login = 0;
+    u.auth_data = Some(String::new());
+    let is_self = viewer.is_some_and(|v| v.user_id == u.id);
+    if is_self {
+        return u;
+    }
+    let as_admin = viewer.is_some_and(|v| authz::is_system_admin(state, v));
+    u.email_verified = false;
+    u.allow_marketing = false;
+    u.last_password_update = 0;
+    u.failed_attempts = 0;
+    if !as_admin {
+        u.notify_props = None;
+        let cfg = state.config.get();
+        if !cfg.bool("/PrivacySettings/ShowEmailAddress") {
+            u.email = String::new();
+        }
+        if !cfg.bool("/PrivacySettings/ShowFullName") {
+            u.first_name = String::new();
+            u.last_name = String::new();
+        }
+    }
+    u
+}
+
+/// The user as shown to themselves (login, create).
+pub fn sanitize_self(mut u: User) -> User {
+    u.password = String::new();
+    u.mfa_secret = String::new();
+    u.last_login = 0;
+    u.auth_data = Some(String::new());
+    u
+}
+
+/// Deactivates or reactivates an account. Deactivation revokes every session at once; the
+/// account's access tokens are kept (they work again after reactivation).
+pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResult<User> {
+    let now = now_ms();
+    u.delete_at = if active { 0 } else { now };
+    u.update_at = now;
+    save(state, &u).await?;
+    if !active {
+        sessions::revoke_all_for_user(state, &u.id, None).await?;
+    }
+    Ok(u)
+}
+
+/// `PUT /users/{id}/roles`: validates, refuses to demote the last admin, writes the user and
+/// every session of theirs (live sessions see the new roles on their next request).
+pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiResult<()> {
+    crate::app::roles::check_roles_exist(state, roles)?;
+    let mut u = get_user(state, user_id).await?;
+    let was_admin = u.roles.split_whitespace().any(|r| r == "system_admin");
+    let is_admin = roles.split_whitespace().any(|r| r == "system_admin");
+    if was_admin && !is_admin {
+        let admins = state
+            .store
+            .list_users(&rustmost_store::UserQuery {
+                role: Some("system_admin".into()),
+                active: true,
+                ..Default::default()
+            })
+            .await
+            .or_internal("app.user.get_users.app_error")?;
+        if admins.iter().filter(|a| a.id != u.id).count() == 0 {
+            return Err(ApiError::bad_request("app.user.update.lastAdmin.app_error"));
+        }
+    }
+    let roles = roles.split_whitespace().collect::<Vec<_>>().join(" ");
+    u.roles = roles.clone();
+    u.update_at = now_ms();
+    save(state, &u).await?;
+    state
+        .store
+        .update_session_roles_for_user(user_id, &roles)
+        .await
+        .or_internal("app.session.update_roles.app_error")?;
+    state.sessions.set_roles_for_user(user_id, &roles);
+    Ok(())
+}

@@ -1,0 +1,720 @@
+//! Mattermost-layout configuration: defaults, the persisted `config.json`, `MM_*` environment
+//! overrides (which always win and are never persisted), sanitizing, and the client config.
+
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+/// What Mattermost shows in place of a secret setting.
+pub const FAKE_SETTING: &str = "********************************";
+
+/// Settings whose values are secrets: sanitized on every read, restored when a client writes the
+/// placeholder back.
+const SECRET_PATHS: &[&str] = &[
+    "/SqlSettings/DataSource",
+    "/SqlSettings/AtRestEncryptKey",
+    "/EmailSettings/SMTPPassword",
+    "/FileSettings/PublicLinkSalt",
+];
+
+fn defaults() -> Value {
+    serde_json::from_str(include_str!("../data/default_config.json"))
+        .expect("embedded default config is valid JSON")
+}
+
+/// Why a config could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The body does not fit the config's shape (a type mismatch): 400 invalid body param.
+    Shape(String),
+    /// `IsValid` refused a value: the Mattermost error id and its template parameters.
+    Invalid { id: &'static str, detail: String },
+    /// The file could not be written.
+    Io(String),
+}
+
+/// One immutable snapshot of the configuration in effect.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// What the server runs with: persisted values with environment overrides on top.
+    pub effective: Value,
+    /// What `config.json` holds (no environment values).
+    pub persisted: Value,
+}
+
+impl Config {
+    /// The value at a JSON pointer such as `/ServiceSettings/EnableDeveloper`.
+    pub fn get(&self, ptr: &str) -> Option<&Value> {
+        self.effective.pointer(ptr)
+    }
+    pub fn bool(&self, ptr: &str) -> bool {
+        self.get(ptr).and_then(Value::as_bool).unwrap_or(false)
+    }
+    pub fn i64(&self, ptr: &str) -> i64 {
+        self.get(ptr).and_then(Value::as_i64).unwrap_or(0)
+    }
+    pub fn str(&self, ptr: &str) -> &str {
+        self.get(ptr).and_then(Value::as_str).unwrap_or("")
+    }
+
+    pub fn enable_developer(&self) -> bool {
+        self.bool("/ServiceSettings/EnableDeveloper")
+    }
+    pub fn enable_user_access_tokens(&self) -> bool {
+        self.bool("/ServiceSettings/EnableUserAccessTokens")
+    }
+
+    /// The config as `GET /api/v4/config` shows it: secrets replaced by the placeholder.
+    pub fn sanitized(&self) -> Value {
+        let mut v = self.effective.clone();
+        for p in SECRET_PATHS {
+            if let Some(slot) = v.pointer_mut(p) {
+                let always =
+                    *p == "/SqlSettings/DataSource" || *p == "/FileSettings/PublicLinkSalt";
+                if always || slot.as_str().is_some_and(|s| !s.is_empty()) {
+                    *slot = Value::String(FAKE_SETTING.into());
+                }
+            }
+        }
+        if let Some(Value::Array(reps)) = v.pointer_mut("/SqlSettings/DataSourceReplicas") {
+            for r in reps.iter_mut() {
+                *r = Value::String(FAKE_SETTING.into());
+            }
+        }
+        v
+    }
+
+    /// `GET /config/client?format=old`: the flat string map web and mobile clients read.
+    /// `full` is for logged-in users; anonymous callers get the limited subset.
+    pub fn client_config(&self, full: bool, version: &str) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        let b = |p: &str| self.bool(p).to_string();
+        m.insert("Version".into(), version.to_string());
+        m.insert("BuildNumber".into(), crate::BUILD_NUMBER.into());
+        m.insert("BuildDate".into(), String::new());
+        m.insert("BuildHash".into(), crate::BUILD_HASH.into());
+        m.insert("BuildEnterpriseReady".into(), "false".into());
+        m.insert(
+            "SiteURL".into(),
+            self.str("/ServiceSettings/SiteURL").into(),
+        );
+        m.insert("SiteName".into(), self.str("/TeamSettings/SiteName").into());
+        m.insert("DiagnosticsEnabled".into(), "false".into());
+        m.insert("TelemetryId".into(), String::new());
+        m.insert(
+            "EnableSignUpWithEmail".into(),
+            b("/EmailSettings/EnableSignUpWithEmail"),
+        );
+        m.insert(
+            "EnableSignInWithEmail".into(),
+            b("/EmailSettings/EnableSignInWithEmail"),
+        );
+        m.insert(
+            "EnableSignInWithUsername".into(),
+            b("/EmailSettings/EnableSignInWithUsername"),
+        );
+        m.insert(
+            "EnableUserCreation".into(),
+            b("/TeamSettings/EnableUserCreation"),
+        );
+        m.insert(
+            "EnableOpenServer".into(),
+            b("/TeamSettings/EnableOpenServer"),
+        );
+        m.insert(
+            "EnableBotAccountCreation".into(),
+            b("/ServiceSettings/EnableBotAccountCreation"),
+        );
+        m.insert(
+            "PasswordMinimumLength".into(),
+            self.i64("/PasswordSettings/MinimumLength").to_string(),
+        );
+        m.insert(
+            "PasswordRequireLowercase".into(),
+            b("/PasswordSettings/Lowercase"),
+        );
+        m.insert(
+            "PasswordRequireUppercase".into(),
+            b("/PasswordSettings/Uppercase"),
+        );
+        m.insert(
+            "PasswordRequireNumber".into(),
+            b("/PasswordSettings/Number"),
+        );
+        m.insert(
+            "PasswordRequireSymbol".into(),
+            b("/PasswordSettings/Symbol"),
+        );
+        m.insert("EnableMultifactorAuthentication".into(), "false".into());
+        m.insert("EnforceMultifactorAuthentication".into(), "false".into());
+        m.insert(
+            "EnableCustomBrand".into(),
+            b("/TeamSettings/EnableCustomBrand"),
+        );
+        m.insert(
+            "CustomBrandText".into(),
+            self.str("/TeamSettings/CustomBrandText").into(),
+        );
+        m.insert(
+            "CustomDescriptionText".into(),
+            self.str("/TeamSettings/CustomDescriptionText").into(),
+        );
+        m.insert(
+            "DefaultClientLocale".into(),
+            self.str("/LocalizationSettings/DefaultClientLocale").into(),
+        );
+        m.insert(
+            "AvailableLocales".into(),
+            self.str("/LocalizationSettings/AvailableLocales").into(),
+        );
+        m.insert(
+            "TermsOfServiceLink".into(),
+            self.str("/SupportSettings/TermsOfServiceLink").into(),
+        );
+        m.insert(
+            "PrivacyPolicyLink".into(),
+            self.str("/SupportSettings/PrivacyPolicyLink").into(),
+        );
+        m.insert(
+            "AboutLink".into(),
+            self.str("/SupportSettings/AboutLink").into(),
+        );
+        m.insert(
+            "HelpLink".into(),
+            self.str("/SupportSettings/HelpLink").into(),
+        );
+        m.insert(
+            "SupportEmail".into(),
+            self.str("/SupportSettings/SupportEmail").into(),
+        );
+        m.insert(
+            "EnableGuestAccounts".into(),
+            b("/GuestAccountsSettings/Enable"),
+        );
+        m.insert(
+            "AndroidLatestVersion".into(),
+            self.str("/ClientRequirements/AndroidLatestVersion").into(),
+        );
+        m.insert(
+            "AndroidMinVersion".into(),
+            self.str("/ClientRequirements/AndroidMinVersion").into(),
+        );
+        m.insert(
+            "IosLatestVersion".into(),
+            self.str("/ClientRequirements/IosLatestVersion").into(),
+        );
+        m.insert(
+            "IosMinVersion".into(),
+            self.str("/ClientRequirements/IosMinVersion").into(),
+        );
+        if full {
+            m.insert(
+                "EnableUserAccessTokens".into(),
+                b("/ServiceSettings/EnableUserAccessTokens"),
+            );
+            m.insert(
+                "MaximumPersonalAccessTokenLifetimeDays".into(),
+                self.i64("/ServiceSettings/MaximumPersonalAccessTokenLifetimeDays")
+                    .to_string(),
+            );
+            m.insert(
+                "EnableDeveloper".into(),
+                b("/ServiceSettings/EnableDeveloper"),
+            );
+            m.insert("EnableTesting".into(), b("/ServiceSettings/EnableTesting"));
+            m.insert(
+                "EnableIncomingWebhooks".into(),
+                b("/ServiceSettings/EnableIncomingWebhooks"),
+            );
+            m.insert(
+                "EnableOutgoingWebhooks".into(),
+                b("/ServiceSettings/EnableOutgoingWebhooks"),
+            );
+            m.insert(
+                "EnableCommands".into(),
+                b("/ServiceSettings/EnableCommands"),
+            );
+            m.insert(
+                "EnableUserDeactivation".into(),
+                b("/TeamSettings/EnableUserDeactivation"),
+            );
+            m.insert(
+                "DisableBotsWhenOwnerIsDeactivated".into(),
+                b("/ServiceSettings/DisableBotsWhenOwnerIsDeactivated"),
+            );
+            m.insert(
+                "ShowEmailAddress".into(),
+                b("/PrivacySettings/ShowEmailAddress"),
+            );
+            m.insert("ShowFullName".into(), b("/PrivacySettings/ShowFullName"));
+            m.insert(
+                "TeammateNameDisplay".into(),
+                self.str("/TeamSettings/TeammateNameDisplay").into(),
+            );
+            m.insert(
+                "RestrictDirectMessage".into(),
+                self.str("/TeamSettings/RestrictDirectMessage").into(),
+            );
+            m.insert(
+                "SendEmailNotifications".into(),
+                b("/EmailSettings/SendEmailNotifications"),
+            );
+            m.insert(
+                "EnableCustomEmoji".into(),
+                b("/ServiceSettings/EnableCustomEmoji"),
+            );
+            m.insert(
+                "EnableEmojiPicker".into(),
+                b("/ServiceSettings/EnableEmojiPicker"),
+            );
+            m.insert(
+                "EnableFileAttachments".into(),
+                b("/FileSettings/EnableFileAttachments"),
+            );
+            m.insert(
+                "MaxFileSize".into(),
+                self.i64("/FileSettings/MaxFileSize").to_string(),
+            );
+            m.insert(
+                "ExperimentalViewArchivedChannels".into(),
+                b("/TeamSettings/ExperimentalViewArchivedChannels"),
+            );
+        }
+        m
+    }
+}
+
+/// The live configuration: a snapshot readers clone cheaply, replaced atomically on change.
+pub struct ConfigService {
+    path: Option<PathBuf>,
+    /// Environment overrides as a partial tree of typed values.
+    env: Value,
+    current: RwLock<Arc<Config>>,
+    write: tokio::sync::Mutex<()>,
+}
+
+impl ConfigService {
+    /// Loads `path` (created from defaults if missing; `None` keeps the config in memory only),
+    /// and applies the `MM_*` variables in `env` on top.
+    pub fn load(
+        path: Option<PathBuf>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let defaults = defaults();
+        let env = env_overrides(&defaults, env);
+        let persisted = match &path {
+            Some(p) if p.exists() => {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| ConfigError::Io(e.to_string()))?;
+                let file: Value = serde_json::from_str(&text)
+                    .map_err(|e| ConfigError::Shape(format!("{}: {e}", p.display())))?;
+                merge_known(&defaults, &file, false)?
+            }
+            _ => defaults.clone(),
+        };
+        let svc = Self {
+            path,
+            env,
+            current: RwLock::new(Arc::new(Config {
+                effective: Value::Null,
+                persisted: Value::Null,
+            })),
+            write: tokio::sync::Mutex::new(()),
+        };
+        svc.install(persisted)?;
+        Ok(svc)
+    }
+
+    /// The snapshot in effect now.
+    pub fn get(&self) -> Arc<Config> {
+        self.current.read().expect("config lock").clone()
+    }
+
+    /// Keys set by the environment, as a tree with `true` at each leaf.
+    pub fn environment(&self) -> Value {
+        fn mark(v: &Value) -> Value {
+            match v {
+                Value::Object(m) => {
+                    Value::Object(m.iter().map(|(k, v)| (k.clone(), mark(v))).collect())
+                }
+                _ => Value::Bool(true),
+            }
+        }
+        match &self.env {
+            Value::Object(_) => mark(&self.env),
+            _ => Value::Object(Map::new()),
+        }
+    }
+
+    /// `PUT /config/patch`: absent and `null` fields are untouched.
+    pub async fn patch(&self, patch: &Value) -> Result<Arc<Config>, ConfigError> {
+        let _g = self.write.lock().await;
+        let old = self.get();
+        let mut next = merge_known(&old.persisted, patch, true)?;
+        self.restore(&old.persisted, &mut next);
+        self.install_and_save(next)
+    }
+
+    /// `PUT /config`: the body is a whole config; missing fields take their defaults.
+    pub async fn replace(&self, full: &Value) -> Result<Arc<Config>, ConfigError> {
+        let _g = self.write.lock().await;
+        let old = self.get();
+        let mut next = merge_known(&defaults(), full, true)?;
+        self.restore(&old.persisted, &mut next);
+        self.install_and_save(next)
+    }
+
+    /// `POST /config/reload`: re-reads the file.
+    pub async fn reload(&self) -> Result<Arc<Config>, ConfigError> {
+        let _g = self.write.lock().await;
+        let Some(p) = &self.path else {
+            return Ok(self.get());
+        };
+        let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Io(e.to_string()))?;
+        let file: Value =
+            serde_json::from_str(&text).map_err(|e| ConfigError::Shape(e.to_string()))?;
+        let next = merge_known(&defaults(), &file, false)?;
+        self.install(next)?;
+        Ok(self.get())
+    }
+
+    /// Keeps what a write may not change: env-overridden keys and secrets sent back as the
+    /// placeholder keep their persisted values.
+    fn restore(&self, old: &Value, next: &mut Value) {
+        let mut paths = Vec::new();
+        leaf_paths(&self.env, String::new(), &mut paths);
+        for p in &paths {
+            if let (Some(o), Some(slot)) = (old.pointer(p), next.pointer_mut(p)) {
+                *slot = o.clone();
+            }
+        }
+        for p in SECRET_PATHS {
+            let is_fake = next.pointer(p).and_then(Value::as_str) == Some(FAKE_SETTING);
+            if is_fake && let (Some(o), Some(slot)) = (old.pointer(p), next.pointer_mut(p)) {
+                *slot = o.clone();
+            }
+        }
+        if let (Some(Value::Array(o)), Some(Value::Array(n))) = (
+            old.pointer("/SqlSettings/DataSourceReplicas").cloned(),
+            next.pointer_mut("/SqlSettings/DataSourceReplicas"),
+        ) {
+            for (i, slot) in n.iter_mut().enumerate() {
+                if slot.as_str() == Some(FAKE_SETTING)
+                    && let Some(orig) = o.get(i)
+                {
+                    *slot = orig.clone();
+                }
+            }
+        }
+    }
+
+    fn install_and_save(&self, persisted: Value) -> Result<Arc<Config>, ConfigError> {
+        validate(&overlay(&persisted, &self.env))?;
+        if let Some(p) = &self.path {
+            write_atomically(p, &persisted)?;
+        }
+        self.install(persisted)?;
+        Ok(self.get())
+    }
+
+    fn install(&self, persisted: Value) -> Result<(), ConfigError> {
+        let effective = overlay(&persisted, &self.env);
+        validate(&effective)?;
+        *self.current.write().expect("config lock") = Arc::new(Config {
+            effective,
+            persisted,
+        });
+        Ok(())
+    }
+
+    /// Writes the file if it does not exist yet, as Mattermost does on first start.
+    pub fn ensure_file(&self) -> Result<(), ConfigError> {
+        if let Some(p) = &self.path
+            && !p.exists()
+        {
+            write_atomically(p, &self.get().persisted)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_atomically(p: &std::path::Path, v: &Value) -> Result<(), ConfigError> {
+    if let Some(dir) = p.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| ConfigError::Io(e.to_string()))?;
+    }
+    let tmp = p.with_extension("json.tmp");
+    let text = serde_json::to_string_pretty(v).map_err(|e| ConfigError::Io(e.to_string()))?;
+    std::fs::write(&tmp, text).map_err(|e| ConfigError::Io(e.to_string()))?;
+    std::fs::rename(&tmp, p).map_err(|e| ConfigError::Io(e.to_string()))
+}
+
+fn leaf_paths(v: &Value, prefix: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                leaf_paths(v, format!("{prefix}/{k}"), out);
+            }
+        }
+        _ if !prefix.is_empty() => out.push(prefix),
+        _ => {}
+    }
+}
+
+/// `base` with every leaf of `top` written over it.
+fn overlay(base: &Value, top: &Value) -> Value {
+    match (base, top) {
+        (Value::Object(b), Value::Object(t)) => {
+            let mut out = b.clone();
+            for (k, tv) in t {
+                let merged = match b.get(k) {
+                    Some(bv) => overlay(bv, tv),
+                    None => tv.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        (_, t) => t.clone(),
+    }
+}
+
+fn same_kind(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Bool(_), Value::Bool(_))
+        | (Value::String(_), Value::String(_))
+        | (Value::Array(_), Value::Array(_))
+        | (Value::Object(_), Value::Object(_)) => true,
+        (Value::Number(x), Value::Number(y)) => x.is_f64() == y.is_f64() || !y.is_f64(),
+        _ => false,
+    }
+}
+
+/// Takes from `new` only the keys `base` knows (unknown keys are dropped, as Go's decoder does).
+/// With `strict`, a value of the wrong type is an error; otherwise the base value is kept.
+fn merge_known(base: &Value, new: &Value, strict: bool) -> Result<Value, ConfigError> {
+    match (base, new) {
+        (Value::Object(b), Value::Object(n)) => {
+            let mut out = b.clone();
+            for (k, bv) in b {
+                let Some(nv) = n.get(k) else { continue };
+                if nv.is_null() {
+                    continue;
+                }
+                let merged = if bv.is_object() {
+                    merge_known(bv, nv, strict)?
+                } else if same_kind(bv, nv) {
+                    nv.clone()
+                } else if strict {
+                    return Err(ConfigError::Shape(format!("{k}: wrong type")));
+                } else {
+                    bv.clone()
+                };
+                out.insert(k.clone(), merged);
+            }
+            Ok(Value::Object(out))
+        }
+        (_, Value::Null) => Ok(base.clone()),
+        (_, n) if strict && !n.is_object() => Err(ConfigError::Shape("not an object".into())),
+        _ => Ok(base.clone()),
+    }
+}
+
+/// Parses `MM_SECTION_KEY=value` variables into a partial config tree, typed by the defaults.
+/// Names match field names case-insensitively; values that do not parse are ignored.
+fn env_overrides(defaults: &Value, env: impl IntoIterator<Item = (String, String)>) -> Value {
+    let mut out = Value::Object(Map::new());
+    for (k, v) in env {
+        let upper = k.to_uppercase();
+        let Some(rest) = upper.strip_prefix("MM_") else {
+            continue;
+        };
+        let mut node = defaults;
+        let mut path: Vec<String> = Vec::new();
+        let mut ok = true;
+        for part in rest.split('_') {
+            let Value::Object(m) = node else {
+                ok = false;
+                break;
+            };
+            match m.iter().find(|(name, _)| name.eq_ignore_ascii_case(part)) {
+                Some((name, child)) => {
+                    path.push(name.clone());
+                    node = child;
+                }
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if !ok || path.is_empty() || node.is_object() {
+            continue;
+        }
+        let typed = match node {
+            Value::Bool(_) => match v.trim().to_lowercase().as_str() {
+                "1" | "t" | "true" => Value::Bool(true),
+                "0" | "f" | "false" => Value::Bool(false),
+                _ => continue,
+            },
+            Value::Number(_) => match v.trim().parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => continue,
+            },
+            Value::Array(_) => Value::Array(
+                v.split_whitespace()
+                    .map(|s| Value::String(s.to_string()))
+                    .collect(),
+            ),
+            _ => Value::String(v),
+        };
+        let mut slot = &mut out;
+        for (i, p) in path.iter().enumerate() {
+            let obj = slot.as_object_mut().expect("built as objects");
+            if i + 1 == path.len() {
+                obj.insert(p.clone(), typed.clone());
+                break;
+            }
+            slot = obj
+                .entry(p.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
+    }
+    out
+}
+
+/// The subset of Mattermost's `Config.IsValid` this server's settings need.
+fn validate(c: &Value) -> Result<(), ConfigError> {
+    let i = |p: &str| c.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let s = |p: &str| {
+        c.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let min = i("/PasswordSettings/MinimumLength");
+    if !(5..=72).contains(&min) {
+        return Err(ConfigError::Invalid {
+            id: "model.config.is_valid.password_length.app_error",
+            detail: format!("MinimumLength={min}"),
+        });
+    }
+    if i("/ServiceSettings/MaximumLoginAttempts") <= 0 {
+        return Err(ConfigError::Invalid {
+            id: "model.config.is_valid.login_attempts.app_error",
+            detail: String::new(),
+        });
+    }
+    if s("/ServiceSettings/ListenAddress").is_empty() {
+        return Err(ConfigError::Invalid {
+            id: "model.config.is_valid.listen_address.app_error",
+            detail: String::new(),
+        });
+    }
+    let site = s("/ServiceSettings/SiteURL");
+    if !site.is_empty() && !(site.starts_with("http://") || site.starts_with("https://")) {
+        return Err(ConfigError::Invalid {
+            id: "model.config.is_valid.site_url.app_error",
+            detail: String::new(),
+        });
+    }
+    let days = i("/ServiceSettings/MaximumPersonalAccessTokenLifetimeDays");
+    if !(0..=36500).contains(&days) {
+        return Err(ConfigError::Invalid {
+            id: "model.config.is_valid.maximum_personal_access_token_lifetime_days.app_error",
+            detail: format!("MaximumPersonalAccessTokenLifetimeDays={days}"),
+        });
+    }
+    for p in [
+        "/ServiceSettings/SessionLengthWebInHours",
+        "/ServiceSettings/SessionLengthMobileInHours",
+        "/ServiceSettings/SessionLengthSSOInHours",
+    ] {
+        if i(p) <= 0 {
+            return Err(ConfigError::Invalid {
+                id: "model.config.is_valid.session_length.app_error",
+                detail: p.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn env_overrides_are_typed_and_case_insensitive() {
+        let c = ConfigService::load(
+            None,
+            env(&[
+                ("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true"),
+                ("mm_servicesettings_maximumloginattempts", "3"),
+                ("MM_SERVICESETTINGS_ENABLEDEVELOPER", "notabool"),
+                ("MM_NOSUCHSECTION_KEY", "x"),
+                ("MM_SQLSETTINGS_DATASOURCEREPLICAS", "a b"),
+            ]),
+        )
+        .unwrap();
+        let cfg = c.get();
+        assert!(cfg.enable_user_access_tokens());
+        assert_eq!(cfg.i64("/ServiceSettings/MaximumLoginAttempts"), 3);
+        assert!(!cfg.enable_developer());
+        assert_eq!(
+            cfg.get("/SqlSettings/DataSourceReplicas")
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let e = c.environment();
+        assert_eq!(
+            e.pointer("/ServiceSettings/EnableUserAccessTokens"),
+            Some(&Value::Bool(true))
+        );
+        assert!(e.pointer("/ServiceSettings/EnableDeveloper").is_none());
+    }
+
+    #[tokio::test]
+    async fn writes_to_env_keys_do_not_stick_and_types_are_checked() {
+        let c = ConfigService::load(
+            None,
+            env(&[("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true")]),
+        )
+        .unwrap();
+        let p = serde_json::json!({"ServiceSettings":{"EnableUserAccessTokens":false,"EnableDeveloper":true}});
+        let cfg = c.patch(&p).await.unwrap();
+        assert!(cfg.enable_user_access_tokens());
+        assert!(cfg.enable_developer());
+        assert_eq!(
+            cfg.persisted
+                .pointer("/ServiceSettings/EnableUserAccessTokens"),
+            Some(&Value::Bool(false))
+        );
+        let bad = serde_json::json!({"ServiceSettings":{"EnableDeveloper":"yes"}});
+        assert!(matches!(c.patch(&bad).await, Err(ConfigError::Shape(_))));
+        let invalid = serde_json::json!({"PasswordSettings":{"MinimumLength":2}});
+        assert!(matches!(
+            c.patch(&invalid).await,
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn secrets_are_sanitized() {
+        let c = ConfigService::load(None, Vec::new()).unwrap();
+        let s = c.get().sanitized();
+        assert_eq!(s.pointer("/SqlSettings/DataSource").unwrap(), FAKE_SETTING);
+        assert_eq!(s.pointer("/EmailSettings/SMTPPassword").unwrap(), "");
+    }
+}

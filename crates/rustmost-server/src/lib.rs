@@ -1,0 +1,237 @@
+//! The Rustmost server: builds the state and router, wraps them in the request pipeline
+//! (path normalizing, request ids, AppError rendering, panic catching), and serves them.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod state;
+
+use crate::config::ConfigService;
+use crate::error::ApiError;
+use crate::state::{AppState, Inner};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rustmost_model::{AppErrorBody, new_id};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// The Mattermost server version this API level matches; clients gate features on it.
+pub const VERSION: &str = "10.3.0";
+pub const BUILD_NUMBER: &str = "0";
+pub const BUILD_HASH: &str = concat!("rustmost-", env!("CARGO_PKG_VERSION"));
+
+/// Where the server finds its config and which environment it sees (tests pass their own).
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// `config.json`; `None` keeps the config in memory.
+    pub config_path: Option<PathBuf>,
+    /// `MM_*` overrides, normally `std::env::vars()`.
+    pub env: Vec<(String, String)>,
+}
+
+/// The request id of the request being served.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Loads the config, opens the store and seeds built-in data.
+pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
+    let config = ConfigService::load(opts.config_path.clone(), opts.env.clone())
+        .map_err(|e| anyhow::anyhow!("config: {e:?}"))?;
+    config
+        .ensure_file()
+        .map_err(|e| anyhow::anyhow!("config: {e:?}"))?;
+    let cfg = config.get();
+    let driver = cfg.str("/SqlSettings/DriverName").to_lowercase();
+    let source = cfg.str("/SqlSettings/DataSource").to_string();
+    let store: Arc<dyn rustmost_store::Store> = if source.starts_with("postgres://")
+        || source.starts_with("postgresql://")
+        || driver == "postgres"
+    {
+        anyhow::bail!(
+            "SqlSettings.DriverName/DataSource select PostgreSQL, which this build does not \
+             support yet; use DriverName \"sqlite\""
+        );
+    } else if driver == "sqlite" || driver == "sqlite3" || driver.is_empty() {
+        let path = source
+            .strip_prefix("sqlite://")
+            .or(source.strip_prefix("sqlite:"))
+            .unwrap_or(&source);
+        if path != ":memory:"
+            && let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
+        }
+        let url = if path == ":memory:" {
+            "sqlite::memory:".to_string()
+        } else {
+            format!("sqlite:{path}")
+        };
+        Arc::new(rustmost_store_sqlite::SqliteStore::connect(&url).await?)
+    } else {
+        anyhow::bail!("unknown SqlSettings.DriverName {driver:?}: use \"sqlite\"");
+    };
+    let state = AppState(Arc::new(Inner {
+        store: store.clone(),
+        config: Arc::new(config),
+        roles: Default::default(),
+        sessions: Default::default(),
+    }));
+    app::roles::seed_and_load(store.as_ref(), &state.roles).await?;
+    Ok(state)
+}
+
+/// The full HTTP application for a state.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::v4::router())
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), finalize))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .with_state(state)
+}
+
+async fn fallback(uri: Uri) -> Response {
+    ApiError::not_found("api.context.404.app_error")
+        .detail(format!("path={}", uri.path()))
+        .into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    ApiError::new("api.context.405.app_error", StatusCode::METHOD_NOT_ALLOWED)
+        .detail(format!("{method} {}", uri.path()))
+        .into_response()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::new(
+        "api.context.500.app_error",
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
+    .message("An internal error occurred.")
+    .into_response()
+}
+
+/// Collapses repeated slashes (n8n requests `/api/v4//users`) before routing.
+fn normalize_path(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.contains("//") {
+        let mut collapsed = String::with_capacity(path.len());
+        let mut prev_slash = false;
+        for c in path.chars() {
+            if c == '/' && prev_slash {
+                continue;
+            }
+            prev_slash = c == '/';
+            collapsed.push(c);
+        }
+        let pq = match req.uri().query() {
+            Some(q) => format!("{collapsed}?{q}"),
+            None => collapsed,
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(pq) = pq.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
+}
+
+/// Stamps the request id and version headers and renders any `ApiError` as AppError JSON.
+async fn finalize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let rid = new_id();
+    req.extensions_mut().insert(RequestId(rid.clone()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut res = next.run(req).await;
+    if let Some(err) = res.extensions_mut().remove::<ApiError>() {
+        let cfg = state.config.get();
+        if err.status.is_server_error() {
+            tracing::error!(%method, %path, id = %err.id, detail = %err.detailed, request_id = %rid, "request failed");
+        } else {
+            tracing::debug!(%method, %path, id = %err.id, status = err.status.as_u16(), "request refused");
+        }
+        let body = AppErrorBody {
+            id: err.id.to_string(),
+            message: err.render_message(),
+            detailed_error: if cfg.enable_developer() {
+                err.detailed.clone()
+            } else {
+                String::new()
+            },
+            request_id: rid.clone(),
+            status_code: err.status.as_u16(),
+        };
+        let mut out =
+            (err.status, serde_json::to_string(&body).unwrap_or_default()).into_response();
+        out.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        for (k, v) in res.headers() {
+            if k == header::SET_COOKIE || k == header::WWW_AUTHENTICATE {
+                out.headers_mut().append(k, v.clone());
+            }
+        }
+        res = out;
+    }
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&rid) {
+        h.insert("X-Request-ID", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("{VERSION}.{BUILD_NUMBER}.{BUILD_HASH}.false")) {
+        h.insert("X-Version-ID", v);
+    }
+    h.insert(
+        "X-Content-Type-Options",
+        HeaderValue::from_static("nosniff"),
+    );
+    if path.starts_with("/api/") {
+        h.insert("Referrer-Policy", HeaderValue::from_static("no-referrer"));
+        if method == Method::GET {
+            h.insert(header::EXPIRES, HeaderValue::from_static("0"));
+        }
+    }
+    res
+}
+
+/// Serves `state` on an already-bound listener until `shutdown` resolves; in-flight requests
+/// finish first.
+pub async fn serve_with_listener(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    let svc = tower::service_fn(move |req: Request<Body>| {
+        let app = app.clone();
+        async move { app.oneshot(normalize_path(req)).await }
+    });
+    axum::serve(listener, tower::make::Shared::new(svc))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Turns Mattermost's `ListenAddress` (`:8065`, `127.0.0.1:8066`) into a socket address.
+pub fn listen_address(s: &str) -> String {
+    if let Some(port) = s.strip_prefix(':') {
+        format!("0.0.0.0:{port}")
+    } else {
+        s.to_string()
+    }
+}

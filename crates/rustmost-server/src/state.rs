@@ -1,0 +1,153 @@
+//! `AppState`: the store, the live config, and the in-memory caches shared by every request.
+
+use crate::config::ConfigService;
+use rustmost_model::role::Role;
+use rustmost_store::Store;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// Cheap to clone; everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<ConfigService>,
+    pub roles: RoleCache,
+    pub sessions: SessionCache,
+}
+
+/// An authenticated session: a login session or one minted from a personal access token.
+#[derive(Debug)]
+pub struct Session {
+    pub id: String,
+    pub token_hash: String,
+    pub user_id: String,
+    pub roles: RwLock<String>,
+    pub create_at: i64,
+    pub expires_at: i64,
+    pub last_activity_at: AtomicI64,
+    pub device_id: String,
+    pub is_oauth: bool,
+    pub props: std::collections::BTreeMap<String, String>,
+    /// Set for sessions backed by a personal access token: the token's id.
+    pub access_token_id: Option<String>,
+    pub is_bot: bool,
+}
+
+impl Session {
+    pub fn roles(&self) -> String {
+        self.roles.read().expect("roles lock").clone()
+    }
+    pub fn is_access_token(&self) -> bool {
+        self.access_token_id.is_some()
+    }
+    pub fn csrf(&self) -> Option<&str> {
+        self.props.get("csrf").map(String::as_str)
+    }
+    pub fn last_activity(&self) -> i64 {
+        self.last_activity_at.load(Ordering::Relaxed)
+    }
+}
+
+/// Role name → role, kept whole in memory: every permission check reads it.
+#[derive(Default)]
+pub struct RoleCache {
+    by_name: RwLock<HashMap<String, (Role, HashSet<String>)>>,
+}
+
+impl RoleCache {
+    pub fn replace_all(&self, roles: Vec<Role>) {
+        let mut m = self.by_name.write().expect("role lock");
+        m.clear();
+        for r in roles {
+            let set = r.permissions.iter().cloned().collect();
+            m.insert(r.name.clone(), (r, set));
+        }
+    }
+    pub fn put(&self, r: Role) {
+        let set = r.permissions.iter().cloned().collect();
+        self.by_name
+            .write()
+            .expect("role lock")
+            .insert(r.name.clone(), (r, set));
+    }
+    pub fn get(&self, name: &str) -> Option<Role> {
+        self.by_name
+            .read()
+            .expect("role lock")
+            .get(name)
+            .map(|(r, _)| r.clone())
+    }
+    /// Whether any live role in the space-separated `roles` grants `perm`.
+    pub fn grants(&self, roles: &str, perm: &str) -> bool {
+        let m = self.by_name.read().expect("role lock");
+        roles.split_whitespace().any(|name| {
+            m.get(name)
+                .is_some_and(|(r, set)| r.delete_at == 0 && set.contains(perm))
+        })
+    }
+}
+
+/// Sessions by the SHA-256 of their secret, so a hit costs no database read.
+#[derive(Default)]
+pub struct SessionCache {
+    by_hash: RwLock<HashMap<String, Arc<Session>>>,
+}
+
+impl SessionCache {
+    pub fn get(&self, hash: &str) -> Option<Arc<Session>> {
+        self.by_hash
+            .read()
+            .expect("session lock")
+            .get(hash)
+            .cloned()
+    }
+    pub fn put(&self, s: Arc<Session>) {
+        self.by_hash
+            .write()
+            .expect("session lock")
+            .insert(s.token_hash.clone(), s);
+    }
+    pub fn remove_hash(&self, hash: &str) {
+        self.by_hash.write().expect("session lock").remove(hash);
+    }
+    pub fn remove_ids(&self, ids: &[String]) {
+        if ids.is_empty() {
+            return;
+        }
+        self.by_hash
+            .write()
+            .expect("session lock")
+            .retain(|_, s| !ids.contains(&s.id));
+    }
+    /// Drops every cached session matching `f`.
+    pub fn remove_where(&self, f: impl Fn(&Session) -> bool) {
+        self.by_hash
+            .write()
+            .expect("session lock")
+            .retain(|_, s| !f(s));
+    }
+    pub fn remove_user(&self, user_id: &str) {
+        self.remove_where(|s| s.user_id == user_id);
+    }
+    /// Updates the roles of a user's cached sessions in place.
+    pub fn set_roles_for_user(&self, user_id: &str, roles: &str) {
+        for s in self.by_hash.read().expect("session lock").values() {
+            if s.user_id == user_id {
+                *s.roles.write().expect("roles lock") = roles.to_string();
+            }
+        }
+    }
+    pub fn clear(&self) {
+        self.by_hash.write().expect("session lock").clear();
+    }
+}

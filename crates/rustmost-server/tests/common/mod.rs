@@ -1,0 +1,202 @@
+//! Test harness: a real server on a random loopback port with a fresh SQLite database, plus
+//! small HTTP helpers that keep status and AppError assertions short.
+
+#![allow(dead_code)]
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+pub struct TestServer {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub state: rustmost_server::state::AppState,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The first user created on every test server; it becomes the system admin.
+pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with_env(&[]).await
+    }
+
+    /// Starts a server whose `MM_*` environment is exactly `env` (the process env is ignored,
+    /// so tests can run in parallel).
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("rustmost.db");
+        let mut envs: Vec<(String, String)> =
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if let Ok(pg) = std::env::var("RUSTMOST_TEST_DATASOURCE") {
+            envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), pg));
+            envs.push(("MM_SQLSETTINGS_DRIVERNAME".into(), "postgres".into()));
+        } else if !env.iter().any(|(k, _)| k.eq_ignore_ascii_case("MM_SQLSETTINGS_DATASOURCE")) {
+            envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), db.display().to_string()));
+        }
+        let opts = rustmost_server::ServerOptions {
+            config_path: Some(dir.path().join("config.json")),
+            env: envs,
+        };
+        let state = rustmost_server::build_state(&opts).await.expect("server state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let st = state.clone();
+        let handle = tokio::spawn(async move {
+            rustmost_server::serve_with_listener(st, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        let http = reqwest::Client::builder().build().unwrap();
+        TestServer { url, http, state, dir, shutdown: Some(tx), handle: Some(handle) }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Stops the server and waits for in-flight requests to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.await;
+        }
+    }
+
+    /// Any request; `token` goes in `Authorization: Bearer`. Returns status, headers and JSON
+    /// (Value::Null for an empty or non-JSON body).
+    pub async fn req(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut rb = self.http.request(method, format!("{}{}", self.url, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.expect("request");
+        Resp::read(r).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.req(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.req(Method::POST, path, Some(token), Some(body)).await
+    }
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.req(Method::PUT, path, Some(token), Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.req(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Creates a user over the API (anonymously for the first, else as `as_token`).
+    pub async fn create_user(&self, as_token: Option<&str>, username: &str, password: &str) -> Value {
+        let r = self
+            .req(
+                Method::POST,
+                "/api/v4/users",
+                as_token,
+                Some(json!({"username": username, "email": format!("{username}@example.com"), "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "create {username}: {}", r.body);
+        r.body
+    }
+
+    /// Logs in and returns the session token from the `Token` header.
+    pub async fn login(&self, login_id: &str, password: &str) -> String {
+        let r = self
+            .req(
+                Method::POST,
+                "/api/v4/users/login",
+                None,
+                Some(json!({"login_id": login_id, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {login_id}: {}", r.body);
+        r.headers.get("Token").expect("Token header").to_str().unwrap().to_string()
+    }
+
+    /// Creates the admin (first user) and logs in: (admin user JSON, session token).
+    pub async fn admin(&self) -> (Value, String) {
+        let u = self.create_user(None, "admin", ADMIN_PASSWORD).await;
+        let t = self.login("admin", ADMIN_PASSWORD).await;
+        (u, t)
+    }
+
+    /// Creates an ordinary user as the admin and logs them in: (user JSON, session token).
+    pub async fn user(&self, admin_token: &str, username: &str) -> (Value, String) {
+        let pw = "User-Passw0rd!";
+        let u = self.create_user(Some(admin_token), username, pw).await;
+        let t = self.login(username, pw).await;
+        (u, t)
+    }
+
+    /// Patches the config as the admin.
+    pub async fn patch_config(&self, admin_token: &str, patch: Value) {
+        let r = self.put("/api/v4/config/patch", admin_token, patch).await;
+        assert_eq!(r.status, StatusCode::OK, "config patch: {}", r.body);
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub async fn read(r: reqwest::Response) -> Self {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp { status, headers, body, text }
+    }
+
+    /// Asserts an AppError with this status and id, and the AppError shape.
+    #[track_caller]
+    pub fn assert_err(&self, status: u16, id: &str) {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
+        assert_eq!(self.body["id"], id, "error id; body: {}", self.text);
+        assert_eq!(self.body["status_code"], status, "status_code field");
+        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "message");
+        assert!(self.body["request_id"].as_str().is_some_and(|m| m.len() == 26), "request_id");
+        assert!(self.body.get("detailed_error").is_some(), "detailed_error present");
+        assert_eq!(
+            self.headers.get("content-type").unwrap(),
+            "application/json",
+            "content type"
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Value {
+        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.text);
+        &self.body
+    }
+}

@@ -1,0 +1,58 @@
+//! The `rustmost` binary: with no arguments it runs the server.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "rustmost",
+    version,
+    about = "A Mattermost API v4 compatible team-chat server"
+)]
+struct Cli {
+    /// Path of config.json (default: $MM_CONFIG, else ./data/config.json).
+    #[arg(long, env = "MM_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUSTMOST_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let opts = rustmost_server::ServerOptions {
+        config_path: Some(
+            cli.config
+                .unwrap_or_else(|| PathBuf::from("./data/config.json")),
+        ),
+        env: std::env::vars().collect(),
+    };
+    let state = rustmost_server::build_state(&opts).await?;
+    let addr =
+        rustmost_server::listen_address(state.config.get().str("/ServiceSettings/ListenAddress"));
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    tracing::info!(address = %listener.local_addr()?, backend = state.store.backend(), "rustmost is listening");
+    rustmost_server::serve_with_listener(state, listener, shutdown_signal()).await?;
+    tracing::info!("rustmost stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
