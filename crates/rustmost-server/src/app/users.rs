@@ -70,6 +70,7 @@ pub fn validate_password(state: &AppState, pw: &str) -> ApiResult<()> {
     }
     let mut id = String::from("model.user.is_valid.pwd");
     let mut bad = n < min;
+    let mut classes = false;
     for (key, suffix, ok) in [
         (
             "/PasswordSettings/Lowercase",
@@ -94,11 +95,12 @@ pub fn validate_password(state: &AppState, pw: &str) -> ApiResult<()> {
     ] {
         if cfg.bool(key) {
             id.push_str(suffix);
+            classes = true;
             bad |= !ok;
         }
     }
     if bad {
-        id.push_str(".app_error");
+        id.push_str(if classes { ".app_error" } else { "_min_length.app_error" });
         return Err(ApiError::bad_request(id).param("Min", min.to_string()));
     }
     Ok(())
