@@ -74,7 +74,7 @@ fn expired(state: &AppState, s: &Session, now: i64) -> bool {
     if s.expires_at != 0 && s.expires_at < now {
         return true;
     }
-    if s.is_access_token() || s.device_id != "" {
+    if s.is_access_token() || !s.device_id.is_empty() {
         return false;
     }
     let idle = state
