@@ -26,7 +26,9 @@ use tower::ServiceExt;
 /// The Mattermost server version this API level matches; clients gate features on it.
 pub const VERSION: &str = "10.3.0";
 pub const BUILD_NUMBER: &str = "0";
-pub const BUILD_HASH: &str = concat!("rustmost-", env!("CARGO_PKG_VERSION"));
+/// Stands where Mattermost puts its build hash; free of dots because clients split
+/// `X-Version-ID` on them.
+pub const BUILD_HASH: &str = "rustmost";
 
 /// Where the server finds its config and which environment it sees (tests pass their own).
 #[derive(Debug, Clone, Default)]
