@@ -209,9 +209,12 @@ async fn environment_overrides_win_and_do_not_stick() {
     assert_eq!(e.body["ServiceSettings"]["EnableUserAccessTokens"], true);
     assert_eq!(e.body["TeamSettings"]["SiteName"], true);
     assert!(e.body["ServiceSettings"].get("EnableDeveloper").is_none());
-    s.get("/api/v4/config/environment", &ut)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    let e = s.get("/api/v4/config/environment", &ut).await;
+    assert_eq!(
+        e.body,
+        json!({}),
+        "filtered to nothing for users without console access"
+    );
 }
 
 #[tokio::test]
@@ -234,4 +237,7 @@ async fn client_config_limited_and_full() {
     s.req(Method::GET, "/api/v4/config/client", None, None)
         .await
         .assert_err(501, "api.config.client.old_format.app_error");
+    s.req(Method::GET, "/api/v4/config/client?format=new", None, None)
+        .await
+        .assert_err(400, "api.context.invalid_body_param.app_error");
 }

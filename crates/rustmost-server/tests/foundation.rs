@@ -150,6 +150,15 @@ async fn first_user_is_admin_then_signup_rules_apply() {
         r.body["roles"], "system_user",
         "roles in the body are ignored"
     );
+    let r = s
+        .req(Method::POST, "/api/v4/users", None, Some(json!({"username":"sso","email":"sso@example.com","password":"Passw0rd!x","auth_service":"gitlab","email_verified":true})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.body["auth_service"], "",
+        "only admins choose the auth service"
+    );
+    assert!(r.body.get("email_verified").is_none());
     s.patch_config(&t, json!({"TeamSettings": {"EnableUserCreation": false}}))
         .await;
     let r = s
@@ -160,7 +169,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
             Some(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"})),
         )
         .await;
-    r.assert_err(501, "api.user.create_user.disabled.app_error");
+    r.assert_err(501, "api.user.create_user.signup_email_disabled.app_error");
     s.patch_config(
         &t,
         json!({"EmailSettings": {"EnableSignUpWithEmail": false}}),
@@ -324,11 +333,14 @@ async fn get_users_paging_and_lookups() {
     s.get("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa", &t)
         .await
         .assert_err(404, "app.user.missing_account.const");
-    let r = s.get("/api/v4/users/username/VIEWER", &t).await;
+    let r = s.get("/api/v4/users/username/viewer", &t).await;
     assert_eq!(r.body["id"], uid);
+    s.get("/api/v4/users/username/VIEWER", &t)
+        .await
+        .assert_err(400, "api.context.invalid_body_param.app_error");
     s.get("/api/v4/users/username/nobody", &t)
         .await
-        .assert_err(404, "app.user.missing_account.const");
+        .assert_err(404, "app.user.get_by_username.app_error");
     s.create_user(Some(&t), "plus", "Passw0rd!x").await;
     let r = s
         .post(
@@ -392,6 +404,9 @@ async fn get_users_paging_and_lookups() {
     s.post("/api/v4/users/ids", &t, json!([]))
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
+    s.post("/api/v4/users/ids?since=yesterday", &t, json!([aid]))
+        .await
+        .assert_err(400, "api.context.invalid_body_param.app_error");
     s.post("/api/v4/users/ids", &t, json!({"a": 1}))
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
@@ -449,7 +464,40 @@ async fn patch_user_rules() {
         json!({"nickname":"x"}),
     )
     .await
-    .assert_err(404, "app.user.missing_account.const");
+    .assert_err(400, "api.context.invalid_body_param.app_error");
+    // Changing one's own e-mail needs the current password.
+    s.put(
+        "/api/v4/users/me/patch",
+        &ut,
+        json!({"email":"new-pat@example.com"}),
+    )
+    .await
+    .assert_err(400, "api.context.invalid_body_param.app_error");
+    s.put(
+        "/api/v4/users/me/patch",
+        &ut,
+        json!({"email":"new-pat@example.com","password":"wrong"}),
+    )
+    .await
+    .assert_err(401, "api.user.check_user_password.invalid.app_error");
+    let r = s
+        .put(
+            "/api/v4/users/me/patch",
+            &ut,
+            json!({"email":"new-pat@example.com","password":"User-Passw0rd!"}),
+        )
+        .await;
+    assert_eq!(r.body["email"], "new-pat@example.com", "{}", r.text);
+    // An admin changes others' e-mail without a password; anonymous callers cannot pick the
+    // authentication service.
+    let r = s
+        .put(
+            &format!("/api/v4/users/{uid}/patch"),
+            &t,
+            json!({"email":"pat2@example.com"}),
+        )
+        .await;
+    assert_eq!(r.body["email"], "pat2@example.com");
     let aid = admin["id"].as_str().unwrap();
     s.put(
         &format!("/api/v4/users/{aid}/patch"),
@@ -548,6 +596,17 @@ async fn password_change_rules_and_session_termination() {
     )
     .await
     .assert_err(400, "api.user.update_password.incorrect.app_error");
+    let after = s.get(&format!("/api/v4/users/{uid}"), &t).await;
+    assert_eq!(
+        after.body["failed_attempts"],
+        serde_json::Value::Null,
+        "hidden from others"
+    );
+    let stored = s.state.store.get_user(uid).await.unwrap();
+    assert_eq!(
+        stored.failed_attempts, 1,
+        "a wrong current password counts as a failed attempt"
+    );
     s.put(
         &path,
         &ut,
@@ -771,7 +830,7 @@ async fn csrf_and_token_locations() {
     )
     .await
     .assert_err(401, "api.context.token_provided.app_error");
-    // A bad token on a route that needs no session is ignored.
+    // A bad token on a route that needs no session is ignored...
     let r = s
         .req(
             Method::GET,
@@ -781,6 +840,34 @@ async fn csrf_and_token_locations() {
         )
         .await;
     assert_eq!(r.status, 200);
+    // ...but the query-string and CSRF rules apply on every route: a cookie logout without the
+    // CSRF token is refused and the session survives.
+    s.req(
+        Method::POST,
+        &format!("/api/v4/users/logout?access_token={t}"),
+        None,
+        None,
+    )
+    .await
+    .assert_err(401, "api.context.token_provided.app_error");
+    let r = s
+        .http
+        .post(format!("{}/api/v4/users/logout", s.url))
+        .header("Cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    common::Resp::read(r)
+        .await
+        .assert_err(401, "api.context.session_expired.app_error");
+    let r = s
+        .http
+        .get(format!("{}/api/v4/users/me", s.url))
+        .header("Cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "session survived the refused logout");
 }
 
 #[tokio::test]
@@ -917,7 +1004,7 @@ async fn user_roles_rules_and_live_sessions() {
         json!({"roles":"system_user"}),
     )
     .await
-    .assert_err(404, "app.user.missing_account.const");
+    .assert_err(400, "app.user.missing_account.const");
     // The live session sees a promotion at once, and a demotion too.
     s.get("/api/v4/config", &ut)
         .await
@@ -1057,4 +1144,37 @@ async fn roles_endpoints_and_live_permission_changes() {
     )
     .await
     .assert_err(404, "app.role.get.app_error");
+    // A role patch may not move manage_system or manage_roles, nor touch guest roles.
+    let mut escalate: Vec<Value> = r.body["permissions"].as_array().unwrap().clone();
+    escalate.push(json!("manage_system"));
+    s.put(
+        &format!("/api/v4/roles/{id}/patch"),
+        &t,
+        json!({"permissions": escalate}),
+    )
+    .await
+    .assert_err(501, "api.roles.patch_roles.not_allowed_permission.error");
+    let guest = s.get("/api/v4/roles/name/system_guest", &t).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.put(
+        &format!("/api/v4/roles/{guest}/patch"),
+        &t,
+        json!({"permissions": []}),
+    )
+    .await
+    .assert_err(501, "api.roles.patch_roles.license.error");
+    // Duplicates are dropped.
+    let r = s
+        .put(
+            &format!("/api/v4/roles/{id}/patch"),
+            &t,
+            json!({"permissions": ["create_team", "create_team", "edit_other_users"]}),
+        )
+        .await;
+    assert_eq!(
+        r.body["permissions"],
+        json!(["create_team", "edit_other_users"])
+    );
 }

@@ -65,6 +65,10 @@ async fn create_user(
         s.0.as_ref()
             .is_some_and(|s| authz::is_system_admin(&state, s));
     if !is_admin {
+        // Upstream's `SanitizeInput`: only admins may set how an account authenticates.
+        u.auth_service = String::new();
+        u.auth_data = None;
+        u.email_verified = false;
         let cfg = state.config.get();
         let first = state
             .store
@@ -72,14 +76,11 @@ async fn create_user(
             .await
             .or_internal("app.user.get_total_users_count.app_error")?
             == 0;
-        if !cfg.bool("/EmailSettings/EnableSignUpWithEmail") && users::is_password_user(&u) {
+        if !cfg.bool("/EmailSettings/EnableSignUpWithEmail")
+            || !cfg.bool("/TeamSettings/EnableUserCreation")
+        {
             return Err(ApiError::not_implemented(
                 "api.user.create_user.signup_email_disabled.app_error",
-            ));
-        }
-        if !first && !cfg.bool("/TeamSettings/EnableUserCreation") {
-            return Err(ApiError::not_implemented(
-                "api.user.create_user.disabled.app_error",
             ));
         }
         if !first && !cfg.bool("/TeamSettings/EnableOpenServer") {
@@ -137,7 +138,13 @@ async fn get_users_by_ids(
     let mut ids: Vec<String> = ids.iter().map(|i| i.trim().to_string()).collect();
     ids.sort();
     ids.dedup();
-    let since = q.get("since").and_then(|v| v.parse::<i64>().ok());
+    let since = match q.get("since") {
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| ApiError::invalid_param("since"))?,
+        ),
+        None => None,
+    };
     let list = state
         .store
         .get_users_by_ids(&ids, since)
@@ -298,15 +305,14 @@ async fn get_user_by_username(
     s: AuthSession,
     Path(username): Path<String>,
 ) -> ApiResult<Response> {
-    let name = username.to_lowercase();
-    if !rustmost_model::user::is_valid_username(&name) && name.len() > 64 {
-        return Err(ApiError::invalid_url_param("username"));
+    if !rustmost_model::user::is_valid_username(&username) {
+        return Err(ApiError::invalid_param("username"));
     }
     let u = state
         .store
-        .get_user_by_username(&name)
+        .get_user_by_username(&username)
         .await
-        .or_not_found(users::MISSING_ACCOUNT)?;
+        .or_not_found("app.user.get_by_username.app_error")?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
@@ -349,12 +355,25 @@ async fn patch_user(
     if !authz::has_permission_to_user(&state, &s, &id) {
         return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
     }
-    let mut u = users::get_user(&state, &id).await?;
+    let mut u = users::get_user(&state, &id)
+        .await
+        .map_err(|_| ApiError::invalid_param("user_id"))?;
     if u.roles.split_whitespace().any(|r| r == "system_admin")
         && s.user_id != id
         && !authz::is_system_admin(&state, &s)
     {
         return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    }
+    // Changing one's own e-mail needs the password (upstream `patchUser`).
+    if let Some(new_email) = &p.email
+        && !new_email.trim().eq_ignore_ascii_case(&u.email)
+        && s.user_id == id
+    {
+        let pw = p.password.as_deref().unwrap_or("");
+        if pw.is_empty() {
+            return Err(ApiError::invalid_param("password"));
+        }
+        users::double_check_password(&state, &u, pw).await?;
     }
     if let Some(v) = p.username {
         u.username = v.trim().to_lowercase();
@@ -377,9 +396,7 @@ async fn patch_user(
         u.props = Some(v);
     }
     if let Some(v) = p.notify_props {
-        let mut np = u.notify_props.take().unwrap_or_default();
-        np.extend(v);
-        u.notify_props = Some(np);
+        u.notify_props = Some(v);
     }
     if let Some(v) = p.timezone {
         u.timezone = Some(v);
@@ -427,6 +444,11 @@ async fn update_user_active(
         ));
     }
     let u = users::get_user(&state, &id).await?;
+    if u.roles.split_whitespace().any(|r| r == "system_admin")
+        && !authz::is_system_admin(&state, &s)
+    {
+        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    }
     if u.is_bot {
         // Bots are enabled and disabled through /bots, which also keeps their Bots row in step.
         return Err(
@@ -500,13 +522,27 @@ async fn update_password(
                 "api.user.update_password.oauth.app_error",
             ));
         }
-        if !users::verify_password(&u.password, &current).await {
-            return Err(ApiError::bad_request(
-                "api.user.update_password.incorrect.app_error",
-            ));
-        }
-    } else if authz::has(&state, &s, "sysconsole_write_user_management_users") {
-        u = users::get_user(&state, &id).await?;
+        users::double_check_password(&state, &u, &current)
+            .await
+            .map_err(|e| {
+                if e.id == "api.user.check_user_password.invalid.app_error" {
+                    ApiError::bad_request("api.user.update_password.incorrect.app_error")
+                } else {
+                    e
+                }
+            })?;
+    } else if let Ok(target) = state.store.get_user(&id).await
+        && authz::has(
+            &state,
+            &s,
+            if target.roles.split_whitespace().any(|r| r == "system_admin") {
+                authz::MANAGE_SYSTEM
+            } else {
+                "sysconsole_write_user_management_users"
+            },
+        )
+    {
+        u = target;
     } else {
         return Err(ApiError::forbidden(
             "api.user.update_password.context.app_error",
@@ -555,20 +591,9 @@ async fn update_user_roles(
         .split_whitespace()
         .any(|r| LICENSED_ROLES.contains(&r))
     {
-        let current = state
-            .store
-            .get_user(&id)
-            .await
-            .map(|u| u.roles)
-            .unwrap_or_default();
-        if roles
-            .split_whitespace()
-            .any(|r| LICENSED_ROLES.contains(&r) && !current.split_whitespace().any(|c| c == r))
-        {
-            return Err(ApiError::bad_request(
-                "api.user.update_user_roles.license.app_error",
-            ));
-        }
+        return Err(ApiError::bad_request(
+            "api.user.update_user_roles.license.app_error",
+        ));
     }
     authz::require(&state, &s, authz::MANAGE_ROLES)?;
     users::update_roles(&state, &id, &roles).await?;
