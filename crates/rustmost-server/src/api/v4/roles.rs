@@ -124,7 +124,7 @@ async fn patch_role(
         "sysconsole_write_user_management_system_roles",
     ];
     let changed = |p: &&str| old.permissions.iter().any(|o| o == p) != perms.iter().any(|n| n == p);
-    if NOT_ALLOWED.iter().any(|p| changed(p)) {
+    if NOT_ALLOWED.iter().any(changed) {
         return Err(ApiError::not_implemented(
             "api.roles.patch_roles.not_allowed_permission.error",
         ));
