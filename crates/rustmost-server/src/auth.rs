@@ -105,6 +105,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Arc<Session
         return Err(ApiError::session_expired("UserAccessToken"));
     }
     app::sessions::touch(state, &session);
+    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
     Ok(session)
 }
 
