@@ -50,6 +50,18 @@ fn bot_email(username: &str) -> String {
     format!("{username}@localhost")
 }
 
+/// A bot's e-mail follows its username, so a taken username would surface as a taken e-mail;
+/// Mattermost reports the username.
+async fn username_free(state: &AppState, username: &str, except: Option<&str>) -> ApiResult<()> {
+    match state.store.get_user_by_username(username).await {
+        Ok(u) if Some(u.id.as_str()) != except => Err(ApiError::bad_request(
+            "app.user.save.username_exists.app_error",
+        )),
+        Ok(_) | Err(StoreError::NotFound) => Ok(()),
+        Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
+    }
+}
+
 pub async fn get(state: &AppState, id: &str, include_deleted: bool) -> ApiResult<Bot> {
     match state.store.get_bot(id, include_deleted).await {
         Ok(b) => Ok(b),
@@ -87,6 +99,7 @@ pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult
         bot_description: b.description.clone(),
         ..Default::default()
     };
+    username_free(state, &b.username, None).await?;
     users::save_new(state, &u).await?;
     if let Err(e) = state.store.insert_bot(&b).await {
         // Keep the pair consistent: without its bot row the user would be a broken account.
@@ -107,6 +120,7 @@ pub async fn patch(state: &AppState, id: &str, p: &BotPatch) -> ApiResult<Bot> {
     }
     b.username = b.username.trim().to_lowercase();
     validate(&b)?;
+    username_free(state, &b.username, Some(id)).await?;
     let mut u = users::get_user(state, id).await?;
     u.username = b.username.clone();
     if before.username != b.username {
