@@ -1,5 +1,8 @@
 //! Mattermost API v4 wire types: ids, AppError JSON, users, sessions, roles.
 
+pub mod access_token;
+pub mod audit;
+pub mod bot;
 pub mod error;
 pub mod id;
 pub mod role;

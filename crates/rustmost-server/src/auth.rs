@@ -124,6 +124,7 @@ async fn resolve(
         check_csrf(parts, state, &session).await?;
     }
     app::sessions::touch(state, &session);
+    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
     Ok(Some(session))
 }
 

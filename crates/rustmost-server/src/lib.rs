@@ -19,6 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use rustmost_model::{AppErrorBody, new_id};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -219,14 +220,15 @@ pub async fn serve_with_listener(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    let svc = tower::service_fn(move |req: Request<Body>| {
-        let app = app.clone();
-        async move { app.oneshot(normalize_path(req)).await }
-    });
-    axum::serve(listener, tower::make::Shared::new(svc))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Paths are normalized before routing; the peer address reaches handlers as `ConnectInfo`
+    // (audit records and a token's last-used address).
+    let svc = router(state).map_request(normalize_path);
+    axum::serve(
+        listener,
+        axum::ServiceExt::<Request<Body>>::into_make_service_with_connect_info::<SocketAddr>(svc),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Turns Mattermost's `ListenAddress` (`:8065`, `127.0.0.1:8066`) into a socket address.

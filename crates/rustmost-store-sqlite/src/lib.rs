@@ -1,5 +1,8 @@
 //! The SQLite backend: connection setup, migrations, and the error mapping shared by its areas.
 
+mod access_tokens;
+mod audits;
+mod bots;
 mod roles;
 mod sessions;
 mod users;

@@ -1,6 +1,8 @@
 //! The storage interface every backend implements: per-area traits, rows, and `StoreError`.
 
 use async_trait::async_trait;
+use rustmost_model::audit::Audit;
+use rustmost_model::bot::Bot;
 use rustmost_model::role::Role;
 use rustmost_model::user::User;
 use std::collections::BTreeMap;
@@ -108,9 +110,78 @@ pub trait RoleStore: Send + Sync {
     async fn update_role_permissions(&self, id: &str, perms: &[String], now: i64) -> Result<()>;
 }
 
+/// A personal access token row. Only the SHA-256 of the secret is stored; sessions minted from a
+/// token carry the same hash, which is how the token's sessions are found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenRow {
+    pub id: String,
+    pub token_hash: String,
+    pub user_id: String,
+    pub description: String,
+    pub is_active: bool,
+    pub expires_at: i64,
+    pub create_at: i64,
+    pub last_used_at: i64,
+    pub last_used_ip: String,
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_token(&self, t: &AccessTokenRow) -> Result<()>;
+    async fn get_token(&self, id: &str) -> Result<AccessTokenRow>;
+    async fn get_token_by_hash(&self, token_hash: &str) -> Result<AccessTokenRow>;
+    async fn list_tokens_for_user(&self, user_id: &str, page: Page) -> Result<Vec<AccessTokenRow>>;
+    async fn list_tokens(&self, page: Page) -> Result<Vec<AccessTokenRow>>;
+    /// Exact match on token id, user id or username (Mattermost's search adds no wildcards).
+    async fn search_tokens(&self, term: &str) -> Result<Vec<AccessTokenRow>>;
+    /// Deletes the token and, in the same transaction, the sessions minted from it.
+    async fn delete_token(&self, id: &str) -> Result<()>;
+    /// Sets `is_active`; disabling also deletes the token's sessions in the same transaction.
+    async fn set_token_active(&self, id: &str, active: bool) -> Result<()>;
+    /// Replaces the secret and expiry, deleting the sessions of the old secret (one transaction).
+    async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<()>;
+    async fn touch_token(&self, id: &str, last_used_at: i64, ip: &str) -> Result<()>;
+    /// Tokens that break a maximum-lifetime policy: never expiring, or expiring after
+    /// `latest_expiry`. Only tokens of humans and of user-owned bots count.
+    async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>>;
+}
+
+/// Filters of `GET /bots`.
+#[derive(Debug, Clone, Default)]
+pub struct BotQuery {
+    pub page: Option<Page>,
+    /// Only bots owned by this user.
+    pub owner_id: Option<String>,
+    pub include_deleted: bool,
+    /// Only bots whose owner is a deactivated user.
+    pub only_orphaned: bool,
+}
+
+#[async_trait]
+pub trait BotStore: Send + Sync {
+    /// Inserts the bot row (the user row must exist already).
+    async fn insert_bot(&self, b: &Bot) -> Result<()>;
+    /// The bot joined with its user (username, display name); `NotFound` if absent or, without
+    /// `include_deleted`, disabled.
+    async fn get_bot(&self, user_id: &str, include_deleted: bool) -> Result<Bot>;
+    async fn list_bots(&self, q: &BotQuery) -> Result<Vec<Bot>>;
+    /// Writes description, owner, icon time, update and delete times.
+    async fn update_bot(&self, b: &Bot) -> Result<()>;
+    async fn delete_bot(&self, user_id: &str) -> Result<()>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn insert_audit(&self, a: &Audit) -> Result<()>;
+    /// Newest first.
+    async fn list_audits_for_user(&self, user_id: &str, page: Page) -> Result<Vec<Audit>>;
+}
+
 /// Everything a server needs from its database.
 #[async_trait]
-pub trait Store: UserStore + SessionStore + RoleStore + Send + Sync {
+pub trait Store:
+    UserStore + SessionStore + RoleStore + TokenStore + BotStore + AuditStore + Send + Sync
+{
     /// Short backend name for logs: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 }

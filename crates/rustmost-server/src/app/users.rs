@@ -324,7 +324,8 @@ pub fn sanitize_self(mut u: User) -> User {
 }
 
 /// Deactivates or reactivates an account. Deactivation revokes every session at once; the
-/// account's access tokens are kept (they work again after reactivation).
+/// account's access tokens are kept (they work again after reactivation). With
+/// `DisableBotsWhenOwnerIsDeactivated` the account's bots are disabled too.
 pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResult<User> {
     let now = now_ms();
     u.delete_at = if active { 0 } else { now };
@@ -332,6 +333,13 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
     save(state, &u).await?;
     if !active {
         sessions::revoke_all_for_user(state, &u.id, None).await?;
+        if state
+            .config
+            .get()
+            .bool("/ServiceSettings/DisableBotsWhenOwnerIsDeactivated")
+        {
+            crate::app::bots::disable_owned_by(state, &u.id).await?;
+        }
     }
     Ok(u)
 }

@@ -185,6 +185,83 @@ impl TestServer {
     }
 }
 
+/// Helpers for personal access tokens and bots.
+impl TestServer {
+    /// Any request with a raw `Authorization` header value (e.g. `Token <secret>`), or none.
+    pub async fn req_auth(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut rb = self.http.request(method, format!("{}{}", self.url, path));
+        if let Some(a) = authorization {
+            rb = rb.header("Authorization", a);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        Resp::read(rb.send().await.expect("request")).await
+    }
+
+    /// Turns `ServiceSettings.EnableUserAccessTokens` on or off.
+    pub async fn set_tokens_enabled(&self, admin_token: &str, on: bool) {
+        self.patch_config(
+            admin_token,
+            json!({"ServiceSettings": {"EnableUserAccessTokens": on}}),
+        )
+        .await;
+    }
+
+    /// Grants `system_user_access_token` (roles become `system_user system_user_access_token`).
+    pub async fn grant_token_role(&self, admin_token: &str, user_id: &str) {
+        let r = self
+            .put(
+                &format!("/api/v4/users/{user_id}/roles"),
+                admin_token,
+                json!({"roles": "system_user system_user_access_token"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "grant role: {}", r.body);
+    }
+
+    /// Creates a token for `user_id` as `as_token`: (token JSON, secret).
+    pub async fn create_token(
+        &self,
+        as_token: &str,
+        user_id: &str,
+        description: &str,
+    ) -> (Value, String) {
+        let r = self
+            .post(
+                &format!("/api/v4/users/{user_id}/tokens"),
+                as_token,
+                json!({"description": description}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "create token: {}", r.body);
+        let secret = r.body["token"]
+            .as_str()
+            .expect("secret in create response")
+            .to_string();
+        (r.body, secret)
+    }
+
+    /// Creates a bot as `as_token` (needs `EnableBotAccountCreation`): the bot JSON.
+    pub async fn create_bot(&self, as_token: &str, username: &str) -> Value {
+        let r = self
+            .post(
+                "/api/v4/bots",
+                as_token,
+                json!({"username": username, "display_name": username}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "create bot: {}", r.body);
+        r.body
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

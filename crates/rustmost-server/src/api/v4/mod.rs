@@ -1,5 +1,8 @@
 //! API v4: each area's router, merged, plus the small parsing helpers every handler uses.
 
+pub mod access_tokens;
+pub mod audits;
+pub mod bots;
 pub mod config;
 pub mod roles;
 pub mod system;
@@ -21,6 +24,9 @@ pub fn router() -> Router<AppState> {
         .merge(config::router())
         .merge(users::router())
         .merge(roles::router())
+        .merge(access_tokens::router())
+        .merge(bots::router())
+        .merge(audits::router())
 }
 
 /// Decodes a JSON body; failure is 400 `api.context.invalid_body_param.app_error` naming `what`.

@@ -578,6 +578,7 @@ const LICENSED_ROLES: &[&str] = &[
 async fn update_user_roles(
     State(state): State<AppState>,
     s: AuthSession,
+    info: crate::api::v4::audits::RequestInfo,
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -597,6 +598,8 @@ async fn update_user_roles(
     }
     authz::require(&state, &s, authz::MANAGE_ROLES)?;
     users::update_roles(&state, &id, &roles).await?;
+    info.log(&state, &s, &format!("user={id} roles={roles}"))
+        .await;
     Ok(status_ok())
 }
 
