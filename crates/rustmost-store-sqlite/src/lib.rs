@@ -1,7 +1,10 @@
 //! The SQLite backend: connection setup, migrations, and the error mapping shared by its areas.
 
+mod channels;
+mod posts;
 mod roles;
 mod sessions;
+mod teams;
 mod users;
 
 use rustmost_store::{Store, StoreError};

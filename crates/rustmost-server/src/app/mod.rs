@@ -2,6 +2,10 @@
 
 pub mod access_tokens;
 pub mod authz;
+pub mod channels;
+pub mod posts;
 pub mod roles;
+pub mod scoped_authz;
 pub mod sessions;
+pub mod teams;
 pub mod users;

@@ -100,7 +100,11 @@ pub fn validate_password(state: &AppState, pw: &str) -> ApiResult<()> {
         }
     }
     if bad {
-        id.push_str(if classes { ".app_error" } else { "_min_length.app_error" });
+        id.push_str(if classes {
+            ".app_error"
+        } else {
+            "_min_length.app_error"
+        });
         return Err(ApiError::bad_request(id).param("Min", min.to_string()));
     }
     Ok(())

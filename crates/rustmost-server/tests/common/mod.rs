@@ -29,20 +29,29 @@ impl TestServer {
     pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("rustmost.db");
-        let mut envs: Vec<(String, String)> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut envs: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if let Ok(pg) = std::env::var("RUSTMOST_TEST_DATASOURCE") {
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), pg));
             envs.push(("MM_SQLSETTINGS_DRIVERNAME".into(), "postgres".into()));
-        } else if !env.iter().any(|(k, _)| k.eq_ignore_ascii_case("MM_SQLSETTINGS_DATASOURCE")) {
+        } else if !env
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("MM_SQLSETTINGS_DATASOURCE"))
+        {
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), db.display().to_string()));
         }
         let opts = rustmost_server::ServerOptions {
             config_path: Some(dir.path().join("config.json")),
             env: envs,
         };
-        let state = rustmost_server::build_state(&opts).await.expect("server state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let state = rustmost_server::build_state(&opts)
+            .await
+            .expect("server state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let st = state.clone();
@@ -54,7 +63,14 @@ impl TestServer {
             .expect("serve");
         });
         let http = reqwest::Client::builder().build().unwrap();
-        TestServer { url, http, state, dir, shutdown: Some(tx), handle: Some(handle) }
+        TestServer {
+            url,
+            http,
+            state,
+            dir,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -105,7 +121,12 @@ impl TestServer {
     }
 
     /// Creates a user over the API (anonymously for the first, else as `as_token`).
-    pub async fn create_user(&self, as_token: Option<&str>, username: &str, password: &str) -> Value {
+    pub async fn create_user(
+        &self,
+        as_token: Option<&str>,
+        username: &str,
+        password: &str,
+    ) -> Value {
         let r = self
             .req(
                 Method::POST,
@@ -114,7 +135,12 @@ impl TestServer {
                 Some(json!({"username": username, "email": format!("{username}@example.com"), "password": password})),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "create {username}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "create {username}: {}",
+            r.body
+        );
         r.body
     }
 
@@ -129,7 +155,12 @@ impl TestServer {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {login_id}: {}", r.body);
-        r.headers.get("Token").expect("Token header").to_str().unwrap().to_string()
+        r.headers
+            .get("Token")
+            .expect("Token header")
+            .to_str()
+            .unwrap()
+            .to_string()
     }
 
     /// Creates the admin (first user) and logs in: (admin user JSON, session token).
@@ -175,7 +206,12 @@ impl Resp {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// Asserts an AppError with this status and id, and the AppError shape.
@@ -184,9 +220,20 @@ impl Resp {
         assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
         assert_eq!(self.body["id"], id, "error id; body: {}", self.text);
         assert_eq!(self.body["status_code"], status, "status_code field");
-        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "message");
-        assert!(self.body["request_id"].as_str().is_some_and(|m| m.len() == 26), "request_id");
-        assert!(self.body.get("detailed_error").is_some(), "detailed_error present");
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message"
+        );
+        assert!(
+            self.body["request_id"]
+                .as_str()
+                .is_some_and(|m| m.len() == 26),
+            "request_id"
+        );
+        assert!(
+            self.body.get("detailed_error").is_some(),
+            "detailed_error present"
+        );
         assert_eq!(
             self.headers.get("content-type").unwrap(),
             "application/json",
@@ -196,7 +243,12 @@ impl Resp {
 
     #[track_caller]
     pub fn assert_ok(&self) -> &Value {
-        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.text);
+        assert!(
+            self.status.is_success(),
+            "expected success, got {}: {}",
+            self.status,
+            self.text
+        );
         &self.body
     }
 }

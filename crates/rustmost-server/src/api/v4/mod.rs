@@ -1,8 +1,12 @@
 //! API v4: each area's router, merged, plus the small parsing helpers every handler uses.
 
+pub mod channels;
 pub mod config;
+pub mod posts;
+pub mod reactions;
 pub mod roles;
 pub mod system;
+pub mod teams;
 pub mod users;
 
 use crate::error::{ApiError, ApiResult};
@@ -21,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .merge(config::router())
         .merge(users::router())
         .merge(roles::router())
+        .merge(teams::router())
+        .merge(channels::router())
+        .merge(posts::router())
+        .merge(reactions::router())
 }
 
 /// Decodes a JSON body; failure is 400 `api.context.invalid_body_param.app_error` naming `what`.
