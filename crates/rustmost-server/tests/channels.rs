@@ -369,7 +369,7 @@ async fn members_add_list_stats_as_n8n() {
     assert_eq!(ids.len(), 2);
     // resolveData: POST users/ids with the same per_page query.
     let r = ts
-        .post(&format!("/api/v4/users/ids?per_page=100"), &bt, json!(ids))
+        .post("/api/v4/users/ids?per_page=100", &bt, json!(ids))
         .await;
     assert_eq!(r.body.as_array().unwrap().len(), 2);
     // Stats.
