@@ -1,8 +1,10 @@
 //! Business rules and permission checks, independent of HTTP shapes.
 
 pub mod access_tokens;
+pub mod actions;
 pub mod authz;
 pub mod channels;
+pub mod outgoing;
 pub mod posts;
 pub mod roles;
 pub mod scoped_authz;

@@ -25,6 +25,43 @@ pub fn router() -> Router<AppState> {
             "/api/v4/channels/{channel_id}/posts",
             get(get_posts_for_channel),
         )
+        .route(
+            "/api/v4/posts/{post_id}/actions/{action_id}",
+            post(do_post_action),
+        )
+}
+
+/// # `POST /api/v4/posts/{post_id}/actions/{action_id}` `{"selected_option"}` (optional)
+/// Clicks a button or picks a menu option: the action's integration URL is called with
+/// `PostActionIntegrationRequest` (user, channel, team, post, `context`, `trigger_id`) behind
+/// the internal-address guard (`AllowedUntrustedInternalConnections`). Its answer may replace
+/// the post (`update`). Answers `{"status":"OK","trigger_id"}`. Needs `read_channel_content`.
+async fn do_post_action(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path((post_id, action_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let pid = require_id(&post_id, "post_id", None)?;
+    if action_id.is_empty() || !action_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::invalid_url_param("action_id"));
+    }
+    let mut selected = String::new();
+    if !body.is_empty() {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid_param("post_action").detail(e.to_string()))?;
+        if let Some(o) = v.get("selected_option").and_then(Value::as_str) {
+            selected = o.to_string();
+        }
+    }
+    if !scoped_authz::has_channel_by_post(&state, &s, &pid, "read_channel_content").await {
+        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+    }
+    let trigger =
+        crate::app::actions::do_post_action(&state, &s, &pid, &action_id, &selected).await?;
+    Ok(ok(
+        serde_json::json!({"status": "OK", "trigger_id": trigger}),
+    ))
 }
 
 /// Props only the server sets; clients cannot forge them.
