@@ -4,6 +4,7 @@ pub mod access_tokens;
 pub mod actions;
 pub mod authz;
 pub mod channels;
+pub mod email;
 pub mod outgoing;
 pub mod posts;
 pub mod roles;

@@ -28,6 +28,114 @@ pub fn router() -> Router<AppState> {
             get(get_team_member).delete(remove_team_member),
         )
         .route("/api/v4/users/{user_id}/teams", get(get_teams_for_user))
+        .route(
+            "/api/v4/teams/{team_id}/invite/email",
+            axum::routing::post(invite_users_to_team),
+        )
+}
+
+/// The sender's name as `TeamSettings.TeammateNameDisplay` shows it.
+fn display_name(u: &rustmost_model::user::User, format: &str) -> String {
+    let full = format!("{} {}", u.first_name, u.last_name)
+        .trim()
+        .to_string();
+    match format {
+        "nickname_full_name" if !u.nickname.is_empty() => u.nickname.clone(),
+        "nickname_full_name" | "full_name" if !full.is_empty() => full,
+        _ => u.username.clone(),
+    }
+}
+
+/// # `POST /api/v4/teams/{team_id}/invite/email`
+/// Mails an invitation to each address (a bare JSON array, or `{"emails": [...]}`) through
+/// `EmailSettings`' SMTP server. Needs `invite_user` and `add_user_to_team` in the team;
+/// `ServiceSettings.EnableEmailInvitations` off answers 501
+/// `api.team.invite_members.disabled.app_error`. Addresses outside the team's allowed domains
+/// are refused. As upstream, a failed delivery is logged and the call still succeeds.
+/// Addresses are trimmed (n8n splits `"a, b"`), and the link is the team's invite link
+/// (`/signup_user_complete/?id=`).
+async fn invite_users_to_team(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(team_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let tid = require_id(&team_id, "team_id", None)?;
+    scoped_authz::require_team(&state, &s, &tid, "invite_user").await?;
+    if !scoped_authz::has_team(&state, &s, &tid, "add_user_to_team").await {
+        return Err(ApiError::permission(&s.user_id, &["invite_user"]));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("api.team.invite_members_to_team_and_channels.invalid_body.app_error")
+            .detail(e.to_string())
+    })?;
+    let list = match &v {
+        serde_json::Value::Array(a) => Some(a),
+        serde_json::Value::Object(o) => o.get("emails").and_then(|e| e.as_array()),
+        _ => None,
+    };
+    let Some(list) = list else {
+        return Err(ApiError::bad_request(
+            "api.team.invite_members_to_team_and_channels.invalid_body.app_error",
+        ));
+    };
+    let emails: Vec<String> = list
+        .iter()
+        .filter_map(|e| e.as_str())
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect();
+    if emails.is_empty() {
+        return Err(ApiError::invalid_param("user_email"));
+    }
+    let cfg = state.config.get();
+    if !cfg.bool("/ServiceSettings/EnableEmailInvitations") {
+        return Err(ApiError::not_implemented(
+            "api.team.invite_members.disabled.app_error",
+        ));
+    }
+    let t = teams::get_team(&state, &tid).await?;
+    let sender = users::get_user(&state, &s.user_id).await?;
+    let domains: Vec<String> = format!(
+        "{} {}",
+        t.allowed_domains,
+        cfg.str("/TeamSettings/RestrictCreationToDomains")
+    )
+    .split(|c: char| c == ',' || c.is_whitespace())
+    .filter(|d| !d.is_empty())
+    .map(|d| d.trim_start_matches('@').to_lowercase())
+    .collect();
+    if !domains.is_empty() {
+        let bad: Vec<&str> = emails
+            .iter()
+            .filter(|e| !domains.iter().any(|d| e.ends_with(&format!("@{d}"))))
+            .map(String::as_str)
+            .collect();
+        if !bad.is_empty() {
+            return Err(
+                ApiError::bad_request("api.team.invite_members.invalid_email.app_error")
+                    .param("Addresses", bad.join(", ")),
+            );
+        }
+    }
+    let sender_name = display_name(&sender, cfg.str("/TeamSettings/TeammateNameDisplay"));
+    let link = format!(
+        "{}/signup_user_complete/?id={}",
+        cfg.str("/ServiceSettings/SiteURL").trim_end_matches('/'),
+        t.invite_id
+    );
+    let (subject, text, html) = crate::app::email::invite_mail(
+        cfg.str("/TeamSettings/SiteName"),
+        &sender_name,
+        &t.display_name,
+        &link,
+    );
+    for to in &emails {
+        if let Err(e) = crate::app::email::send_mail(&cfg, to, &subject, &text, &html).await {
+            tracing::error!(team_id = %t.id, error = %e, "failed to send invite email");
+        }
+    }
+    Ok(status_ok())
 }
 
 /// # `POST /api/v4/teams`
