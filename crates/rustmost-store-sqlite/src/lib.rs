@@ -3,8 +3,11 @@
 mod access_tokens;
 mod audits;
 mod bots;
+mod channels;
+mod posts;
 mod roles;
 mod sessions;
+mod teams;
 mod users;
 
 use rustmost_store::{Store, StoreError};

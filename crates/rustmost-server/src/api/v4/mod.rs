@@ -3,9 +3,13 @@
 pub mod access_tokens;
 pub mod audits;
 pub mod bots;
+pub mod channels;
 pub mod config;
+pub mod posts;
+pub mod reactions;
 pub mod roles;
 pub mod system;
+pub mod teams;
 pub mod users;
 
 use crate::error::{ApiError, ApiResult};
@@ -27,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .merge(access_tokens::router())
         .merge(bots::router())
         .merge(audits::router())
+        .merge(teams::router())
+        .merge(channels::router())
+        .merge(posts::router())
+        .merge(reactions::router())
 }
 
 /// Decodes a JSON body; failure is 400 `api.context.invalid_body_param.app_error` naming `what`.

@@ -1,7 +1,7 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{authz, sessions, users};
+use crate::app::{authz, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -93,23 +93,76 @@ async fn create_user(
 
 /// # `GET /api/v4/users`
 /// A page of users (`page`, `per_page` default 60, max 200), ordered by username; `active`,
-/// `inactive` and `role` filter. An out-of-range page is `[]`.
+/// `inactive`, `role`, `in_team`, `not_in_team`, `in_channel`, `not_in_channel` (which needs
+/// `in_team`) filter, with `view_team` / `read_channel` on the team or channel named. `sort`
+/// is `create_at` or `last_activity_at` (with `in_team` alone), `status` or `admin` (with
+/// `in_channel`). An out-of-range page is `[]`.
 async fn get_users(
     State(state): State<AppState>,
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let mut uq = UserQuery {
+    let param = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+    let (in_team, not_in_team) = (param("in_team"), param("not_in_team"));
+    let (in_channel, not_in_channel) = (param("in_channel"), param("not_in_channel"));
+    let sort = q.get("sort").cloned().unwrap_or_default();
+    if not_in_channel.is_some() && in_team.is_none() {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    let team_sort = matches!(sort.as_str(), "last_activity_at" | "create_at");
+    let channel_sort = matches!(sort.as_str(), "status" | "admin");
+    if !(sort.is_empty() || team_sort || channel_sort)
+        || (team_sort
+            && (in_team.is_none()
+                || not_in_team.is_some()
+                || in_channel.is_some()
+                || not_in_channel.is_some()
+                || q.contains_key("without_team")))
+        || (channel_sort && in_channel.is_none())
+    {
+        return Err(ApiError::invalid_url_param("sort"));
+    }
+    let (active, inactive) = (flag(&q, "active"), flag(&q, "inactive"));
+    if active && inactive {
+        return Err(ApiError::invalid_url_param("inactive"));
+    }
+    if let Some(c) = &in_channel
+        && !state
+            .config
+            .get()
+            .bool("/TeamSettings/ExperimentalViewArchivedChannels")
+    {
+        let ch = crate::app::channels::get_channel(&state, c).await?;
+        if ch.delete_at != 0 {
+            return Err(ApiError::forbidden(
+                "api.user.view_archived_channels.get_users_in_channel.app_error",
+            )
+            .message("Unable to get the users for an archived channel."));
+        }
+    }
+    // Mattermost checks only the filter that selects its query, in this order.
+    if let Some(c) = &not_in_channel {
+        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+    } else if let Some(t) = &not_in_team {
+        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+    } else if let Some(t) = &in_team {
+        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+    } else if let Some(c) = &in_channel {
+        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+    }
+    let uq = UserQuery {
         page: Some(paging(&q)),
-        inactive: flag(&q, "inactive"),
-        active: flag(&q, "active"),
+        inactive,
+        active,
         role: q.get("role").filter(|r| !r.is_empty()).cloned(),
         include_bots: true,
+        in_team,
+        not_in_team,
+        in_channel,
+        not_in_channel,
+        sort,
         ..Default::default()
     };
-    if let Some(sort) = q.get("sort") {
-        uq.sort = sort.clone();
-    }
     let list = state
         .store
         .list_users(&uq)
