@@ -219,6 +219,7 @@ async function refreshPosts(view) {
   if (sig === view.sig) return;
   view.sig = sig;
   const posts = list.order.map((id) => list.posts[id]).filter((p) => !p.delete_at).reverse();
+  view.recent = posts;
   const byId = new Map(posts.map((p) => [p.id, p]));
   await ensureUsers(posts.map((p) => p.user_id));
   const missingRoots = posts.filter((p) => p.root_id && !byId.has(p.root_id)).map((p) => p.root_id);
@@ -489,10 +490,25 @@ async function openThread(view, rootId) {
   if (box) box.focus();
 }
 
+/**
+ * GET /posts/{id}/thread; a server without that route gets the thread assembled from the
+ * channel's recent posts instead (the root plus the replies among them).
+ */
+async function threadOf(view, rootId) {
+  try {
+    return await get(`/posts/${rootId}/thread`);
+  } catch (e) {
+    if (e.id !== 'api.context.404.app_error') throw e;
+  }
+  const root = (view.recent || []).find((p) => p.id === rootId) || await get(`/posts/${rootId}`);
+  const all = [root, ...(view.recent || []).filter((p) => p.root_id === rootId)];
+  return { order: all.map((p) => p.id), posts: Object.fromEntries(all.map((p) => [p.id, p])) };
+}
+
 async function refreshThread(view) {
   let list;
   try {
-    list = await get(`/posts/${view.threadRoot}/thread`);
+    list = await threadOf(view, view.threadRoot);
   } catch (e) {
     const err = alertBox();
     err.showError(e);
