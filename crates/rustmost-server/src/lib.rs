@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod state;
+pub mod web;
 
 use crate::config::ConfigService;
 use crate::error::ApiError;
@@ -96,19 +97,13 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::v4::router())
-        .fallback(fallback)
+        .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), finalize))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))
         .with_state(state)
-}
-
-async fn fallback(uri: Uri) -> Response {
-    ApiError::not_found("api.context.404.app_error")
-        .detail(format!("path={}", uri.path()))
-        .into_response()
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
