@@ -88,17 +88,6 @@ class Ctx:
         return o
 
 
-DEV_SESSIONS = os.environ.get("E2E_DEV_SESSION_TOKENS") == "1"
-
-
-def dev_token(session: Api, user_id: str, desc: str, session_token: str) -> dict:
-    """DEVELOPMENT ONLY, to be removed: stands in a login session for a PAT."""
-    if DEV_SESSIONS:
-        print(f"   WARNING: E2E_DEV_SESSION_TOKENS=1, using a session token for {desc}", flush=True)
-        return {"token": session_token, "id": "dev"}
-    return session.must("POST", f"/users/{user_id}/tokens", {"description": desc})
-
-
 # ---- 1. setup over Rustmost's API --------------------------------------------------------------
 
 
@@ -132,14 +121,13 @@ def setup(c: Ctx) -> None:
     )
 
     pat = c.op("personal access tokens (setup)")
-    admin_tok = dev_token(session, admin["id"], "n8n e2e (admin)", login.headers["token"])
+    admin_tok = session.must("POST", f"/users/{admin['id']}/tokens", {"description": "n8n e2e (admin)"})
     c.tokens["admin"] = admin_tok["token"]
     c.admin = anon.as_token(c.tokens["admin"])
     me = c.admin.call("GET", "/users/me")
     pat.expect(me.status == 200 and me.body.get("id") == admin["id"], "admin PAT authenticates as admin", f"{me.status}")
-    if not DEV_SESSIONS:
-        session.must("POST", "/users/logout")
-        pat.equal(session.call("GET", "/users/me").status, 401, "admin session logged out; the PAT drives the rest")
+    session.must("POST", "/users/logout")
+    pat.equal(session.call("GET", "/users/me").status, 401, "admin session logged out; the PAT drives the rest")
 
     A = c.admin
     team = A.must("POST", "/teams", {"name": "e2e-team", "display_name": "E2E Team", "type": "O"})
@@ -171,11 +159,12 @@ def setup(c: Ctx) -> None:
     # bob is an ordinary user who may hold tokens (the role Mattermost requires for that).
     A.must("PUT", f"/users/{bob['id']}/roles", {"roles": "system_user system_user_access_token"})
     bob_login = anon.call("POST", "/users/login", {"login_id": "bob", "password": USER_PW})
-    bob_session = anon.as_token(bob_login.headers.get("token", ""))
-    bob_tok = dev_token(bob_session, bob["id"], "n8n e2e (bob)", bob_login.headers.get("token", ""))
+    if bob_login.status != 200 or "token" not in bob_login.headers:
+        raise ApiFailure(f"bob login: {bob_login.status} {bob_login.body}")
+    bob_session = anon.as_token(bob_login.headers["token"])
+    bob_tok = bob_session.must("POST", f"/users/{bob['id']}/tokens", {"description": "n8n e2e (bob)"})
     c.tokens["bob"] = bob_tok["token"]
-    if not DEV_SESSIONS:
-        bob_session.must("POST", "/users/logout")
+    bob_session.must("POST", "/users/logout")
     me = anon.as_token(c.tokens["bob"]).call("GET", "/users/me")
     pat.expect(me.status == 200 and me.body.get("id") == bob["id"], "bob's own PAT authenticates as bob", f"{me.status}")
     listed = A.get(f"/users/{bob['id']}/tokens?page=0&per_page=100")
@@ -520,8 +509,8 @@ def phase2(c: Ctx) -> None:
     if r.ok:
         p = A.get(f"/posts/{r.items[0]['id']}")
         o.equal((p["root_id"], p["channel_id"]), (ids["ROOT_POST_ID"], ids["LOBBY_ID"]), "stored as a reply to the root post")
-        thread = A.get(f"/posts/{ids['ROOT_POST_ID']}/thread")
-        o.expect(p["id"] in (thread.get("order") or []), "listed in the root's thread", _short(thread.get("order")))
+        listed = (A.get(f"/channels/{ids['LOBBY_ID']}/posts").get("posts") or {}).get(p["id"]) or {}
+        o.equal(listed.get("root_id"), ids["ROOT_POST_ID"], "listed in the channel's posts as a reply")
         ids["REPLY_POST_ID"] = p["id"]
 
     reactions = A.get(f"/posts/{ids['ROOT_POST_ID']}/reactions") or []

@@ -15,7 +15,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-N8N_DIR=${N8N_DIR:-$HOME/.cache/rustmost-n8n}
+N8N_DIR=${N8N_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rustmost-n8n}
 WORK=${E2E_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/rustmost-n8n-e2e.XXXXXX")}
 mkdir -p "$WORK"
 
