@@ -409,11 +409,20 @@ def phase1(c: Ctx) -> None:
     if r.ok:
         o.equal(ids_of(r.items), ids_of(A.get("/users?per_page=5")), "the first 5 users, in the server's order")
 
-    o, r = node_op(c, runs, "user.getAll inTeam sort createdAt")
+    o, r = node_op(c, runs, "user.getAll inTeam sort lastActivityAt")
     if r.ok:
-        want = A.all_pages(f"/users?in_team={ids['TEAM_ID']}&sort=created_at")
-        o.equal(ids_of(r.items), ids_of(want), "team members, newest first as the server orders them")
+        want = A.all_pages(f"/users?in_team={ids['TEAM_ID']}&sort=last_activity_at")
+        o.equal(ids_of(r.items), ids_of(want), "team members, in the server's last-activity order")
         o.expect(ids["OUTSIDER_ID"] not in ids_of(r.items) and ids["BOB_ID"] in ids_of(r.items), "bob in, outsider out")
+
+    # n8n sends snakeCase("createdAt") = `created_at`, but Mattermost only knows `create_at` and
+    # answers 400 (api4/user.go getUsers); a faithful server must do the same.
+    o, r = node_op(c, runs, "user.getAll inTeam sort createdAt (400)", expect_ok=False)
+    o.expect(
+        not r.ok and r.server_error.get("status_code") == 400 and "sort" in json.dumps(r.server_error),
+        "400 invalid `sort`, as Mattermost answers `sort=created_at`",
+        r.describe_error() if r.error else _short(r.items),
+    )
 
     o, r = node_op(c, runs, "user.getAll inChannel sort username")
     if r.ok:
