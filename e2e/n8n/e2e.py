@@ -415,7 +415,7 @@ def phase1(c: Ctx) -> None:
 
     o, r = node_op(c, runs, "user.getAll inTeam sort lastActivityAt")
     if r.ok:
-        want = A.all_pages(f"/users?in_team={ids['TEAM_ID']}&sort=last_activity_at")
+        want = A.all_pages(f"/users?in_team={ids['TEAM_ID']}&sort=last_activity_at", 100)
         o.equal(ids_of(r.items), ids_of(want), "team members, in the server's last-activity order")
         o.expect(ids["OUTSIDER_ID"] not in ids_of(r.items) and ids["BOB_ID"] in ids_of(r.items), "bob in, outsider out")
 
