@@ -66,7 +66,11 @@ cleanup() {
   local rc=$?
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [[ $rc -ne 0 ]]; then echo "e2e/n8n: FAILED; logs and databases are in $WORK" >&2; fi
+  if [[ $rc -ne 0 ]]; then
+    echo "e2e/n8n: FAILED; logs and databases are in $WORK" >&2
+  elif [[ -z "${E2E_WORK:-}" ]]; then
+    rm -rf "$WORK"
+  fi
   exit $rc
 }
 trap cleanup EXIT

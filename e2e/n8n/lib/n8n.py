@@ -50,22 +50,30 @@ class N8n:
 
     def _cli(self, *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
         self._n += 1
-        r = subprocess.run(
-            [self.bin, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
+        try:
+            r = subprocess.run(
+                [self.bin, *args],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            # The usual cause: a list endpoint that ignores `page`, which n8n pages forever.
+            raise N8nFailure(f"`n8n {' '.join(args)}` did not finish within {timeout}s") from None
         with open(os.path.join(self.log_dir, f"n8n-cli-{self._n:02d}.log"), "w") as f:
             f.write(f"$ n8n {' '.join(args)}\nrc={r.returncode}\n--- stdout\n{r.stdout}\n--- stderr\n{r.stderr}")
         return r
 
     def _import(self, kind: str, payload: list) -> None:
-        with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.log_dir, delete=False) as f:
+        with tempfile.NamedTemporaryFile("w", suffix=f".{kind}.json", dir=self.log_dir, delete=False) as f:
             json.dump(payload, f)
-        r = self._cli(f"import:{kind}", f"--input={f.name}")
+        try:
+            r = self._cli(f"import:{kind}", f"--input={f.name}")
+        finally:
+            if kind == "credentials":  # holds the tokens in clear; n8n keeps them encrypted
+                os.unlink(f.name)
         if r.returncode != 0 or "Successfully imported" not in r.stdout + r.stderr:
             raise N8nFailure(f"n8n import:{kind} failed (rc={r.returncode}):\n{_tail(r)}")
 
