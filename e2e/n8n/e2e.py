@@ -17,6 +17,7 @@ behind each node is known, not guessed from n8n's output.
 """
 
 import argparse
+import contextlib
 import datetime
 import glob
 import json
@@ -28,9 +29,9 @@ import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
-from api import Api, ApiFailure  # noqa: E402
-from n8n import N8n, N8nFailure  # noqa: E402
-from recorder import Recorder  # noqa: E402
+from api import Api, ApiFailure
+from n8n import N8n
+from recorder import Recorder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ADMIN_PW = "Admin-Passw0rd!"
@@ -78,7 +79,9 @@ class Ctx:
         self.anon = Api(host, args.rustmost_port)
         self.rec = Recorder(host, args.rustmost_port)
         self.base_url = f"http://127.0.0.1:{self.rec.port}/"  # a trailing '/', as people paste it
-        self.n8n = N8n(args.n8n_bin, os.path.join(args.work, "n8n-home"), args.n8n_port, args.broker_port, args.work)
+        self.n8n = N8n(
+            args.n8n_bin, os.path.join(args.work, "n8n-home"), args.n8n_port, args.broker_port, args.work
+        )
         self.admin: Api = None  # type: ignore[assignment]  # set in setup, authenticated by PAT
         self.tokens: dict[str, str] = {}
 
@@ -94,7 +97,9 @@ class Ctx:
 def setup(c: Ctx) -> None:
     print("== setup: admin, tokens, teams, channels, users", flush=True)
     anon = c.anon
-    admin = anon.must("POST", "/users", {"email": "admin@example.com", "username": "admin", "password": ADMIN_PW})
+    admin = anon.must(
+        "POST", "/users", {"email": "admin@example.com", "username": "admin", "password": ADMIN_PW}
+    )
     c.ids["ADMIN_ID"] = admin["id"]
     login = anon.call("POST", "/users/login", {"login_id": "admin", "password": ADMIN_PW})
     if login.status != 200 or "token" not in login.headers:
@@ -127,9 +132,15 @@ def setup(c: Ctx) -> None:
     c.tokens["admin"] = admin_tok["token"]
     c.admin = anon.as_token(c.tokens["admin"])
     me = c.admin.call("GET", "/users/me")
-    pat.expect(me.status == 200 and me.body.get("id") == admin["id"], "admin PAT authenticates as admin", f"{me.status}")
+    pat.expect(
+        me.status == 200 and me.body.get("id") == admin["id"],
+        "admin PAT authenticates as admin",
+        f"{me.status}",
+    )
     session.must("POST", "/users/logout")
-    pat.equal(session.call("GET", "/users/me").status, 401, "admin session logged out; the PAT drives the rest")
+    pat.equal(
+        session.call("GET", "/users/me").status, 401, "admin session logged out; the PAT drives the rest"
+    )
 
     A = c.admin
     team = A.must("POST", "/teams", {"name": "e2e-team", "display_name": "E2E Team", "type": "O"})
@@ -147,7 +158,9 @@ def setup(c: Ctx) -> None:
         A.must("POST", f"/teams/{team['id']}/members", {"team_id": team["id"], "user_id": u["id"]})
 
     def mkchannel(team_id: str, name: str, display: str, typ: str) -> dict:
-        return A.must("POST", "/channels", {"team_id": team_id, "name": name, "display_name": display, "type": typ})
+        return A.must(
+            "POST", "/channels", {"team_id": team_id, "name": name, "display_name": display, "type": typ}
+        )
 
     lobby = mkchannel(team["id"], "e2e-lobby", "E2E Lobby", "O")
     crowd_ch = mkchannel(team["id"], "e2e-crowd", "E2E Crowd", "O")
@@ -168,7 +181,11 @@ def setup(c: Ctx) -> None:
     c.tokens["bob"] = bob_tok["token"]
     bob_session.must("POST", "/users/logout")
     me = anon.as_token(c.tokens["bob"]).call("GET", "/users/me")
-    pat.expect(me.status == 200 and me.body.get("id") == bob["id"], "bob's own PAT authenticates as bob", f"{me.status}")
+    pat.expect(
+        me.status == 200 and me.body.get("id") == bob["id"],
+        "bob's own PAT authenticates as bob",
+        f"{me.status}",
+    )
     listed = A.get(f"/users/{bob['id']}/tokens?page=0&per_page=100")
     pat.expect(
         any(t.get("id") == bob_tok["id"] and "token" not in t for t in listed),
@@ -181,11 +198,16 @@ def setup(c: Ctx) -> None:
     dave = A.must("PUT", f"/users/{dave['id']}/patch", {"nickname": "touched last"})
     since_ms = dave["update_at"] - 1
     c.ids["DAVE_UPDATED_ISO"] = (
-        datetime.datetime.fromtimestamp(since_ms / 1000, datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        datetime.datetime.fromtimestamp(since_ms / 1000, datetime.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
     )
     c.total_users = len(A.all_pages("/users"))
-    pat.http = f"{len(A.all_pages('/users'))} users, 2 PATs"
-    print(f"   {c.total_users} users, team {team['id']}, lobby {lobby['id']}, crowd {crowd_ch['id']}", flush=True)
+    pat.http = f"POST /users/:id/tokens x2 ({c.total_users} users set up)"
+    print(
+        f"   {c.total_users} users, team {team['id']}, lobby {lobby['id']}, crowd {crowd_ch['id']}",
+        flush=True,
+    )
 
 
 def import_credentials(c: Ctx) -> None:
@@ -295,9 +317,20 @@ def run_workflow(c: Ctx, filename: str) -> dict[str, NodeRun]:
 def node_op(c: Ctx, runs: dict, name: str, expect_ok: bool = True) -> tuple[Op, NodeRun]:
     o, r = c.op(name), runs[name]
     o.http = r.http()
-    if expect_ok:
-        o.expect(r.ok, "n8n node succeeded", r.describe_error())
+    ran = expect_ok and o.expect(r.ok, "n8n node succeeded", r.describe_error())
+    if ran and not (r.items and all(isinstance(i, dict) for i in r.items)):
+        o.expect(False, "n8n output JSON objects", _short(r.items))
+        r.error = {"message": "no usable output"}
     return o, r
+
+
+@contextlib.contextmanager
+def guard(o: Op):
+    """A check that cannot read the server's state fails its own row, not the whole run."""
+    try:
+        yield
+    except Exception as e:  # noqa: BLE001
+        o.expect(False, "reading the server's state", f"{type(e).__name__}: {e}")
 
 
 def ids_of(items) -> list:
@@ -311,113 +344,215 @@ def phase1(c: Ctx) -> None:
     runs = run_workflow(c, "1-create-and-read.json")
     A, ids = c.admin, c.ids
 
-    for name, cname, typ in [("channel.create public", "n8n-public", "O"), ("channel.create private", "n8n-private", "P")]:
+    for name, cname, typ in [
+        ("channel.create public", "n8n-public", "O"),
+        ("channel.create private", "n8n-private", "P"),
+    ]:
         o, r = node_op(c, runs, name)
         if r.ok:
             ch = A.get(f"/channels/{r.items[0]['id']}")
-            o.equal((ch["name"], ch["type"], ch["team_id"], ch["delete_at"]), (cname, typ, ids["TEAM_ID"], 0), "channel stored with name, type, team")
-            o.equal(A.call("GET", f"/channels/{ch['id']}/members/{ids['ADMIN_ID']}").status, 200, "creator is a member")
+            o.equal(
+                (ch["name"], ch["type"], ch["team_id"], ch["delete_at"]),
+                (cname, typ, ids["TEAM_ID"], 0),
+                "channel stored with name, type, team",
+            )
+            o.equal(
+                A.call("GET", f"/channels/{ch['id']}/members/{ids['ADMIN_ID']}").status,
+                200,
+                "creator is a member",
+            )
             ids["N8N_PUBLIC_ID" if typ == "O" else "N8N_PRIVATE_ID"] = ch["id"]
 
     o, r = node_op(c, runs, "channel.addUser")
     if r.ok:
-        o.equal((r.items[0].get("channel_id"), r.items[0].get("user_id")), (ids["LOBBY_ID"], ids["CAROL_ID"]), "returns the membership")
-        o.equal(A.call("GET", f"/channels/{ids['LOBBY_ID']}/members/{ids['CAROL_ID']}").status, 200, "carol is a member of the lobby")
+        with guard(o):
+            o.equal(
+                (r.items[0].get("channel_id"), r.items[0].get("user_id")),
+                (ids["LOBBY_ID"], ids["CAROL_ID"]),
+                "returns the membership",
+            )
+            o.equal(
+                A.call("GET", f"/channels/{ids['LOBBY_ID']}/members/{ids['CAROL_ID']}").status,
+                200,
+                "carol is a member of the lobby",
+            )
 
     o, r = node_op(c, runs, "channel.members limit+resolveData")
     if r.ok:
-        first = [m["user_id"] for m in A.get(f"/channels/{ids['LOBBY_ID']}/members?per_page=2")]
-        o.equal(sorted(ids_of(r.items)), sorted(first), "the first 2 members, resolved to users")
-        o.expect(all("username" in i for i in r.items), "items are users (resolveData)", _short(r.items))
-        o.expect(
-            any(e.method == "POST" and e.path.startswith("/api/v4/users/ids?per_page=2") and e.status == 200 for e in r.exchanges),
-            "users resolved with POST users/ids?per_page=2",
-            r.http(),
-        )
+        with guard(o):
+            first = [m["user_id"] for m in A.get(f"/channels/{ids['LOBBY_ID']}/members?per_page=2")]
+            o.equal(sorted(ids_of(r.items)), sorted(first), "the first 2 members, resolved to users")
+            o.expect(all("username" in i for i in r.items), "items are users (resolveData)", _short(r.items))
+            o.expect(
+                any(
+                    e.method == "POST"
+                    and e.path.startswith("/api/v4/users/ids?per_page=2")
+                    and e.status == 200
+                    for e in r.exchanges
+                ),
+                "users resolved with POST users/ids?per_page=2",
+                r.http(),
+            )
 
     o, r = node_op(c, runs, "channel.members returnAll (paged)")
     if r.ok:
-        want = sorted(m["user_id"] for m in A.all_pages(f"/channels/{ids['CROWD_ID']}/members"))
-        o.expect(len(want) > 100, f"{len(want)} members (> 100)")
-        o.equal(sorted(i.get("user_id") for i in r.items), want, "every member, across pages")
-        pages = [e for e in r.exchanges if "/members?" in e.path]
-        o.expect(len(pages) >= 3 and all(e.status == 200 for e in pages), "paged until an empty page", r.http())
+        with guard(o):
+            want = sorted(m["user_id"] for m in A.all_pages(f"/channels/{ids['CROWD_ID']}/members"))
+            o.expect(len(want) > 100, f"{len(want)} members (> 100)")
+            o.equal(sorted(i.get("user_id") for i in r.items), want, "every member, across pages")
+            pages = [e for e in r.exchanges if "/members?" in e.path]
+            o.expect(
+                len(pages) >= 3 and all(e.status == 200 for e in pages), "paged until an empty page", r.http()
+            )
 
     o, r = node_op(c, runs, "channel.search")
     if r.ok:
-        want = sorted(ch["id"] for ch in A.must("POST", f"/teams/{ids['TEAM_ID']}/channels/search", {"term": "e2e"}))
-        got = sorted(ids_of(r.items))
-        o.equal(got, want, "same channels as the server's search")
-        o.expect({ids["LOBBY_ID"], ids["CROWD_ID"]} <= set(got), "finds e2e-lobby and e2e-crowd", _short(got))
+        with guard(o):
+            want = sorted(
+                ch["id"] for ch in A.must("POST", f"/teams/{ids['TEAM_ID']}/channels/search", {"term": "e2e"})
+            )
+            got = sorted(ids_of(r.items))
+            o.equal(got, want, "same channels as the server's search")
+            o.expect(
+                {ids["LOBBY_ID"], ids["CROWD_ID"]} <= set(got), "finds e2e-lobby and e2e-crowd", _short(got)
+            )
 
     o, r = node_op(c, runs, "channel.statistics")
     if r.ok:
-        n = len(A.all_pages(f"/channels/{ids['CROWD_ID']}/members"))
-        o.equal((r.items[0].get("channel_id"), r.items[0].get("member_count")), (ids["CROWD_ID"], n), f"member_count = {n} members listed")
+        with guard(o):
+            n = len(A.all_pages(f"/channels/{ids['CROWD_ID']}/members"))
+            o.equal(
+                (r.items[0].get("channel_id"), r.items[0].get("member_count")),
+                (ids["CROWD_ID"], n),
+                f"member_count = {n} members listed",
+            )
 
     o, r = node_op(c, runs, "message.post")
     if r.ok:
-        p = A.get(f"/posts/{r.items[0]['id']}")
-        o.equal((p["channel_id"], p["user_id"], p["message"], p["root_id"]), (ids["LOBBY_ID"], ids["ADMIN_ID"], "Hello from n8n: the thread starts here", ""), "post stored in the lobby by admin")
-        ids["ROOT_POST_ID"] = p["id"]
+        with guard(o):
+            p = A.get(f"/posts/{r.items[0]['id']}")
+            o.equal(
+                (p["channel_id"], p["user_id"], p["message"], p["root_id"]),
+                (ids["LOBBY_ID"], ids["ADMIN_ID"], "Hello from n8n: the thread starts here", ""),
+                "post stored in the lobby by admin",
+            )
+            ids["ROOT_POST_ID"] = p["id"]
 
     o, r = node_op(c, runs, "message.post attachments")
     if r.ok:
-        check_attachment_post(o, A.get(f"/posts/{r.items[0]['id']}"), r.items[0])
+        with guard(o):
+            check_attachment_post(o, A.get(f"/posts/{r.items[0]['id']}"), r.items[0])
 
     o, r = node_op(c, runs, "message.postEphemeral")
     if r.ok:
-        it = r.items[0]
-        o.equal((it.get("channel_id"), it.get("message"), it.get("type")), (ids["LOBBY_ID"], "Only bob sees this", "system_ephemeral"), "returns an ephemeral post")
-        o.equal(A.call("GET", f"/posts/{it.get('id')}").status, 404, "not stored (GET /posts/{id} is 404)")
+        with guard(o):
+            it = r.items[0]
+            o.equal(
+                (it.get("channel_id"), it.get("message"), it.get("type")),
+                (ids["LOBBY_ID"], "Only bob sees this", "system_ephemeral"),
+                "returns an ephemeral post",
+            )
+            o.equal(
+                A.call("GET", f"/posts/{it.get('id')}").status, 404, "not stored (GET /posts/{id} is 404)"
+            )
 
     o, r = node_op(c, runs, "user.create email with +")
     if r.ok:
-        u = A.get(f"/users/{r.items[0]['id']}")
-        o.equal(
-            (u["username"], u["email"], u["first_name"], u["last_name"], u["nickname"], u["auth_service"]),
-            # n8n sends auth_service "email"; Mattermost's createUser stores it as given (only
-            # PUT /users/{id}/auth blanks "email"), and still treats the account as an e-mail one.
-            ("n8n.created", "n8n+created@example.com", "Created", "By N8n", "robot", "email"),
-            "user stored with its fields",
-        )
-        np = u.get("notify_props", {})
-        o.equal(
-            {k: np.get(k) for k in ("channel", "desktop", "desktop_sound", "email", "first_name", "mention_keys", "push")},
-            {"channel": "true", "desktop": "mention", "desktop_sound": "false", "email": "true", "first_name": "true", "mention_keys": "n8n,@n8n", "push": "all"},
-            "boolean notify_props stored as Mattermost strings",
-        )
-        by_email = A.call("GET", "/users/email/n8n+created@example.com")
-        o.equal((by_email.status, (by_email.body or {}).get("id")), (200, u["id"]), "found by its e-mail with a raw '+'")
-        login = c.anon.call("POST", "/users/login", {"login_id": "n8n+created@example.com", "password": "N8n-Created-Passw0rd!"})
-        o.equal(login.status, 200, "can log in with the password n8n set")
-        ids["N8N_CREATED_USER_ID"] = u["id"]
+        with guard(o):
+            u = A.get(f"/users/{r.items[0]['id']}")
+            o.equal(
+                (
+                    u["username"],
+                    u["email"],
+                    u["first_name"],
+                    u["last_name"],
+                    u["nickname"],
+                    u["auth_service"],
+                ),
+                # n8n sends auth_service "email"; Mattermost's createUser stores it as given (only
+                # PUT /users/{id}/auth blanks "email"), and still treats the account as an e-mail one.
+                ("n8n.created", "n8n+created@example.com", "Created", "By N8n", "robot", "email"),
+                "user stored with its fields",
+            )
+            np = u.get("notify_props", {})
+            o.equal(
+                {
+                    k: np.get(k)
+                    for k in (
+                        "channel",
+                        "desktop",
+                        "desktop_sound",
+                        "email",
+                        "first_name",
+                        "mention_keys",
+                        "push",
+                    )
+                },
+                {
+                    "channel": "true",
+                    "desktop": "mention",
+                    "desktop_sound": "false",
+                    "email": "true",
+                    "first_name": "true",
+                    "mention_keys": "n8n,@n8n",
+                    "push": "all",
+                },
+                "boolean notify_props stored as Mattermost strings",
+            )
+            by_email = A.call("GET", "/users/email/n8n+created@example.com")
+            o.equal(
+                (by_email.status, (by_email.body or {}).get("id")),
+                (200, u["id"]),
+                "found by its e-mail with a raw '+'",
+            )
+            login = c.anon.call(
+                "POST",
+                "/users/login",
+                {"login_id": "n8n+created@example.com", "password": "N8n-Created-Passw0rd!"},
+            )
+            o.equal(login.status, 200, "can log in with the password n8n set")
+            ids["N8N_CREATED_USER_ID"] = u["id"]
 
     o, r = node_op(c, runs, "user.create gitlab (no email)", expect_ok=False)
-    o.expect(not r.ok and r.server_error.get("status_code") == 400, "rejected with 400 (Mattermost requires an e-mail)", r.describe_error() if r.error else _short(r.items))
+    o.expect(
+        not r.ok and r.server_error.get("status_code") == 400,
+        "rejected with 400 (Mattermost requires an e-mail)",
+        r.describe_error() if r.error else _short(r.items),
+    )
     o.equal(A.call("GET", "/users/username/n8n.gitlab").status, 404, "no user was created")
 
     all_users = A.all_pages("/users")
     o, r = node_op(c, runs, "user.getAll returnAll (paged)")
     if r.ok:
-        o.expect(len(all_users) > 100, f"{len(all_users)} users (> 100)")
-        o.equal(sorted(ids_of(r.items)), sorted(ids_of(all_users)), "every user, across pages")
-        gets = [e for e in r.exchanges if e.method == "GET"]
-        o.expect(
-            len(gets) >= 3 and all(e.path.startswith("/api/v4//users?") and e.status == 200 for e in gets),
-            "paged on GET /api/v4//users (n8n's double slash)",
-            r.http(),
-        )
+        with guard(o):
+            o.expect(len(all_users) > 100, f"{len(all_users)} users (> 100)")
+            o.equal(sorted(ids_of(r.items)), sorted(ids_of(all_users)), "every user, across pages")
+            gets = [e for e in r.exchanges if e.method == "GET"]
+            o.expect(
+                len(gets) >= 3
+                and all(e.path.startswith("/api/v4//users?") and e.status == 200 for e in gets),
+                "paged on GET /api/v4//users (n8n's double slash)",
+                r.http(),
+            )
 
     o, r = node_op(c, runs, "user.getAll limit")
     if r.ok:
-        o.equal(ids_of(r.items), ids_of(A.get("/users?per_page=5")), "the first 5 users, in the server's order")
+        with guard(o):
+            o.equal(
+                ids_of(r.items),
+                ids_of(A.get("/users?per_page=5")),
+                "the first 5 users, in the server's order",
+            )
 
     o, r = node_op(c, runs, "user.getAll inTeam sort lastActivityAt")
     if r.ok:
-        want = A.all_pages(f"/users?in_team={ids['TEAM_ID']}&sort=last_activity_at", 100)
-        o.equal(ids_of(r.items), ids_of(want), "team members, in the server's last-activity order")
-        o.expect(ids["OUTSIDER_ID"] not in ids_of(r.items) and ids["BOB_ID"] in ids_of(r.items), "bob in, outsider out")
+        with guard(o):
+            want = A.all_pages(f"/users?in_team={ids['TEAM_ID']}&sort=last_activity_at", 100)
+            o.equal(ids_of(r.items), ids_of(want), "team members, in the server's last-activity order")
+            o.expect(
+                ids["OUTSIDER_ID"] not in ids_of(r.items) and ids["BOB_ID"] in ids_of(r.items),
+                "bob in, outsider out",
+            )
 
     # n8n sends snakeCase("createdAt") = `created_at`, but Mattermost only knows `create_at` and
     # answers 400 (api4/user.go getUsers); a faithful server must do the same.
@@ -430,41 +565,68 @@ def phase1(c: Ctx) -> None:
 
     o, r = node_op(c, runs, "user.getAll inChannel sort username")
     if r.ok:
-        want = ids_of(A.all_pages(f"/users?in_channel={ids['LOBBY_ID']}&sort="))
-        o.equal(ids_of(r.items), want, "lobby members as the server lists them")
-        o.equal(sorted(ids_of(r.items)), sorted([ids["ADMIN_ID"], ids["BOB_ID"], ids["CAROL_ID"]]), "exactly admin, bob, carol")
+        with guard(o):
+            want = ids_of(A.all_pages(f"/users?in_channel={ids['LOBBY_ID']}&sort="))
+            o.equal(ids_of(r.items), want, "lobby members as the server lists them")
+            o.equal(
+                sorted(ids_of(r.items)),
+                sorted([ids["ADMIN_ID"], ids["BOB_ID"], ids["CAROL_ID"]]),
+                "exactly admin, bob, carol",
+            )
 
     o, r = node_op(c, runs, "user.getAll inTeam notInChannel")
     if r.ok:
-        want = ids_of(A.all_pages(f"/users?in_team={ids['TEAM_ID']}&not_in_channel={ids['CROWD_ID']}"))
-        o.equal(ids_of(r.items), want, "as the server lists them")
-        o.equal(sorted(ids_of(r.items)), sorted([ids["BOB_ID"], ids["CAROL_ID"], ids["DAVE_ID"]]), "exactly bob, carol, dave")
+        with guard(o):
+            want = ids_of(A.all_pages(f"/users?in_team={ids['TEAM_ID']}&not_in_channel={ids['CROWD_ID']}"))
+            o.equal(ids_of(r.items), want, "as the server lists them")
+            o.equal(
+                sorted(ids_of(r.items)),
+                sorted([ids["BOB_ID"], ids["CAROL_ID"], ids["DAVE_ID"]]),
+                "exactly bob, carol, dave",
+            )
 
     o, r = node_op(c, runs, "user.getAll notInTeam")
     if r.ok:
-        want = ids_of(A.all_pages(f"/users?not_in_team={ids['TEAM_ID']}"))
-        o.equal(ids_of(r.items), want, "as the server lists them")
-        o.equal(sorted(ids_of(r.items)), sorted([ids["OUTSIDER_ID"], ids.get("N8N_CREATED_USER_ID")]), "exactly outsider and n8n.created")
+        with guard(o):
+            want = ids_of(A.all_pages(f"/users?not_in_team={ids['TEAM_ID']}"))
+            o.equal(ids_of(r.items), want, "as the server lists them")
+            o.equal(
+                sorted(ids_of(r.items)),
+                sorted([ids["OUTSIDER_ID"], ids.get("N8N_CREATED_USER_ID")]),
+                "exactly outsider and n8n.created",
+            )
 
     o, r = node_op(c, runs, "user.getByEmail with +")
     if r.ok:
-        o.equal(ids_of(r.items), [ids["DAVE_ID"]], "dave+tag@example.com is dave")
+        with guard(o):
+            o.equal(ids_of(r.items), [ids["DAVE_ID"]], "dave+tag@example.com is dave")
 
     o, r = node_op(c, runs, "user.getById")
     if r.ok:
-        o.equal(sorted(ids_of(r.items)), sorted([ids["BOB_ID"], ids["CAROL_ID"]]), "bob and carol (', ' split tolerated)")
+        with guard(o):
+            o.equal(
+                sorted(ids_of(r.items)),
+                sorted([ids["BOB_ID"], ids["CAROL_ID"]]),
+                "bob and carol (', ' split tolerated)",
+            )
 
     o, r = node_op(c, runs, "user.getById since")
     if r.ok:
-        o.equal(ids_of(r.items), [ids["DAVE_ID"]], "only dave changed since the given time")
-        o.expect(any("since=" in e.path for e in r.exchanges), "sent ?since=", r.http())
+        with guard(o):
+            o.equal(ids_of(r.items), [ids["DAVE_ID"]], "only dave changed since the given time")
+            o.expect(any("since=" in e.path for e in r.exchanges), "sent ?since=", r.http())
 
     o, r = node_op(c, runs, "user.invite")
     if r.ok:
-        o.equal(r.items[0].get("status") if r.items else None, "OK", "answered {status: OK}")
-        want = {"invitee+one@example.com", "invitee.two@example.org"}
-        got = wait_for_mail(c, want)
-        o.expect(want <= got, "an invitation e-mail reached each address (SMTP sink)", f"got mail for {sorted(got)}")
+        with guard(o):
+            o.equal(r.items[0].get("status") if r.items else None, "OK", "answered {status: OK}")
+            want = {"invitee+one@example.com", "invitee.two@example.org"}
+            got = wait_for_mail(c, want)
+            o.expect(
+                want <= got,
+                "an invitation e-mail reached each address (SMTP sink)",
+                f"got mail for {sorted(got)}",
+            )
 
 
 def check_attachment_post(o: Op, stored: dict, returned: dict) -> None:
@@ -487,14 +649,25 @@ def check_attachment_post(o: Op, stored: dict, returned: dict) -> None:
     o.expect(all(x.get("id") for x in actions), "each action got an id", _short(actions))
     if len(actions) == 2:
         o.equal(
-            (actions[1].get("type"), [(p.get("text"), p.get("value")) for p in actions[1].get("options") or []]),
+            (
+                actions[1].get("type"),
+                [(p.get("text"), p.get("value")) for p in actions[1].get("options") or []],
+            ),
             ("select", [("Staging", "staging"), ("Production", "prod")]),
             "select action keeps its options",
         )
     for label, post in (("GET /posts/{id}", stored), ("n8n's output", returned)):
         leaked = "integration-context-must-stay-server-side" in json.dumps(post)
-        has_integration = any(x.get("integration") for att in (post.get("props") or {}).get("attachments") or [] for x in att.get("actions") or [])
-        o.expect(not leaked and not has_integration, f"action `integration` not exposed in {label}", _short(post.get("props")))
+        has_integration = any(
+            x.get("integration")
+            for att in (post.get("props") or {}).get("attachments") or []
+            for x in att.get("actions") or []
+        )
+        o.expect(
+            not leaked and not has_integration,
+            f"action `integration` not exposed in {label}",
+            _short(post.get("props")),
+        )
 
 
 def wait_for_mail(c: Ctx, want: set, timeout_s: float = 15) -> set:
@@ -520,32 +693,49 @@ def phase2(c: Ctx) -> None:
 
     o, r = node_op(c, runs, "message.post thread reply")
     if r.ok:
-        p = A.get(f"/posts/{r.items[0]['id']}")
-        o.equal((p["root_id"], p["channel_id"]), (ids["ROOT_POST_ID"], ids["LOBBY_ID"]), "stored as a reply to the root post")
-        listed = (A.get(f"/channels/{ids['LOBBY_ID']}/posts").get("posts") or {}).get(p["id"]) or {}
-        o.equal(listed.get("root_id"), ids["ROOT_POST_ID"], "listed in the channel's posts as a reply")
-        ids["REPLY_POST_ID"] = p["id"]
+        with guard(o):
+            p = A.get(f"/posts/{r.items[0]['id']}")
+            o.equal(
+                (p["root_id"], p["channel_id"]),
+                (ids["ROOT_POST_ID"], ids["LOBBY_ID"]),
+                "stored as a reply to the root post",
+            )
+            listed = (A.get(f"/channels/{ids['LOBBY_ID']}/posts").get("posts") or {}).get(p["id"]) or {}
+            o.equal(listed.get("root_id"), ids["ROOT_POST_ID"], "listed in the channel's posts as a reply")
+            ids["REPLY_POST_ID"] = p["id"]
 
     reactions = A.get(f"/posts/{ids['ROOT_POST_ID']}/reactions") or []
     stored = {(x["user_id"], x["emoji_name"]) for x in reactions}
     for name, emoji in (("reaction.create +1", "+1"), ("reaction.create :smile:", "smile")):
         o, r = node_op(c, runs, name)
         if r.ok:
-            o.equal((r.items[0].get("emoji_name"), r.items[0].get("post_id")), (emoji, ids["ROOT_POST_ID"]), f"returns the '{emoji}' reaction")
-            o.expect((ids["ADMIN_ID"], emoji) in stored, f"'{emoji}' by admin stored on the post", _short(sorted(stored)))
+            o.equal(
+                (r.items[0].get("emoji_name"), r.items[0].get("post_id")),
+                (emoji, ids["ROOT_POST_ID"]),
+                f"returns the '{emoji}' reaction",
+            )
+            o.expect(
+                (ids["ADMIN_ID"], emoji) in stored,
+                f"'{emoji}' by admin stored on the post",
+                _short(sorted(stored)),
+            )
     c.reactions_after_phase2 = sorted(stored)
 
     o, r = node_op(c, runs, "channel.delete")
     if r.ok:
-        ch = A.get(f"/channels/{ids['N8N_PUBLIC_ID']}")
-        o.expect(ch.get("delete_at", 0) > 0, "channel archived (delete_at set)", _short(ch))
+        with guard(o):
+            ch = A.get(f"/channels/{ids['N8N_PUBLIC_ID']}")
+            o.expect(ch.get("delete_at", 0) > 0, "channel archived (delete_at set)", _short(ch))
 
     o, r = node_op(c, runs, "user.deactive")
     if r.ok:
-        u = A.get(f"/users/{ids['N8N_CREATED_USER_ID']}")
-        o.expect(u.get("delete_at", 0) > 0, "user deactivated (delete_at set)", _short(u))
-        login = c.anon.call("POST", "/users/login", {"login_id": "n8n.created", "password": "N8n-Created-Passw0rd!"})
-        o.expect(login.status >= 400, "a deactivated user cannot log in", f"{login.status}")
+        with guard(o):
+            u = A.get(f"/users/{ids['N8N_CREATED_USER_ID']}")
+            o.expect(u.get("delete_at", 0) > 0, "user deactivated (delete_at set)", _short(u))
+            login = c.anon.call(
+                "POST", "/users/login", {"login_id": "n8n.created", "password": "N8n-Created-Passw0rd!"}
+            )
+            o.expect(login.status >= 400, "a deactivated user cannot log in", f"{login.status}")
 
 
 # ---- phase 3: read and delete reactions, restore, delete a post, 403 and 401 --------------------
@@ -557,27 +747,45 @@ def phase3(c: Ctx) -> None:
 
     o, r = node_op(c, runs, "reaction.getAll")
     if r.ok:
-        o.equal(sorted((i.get("user_id"), i.get("emoji_name")) for i in r.items), c.reactions_after_phase2, "the post's reactions")
+        with guard(o):
+            o.equal(
+                sorted((i.get("user_id"), i.get("emoji_name")) for i in r.items),
+                c.reactions_after_phase2,
+                "the post's reactions",
+            )
 
     o, r = node_op(c, runs, "reaction.getAll limit")
     if r.ok:
-        o.expect(len(r.items) == 1 and (r.items[0].get("user_id"), r.items[0].get("emoji_name")) in c.reactions_after_phase2, "one of them", _short(r.items))
+        with guard(o):
+            o.expect(
+                len(r.items) == 1
+                and (r.items[0].get("user_id"), r.items[0].get("emoji_name")) in c.reactions_after_phase2,
+                "one of them",
+                _short(r.items),
+            )
 
     o, r = node_op(c, runs, "reaction.delete +1")
     if r.ok:
-        left = sorted(x["emoji_name"] for x in A.get(f"/posts/{ids['ROOT_POST_ID']}/reactions") or [])
-        o.equal(left, ["smile"], "'+1' removed ('+' not read as a space), 'smile' kept")
-        o.expect(any(e.method == "DELETE" and e.path.endswith("/reactions/+1") for e in r.exchanges), "path carried a raw '+1'", r.http())
+        with guard(o):
+            left = sorted(x["emoji_name"] for x in A.get(f"/posts/{ids['ROOT_POST_ID']}/reactions") or [])
+            o.equal(left, ["smile"], "'+1' removed ('+' not read as a space), 'smile' kept")
+            o.expect(
+                any(e.method == "DELETE" and e.path.endswith("/reactions/+1") for e in r.exchanges),
+                "path carried a raw '+1'",
+                r.http(),
+            )
 
     o, r = node_op(c, runs, "channel.restore")
     if r.ok:
-        ch = A.get(f"/channels/{ids['N8N_PUBLIC_ID']}")
-        o.equal(ch.get("delete_at"), 0, "channel restored (delete_at 0) after being archived in phase 2")
+        with guard(o):
+            ch = A.get(f"/channels/{ids['N8N_PUBLIC_ID']}")
+            o.equal(ch.get("delete_at"), 0, "channel restored (delete_at 0) after being archived in phase 2")
 
     o, r = node_op(c, runs, "message.delete")
     if r.ok:
-        o.equal(A.call("GET", f"/posts/{ids['REPLY_POST_ID']}").status, 404, "reply gone")
-        o.equal(A.call("GET", f"/posts/{ids['ROOT_POST_ID']}").status, 200, "root post kept")
+        with guard(o):
+            o.equal(A.call("GET", f"/posts/{ids['REPLY_POST_ID']}").status, 404, "reply gone")
+            o.equal(A.call("GET", f"/posts/{ids['ROOT_POST_ID']}").status, 200, "root post kept")
 
     o, r = node_op(c, runs, "403: user.deactive as non-admin", expect_ok=False)
     expect_http_error(o, r, 403, "Forbidden - perhaps check your credentials?", c.tokens["bob"])
@@ -593,7 +801,7 @@ def phase3(c: Ctx) -> None:
 
 
 def expect_http_error(o: Op, r: NodeRun, status: int, n8n_message: str, token: str) -> None:
-    if not o.expect(not r.ok, f"n8n reports an error", _short(r.items)):
+    if not o.expect(not r.ok, "n8n reports an error", _short(r.items)):
         return
     o.equal(r.server_error.get("status_code"), status, f"server answered {status}")
     o.equal(r.error.get("message"), n8n_message, "n8n's message")
@@ -628,7 +836,11 @@ def rest_phase(c: Ctx) -> None:
         (status, body), ex = timed(n.test_credential, c.creds[who])
         o.http = summarize_exchanges(ex)
         o.equal(((body or {}).get("data") or {}).get("status"), "OK", "n8n: Connection successful")
-        o.expect(len(ex) == 1 and ex[0].method == "GET" and ex[0].path == "/api/v4/users" and ex[0].status == 200, "one GET /api/v4/users, 200", o.http)
+        o.expect(
+            len(ex) == 1 and ex[0].method == "GET" and ex[0].path == "/api/v4/users" and ex[0].status == 200,
+            "one GET /api/v4/users, 200",
+            o.http,
+        )
 
     o = c.op("credential test 401 (wrong token)")
     (status, body), ex = timed(n.test_credential, c.creds["bad"])
@@ -636,7 +848,11 @@ def rest_phase(c: Ctx) -> None:
     data = (body or {}).get("data") or {}
     o.equal(data.get("status"), "Error", "n8n reports the test failed")
     o.expect("Authorization failed" in str(data.get("message")), "n8n: Authorization failed", _short(body))
-    o.expect(len(ex) == 2 and all(e.status == 401 for e in ex), "two GET /api/v4/users, both 401 (n8n retries once)", o.http)
+    o.expect(
+        len(ex) == 2 and all(e.status == 401 for e in ex),
+        "two GET /api/v4/users, both 401 (n8n retries once)",
+        o.http,
+    )
 
     def loader(label: str, method: str, cred: dict, params: dict | None = None):
         o = c.op(label)
@@ -659,15 +875,24 @@ def rest_phase(c: Ctx) -> None:
             for t in A.all_pages("/users/me/teams", 100)
             if t.get("delete_at") == 0
         )
-        o.equal(sorted((x["name"], x["value"]) for x in body["data"]), want, "labels and ids of admin's teams")
-        o.expect(("E2E Annex (private)", ids["ANNEX_ID"]) in want and ("E2E Team (public)", ids["TEAM_ID"]) in want, "both teams listed")
+        o.equal(
+            sorted((x["name"], x["value"]) for x in body["data"]), want, "labels and ids of admin's teams"
+        )
+        o.expect(
+            ("E2E Annex (private)", ids["ANNEX_ID"]) in want
+            and ("E2E Team (public)", ids["TEAM_ID"]) in want,
+            "both teams listed",
+        )
         paged(o, ex, "/api/v4/users/me/teams?")
 
     o, status, body, ex = loader("loader getChannels", "getChannels", c.creds["admin"])
     if o.equal(status, 200, "loader answered"):
         got = [(x["name"], x["value"]) for x in body["data"]]
         want = sorted(
-            (f"{ch.get('team_display_name')} - {ch['display_name']} ({'public' if ch['type'] == 'O' else 'private'})", ch["id"])
+            (
+                f"{ch.get('team_display_name')} - {ch['display_name']} ({'public' if ch['type'] == 'O' else 'private'})",
+                ch["id"],
+            )
             for ch in A.all_pages("/channels", 100)
             if ch.get("delete_at") == 0 and ch.get("display_name") and ch.get("name")
         )
@@ -681,7 +906,9 @@ def rest_phase(c: Ctx) -> None:
             o.expect((label, cid) in got, f"lists '{label}'", _short(got))
         paged(o, ex, "/api/v4/channels?")
 
-    o, status, body, ex = loader("loader getChannelsInTeam", "getChannelsInTeam", c.creds["admin"], {"teamId": ids["TEAM_ID"]})
+    o, status, body, ex = loader(
+        "loader getChannelsInTeam", "getChannelsInTeam", c.creds["admin"], {"teamId": ids["TEAM_ID"]}
+    )
     if o.equal(status, 200, "loader answered"):
         kinds = {"O": "public", "P": "private", "D": "direct", "G": "group"}
         want = sorted(
@@ -691,7 +918,12 @@ def rest_phase(c: Ctx) -> None:
         )
         got = sorted((x["name"], x["value"]) for x in body["data"])
         o.equal(got, want, "admin's channels in E2E Team")
-        o.expect(("E2E Crowd (public)", ids["CROWD_ID"]) in got and ("E2E Secret (private)", ids["SECRET_ID"]) in got, "lists e2e-crowd and e2e-secret", _short(got))
+        o.expect(
+            ("E2E Crowd (public)", ids["CROWD_ID"]) in got
+            and ("E2E Secret (private)", ids["SECRET_ID"]) in got,
+            "lists e2e-crowd and e2e-secret",
+            _short(got),
+        )
         paged(o, ex, f"/api/v4/users/me/teams/{ids['TEAM_ID']}/channels?")
 
     o, status, body, ex = loader("loader getUsers", "getUsers", c.creds["admin"])
@@ -700,13 +932,19 @@ def rest_phase(c: Ctx) -> None:
         got = sorted((x["name"], x["value"]) for x in body["data"])
         o.expect(len(got) > 100, f"{len(got)} users (> 100)")
         o.equal(got, live, "every active user by username")
-        o.expect(("n8n.created", ids.get("N8N_CREATED_USER_ID")) not in got, "the deactivated user is left out")
+        o.expect(
+            ("n8n.created", ids.get("N8N_CREATED_USER_ID")) not in got, "the deactivated user is left out"
+        )
         paged(o, ex, "/api/v4/users?")
 
     o, status, body, ex = loader("403: loader getChannels (non-admin PAT)", "getChannels", c.creds["bob"])
     o.expect(status != 200, "loader fails", f"{status} {_short(body)}")
     o.expect("Forbidden" in json.dumps(body), "n8n says Forbidden", _short(body))
-    o.expect(bool(ex) and all(e.status == 403 and e.path.startswith("/api/v4/channels?") for e in ex), "GET /api/v4/channels answered 403", o.http)
+    o.expect(
+        bool(ex) and all(e.status == 403 and e.path.startswith("/api/v4/channels?") for e in ex),
+        "GET /api/v4/channels answered 403",
+        o.http,
+    )
 
 
 # ---- 5. the credentials n8n used --------------------------------------------------------------
@@ -717,7 +955,11 @@ def audit_tokens(c: Ctx) -> None:
     allowed = {f"Bearer {c.tokens['admin']}", f"Bearer {c.tokens['bob']}", f"Bearer {WRONG_TOKEN}"}
     seen = {e.authorization for e in c.rec.exchanges}
     o.http = f"{len(c.rec.exchanges)} requests"
-    o.expect(bool(seen) and seen <= allowed, "Authorization was always one of the imported tokens", f"{len(seen - allowed)} other values")
+    o.expect(
+        bool(seen) and seen <= allowed,
+        "Authorization was always one of the imported tokens",
+        f"{len(seen - allowed)} other values",
+    )
 
 
 # ---- main ---------------------------------------------------------------------------------------

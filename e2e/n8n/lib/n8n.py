@@ -43,6 +43,7 @@ class N8n:
             }
         )
         self.proc: subprocess.Popen | None = None
+        self.log = None
         self.cookie = ""
         self._n = 0
 
@@ -53,6 +54,7 @@ class N8n:
         try:
             r = subprocess.run(
                 [self.bin, *args],
+                check=False,
                 env=self.env,
                 capture_output=True,
                 text=True,
@@ -63,7 +65,9 @@ class N8n:
             # The usual cause: a list endpoint that ignores `page`, which n8n pages forever.
             raise N8nFailure(f"`n8n {' '.join(args)}` did not finish within {timeout}s") from None
         with open(os.path.join(self.log_dir, f"n8n-cli-{self._n:02d}.log"), "w") as f:
-            f.write(f"$ n8n {' '.join(args)}\nrc={r.returncode}\n--- stdout\n{r.stdout}\n--- stderr\n{r.stderr}")
+            f.write(
+                f"$ n8n {' '.join(args)}\nrc={r.returncode}\n--- stdout\n{r.stdout}\n--- stderr\n{r.stderr}"
+            )
         return r
 
     def _import(self, kind: str, payload: list) -> None:
@@ -91,21 +95,28 @@ class N8n:
         try:
             start = lines.index("{")
         except ValueError:
-            raise N8nFailure(f"n8n execute --id={workflow_id} printed no result (rc={r.returncode}):\n{_tail(r)}")
+            raise N8nFailure(
+                f"n8n execute --id={workflow_id} printed no result (rc={r.returncode}):\n{_tail(r)}"
+            )
         return json.loads("\n".join(lines[start:]))
 
     # ---- REST (editor API) ------------------------------------------------------------------
 
     def start(self, timeout_s: int = 120) -> None:
-        log = open(os.path.join(self.log_dir, "n8n-start.log"), "w")
+        # Stays open while the server runs; closed in stop().
+        self.log = open(os.path.join(self.log_dir, "n8n-start.log"), "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [self.bin, "start"], env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            [self.bin, "start"],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         deadline = time.time() + timeout_s
         # /healthz answers before the REST routes exist; /rest/settings does not.
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise N8nFailure(f"`n8n start` exited with {self.proc.returncode}; see {log.name}")
+                raise N8nFailure(f"`n8n start` exited with {self.proc.returncode}; see {self.log.name}")
             try:
                 if self.rest("GET", "/rest/settings")[0] == 200:
                     return
@@ -122,6 +133,8 @@ class N8n:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.log:
+            self.log.close()
 
     def rest(self, method: str, path: str, body=None) -> tuple[int, object]:
         headers = {"browser-id": "rustmost-e2e-browser", "Accept": "application/json"}
@@ -150,7 +163,12 @@ class N8n:
         status, body = self.rest(
             "POST",
             "/rest/owner/setup",
-            {"email": "owner@example.com", "firstName": "E2E", "lastName": "Owner", "password": "Owner-Passw0rd!"},
+            {
+                "email": "owner@example.com",
+                "firstName": "E2E",
+                "lastName": "Owner",
+                "password": "Owner-Passw0rd!",
+            },
         )
         if status != 200 or not self.cookie:
             raise N8nFailure(f"n8n owner setup failed: {status} {body}")
