@@ -19,6 +19,8 @@ behind each node is known, not guessed from n8n's output.
 import argparse
 import contextlib
 import datetime
+import email
+import email.policy
 import glob
 import json
 import os
@@ -623,9 +625,14 @@ def phase1(c: Ctx) -> None:
             want = {"invitee+one@example.com", "invitee.two@example.org"}
             got = wait_for_mail(c, want)
             o.expect(
-                want <= got,
+                want <= set(got),
                 "an invitation e-mail reached each address (SMTP sink)",
                 f"got mail for {sorted(got)}",
+            )
+            o.expect(
+                all("E2E Team" in got.get(a, "") for a in want),
+                "each invitation names the team",
+                _short({a: got.get(a, "")[:200] for a in want}),
             )
 
 
@@ -670,18 +677,24 @@ def check_attachment_post(o: Op, stored: dict, returned: dict) -> None:
         )
 
 
-def wait_for_mail(c: Ctx, want: set, timeout_s: float = 15) -> set:
+def wait_for_mail(c: Ctx, want: set, timeout_s: float = 15) -> dict[str, str]:
+    """Recipient -> decoded subject and text of the mail the SMTP sink got for them."""
     deadline = time.time() + timeout_s
-    got: set = set()
-    while time.time() < deadline:
-        got = set()
-        for path in glob.glob(os.path.join(c.args.mail_dir, "*.json")):
+    while True:
+        got: dict[str, str] = {}
+        for path in sorted(glob.glob(os.path.join(c.args.mail_dir, "*.json"))):
             with open(path) as f:
-                got.update(json.load(f)["rcpt_to"])
-        if want <= got:
-            break
+                m = json.load(f)
+            msg = email.message_from_string(m["data"], policy=email.policy.default)
+            text = [str(msg["subject"] or "")]
+            for part in msg.walk():
+                if part.get_content_maintype() == "text":
+                    text.append(part.get_content())
+            for rcpt in m["rcpt_to"]:
+                got[rcpt] = "\n".join(text)
+        if want <= set(got) or time.time() > deadline:
+            return got
         time.sleep(0.3)
-    return got
 
 
 # ---- phase 2: thread reply, reactions, archive, deactivate ---------------------------------------
