@@ -98,7 +98,9 @@ class N8n:
             raise N8nFailure(
                 f"n8n execute --id={workflow_id} printed no result (rc={r.returncode}):\n{_tail(r)}"
             )
-        return json.loads("\n".join(lines[start:]))
+        # Log lines can also follow the result ("Registered runner …"): decode one JSON value.
+        result, _ = json.JSONDecoder().raw_decode("\n".join(lines[start:]))
+        return result
 
     # ---- REST (editor API) ------------------------------------------------------------------
 
