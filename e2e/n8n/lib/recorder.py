@@ -8,6 +8,7 @@ driver matches against each node's start time and duration in n8n's run data.
 
 import http.client
 import http.server
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class Exchange:
     path: str
     status: int
     authorization: str
+    # For a JSON array response, how many items it held (pagination checks); else None.
+    items: int | None
 
 
 class Recorder:
@@ -70,6 +73,7 @@ class Recorder:
                             self.path,
                             status,
                             self.headers.get("Authorization", ""),
+                            _array_len(data),
                         )
                     )
                 self.send_response_only(status)
@@ -96,3 +100,11 @@ class Recorder:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+def _array_len(data: bytes) -> int | None:
+    try:
+        v = json.loads(data)
+    except ValueError:
+        return None
+    return len(v) if isinstance(v, list) else None
