@@ -1,9 +1,16 @@
-//! Mattermost API v4 wire types: ids, AppError JSON, users, sessions, roles.
+//! Mattermost API v4 wire types: ids, AppError JSON, users, sessions, roles, teams, channels,
+//! posts and reactions.
 
+pub mod access_token;
+pub mod audit;
+pub mod bot;
+pub mod channel;
 pub mod error;
 pub mod id;
+pub mod post;
 pub mod role;
 pub mod session;
+pub mod team;
 pub mod user;
 
 pub use error::AppErrorBody;

@@ -76,9 +76,34 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Arc<Session
     let Some((token, loc)) = parse_auth_token(parts) else {
         return Err(ApiError::session_expired("UserRequired"));
     };
-    let session = match app::sessions::get_session(state, &token).await {
+    let Some(session) = resolve(parts, state, &token, loc, true).await? else {
+        return Err(ApiError::session_expired("token refused"));
+    };
+    // `SessionRequired()`: humans' access-token sessions stop while the feature is off (they
+    // come back when it is turned on again; nothing is deleted).
+    if session.is_access_token()
+        && !session.is_bot
+        && !state.config.get().enable_user_access_tokens()
+    {
+        return Err(ApiError::session_expired("UserAccessToken"));
+    }
+    Ok(session)
+}
+
+/// Upstream `ServeHTTP`'s part that runs on every route: resolves the token (`None` when it is
+/// not a live session) and applies the query-string and CSRF rules, which refuse the request
+/// even on routes that need no session.
+async fn resolve(
+    parts: &Parts,
+    state: &AppState,
+    token: &str,
+    loc: TokenLocation,
+    required: bool,
+) -> Result<Option<Arc<Session>>, ApiError> {
+    let session = match app::sessions::get_session(state, token).await {
         Ok(s) => s,
         Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return Err(e),
+        Err(_) if !required => return Ok(None),
         Err(e) => {
             tracing::debug!(reason = %e.id, detail = %e.detailed, "token refused");
             let mut err = ApiError::session_expired("token refused");
@@ -98,14 +123,9 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Arc<Session
     if loc == TokenLocation::Cookie && parts.method != Method::GET {
         check_csrf(parts, state, &session).await?;
     }
-    if session.is_access_token()
-        && !session.is_bot
-        && !state.config.get().enable_user_access_tokens()
-    {
-        return Err(ApiError::session_expired("UserAccessToken"));
-    }
     app::sessions::touch(state, &session);
-    Ok(session)
+    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
+    Ok(Some(session))
 }
 
 async fn check_csrf(parts: &Parts, state: &AppState, session: &Session) -> Result<(), ApiError> {
@@ -149,14 +169,12 @@ impl FromRequestParts<AppState> for AuthSession {
 impl FromRequestParts<AppState> for MaybeSession {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if parse_auth_token(parts).is_none() {
+        let Some((token, loc)) = parse_auth_token(parts) else {
             return Ok(MaybeSession(None));
-        }
-        match authenticate(parts, state).await {
-            Ok(s) => Ok(MaybeSession(Some(s))),
-            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => Err(e),
-            Err(_) => Ok(MaybeSession(None)),
-        }
+        };
+        Ok(MaybeSession(
+            resolve(parts, state, &token, loc, false).await?,
+        ))
     }
 }
 

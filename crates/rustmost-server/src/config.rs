@@ -614,7 +614,7 @@ fn validate(c: &Value) -> Result<(), ConfigError> {
         });
     }
     let site = s("/ServiceSettings/SiteURL");
-    if !site.is_empty() && !(site.starts_with("http://") || site.starts_with("https://")) {
+    if !(site.is_empty() || site.starts_with("http://") || site.starts_with("https://")) {
         return Err(ConfigError::Invalid {
             id: "model.config.is_valid.site_url.app_error",
             detail: String::new(),

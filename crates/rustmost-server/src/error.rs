@@ -203,4 +203,8 @@ const EXTRA_MESSAGES: &[(&str, &str)] = &[
         "api.context.body_too_large.app_error",
         "Request body is too large.",
     ),
+    (
+        "app.audit.get.finding.app_error",
+        "We encountered an error finding the audits.",
+    ),
 ];

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod state;
+pub mod web;
 
 use crate::config::ConfigService;
 use crate::error::ApiError;
@@ -19,6 +20,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use rustmost_model::{AppErrorBody, new_id};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -26,7 +28,9 @@ use tower::ServiceExt;
 /// The Mattermost server version this API level matches; clients gate features on it.
 pub const VERSION: &str = "10.3.0";
 pub const BUILD_NUMBER: &str = "0";
-pub const BUILD_HASH: &str = concat!("rustmost-", env!("CARGO_PKG_VERSION"));
+/// Stands where Mattermost puts its build hash; free of dots because clients split
+/// `X-Version-ID` on them.
+pub const BUILD_HASH: &str = "rustmost";
 
 /// Where the server finds its config and which environment it sees (tests pass their own).
 #[derive(Debug, Clone, Default)]
@@ -93,19 +97,13 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::v4::router())
-        .fallback(fallback)
+        .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), finalize))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))
         .with_state(state)
-}
-
-async fn fallback(uri: Uri) -> Response {
-    ApiError::not_found("api.context.404.app_error")
-        .detail(format!("path={}", uri.path()))
-        .into_response()
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
@@ -217,14 +215,15 @@ pub async fn serve_with_listener(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    let svc = tower::service_fn(move |req: Request<Body>| {
-        let app = app.clone();
-        async move { app.oneshot(normalize_path(req)).await }
-    });
-    axum::serve(listener, tower::make::Shared::new(svc))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Paths are normalized before routing; the peer address reaches handlers as `ConnectInfo`
+    // (audit records and a token's last-used address).
+    let svc = router(state).map_request(normalize_path);
+    axum::serve(
+        listener,
+        axum::ServiceExt::<Request<Body>>::into_make_service_with_connect_info::<SocketAddr>(svc),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Turns Mattermost's `ListenAddress` (`:8065`, `127.0.0.1:8066`) into a socket address.

@@ -41,6 +41,9 @@ pub struct Session {
     /// Set for sessions backed by a personal access token: the token's id.
     pub access_token_id: Option<String>,
     pub is_bot: bool,
+    /// For access-token sessions: when the token's `last_used_at` was last written (ms, 0 =
+    /// not yet by this process), so the write happens at most once a minute.
+    pub last_used_written: AtomicI64,
 }
 
 impl Session {

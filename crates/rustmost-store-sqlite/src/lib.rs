@@ -1,7 +1,13 @@
 //! The SQLite backend: connection setup, migrations, and the error mapping shared by its areas.
 
+mod access_tokens;
+mod audits;
+mod bots;
+mod channels;
+mod posts;
 mod roles;
 mod sessions;
+mod teams;
 mod users;
 
 use rustmost_store::{Store, StoreError};

@@ -179,9 +179,46 @@ impl UserStore for SqliteStore {
                  OR lower(u.nickname) LIKE {p} ESCAPE '\\')"
             ));
         }
-        match uq.sort.as_str() {
-            "created_at" => sql.push_str(" ORDER BY u.create_at DESC, u.id"),
-            "last_activity_at" => sql.push_str(" ORDER BY u.last_activity_at DESC, u.username"),
+        if let Some(team) = &uq.in_team {
+            let p = arg(team.clone(), &mut binds);
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id \
+                 AND tm.team_id = {p} AND tm.delete_at = 0)"
+            ));
+        }
+        if let Some(team) = &uq.not_in_team {
+            let p = arg(team.clone(), &mut binds);
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id \
+                 AND tm.team_id = {p} AND tm.delete_at = 0)"
+            ));
+        }
+        if let Some(ch) = &uq.in_channel {
+            let p = arg(ch.clone(), &mut binds);
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM channel_members cm WHERE cm.user_id = u.id \
+                 AND cm.channel_id = {p})"
+            ));
+        }
+        if let Some(ch) = &uq.not_in_channel {
+            let p = arg(ch.clone(), &mut binds);
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM channel_members cm WHERE cm.user_id = u.id \
+                 AND cm.channel_id = {p})"
+            ));
+        }
+        match (uq.sort.as_str(), &uq.in_channel) {
+            ("create_at", _) => sql.push_str(" ORDER BY u.create_at DESC, u.id"),
+            ("last_activity_at", _) => {
+                sql.push_str(" ORDER BY u.last_activity_at DESC, u.username")
+            }
+            ("admin", Some(ch)) => {
+                let p = arg(ch.clone(), &mut binds);
+                sql.push_str(&format!(
+                    " ORDER BY (SELECT cm.scheme_admin FROM channel_members cm \
+                     WHERE cm.user_id = u.id AND cm.channel_id = {p}) DESC, u.username"
+                ));
+            }
             _ => sql.push_str(" ORDER BY u.username"),
         }
         if let Some(page) = uq.page {

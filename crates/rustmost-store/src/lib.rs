@@ -1,7 +1,12 @@
 //! The storage interface every backend implements: per-area traits, rows, and `StoreError`.
 
 use async_trait::async_trait;
+use rustmost_model::audit::Audit;
+use rustmost_model::bot::Bot;
+use rustmost_model::channel::{Channel, ChannelMember, ChannelWithTeamData};
+use rustmost_model::post::{Post, Reaction};
 use rustmost_model::role::Role;
+use rustmost_model::team::{Team, TeamMember};
 use rustmost_model::user::User;
 use std::collections::BTreeMap;
 
@@ -40,7 +45,8 @@ pub struct UserQuery {
     pub not_in_team: Option<String>,
     pub in_channel: Option<String>,
     pub not_in_channel: Option<String>,
-    /// `created_at`, `last_activity_at`, `status`, or empty for username order.
+    /// `create_at` (newest first), `last_activity_at`, `admin` (channel admins first, with
+    /// `in_channel`), or anything else for username order.
     pub sort: String,
     pub inactive: bool,
     pub active: bool,
@@ -108,9 +114,194 @@ pub trait RoleStore: Send + Sync {
     async fn update_role_permissions(&self, id: &str, perms: &[String], now: i64) -> Result<()>;
 }
 
+/// A personal access token row. Only the SHA-256 of the secret is stored; sessions minted from a
+/// token carry the same hash, which is how the token's sessions are found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenRow {
+    pub id: String,
+    pub token_hash: String,
+    pub user_id: String,
+    pub description: String,
+    pub is_active: bool,
+    pub expires_at: i64,
+    pub create_at: i64,
+    pub last_used_at: i64,
+    pub last_used_ip: String,
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_token(&self, t: &AccessTokenRow) -> Result<()>;
+    async fn get_token(&self, id: &str) -> Result<AccessTokenRow>;
+    async fn get_token_by_hash(&self, token_hash: &str) -> Result<AccessTokenRow>;
+    async fn list_tokens_for_user(&self, user_id: &str, page: Page) -> Result<Vec<AccessTokenRow>>;
+    async fn list_tokens(&self, page: Page) -> Result<Vec<AccessTokenRow>>;
+    /// Exact match on token id, user id or username (Mattermost's search adds no wildcards).
+    async fn search_tokens(&self, term: &str) -> Result<Vec<AccessTokenRow>>;
+    /// Deletes the token and, in the same transaction, the sessions minted from it.
+    async fn delete_token(&self, id: &str) -> Result<()>;
+    /// Sets `is_active`; disabling also deletes the token's sessions in the same transaction.
+    async fn set_token_active(&self, id: &str, active: bool) -> Result<()>;
+    /// Replaces the secret and expiry, deleting the sessions of the old secret (one transaction).
+    async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<()>;
+    async fn touch_token(&self, id: &str, last_used_at: i64, ip: &str) -> Result<()>;
+    /// Tokens that break a maximum-lifetime policy: never expiring, or expiring after
+    /// `latest_expiry`. Only tokens of humans and of user-owned bots count.
+    async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>>;
+}
+
+/// Filters of `GET /bots`.
+#[derive(Debug, Clone, Default)]
+pub struct BotQuery {
+    pub page: Option<Page>,
+    /// Only bots owned by this user.
+    pub owner_id: Option<String>,
+    pub include_deleted: bool,
+    /// Only bots whose owner is a deactivated user.
+    pub only_orphaned: bool,
+}
+
+#[async_trait]
+pub trait BotStore: Send + Sync {
+    /// Inserts the bot row (the user row must exist already).
+    async fn insert_bot(&self, b: &Bot) -> Result<()>;
+    /// The bot joined with its user (username, display name); `NotFound` if absent or, without
+    /// `include_deleted`, disabled.
+    async fn get_bot(&self, user_id: &str, include_deleted: bool) -> Result<Bot>;
+    async fn list_bots(&self, q: &BotQuery) -> Result<Vec<Bot>>;
+    /// Writes description, owner, icon time, update and delete times.
+    async fn update_bot(&self, b: &Bot) -> Result<()>;
+    async fn delete_bot(&self, user_id: &str) -> Result<()>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn insert_audit(&self, a: &Audit) -> Result<()>;
+    /// Newest first.
+    async fn list_audits_for_user(&self, user_id: &str, page: Page) -> Result<Vec<Audit>>;
+}
+
+/// Which teams `list_teams` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamListing {
+    All,
+    /// Teams anyone may join (`allow_open_invite`).
+    Open,
+    /// Invite-only teams.
+    Private,
+}
+
+#[async_trait]
+pub trait TeamStore: Send + Sync {
+    async fn insert_team(&self, t: &Team) -> Result<()>;
+    async fn get_team(&self, id: &str) -> Result<Team>;
+    async fn get_team_by_name(&self, name: &str) -> Result<Team>;
+    /// Writes every column of the team (matched by id); `NotFound` if absent.
+    async fn update_team(&self, t: &Team) -> Result<()>;
+    /// Live teams ordered by display name.
+    async fn list_teams(&self, which: TeamListing, page: Page) -> Result<Vec<Team>>;
+    /// Teams the user is an active member of, ordered by display name.
+    async fn list_teams_for_user(&self, user_id: &str, page: Option<Page>) -> Result<Vec<Team>>;
+    /// Inserts or replaces a membership (roles are stored as explicit roles plus flags).
+    async fn save_team_member(&self, m: &TeamMember) -> Result<()>;
+    /// A membership, including one whose `delete_at` marks it removed.
+    async fn get_team_member(&self, team_id: &str, user_id: &str) -> Result<TeamMember>;
+    /// Active memberships ordered by user id.
+    async fn list_team_members(&self, team_id: &str, page: Page) -> Result<Vec<TeamMember>>;
+}
+
+#[async_trait]
+pub trait ChannelStore: Send + Sync {
+    async fn insert_channel(&self, c: &Channel) -> Result<()>;
+    async fn get_channel(&self, id: &str) -> Result<Channel>;
+    async fn get_channel_by_name(&self, team_id: &str, name: &str) -> Result<Channel>;
+    async fn update_channel(&self, c: &Channel) -> Result<()>;
+    /// Public and private channels of every team with their team's names, ordered by display
+    /// name then team display name.
+    async fn list_all_channels(
+        &self,
+        include_deleted: bool,
+        page: Page,
+    ) -> Result<Vec<ChannelWithTeamData>>;
+    /// A team's live public channels ordered by display name.
+    async fn list_public_channels(&self, team_id: &str, page: Page) -> Result<Vec<Channel>>;
+    /// Channels the user belongs to (in one team, or in all), ordered by display name.
+    async fn list_channels_for_user(
+        &self,
+        user_id: &str,
+        team_id: Option<&str>,
+        include_deleted: bool,
+        page: Option<Page>,
+    ) -> Result<Vec<Channel>>;
+    /// A team's live public channels whose name or display name starts with `term`
+    /// (case-insensitive), at most 100.
+    async fn search_public_channels(&self, team_id: &str, term: &str) -> Result<Vec<Channel>>;
+    async fn count_team_channels(&self, team_id: &str) -> Result<i64>;
+    async fn save_channel_member(&self, m: &ChannelMember) -> Result<()>;
+    async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> Result<ChannelMember>;
+    async fn delete_channel_member(&self, channel_id: &str, user_id: &str) -> Result<()>;
+    /// Removes the user from every channel of the team.
+    async fn delete_team_channel_members(&self, team_id: &str, user_id: &str) -> Result<()>;
+    /// Memberships ordered by user id.
+    async fn list_channel_members(
+        &self,
+        channel_id: &str,
+        page: Page,
+    ) -> Result<Vec<ChannelMember>>;
+    /// Members whose accounts are active.
+    async fn count_channel_members(&self, channel_id: &str) -> Result<i64>;
+}
+
+#[async_trait]
+pub trait PostStore: Send + Sync {
+    /// Saves a new post and bumps its channel's message counts and last post time.
+    async fn insert_post(&self, p: &Post) -> Result<()>;
+    /// A post, deleted or not, with `reply_count` and `last_reply_at` of its thread.
+    async fn get_post(&self, id: &str) -> Result<Post>;
+    async fn update_post(&self, p: &Post) -> Result<()>;
+    /// Marks the post, and every reply if it is a root, deleted at `now`.
+    async fn delete_post(&self, id: &str, now: i64, deleted_by: &str) -> Result<()>;
+    /// Live posts of a channel, newest first.
+    async fn list_channel_posts(&self, channel_id: &str, page: Page) -> Result<Vec<Post>>;
+    /// Posts of a channel changed after `since` (deleted ones included), newest first.
+    async fn list_channel_posts_since(&self, channel_id: &str, since: i64) -> Result<Vec<Post>>;
+    async fn count_pinned_posts(&self, channel_id: &str) -> Result<i64>;
+}
+
+#[async_trait]
+pub trait ReactionStore: Send + Sync {
+    /// Saves (or refreshes) a reaction and marks the post as having reactions.
+    async fn save_reaction(&self, r: &Reaction) -> Result<()>;
+    /// Removes a reaction if present and updates the post's `has_reactions`.
+    async fn delete_reaction(
+        &self,
+        user_id: &str,
+        post_id: &str,
+        emoji: &str,
+        now: i64,
+    ) -> Result<()>;
+    /// Reactions of a post, oldest first.
+    async fn list_reactions(&self, post_id: &str) -> Result<Vec<Reaction>>;
+    /// How many different emoji the post carries.
+    async fn count_post_emojis(&self, post_id: &str) -> Result<i64>;
+}
+
 /// Everything a server needs from its database.
 #[async_trait]
-pub trait Store: UserStore + SessionStore + RoleStore + Send + Sync {
+pub trait Store:
+    UserStore
+    + SessionStore
+    + RoleStore
+    + TokenStore
+    + BotStore
+    + AuditStore
+    + TeamStore
+    + ChannelStore
+    + PostStore
+    + ReactionStore
+    + Send
+    + Sync
+{
     /// Short backend name for logs: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 }

@@ -1,18 +1,453 @@
-//! Personal access tokens as credentials: turning a presented secret into a session.
+//! Personal access tokens: the secret format, turning a presented secret into a session, the
+//! token lifecycle (create, disable, enable, revoke, rotate, expiry policy) and last-used tracking.
+//!
+//! A secret is `rmpat_` + 30 random base62 characters + 6 base62 characters of the CRC32 of the
+//! random part, so secret scanners can recognise one and a mistyped one is refused before any
+//! lookup. Only its SHA-256 is stored, and the session minted from it carries the same hash, which
+//! is how a token's sessions are found and evicted.
 
-use crate::error::ApiResult;
+use crate::app::{audits, sessions, users};
+use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
+use rand::Rng;
+use rustmost_model::access_token::UserAccessToken;
+use rustmost_model::user::User;
+use rustmost_model::{is_valid_id, new_id, now_ms};
+use rustmost_store::{AccessTokenRow, Page, SessionRow, StoreError};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-/// Resolves a secret that is not a login session. Until access tokens exist every such secret is
-/// refused with Mattermost's `app.user_access_token.invalid_or_missing`.
+/// Every Rustmost access token starts with this.
+pub const PREFIX: &str = "rmpat_";
+const RANDOM_LEN: usize = 30;
+const CHECK_LEN: usize = 6;
+/// Length of a whole secret.
+pub const TOKEN_LEN: usize = PREFIX.len() + RANDOM_LEN + CHECK_LEN;
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Mattermost's `SessionUserAccessTokenExpiryHours`: 100 years.
+const SESSION_LIFETIME_MS: i64 = 100 * 365 * 24 * 3_600_000;
+/// `last_used_at` is written at most this often per token.
+const LAST_USED_WRITE_MS: i64 = 60_000;
+const DAY_MS: i64 = 86_400_000;
+
+pub const CREATE: &str = "create_user_access_token";
+pub const READ: &str = "read_user_access_token";
+pub const REVOKE: &str = "revoke_user_access_token";
+
+const NOT_FOUND: &str = "app.user_access_token.get_by_user.app_error";
+const INVALID: &str = "app.user_access_token.invalid_or_missing";
+
+fn checksum(random: &str) -> String {
+    let mut n = crc32fast::hash(random.as_bytes());
+    let mut out = [b'0'; CHECK_LEN];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out.to_vec()).expect("base62 is ASCII")
+}
+
+/// A fresh secret.
+pub fn generate_secret() -> String {
+    let mut rng = rand::rngs::OsRng;
+    let random: String = (0..RANDOM_LEN)
+        .map(|_| BASE62[rng.gen_range(0..62)] as char)
+        .collect();
+    let check = checksum(&random);
+    format!("{PREFIX}{random}{check}")
+}
+
+/// Whether `s` has the prefix, the length, the alphabet and a matching checksum.
+pub fn is_well_formed(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix(PREFIX) else {
+        return false;
+    };
+    if rest.len() != RANDOM_LEN + CHECK_LEN || !rest.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let (random, check) = rest.split_at(RANDOM_LEN);
+    checksum(random) == check
+}
+
+/// Refuses, before any lookup, a value that claims to be one of our tokens but is damaged.
+pub fn reject_malformed(token: &str) -> Option<ApiError> {
+    if token.starts_with(PREFIX) && !is_well_formed(token) {
+        return Some(
+            ApiError::unauthorized(INVALID)
+                .detail("malformed access token")
+                .message(
+                    "Invalid or expired session, please login again. The personal access token \
+                     is malformed (wrong length or checksum): it was probably mistyped or cut \
+                     short when copied.",
+                ),
+        );
+    }
+    None
+}
+
+/// The API form of a stored token; the secret is never part of it.
+pub fn to_wire(r: &AccessTokenRow) -> UserAccessToken {
+    UserAccessToken {
+        id: r.id.clone(),
+        token: String::new(),
+        user_id: r.user_id.clone(),
+        description: r.description.clone(),
+        is_active: r.is_active,
+        expires_at: r.expires_at,
+        last_used_at: r.last_used_at,
+        last_used_ip: r.last_used_ip.clone(),
+    }
+}
+
+/// Resolves a secret that is not a login session (`createSessionForUserAccessToken`): checks the
+/// token and its owner, then persists and caches a session for it, so later requests with the
+/// same secret are served from the cache.
 pub async fn session_for_token(
-    _state: &AppState,
-    _token: &str,
-    _hash: String,
+    state: &AppState,
+    token: &str,
+    hash: String,
 ) -> ApiResult<Arc<Session>> {
-    Err(
-        crate::error::ApiError::unauthorized("app.user_access_token.invalid_or_missing")
-            .detail("token not found"),
-    )
+    let t = match state.store.get_token_by_hash(&hash).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound) => return Err(not_a_token(state, token).await),
+        Err(e) => return Err(ApiError::internal(INVALID, e)),
+    };
+    if !t.is_active {
+        return Err(ApiError::unauthorized(INVALID).detail("inactive_token"));
+    }
+    let user = users::get_user(state, &t.user_id).await?;
+    if !user.is_bot && !state.config.get().enable_user_access_tokens() {
+        return Err(ApiError::unauthorized(INVALID).detail("EnableUserAccessTokens=false"));
+    }
+    let now = now_ms();
+    if t.expires_at > 0 && now >= t.expires_at {
+        audits::record(
+            state,
+            audits::Entry {
+                user_id: &t.user_id,
+                action: "rejectExpiredUserAccessToken",
+                extra_info: &format!("token_id={}", t.id),
+                ip: "",
+                session_id: "",
+            },
+        )
+        .await;
+        return Err(ApiError::unauthorized("app.user_access_token.expired")
+            .detail(format!("token_id={}", t.id)));
+    }
+    if user.delete_at != 0 {
+        return Err(ApiError::unauthorized(INVALID).detail(format!("inactive_user_id={}", user.id)));
+    }
+    let mut props = BTreeMap::new();
+    props.insert("user_access_token_id".to_string(), t.id.clone());
+    props.insert("type".to_string(), "UserAccessToken".to_string());
+    let guest = user.roles.split_whitespace().any(|r| r == "system_guest");
+    props.insert("is_guest".to_string(), guest.to_string());
+    if user.is_bot {
+        props.insert("is_bot".to_string(), "true".to_string());
+    }
+    let mut expires_at = now + SESSION_LIFETIME_MS;
+    if t.expires_at > 0 {
+        expires_at = expires_at.min(t.expires_at);
+    }
+    let row = SessionRow {
+        id: new_id(),
+        token_hash: hash,
+        create_at: now,
+        expires_at,
+        last_activity_at: now,
+        user_id: user.id.clone(),
+        device_id: String::new(),
+        roles: user.roles.clone(),
+        is_oauth: false,
+        props,
+    };
+    match state.store.insert_session(&row).await {
+        Ok(()) => {
+            let s = Arc::new(sessions::from_row(row));
+            state.sessions.put(s.clone());
+            Ok(s)
+        }
+        // A concurrent first request with the same secret minted the session already.
+        Err(StoreError::Conflict { .. }) => Box::pin(sessions::get_session(state, token)).await,
+        Err(e) => Err(ApiError::internal("app.session.save.app_error", e)),
+    }
+}
+
+/// The refusal for a secret matching no token. Pasting a token's id instead of the token is the
+/// most common mistake, so that case says so.
+async fn not_a_token(state: &AppState, token: &str) -> ApiError {
+    let err = ApiError::unauthorized(INVALID).detail("token not found");
+    if is_valid_id(token) && state.store.get_token(token).await.is_ok() {
+        return err.detail("token id presented").message(
+            "Invalid or expired session, please login again. This value is the ID of a personal \
+             access token, not the token itself: use the token secret that was shown once when \
+             the token was created (it starts with \"rmpat_\").",
+        );
+    }
+    err
+}
+
+/// Records that a token authenticated a request: at most once a minute per token, off the
+/// request path.
+pub fn record_use(state: &AppState, s: &Arc<Session>, ip: impl FnOnce() -> String) {
+    let Some(token_id) = s.access_token_id.clone() else {
+        return;
+    };
+    let now = now_ms();
+    let last = s.last_used_written.load(Ordering::Relaxed);
+    if now - last < LAST_USED_WRITE_MS {
+        return;
+    }
+    if s.last_used_written
+        .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+        .is_ok()
+    {
+        let store = state.store.clone();
+        let ip = ip();
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_token(&token_id, now, &ip).await {
+                tracing::warn!(error = %e, "could not record access token use");
+            }
+        });
+    }
+}
+
+/// Whether the owner of tokens falls under `MaximumPersonalAccessTokenLifetimeDays`: humans do,
+/// bots only when a user owns them.
+async fn policy_applies(state: &AppState, user: &User) -> ApiResult<bool> {
+    if !user.is_bot {
+        return Ok(true);
+    }
+    let bot = match state.store.get_bot(&user.id, true).await {
+        Ok(b) => b,
+        Err(StoreError::NotFound) => return Ok(false),
+        Err(e) => return Err(ApiError::internal("app.bot.getbot.internal_error", e)),
+    };
+    match state.store.get_user(&bot.owner_id).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
+    }
+}
+
+/// `expires_at` against the clock and the lifetime policy.
+async fn check_expiry(state: &AppState, user: &User, expires_at: i64) -> ApiResult<()> {
+    if expires_at < 0 {
+        return Err(ApiError::bad_request(
+            "model.user_access_token.is_valid.expires_at.app_error",
+        ));
+    }
+    let days = state
+        .config
+        .get()
+        .i64("/ServiceSettings/MaximumPersonalAccessTokenLifetimeDays");
+    let applies = days > 0 && policy_applies(state, user).await?;
+    let now = now_ms();
+    if expires_at == 0 {
+        if applies {
+            return Err(ApiError::bad_request(
+                "app.user_access_token.expires_at_required.app_error",
+            ));
+        }
+        return Ok(());
+    }
+    if expires_at <= now {
+        return Err(ApiError::bad_request(
+            "app.user_access_token.expires_at_in_past.app_error",
+        ));
+    }
+    if applies && expires_at > now.saturating_add(days.saturating_mul(DAY_MS)) {
+        return Err(
+            ApiError::bad_request("app.user_access_token.expires_at_too_far.app_error")
+                .param("Days", days.to_string()),
+        );
+    }
+    Ok(())
+}
+
+fn tokens_disabled_for(state: &AppState, user: &User) -> ApiResult<()> {
+    if !user.is_bot && !state.config.get().enable_user_access_tokens() {
+        return Err(ApiError::not_implemented("app.user_access_token.disabled"));
+    }
+    Ok(())
+}
+
+/// `CreateUserAccessToken`: returns the token with its secret (the only time it is shown).
+pub async fn create(
+    state: &AppState,
+    user_id: &str,
+    description: &str,
+    expires_at: i64,
+) -> ApiResult<UserAccessToken> {
+    let user = users::get_user(state, user_id).await?;
+    tokens_disabled_for(state, &user)?;
+    check_expiry(state, &user, expires_at).await?;
+    if description.chars().count() > 255 {
+        return Err(ApiError::bad_request(
+            "model.user_access_token.is_valid.description.app_error",
+        ));
+    }
+    let secret = generate_secret();
+    let row = AccessTokenRow {
+        id: new_id(),
+        token_hash: sessions::hash_secret(&secret),
+        user_id: user.id.clone(),
+        description: description.to_string(),
+        is_active: true,
+        expires_at,
+        create_at: now_ms(),
+        last_used_at: 0,
+        last_used_ip: String::new(),
+    };
+    state
+        .store
+        .insert_token(&row)
+        .await
+        .or_internal("app.user_access_token.save.app_error")?;
+    let mut out = to_wire(&row);
+    out.token = secret;
+    Ok(out)
+}
+
+pub async fn get(state: &AppState, id: &str) -> ApiResult<AccessTokenRow> {
+    state.store.get_token(id).await.or_not_found(NOT_FOUND)
+}
+
+pub async fn list_for_user(
+    state: &AppState,
+    user_id: &str,
+    page: Page,
+) -> ApiResult<Vec<UserAccessToken>> {
+    let rows = state
+        .store
+        .list_tokens_for_user(user_id, page)
+        .await
+        .or_internal(NOT_FOUND)?;
+    Ok(rows.iter().map(to_wire).collect())
+}
+
+pub async fn list_all(state: &AppState, page: Page) -> ApiResult<Vec<UserAccessToken>> {
+    let rows = state
+        .store
+        .list_tokens(page)
+        .await
+        .or_internal("app.user_access_token.get_all.app_error")?;
+    Ok(rows.iter().map(to_wire).collect())
+}
+
+pub async fn search(state: &AppState, term: &str) -> ApiResult<Vec<UserAccessToken>> {
+    let rows = state
+        .store
+        .search_tokens(term)
+        .await
+        .or_internal("app.user_access_token.search.app_error")?;
+    Ok(rows.iter().map(to_wire).collect())
+}
+
+/// Deletes the token and its sessions; the next request with it is refused.
+pub async fn revoke(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
+    state
+        .store
+        .delete_token(&t.id)
+        .await
+        .or_internal("app.user_access_token.delete.app_error")?;
+    state.sessions.remove_hash(&t.token_hash);
+    Ok(())
+}
+
+/// Marks the token inactive and ends its sessions.
+pub async fn disable(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
+    state
+        .store
+        .set_token_active(&t.id, false)
+        .await
+        .or_internal("app.user_access_token.update_token_disable.app_error")?;
+    state.sessions.remove_hash(&t.token_hash);
+    Ok(())
+}
+
+pub async fn enable(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
+    state
+        .store
+        .set_token_active(&t.id, true)
+        .await
+        .or_internal("app.user_access_token.update_token_enable.app_error")
+}
+
+/// `RotateUserAccessToken`: a new secret (and expiry) for the same token id; the old secret and
+/// its sessions stop working at once.
+pub async fn rotate(
+    state: &AppState,
+    t: &AccessTokenRow,
+    owner: &User,
+    expires_at: i64,
+) -> ApiResult<UserAccessToken> {
+    tokens_disabled_for(state, owner)?;
+    check_expiry(state, owner, expires_at).await?;
+    let secret = generate_secret();
+    let hash = sessions::hash_secret(&secret);
+    state
+        .store
+        .rotate_token(&t.id, &hash, expires_at)
+        .await
+        .or_internal("app.user_access_token.rotate.app_error")?;
+    state.sessions.remove_hash(&t.token_hash);
+    let mut row = t.clone();
+    row.token_hash = hash;
+    row.expires_at = expires_at;
+    let mut out = to_wire(&row);
+    out.token = secret;
+    Ok(out)
+}
+
+/// Tokens breaking the current lifetime policy; none when there is no policy.
+pub async fn non_compliant(state: &AppState) -> ApiResult<Option<Vec<AccessTokenRow>>> {
+    let days = state
+        .config
+        .get()
+        .i64("/ServiceSettings/MaximumPersonalAccessTokenLifetimeDays");
+    if days <= 0 {
+        return Ok(None);
+    }
+    let latest = now_ms().saturating_add(days.saturating_mul(DAY_MS));
+    let rows = state
+        .store
+        .list_non_compliant_tokens(latest)
+        .await
+        .or_internal("app.user_access_token.count_non_compliant.app_error")?;
+    Ok(Some(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_well_formed_and_distinct() {
+        let a = generate_secret();
+        let b = generate_secret();
+        assert_eq!(a.len(), TOKEN_LEN);
+        assert!(a.starts_with(PREFIX));
+        assert!(is_well_formed(&a));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_changed_character_breaks_the_checksum() {
+        let a = generate_secret();
+        let mut bytes = a.clone().into_bytes();
+        let i = PREFIX.len() + 3;
+        bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
+        let typo = String::from_utf8(bytes).unwrap();
+        assert!(!is_well_formed(&typo));
+        assert!(reject_malformed(&typo).is_some());
+        assert!(!is_well_formed(&a[..a.len() - 1]));
+        assert!(reject_malformed(&a).is_none());
+        // Not ours at all: left to the normal lookup.
+        assert!(reject_malformed(&new_id()).is_none());
+    }
 }

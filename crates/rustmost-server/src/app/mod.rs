@@ -1,7 +1,16 @@
 //! Business rules and permission checks, independent of HTTP shapes.
 
 pub mod access_tokens;
+pub mod actions;
+pub mod audits;
 pub mod authz;
+pub mod bots;
+pub mod channels;
+pub mod email;
+pub mod outgoing;
+pub mod posts;
 pub mod roles;
+pub mod scoped_authz;
 pub mod sessions;
+pub mod teams;
 pub mod users;

@@ -22,7 +22,7 @@ pub fn hash_secret(secret: &str) -> String {
     s
 }
 
-fn from_row(r: SessionRow) -> Session {
+pub(crate) fn from_row(r: SessionRow) -> Session {
     Session {
         is_bot: r.props.get("is_bot").is_some_and(|v| v == "true"),
         access_token_id: r.props.get("user_access_token_id").cloned(),
@@ -36,6 +36,7 @@ fn from_row(r: SessionRow) -> Session {
         device_id: r.device_id,
         is_oauth: r.is_oauth,
         props: r.props,
+        last_used_written: AtomicI64::new(0),
     }
 }
 
@@ -44,11 +45,19 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
     if token.is_empty() || token.len() > 256 {
         return Err(invalid_token("empty or oversized token"));
     }
+    if let Some(e) = super::access_tokens::reject_malformed(token) {
+        return Err(e);
+    }
     let hash = hash_secret(token);
     let now = now_ms();
     if let Some(s) = state.sessions.get(&hash) {
         if expired(state, &s, now) {
             state.sessions.remove_hash(&hash);
+            if s.is_access_token() {
+                // The token itself decides (and records an expired token's refusal).
+                let _ = state.store.delete_session(&s.id).await;
+                return super::access_tokens::session_for_token(state, token, hash).await;
+            }
             return Err(invalid_token("session expired"));
         }
         return Ok(s);
@@ -58,6 +67,9 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
             let s = Arc::new(from_row(row));
             if expired(state, &s, now) {
                 let _ = state.store.delete_session(&s.id).await;
+                if s.is_access_token() {
+                    return super::access_tokens::session_for_token(state, token, hash).await;
+                }
                 return Err(invalid_token("session expired"));
             }
             state.sessions.put(s.clone());
@@ -74,7 +86,7 @@ fn expired(state: &AppState, s: &Session, now: i64) -> bool {
     if s.expires_at != 0 && s.expires_at < now {
         return true;
     }
-    if s.is_access_token() || s.device_id != "" {
+    if s.is_access_token() || !s.device_id.is_empty() {
         return false;
     }
     let idle = state

@@ -57,30 +57,67 @@ pub async fn verify_dummy(pw: &str) {
     let _ = verify_password(hash, pw).await;
 }
 
-/// `PasswordSettings` rules: length and the optional character classes.
+/// Upstream's `DoubleCheckPassword`: refuses locked accounts and counts a wrong password as a
+/// failed attempt. Returns `api.user.check_user_password.invalid.app_error` (401) when wrong.
+pub async fn double_check_password(state: &AppState, u: &User, pw: &str) -> ApiResult<()> {
+    let max = state
+        .config
+        .get()
+        .i64("/ServiceSettings/MaximumLoginAttempts");
+    if max > 0 && u.failed_attempts >= max {
+        return Err(ApiError::unauthorized(
+            "api.user.check_user_login_attempts.too_many.app_error",
+        ));
+    }
+    if !verify_password(&u.password, pw).await {
+        state
+            .store
+            .set_failed_attempts(&u.id, u.failed_attempts + 1)
+            .await
+            .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
+        return Err(ApiError::unauthorized(
+            "api.user.check_user_password.invalid.app_error",
+        ));
+    }
+    if u.failed_attempts != 0 {
+        state
+            .store
+            .set_failed_attempts(&u.id, 0)
+            .await
+            .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
+    }
+    Ok(())
+}
+
+/// `PasswordSettings` rules as upstream's `IsPasswordValidWithSettings`: length first (in
+/// bytes, as Go counts), then an id naming every required character class if one is missing.
 pub fn validate_password(state: &AppState, pw: &str) -> ApiResult<()> {
     let cfg = state.config.get();
     let min = cfg.i64("/PasswordSettings/MinimumLength").max(0) as usize;
-    let n = pw.chars().count();
-    if n > PASSWORD_MAX_LENGTH {
+    if pw.len() < min {
+        return Err(
+            ApiError::bad_request("model.user.is_valid.pwd_min_length.app_error")
+                .param("Min", min.to_string()),
+        );
+    }
+    if pw.len() > PASSWORD_MAX_LENGTH {
         return Err(
             ApiError::bad_request("model.user.is_valid.pwd_max_length.app_error")
                 .param("Max", PASSWORD_MAX_LENGTH.to_string()),
         );
     }
     let mut id = String::from("model.user.is_valid.pwd");
-    let mut bad = n < min;
-    let mut classes = false;
+    let mut bad = false;
     for (key, suffix, ok) in [
         (
             "/PasswordSettings/Lowercase",
             "_lowercase",
-            pw.chars().any(|c| c.is_lowercase()),
+            pw.chars().any(|c| c.is_ascii_lowercase()),
         ),
         (
             "/PasswordSettings/Uppercase",
             "_uppercase",
-            pw.chars().any(|c| c.is_uppercase()),
+            pw.chars().any(|c| c.is_ascii_uppercase()),
         ),
         (
             "/PasswordSettings/Number",
@@ -90,17 +127,17 @@ pub fn validate_password(state: &AppState, pw: &str) -> ApiResult<()> {
         (
             "/PasswordSettings/Symbol",
             "_symbol",
-            pw.chars().any(|c| c.is_ascii_punctuation() || c == ' '),
+            pw.chars()
+                .any(|c| " !\"\\#$%&'()*+,-./:;<=>?@[]^_`|~".contains(c)),
         ),
     ] {
-        if cfg.bool(key) {
+        if cfg.bool(key) && !ok {
             id.push_str(suffix);
-            classes = true;
-            bad |= !ok;
+            bad = true;
         }
     }
     if bad {
-        id.push_str(if classes { ".app_error" } else { "_min_length.app_error" });
+        id.push_str(".app_error");
         return Err(ApiError::bad_request(id).param("Min", min.to_string()));
     }
     Ok(())
@@ -194,9 +231,12 @@ pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
     if u.auth_data.as_deref() == Some("") {
         u.auth_data = None;
     }
-    validate_user(&u)?;
-    if is_password_user(&u) && u.auth_data.is_none() {
+    let password_auth = is_password_user(&u) && u.auth_data.is_none();
+    if password_auth {
         validate_password(state, &u.password)?;
+    }
+    validate_user(&u)?;
+    if password_auth {
         u.password = hash_password(&u.password).await?;
         u.last_password_update = now;
     } else {
@@ -265,6 +305,7 @@ pub fn sanitize_for(state: &AppState, viewer: Option<&Session>, mut u: User) -> 
         if !cfg.bool("/PrivacySettings/ShowEmailAddress") {
             u.email = String::new();
         }
+        u.auth_service = String::new();
         if !cfg.bool("/PrivacySettings/ShowFullName") {
             u.first_name = String::new();
             u.last_name = String::new();
@@ -283,7 +324,8 @@ pub fn sanitize_self(mut u: User) -> User {
 }
 
 /// Deactivates or reactivates an account. Deactivation revokes every session at once; the
-/// account's access tokens are kept (they work again after reactivation).
+/// account's access tokens are kept (they work again after reactivation). With
+/// `DisableBotsWhenOwnerIsDeactivated` the account's bots are disabled too.
 pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResult<User> {
     let now = now_ms();
     u.delete_at = if active { 0 } else { now };
@@ -291,6 +333,13 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
     save(state, &u).await?;
     if !active {
         sessions::revoke_all_for_user(state, &u.id, None).await?;
+        if state
+            .config
+            .get()
+            .bool("/ServiceSettings/DisableBotsWhenOwnerIsDeactivated")
+        {
+            crate::app::bots::disable_owned_by(state, &u.id).await?;
+        }
     }
     Ok(u)
 }
@@ -298,8 +347,11 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
 /// `PUT /users/{id}/roles`: validates, refuses to demote the last admin, writes the user and
 /// every session of theirs (live sessions see the new roles on their next request).
 pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiResult<()> {
+    let mut u = get_user(state, user_id).await.map_err(|mut e| {
+        e.status = axum::http::StatusCode::BAD_REQUEST;
+        e
+    })?;
     crate::app::roles::check_roles_exist(state, roles)?;
-    let mut u = get_user(state, user_id).await?;
     let was_admin = u.roles.split_whitespace().any(|r| r == "system_admin");
     let is_admin = roles.split_whitespace().any(|r| r == "system_admin");
     if was_admin && !is_admin {

@@ -29,20 +29,29 @@ impl TestServer {
     pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("rustmost.db");
-        let mut envs: Vec<(String, String)> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut envs: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if let Ok(pg) = std::env::var("RUSTMOST_TEST_DATASOURCE") {
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), pg));
             envs.push(("MM_SQLSETTINGS_DRIVERNAME".into(), "postgres".into()));
-        } else if !env.iter().any(|(k, _)| k.eq_ignore_ascii_case("MM_SQLSETTINGS_DATASOURCE")) {
+        } else if !env
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("MM_SQLSETTINGS_DATASOURCE"))
+        {
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), db.display().to_string()));
         }
         let opts = rustmost_server::ServerOptions {
             config_path: Some(dir.path().join("config.json")),
             env: envs,
         };
-        let state = rustmost_server::build_state(&opts).await.expect("server state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let state = rustmost_server::build_state(&opts)
+            .await
+            .expect("server state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let st = state.clone();
@@ -54,7 +63,14 @@ impl TestServer {
             .expect("serve");
         });
         let http = reqwest::Client::builder().build().unwrap();
-        TestServer { url, http, state, dir, shutdown: Some(tx), handle: Some(handle) }
+        TestServer {
+            url,
+            http,
+            state,
+            dir,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -105,7 +121,12 @@ impl TestServer {
     }
 
     /// Creates a user over the API (anonymously for the first, else as `as_token`).
-    pub async fn create_user(&self, as_token: Option<&str>, username: &str, password: &str) -> Value {
+    pub async fn create_user(
+        &self,
+        as_token: Option<&str>,
+        username: &str,
+        password: &str,
+    ) -> Value {
         let r = self
             .req(
                 Method::POST,
@@ -114,7 +135,12 @@ impl TestServer {
                 Some(json!({"username": username, "email": format!("{username}@example.com"), "password": password})),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "create {username}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "create {username}: {}",
+            r.body
+        );
         r.body
     }
 
@@ -129,7 +155,12 @@ impl TestServer {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {login_id}: {}", r.body);
-        r.headers.get("Token").expect("Token header").to_str().unwrap().to_string()
+        r.headers
+            .get("Token")
+            .expect("Token header")
+            .to_str()
+            .unwrap()
+            .to_string()
     }
 
     /// Creates the admin (first user) and logs in: (admin user JSON, session token).
@@ -154,6 +185,83 @@ impl TestServer {
     }
 }
 
+/// Helpers for personal access tokens and bots.
+impl TestServer {
+    /// Any request with a raw `Authorization` header value (e.g. `Token <secret>`), or none.
+    pub async fn req_auth(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut rb = self.http.request(method, format!("{}{}", self.url, path));
+        if let Some(a) = authorization {
+            rb = rb.header("Authorization", a);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        Resp::read(rb.send().await.expect("request")).await
+    }
+
+    /// Turns `ServiceSettings.EnableUserAccessTokens` on or off.
+    pub async fn set_tokens_enabled(&self, admin_token: &str, on: bool) {
+        self.patch_config(
+            admin_token,
+            json!({"ServiceSettings": {"EnableUserAccessTokens": on}}),
+        )
+        .await;
+    }
+
+    /// Grants `system_user_access_token` (roles become `system_user system_user_access_token`).
+    pub async fn grant_token_role(&self, admin_token: &str, user_id: &str) {
+        let r = self
+            .put(
+                &format!("/api/v4/users/{user_id}/roles"),
+                admin_token,
+                json!({"roles": "system_user system_user_access_token"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "grant role: {}", r.body);
+    }
+
+    /// Creates a token for `user_id` as `as_token`: (token JSON, secret).
+    pub async fn create_token(
+        &self,
+        as_token: &str,
+        user_id: &str,
+        description: &str,
+    ) -> (Value, String) {
+        let r = self
+            .post(
+                &format!("/api/v4/users/{user_id}/tokens"),
+                as_token,
+                json!({"description": description}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "create token: {}", r.body);
+        let secret = r.body["token"]
+            .as_str()
+            .expect("secret in create response")
+            .to_string();
+        (r.body, secret)
+    }
+
+    /// Creates a bot as `as_token` (needs `EnableBotAccountCreation`): the bot JSON.
+    pub async fn create_bot(&self, as_token: &str, username: &str) -> Value {
+        let r = self
+            .post(
+                "/api/v4/bots",
+                as_token,
+                json!({"username": username, "display_name": username}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "create bot: {}", r.body);
+        r.body
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -175,7 +283,12 @@ impl Resp {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// Asserts an AppError with this status and id, and the AppError shape.
@@ -184,9 +297,20 @@ impl Resp {
         assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
         assert_eq!(self.body["id"], id, "error id; body: {}", self.text);
         assert_eq!(self.body["status_code"], status, "status_code field");
-        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "message");
-        assert!(self.body["request_id"].as_str().is_some_and(|m| m.len() == 26), "request_id");
-        assert!(self.body.get("detailed_error").is_some(), "detailed_error present");
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message"
+        );
+        assert!(
+            self.body["request_id"]
+                .as_str()
+                .is_some_and(|m| m.len() == 26),
+            "request_id"
+        );
+        assert!(
+            self.body.get("detailed_error").is_some(),
+            "detailed_error present"
+        );
         assert_eq!(
             self.headers.get("content-type").unwrap(),
             "application/json",
@@ -196,7 +320,12 @@ impl Resp {
 
     #[track_caller]
     pub fn assert_ok(&self) -> &Value {
-        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.text);
+        assert!(
+            self.status.is_success(),
+            "expected success, got {}: {}",
+            self.status,
+            self.text
+        );
         &self.body
     }
 }

@@ -93,6 +93,14 @@ async fn update_config(
             "api.config.update_config.clear_siteurl.app_error",
         ));
     }
+    let mut v = v;
+    // Upstream silently keeps plugin uploads as they are: only the file may change them.
+    if let (Some(slot), Some(cur)) = (
+        v.pointer_mut("/PluginSettings/EnableUploads"),
+        old.get("/PluginSettings/EnableUploads"),
+    ) {
+        *slot = cur.clone();
+    }
     let cfg = state.config.replace(&v).await.map_err(map_config_error)?;
     Ok(no_cache(ok(cfg.sanitized())))
 }
@@ -110,13 +118,6 @@ async fn patch_config(
     }
     require_write(&state, &s)?;
     let old = state.config.get();
-    if let Some(up) = v.pointer("/PluginSettings/EnableUploads")
-        && Some(up) != old.get("/PluginSettings/EnableUploads")
-    {
-        return Err(ApiError::forbidden(
-            "api.config.update_config.not_allowed_security.app_error",
-        ));
-    }
     if let Some(Value::String(site)) = v.pointer("/ServiceSettings/SiteURL")
         && site.is_empty()
         && !old.str("/ServiceSettings/SiteURL").is_empty()
@@ -124,6 +125,15 @@ async fn patch_config(
         return Err(ApiError::bad_request(
             "api.config.update_config.clear_siteurl.app_error",
         ));
+    }
+    if let Some(up) = v.pointer("/PluginSettings/EnableUploads")
+        && !up.is_null()
+        && Some(up) != old.get("/PluginSettings/EnableUploads")
+    {
+        return Err(
+            ApiError::forbidden("api.config.update_config.not_allowed_security.app_error")
+                .param("Name", "PluginSettings.EnableUploads"),
+        );
     }
     let cfg = state.config.patch(&v).await.map_err(map_config_error)?;
     Ok(no_cache(ok(cfg.sanitized())))
@@ -148,10 +158,14 @@ async fn get_client_config(
     s: MaybeSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    if q.get("format").map(String::as_str) != Some("old") {
-        return Err(ApiError::not_implemented(
-            "api.config.client.old_format.app_error",
-        ));
+    match q.get("format").map(String::as_str) {
+        None | Some("") => {
+            return Err(ApiError::not_implemented(
+                "api.config.client.old_format.app_error",
+            ));
+        }
+        Some("old") => {}
+        Some(_) => return Err(ApiError::invalid_param("format")),
     }
     Ok(ok(state
         .config
@@ -160,11 +174,14 @@ async fn get_client_config(
 }
 
 /// # `GET /api/v4/config/environment`
-/// Which keys the environment sets (`true` at each leaf). Needs `manage_system`.
+/// Which keys the environment sets (`true` at each leaf). Callers without a
+/// `sysconsole_read_*` permission get `{}`, as upstream's read filter leaves them nothing.
 async fn get_environment_config(
     State(state): State<AppState>,
     s: AuthSession,
 ) -> ApiResult<Response> {
-    require_read(&state, &s)?;
+    if require_read(&state, &s).is_err() {
+        return Ok(no_cache(ok(serde_json::json!({}))));
+    }
     Ok(no_cache(ok(state.config.environment())))
 }

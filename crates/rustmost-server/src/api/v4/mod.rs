@@ -1,8 +1,15 @@
 //! API v4: each area's router, merged, plus the small parsing helpers every handler uses.
 
+pub mod access_tokens;
+pub mod audits;
+pub mod bots;
+pub mod channels;
 pub mod config;
+pub mod posts;
+pub mod reactions;
 pub mod roles;
 pub mod system;
+pub mod teams;
 pub mod users;
 
 use crate::error::{ApiError, ApiResult};
@@ -21,6 +28,13 @@ pub fn router() -> Router<AppState> {
         .merge(config::router())
         .merge(users::router())
         .merge(roles::router())
+        .merge(access_tokens::router())
+        .merge(bots::router())
+        .merge(audits::router())
+        .merge(teams::router())
+        .merge(channels::router())
+        .merge(posts::router())
+        .merge(reactions::router())
 }
 
 /// Decodes a JSON body; failure is 400 `api.context.invalid_body_param.app_error` naming `what`.

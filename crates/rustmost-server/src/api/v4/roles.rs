@@ -22,11 +22,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// # `GET /api/v4/roles`
-/// Every role; needs a `sysconsole_read_*` permission.
+/// Every role; needs `manage_system`.
 async fn get_all_roles(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    let perms = authz::sysconsole_read_permissions(&state);
-    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
-    authz::require_any(&state, &s, &perms)?;
+    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
     Ok(ok(state
         .store
         .list_roles()
@@ -77,8 +75,9 @@ async fn get_roles_by_names(
     }
     let mut out: Vec<Role> = Vec::new();
     for n in names {
+        let n = n.trim().to_string();
         if !roles::is_valid_role_name(&n) {
-            return Err(ApiError::invalid_param("role"));
+            return Err(ApiError::invalid_param("rolename"));
         }
         if let Ok(r) = state.store.get_role_by_name(&n).await
             && !out.iter().any(|o| o.id == r.id)
@@ -105,8 +104,41 @@ async fn patch_role(
         .get_role(&id)
         .await
         .or_not_found("app.role.get.app_error")?;
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    let perms = patch.permissions.unwrap_or(old.permissions);
+    authz::require_any(
+        &state,
+        &s,
+        &[
+            "sysconsole_write_user_management_permissions",
+            "sysconsole_write_user_management_system_roles",
+        ],
+    )?;
+    let Some(mut perms) = patch.permissions else {
+        return Ok(ok(old));
+    };
+    // Upstream refuses to move these through a role patch: a role could otherwise grant itself
+    // more power than the admin editing it intended.
+    const NOT_ALLOWED: &[&str] = &[
+        "manage_roles",
+        "manage_system",
+        "sysconsole_read_user_management_system_roles",
+        "sysconsole_write_user_management_system_roles",
+    ];
+    let changed = |p: &&str| old.permissions.iter().any(|o| o == p) != perms.iter().any(|n| n == p);
+    if NOT_ALLOWED.iter().any(changed) {
+        return Err(ApiError::not_implemented(
+            "api.roles.patch_roles.not_allowed_permission.error",
+        ));
+    }
+    if matches!(
+        old.name.as_str(),
+        "system_guest" | "team_guest" | "channel_guest"
+    ) {
+        return Err(ApiError::not_implemented(
+            "api.roles.patch_roles.license.error",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    perms.retain(|p| seen.insert(p.clone()));
     let r = roles::patch_permissions(&state, &id, perms).await?;
     Ok(ok(r))
 }

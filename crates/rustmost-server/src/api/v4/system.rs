@@ -32,7 +32,7 @@ async fn get_system_ping(
         );
     }
     m.insert("status".into(), "OK".into());
-    if super::flag(&q, "get_server_status") {
+    if q.get("get_server_status").map(String::as_str) == Some("true") {
         let db_ok = state.store.count_users(true).await.is_ok();
         m.insert(
             "database_status".into(),

@@ -1,7 +1,7 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{authz, sessions, users};
+use crate::app::{authz, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -65,6 +65,10 @@ async fn create_user(
         s.0.as_ref()
             .is_some_and(|s| authz::is_system_admin(&state, s));
     if !is_admin {
+        // Upstream's `SanitizeInput`: only admins may set how an account authenticates.
+        u.auth_service = String::new();
+        u.auth_data = None;
+        u.email_verified = false;
         let cfg = state.config.get();
         let first = state
             .store
@@ -72,14 +76,11 @@ async fn create_user(
             .await
             .or_internal("app.user.get_total_users_count.app_error")?
             == 0;
-        if !cfg.bool("/EmailSettings/EnableSignUpWithEmail") && users::is_password_user(&u) {
+        if !cfg.bool("/EmailSettings/EnableSignUpWithEmail")
+            || !cfg.bool("/TeamSettings/EnableUserCreation")
+        {
             return Err(ApiError::not_implemented(
                 "api.user.create_user.signup_email_disabled.app_error",
-            ));
-        }
-        if !first && !cfg.bool("/TeamSettings/EnableUserCreation") {
-            return Err(ApiError::not_implemented(
-                "api.user.create_user.disabled.app_error",
             ));
         }
         if !first && !cfg.bool("/TeamSettings/EnableOpenServer") {
@@ -92,23 +93,76 @@ async fn create_user(
 
 /// # `GET /api/v4/users`
 /// A page of users (`page`, `per_page` default 60, max 200), ordered by username; `active`,
-/// `inactive` and `role` filter. An out-of-range page is `[]`.
+/// `inactive`, `role`, `in_team`, `not_in_team`, `in_channel`, `not_in_channel` (which needs
+/// `in_team`) filter, with `view_team` / `read_channel` on the team or channel named. `sort`
+/// is `create_at` or `last_activity_at` (with `in_team` alone), `status` or `admin` (with
+/// `in_channel`). An out-of-range page is `[]`.
 async fn get_users(
     State(state): State<AppState>,
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let mut uq = UserQuery {
+    let param = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+    let (in_team, not_in_team) = (param("in_team"), param("not_in_team"));
+    let (in_channel, not_in_channel) = (param("in_channel"), param("not_in_channel"));
+    let sort = q.get("sort").cloned().unwrap_or_default();
+    if not_in_channel.is_some() && in_team.is_none() {
+        return Err(ApiError::invalid_url_param("team_id"));
+    }
+    let team_sort = matches!(sort.as_str(), "last_activity_at" | "create_at");
+    let channel_sort = matches!(sort.as_str(), "status" | "admin");
+    if !(sort.is_empty() || team_sort || channel_sort)
+        || (team_sort
+            && (in_team.is_none()
+                || not_in_team.is_some()
+                || in_channel.is_some()
+                || not_in_channel.is_some()
+                || q.contains_key("without_team")))
+        || (channel_sort && in_channel.is_none())
+    {
+        return Err(ApiError::invalid_url_param("sort"));
+    }
+    let (active, inactive) = (flag(&q, "active"), flag(&q, "inactive"));
+    if active && inactive {
+        return Err(ApiError::invalid_url_param("inactive"));
+    }
+    if let Some(c) = &in_channel
+        && !state
+            .config
+            .get()
+            .bool("/TeamSettings/ExperimentalViewArchivedChannels")
+    {
+        let ch = crate::app::channels::get_channel(&state, c).await?;
+        if ch.delete_at != 0 {
+            return Err(ApiError::forbidden(
+                "api.user.view_archived_channels.get_users_in_channel.app_error",
+            )
+            .message("Unable to get the users for an archived channel."));
+        }
+    }
+    // Mattermost checks only the filter that selects its query, in this order.
+    if let Some(c) = &not_in_channel {
+        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+    } else if let Some(t) = &not_in_team {
+        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+    } else if let Some(t) = &in_team {
+        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+    } else if let Some(c) = &in_channel {
+        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+    }
+    let uq = UserQuery {
         page: Some(paging(&q)),
-        inactive: flag(&q, "inactive"),
-        active: flag(&q, "active"),
+        inactive,
+        active,
         role: q.get("role").filter(|r| !r.is_empty()).cloned(),
         include_bots: true,
+        in_team,
+        not_in_team,
+        in_channel,
+        not_in_channel,
+        sort,
         ..Default::default()
     };
-    if let Some(sort) = q.get("sort") {
-        uq.sort = sort.clone();
-    }
     let list = state
         .store
         .list_users(&uq)
@@ -137,7 +191,13 @@ async fn get_users_by_ids(
     let mut ids: Vec<String> = ids.iter().map(|i| i.trim().to_string()).collect();
     ids.sort();
     ids.dedup();
-    let since = q.get("since").and_then(|v| v.parse::<i64>().ok());
+    let since = match q.get("since") {
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| ApiError::invalid_param("since"))?,
+        ),
+        None => None,
+    };
     let list = state
         .store
         .get_users_by_ids(&ids, since)
@@ -298,15 +358,14 @@ async fn get_user_by_username(
     s: AuthSession,
     Path(username): Path<String>,
 ) -> ApiResult<Response> {
-    let name = username.to_lowercase();
-    if !rustmost_model::user::is_valid_username(&name) && name.len() > 64 {
-        return Err(ApiError::invalid_url_param("username"));
+    if !rustmost_model::user::is_valid_username(&username) {
+        return Err(ApiError::invalid_param("username"));
     }
     let u = state
         .store
-        .get_user_by_username(&name)
+        .get_user_by_username(&username)
         .await
-        .or_not_found(users::MISSING_ACCOUNT)?;
+        .or_not_found("app.user.get_by_username.app_error")?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
@@ -349,12 +408,25 @@ async fn patch_user(
     if !authz::has_permission_to_user(&state, &s, &id) {
         return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
     }
-    let mut u = users::get_user(&state, &id).await?;
+    let mut u = users::get_user(&state, &id)
+        .await
+        .map_err(|_| ApiError::invalid_param("user_id"))?;
     if u.roles.split_whitespace().any(|r| r == "system_admin")
         && s.user_id != id
         && !authz::is_system_admin(&state, &s)
     {
         return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    }
+    // Changing one's own e-mail needs the password (upstream `patchUser`).
+    if let Some(new_email) = &p.email
+        && !new_email.trim().eq_ignore_ascii_case(&u.email)
+        && s.user_id == id
+    {
+        let pw = p.password.as_deref().unwrap_or("");
+        if pw.is_empty() {
+            return Err(ApiError::invalid_param("password"));
+        }
+        users::double_check_password(&state, &u, pw).await?;
     }
     if let Some(v) = p.username {
         u.username = v.trim().to_lowercase();
@@ -377,9 +449,7 @@ async fn patch_user(
         u.props = Some(v);
     }
     if let Some(v) = p.notify_props {
-        let mut np = u.notify_props.take().unwrap_or_default();
-        np.extend(v);
-        u.notify_props = Some(np);
+        u.notify_props = Some(v);
     }
     if let Some(v) = p.timezone {
         u.timezone = Some(v);
@@ -427,6 +497,11 @@ async fn update_user_active(
         ));
     }
     let u = users::get_user(&state, &id).await?;
+    if u.roles.split_whitespace().any(|r| r == "system_admin")
+        && !authz::is_system_admin(&state, &s)
+    {
+        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    }
     if u.is_bot {
         // Bots are enabled and disabled through /bots, which also keeps their Bots row in step.
         return Err(
@@ -500,13 +575,27 @@ async fn update_password(
                 "api.user.update_password.oauth.app_error",
             ));
         }
-        if !users::verify_password(&u.password, &current).await {
-            return Err(ApiError::bad_request(
-                "api.user.update_password.incorrect.app_error",
-            ));
-        }
-    } else if authz::has(&state, &s, "sysconsole_write_user_management_users") {
-        u = users::get_user(&state, &id).await?;
+        users::double_check_password(&state, &u, &current)
+            .await
+            .map_err(|e| {
+                if e.id == "api.user.check_user_password.invalid.app_error" {
+                    ApiError::bad_request("api.user.update_password.incorrect.app_error")
+                } else {
+                    e
+                }
+            })?;
+    } else if let Ok(target) = state.store.get_user(&id).await
+        && authz::has(
+            &state,
+            &s,
+            if target.roles.split_whitespace().any(|r| r == "system_admin") {
+                authz::MANAGE_SYSTEM
+            } else {
+                "sysconsole_write_user_management_users"
+            },
+        )
+    {
+        u = target;
     } else {
         return Err(ApiError::forbidden(
             "api.user.update_password.context.app_error",
@@ -542,6 +631,7 @@ const LICENSED_ROLES: &[&str] = &[
 async fn update_user_roles(
     State(state): State<AppState>,
     s: AuthSession,
+    info: crate::api::v4::audits::RequestInfo,
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -555,23 +645,14 @@ async fn update_user_roles(
         .split_whitespace()
         .any(|r| LICENSED_ROLES.contains(&r))
     {
-        let current = state
-            .store
-            .get_user(&id)
-            .await
-            .map(|u| u.roles)
-            .unwrap_or_default();
-        if roles
-            .split_whitespace()
-            .any(|r| LICENSED_ROLES.contains(&r) && !current.split_whitespace().any(|c| c == r))
-        {
-            return Err(ApiError::bad_request(
-                "api.user.update_user_roles.license.app_error",
-            ));
-        }
+        return Err(ApiError::bad_request(
+            "api.user.update_user_roles.license.app_error",
+        ));
     }
     authz::require(&state, &s, authz::MANAGE_ROLES)?;
     users::update_roles(&state, &id, &roles).await?;
+    info.log(&state, &s, &format!("user={id} roles={roles}"))
+        .await;
     Ok(status_ok())
 }
 

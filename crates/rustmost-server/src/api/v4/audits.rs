@@ -1,0 +1,73 @@
+//! `/api/v4/users/{user_id}/audits`, and `RequestInfo`, the path and client address a handler
+//! needs to write an audit record.
+
+use crate::api::v4::{ok, paging, require_id};
+use crate::app::{audits, authz};
+use crate::auth::AuthSession;
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::{AppState, Session};
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::response::Response;
+use axum::routing::get;
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v4/users/{user_id}/audits", get(get_user_audits))
+}
+
+/// The request's path and client address, for audit records.
+pub struct RequestInfo {
+    pub path: String,
+    pub ip: String,
+}
+
+impl FromRequestParts<AppState> for RequestInfo {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
+        Ok(RequestInfo {
+            path: parts.uri.path().to_string(),
+            ip: audits::client_ip(parts),
+        })
+    }
+}
+
+impl RequestInfo {
+    /// Mattermost's `LogAudit`: a record for the session's user.
+    pub async fn log(&self, state: &AppState, s: &Session, extra_info: &str) {
+        audits::record(
+            state,
+            audits::Entry {
+                user_id: &s.user_id,
+                action: &self.path,
+                extra_info,
+                ip: &self.ip,
+                session_id: &s.id,
+            },
+        )
+        .await;
+    }
+}
+
+/// # `GET /api/v4/users/{user_id}/audits`
+/// The user's audit records, newest first (`page`, `per_page` default 60, max 200); oneself or
+/// `edit_other_users`. Records belong to the acting user, as in Mattermost.
+async fn get_user_audits(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    if !authz::has_permission_to_user(&state, &s, &id) {
+        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
+    }
+    let list = state
+        .store
+        .list_audits_for_user(&id, paging(&q))
+        .await
+        .or_internal("app.audit.get.finding.app_error")?;
+    Ok(ok(list))
+}

@@ -1,0 +1,227 @@
+//! `/api/v4/bots*` and `POST /api/v4/users/{user_id}/convert_to_bot`: bot accounts.
+
+use crate::api::v4::audits::RequestInfo;
+use crate::api::v4::{created, flag, ok, paging, parse_body, require_id};
+use crate::app::{authz, bots, users};
+use crate::auth::AuthSession;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use rustmost_model::bot::BotPatch;
+use rustmost_model::user::UserPatch;
+use rustmost_store::BotQuery;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/bots", post(create_bot).get(get_bots))
+        .route("/api/v4/bots/{bot_user_id}", get(get_bot).put(patch_bot))
+        .route("/api/v4/bots/{bot_user_id}/disable", post(disable_bot))
+        .route("/api/v4/bots/{bot_user_id}/enable", post(enable_bot))
+        .route(
+            "/api/v4/bots/{bot_user_id}/assign/{user_id}",
+            post(assign_bot),
+        )
+        .route(
+            "/api/v4/bots/{bot_user_id}/convert_to_user",
+            post(convert_bot_to_user),
+        )
+        .route(
+            "/api/v4/users/{user_id}/convert_to_bot",
+            post(convert_user_to_bot),
+        )
+}
+
+fn patch_body(body: &[u8]) -> ApiResult<BotPatch> {
+    let p: Option<BotPatch> = parse_body(body, "bot")?;
+    Ok(p.unwrap_or_default())
+}
+
+/// # `POST /api/v4/bots` `{"username", "display_name"?, "description"?}`
+/// 201 with the bot, owned by the caller. `create_bot` (403), callers that are bots are refused
+/// (403), then `EnableBotAccountCreation` (403 `api.bot.create_disabled`). A taken username is
+/// 400 `app.user.save.username_exists.app_error`. Mattermost also DMs the owner a hint to add
+/// the bot to teams; Rustmost does not.
+async fn create_bot(
+    State(state): State<AppState>,
+    s: AuthSession,
+    info: RequestInfo,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let p = patch_body(&body)?;
+    authz::require(&state, &s, bots::CREATE_BOT)?;
+    if let Ok(u) = state.store.get_user(&s.user_id).await
+        && u.is_bot
+    {
+        return Err(ApiError::permission(&s.user_id, &[bots::CREATE_BOT]));
+    }
+    if !state
+        .config
+        .get()
+        .bool("/ServiceSettings/EnableBotAccountCreation")
+    {
+        return Err(ApiError::forbidden("api.bot.create_disabled"));
+    }
+    let b = bots::create(&state, &s.user_id, &p).await?;
+    info.log(&state, &s, &format!("bot_user_id={}", b.user_id))
+        .await;
+    Ok(created(b))
+}
+
+/// # `PUT /api/v4/bots/{bot_user_id}`
+/// Patches username, display name or description. Own bot: `manage_bots`; another's:
+/// `manage_others_bots`; lacking even the read permission the bot is reported absent (404).
+async fn patch_bot(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(bot_user_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&bot_user_id, "bot_user_id", None)?;
+    let p = patch_body(&body)?;
+    bots::check_manage(&state, &s, &id).await?;
+    Ok(ok(bots::patch(&state, &id, &p).await?))
+}
+
+/// # `GET /api/v4/bots/{bot_user_id}?include_deleted`
+/// `read_others_bots`, or one's own bot with `read_bots`; otherwise 404 as if absent.
+async fn get_bot(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(bot_user_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let id = require_id(&bot_user_id, "bot_user_id", None)?;
+    let b = bots::get(&state, &id, flag(&q, "include_deleted")).await?;
+    let visible = authz::has(&state, &s, bots::READ_OTHERS_BOTS)
+        || (b.owner_id == s.user_id && authz::has(&state, &s, bots::READ_BOTS));
+    if !visible {
+        return Err(ApiError::not_found(bots::BOT_NOT_FOUND).detail(format!("bot_user_id={id}")));
+    }
+    Ok(ok(b))
+}
+
+/// # `GET /api/v4/bots?page&per_page&include_deleted&only_orphaned`
+/// All bots with `read_others_bots`, one's own with `read_bots`, else 403 `read_bots`.
+/// `only_orphaned` keeps bots whose owner is deactivated.
+async fn get_bots(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let owner_id = if authz::has(&state, &s, bots::READ_OTHERS_BOTS) {
+        None
+    } else if authz::has(&state, &s, bots::READ_BOTS) {
+        Some(s.user_id.clone())
+    } else {
+        return Err(ApiError::permission(&s.user_id, &[bots::READ_BOTS]));
+    };
+    let list = bots::list(
+        &state,
+        &BotQuery {
+            page: Some(paging(&q)),
+            owner_id,
+            include_deleted: flag(&q, "include_deleted"),
+            only_orphaned: flag(&q, "only_orphaned"),
+        },
+    )
+    .await?;
+    Ok(ok(list))
+}
+
+async fn set_active(
+    state: AppState,
+    s: AuthSession,
+    info: RequestInfo,
+    bot_user_id: String,
+    active: bool,
+) -> ApiResult<Response> {
+    let id = require_id(&bot_user_id, "bot_user_id", None)?;
+    bots::check_manage(&state, &s, &id).await?;
+    let b = bots::set_active(&state, &id, active).await?;
+    info.log(&state, &s, &format!("bot_user_id={id} active={active}"))
+        .await;
+    Ok(ok(b))
+}
+
+/// # `POST /api/v4/bots/{bot_user_id}/disable`
+/// Deactivates the bot's user: its sessions end at once, its tokens are kept (refused until it is
+/// enabled again). Manage-bot permissions as for patching.
+async fn disable_bot(
+    State(state): State<AppState>,
+    s: AuthSession,
+    info: RequestInfo,
+    Path(bot_user_id): Path<String>,
+) -> ApiResult<Response> {
+    set_active(state, s, info, bot_user_id, false).await
+}
+
+/// # `POST /api/v4/bots/{bot_user_id}/enable`
+async fn enable_bot(
+    State(state): State<AppState>,
+    s: AuthSession,
+    info: RequestInfo,
+    Path(bot_user_id): Path<String>,
+) -> ApiResult<Response> {
+    set_active(state, s, info, bot_user_id, true).await
+}
+
+/// # `POST /api/v4/bots/{bot_user_id}/assign/{user_id}`
+/// Makes `user_id` the owner. Manage-bot permissions; a bot cannot own a bot (403
+/// `assign_bot`). As upstream, the new owner's existence is not checked.
+async fn assign_bot(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path((bot_user_id, user_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let owner = require_id(&user_id, "user_id", None)?;
+    let id = require_id(&bot_user_id, "bot_user_id", None)?;
+    bots::check_manage(&state, &s, &id).await?;
+    if let Ok(u) = state.store.get_user(&owner).await
+        && u.is_bot
+    {
+        return Err(ApiError::permission(&s.user_id, &[bots::ASSIGN_BOT]));
+    }
+    Ok(ok(bots::assign(&state, &id, &owner).await?))
+}
+
+/// # `POST /api/v4/bots/{bot_user_id}/convert_to_user?set_system_admin` (UserPatch with password)
+/// The bot (404), a body with a non-empty `password` (400 `userPatch`), then `manage_system`.
+/// Returns the user. Every session of the account ends (Rustmost addition).
+async fn convert_bot_to_user(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(bot_user_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = require_id(&bot_user_id, "bot_user_id", None)?;
+    let b = bots::get(&state, &id, false).await?;
+    let p: UserPatch = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_param("userPatch").detail(e.to_string()))?;
+    let password = p.password.clone().unwrap_or_default();
+    if password.is_empty() {
+        return Err(ApiError::invalid_param("userPatch"));
+    }
+    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    let u = bots::convert_to_user(&state, &b, p, &password, flag(&q, "set_system_admin")).await?;
+    Ok(ok(users::sanitize_for(&state, Some(&s), u)))
+}
+
+/// # `POST /api/v4/users/{user_id}/convert_to_bot`
+/// The user (404), then `manage_system`. Returns the bot, owned by the account itself. Every
+/// session of the account ends (Rustmost addition: bots cannot log in).
+async fn convert_user_to_bot(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(user_id): Path<String>,
+) -> ApiResult<Response> {
+    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
+    let u = users::get_user(&state, &id).await?;
+    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    Ok(ok(bots::convert_from_user(&state, u).await?))
+}

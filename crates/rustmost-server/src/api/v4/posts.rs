@@ -1,0 +1,292 @@
+//! `/api/v4/posts*` and `/api/v4/channels/{channel_id}/posts`: creating, reading and deleting
+//! posts, ephemeral posts.
+
+use crate::api::v4::{created, flag, ok, paging, parse_body, require_id, status_ok};
+use crate::app::{authz, channels, posts, scoped_authz};
+use crate::auth::AuthSession;
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use rustmost_model::post::Post;
+use rustmost_store::Page;
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v4/posts", post(create_post))
+        .route("/api/v4/posts/ephemeral", post(create_ephemeral_post))
+        .route("/api/v4/posts/{post_id}", get(get_post).delete(delete_post))
+        .route(
+            "/api/v4/channels/{channel_id}/posts",
+            get(get_posts_for_channel),
+        )
+        .route(
+            "/api/v4/posts/{post_id}/actions/{action_id}",
+            post(do_post_action),
+        )
+}
+
+/// # `POST /api/v4/posts/{post_id}/actions/{action_id}` `{"selected_option"}` (optional)
+/// Clicks a button or picks a menu option: the action's integration URL is called with
+/// `PostActionIntegrationRequest` (user, channel, team, post, `context`, `trigger_id`) behind
+/// the internal-address guard (`AllowedUntrustedInternalConnections`). Its answer may replace
+/// the post (`update`). Answers `{"status":"OK","trigger_id"}`. Needs `read_channel_content`.
+async fn do_post_action(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path((post_id, action_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let pid = require_id(&post_id, "post_id", None)?;
+    if action_id.is_empty() || !action_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::invalid_url_param("action_id"));
+    }
+    let mut selected = String::new();
+    if !body.is_empty() {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid_param("post_action").detail(e.to_string()))?;
+        if let Some(o) = v.get("selected_option").and_then(Value::as_str) {
+            selected = o.to_string();
+        }
+    }
+    if !scoped_authz::has_channel_by_post(&state, &s, &pid, "read_channel_content").await {
+        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+    }
+    let trigger =
+        crate::app::actions::do_post_action(&state, &s, &pid, &action_id, &selected).await?;
+    Ok(ok(
+        serde_json::json!({"status": "OK", "trigger_id": trigger}),
+    ))
+}
+
+/// Props only the server sets; clients cannot forge them.
+const SERVER_ONLY_PROPS: &[&str] = &[
+    "from_webhook",
+    "from_bot",
+    "from_oauth_app",
+    "from_plugin",
+    "deleteBy",
+];
+
+/// # `POST /api/v4/posts`
+/// Creates a post (201). Needs `create_post` in the channel, or `create_post_public` in the
+/// team for a public channel. `root_id` makes it a reply; `props.attachments` are stored with
+/// an `id` for every action, and action `integration`s are never sent back to clients.
+async fn create_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let mut p: Post = parse_body(&body, "post")?;
+    p.delete_at = 0;
+    p.remote_id = None;
+    p.metadata = None;
+    for k in SERVER_ONLY_PROPS {
+        p.props.remove(*k);
+    }
+    p.user_id = s.user_id.clone();
+    let mut allowed = scoped_authz::has_channel(&state, &s, &p.channel_id, "create_post").await;
+    if !allowed
+        && let Ok(c) = state.store.get_channel(&p.channel_id).await
+        && c.is_open()
+    {
+        allowed = scoped_authz::has_team(&state, &s, &c.team_id, "create_post_public").await;
+    }
+    if !allowed {
+        return Err(ApiError::permission(&s.user_id, &["create_post"]));
+    }
+    if p.create_at != 0 && !authz::is_system_admin(&state, &s) {
+        p.create_at = 0;
+    }
+    if p.post_type.starts_with("system_") {
+        return Err(
+            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
+        );
+    }
+    let c = state.store.get_channel(&p.channel_id).await.map_err(|_| {
+        ApiError::bad_request("api.context.invalid_param.app_error")
+            .param("Name", "post.channel_id")
+    })?;
+    let p = posts::create_post(&state, p, &c).await?;
+    Ok(created(posts::for_client(&state, p).await))
+}
+
+/// # `POST /api/v4/posts/ephemeral` `{"user_id", "post": {"channel_id", "message"}}`
+/// A `system_ephemeral` post shown only to `user_id`; it is not stored (201). Needs
+/// `create_post_ephemeral` (system admins).
+async fn create_ephemeral_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let target = v.get("user_id").and_then(Value::as_str).unwrap_or_default();
+    if target.is_empty() {
+        return Err(ApiError::invalid_param("user_id"));
+    }
+    let Some(raw) = v.get("post").filter(|p| p.is_object()) else {
+        return Err(ApiError::invalid_param("post"));
+    };
+    let mut p: Post = serde_json::from_value(raw.clone())
+        .map_err(|e| ApiError::invalid_param("post").detail(e.to_string()))?;
+    p.user_id = s.user_id.clone();
+    p.create_at = rustmost_model::now_ms();
+    authz::require(&state, &s, "create_post_ephemeral")?;
+    let p = posts::ephemeral_post(p);
+    Ok(created(posts::for_client(&state, p).await))
+}
+
+/// # `GET /api/v4/posts/{post_id}`
+/// Needs `read_channel_content` in the post's channel (or `read_public_channel` for a public
+/// channel); `include_deleted=true` also needs `read_deleted_posts`.
+async fn get_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(post_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let id = require_id(&post_id, "post_id", None)?;
+    let include_deleted = flag(&q, "include_deleted");
+    if include_deleted
+        && !scoped_authz::has_channel_by_post(&state, &s, &id, "read_deleted_posts").await
+    {
+        return Err(ApiError::permission(&s.user_id, &["read_deleted_posts"]));
+    }
+    let p = state
+        .store
+        .get_post(&id)
+        .await
+        .or_not_found(posts::POST_NOT_FOUND)?;
+    if p.delete_at != 0 && !include_deleted {
+        return Err(ApiError::not_found(posts::POST_NOT_FOUND));
+    }
+    let c = channels::get_channel(&state, &p.channel_id).await?;
+    if !scoped_authz::has_channel(&state, &s, &c.id, "read_channel_content").await {
+        if !c.is_open() {
+            return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+        }
+        scoped_authz::require_team(&state, &s, &c.team_id, "read_public_channel").await?;
+    }
+    Ok(ok(posts::for_client(&state, p).await))
+}
+
+/// # `DELETE /api/v4/posts/{post_id}`
+/// Deletes one's own post (`delete_post`) or another's (`delete_others_posts`), and the
+/// replies of a root post. An unknown post answers 403 as upstream does.
+async fn delete_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(post_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let id = require_id(&post_id, "post_id", None)?;
+    let Ok(p) = posts::get_live_post(&state, &id).await else {
+        return Err(ApiError::permission(&s.user_id, &["delete_post"]));
+    };
+    let perm = if p.user_id == s.user_id {
+        "delete_post"
+    } else {
+        "delete_others_posts"
+    };
+    scoped_authz::require_channel(&state, &s, &p.channel_id, perm).await?;
+    if flag(&q, "permanent") {
+        return Err(ApiError::not_implemented(
+            "api.post.delete_post.not_enabled.app_error",
+        ));
+    }
+    let c = channels::get_channel(&state, &p.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.delete_post.can_not_delete_post_in_deleted.error",
+        ));
+    }
+    posts::delete_post(&state, &p, &s.user_id).await?;
+    Ok(status_ok())
+}
+
+/// # `GET /api/v4/channels/{channel_id}/posts`
+/// A `PostList`, newest first: a page (`page`, `per_page` default 60, max 200) of live posts,
+/// or with `since=ms` every post changed since then (deleted ones included). Thread roots of
+/// replies are added to `posts`. Needs `read_channel_content`.
+async fn get_posts_for_channel(
+    State(state): State<AppState>,
+    s: AuthSession,
+    Path(channel_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let id = require_id(&channel_id, "channel_id", None)?;
+    let since = match q.get("since").filter(|v| !v.is_empty()) {
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| ApiError::invalid_url_param("since"))?,
+        ),
+        None => None,
+    };
+    scoped_authz::require_channel(&state, &s, &id, "read_channel_content").await?;
+    channels::get_channel(&state, &id).await?;
+    let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
+        let list = state
+            .store
+            .list_channel_posts_since(&id, since)
+            .await
+            .or_internal("app.post.get_posts_since.app_error")?;
+        (list, None)
+    } else {
+        let page = paging(&q);
+        let list = state
+            .store
+            .list_channel_posts(&id, page)
+            .await
+            .or_internal("app.post.get_root_posts.app_error")?;
+        (list, Some(page))
+    };
+    let mut extra = Vec::new();
+    for p in &order {
+        if !p.root_id.is_empty()
+            && !order.iter().any(|o| o.id == p.root_id)
+            && !extra.iter().any(|e: &Post| e.id == p.root_id)
+            && let Ok(root) = state.store.get_post(&p.root_id).await
+        {
+            extra.push(root);
+        }
+    }
+    let mut list = posts::post_list(&state, order, extra).await;
+    if let Some(page) = cursors {
+        let neighbour = |offset: i64| {
+            let state = state.clone();
+            let id = id.clone();
+            async move {
+                if offset < 0 {
+                    return String::new();
+                }
+                state
+                    .store
+                    .list_channel_posts(
+                        &id,
+                        Page {
+                            page: offset,
+                            per_page: 1,
+                        },
+                    )
+                    .await
+                    .ok()
+                    .and_then(|v| v.into_iter().next())
+                    .map(|p| p.id)
+                    .unwrap_or_default()
+            }
+        };
+        let first = page.offset();
+        if page.page > 0 {
+            list.next_post_id = neighbour(first - 1).await;
+        }
+        if page.per_page > 0 && list.order.len() as i64 == page.per_page {
+            list.prev_post_id = neighbour(first + page.per_page).await;
+        }
+    }
+    Ok(ok(list))
+}

@@ -1,0 +1,50 @@
+//! Audit records (Mattermost's `LogAudit`): who did what through which path, from where. A
+//! failure to record is logged, never shown to the client.
+
+use crate::state::AppState;
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use rustmost_model::audit::Audit;
+use rustmost_model::{new_id, now_ms};
+use std::net::SocketAddr;
+
+/// One record to write.
+pub struct Entry<'a> {
+    /// The acting user (Mattermost records the session's user).
+    pub user_id: &'a str,
+    /// The request path, or an event name for records not tied to a request.
+    pub action: &'a str,
+    pub extra_info: &'a str,
+    pub ip: &'a str,
+    pub session_id: &'a str,
+}
+
+pub async fn record(state: &AppState, e: Entry<'_>) {
+    let a = Audit {
+        id: new_id(),
+        create_at: now_ms(),
+        user_id: e.user_id.to_string(),
+        action: e.action.to_string(),
+        extra_info: e.extra_info.to_string(),
+        ip_address: e.ip.to_string(),
+        session_id: e.session_id.to_string(),
+    };
+    if let Err(err) = state.store.insert_audit(&a).await {
+        tracing::error!(error = %err, id = "app.audit.save.saving.app_error", "could not save audit record");
+    }
+}
+
+/// The client's address: the connection's peer, or (when the server sits behind something that
+/// did not pass the peer through) the first `X-Forwarded-For` entry.
+pub fn client_ip(parts: &Parts) -> String {
+    if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        return addr.ip().to_string();
+    }
+    parts
+        .headers
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,323 @@
+//! Bot accounts: a user row (`is_bot`, e-mail `<username>@localhost`, role `system_user`) plus
+//! a bot row naming its owner. Creation, patching, enabling and disabling, ownership, conversion
+//! to and from a user, and the permission checks for managing a bot.
+
+use crate::app::{authz, sessions, users};
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::{AppState, Session};
+use rustmost_model::bot::{Bot, BotPatch};
+use rustmost_model::user::{self, User, UserPatch};
+use rustmost_model::{new_id, now_ms};
+use rustmost_store::{BotQuery, StoreError};
+
+pub const BOT_NOT_FOUND: &str = "store.sql_bot.get.missing.app_error";
+
+pub const CREATE_BOT: &str = "create_bot";
+pub const READ_BOTS: &str = "read_bots";
+pub const READ_OTHERS_BOTS: &str = "read_others_bots";
+pub const MANAGE_BOTS: &str = "manage_bots";
+pub const MANAGE_OTHERS_BOTS: &str = "manage_others_bots";
+pub const ASSIGN_BOT: &str = "assign_bot";
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(BOT_NOT_FOUND).detail(format!("bot_user_id={id}"))
+}
+
+/// `Bot.IsValid` for the fields clients set.
+fn validate(b: &Bot) -> ApiResult<()> {
+    let bad = |f: &str| {
+        Err(
+            ApiError::bad_request(format!("model.bot.is_valid.{f}.app_error"))
+                .detail(format!("user_id={}", b.user_id)),
+        )
+    };
+    if !user::is_valid_username(&b.username) {
+        return bad("username");
+    }
+    if b.display_name.chars().count() > 64 {
+        return bad("username");
+    }
+    if b.description.chars().count() > 1024 {
+        return bad("description");
+    }
+    if b.owner_id.is_empty() || b.owner_id.chars().count() > 190 {
+        return bad("creator_id");
+    }
+    Ok(())
+}
+
+fn bot_email(username: &str) -> String {
+    format!("{username}@localhost")
+}
+
+/// A bot's e-mail follows its username, so a taken username would surface as a taken e-mail;
+/// Mattermost reports the username.
+async fn username_free(state: &AppState, username: &str, except: Option<&str>) -> ApiResult<()> {
+    match state.store.get_user_by_username(username).await {
+        Ok(u) if Some(u.id.as_str()) != except => Err(ApiError::bad_request(
+            "app.user.save.username_exists.app_error",
+        )),
+        Ok(_) | Err(StoreError::NotFound) => Ok(()),
+        Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
+    }
+}
+
+pub async fn get(state: &AppState, id: &str, include_deleted: bool) -> ApiResult<Bot> {
+    match state.store.get_bot(id, include_deleted).await {
+        Ok(b) => Ok(b),
+        Err(StoreError::NotFound) => Err(not_found(id)),
+        Err(e) => Err(ApiError::internal("app.bot.getbot.internal_error", e)),
+    }
+}
+
+/// `CreateBot`: the user row, then the bot row (the user row is removed again if that fails).
+pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult<Bot> {
+    let now = now_ms();
+    let mut b = Bot {
+        owner_id: owner_id.to_string(),
+        ..Default::default()
+    };
+    b.patch(p);
+    b.username = b.username.trim().to_lowercase();
+    validate(&b)?;
+    b.user_id = new_id();
+    b.create_at = now;
+    b.update_at = now;
+    let u = User {
+        id: b.user_id.clone(),
+        create_at: now,
+        update_at: now,
+        username: b.username.clone(),
+        email: bot_email(&b.username),
+        first_name: b.display_name.clone(),
+        roles: "system_user".into(),
+        locale: "en".into(),
+        notify_props: Some(user::default_notify_props(&b.username)),
+        timezone: Some(user::default_timezone()),
+        props: Some(Default::default()),
+        is_bot: true,
+        bot_description: b.description.clone(),
+        ..Default::default()
+    };
+    username_free(state, &b.username, None).await?;
+    users::save_new(state, &u).await?;
+    if let Err(e) = state.store.insert_bot(&b).await {
+        // Keep the pair consistent: without its bot row the user would be a broken account.
+        let mut gone = u.clone();
+        gone.delete_at = now;
+        let _ = state.store.update_user(&gone).await;
+        return Err(ApiError::internal("app.bot.createbot.internal_error", e));
+    }
+    Ok(b)
+}
+
+/// `PatchBot`: username, display name and description, on both rows.
+pub async fn patch(state: &AppState, id: &str, p: &BotPatch) -> ApiResult<Bot> {
+    let mut b = get(state, id, true).await?;
+    let before = b.clone();
+    if !b.patch(p) {
+        return Ok(b);
+    }
+    b.username = b.username.trim().to_lowercase();
+    validate(&b)?;
+    username_free(state, &b.username, Some(id)).await?;
+    let mut u = users::get_user(state, id).await?;
+    u.username = b.username.clone();
+    if before.username != b.username {
+        u.email = bot_email(&b.username);
+    }
+    u.first_name = b.display_name.clone();
+    u.bot_description = b.description.clone();
+    b.update_at = now_ms();
+    u.update_at = b.update_at;
+    users::save(state, &u).await?;
+    state
+        .store
+        .update_bot(&b)
+        .await
+        .or_internal("app.bot.patchbot.internal_error")?;
+    Ok(b)
+}
+
+pub async fn list(state: &AppState, q: &BotQuery) -> ApiResult<Vec<Bot>> {
+    state
+        .store
+        .list_bots(q)
+        .await
+        .or_internal("app.bot.getbots.internal_error")
+}
+
+/// Deactivates or reactivates a bot's user (deactivation ends its sessions; its tokens stay and
+/// work again once it is enabled) and stamps the bot row.
+pub async fn set_active(state: &AppState, id: &str, active: bool) -> ApiResult<Bot> {
+    let mut u = users::get_user(state, id).await?;
+    let now = now_ms();
+    if (u.delete_at != 0) == active {
+        u.delete_at = if active { 0 } else { now };
+        u.update_at = now;
+        users::save(state, &u).await?;
+        if !active {
+            sessions::revoke_all_for_user(state, id, None).await?;
+        }
+    }
+    let mut b = get(state, id, true).await?;
+    if (b.delete_at != 0) == active {
+        b.delete_at = if active { 0 } else { now };
+        b.update_at = now;
+        state
+            .store
+            .update_bot(&b)
+            .await
+            .or_internal("app.bot.patchbot.internal_error")?;
+    }
+    Ok(b)
+}
+
+/// `disableUserBots`: when an owner is deactivated and `DisableBotsWhenOwnerIsDeactivated` is on,
+/// each of their enabled bots is disabled; a failure is logged and the others still go.
+pub async fn disable_owned_by(state: &AppState, owner_id: &str) -> ApiResult<()> {
+    let bots = list(
+        state,
+        &BotQuery {
+            owner_id: Some(owner_id.to_string()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    for b in bots {
+        if let Err(e) = set_active(state, &b.user_id, false).await {
+            tracing::warn!(bot_user_id = %b.user_id, id = %e.id, "unable to deactivate bot");
+        }
+    }
+    Ok(())
+}
+
+pub async fn assign(state: &AppState, id: &str, owner_id: &str) -> ApiResult<Bot> {
+    let mut b = get(state, id, true).await?;
+    b.owner_id = owner_id.to_string();
+    b.update_at = now_ms();
+    state
+        .store
+        .update_bot(&b)
+        .await
+        .or_internal("app.bot.patchbot.internal_error")?;
+    Ok(b)
+}
+
+/// `ConvertBotToUser`: optional admin role, the patch, a password; the bot row goes and every
+/// session ends (so token sessions are re-minted without the bot flag).
+pub async fn convert_to_user(
+    state: &AppState,
+    b: &Bot,
+    p: UserPatch,
+    password: &str,
+    make_admin: bool,
+) -> ApiResult<User> {
+    let mut u = users::get_user(state, &b.user_id).await?;
+    if make_admin && !u.roles.split_whitespace().any(|r| r == "system_admin") {
+        let roles = format!("{} system_admin", u.roles);
+        users::update_roles(state, &u.id, &roles).await?;
+        u = users::get_user(state, &b.user_id).await?;
+    }
+    if let Some(v) = p.username {
+        u.username = v.trim().to_lowercase();
+    }
+    if let Some(v) = p.email {
+        u.email = v.trim().to_lowercase();
+    }
+    for (dst, src) in [
+        (&mut u.nickname, p.nickname),
+        (&mut u.first_name, p.first_name),
+        (&mut u.last_name, p.last_name),
+        (&mut u.position, p.position),
+        (&mut u.locale, p.locale),
+    ] {
+        if let Some(v) = src {
+            *dst = v;
+        }
+    }
+    users::validate_password(state, password)?;
+    u.is_bot = false;
+    u.bot_description = String::new();
+    u.password = String::new();
+    users::validate_user(&u)?;
+    u.password = users::hash_password(password).await?;
+    let now = now_ms();
+    u.last_password_update = now;
+    u.update_at = now;
+    users::save(state, &u).await?;
+    state
+        .store
+        .delete_bot(&b.user_id)
+        .await
+        .or_internal("app.user.convert_bot_to_user.app_error")?;
+    sessions::revoke_all_for_user(state, &u.id, None).await?;
+    Ok(u)
+}
+
+/// `ConvertUserToBot`: the user becomes a bot owned by itself; its sessions end (bots do not log
+/// in, and token sessions are re-minted as bot sessions).
+pub async fn convert_from_user(state: &AppState, mut u: User) -> ApiResult<Bot> {
+    let now = now_ms();
+    let b = Bot {
+        user_id: u.id.clone(),
+        username: u.username.clone(),
+        display_name: u.first_name.clone(),
+        description: String::new(),
+        owner_id: u.id.clone(),
+        last_icon_update: 0,
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+    };
+    state
+        .store
+        .insert_bot(&b)
+        .await
+        .on_conflict("bots", "app.bot.createbot.internal_error")
+        .or_internal("app.bot.createbot.internal_error")?;
+    u.is_bot = true;
+    u.update_at = now;
+    users::save(state, &u).await?;
+    sessions::revoke_all_for_user(state, &u.id, None).await?;
+    Ok(b)
+}
+
+/// `SessionHasPermissionToManageBot`: one's own bot needs `manage_bots`, another's
+/// `manage_others_bots`; without even the matching read permission the bot is reported absent.
+pub async fn check_manage(state: &AppState, s: &Session, id: &str) -> ApiResult<Bot> {
+    let b = get(state, id, true).await?;
+    let (manage, read) = if b.owner_id == s.user_id {
+        (MANAGE_BOTS, READ_BOTS)
+    } else {
+        (MANAGE_OTHERS_BOTS, READ_OTHERS_BOTS)
+    };
+    if authz::has(state, s, manage) {
+        return Ok(b);
+    }
+    if !authz::has(state, s, read) {
+        return Err(not_found(id));
+    }
+    Err(ApiError::permission(&s.user_id, &[manage]))
+}
+
+/// `SessionHasPermissionToUserOrBot`: for a bot, the manage-bot check; for anyone else, oneself
+/// or `edit_other_users`.
+pub async fn has_permission_to_user_or_bot(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+) -> ApiResult<bool> {
+    match check_manage(state, s, user_id).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.id == BOT_NOT_FOUND => match state.store.get_bot(user_id, true).await {
+            // Truly not a bot.
+            Err(StoreError::NotFound) => Ok(authz::has_permission_to_user(state, s, user_id)),
+            Err(e) => Err(ApiError::internal("app.bot.getbot.internal_error", e)),
+            // A bot the caller may not even see.
+            Ok(_) => Ok(false),
+        },
+        Err(e) if e.status.is_server_error() => Err(e),
+        Err(_) => Ok(false),
+    }
+}

@@ -1,0 +1,247 @@
+//! Posts: creation rules (root posts, replies, attachments with action ids, length limits),
+//! system messages, ephemeral posts, deletion, and the post as a client sees it.
+
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::AppState;
+use rustmost_model::channel::Channel;
+use rustmost_model::post::{self, Post, PostList};
+use rustmost_model::{new_id, now_ms};
+use serde_json::{Value, json};
+
+pub const POST_NOT_FOUND: &str = "app.post.get.app_error";
+
+/// A live post, or 404 `app.post.get.app_error`.
+pub async fn get_live_post(state: &AppState, id: &str) -> ApiResult<Post> {
+    match state
+        .store
+        .get_post(id)
+        .await
+        .or_not_found(POST_NOT_FOUND)?
+    {
+        p if p.delete_at == 0 => Ok(p),
+        _ => Err(ApiError::not_found(POST_NOT_FOUND)),
+    }
+}
+
+/// Mattermost's `ParseHashtags`: `#words` of the message, space-separated, at most 1000 chars.
+pub fn parse_hashtags(message: &str) -> String {
+    let mut tags: Vec<String> = Vec::new();
+    for word in message.split_whitespace() {
+        let w = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let Some(rest) = w.strip_prefix('#') else {
+            continue;
+        };
+        if rest.chars().count() < 2 || !rest.chars().next().is_some_and(char::is_alphanumeric) {
+            continue;
+        }
+        if rest
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !tags.iter().any(|t| t == w)
+        {
+            tags.push(w.to_string());
+        }
+    }
+    let mut out = String::new();
+    for t in tags {
+        if out.len() + t.len() + 1 > 1000 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t);
+    }
+    out
+}
+
+/// `Post.IsValid` for what a client controls: message length and props size.
+pub fn validate_post(p: &Post) -> ApiResult<()> {
+    if p.message.chars().count() > post::POST_MESSAGE_MAX_RUNES {
+        return Err(
+            ApiError::bad_request("model.post.is_valid.message_length.app_error")
+                .detail(format!("id={}", p.id)),
+        );
+    }
+    let props_len = serde_json::to_string(&p.props)
+        .map(|s| s.chars().count())
+        .unwrap_or(0);
+    if props_len > post::POST_PROPS_MAX_RUNES {
+        return Err(ApiError::bad_request("model.post.is_valid.props.app_error")
+            .detail(format!("id={}", p.id)));
+    }
+    if !(p.post_type.is_empty()
+        || p.post_type.starts_with("system_")
+        || p.post_type.starts_with("custom_")
+        || p.post_type == "slack_attachment")
+    {
+        return Err(ApiError::bad_request("model.post.is_valid.type.app_error")
+            .detail(format!("id={}", p.id)));
+    }
+    Ok(())
+}
+
+/// `PreSave`: ids, times, normalized attachments with action ids, hashtags.
+fn pre_save(p: &mut Post) {
+    if p.id.is_empty() {
+        p.id = new_id();
+    }
+    if p.create_at == 0 {
+        p.create_at = now_ms();
+    }
+    p.update_at = p.create_at;
+    p.edit_at = 0;
+    p.delete_at = 0;
+    p.original_id = String::new();
+    post::normalize_attachments(&mut p.props);
+    p.hashtags = parse_hashtags(&p.message);
+}
+
+/// `CreatePost` for a user's post in `channel` (permission already checked).
+pub async fn create_post(state: &AppState, mut p: Post, channel: &Channel) -> ApiResult<Post> {
+    if channel.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.create_post.can_not_post_to_deleted.error",
+        ));
+    }
+    if !p.root_id.is_empty() {
+        let root = match state.store.get_post(&p.root_id).await {
+            Ok(r) if r.delete_at == 0 => r,
+            _ => {
+                return Err(
+                    ApiError::bad_request("api.post.create_post.root_id.app_error")
+                        .param("RootId", p.root_id.clone()),
+                );
+            }
+        };
+        if !root.root_id.is_empty() {
+            return Err(
+                ApiError::bad_request("api.post.create_post.root_id.app_error")
+                    .param("RootId", p.root_id.clone()),
+            );
+        }
+        if root.channel_id != p.channel_id {
+            return Err(ApiError::bad_request(
+                "api.post.create_post.channel_root_id.app_error",
+            ));
+        }
+    }
+    pre_save(&mut p);
+    p.has_reactions = false;
+    p.is_pinned = false;
+    p.remote_id = None;
+    validate_post(&p)?;
+    state
+        .store
+        .insert_post(&p)
+        .await
+        .on_conflict("posts_id", "app.post.save.existing.app_error")
+        .or_internal("app.post.save.app_error")?;
+    state
+        .store
+        .get_post(&p.id)
+        .await
+        .or_internal("app.post.get.app_error")
+}
+
+/// Stores a system message (joins, leaves, archiving) in a channel.
+pub async fn system_post(
+    state: &AppState,
+    c: &Channel,
+    user_id: &str,
+    post_type: &str,
+    message: String,
+    props: Value,
+) -> ApiResult<()> {
+    let mut p = Post {
+        channel_id: c.id.clone(),
+        user_id: user_id.to_string(),
+        post_type: post_type.to_string(),
+        message,
+        props: props.as_object().cloned().unwrap_or_default(),
+        ..Default::default()
+    };
+    pre_save(&mut p);
+    state
+        .store
+        .insert_post(&p)
+        .await
+        .or_internal("app.post.save.app_error")
+}
+
+/// `SendEphemeralPost`: a `system_ephemeral` post for one user, never stored.
+pub fn ephemeral_post(mut p: Post) -> Post {
+    p.post_type = post::POST_TYPE_EPHEMERAL.into();
+    if p.id.is_empty() {
+        p.id = new_id();
+    }
+    if p.create_at == 0 {
+        p.create_at = now_ms();
+    }
+    p.update_at = p.create_at;
+    post::normalize_attachments(&mut p.props);
+    p
+}
+
+/// The post as clients receive it (`PreparePostForClient`): action integrations stripped,
+/// `metadata` filled (attachment embeds, reactions).
+pub async fn for_client(state: &AppState, mut p: Post) -> Post {
+    post::strip_action_integrations(&mut p.props);
+    let mut meta = serde_json::Map::new();
+    if p.props
+        .get("attachments")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        meta.insert("embeds".into(), json!([{"type": "message_attachment"}]));
+    }
+    if p.has_reactions
+        && let Ok(r) = state.store.list_reactions(&p.id).await
+        && !r.is_empty()
+    {
+        meta.insert("reactions".into(), json!(r));
+    }
+    p.metadata = Some(Value::Object(meta));
+    p
+}
+
+/// Marks a post (and its replies) deleted, recording who deleted it.
+pub async fn delete_post(state: &AppState, p: &Post, by: &str) -> ApiResult<()> {
+    state
+        .store
+        .delete_post(&p.id, now_ms(), by)
+        .await
+        .or_internal("app.post.delete.app_error")
+}
+
+/// Builds a `PostList` from posts newest first; `extra` posts (thread roots) go in `posts`
+/// only.
+pub async fn post_list(state: &AppState, order: Vec<Post>, extra: Vec<Post>) -> PostList {
+    let mut list = PostList::default();
+    for p in order {
+        list.order.push(p.id.clone());
+        let p = for_client(state, p).await;
+        list.posts.insert(p.id.clone(), p);
+    }
+    for p in extra {
+        if !list.posts.contains_key(&p.id) {
+            let p = for_client(state, p).await;
+            list.posts.insert(p.id.clone(), p);
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashtags() {
+        assert_eq!(
+            parse_hashtags("hello #world and #rust-lang, #a #x1"),
+            "#world #rust-lang #x1"
+        );
+        assert_eq!(parse_hashtags("no tags"), "");
+    }
+}

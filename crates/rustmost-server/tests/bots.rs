@@ -1,0 +1,526 @@
+//! Bot accounts over HTTP: every endpoint and its rules, bot tokens, and what happens to bots when
+//! their owner is deactivated.
+
+mod common;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().unwrap()
+}
+
+/// Admin session with bot creation on.
+async fn setup() -> (TestServer, Value, String) {
+    let srv = TestServer::start().await;
+    let (admin_u, admin) = srv.admin().await;
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+    )
+    .await;
+    (srv, admin_u, admin)
+}
+
+#[tokio::test]
+async fn create_bot_rules() {
+    let srv = TestServer::start().await;
+    let (admin_u, admin) = srv.admin().await;
+    let (_, bob_s) = srv.user(&admin, "bob").await;
+    // create_bot first, then the config switch.
+    srv.post("/api/v4/bots", &bob_s, json!({"username": "b1"}))
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    srv.post("/api/v4/bots", &admin, json!({"username": "b1"}))
+        .await
+        .assert_err(403, "api.bot.create_disabled");
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+    )
+    .await;
+    let r = srv
+        .post(
+            "/api/v4/bots",
+            &admin,
+            json!({"username": "Deploy-Bot", "display_name": "Deploy", "description": "ships"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let b = &r.body;
+    assert_eq!(b["username"], "deploy-bot");
+    assert_eq!(b["display_name"], "Deploy");
+    assert_eq!(b["description"], "ships");
+    assert_eq!(b["owner_id"], admin_u["id"]);
+    assert_eq!(b["delete_at"], 0);
+    assert!(b["create_at"].as_i64().unwrap() > 0);
+    assert!(b.get("last_icon_update").is_none());
+    // The bot's user row.
+    let u = srv
+        .get(
+            &format!("/api/v4/users/{}", b["user_id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
+    assert_eq!(u.body["is_bot"], true);
+    assert_eq!(u.body["bot_description"], "ships");
+    assert_eq!(u.body["email"], "deploy-bot@localhost");
+    assert_eq!(u.body["roles"], "system_user");
+    assert_eq!(u.body["first_name"], "Deploy");
+
+    srv.post("/api/v4/bots", &admin, json!({"username": "deploy-bot"}))
+        .await
+        .assert_err(400, "app.user.save.username_exists.app_error");
+    srv.post("/api/v4/bots", &admin, json!({"username": "1bad"}))
+        .await
+        .assert_err(400, "model.bot.is_valid.username.app_error");
+    srv.post(
+        "/api/v4/bots",
+        &admin,
+        json!({"username": "ok-name", "description": "d".repeat(1025)}),
+    )
+    .await
+    .assert_err(400, "model.bot.is_valid.description.app_error");
+    srv.post("/api/v4/bots", &admin, json!({"username": 5}))
+        .await
+        .assert_err(400, "api.context.invalid_body_param.app_error");
+}
+
+#[tokio::test]
+async fn bots_cannot_log_in_and_their_tokens_work_while_personal_tokens_are_off() {
+    let (srv, _admin_u, admin) = setup().await;
+    let b = srv.create_bot(&admin, "robot").await;
+    let bot_id = b["user_id"].as_str().unwrap();
+    // Tokens are off (the default), yet a bot token can be created and used.
+    let (t, secret) = srv.create_token(&admin, bot_id, "ci").await;
+    assert_eq!(t["user_id"], bot_id);
+    let r = srv.get("/api/v4/users/me", &secret).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["is_bot"], true);
+    assert_eq!(
+        srv.get("/api/v4/users", &secret).await.status,
+        StatusCode::OK
+    );
+    // A human's token is refused meanwhile.
+    srv.post(
+        "/api/v4/users/me/tokens",
+        &admin,
+        json!({"description": "x"}),
+    )
+    .await
+    .assert_err(501, "app.user_access_token.disabled");
+    // The bot's session is marked as a bot session.
+    let r = srv
+        .get(&format!("/api/v4/users/{bot_id}/sessions"), &admin)
+        .await;
+    assert_eq!(r.body[0]["props"]["is_bot"], "true");
+
+    // A user converted to a bot cannot log in any more.
+    let (carl, carl_s) = srv.user(&admin, "carl").await;
+    let r = srv
+        .post(
+            &format!("/api/v4/users/{}/convert_to_bot", id(&carl)),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["owner_id"], carl["id"]);
+    assert_eq!(r.body["user_id"], carl["id"]);
+    let r = srv
+        .req(
+            Method::POST,
+            "/api/v4/users/login",
+            None,
+            Some(json!({"login_id": "carl", "password": "User-Passw0rd!"})),
+        )
+        .await;
+    r.assert_err(401, "api.user.login.bot_login_forbidden.app_error");
+    // Its old login session ended with the conversion.
+    assert_eq!(
+        srv.get("/api/v4/users/me", &carl_s).await.status.as_u16(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn get_list_and_visibility() {
+    let (srv, admin_u, admin) = setup().await;
+    let b1 = srv.create_bot(&admin, "one").await;
+    let b2 = srv.create_bot(&admin, "two").await;
+    let b1_id = b1["user_id"].as_str().unwrap().to_string();
+    let (_, bob_s) = srv.user(&admin, "bob").await;
+
+    let r = srv.get(&format!("/api/v4/bots/{b1_id}"), &admin).await;
+    assert_eq!(r.body["username"], "one");
+    srv.get("/api/v4/bots/nope", &admin)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    srv.get(
+        &format!("/api/v4/bots/{}", rustmost_model::new_id()),
+        &admin,
+    )
+    .await
+    .assert_err(404, "store.sql_bot.get.missing.app_error");
+    // Without read permissions, a bot looks absent.
+    srv.get(&format!("/api/v4/bots/{b1_id}"), &bob_s)
+        .await
+        .assert_err(404, "store.sql_bot.get.missing.app_error");
+    srv.get("/api/v4/bots", &bob_s)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+
+    let r = srv.get("/api/v4/bots", &admin).await;
+    let names: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["one", "two"]);
+    let r = srv.get("/api/v4/bots?per_page=1&page=1", &admin).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.body[0]["user_id"], b2["user_id"]);
+
+    // Disabled bots are hidden unless include_deleted.
+    let r = srv
+        .post(&format!("/api/v4/bots/{b1_id}/disable"), &admin, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["delete_at"].as_i64().unwrap() > 0);
+    srv.get(&format!("/api/v4/bots/{b1_id}"), &admin)
+        .await
+        .assert_err(404, "store.sql_bot.get.missing.app_error");
+    let r = srv
+        .get(
+            &format!("/api/v4/bots/{b1_id}?include_deleted=true"),
+            &admin,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        srv.get("/api/v4/bots", &admin)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        srv.get("/api/v4/bots?include_deleted=true", &admin)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Orphaned: owner deactivated (with DisableBotsWhenOwnerIsDeactivated off, bots stay on).
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"DisableBotsWhenOwnerIsDeactivated": false}}),
+    )
+    .await;
+    let (dan, _) = srv.user(&admin, "dan").await;
+    let dans = srv
+        .post(
+            &format!(
+                "/api/v4/bots/{}/assign/{}",
+                b2["user_id"].as_str().unwrap(),
+                id(&dan)
+            ),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(dans.body["owner_id"], dan["id"]);
+    assert_eq!(
+        srv.get("/api/v4/bots?only_orphaned=true", &admin)
+            .await
+            .body,
+        json!([])
+    );
+    srv.put(
+        &format!("/api/v4/users/{}/active", id(&dan)),
+        &admin,
+        json!({"active": false}),
+    )
+    .await
+    .assert_ok();
+    let r = srv.get("/api/v4/bots?only_orphaned=true", &admin).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.body[0]["user_id"], b2["user_id"]);
+    assert_eq!(
+        r.body[0]["delete_at"], 0,
+        "kept enabled with the setting off"
+    );
+    let _ = admin_u;
+}
+
+#[tokio::test]
+async fn patch_assign_and_manage_permissions() {
+    let (srv, _admin_u, admin) = setup().await;
+    let b = srv.create_bot(&admin, "robot").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let (bob, bob_s) = srv.user(&admin, "bob").await;
+
+    srv.put(
+        &format!("/api/v4/bots/{bid}"),
+        &bob_s,
+        json!({"description": "x"}),
+    )
+    .await
+    .assert_err(404, "store.sql_bot.get.missing.app_error");
+    let r = srv
+        .put(
+            &format!("/api/v4/bots/{bid}"),
+            &admin,
+            json!({"username": "renamed", "description": "new"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["username"], "renamed");
+    assert_eq!(r.body["description"], "new");
+    assert_eq!(r.body["display_name"], "robot");
+    let u = srv.get(&format!("/api/v4/users/{bid}"), &admin).await;
+    assert_eq!(u.body["username"], "renamed");
+    assert_eq!(u.body["email"], "renamed@localhost");
+    srv.put(
+        &format!("/api/v4/bots/{bid}"),
+        &admin,
+        json!({"username": "bob"}),
+    )
+    .await
+    .assert_err(400, "app.user.save.username_exists.app_error");
+
+    // A bot cannot own a bot.
+    let other = srv.create_bot(&admin, "other").await;
+    srv.post(
+        &format!(
+            "/api/v4/bots/{bid}/assign/{}",
+            other["user_id"].as_str().unwrap()
+        ),
+        &admin,
+        json!({}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    let r = srv
+        .post(
+            &format!("/api/v4/bots/{bid}/assign/{}", id(&bob)),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body["owner_id"], bob["id"]);
+
+    // With read_bots but not manage_bots, the owner sees a 403 rather than a 404.
+    let role = srv.get("/api/v4/roles/name/system_user", &admin).await;
+    let mut perms = role.body["permissions"].as_array().unwrap().clone();
+    perms.push(json!("read_bots"));
+    srv.put(
+        &format!("/api/v4/roles/{}/patch", id(&role.body)),
+        &admin,
+        json!({"permissions": perms.clone()}),
+    )
+    .await
+    .assert_ok();
+    srv.put(
+        &format!("/api/v4/bots/{bid}"),
+        &bob_s,
+        json!({"description": "y"}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    let r = srv.get(&format!("/api/v4/bots/{bid}"), &bob_s).await;
+    assert_eq!(r.status, StatusCode::OK, "own bot readable with read_bots");
+    let r = srv.get("/api/v4/bots", &bob_s).await;
+    assert_eq!(
+        r.body.as_array().unwrap().len(),
+        1,
+        "only bob's own bots: {}",
+        r.text
+    );
+    perms.push(json!("manage_bots"));
+    perms.push(json!("create_user_access_token"));
+    srv.put(
+        &format!("/api/v4/roles/{}/patch", id(&role.body)),
+        &admin,
+        json!({"permissions": perms}),
+    )
+    .await
+    .assert_ok();
+    let r = srv
+        .put(
+            &format!("/api/v4/bots/{bid}"),
+            &bob_s,
+            json!({"description": "y"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Owning the bot with manage_bots also lets bob make its tokens.
+    srv.create_token(&bob_s, &bid, "bob's bot").await;
+    // But not another's bot.
+    srv.post(
+        &format!(
+            "/api/v4/users/{}/tokens",
+            other["user_id"].as_str().unwrap()
+        ),
+        &bob_s,
+        json!({"description": "x"}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+}
+
+#[tokio::test]
+async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
+    let (srv, _admin_u, admin) = setup().await;
+    let b = srv.create_bot(&admin, "robot").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let (_, secret) = srv.create_token(&admin, &bid, "ci").await;
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status,
+        StatusCode::OK
+    );
+
+    srv.post(&format!("/api/v4/bots/{bid}/disable"), &admin, json!({}))
+        .await
+        .assert_ok();
+    srv.get("/api/v4/users/me", &secret)
+        .await
+        .assert_err(401, "api.context.session_expired.app_error");
+    let r = srv
+        .post(&format!("/api/v4/bots/{bid}/enable"), &admin, json!({}))
+        .await;
+    assert_eq!(r.body["delete_at"], 0);
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status,
+        StatusCode::OK
+    );
+    // The bot's user cannot be toggled through /users/{id}/active.
+    srv.put(
+        &format!("/api/v4/users/{bid}/active"),
+        &admin,
+        json!({"active": false}),
+    )
+    .await
+    .assert_err(400, "api.user.update_active.bot.app_error");
+
+    // Owner deactivated with DisableBotsWhenOwnerIsDeactivated (default on): the bot is disabled.
+    let (owner, owner_s) = srv.user(&admin, "owner").await;
+    let role = srv.get("/api/v4/roles/name/system_user", &admin).await;
+    let mut perms = role.body["permissions"].as_array().unwrap().clone();
+    for p in [
+        "create_bot",
+        "read_bots",
+        "manage_bots",
+        "create_user_access_token",
+    ] {
+        perms.push(json!(p));
+    }
+    srv.put(
+        &format!("/api/v4/roles/{}/patch", id(&role.body)),
+        &admin,
+        json!({"permissions": perms}),
+    )
+    .await
+    .assert_ok();
+    let ob = srv.create_bot(&owner_s, "owned").await;
+    let ob_id = ob["user_id"].as_str().unwrap().to_string();
+    assert_eq!(ob["owner_id"], owner["id"]);
+    let (_, ob_secret) = srv.create_token(&owner_s, &ob_id, "ci").await;
+    assert_eq!(
+        srv.get("/api/v4/users/me", &ob_secret).await.status,
+        StatusCode::OK
+    );
+    srv.put(
+        &format!("/api/v4/users/{}/active", id(&owner)),
+        &admin,
+        json!({"active": false}),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        srv.get("/api/v4/users/me", &ob_secret)
+            .await
+            .status
+            .as_u16(),
+        401
+    );
+    let r = srv
+        .get(
+            &format!("/api/v4/bots/{ob_id}?include_deleted=true"),
+            &admin,
+        )
+        .await;
+    assert!(r.body["delete_at"].as_i64().unwrap() > 0, "{}", r.text);
+    // A bot cannot create bots.
+    let (_, robot_secret) = srv.create_token(&admin, &bid, "x").await;
+    srv.post("/api/v4/bots", &robot_secret, json!({"username": "child"}))
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+}
+
+#[tokio::test]
+async fn convert_bot_to_user() {
+    let (srv, _admin_u, admin) = setup().await;
+    let b = srv.create_bot(&admin, "robot").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let (_, bob_s) = srv.user(&admin, "bob").await;
+
+    srv.post(
+        &format!("/api/v4/bots/{}/convert_to_user", rustmost_model::new_id()),
+        &admin,
+        json!({"password": "Passw0rd!x"}),
+    )
+    .await
+    .assert_err(404, "store.sql_bot.get.missing.app_error");
+    srv.post(
+        &format!("/api/v4/bots/{bid}/convert_to_user"),
+        &admin,
+        json!({}),
+    )
+    .await
+    .assert_err(400, "api.context.invalid_body_param.app_error");
+    srv.post(
+        &format!("/api/v4/bots/{bid}/convert_to_user"),
+        &bob_s,
+        json!({"password": "Passw0rd!x"}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    let r = srv
+        .post(
+            &format!("/api/v4/bots/{bid}/convert_to_user"),
+            &admin,
+            json!({"password": "Robot-Passw0rd!", "email": "robot@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body.get("is_bot").is_none(), "{}", r.text);
+    assert_eq!(r.body["email"], "robot@example.com");
+    srv.get(&format!("/api/v4/bots/{bid}?include_deleted=true"), &admin)
+        .await
+        .assert_err(404, "store.sql_bot.get.missing.app_error");
+    srv.login("robot", "Robot-Passw0rd!").await;
+
+    // convert_to_bot needs manage_system, after the user lookup.
+    srv.post(
+        &format!("/api/v4/users/{}/convert_to_bot", rustmost_model::new_id()),
+        &bob_s,
+        json!({}),
+    )
+    .await
+    .assert_err(404, "app.user.missing_account.const");
+    srv.post(
+        &format!("/api/v4/users/{bid}/convert_to_bot"),
+        &bob_s,
+        json!({}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+}

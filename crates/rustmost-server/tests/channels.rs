@@ -1,0 +1,481 @@
+//! Channels: creation, the admin-only listing with team names, reading, archiving and
+//! restoring, members, stats, search, by-name, and a user's channels, with n8n's requests.
+
+mod common;
+
+use common::{Resp, TestServer};
+use serde_json::{Value, json};
+
+/// Admin token, a team id, and a member (bob) with his token.
+async fn setup(ts: &TestServer) -> (String, String, Value, String) {
+    let (_, at) = ts.admin().await;
+    let r = ts
+        .post(
+            "/api/v4/teams",
+            &at,
+            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
+        )
+        .await;
+    let tid = r.body["id"].as_str().unwrap().to_string();
+    let (bob, bt) = ts.user(&at, "bob").await;
+    let r = ts
+        .post(
+            &format!("/api/v4/teams/{tid}/members"),
+            &at,
+            json!({"team_id": tid, "user_id": bob["id"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    (at, tid, bob, bt)
+}
+
+async fn channel(ts: &TestServer, token: &str, tid: &str, name: &str, kind: &str) -> Value {
+    // n8n's channel.create body.
+    let r = ts
+        .post("/api/v4/channels", token, json!({"team_id": tid, "display_name": format!("D {name}"), "name": name, "type": kind}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body
+}
+
+/// n8n's request for channel.restore: POST with no body but a JSON content type.
+async fn empty_post(ts: &TestServer, path: &str, token: &str) -> Resp {
+    let r = ts
+        .http
+        .post(format!("{}{}", ts.url, path))
+        .bearer_auth(token)
+        .header("Content-Type", "application/json; charset=utf-8")
+        .header("Content-Length", "0")
+        .send()
+        .await
+        .unwrap();
+    Resp::read(r).await
+}
+
+#[tokio::test]
+async fn create_public_and_private_channels() {
+    let ts = TestServer::start().await;
+    let (at, tid, bob, bt) = setup(&ts).await;
+    let c = channel(&ts, &bt, &tid, "pub", "O").await;
+    assert_eq!(c["type"], "O");
+    assert_eq!(c["team_id"], tid.as_str());
+    assert_eq!(c["creator_id"], bob["id"]);
+    assert_eq!(c["display_name"], "D pub");
+    let p = channel(&ts, &bt, &tid, "secret", "P").await;
+    let m = ts
+        .get(
+            &format!("/api/v4/channels/{}/members/me", p["id"].as_str().unwrap()),
+            &bt,
+        )
+        .await;
+    assert_eq!(m.body["roles"], "channel_user channel_admin");
+    assert_eq!(m.body["notify_props"]["mark_unread"], "all");
+
+    // Errors, as upstream.
+    ts.post(
+        "/api/v4/channels",
+        &bt,
+        json!({"team_id": tid, "display_name": "X", "name": "pub", "type": "O"}),
+    )
+    .await
+    .assert_err(400, "store.sql_channel.save_channel.exists.app_error");
+    ts.post(
+        "/api/v4/channels",
+        &bt,
+        json!({"display_name": "X", "name": "x", "type": "O"}),
+    )
+    .await
+    .assert_err(400, "api.channel.create_channel.missing_team_id.error");
+    ts.post(
+        "/api/v4/channels",
+        &bt,
+        json!({"team_id": tid, "name": "x", "type": "O"}),
+    )
+    .await
+    .assert_err(400, "api.channel.create_channel.missing_display_name.error");
+    ts.post(
+        "/api/v4/channels",
+        &bt,
+        json!({"team_id": tid, "display_name": "X", "name": "Bad Name", "type": "O"}),
+    )
+    .await
+    .assert_err(400, "model.channel.is_valid.1_or_more.app_error");
+    ts.post(
+        "/api/v4/channels",
+        &bt,
+        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "Z"}),
+    )
+    .await
+    .assert_err(400, "model.channel.is_valid.type.app_error");
+    ts.post(
+        "/api/v4/channels",
+        &bt,
+        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "D"}),
+    )
+    .await
+    .assert_err(400, "api.channel.create_channel.direct_channel.app_error");
+    ts.post("/api/v4/channels", &bt, json!("nope"))
+        .await
+        .assert_err(400, "api.context.invalid_body_param.app_error");
+    // A user outside the team may not create channels in it.
+    let (_, ct) = ts.user(&at, "carol").await;
+    ts.post(
+        "/api/v4/channels",
+        &ct,
+        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "O"}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+}
+
+#[tokio::test]
+async fn all_channels_is_admin_only_with_team_names_and_pages() {
+    let ts = TestServer::start().await;
+    let (at, tid, _bob, bt) = setup(&ts).await;
+    channel(&ts, &bt, &tid, "secret", "P").await;
+    ts.get("/api/v4/channels?page=0&per_page=100", &bt)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let r = ts.get("/api/v4/channels?page=0&per_page=100", &at).await;
+    let list = r.body.as_array().unwrap();
+    // n8n's getChannels loader label: "{team_display_name} - {display_name} (public|private)".
+    let labels: Vec<String> = list
+        .iter()
+        .map(|c| {
+            format!(
+                "{} - {} ({})",
+                c["team_display_name"].as_str().unwrap(),
+                c["display_name"].as_str().unwrap(),
+                if c["type"] == "O" {
+                    "public"
+                } else {
+                    "private"
+                }
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            "Team One - D secret (private)",
+            "Team One - Off-Topic (public)",
+            "Team One - Town Square (public)"
+        ]
+    );
+    assert_eq!(list[0]["team_name"], "team-one");
+    assert_eq!(
+        ts.get("/api/v4/channels?page=1&per_page=100", &at)
+            .await
+            .body,
+        json!([])
+    );
+    assert_eq!(
+        ts.get("/api/v4/channels?page=1&per_page=2", &at)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn read_rules_for_public_and_private_channels() {
+    let ts = TestServer::start().await;
+    let (at, tid, _bob, bt) = setup(&ts).await;
+    let (carol, ct) = ts.user(&at, "carol").await;
+    let p = channel(&ts, &at, &tid, "secret", "P").await;
+    let o = channel(&ts, &at, &tid, "open", "O").await;
+    let pid = p["id"].as_str().unwrap();
+    let oid = o["id"].as_str().unwrap();
+    // A team member reads a public channel without joining it, not a private one.
+    assert_eq!(
+        ts.get(&format!("/api/v4/channels/{oid}"), &bt).await.status,
+        200
+    );
+    ts.get(&format!("/api/v4/channels/{pid}"), &bt)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    // Outside the team, not even the public one.
+    ts.get(&format!("/api/v4/channels/{oid}"), &ct)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    ts.get("/api/v4/channels/nosuchchannel0000000000000", &at)
+        .await
+        .assert_err(404, "app.channel.get.existing.app_error");
+    ts.get("/api/v4/channels/short", &at)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    // By name: unreadable looks missing.
+    let r = ts
+        .get(&format!("/api/v4/teams/{tid}/channels/name/open"), &bt)
+        .await;
+    assert_eq!(r.body["id"], oid);
+    ts.get(&format!("/api/v4/teams/{tid}/channels/name/secret"), &bt)
+        .await
+        .assert_err(404, "app.channel.get_by_name.missing.app_error");
+    ts.get(&format!("/api/v4/teams/{tid}/channels/name/Nope!"), &bt)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    // Members list needs read_channel: members only.
+    ts.get(&format!("/api/v4/channels/{oid}/members"), &bt)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let _ = carol;
+}
+
+#[tokio::test]
+async fn archive_and_restore_as_n8n_sends_them() {
+    let ts = TestServer::start().await;
+    let (at, tid, _bob, bt) = setup(&ts).await;
+    let c = channel(&ts, &bt, &tid, "doomed", "O").await;
+    let cid = c["id"].as_str().unwrap();
+    let r = ts.delete(&format!("/api/v4/channels/{cid}"), &bt).await;
+    assert_eq!(r.body, json!({"status": "OK"}));
+    let got = ts.get(&format!("/api/v4/channels/{cid}"), &bt).await;
+    assert_ne!(got.body["delete_at"], 0);
+    ts.delete(&format!("/api/v4/channels/{cid}"), &bt)
+        .await
+        .assert_err(400, "api.channel.delete_channel.deleted.app_error");
+    let town = ts
+        .get(
+            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
+            &at,
+        )
+        .await;
+    ts.delete(
+        &format!("/api/v4/channels/{}", town.body["id"].as_str().unwrap()),
+        &at,
+    )
+    .await
+    .assert_err(400, "api.channel.delete_channel.cannot.app_error");
+    // Archived channels leave the lists unless asked for.
+    let all = ts.get("/api/v4/channels", &at).await;
+    assert!(!all.body.as_array().unwrap().iter().any(|x| x["id"] == cid));
+    let all = ts.get("/api/v4/channels?include_deleted=true", &at).await;
+    assert!(all.body.as_array().unwrap().iter().any(|x| x["id"] == cid));
+    // Restore needs manage_team (bob is only a team user); n8n sends no body.
+    empty_post(&ts, &format!("/api/v4/channels/{cid}/restore"), &bt)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let r = empty_post(&ts, &format!("/api/v4/channels/{cid}/restore"), &at).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["delete_at"], 0);
+    assert_eq!(r.body["id"], cid);
+    empty_post(&ts, &format!("/api/v4/channels/{cid}/restore"), &at)
+        .await
+        .assert_err(400, "api.channel.restore_channel.restored.app_error");
+    let posts = ts.get(&format!("/api/v4/channels/{cid}/posts"), &at).await;
+    let types: Vec<&str> = posts.body["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| {
+            posts.body["posts"][id.as_str().unwrap()]["type"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            "system_channel_restored",
+            "system_channel_deleted",
+            "system_join_channel"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn members_add_list_stats_as_n8n() {
+    let ts = TestServer::start().await;
+    let (at, tid, bob, bt) = setup(&ts).await;
+    let (carol, ct) = ts.user(&at, "carol").await;
+    let o = channel(&ts, &at, &tid, "open", "O").await;
+    let p = channel(&ts, &at, &tid, "secret", "P").await;
+    let oid = o["id"].as_str().unwrap();
+    let pid = p["id"].as_str().unwrap();
+    let bid = bob["id"].as_str().unwrap();
+    // Bob joins the public channel himself.
+    let r = ts
+        .post(
+            &format!("/api/v4/channels/{oid}/members"),
+            &bt,
+            json!({"user_id": bid}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["channel_id"], oid);
+    assert_eq!(r.body["roles"], "channel_user");
+    // ... but not the private one; the admin adds him (n8n channel.addUser body).
+    ts.post(
+        &format!("/api/v4/channels/{pid}/members"),
+        &bt,
+        json!({"user_id": bid}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    let r = ts
+        .post(
+            &format!("/api/v4/channels/{pid}/members"),
+            &at,
+            json!({"user_id": bid}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    // Carol is not on the team.
+    ts.post(
+        &format!("/api/v4/channels/{oid}/members"),
+        &at,
+        json!({"user_id": carol["id"]}),
+    )
+    .await
+    .assert_err(404, "app.team.get_member.missing.app_error");
+    ts.post(&format!("/api/v4/channels/{oid}/members"), &at, json!({}))
+        .await
+        .assert_err(400, "api.context.invalid_body_param.app_error");
+    ts.post(
+        &format!("/api/v4/channels/{oid}/members"),
+        &at,
+        json!({"user_id": "short"}),
+    )
+    .await
+    .assert_err(400, "api.context.invalid_body_param.app_error");
+    let _ = ct;
+    // channel.members: per_page without page, then paged until [].
+    let r = ts
+        .get(&format!("/api/v4/channels/{oid}/members?per_page=1"), &bt)
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    let mut ids = Vec::new();
+    for page in 0..5 {
+        let r = ts
+            .get(
+                &format!("/api/v4/channels/{oid}/members?page={page}&per_page=1"),
+                &bt,
+            )
+            .await;
+        let items = r.body.as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        ids.extend(
+            items
+                .into_iter()
+                .map(|m| m["user_id"].as_str().unwrap().to_string()),
+        );
+    }
+    assert_eq!(ids.len(), 2);
+    // resolveData: POST users/ids with the same per_page query.
+    let r = ts
+        .post("/api/v4/users/ids?per_page=100", &bt, json!(ids))
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    // Stats.
+    let s = ts.get(&format!("/api/v4/channels/{oid}/stats"), &bt).await;
+    assert_eq!(
+        s.body,
+        json!({"channel_id": oid, "member_count": 2, "guest_count": 0, "pinnedpost_count": 0, "files_count": 0})
+    );
+    ts.get(
+        &format!("/api/v4/channels/{pid}/stats"),
+        &ts.user(&at, "dave").await.1,
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    // A deactivated member no longer counts.
+    ts.delete(&format!("/api/v4/users/{bid}"), &at)
+        .await
+        .assert_ok();
+    let s = ts.get(&format!("/api/v4/channels/{oid}/stats"), &at).await;
+    assert_eq!(s.body["member_count"], 1);
+}
+
+#[tokio::test]
+async fn search_and_user_channel_lists() {
+    let ts = TestServer::start().await;
+    let (at, tid, bob, bt) = setup(&ts).await;
+    channel(&ts, &at, &tid, "sales-leads", "O").await;
+    channel(&ts, &at, &tid, "secret-sales", "P").await;
+    // n8n channel.search body.
+    let r = ts
+        .post(
+            &format!("/api/v4/teams/{tid}/channels/search"),
+            &bt,
+            json!({"term": "sal"}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let names: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["sales-leads"]);
+    let r = ts
+        .post(
+            &format!("/api/v4/teams/{tid}/channels/search"),
+            &bt,
+            json!({"term": "town"}),
+        )
+        .await;
+    assert_eq!(r.body[0]["name"], "town-square");
+    let (_, ct) = ts.user(&at, "carol").await;
+    ts.post(
+        &format!("/api/v4/teams/{tid}/channels/search"),
+        &ct,
+        json!({"term": "s"}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    ts.post(
+        &format!("/api/v4/teams/{tid}/channels/search"),
+        &bt,
+        json!([1]),
+    )
+    .await
+    .assert_err(400, "api.context.invalid_body_param.app_error");
+    // Public channels of the team.
+    let r = ts
+        .get(
+            &format!("/api/v4/teams/{tid}/channels?page=0&per_page=100"),
+            &bt,
+        )
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 3);
+    // getChannelsInTeam loader: paged until [].
+    let r = ts
+        .get(
+            &format!("/api/v4/users/me/teams/{tid}/channels?page=0&per_page=100"),
+            &bt,
+        )
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    let r = ts
+        .get(
+            &format!("/api/v4/users/me/teams/{tid}/channels?page=1&per_page=100"),
+            &bt,
+        )
+        .await;
+    assert_eq!(r.body, json!([]));
+    ts.get(
+        &format!(
+            "/api/v4/users/{}/teams/{tid}/channels",
+            bob["id"].as_str().unwrap()
+        ),
+        &ct,
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    let r = ts.get("/api/v4/users/me/channels", &at).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 4);
+    ts.get(
+        &format!("/api/v4/users/{}/channels", bob["id"].as_str().unwrap()),
+        &ct,
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+}

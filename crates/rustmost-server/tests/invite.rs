@@ -1,0 +1,198 @@
+//! `POST /teams/{id}/invite/email`: invitations mailed through a local SMTP sink, the
+//! disabled answer, domain rules and permissions.
+
+mod common;
+
+use common::TestServer;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// A received message: envelope recipients and the raw data.
+#[derive(Debug, Clone)]
+struct Mail {
+    rcpt: Vec<String>,
+    data: String,
+}
+
+/// Speaks enough SMTP to accept messages and records them.
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let got2 = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let got = got2.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let up = line.to_uppercase();
+                    if up.starts_with("EHLO") || up.starts_with("HELO") {
+                        let _ = w.write_all(b"250-sink\r\n250 8BITMIME\r\n").await;
+                    } else if up.starts_with("MAIL FROM") {
+                        rcpt.clear();
+                        let _ = w.write_all(b"250 ok\r\n").await;
+                    } else if up.starts_with("RCPT TO") {
+                        rcpt.push(
+                            line[8..]
+                                .trim()
+                                .trim_matches(|c| c == '<' || c == '>')
+                                .to_string(),
+                        );
+                        let _ = w.write_all(b"250 ok\r\n").await;
+                    } else if up == "DATA" {
+                        let _ = w.write_all(b"354 go\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        got.lock().unwrap().push(Mail {
+                            rcpt: rcpt.clone(),
+                            data,
+                        });
+                        let _ = w.write_all(b"250 queued\r\n").await;
+                    } else if up == "QUIT" {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        let _ = w.write_all(b"250 ok\r\n").await;
+                    }
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+async fn team(ts: &TestServer, at: &str) -> String {
+    let t = ts
+        .post(
+            "/api/v4/teams",
+            at,
+            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
+        )
+        .await;
+    t.body["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn invitations_are_mailed_through_smtp() {
+    let (port, got) = smtp_sink().await;
+    let port_s = port.to_string();
+    let ts = TestServer::start_with_env(&[
+        ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
+        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+    ])
+    .await;
+    let (_, at) = ts.admin().await;
+    let tid = team(&ts, &at).await;
+    // n8n's user.invite body: a bare array split on "," (note the leading space).
+    let r = ts
+        .post(
+            &format!("/api/v4/teams/{tid}/invite/email"),
+            &at,
+            json!(["Ann@Example.com", " bo+n8n@example.com"]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body, json!({"status": "OK"}));
+    let mails = got.lock().unwrap().clone();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert_eq!(mails[0].rcpt, vec!["ann@example.com"]);
+    assert_eq!(mails[1].rcpt, vec!["bo+n8n@example.com"]);
+    let invite_id = ts.get(&format!("/api/v4/teams/{tid}"), &at).await.body["invite_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Undo quoted-printable: soft line breaks and `=3D`.
+    let data = &mails[0].data.replace("=\n", "").replace("=3D", "=");
+    assert!(
+        data.contains("Subject: [Mattermost] admin invited you to join Team One Team"),
+        "{data}"
+    );
+    assert!(
+        data.contains(&format!(
+            "http://chat.example.com/signup_user_complete/?id={invite_id}"
+        )),
+        "{data}"
+    );
+    assert!(
+        data.contains("From: noreply@example.com") || data.contains("From: <noreply@example.com>"),
+        "{data}"
+    );
+}
+
+#[tokio::test]
+async fn invitations_disabled_and_errors() {
+    let ts = TestServer::start().await;
+    let (_, at) = ts.admin().await;
+    let tid = team(&ts, &at).await;
+    ts.post(
+        &format!("/api/v4/teams/{tid}/invite/email"),
+        &at,
+        json!(["a@example.com"]),
+    )
+    .await
+    .assert_err(501, "api.team.invite_members.disabled.app_error");
+    ts.post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!([]))
+        .await
+        .assert_err(400, "api.context.invalid_body_param.app_error");
+    ts.post(
+        &format!("/api/v4/teams/{tid}/invite/email"),
+        &at,
+        json!("a@example.com"),
+    )
+    .await
+    .assert_err(
+        400,
+        "api.team.invite_members_to_team_and_channels.invalid_body.app_error",
+    );
+    let (_, ut) = ts.user(&at, "bob").await;
+    ts.post(
+        &format!("/api/v4/teams/{tid}/invite/email"),
+        &ut,
+        json!(["a@example.com"]),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+    // Allowed domains, with invitations on (nothing listens on the SMTP port: still 200).
+    ts.patch_config(&at, json!({"ServiceSettings": {"EnableEmailInvitations": true}, "EmailSettings": {"SMTPServer": "127.0.0.1", "SMTPPort": "1"}})).await;
+    let r = ts
+        .put(&format!("/api/v4/teams/{tid}/patch"), &at, json!({}))
+        .await;
+    let _ = r;
+    ts.patch_config(
+        &at,
+        json!({"TeamSettings": {"RestrictCreationToDomains": "example.com"}}),
+    )
+    .await;
+    ts.post(
+        &format!("/api/v4/teams/{tid}/invite/email"),
+        &at,
+        json!(["a@example.com", "b@other.org"]),
+    )
+    .await
+    .assert_err(400, "api.team.invite_members.invalid_email.app_error");
+    let r = ts
+        .post(
+            &format!("/api/v4/teams/{tid}/invite/email"),
+            &at,
+            json!({"emails": ["a@example.com"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}

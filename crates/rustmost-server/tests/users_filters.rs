@@ -1,0 +1,217 @@
+//! `GET /users` filters and sorts as n8n's user.getAll sends them (double slash, `sort=`,
+//! paging until `[]`), n8n's user.create body, getById with a leading space, getByEmail.
+
+mod common;
+
+use common::TestServer;
+use serde_json::{Value, json};
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// admin token, team id, channel id; bob in team and channel, carol in team only, dave in
+/// neither.
+async fn setup(ts: &TestServer) -> (String, String, String) {
+    let (_, at) = ts.admin().await;
+    let t = ts
+        .post(
+            "/api/v4/teams",
+            &at,
+            json!({"name": "team-one", "display_name": "T", "type": "O"}),
+        )
+        .await;
+    let tid = t.body["id"].as_str().unwrap().to_string();
+    let c = ts
+        .post(
+            "/api/v4/channels",
+            &at,
+            json!({"team_id": tid, "display_name": "C", "name": "c", "type": "O"}),
+        )
+        .await;
+    let cid = c.body["id"].as_str().unwrap().to_string();
+    for n in ["bob", "carol", "dave"] {
+        let (u, _) = ts.user(&at, n).await;
+        if n != "dave" {
+            ts.post(
+                &format!("/api/v4/teams/{tid}/members"),
+                &at,
+                json!({"team_id": tid, "user_id": u["id"]}),
+            )
+            .await
+            .assert_ok();
+        }
+        if n == "bob" {
+            ts.post(
+                &format!("/api/v4/channels/{cid}/members"),
+                &at,
+                json!({"user_id": u["id"]}),
+            )
+            .await
+            .assert_ok();
+        }
+    }
+    (at, tid, cid)
+}
+
+#[tokio::test]
+async fn filters_select_members() {
+    let ts = TestServer::start().await;
+    let (at, tid, cid) = setup(&ts).await;
+    let r = ts
+        .get(
+            &format!("/api/v4//users?in_team={tid}&page=0&per_page=100"),
+            &at,
+        )
+        .await;
+    assert_eq!(names(&r.body), vec!["admin", "bob", "carol"]);
+    let r = ts
+        .get(&format!("/api/v4//users?not_in_team={tid}"), &at)
+        .await;
+    assert_eq!(names(&r.body), vec!["dave"]);
+    let r = ts
+        .get(&format!("/api/v4//users?in_channel={cid}"), &at)
+        .await;
+    assert_eq!(names(&r.body), vec!["admin", "bob"]);
+    let r = ts
+        .get(
+            &format!("/api/v4//users?in_team={tid}&not_in_channel={cid}"),
+            &at,
+        )
+        .await;
+    assert_eq!(names(&r.body), vec!["carol"]);
+    // n8n pages until an empty page.
+    let r = ts
+        .get(
+            &format!("/api/v4//users?in_team={tid}&page=1&per_page=100"),
+            &at,
+        )
+        .await;
+    assert_eq!(r.body, json!([]));
+    let r = ts
+        .get(
+            &format!("/api/v4//users?in_team={tid}&page=1&per_page=2"),
+            &at,
+        )
+        .await;
+    assert_eq!(names(&r.body), vec!["carol"]);
+    // sort=username arrives as `sort=`.
+    let r = ts
+        .get(&format!("/api/v4//users?in_team={tid}&sort="), &at)
+        .await;
+    assert_eq!(names(&r.body), vec!["admin", "bob", "carol"]);
+    let r = ts
+        .get(&format!("/api/v4//users?in_team={tid}&sort=create_at"), &at)
+        .await;
+    assert_eq!(names(&r.body), vec!["carol", "bob", "admin"]);
+    let r = ts
+        .get(
+            &format!("/api/v4//users?in_team={tid}&sort=last_activity_at"),
+            &at,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = ts
+        .get(&format!("/api/v4//users?in_channel={cid}&sort=status"), &at)
+        .await;
+    assert_eq!(names(&r.body), vec!["admin", "bob"]);
+    let r = ts
+        .get(&format!("/api/v4//users?in_channel={cid}&sort=admin"), &at)
+        .await;
+    assert_eq!(names(&r.body), vec!["admin", "bob"]);
+}
+
+#[tokio::test]
+async fn filter_errors_as_upstream() {
+    let ts = TestServer::start().await;
+    let (at, tid, cid) = setup(&ts).await;
+    ts.get(&format!("/api/v4/users?not_in_channel={cid}"), &at)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    // n8n's createdAt becomes `created_at`, which Mattermost does not know.
+    ts.get(&format!("/api/v4/users?in_team={tid}&sort=created_at"), &at)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    ts.get("/api/v4/users?sort=create_at", &at)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    ts.get(&format!("/api/v4/users?in_team={tid}&sort=status"), &at)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    ts.get("/api/v4/users?active=true&inactive=true", &at)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    // Outsiders: view_team / read_channel.
+    let dave = ts.login("dave", "User-Passw0rd!").await;
+    ts.get(&format!("/api/v4/users?in_team={tid}"), &dave)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    ts.get(&format!("/api/v4/users?in_channel={cid}"), &dave)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let carol = ts.login("carol", "User-Passw0rd!").await;
+    assert_eq!(
+        ts.get(&format!("/api/v4/users?in_team={tid}"), &carol)
+            .await
+            .status,
+        200
+    );
+    ts.get(
+        &format!("/api/v4/users?in_team={tid}&not_in_channel={cid}"),
+        &carol,
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+}
+
+#[tokio::test]
+async fn n8n_user_operations() {
+    let ts = TestServer::start().await;
+    let (at, _tid, _cid) = setup(&ts).await;
+    // user.create with n8n's extra keys and boolean notify_props.
+    let body = json!({"auth_service":"email","username":"erin","first_name":"Erin","last_name":"E","locale":"en","nickname":"ee",
+        "notificationUi":{"notificationValues":{"channel":true}},
+        "notify_props":{"channel":true,"desktop":"mention","desktop_sound":false,"email":true,"first_name":true,"mention_keys":"erin,@erin","push":"all"},
+        "email":"erin+n8n@example.com","password":"Passw0rd!x"});
+    let r = ts.post("/api/v4/users", &at, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["notify_props"]["channel"], "true");
+    assert_eq!(r.body["notify_props"]["desktop_sound"], "false");
+    let erin = r.body["id"].as_str().unwrap().to_string();
+    // getByEmail with raw `+` and `@`.
+    let r = ts
+        .get("/api/v4/users/email/erin+n8n@example.com", &at)
+        .await;
+    assert_eq!(r.body["id"], erin.as_str());
+    // getById: "a, b" split leaves a leading space; since filters by update time.
+    let bob = ts.get("/api/v4/users/username/bob", &at).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = ts
+        .post("/api/v4/users/ids", &at, json!([erin, format!(" {bob}")]))
+        .await;
+    assert_eq!(names(&r.body), vec!["bob", "erin"]);
+    let r = ts
+        .post("/api/v4/users/ids?since=32503680000000", &at, json!([erin]))
+        .await;
+    assert_eq!(r.body, json!([]));
+    // deactivate, then the getUsers loader skips delete_at != 0.
+    ts.delete(&format!("/api/v4/users/{erin}"), &at)
+        .await
+        .assert_ok();
+    let all = ts.get("/api/v4/users?page=0&per_page=100", &at).await;
+    let erin_row = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == erin.as_str())
+        .unwrap()
+        .clone();
+    assert_ne!(erin_row["delete_at"], 0);
+}

@@ -1,0 +1,206 @@
+//! Personal access tokens table; deleting, disabling or rotating a token removes the sessions
+//! minted from it (they share the secret's hash) in the same transaction.
+
+use crate::{SqliteStore, map_err};
+use async_trait::async_trait;
+use rustmost_store::{AccessTokenRow, Page, Result, StoreError, TokenStore};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+const COLS: &str = "t.id, t.token_hash, t.user_id, t.description, t.is_active, t.expires_at, \
+    t.create_at, t.last_used_at, t.last_used_ip";
+
+fn row(r: &SqliteRow) -> AccessTokenRow {
+    AccessTokenRow {
+        id: r.get("id"),
+        token_hash: r.get("token_hash"),
+        user_id: r.get("user_id"),
+        description: r.get("description"),
+        is_active: r.get("is_active"),
+        expires_at: r.get("expires_at"),
+        create_at: r.get("create_at"),
+        last_used_at: r.get("last_used_at"),
+        last_used_ip: r.get("last_used_ip"),
+    }
+}
+
+const DELETE_SESSIONS: &str = "DELETE FROM sessions WHERE token_hash = \
+    (SELECT token_hash FROM user_access_tokens WHERE id = $1)";
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn insert_token(&self, t: &AccessTokenRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO user_access_tokens (id, token_hash, user_id, description, is_active, \
+             expires_at, create_at, last_used_at, last_used_ip) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        )
+        .bind(&t.id)
+        .bind(&t.token_hash)
+        .bind(&t.user_id)
+        .bind(&t.description)
+        .bind(t.is_active)
+        .bind(t.expires_at)
+        .bind(t.create_at)
+        .bind(t.last_used_at)
+        .bind(&t.last_used_ip)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_token(&self, id: &str) -> Result<AccessTokenRow> {
+        let r = sqlx::query(&format!(
+            "SELECT {COLS} FROM user_access_tokens t WHERE t.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row(&r))
+    }
+
+    async fn get_token_by_hash(&self, token_hash: &str) -> Result<AccessTokenRow> {
+        let r = sqlx::query(&format!(
+            "SELECT {COLS} FROM user_access_tokens t WHERE t.token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row(&r))
+    }
+
+    async fn list_tokens_for_user(&self, user_id: &str, page: Page) -> Result<Vec<AccessTokenRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM user_access_tokens t WHERE t.user_id = $1 \
+             ORDER BY t.create_at, t.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(user_id)
+        .bind(page.per_page)
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row).collect())
+    }
+
+    async fn list_tokens(&self, page: Page) -> Result<Vec<AccessTokenRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM user_access_tokens t ORDER BY t.create_at, t.id \
+             LIMIT $1 OFFSET $2"
+        ))
+        .bind(page.per_page)
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row).collect())
+    }
+
+    async fn search_tokens(&self, term: &str) -> Result<Vec<AccessTokenRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM user_access_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.id = $1 OR t.user_id = $1 OR u.username = $1 ORDER BY t.create_at, t.id"
+        ))
+        .bind(term)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row).collect())
+    }
+
+    async fn delete_token(&self, id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(DELETE_SESSIONS)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let res = sqlx::query("DELETE FROM user_access_tokens WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn set_token_active(&self, id: &str, active: bool) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        if !active {
+            sqlx::query(DELETE_SESSIONS)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let res = sqlx::query("UPDATE user_access_tokens SET is_active = $2 WHERE id = $1")
+            .bind(id)
+            .bind(active)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(DELETE_SESSIONS)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let res = sqlx::query(
+            "UPDATE user_access_tokens SET token_hash = $2, expires_at = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(new_hash)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn touch_token(&self, id: &str, last_used_at: i64, ip: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE user_access_tokens SET last_used_at = $2, last_used_ip = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(last_used_at)
+        .bind(ip)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>> {
+        // A bot is subject to the policy only when a user owns it (plugin-owned bots are not).
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM user_access_tokens t \
+             LEFT JOIN bots b ON b.user_id = t.user_id \
+             LEFT JOIN users o ON o.id = b.owner_id \
+             WHERE (b.user_id IS NULL OR o.id IS NOT NULL) \
+             AND (t.expires_at = 0 OR t.expires_at > $1) ORDER BY t.create_at, t.id"
+        ))
+        .bind(latest_expiry)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row).collect())
+    }
+}

@@ -1,0 +1,368 @@
+//! Channels and channel members.
+
+use crate::{SqliteStore, json_map, map_err};
+use async_trait::async_trait;
+use rustmost_model::channel::{Channel, ChannelMember, ChannelWithTeamData};
+use rustmost_store::{ChannelStore, Page, Result, StoreError};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+const COLS: &str = "c.id, c.create_at, c.update_at, c.delete_at, c.team_id, c.type, \
+    c.display_name, c.name, c.header, c.purpose, c.last_post_at, c.total_msg_count, \
+    c.extra_update_at, c.creator_id, c.scheme_id, c.props, c.group_constrained, c.shared, \
+    c.total_msg_count_root, c.last_root_post_at";
+
+fn row_to_channel(r: &SqliteRow) -> Channel {
+    let props: Option<String> = r.get("props");
+    Channel {
+        id: r.get("id"),
+        create_at: r.get("create_at"),
+        update_at: r.get("update_at"),
+        delete_at: r.get("delete_at"),
+        team_id: r.get("team_id"),
+        channel_type: r.get("type"),
+        display_name: r.get("display_name"),
+        name: r.get("name"),
+        header: r.get("header"),
+        purpose: r.get("purpose"),
+        last_post_at: r.get("last_post_at"),
+        total_msg_count: r.get("total_msg_count"),
+        extra_update_at: r.get("extra_update_at"),
+        creator_id: r.get("creator_id"),
+        scheme_id: r.get("scheme_id"),
+        props: props.and_then(|p| serde_json::from_str(&p).ok()),
+        group_constrained: r.get("group_constrained"),
+        shared: r.get("shared"),
+        total_msg_count_root: r.get("total_msg_count_root"),
+        policy_id: None,
+        last_root_post_at: r.get("last_root_post_at"),
+    }
+}
+
+const MEMBER_COLS: &str = "channel_id, user_id, explicit_roles, last_viewed_at, msg_count, \
+    mention_count, mention_count_root, urgent_mention_count, msg_count_root, notify_props, \
+    last_update_at, scheme_guest, scheme_user, scheme_admin";
+
+fn row_to_member(r: &SqliteRow) -> ChannelMember {
+    let mut m = ChannelMember {
+        channel_id: r.get("channel_id"),
+        user_id: r.get("user_id"),
+        roles: String::new(),
+        last_viewed_at: r.get("last_viewed_at"),
+        msg_count: r.get("msg_count"),
+        mention_count: r.get("mention_count"),
+        mention_count_root: r.get("mention_count_root"),
+        urgent_mention_count: r.get("urgent_mention_count"),
+        msg_count_root: r.get("msg_count_root"),
+        notify_props: json_map(r.get::<&str, _>("notify_props")),
+        last_update_at: r.get("last_update_at"),
+        scheme_guest: r.get("scheme_guest"),
+        scheme_user: r.get("scheme_user"),
+        scheme_admin: r.get("scheme_admin"),
+        explicit_roles: r.get("explicit_roles"),
+    };
+    m.compute_roles();
+    m
+}
+
+fn limit(page: Option<Page>) -> String {
+    page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
+        .unwrap_or_default()
+}
+
+fn props_json(c: &Channel) -> Option<String> {
+    c.props.as_ref().and_then(|p| serde_json::to_string(p).ok())
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+fn like_prefix(term: &str) -> String {
+    let esc = term
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{esc}%")
+}
+
+#[async_trait]
+impl ChannelStore for SqliteStore {
+    async fn insert_channel(&self, c: &Channel) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, \
+             display_name, name, header, purpose, last_post_at, total_msg_count, \
+             extra_update_at, creator_id, scheme_id, props, group_constrained, shared, \
+             total_msg_count_root, last_root_post_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
+        )
+        .bind(&c.id)
+        .bind(c.create_at)
+        .bind(c.update_at)
+        .bind(c.delete_at)
+        .bind(&c.team_id)
+        .bind(&c.channel_type)
+        .bind(&c.display_name)
+        .bind(&c.name)
+        .bind(&c.header)
+        .bind(&c.purpose)
+        .bind(c.last_post_at)
+        .bind(c.total_msg_count)
+        .bind(c.extra_update_at)
+        .bind(&c.creator_id)
+        .bind(&c.scheme_id)
+        .bind(props_json(c))
+        .bind(c.group_constrained)
+        .bind(c.shared)
+        .bind(c.total_msg_count_root)
+        .bind(c.last_root_post_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_channel(&self, id: &str) -> Result<Channel> {
+        let r = sqlx::query(&format!("SELECT {COLS} FROM channels c WHERE c.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row_to_channel(&r))
+    }
+
+    async fn get_channel_by_name(&self, team_id: &str, name: &str) -> Result<Channel> {
+        let r = sqlx::query(&format!(
+            "SELECT {COLS} FROM channels c WHERE c.team_id = $1 AND c.name = $2"
+        ))
+        .bind(team_id)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row_to_channel(&r))
+    }
+
+    async fn update_channel(&self, c: &Channel) -> Result<()> {
+        let res = sqlx::query(
+            "UPDATE channels SET update_at=$2, delete_at=$3, type=$4, display_name=$5, name=$6, \
+             header=$7, purpose=$8, extra_update_at=$9, scheme_id=$10, props=$11, \
+             group_constrained=$12, shared=$13 WHERE id=$1",
+        )
+        .bind(&c.id)
+        .bind(c.update_at)
+        .bind(c.delete_at)
+        .bind(&c.channel_type)
+        .bind(&c.display_name)
+        .bind(&c.name)
+        .bind(&c.header)
+        .bind(&c.purpose)
+        .bind(c.extra_update_at)
+        .bind(&c.scheme_id)
+        .bind(props_json(c))
+        .bind(c.group_constrained)
+        .bind(c.shared)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_all_channels(
+        &self,
+        include_deleted: bool,
+        page: Page,
+    ) -> Result<Vec<ChannelWithTeamData>> {
+        let deleted = if include_deleted {
+            ""
+        } else {
+            " AND c.delete_at = 0"
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS}, t.display_name AS team_display_name, t.name AS team_name, \
+             t.update_at AS team_update_at FROM channels c JOIN teams t ON t.id = c.team_id \
+             WHERE c.type IN ('O', 'P'){deleted} \
+             ORDER BY c.display_name, t.display_name, c.id{}",
+            limit(Some(page))
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| ChannelWithTeamData {
+                channel: row_to_channel(r),
+                team_display_name: r.get("team_display_name"),
+                team_name: r.get("team_name"),
+                team_update_at: r.get("team_update_at"),
+            })
+            .collect())
+    }
+
+    async fn list_public_channels(&self, team_id: &str, page: Page) -> Result<Vec<Channel>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM channels c WHERE c.team_id = $1 AND c.type = 'O' \
+             AND c.delete_at = 0 ORDER BY c.display_name, c.id{}",
+            limit(Some(page))
+        ))
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_channel).collect())
+    }
+
+    async fn list_channels_for_user(
+        &self,
+        user_id: &str,
+        team_id: Option<&str>,
+        include_deleted: bool,
+        page: Option<Page>,
+    ) -> Result<Vec<Channel>> {
+        let deleted = if include_deleted {
+            ""
+        } else {
+            " AND c.delete_at = 0"
+        };
+        let team = if team_id.is_some() {
+            " AND (c.team_id = $2 OR c.team_id = '')"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {COLS} FROM channels c JOIN channel_members cm ON cm.channel_id = c.id \
+             WHERE cm.user_id = $1{team}{deleted} ORDER BY c.display_name, c.id{}",
+            limit(page)
+        );
+        let mut q = sqlx::query(&sql).bind(user_id);
+        if let Some(t) = team_id {
+            q = q.bind(t);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+        Ok(rows.iter().map(row_to_channel).collect())
+    }
+
+    async fn search_public_channels(&self, team_id: &str, term: &str) -> Result<Vec<Channel>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM channels c WHERE c.team_id = $1 AND c.type = 'O' \
+             AND c.delete_at = 0 AND (lower(c.name) LIKE $2 ESCAPE '\\' \
+             OR lower(c.display_name) LIKE $2 ESCAPE '\\' \
+             OR lower(c.display_name) LIKE '% ' || $2 ESCAPE '\\') \
+             ORDER BY c.display_name, c.id LIMIT 100"
+        ))
+        .bind(team_id)
+        .bind(like_prefix(term))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_channel).collect())
+    }
+
+    async fn count_team_channels(&self, team_id: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM channels WHERE team_id = $1 AND delete_at = 0 \
+             AND type IN ('O', 'P')",
+        )
+        .bind(team_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn save_channel_member(&self, m: &ChannelMember) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO channel_members ({MEMBER_COLS}) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) \
+             ON CONFLICT (channel_id, user_id) DO UPDATE SET \
+             explicit_roles=excluded.explicit_roles, last_viewed_at=excluded.last_viewed_at, \
+             msg_count=excluded.msg_count, mention_count=excluded.mention_count, \
+             mention_count_root=excluded.mention_count_root, \
+             urgent_mention_count=excluded.urgent_mention_count, \
+             msg_count_root=excluded.msg_count_root, notify_props=excluded.notify_props, \
+             last_update_at=excluded.last_update_at, scheme_guest=excluded.scheme_guest, \
+             scheme_user=excluded.scheme_user, scheme_admin=excluded.scheme_admin"
+        ))
+        .bind(&m.channel_id)
+        .bind(&m.user_id)
+        .bind(&m.explicit_roles)
+        .bind(m.last_viewed_at)
+        .bind(m.msg_count)
+        .bind(m.mention_count)
+        .bind(m.mention_count_root)
+        .bind(m.urgent_mention_count)
+        .bind(m.msg_count_root)
+        .bind(serde_json::to_string(&m.notify_props).unwrap_or_else(|_| "{}".into()))
+        .bind(m.last_update_at)
+        .bind(m.scheme_guest)
+        .bind(m.scheme_user)
+        .bind(m.scheme_admin)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> Result<ChannelMember> {
+        let r = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS} FROM channel_members WHERE channel_id = $1 AND user_id = $2"
+        ))
+        .bind(channel_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row_to_member(&r))
+    }
+
+    async fn delete_channel_member(&self, channel_id: &str, user_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2")
+            .bind(channel_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_team_channel_members(&self, team_id: &str, user_id: &str) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM channel_members WHERE user_id = $2 AND channel_id IN \
+             (SELECT id FROM channels WHERE team_id = $1)",
+        )
+        .bind(team_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_channel_members(
+        &self,
+        channel_id: &str,
+        page: Page,
+    ) -> Result<Vec<ChannelMember>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS} FROM channel_members WHERE channel_id = $1 \
+             ORDER BY user_id{}",
+            limit(Some(page))
+        ))
+        .bind(channel_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_member).collect())
+    }
+
+    async fn count_channel_members(&self, channel_id: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM channel_members cm JOIN users u ON u.id = cm.user_id \
+             WHERE cm.channel_id = $1 AND u.delete_at = 0",
+        )
+        .bind(channel_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+}

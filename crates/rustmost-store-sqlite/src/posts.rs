@@ -1,0 +1,314 @@
+//! Posts and reactions.
+
+use crate::{SqliteStore, map_err};
+use async_trait::async_trait;
+use rustmost_model::post::{Post, Reaction};
+use rustmost_store::{Page, PostStore, ReactionStore, Result, StoreError};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+/// Every post column plus the thread's live reply count and last reply time.
+const COLS: &str = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, \
+    p.user_id, p.channel_id, p.root_id, p.original_id, p.message, p.type, p.props, p.hashtags, \
+    p.file_ids, p.pending_post_id, p.has_reactions, p.remote_id, \
+    (SELECT COUNT(*) FROM posts r WHERE r.root_id = \
+        (CASE WHEN p.root_id = '' THEN p.id ELSE p.root_id END) AND r.delete_at = 0) \
+        AS reply_count, \
+    (SELECT COALESCE(MAX(r.create_at), 0) FROM posts r WHERE r.root_id = \
+        (CASE WHEN p.root_id = '' THEN p.id ELSE p.root_id END) AND r.delete_at = 0) \
+        AS last_reply_at";
+
+/// Join and leave messages move a channel's last post time but not its message counts.
+const JOIN_LEAVE_TYPES: &[&str] = &[
+    "system_join_channel",
+    "system_leave_channel",
+    "system_add_to_channel",
+    "system_remove_from_channel",
+    "system_join_team",
+    "system_leave_team",
+    "system_add_to_team",
+    "system_remove_from_team",
+];
+
+fn row_to_post(r: &SqliteRow) -> Post {
+    Post {
+        id: r.get("id"),
+        create_at: r.get("create_at"),
+        update_at: r.get("update_at"),
+        edit_at: r.get("edit_at"),
+        delete_at: r.get("delete_at"),
+        is_pinned: r.get("is_pinned"),
+        user_id: r.get("user_id"),
+        channel_id: r.get("channel_id"),
+        root_id: r.get("root_id"),
+        original_id: r.get("original_id"),
+        message: r.get("message"),
+        post_type: r.get("type"),
+        props: serde_json::from_str(r.get::<&str, _>("props")).unwrap_or_default(),
+        hashtags: r.get("hashtags"),
+        file_ids: serde_json::from_str(r.get::<&str, _>("file_ids")).unwrap_or_default(),
+        pending_post_id: r.get("pending_post_id"),
+        has_reactions: r.get("has_reactions"),
+        remote_id: r.get("remote_id"),
+        reply_count: r.get("reply_count"),
+        last_reply_at: r.get("last_reply_at"),
+        participants: None,
+        metadata: None,
+    }
+}
+
+fn row_to_reaction(r: &SqliteRow) -> Reaction {
+    Reaction {
+        user_id: r.get("user_id"),
+        post_id: r.get("post_id"),
+        emoji_name: r.get("emoji_name"),
+        create_at: r.get("create_at"),
+        update_at: r.get("update_at"),
+        delete_at: r.get("delete_at"),
+        remote_id: r.get("remote_id"),
+        channel_id: r.get("channel_id"),
+    }
+}
+
+fn props_json(p: &Post) -> String {
+    serde_json::to_string(&p.props).unwrap_or_else(|_| "{}".into())
+}
+
+#[async_trait]
+impl PostStore for SqliteStore {
+    async fn insert_post(&self, p: &Post) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO posts (id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, \
+             channel_id, root_id, original_id, message, type, props, hashtags, file_ids, \
+             pending_post_id, has_reactions, remote_id) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+        )
+        .bind(&p.id)
+        .bind(p.create_at)
+        .bind(p.update_at)
+        .bind(p.edit_at)
+        .bind(p.delete_at)
+        .bind(p.is_pinned)
+        .bind(&p.user_id)
+        .bind(&p.channel_id)
+        .bind(&p.root_id)
+        .bind(&p.original_id)
+        .bind(&p.message)
+        .bind(&p.post_type)
+        .bind(props_json(p))
+        .bind(&p.hashtags)
+        .bind(serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()))
+        .bind(&p.pending_post_id)
+        .bind(p.has_reactions)
+        .bind(&p.remote_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let counts = !JOIN_LEAVE_TYPES.contains(&p.post_type.as_str());
+        let root = p.root_id.is_empty();
+        sqlx::query(
+            "UPDATE channels SET last_post_at = MAX(last_post_at, $2), \
+             last_root_post_at = CASE WHEN $4 THEN MAX(last_root_post_at, $2) \
+                ELSE last_root_post_at END, \
+             total_msg_count = total_msg_count + (CASE WHEN $3 THEN 1 ELSE 0 END), \
+             total_msg_count_root = total_msg_count_root + \
+                (CASE WHEN $3 AND $4 THEN 1 ELSE 0 END) \
+             WHERE id = $1",
+        )
+        .bind(&p.channel_id)
+        .bind(p.create_at)
+        .bind(counts)
+        .bind(root)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_post(&self, id: &str) -> Result<Post> {
+        let r = sqlx::query(&format!("SELECT {COLS} FROM posts p WHERE p.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row_to_post(&r))
+    }
+
+    async fn update_post(&self, p: &Post) -> Result<()> {
+        let res = sqlx::query(
+            "UPDATE posts SET update_at=$2, edit_at=$3, delete_at=$4, is_pinned=$5, message=$6, \
+             type=$7, props=$8, hashtags=$9, file_ids=$10, has_reactions=$11 WHERE id=$1",
+        )
+        .bind(&p.id)
+        .bind(p.update_at)
+        .bind(p.edit_at)
+        .bind(p.delete_at)
+        .bind(p.is_pinned)
+        .bind(&p.message)
+        .bind(&p.post_type)
+        .bind(props_json(p))
+        .bind(&p.hashtags)
+        .bind(serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()))
+        .bind(p.has_reactions)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_post(&self, id: &str, now: i64, deleted_by: &str) -> Result<()> {
+        let mut post = self.get_post(id).await?;
+        post.props.insert(
+            "deleteBy".into(),
+            serde_json::Value::String(deleted_by.into()),
+        );
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("UPDATE posts SET delete_at = $2, update_at = $2, props = $3 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .bind(props_json(&post))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE posts SET delete_at = $2, update_at = $2 WHERE root_id = $1 AND delete_at = 0",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_channel_posts(&self, channel_id: &str, page: Page) -> Result<Vec<Post>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM posts p WHERE p.channel_id = $1 AND p.delete_at = 0 \
+             ORDER BY p.create_at DESC, p.id DESC LIMIT {} OFFSET {}",
+            page.per_page,
+            page.offset()
+        ))
+        .bind(channel_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_post).collect())
+    }
+
+    async fn list_channel_posts_since(&self, channel_id: &str, since: i64) -> Result<Vec<Post>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM posts p WHERE p.channel_id = $1 AND p.update_at > $2 \
+             ORDER BY p.create_at DESC, p.id DESC LIMIT 1000"
+        ))
+        .bind(channel_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_post).collect())
+    }
+
+    async fn count_pinned_posts(&self, channel_id: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM posts WHERE channel_id = $1 AND is_pinned = TRUE \
+             AND delete_at = 0",
+        )
+        .bind(channel_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl ReactionStore for SqliteStore {
+    async fn save_reaction(&self, r: &Reaction) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO reactions (user_id, post_id, emoji_name, create_at, update_at, \
+             delete_at, remote_id, channel_id) VALUES ($1,$2,$3,$4,$5,0,$6,$7) \
+             ON CONFLICT (post_id, user_id, emoji_name) DO UPDATE SET \
+             update_at = excluded.update_at, delete_at = 0",
+        )
+        .bind(&r.user_id)
+        .bind(&r.post_id)
+        .bind(&r.emoji_name)
+        .bind(r.create_at)
+        .bind(r.update_at)
+        .bind(&r.remote_id)
+        .bind(&r.channel_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE posts SET has_reactions = TRUE, update_at = $2 WHERE id = $1")
+            .bind(&r.post_id)
+            .bind(r.update_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_reaction(
+        &self,
+        user_id: &str,
+        post_id: &str,
+        emoji: &str,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let res = sqlx::query(
+            "DELETE FROM reactions WHERE user_id = $1 AND post_id = $2 AND emoji_name = $3",
+        )
+        .bind(user_id)
+        .bind(post_id)
+        .bind(emoji)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if res.rows_affected() > 0 {
+            sqlx::query(
+                "UPDATE posts SET update_at = $2, has_reactions = \
+                 EXISTS (SELECT 1 FROM reactions WHERE post_id = $1) WHERE id = $1",
+            )
+            .bind(post_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_reactions(&self, post_id: &str) -> Result<Vec<Reaction>> {
+        let rows = sqlx::query(
+            "SELECT user_id, post_id, emoji_name, create_at, update_at, delete_at, remote_id, \
+             channel_id FROM reactions WHERE post_id = $1 AND delete_at = 0 \
+             ORDER BY create_at, user_id, emoji_name",
+        )
+        .bind(post_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_reaction).collect())
+    }
+
+    async fn count_post_emojis(&self, post_id: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT emoji_name) FROM reactions WHERE post_id = $1 \
+             AND delete_at = 0",
+        )
+        .bind(post_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+}

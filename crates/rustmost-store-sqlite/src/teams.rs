@@ -1,0 +1,215 @@
+//! Teams and team members.
+
+use crate::{SqliteStore, map_err};
+use async_trait::async_trait;
+use rustmost_model::team::{Team, TeamMember};
+use rustmost_store::{Page, Result, StoreError, TeamListing, TeamStore};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+const COLS: &str = "t.id, t.create_at, t.update_at, t.delete_at, t.display_name, t.name, \
+    t.description, t.email, t.type, t.company_name, t.allowed_domains, t.invite_id, \
+    t.allow_open_invite, t.last_team_icon_update, t.scheme_id, t.group_constrained";
+
+fn row_to_team(r: &SqliteRow) -> Team {
+    Team {
+        id: r.get("id"),
+        create_at: r.get("create_at"),
+        update_at: r.get("update_at"),
+        delete_at: r.get("delete_at"),
+        display_name: r.get("display_name"),
+        name: r.get("name"),
+        description: r.get("description"),
+        email: r.get("email"),
+        team_type: r.get("type"),
+        company_name: r.get("company_name"),
+        allowed_domains: r.get("allowed_domains"),
+        invite_id: r.get("invite_id"),
+        allow_open_invite: r.get("allow_open_invite"),
+        last_team_icon_update: r.get("last_team_icon_update"),
+        scheme_id: r.get("scheme_id"),
+        group_constrained: r.get("group_constrained"),
+        policy_id: None,
+        cloud_limits_archived: false,
+    }
+}
+
+fn row_to_member(r: &SqliteRow) -> TeamMember {
+    let mut m = TeamMember {
+        team_id: r.get("team_id"),
+        user_id: r.get("user_id"),
+        roles: String::new(),
+        delete_at: r.get("delete_at"),
+        scheme_guest: r.get("scheme_guest"),
+        scheme_user: r.get("scheme_user"),
+        scheme_admin: r.get("scheme_admin"),
+        explicit_roles: r.get("explicit_roles"),
+        create_at: r.get("create_at"),
+    };
+    m.compute_roles();
+    m
+}
+
+const MEMBER_COLS: &str = "team_id, user_id, explicit_roles, delete_at, scheme_guest, scheme_user, scheme_admin, create_at";
+
+fn limit(page: Option<Page>) -> String {
+    page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl TeamStore for SqliteStore {
+    async fn insert_team(&self, t: &Team) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO teams (id, create_at, update_at, delete_at, display_name, name, \
+             description, email, type, company_name, allowed_domains, invite_id, \
+             allow_open_invite, last_team_icon_update, scheme_id, group_constrained) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
+        )
+        .bind(&t.id)
+        .bind(t.create_at)
+        .bind(t.update_at)
+        .bind(t.delete_at)
+        .bind(&t.display_name)
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(&t.email)
+        .bind(&t.team_type)
+        .bind(&t.company_name)
+        .bind(&t.allowed_domains)
+        .bind(&t.invite_id)
+        .bind(t.allow_open_invite)
+        .bind(t.last_team_icon_update)
+        .bind(&t.scheme_id)
+        .bind(t.group_constrained)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_team(&self, id: &str) -> Result<Team> {
+        let r = sqlx::query(&format!("SELECT {COLS} FROM teams t WHERE t.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row_to_team(&r))
+    }
+
+    async fn get_team_by_name(&self, name: &str) -> Result<Team> {
+        let r = sqlx::query(&format!("SELECT {COLS} FROM teams t WHERE t.name = $1"))
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row_to_team(&r))
+    }
+
+    async fn update_team(&self, t: &Team) -> Result<()> {
+        let res = sqlx::query(
+            "UPDATE teams SET update_at=$2, delete_at=$3, display_name=$4, name=$5, \
+             description=$6, email=$7, type=$8, company_name=$9, allowed_domains=$10, \
+             invite_id=$11, allow_open_invite=$12, last_team_icon_update=$13, scheme_id=$14, \
+             group_constrained=$15 WHERE id=$1",
+        )
+        .bind(&t.id)
+        .bind(t.update_at)
+        .bind(t.delete_at)
+        .bind(&t.display_name)
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(&t.email)
+        .bind(&t.team_type)
+        .bind(&t.company_name)
+        .bind(&t.allowed_domains)
+        .bind(&t.invite_id)
+        .bind(t.allow_open_invite)
+        .bind(t.last_team_icon_update)
+        .bind(&t.scheme_id)
+        .bind(t.group_constrained)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_teams(&self, which: TeamListing, page: Page) -> Result<Vec<Team>> {
+        let filter = match which {
+            TeamListing::All => "",
+            TeamListing::Open => " AND t.allow_open_invite = TRUE",
+            TeamListing::Private => " AND t.allow_open_invite = FALSE",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM teams t WHERE t.delete_at = 0{filter} \
+             ORDER BY t.display_name, t.id{}",
+            limit(Some(page))
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_team).collect())
+    }
+
+    async fn list_teams_for_user(&self, user_id: &str, page: Option<Page>) -> Result<Vec<Team>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM teams t JOIN team_members tm ON tm.team_id = t.id \
+             WHERE tm.user_id = $1 AND tm.delete_at = 0 ORDER BY t.display_name, t.id{}",
+            limit(page)
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_team).collect())
+    }
+
+    async fn save_team_member(&self, m: &TeamMember) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO team_members ({MEMBER_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
+             ON CONFLICT (team_id, user_id) DO UPDATE SET explicit_roles=excluded.explicit_roles, \
+             delete_at=excluded.delete_at, scheme_guest=excluded.scheme_guest, \
+             scheme_user=excluded.scheme_user, scheme_admin=excluded.scheme_admin"
+        ))
+        .bind(&m.team_id)
+        .bind(&m.user_id)
+        .bind(&m.explicit_roles)
+        .bind(m.delete_at)
+        .bind(m.scheme_guest)
+        .bind(m.scheme_user)
+        .bind(m.scheme_admin)
+        .bind(m.create_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_team_member(&self, team_id: &str, user_id: &str) -> Result<TeamMember> {
+        let r = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS} FROM team_members WHERE team_id = $1 AND user_id = $2"
+        ))
+        .bind(team_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row_to_member(&r))
+    }
+
+    async fn list_team_members(&self, team_id: &str, page: Page) -> Result<Vec<TeamMember>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS} FROM team_members WHERE team_id = $1 AND delete_at = 0 \
+             ORDER BY user_id{}",
+            limit(Some(page))
+        ))
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_member).collect())
+    }
+}

@@ -1,0 +1,95 @@
+//! Runs the real `rustmost` binary: it serves ping within seconds from a fresh folder, places
+//! itself with MM_* variables, and exits 0 on SIGTERM.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[test]
+fn starts_fast_serves_ping_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rustmost"))
+        .current_dir(dir.path())
+        .env(
+            "MM_SERVICESETTINGS_LISTENADDRESS",
+            format!("127.0.0.1:{port}"),
+        )
+        .env("MM_CONFIG", dir.path().join("conf/config.json"))
+        .env(
+            "MM_SQLSETTINGS_DATASOURCE",
+            dir.path().join("db/rustmost.db"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut ping = None;
+    while started.elapsed() < Duration::from_secs(10) {
+        if let Some(r) = http_get(port, "/api/v4/system/ping") {
+            ping = Some(r);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let ping = ping.expect("server answered within 10 s");
+    let up = started.elapsed();
+    assert!(ping.starts_with("HTTP/1.1 200"), "{ping}");
+    assert!(ping.contains("\"status\":\"OK\""));
+    eprintln!("first ping answered after {up:?}");
+    assert!(dir.path().join("conf/config.json").exists());
+    assert!(dir.path().join("db/rustmost.db").exists());
+    let st = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let t = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status:?}");
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "did not exit within 10 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn refuses_an_unknown_driver_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rustmost"))
+        .current_dir(dir.path())
+        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
+        .env("MM_SQLSETTINGS_DRIVERNAME", "mysql")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
+}
