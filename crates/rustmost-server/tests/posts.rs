@@ -381,3 +381,63 @@ async fn channel_posts_pages_and_since() {
         .await
         .assert_err(403, "api.context.permissions.app_error");
 }
+
+/// A client-chosen `id` is refused (upstream's store rejects a post that already has one),
+/// whether it is fresh or names an existing post; ephemeral posts keep theirs, as upstream.
+#[tokio::test]
+async fn client_post_id_is_refused() {
+    let ts = TestServer::start().await;
+    let (at, _tid, cid, bob, bt) = setup(&ts).await;
+    let before = ts.get(&format!("/api/v4/channels/{cid}/posts"), &bt).await;
+    let n = before.body["order"].as_array().unwrap().len();
+    let fresh = "abcdefghijkmnopqrstuvwxyz1";
+    ts.post(
+        "/api/v4/posts",
+        &bt,
+        json!({"id": fresh, "channel_id": cid, "message": "mine"}),
+    )
+    .await
+    .assert_err(400, "app.post.save.existing.app_error");
+    ts.get(&format!("/api/v4/posts/{fresh}"), &bt)
+        .await
+        .assert_err(404, "app.post.get.app_error");
+    let first = ts
+        .post(
+            "/api/v4/posts",
+            &bt,
+            json!({"channel_id": cid, "message": "first"}),
+        )
+        .await;
+    let first_id = first.body["id"].as_str().unwrap();
+    ts.post(
+        "/api/v4/posts",
+        &at,
+        json!({"id": first_id, "channel_id": cid, "message": "overwrite"}),
+    )
+    .await
+    .assert_err(400, "app.post.save.existing.app_error");
+    assert_eq!(
+        ts.get(&format!("/api/v4/posts/{first_id}"), &bt).await.body["message"],
+        "first"
+    );
+    let after = ts.get(&format!("/api/v4/channels/{cid}/posts"), &bt).await;
+    assert_eq!(after.body["order"].as_array().unwrap().len(), n + 1);
+    // An empty id is no id.
+    let r = ts
+        .post(
+            "/api/v4/posts",
+            &bt,
+            json!({"id": "", "channel_id": cid, "message": "ok"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = ts
+        .post(
+            "/api/v4/posts/ephemeral",
+            &at,
+            json!({"user_id": bob["id"], "post": {"id": fresh, "channel_id": cid, "message": "e"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["id"], fresh);
+}
