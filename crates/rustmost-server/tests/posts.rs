@@ -441,3 +441,48 @@ async fn client_post_id_is_refused() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["id"], fresh);
 }
+
+/// `GET /channels/{id}/posts`: the channel is looked up first (404), then a team member may
+/// read a public channel they have not joined, but not a private one.
+#[tokio::test]
+async fn channel_posts_read_rule() {
+    let ts = TestServer::start().await;
+    let (at, tid, cid, _bob, bt) = setup(&ts).await;
+    let (carol, ct) = ts.user(&at, "carol").await;
+    // Not in the team yet: 403 for a real channel, 404 for an unknown one.
+    ts.get(&format!("/api/v4/channels/{cid}/posts"), &ct)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    ts.get("/api/v4/channels/nosuchchannel0000000000000/posts", &ct)
+        .await
+        .assert_err(404, "app.channel.get.existing.app_error");
+    ts.post(
+        &format!("/api/v4/teams/{tid}/members"),
+        &at,
+        json!({"team_id": tid, "user_id": carol["id"]}),
+    )
+    .await
+    .assert_ok();
+    let posted = ts
+        .post(
+            "/api/v4/posts",
+            &bt,
+            json!({"channel_id": cid, "message": "hello"}),
+        )
+        .await;
+    let pid = posted.body["id"].as_str().unwrap();
+    let r = ts.get(&format!("/api/v4/channels/{cid}/posts"), &ct).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["posts"][pid]["message"], "hello");
+    let private = ts
+        .post(
+            "/api/v4/channels",
+            &at,
+            json!({"team_id": tid, "display_name": "S", "name": "s", "type": "P"}),
+        )
+        .await;
+    let private = private.body["id"].as_str().unwrap();
+    ts.get(&format!("/api/v4/channels/{private}/posts"), &ct)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+}

@@ -212,7 +212,8 @@ async fn delete_post(
 /// # `GET /api/v4/channels/{channel_id}/posts`
 /// A `PostList`, newest first: a page (`page`, `per_page` default 60, max 200) of live posts,
 /// or with `since=ms` every post changed since then (deleted ones included). Thread roots of
-/// replies are added to `posts`. Needs `read_channel_content`.
+/// replies are added to `posts`. An unknown channel is 404; then needs `read_channel_content`,
+/// or `read_public_channel` in the team for a public channel (`SessionHasPermissionToReadChannel`).
 async fn get_posts_for_channel(
     State(state): State<AppState>,
     s: AuthSession,
@@ -227,8 +228,10 @@ async fn get_posts_for_channel(
         ),
         None => None,
     };
-    scoped_authz::require_channel(&state, &s, &id, "read_channel_content").await?;
-    channels::get_channel(&state, &id).await?;
+    let c = channels::get_channel(&state, &id).await?;
+    if !scoped_authz::has_read_channel(&state, &s, &c).await {
+        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+    }
     let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
         let list = state
             .store
