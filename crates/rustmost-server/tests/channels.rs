@@ -85,14 +85,14 @@ async fn create_public_and_private_channels() {
         json!({"display_name": "X", "name": "x", "type": "O"}),
     )
     .await
-    .assert_err(400, "api.channel.create_channel.missing_team_id.error");
+    .assert_err(400, "api.context.invalid_body_param.app_error");
     ts.post(
         "/api/v4/channels",
         &bt,
         json!({"team_id": tid, "name": "x", "type": "O"}),
     )
     .await
-    .assert_err(400, "api.channel.create_channel.missing_display_name.error");
+    .assert_err(400, "api.context.invalid_body_param.app_error");
     ts.post(
         "/api/v4/channels",
         &bt,
@@ -478,4 +478,50 @@ async fn search_and_user_channel_lists() {
     )
     .await
     .assert_err(403, "api.context.permissions.app_error");
+}
+
+/// Missing `team_id` / `display_name`: upstream's `SetInvalidParamWithDetails`, the generic
+/// body-parameter error naming the field, the specific text in `detailed_error` (shown in
+/// developer mode).
+#[tokio::test]
+async fn create_channel_missing_fields_as_upstream() {
+    let ts = TestServer::start_with_env(&[("MM_SERVICESETTINGS_ENABLEDEVELOPER", "true")]).await;
+    let (_, at) = ts.admin().await;
+    let t = ts
+        .post(
+            "/api/v4/teams",
+            &at,
+            json!({"name": "team-one", "display_name": "T", "type": "O"}),
+        )
+        .await;
+    let tid = t.body["id"].as_str().unwrap();
+    let r = ts
+        .post(
+            "/api/v4/channels",
+            &at,
+            json!({"display_name": "X", "name": "x", "type": "O"}),
+        )
+        .await;
+    r.assert_err(400, "api.context.invalid_body_param.app_error");
+    assert_eq!(
+        r.body["message"],
+        "Invalid or missing team_id in request body."
+    );
+    assert_eq!(r.body["detailed_error"], "Missing team_id in request body");
+    let r = ts
+        .post(
+            "/api/v4/channels",
+            &at,
+            json!({"team_id": tid, "name": "x", "type": "O"}),
+        )
+        .await;
+    r.assert_err(400, "api.context.invalid_body_param.app_error");
+    assert_eq!(
+        r.body["message"],
+        "Invalid or missing display_name in request body."
+    );
+    assert_eq!(
+        r.body["detailed_error"],
+        "Missing display_name in request body"
+    );
 }

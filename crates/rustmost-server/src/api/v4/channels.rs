@@ -68,13 +68,20 @@ async fn create_channel(
     body: Bytes,
 ) -> ApiResult<Response> {
     let c: Channel = parse_body(&body, "channel")?;
+    // Upstream `SetInvalidParamWithDetails`: the generic body-parameter error, the specific
+    // message only in `detailed_error`.
+    let missing = |name: &str, detail_id: &str| {
+        ApiError::invalid_param(name).detail(crate::error::lookup(detail_id).unwrap_or_default())
+    };
     if c.team_id.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(missing(
+            "team_id",
             "api.channel.create_channel.missing_team_id.error",
         ));
     }
     if c.display_name.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(missing(
+            "display_name",
             "api.channel.create_channel.missing_display_name.error",
         ));
     }
