@@ -525,3 +525,73 @@ async fn create_channel_missing_fields_as_upstream() {
         "Missing display_name in request body"
     );
 }
+
+/// A member adding themselves to a private channel again needs no permission and gets the
+/// existing membership (201), as upstream's `isSelfAdd && !isNewMembership`; adding a new
+/// member still needs `manage_private_channel_members`.
+#[tokio::test]
+async fn self_add_to_private_channel_already_member() {
+    let ts = TestServer::start().await;
+    let (at, tid, bob, bt) = setup(&ts).await;
+    let p = channel(&ts, &at, &tid, "secret", "P").await;
+    let pid = p["id"].as_str().unwrap();
+    ts.post(
+        &format!("/api/v4/channels/{pid}/members"),
+        &at,
+        json!({"user_id": bob["id"]}),
+    )
+    .await
+    .assert_ok();
+    // Private channel members may no longer manage members.
+    let role = ts.get("/api/v4/roles/name/channel_user", &at).await;
+    let perms: Vec<Value> = role.body["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| *p != "manage_private_channel_members")
+        .cloned()
+        .collect();
+    ts.put(
+        &format!("/api/v4/roles/{}/patch", role.body["id"].as_str().unwrap()),
+        &at,
+        json!({"permissions": perms}),
+    )
+    .await
+    .assert_ok();
+    let before = ts
+        .get(
+            &format!(
+                "/api/v4/channels/{pid}/members/{}",
+                bob["id"].as_str().unwrap()
+            ),
+            &bt,
+        )
+        .await;
+    let r = ts
+        .post(
+            &format!("/api/v4/channels/{pid}/members"),
+            &bt,
+            json!({"user_id": bob["id"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["user_id"], bob["id"]);
+    assert_eq!(r.body["channel_id"], pid);
+    assert_eq!(r.body["roles"], before.body["roles"]);
+    // Adding someone else is still refused.
+    let (carol, _) = ts.user(&at, "carol").await;
+    ts.post(
+        &format!("/api/v4/teams/{tid}/members"),
+        &at,
+        json!({"team_id": tid, "user_id": carol["id"]}),
+    )
+    .await
+    .assert_ok();
+    ts.post(
+        &format!("/api/v4/channels/{pid}/members"),
+        &bt,
+        json!({"user_id": carol["id"]}),
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+}

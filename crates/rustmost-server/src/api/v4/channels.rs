@@ -229,7 +229,8 @@ async fn get_channel_member(
 /// # `POST /api/v4/channels/{channel_id}/members` `{"user_id"}` or `{"user_ids":[...]}`
 /// Adds team members to the channel (201). Joining a public channel oneself needs the team's
 /// `join_public_channels`; adding others needs `manage_public_channel_members`; private
-/// channels always need `manage_private_channel_members`.
+/// channels need `manage_private_channel_members`. Adding oneself to a channel one already
+/// belongs to needs nothing and answers the existing membership.
 async fn add_channel_member(
     State(state): State<AppState>,
     s: AuthSession,
@@ -273,7 +274,9 @@ async fn add_channel_member(
                 scoped_authz::require_channel(&state, &s, &id, "manage_public_channel_members")
                     .await?;
             }
-        } else {
+        } else if !is_self || is_new {
+            // A member adding themselves again has nothing to do (answered with the
+            // existing membership).
             scoped_authz::require_channel(&state, &s, &id, "manage_private_channel_members")
                 .await?;
         }
