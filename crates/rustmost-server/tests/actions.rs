@@ -239,7 +239,7 @@ async fn action_errors() {
         json!({}),
     )
     .await
-    .assert_err(400, "api.context.invalid_url_param.app_error");
+    .assert_err(404, "api.context.404.app_error");
     let (_, bt) = ts.user(&at, "bob").await;
     ts.post(
         &format!("/api/v4/posts/{pid}/actions/{button}"),
@@ -255,4 +255,33 @@ async fn action_errors() {
     )
     .await
     .assert_err(404, "app.post.get.app_error");
+}
+
+/// A body that is not JSON is logged and ignored, as upstream: the click still reaches the
+/// integration (with no selected option).
+#[tokio::test]
+async fn undecodable_action_body_is_ignored() {
+    let ts = TestServer::start_with_env(&[(
+        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+        "127.0.0.1",
+    )])
+    .await;
+    let (_, at) = ts.admin().await;
+    let (url, seen) = integration(json!({}), 200).await;
+    let (post, _button, select) = post_with_actions(&ts, &at, &url).await;
+    let pid = post["id"].as_str().unwrap();
+    let r = ts
+        .http
+        .post(format!("{}/api/v4/posts/{pid}/actions/{select}", ts.url))
+        .bearer_auth(&at)
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let r = common::Resp::read(r).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "OK");
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!(req["context"], json!({"x": "y"}));
 }

@@ -42,17 +42,21 @@ async fn do_post_action(
     Path((post_id, action_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let pid = require_id(&post_id, "post_id", None)?;
+    // Upstream's route only matches `{action_id:[A-Za-z0-9]+}`: anything else is the
+    // router's 404.
     if action_id.is_empty() || !action_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::invalid_url_param("action_id"));
+        return Err(ApiError::not_found("api.context.404.app_error"));
     }
+    let pid = require_id(&post_id, "post_id", None)?;
+    // An undecodable body is logged and the click goes ahead without a selection, as upstream.
     let mut selected = String::new();
-    if !body.is_empty() {
-        let v: Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::invalid_param("post_action").detail(e.to_string()))?;
-        if let Some(o) = v.get("selected_option").and_then(Value::as_str) {
-            selected = o.to_string();
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(v) => {
+            if let Some(o) = v.get("selected_option").and_then(Value::as_str) {
+                selected = o.to_string();
+            }
         }
+        Err(e) => tracing::warn!(post_id = %pid, error = %e, "Error decoding the action request"),
     }
     if !scoped_authz::has_channel_by_post(&state, &s, &pid, "read_channel_content").await {
         return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
