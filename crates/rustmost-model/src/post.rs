@@ -34,6 +34,8 @@ pub struct Post {
     #[serde(deserialize_with = "props_or_empty")]
     pub props: Map<String, Value>,
     pub hashtags: String,
+    /// `json:"file_ids,omitempty"` up to 9.11 and, as far as can be told, the 10.3 snapshot we
+    /// follow; upstream dropped `omitempty` later (with attachment editing).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub file_ids: Vec<String>,
     pub pending_post_id: String,

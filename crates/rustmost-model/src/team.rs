@@ -56,6 +56,8 @@ pub struct TeamMember {
     pub scheme_user: bool,
     pub scheme_admin: bool,
     pub explicit_roles: String,
+    /// Stored, but never on the wire (upstream `json:"-"`).
+    #[serde(skip)]
     pub create_at: i64,
 }
 

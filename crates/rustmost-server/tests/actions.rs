@@ -239,7 +239,7 @@ async fn action_errors() {
         json!({}),
     )
     .await
-    .assert_err(400, "api.context.invalid_url_param.app_error");
+    .assert_err(404, "api.context.404.app_error");
     let (_, bt) = ts.user(&at, "bob").await;
     ts.post(
         &format!("/api/v4/posts/{pid}/actions/{button}"),
@@ -255,4 +255,95 @@ async fn action_errors() {
     )
     .await
     .assert_err(404, "app.post.get.app_error");
+}
+
+/// A body that is not JSON is logged and ignored, as upstream: the click still reaches the
+/// integration (with no selected option).
+#[tokio::test]
+async fn undecodable_action_body_is_ignored() {
+    let ts = TestServer::start_with_env(&[(
+        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+        "127.0.0.1",
+    )])
+    .await;
+    let (_, at) = ts.admin().await;
+    let (url, seen) = integration(json!({}), 200).await;
+    let (post, _button, select) = post_with_actions(&ts, &at, &url).await;
+    let pid = post["id"].as_str().unwrap();
+    let r = ts
+        .http
+        .post(format!("{}/api/v4/posts/{pid}/actions/{select}", ts.url))
+        .bearer_auth(&at)
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let r = common::Resp::read(r).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "OK");
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!(req["context"], json!({"x": "y"}));
+}
+
+/// The integration's answer is read up to 1 MB (upstream `MaxIntegrationResponseSize`): a
+/// larger one is an integration error and changes nothing; one just under the cap works.
+#[tokio::test]
+async fn oversized_integration_reply_is_refused() {
+    let ts = TestServer::start_with_env(&[(
+        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+        "127.0.0.1",
+    )])
+    .await;
+    let (_, at) = ts.admin().await;
+    let big = json!({"update": {"message": "too big"}, "pad": "x".repeat(1024 * 1024)});
+    let (url, seen) = integration(big, 200).await;
+    let (post, button, _) = post_with_actions(&ts, &at, &url).await;
+    let pid = post["id"].as_str().unwrap();
+    ts.post(
+        &format!("/api/v4/posts/{pid}/actions/{button}"),
+        &at,
+        json!({}),
+    )
+    .await
+    .assert_err(400, "api.post.do_action.action_integration.app_error");
+    assert_eq!(seen.lock().unwrap().len(), 1, "the integration was called");
+    assert_eq!(
+        ts.get(&format!("/api/v4/posts/{pid}"), &at).await.body["message"],
+        "Pick"
+    );
+    let fits = json!({"update": {"message": "fits"}, "pad": "x".repeat(1000 * 1000)});
+    let (url, _) = integration(fits, 200).await;
+    let (post, button, _) = post_with_actions_in(&ts, &at, &url, &post["channel_id"]).await;
+    let pid = post["id"].as_str().unwrap();
+    let r = ts
+        .post(
+            &format!("/api/v4/posts/{pid}/actions/{button}"),
+            &at,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        ts.get(&format!("/api/v4/posts/{pid}"), &at).await.body["message"],
+        "fits"
+    );
+}
+
+/// A post with one button calling `url`, in an existing channel.
+async fn post_with_actions_in(
+    ts: &TestServer,
+    at: &str,
+    url: &str,
+    channel_id: &Value,
+) -> (Value, String, ()) {
+    let p = ts
+        .post("/api/v4/posts", at, json!({"channel_id": channel_id, "message": "Pick", "props": {"attachments": [{"actions": [{"name": "b", "integration": {"url": format!("{url}/h")}}]}]}}))
+        .await;
+    assert_eq!(p.status, 201, "{}", p.text);
+    let id = p.body["props"]["attachments"][0]["actions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (p.body, id, ())
 }

@@ -85,14 +85,14 @@ async fn create_public_and_private_channels() {
         json!({"display_name": "X", "name": "x", "type": "O"}),
     )
     .await
-    .assert_err(400, "api.channel.create_channel.missing_team_id.error");
+    .assert_err(400, "api.context.invalid_body_param.app_error");
     ts.post(
         "/api/v4/channels",
         &bt,
         json!({"team_id": tid, "name": "x", "type": "O"}),
     )
     .await
-    .assert_err(400, "api.channel.create_channel.missing_display_name.error");
+    .assert_err(400, "api.context.invalid_body_param.app_error");
     ts.post(
         "/api/v4/channels",
         &bt,
@@ -475,6 +475,122 @@ async fn search_and_user_channel_lists() {
     ts.get(
         &format!("/api/v4/users/{}/channels", bob["id"].as_str().unwrap()),
         &ct,
+    )
+    .await
+    .assert_err(403, "api.context.permissions.app_error");
+}
+
+/// Missing `team_id` / `display_name`: upstream's `SetInvalidParamWithDetails`, the generic
+/// body-parameter error naming the field, the specific text in `detailed_error` (shown in
+/// developer mode).
+#[tokio::test]
+async fn create_channel_missing_fields_as_upstream() {
+    let ts = TestServer::start_with_env(&[("MM_SERVICESETTINGS_ENABLEDEVELOPER", "true")]).await;
+    let (_, at) = ts.admin().await;
+    let t = ts
+        .post(
+            "/api/v4/teams",
+            &at,
+            json!({"name": "team-one", "display_name": "T", "type": "O"}),
+        )
+        .await;
+    let tid = t.body["id"].as_str().unwrap();
+    let r = ts
+        .post(
+            "/api/v4/channels",
+            &at,
+            json!({"display_name": "X", "name": "x", "type": "O"}),
+        )
+        .await;
+    r.assert_err(400, "api.context.invalid_body_param.app_error");
+    assert_eq!(
+        r.body["message"],
+        "Invalid or missing team_id in request body."
+    );
+    assert_eq!(r.body["detailed_error"], "Missing team_id in request body");
+    let r = ts
+        .post(
+            "/api/v4/channels",
+            &at,
+            json!({"team_id": tid, "name": "x", "type": "O"}),
+        )
+        .await;
+    r.assert_err(400, "api.context.invalid_body_param.app_error");
+    assert_eq!(
+        r.body["message"],
+        "Invalid or missing display_name in request body."
+    );
+    assert_eq!(
+        r.body["detailed_error"],
+        "Missing display_name in request body"
+    );
+}
+
+/// A member adding themselves to a private channel again needs no permission and gets the
+/// existing membership (201), as upstream's `isSelfAdd && !isNewMembership`; adding a new
+/// member still needs `manage_private_channel_members`.
+#[tokio::test]
+async fn self_add_to_private_channel_already_member() {
+    let ts = TestServer::start().await;
+    let (at, tid, bob, bt) = setup(&ts).await;
+    let p = channel(&ts, &at, &tid, "secret", "P").await;
+    let pid = p["id"].as_str().unwrap();
+    ts.post(
+        &format!("/api/v4/channels/{pid}/members"),
+        &at,
+        json!({"user_id": bob["id"]}),
+    )
+    .await
+    .assert_ok();
+    // Private channel members may no longer manage members.
+    let role = ts.get("/api/v4/roles/name/channel_user", &at).await;
+    let perms: Vec<Value> = role.body["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| *p != "manage_private_channel_members")
+        .cloned()
+        .collect();
+    ts.put(
+        &format!("/api/v4/roles/{}/patch", role.body["id"].as_str().unwrap()),
+        &at,
+        json!({"permissions": perms}),
+    )
+    .await
+    .assert_ok();
+    let before = ts
+        .get(
+            &format!(
+                "/api/v4/channels/{pid}/members/{}",
+                bob["id"].as_str().unwrap()
+            ),
+            &bt,
+        )
+        .await;
+    let r = ts
+        .post(
+            &format!("/api/v4/channels/{pid}/members"),
+            &bt,
+            json!({"user_id": bob["id"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["user_id"], bob["id"]);
+    assert_eq!(r.body["channel_id"], pid);
+    assert_eq!(r.body["roles"], before.body["roles"]);
+    // Adding someone else is still refused.
+    let (carol, _) = ts.user(&at, "carol").await;
+    ts.post(
+        &format!("/api/v4/teams/{tid}/members"),
+        &at,
+        json!({"team_id": tid, "user_id": carol["id"]}),
+    )
+    .await
+    .assert_ok();
+    ts.post(
+        &format!("/api/v4/channels/{pid}/members"),
+        &bt,
+        json!({"user_id": carol["id"]}),
     )
     .await
     .assert_err(403, "api.context.permissions.app_error");

@@ -171,10 +171,6 @@ async fn invitations_disabled_and_errors() {
     .assert_err(403, "api.context.permissions.app_error");
     // Allowed domains, with invitations on (nothing listens on the SMTP port: still 200).
     ts.patch_config(&at, json!({"ServiceSettings": {"EnableEmailInvitations": true}, "EmailSettings": {"SMTPServer": "127.0.0.1", "SMTPPort": "1"}})).await;
-    let r = ts
-        .put(&format!("/api/v4/teams/{tid}/patch"), &at, json!({}))
-        .await;
-    let _ = r;
     ts.patch_config(
         &at,
         json!({"TeamSettings": {"RestrictCreationToDomains": "example.com"}}),
@@ -195,4 +191,59 @@ async fn invitations_disabled_and_errors() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// The team's allowed domains and `RestrictCreationToDomains` are separate rules: an address
+/// must satisfy each non-empty one (upstream `IsEmailAddressAllowed`).
+#[tokio::test]
+async fn invitations_need_every_domain_rule() {
+    let ts = TestServer::start().await;
+    let (_, at) = ts.admin().await;
+    let r = ts
+        .post(
+            "/api/v4/teams",
+            &at,
+            json!({"name": "team-one", "display_name": "Team One", "type": "O",
+                   "allowed_domains": "@Example.com, other.org"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let tid = r.body["id"].as_str().unwrap().to_string();
+    // Invitations on; nothing listens on the SMTP port, sending failures are only logged.
+    ts.patch_config(&at, json!({"ServiceSettings": {"EnableEmailInvitations": true}, "EmailSettings": {"SMTPServer": "127.0.0.1", "SMTPPort": "1"}})).await;
+    let invite = |emails: serde_json::Value| {
+        let (ts, at, tid) = (&ts, at.clone(), tid.clone());
+        async move {
+            ts.post(&format!("/api/v4/teams/{tid}/invite/email"), &at, emails)
+                .await
+        }
+    };
+    // Only the team rule: either of its domains.
+    let r = invite(json!(["a@example.com", "b@other.org"])).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Both rules: other.org passes the team's but not the server's.
+    ts.patch_config(
+        &at,
+        json!({"TeamSettings": {"RestrictCreationToDomains": "example.com"}}),
+    )
+    .await;
+    let r = invite(json!(["a@example.com", "b@other.org"])).await;
+    r.assert_err(400, "api.team.invite_members.invalid_email.app_error");
+    assert!(
+        r.text.contains("b@other.org") && !r.text.contains("a@example.com"),
+        "{}",
+        r.text
+    );
+    assert_eq!(invite(json!(["a@example.com"])).await.status, 200);
+    // Disjoint rules allow nothing.
+    ts.patch_config(
+        &at,
+        json!({"TeamSettings": {"RestrictCreationToDomains": "third.net"}}),
+    )
+    .await;
+    for e in ["a@example.com", "c@third.net"] {
+        invite(json!([e]))
+            .await
+            .assert_err(400, "api.team.invite_members.invalid_email.app_error");
+    }
 }

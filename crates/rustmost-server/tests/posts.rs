@@ -381,3 +381,108 @@ async fn channel_posts_pages_and_since() {
         .await
         .assert_err(403, "api.context.permissions.app_error");
 }
+
+/// A client-chosen `id` is refused (upstream's store rejects a post that already has one),
+/// whether it is fresh or names an existing post; ephemeral posts keep theirs, as upstream.
+#[tokio::test]
+async fn client_post_id_is_refused() {
+    let ts = TestServer::start().await;
+    let (at, _tid, cid, bob, bt) = setup(&ts).await;
+    let before = ts.get(&format!("/api/v4/channels/{cid}/posts"), &bt).await;
+    let n = before.body["order"].as_array().unwrap().len();
+    let fresh = "abcdefghijkmnopqrstuvwxyz1";
+    ts.post(
+        "/api/v4/posts",
+        &bt,
+        json!({"id": fresh, "channel_id": cid, "message": "mine"}),
+    )
+    .await
+    .assert_err(400, "app.post.save.existing.app_error");
+    ts.get(&format!("/api/v4/posts/{fresh}"), &bt)
+        .await
+        .assert_err(404, "app.post.get.app_error");
+    let first = ts
+        .post(
+            "/api/v4/posts",
+            &bt,
+            json!({"channel_id": cid, "message": "first"}),
+        )
+        .await;
+    let first_id = first.body["id"].as_str().unwrap();
+    ts.post(
+        "/api/v4/posts",
+        &at,
+        json!({"id": first_id, "channel_id": cid, "message": "overwrite"}),
+    )
+    .await
+    .assert_err(400, "app.post.save.existing.app_error");
+    assert_eq!(
+        ts.get(&format!("/api/v4/posts/{first_id}"), &bt).await.body["message"],
+        "first"
+    );
+    let after = ts.get(&format!("/api/v4/channels/{cid}/posts"), &bt).await;
+    assert_eq!(after.body["order"].as_array().unwrap().len(), n + 1);
+    // An empty id is no id.
+    let r = ts
+        .post(
+            "/api/v4/posts",
+            &bt,
+            json!({"id": "", "channel_id": cid, "message": "ok"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = ts
+        .post(
+            "/api/v4/posts/ephemeral",
+            &at,
+            json!({"user_id": bob["id"], "post": {"id": fresh, "channel_id": cid, "message": "e"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["id"], fresh);
+}
+
+/// `GET /channels/{id}/posts`: the channel is looked up first (404), then a team member may
+/// read a public channel they have not joined, but not a private one.
+#[tokio::test]
+async fn channel_posts_read_rule() {
+    let ts = TestServer::start().await;
+    let (at, tid, cid, _bob, bt) = setup(&ts).await;
+    let (carol, ct) = ts.user(&at, "carol").await;
+    // Not in the team yet: 403 for a real channel, 404 for an unknown one.
+    ts.get(&format!("/api/v4/channels/{cid}/posts"), &ct)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    ts.get("/api/v4/channels/nosuchchannel0000000000000/posts", &ct)
+        .await
+        .assert_err(404, "app.channel.get.existing.app_error");
+    ts.post(
+        &format!("/api/v4/teams/{tid}/members"),
+        &at,
+        json!({"team_id": tid, "user_id": carol["id"]}),
+    )
+    .await
+    .assert_ok();
+    let posted = ts
+        .post(
+            "/api/v4/posts",
+            &bt,
+            json!({"channel_id": cid, "message": "hello"}),
+        )
+        .await;
+    let pid = posted.body["id"].as_str().unwrap();
+    let r = ts.get(&format!("/api/v4/channels/{cid}/posts"), &ct).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["posts"][pid]["message"], "hello");
+    let private = ts
+        .post(
+            "/api/v4/channels",
+            &at,
+            json!({"team_id": tid, "display_name": "S", "name": "s", "type": "P"}),
+        )
+        .await;
+    let private = private.body["id"].as_str().unwrap();
+    ts.get(&format!("/api/v4/channels/{private}/posts"), &ct)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+}

@@ -343,3 +343,47 @@ async fn team_members_add_list_remove() {
     .await
     .assert_err(400, "api.context.invalid_url_param.app_error");
 }
+
+/// `TeamMember.CreateAt` is stored but never serialized (upstream `json:"-"`), and a client
+/// cannot set it.
+#[tokio::test]
+async fn team_member_json_has_no_create_at() {
+    let ts = TestServer::start().await;
+    let (_, at) = ts.admin().await;
+    let t = team(&ts, &at, "alpha", true).await;
+    let tid = t["id"].as_str().unwrap();
+    let (bob, _) = ts.user(&at, "bob").await;
+    let bid = bob["id"].as_str().unwrap();
+    let r = ts
+        .post(
+            &format!("/api/v4/teams/{tid}/members"),
+            &at,
+            json!({"team_id": tid, "user_id": bid, "create_at": 5}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let expected = vec![
+        "delete_at",
+        "explicit_roles",
+        "roles",
+        "scheme_admin",
+        "scheme_guest",
+        "scheme_user",
+        "team_id",
+        "user_id",
+    ];
+    assert_eq!(keys(&r.body), expected);
+    let one = ts
+        .get(&format!("/api/v4/teams/{tid}/members/{bid}"), &at)
+        .await;
+    assert_eq!(keys(&one.body), expected);
+    let all = ts.get(&format!("/api/v4/teams/{tid}/members"), &at).await;
+    for m in all.body.as_array().unwrap() {
+        assert_eq!(keys(m), expected);
+    }
+}

@@ -215,3 +215,101 @@ async fn n8n_user_operations() {
         .clone();
     assert_ne!(erin_row["delete_at"], 0);
 }
+
+/// Every filter needs its own permission: combining a filter the caller may use with one it
+/// may not must not list the hidden members (private channel, other team).
+#[tokio::test]
+async fn every_filter_is_checked() {
+    let ts = TestServer::start().await;
+    let (at, tid, _cid) = setup(&ts).await;
+    let uid = |n: &'static str| {
+        let ts = &ts;
+        let at = at.clone();
+        async move {
+            ts.get(&format!("/api/v4/users/username/{n}"), &at)
+                .await
+                .body["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let (bob, carol, dave) = (uid("bob").await, uid("carol").await, uid("dave").await);
+    let mk_channel = |name: &'static str, kind: &'static str, member: String| {
+        let ts = &ts;
+        let (at, tid) = (at.clone(), tid.clone());
+        async move {
+            let c = ts
+                .post(
+                    "/api/v4/channels",
+                    &at,
+                    json!({"team_id": tid, "display_name": name, "name": name, "type": kind}),
+                )
+                .await;
+            let id = c.body["id"].as_str().unwrap().to_string();
+            ts.post(
+                &format!("/api/v4/channels/{id}/members"),
+                &at,
+                json!({"user_id": member}),
+            )
+            .await
+            .assert_ok();
+            id
+        }
+    };
+    let private = mk_channel("secret", "P", bob.clone()).await;
+    let carols = mk_channel("carols", "O", carol.clone()).await;
+    let t2 = ts
+        .post(
+            "/api/v4/teams",
+            &at,
+            json!({"name": "team-two", "display_name": "T2", "type": "I"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ts.post(
+        &format!("/api/v4/teams/{t2}/members"),
+        &at,
+        json!({"team_id": t2, "user_id": dave}),
+    )
+    .await
+    .assert_ok();
+    let carol_t = ts.login("carol", "User-Passw0rd!").await;
+    for q in [
+        // in_team passes, the private channel does not.
+        format!("in_team={tid}&in_channel={private}"),
+        // not_in_team passes (carol sees her own team), the private channel does not.
+        format!("not_in_team={tid}&in_channel={private}"),
+        // not_in_channel passes, the other team does not.
+        format!("in_team={t2}&not_in_channel={carols}"),
+        // in_team passes, the other team does not.
+        format!("in_team={tid}&not_in_team={t2}"),
+    ] {
+        let r = ts.get(&format!("/api/v4/users?{q}"), &carol_t).await;
+        assert!(
+            !r.text.contains(&bob) && !r.text.contains(&dave),
+            "{q} leaked: {}",
+            r.text
+        );
+        r.assert_err(403, "api.context.permissions.app_error");
+    }
+    // Filters the caller may all use still combine.
+    let r = ts
+        .get(
+            &format!("/api/v4/users?in_team={tid}&in_channel={carols}"),
+            &carol_t,
+        )
+        .await;
+    assert_eq!(names(&r.body), vec!["admin", "carol"]);
+    // The admin may use them all.
+    let r = ts
+        .get(
+            &format!("/api/v4/users?in_team={tid}&in_channel={private}"),
+            &at,
+        )
+        .await;
+    assert_eq!(names(&r.body), vec!["admin", "bob"]);
+}

@@ -16,6 +16,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 const INTEGRATION_ERROR: &str = "api.post.do_action.action_integration.app_error";
+/// Upstream's `MaxIntegrationResponseSize`.
+const MAX_INTEGRATION_RESPONSE: usize = 1024 * 1024;
 
 /// Props an integration's update may not drop (`PostActionRetainPropKeys`).
 const RETAIN_PROP_KEYS: &[&str] = &["from_webhook", "override_username", "override_icon_url"];
@@ -111,10 +113,7 @@ pub async fn do_post_action(
         return Err(ApiError::bad_request(INTEGRATION_ERROR)
             .detail(format!("status={}", resp.status().as_u16())));
     }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e.to_string()))?;
+    let bytes = read_capped(resp, MAX_INTEGRATION_RESPONSE).await?;
     if bytes.is_empty() {
         return Ok(client_trigger);
     }
@@ -136,6 +135,24 @@ pub async fn do_post_action(
     // `ephemeral_text` goes to the clicking user's open clients; without a WebSocket there
     // is no client to deliver it to.
     Ok(client_trigger)
+}
+
+/// The integration's answer, refused once it grows past `cap` bytes so a hostile or broken
+/// integration cannot make the server buffer without bound.
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> ApiResult<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e.to_string()))?
+    {
+        if out.len() + chunk.len() > cap {
+            return Err(ApiError::bad_request(INTEGRATION_ERROR)
+                .detail(format!("integration response larger than {cap} bytes")));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 /// `UpdatePost` with an integration's replacement: message, props (keeping the retained

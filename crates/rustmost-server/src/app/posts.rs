@@ -81,11 +81,9 @@ pub fn validate_post(p: &Post) -> ApiResult<()> {
     Ok(())
 }
 
-/// `PreSave`: ids, times, normalized attachments with action ids, hashtags.
+/// `PreSave`: a fresh id, times, normalized attachments with action ids, hashtags.
 fn pre_save(p: &mut Post) {
-    if p.id.is_empty() {
-        p.id = new_id();
-    }
+    p.id = new_id();
     if p.create_at == 0 {
         p.create_at = now_ms();
     }
@@ -125,6 +123,15 @@ pub async fn create_post(state: &AppState, mut p: Post, channel: &Channel) -> Ap
                 "api.post.create_post.channel_root_id.app_error",
             ));
         }
+    }
+    // The store refuses a post that already has an id (`ErrInvalidInput` on `Post.id`).
+    if !p.id.is_empty() {
+        return Err(
+            ApiError::bad_request("app.post.save.existing.app_error").detail(format!(
+                "invalid input: entity: Post field: id value: {}",
+                p.id
+            )),
+        );
     }
     pre_save(&mut p);
     p.has_reactions = false;

@@ -78,3 +78,17 @@ pub async fn has_channel_by_post(state: &AppState, s: &Session, post_id: &str, p
         Err(_) => false,
     }
 }
+
+/// `SessionHasPermissionToReadChannel`: `read_channel_content` in the channel, or, for a public
+/// channel, `read_public_channel` in its team (a team member reads channels they have not
+/// joined).
+pub async fn has_read_channel(
+    state: &AppState,
+    s: &Session,
+    c: &rustmost_model::channel::Channel,
+) -> bool {
+    if has_channel(state, s, &c.id, "read_channel_content").await {
+        return true;
+    }
+    c.is_open() && has_team(state, s, &c.team_id, "read_public_channel").await
+}

@@ -266,3 +266,23 @@ pub fn fill(id: &str, args: &[&str]) -> String {
     }
     msg
 }
+
+/// Domain lists as written in settings (`"@corp.example.com, example.org"`): `@` and `,` are
+/// optional separators, case does not matter.
+fn normalize_domains(domains: &str) -> Vec<String> {
+    domains
+        .to_lowercase()
+        .replace(['@', ','], " ")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// `IsEmailAddressAllowed`: the address must end in one of the domains of EVERY non-empty
+/// rule (an empty rule allows anything).
+pub fn is_email_address_allowed(email: &str, rules: &[&str]) -> bool {
+    rules.iter().all(|rule| {
+        let domains = normalize_domains(rule);
+        domains.is_empty() || domains.iter().any(|d| email.ends_with(&format!("@{d}")))
+    })
+}

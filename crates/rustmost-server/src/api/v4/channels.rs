@@ -68,13 +68,20 @@ async fn create_channel(
     body: Bytes,
 ) -> ApiResult<Response> {
     let c: Channel = parse_body(&body, "channel")?;
+    // Upstream `SetInvalidParamWithDetails`: the generic body-parameter error, the specific
+    // message only in `detailed_error`.
+    let missing = |name: &str, detail_id: &str| {
+        ApiError::invalid_param(name).detail(crate::error::lookup(detail_id).unwrap_or_default())
+    };
     if c.team_id.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(missing(
+            "team_id",
             "api.channel.create_channel.missing_team_id.error",
         ));
     }
     if c.display_name.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(missing(
+            "display_name",
             "api.channel.create_channel.missing_display_name.error",
         ));
     }
@@ -222,7 +229,8 @@ async fn get_channel_member(
 /// # `POST /api/v4/channels/{channel_id}/members` `{"user_id"}` or `{"user_ids":[...]}`
 /// Adds team members to the channel (201). Joining a public channel oneself needs the team's
 /// `join_public_channels`; adding others needs `manage_public_channel_members`; private
-/// channels always need `manage_private_channel_members`.
+/// channels need `manage_private_channel_members`. Adding oneself to a channel one already
+/// belongs to needs nothing and answers the existing membership.
 async fn add_channel_member(
     State(state): State<AppState>,
     s: AuthSession,
@@ -266,7 +274,9 @@ async fn add_channel_member(
                 scoped_authz::require_channel(&state, &s, &id, "manage_public_channel_members")
                     .await?;
             }
-        } else {
+        } else if !is_self || is_new {
+            // A member adding themselves again has nothing to do (answered with the
+            // existing membership).
             scoped_authz::require_channel(&state, &s, &id, "manage_private_channel_members")
                 .await?;
         }

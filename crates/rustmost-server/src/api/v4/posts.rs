@@ -42,17 +42,21 @@ async fn do_post_action(
     Path((post_id, action_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let pid = require_id(&post_id, "post_id", None)?;
+    // Upstream's route only matches `{action_id:[A-Za-z0-9]+}`: anything else is the
+    // router's 404.
     if action_id.is_empty() || !action_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::invalid_url_param("action_id"));
+        return Err(ApiError::not_found("api.context.404.app_error"));
     }
+    let pid = require_id(&post_id, "post_id", None)?;
+    // An undecodable body is logged and the click goes ahead without a selection, as upstream.
     let mut selected = String::new();
-    if !body.is_empty() {
-        let v: Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::invalid_param("post_action").detail(e.to_string()))?;
-        if let Some(o) = v.get("selected_option").and_then(Value::as_str) {
-            selected = o.to_string();
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(v) => {
+            if let Some(o) = v.get("selected_option").and_then(Value::as_str) {
+                selected = o.to_string();
+            }
         }
+        Err(e) => tracing::warn!(post_id = %pid, error = %e, "Error decoding the action request"),
     }
     if !scoped_authz::has_channel_by_post(&state, &s, &pid, "read_channel_content").await {
         return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
@@ -212,7 +216,8 @@ async fn delete_post(
 /// # `GET /api/v4/channels/{channel_id}/posts`
 /// A `PostList`, newest first: a page (`page`, `per_page` default 60, max 200) of live posts,
 /// or with `since=ms` every post changed since then (deleted ones included). Thread roots of
-/// replies are added to `posts`. Needs `read_channel_content`.
+/// replies are added to `posts`. An unknown channel is 404; then needs `read_channel_content`,
+/// or `read_public_channel` in the team for a public channel (`SessionHasPermissionToReadChannel`).
 async fn get_posts_for_channel(
     State(state): State<AppState>,
     s: AuthSession,
@@ -227,8 +232,10 @@ async fn get_posts_for_channel(
         ),
         None => None,
     };
-    scoped_authz::require_channel(&state, &s, &id, "read_channel_content").await?;
-    channels::get_channel(&state, &id).await?;
+    let c = channels::get_channel(&state, &id).await?;
+    if !scoped_authz::has_read_channel(&state, &s, &c).await {
+        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+    }
     let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
         let list = state
             .store

@@ -96,27 +96,21 @@ async fn invite_users_to_team(
     }
     let t = teams::get_team(&state, &tid).await?;
     let sender = users::get_user(&state, &s.user_id).await?;
-    let domains: Vec<String> = format!(
-        "{} {}",
-        t.allowed_domains,
-        cfg.str("/TeamSettings/RestrictCreationToDomains")
-    )
-    .split(|c: char| c == ',' || c.is_whitespace())
-    .filter(|d| !d.is_empty())
-    .map(|d| d.trim_start_matches('@').to_lowercase())
-    .collect();
-    if !domains.is_empty() {
-        let bad: Vec<&str> = emails
-            .iter()
-            .filter(|e| !domains.iter().any(|d| e.ends_with(&format!("@{d}"))))
-            .map(String::as_str)
-            .collect();
-        if !bad.is_empty() {
-            return Err(
-                ApiError::bad_request("api.team.invite_members.invalid_email.app_error")
-                    .param("Addresses", bad.join(", ")),
-            );
-        }
+    // Each non-empty rule (the team's, then the server's) must accept the address on its own.
+    let rules = [
+        t.allowed_domains.as_str(),
+        cfg.str("/TeamSettings/RestrictCreationToDomains"),
+    ];
+    let bad: Vec<&str> = emails
+        .iter()
+        .filter(|e| !teams::is_email_address_allowed(e, &rules))
+        .map(String::as_str)
+        .collect();
+    if !bad.is_empty() {
+        return Err(
+            ApiError::bad_request("api.team.invite_members.invalid_email.app_error")
+                .param("Addresses", bad.join(", ")),
+        );
     }
     let sender_name = display_name(&sender, cfg.str("/TeamSettings/TeammateNameDisplay"));
     let link = format!(

@@ -140,14 +140,19 @@ async fn get_users(
             .message("Unable to get the users for an archived channel."));
         }
     }
-    // Mattermost checks only the filter that selects its query, in this order.
+    // Mattermost checks only the filter that selects its query, yet our store applies every
+    // filter given: each one needs its own permission, checked in upstream's order so the
+    // single-filter cases fail exactly as upstream does.
     if let Some(c) = &not_in_channel {
         scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
-    } else if let Some(t) = &not_in_team {
+    }
+    if let Some(t) = &not_in_team {
         scoped_authz::require_team(&state, &s, t, "view_team").await?;
-    } else if let Some(t) = &in_team {
+    }
+    if let Some(t) = &in_team {
         scoped_authz::require_team(&state, &s, t, "view_team").await?;
-    } else if let Some(c) = &in_channel {
+    }
+    if let Some(c) = &in_channel {
         scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
     }
     let uq = UserQuery {
