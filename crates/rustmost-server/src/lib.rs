@@ -95,14 +95,23 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
 
 /// The full HTTP application for a state.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(api::v4::router())
-        .fallback(web::fallback)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), finalize))
+    with_pipeline(
+        Router::new()
+            .merge(api::v4::router())
+            .fallback(web::fallback)
+            .method_not_allowed_fallback(method_not_allowed),
+        state,
+    )
+}
+
+/// Wraps routes in the request pipeline. The panic catcher sits inside `finalize`, so a panic
+/// still leaves as AppError JSON with a request id.
+fn with_pipeline(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), finalize))
         .with_state(state)
 }
 
@@ -157,6 +166,11 @@ async fn finalize(State(state): State<AppState>, mut req: Request, next: Next) -
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
+    if path.starts_with("/api/") && res.extensions().get::<ApiError>().is_none() {
+        if let Some(err) = framework_rejection(&res) {
+            res = err.into_response();
+        }
+    }
     if let Some(err) = res.extensions_mut().remove::<ApiError>() {
         let cfg = state.config.get();
         if err.status.is_server_error() {
@@ -208,6 +222,29 @@ async fn finalize(State(state): State<AppState>, mut req: Request, next: Next) -
     res
 }
 
+/// An error answered by axum itself rather than a handler (a path parameter that is not UTF-8,
+/// a body over the size limit) arrives as plain text; API clients get AppError JSON instead.
+fn framework_rejection(res: &Response) -> Option<ApiError> {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json {
+        return None;
+    }
+    Some(match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new("api.context.body_too_large.app_error", status)
+        }
+        StatusCode::BAD_REQUEST => ApiError::invalid_url_param("url"),
+        _ => ApiError::new("api.context.invalid_param.app_error", status).param("Name", "request"),
+    })
+}
+
 /// Serves `state` on an already-bound listener until `shutdown` resolves; in-flight requests
 /// finish first.
 pub async fn serve_with_listener(
@@ -232,5 +269,48 @@ pub fn listen_address(s: &str) -> String {
         format!("0.0.0.0:{port}")
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+
+    #[tokio::test]
+    async fn a_panicking_handler_still_answers_app_error_json() {
+        let opts = ServerOptions {
+            config_path: None,
+            env: vec![("MM_SQLSETTINGS_DATASOURCE".into(), ":memory:".into())],
+        };
+        let state = build_state(&opts).await.unwrap();
+        let routes: Router<AppState> = Router::new().route(
+            "/api/v4/boom",
+            get(|| async {
+                if rustmost_model::now_ms() > 0 {
+                    panic!("boom");
+                }
+                "unreachable"
+            }),
+        );
+        let app = with_pipeline(routes, state);
+        let res = app
+            .oneshot(
+                Request::builder()
+                    .uri("/api/v4/boom")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(res.headers()["X-Request-ID"].len(), 26);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["id"], "api.context.500.app_error");
+        assert_eq!(v["status_code"], 500);
     }
 }

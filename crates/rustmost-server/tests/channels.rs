@@ -415,6 +415,15 @@ async fn search_and_user_channel_lists() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["sales-leads"]);
+    // A term longer than any name matches nothing, even past SQLite's LIKE pattern limit.
+    let r = ts
+        .post(
+            &format!("/api/v4/teams/{tid}/channels/search"),
+            &bt,
+            json!({"term": "s".repeat(60_000)}),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.body.clone()), (200, json!([])));
     let r = ts
         .post(
             &format!("/api/v4/teams/{tid}/channels/search"),

@@ -120,6 +120,29 @@ async fn garbage_never_causes_a_server_error() {
     }
     // The admin still works afterwards.
     assert_eq!(s.get("/api/v4/users/me", &t).await.status, 200);
+    // What axum refuses by itself comes back as AppError JSON too.
+    s.get("/api/v4/users/%FF", &t)
+        .await
+        .assert_err(400, "api.context.invalid_url_param.app_error");
+    let big = "a".repeat(3 * 1024 * 1024);
+    let r = s
+        .http
+        .post(format!("{}/api/v4/users/login", s.url))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    common::Resp::read(r)
+        .await
+        .assert_err(413, "api.context.body_too_large.app_error");
+    // A flood of role names is refused rather than looked up one by one.
+    let many: Vec<String> = (0..101).map(|i| format!("role_{i}")).collect();
+    s.post("/api/v4/roles/names", &t, json!(many))
+        .await
+        .assert_err(400, "api.roles.get_multiple_by_name_too_many.request_error");
+    let repeated: Vec<&str> = vec!["system_user"; 5000];
+    let r = s.post("/api/v4/roles/names", &t, json!(repeated)).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1, "duplicates collapse");
 }
 
 #[tokio::test]

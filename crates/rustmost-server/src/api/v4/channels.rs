@@ -356,9 +356,15 @@ async fn search_channels(
     let tid = require_id(&team_id, "team_id", None)?;
     let search: ChannelSearch = parse_body(&body, "channel_search")?;
     scoped_authz::require_team(&state, &s, &tid, "list_team_channels").await?;
+    let term = search.term.trim();
+    // Names and display names are at most 64 characters, so a longer prefix matches nothing;
+    // answering early also keeps huge terms away from SQLite's LIKE limits.
+    if term.chars().count() > 64 {
+        return Ok(ok(Vec::<serde_json::Value>::new()));
+    }
     let list = state
         .store
-        .search_public_channels(&tid, search.term.trim())
+        .search_public_channels(&tid, term)
         .await
         .or_internal("app.channel.search.app_error")?;
     Ok(ok(list))

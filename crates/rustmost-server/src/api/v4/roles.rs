@@ -62,6 +62,9 @@ async fn get_role_by_name(
         .or_not_found("app.role.get_by_name.app_error")?))
 }
 
+/// How many distinct names one `POST /roles/names` may ask for.
+const MAX_ROLE_NAMES: usize = 100;
+
 /// # `POST /api/v4/roles/names`
 /// The roles named in a JSON array; unknown names are skipped, invalid names are 400.
 async fn get_roles_by_names(
@@ -73,15 +76,22 @@ async fn get_roles_by_names(
     if names.is_empty() {
         return Err(ApiError::invalid_param("rolenames"));
     }
+    let mut names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
+    names.sort();
+    names.dedup();
+    if names.len() > MAX_ROLE_NAMES {
+        return Err(
+            ApiError::bad_request("api.roles.get_multiple_by_name_too_many.request_error")
+                .param("MaxNames", MAX_ROLE_NAMES.to_string()),
+        );
+    }
     let mut out: Vec<Role> = Vec::new();
     for n in names {
-        let n = n.trim().to_string();
         if !roles::is_valid_role_name(&n) {
             return Err(ApiError::invalid_param("rolename"));
         }
-        if let Ok(r) = state.store.get_role_by_name(&n).await
-            && !out.iter().any(|o| o.id == r.id)
-        {
+        // Every role lives in the in-memory table, so this costs no database read.
+        if let Some(r) = state.roles.get(&n) {
             out.push(r);
         }
     }
