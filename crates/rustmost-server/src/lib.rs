@@ -166,10 +166,11 @@ async fn finalize(State(state): State<AppState>, mut req: Request, next: Next) -
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
-    if path.starts_with("/api/") && res.extensions().get::<ApiError>().is_none() {
-        if let Some(err) = framework_rejection(&res) {
-            res = err.into_response();
-        }
+    if path.starts_with("/api/")
+        && res.extensions().get::<ApiError>().is_none()
+        && let Some(err) = framework_rejection(&res)
+    {
+        res = err.into_response();
     }
     if let Some(err) = res.extensions_mut().remove::<ApiError>() {
         let cfg = state.config.get();
