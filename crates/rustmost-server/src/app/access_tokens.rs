@@ -110,6 +110,8 @@ pub async fn session_for_token(
     token: &str,
     hash: String,
 ) -> ApiResult<Arc<Session>> {
+    // Noted before the token is read, so a revocation racing this lookup keeps the cache clean.
+    let epoch = state.sessions.epoch();
     let t = match state.store.get_token_by_hash(&hash).await {
         Ok(t) => t,
         Err(StoreError::NotFound) => return Err(not_a_token(state, token).await),
@@ -168,12 +170,47 @@ pub async fn session_for_token(
     match state.store.insert_session(&row).await {
         Ok(()) => {
             let s = Arc::new(sessions::from_row(row));
-            state.sessions.put(s.clone());
+            // The checks above ran before the insert: a revoke, disable, rotate or deactivation
+            // committed in between deleted the sessions it could see, not this one. Look again
+            // now that the row exists; anything later will find and delete it.
+            if let Err(e) = check_token_session(state, &s).await {
+                if let Err(de) = state.store.delete_session(&s.id).await {
+                    tracing::error!(error = %de, "could not delete the session of a revoked token");
+                }
+                return Err(e);
+            }
+            state.sessions.put_if_unchanged(s.clone(), epoch);
             Ok(s)
         }
         // A concurrent first request with the same secret minted the session already.
         Err(StoreError::Conflict { .. }) => Box::pin(sessions::get_session(state, token)).await,
         Err(e) => Err(ApiError::internal("app.session.save.app_error", e)),
+    }
+}
+
+/// Whether the token a session was minted from is still the live credential it was: present
+/// under the same secret, active, unexpired, and its owner active. Refusals are 401.
+pub(crate) async fn check_token_session(state: &AppState, s: &Session) -> ApiResult<()> {
+    let refuse = |why: &str| Err(ApiError::unauthorized(INVALID).detail(why.to_string()));
+    let t = match state.store.get_token_by_hash(&s.token_hash).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound) => return refuse("token revoked or rotated"),
+        Err(e) => return Err(ApiError::internal(INVALID, e)),
+    };
+    if s.access_token_id.as_deref() != Some(t.id.as_str()) || t.user_id != s.user_id {
+        return refuse("session does not match its token");
+    }
+    if !t.is_active {
+        return refuse("inactive_token");
+    }
+    if t.expires_at > 0 && now_ms() >= t.expires_at {
+        return refuse("expired token");
+    }
+    match state.store.get_user(&s.user_id).await {
+        Ok(u) if u.delete_at == 0 => Ok(()),
+        Ok(u) => refuse(&format!("inactive_user_id={}", u.id)),
+        Err(StoreError::NotFound) => refuse("token owner missing"),
+        Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
     }
 }
 
