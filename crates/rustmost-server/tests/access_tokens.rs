@@ -910,3 +910,96 @@ async fn non_compliant_tokens_are_counted_and_revoked() {
         .await;
     assert_eq!(r.body, json!({"count": 0}));
 }
+
+/// Upstream `SessionHasPermissionToUser`: `edit_other_users` reaches other accounts but not a
+/// system admin's, and not an account that does not exist; `manage_system` reaches everyone.
+#[tokio::test]
+async fn edit_other_users_does_not_reach_system_admins() {
+    let srv = TestServer::start().await;
+    let (admin_u, admin) = srv.admin().await;
+    srv.set_tokens_enabled(&admin, true).await;
+    let admin_id = id(&admin_u).to_string();
+    let (bob, _) = srv.user(&admin, "bob").await;
+    let (carol, _) = srv.user(&admin, "carol").await;
+    let carol_id = id(&carol).to_string();
+    srv.grant_token_role(&admin, id(&bob)).await;
+    let role = srv
+        .get("/api/v4/roles/name/system_user_access_token", &admin)
+        .await;
+    let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
+    perms.push(json!("edit_other_users"));
+    perms.push(json!("read_user_access_token"));
+    srv.put(
+        &format!("/api/v4/roles/{}/patch", id(&role.body)),
+        &admin,
+        json!({"permissions": perms}),
+    )
+    .await
+    .assert_ok();
+    let bob_s = srv.login("bob", "User-Passw0rd!").await;
+    let ghost = rustmost_model::new_id();
+
+    for target in [admin_id.as_str(), ghost.as_str()] {
+        for (method, path, body) in [
+            (
+                Method::GET,
+                format!("/api/v4/users/{target}/sessions"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/api/v4/users/{target}/sessions/revoke/all"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/api/v4/users/{target}/sessions/revoke"),
+                Some(json!({"session_id": rustmost_model::new_id()})),
+            ),
+            (Method::GET, format!("/api/v4/users/{target}/audits"), None),
+            (Method::GET, format!("/api/v4/users/{target}/tokens"), None),
+            (
+                Method::PUT,
+                format!("/api/v4/users/{target}/patch"),
+                Some(json!({"nickname": "pwned"})),
+            ),
+            (Method::DELETE, format!("/api/v4/users/{target}"), None),
+            (
+                Method::GET,
+                format!("/api/v4/users/{target}/channels"),
+                None,
+            ),
+        ] {
+            srv.req(method, &path, Some(&bob_s), body)
+                .await
+                .assert_err(403, "api.context.permissions.app_error");
+        }
+    }
+    // The admin's sessions survived the attempts.
+    assert_eq!(
+        srv.get("/api/v4/users/me", &admin).await.status,
+        StatusCode::OK
+    );
+    // Ordinary accounts stay within reach of edit_other_users.
+    srv.get(&format!("/api/v4/users/{carol_id}/sessions"), &bob_s)
+        .await
+        .assert_ok();
+    srv.get(&format!("/api/v4/users/{carol_id}/audits"), &bob_s)
+        .await
+        .assert_ok();
+    srv.put(
+        &format!("/api/v4/users/{carol_id}/patch"),
+        &bob_s,
+        json!({"nickname": "cc"}),
+    )
+    .await
+    .assert_ok();
+    // manage_system reaches everyone; an unknown account is then reported as such.
+    srv.get(&format!("/api/v4/users/{admin_id}/sessions"), &admin)
+        .await
+        .assert_ok();
+    let r = srv
+        .get(&format!("/api/v4/users/{}/sessions", id(&bob)), &admin)
+        .await;
+    assert!(!r.body.as_array().unwrap().is_empty());
+}

@@ -301,8 +301,8 @@ pub async fn check_manage(state: &AppState, s: &Session, id: &str) -> ApiResult<
     Err(ApiError::permission(&s.user_id, &[manage]))
 }
 
-/// `SessionHasPermissionToUserOrBot`: for a bot, the manage-bot check; for anyone else, oneself
-/// or `edit_other_users`.
+/// `SessionHasPermissionToUserOrBot`: for a bot, the manage-bot check; for anyone else,
+/// [`authz::has_permission_to_user`].
 pub async fn has_permission_to_user_or_bot(
     state: &AppState,
     s: &Session,
@@ -312,7 +312,7 @@ pub async fn has_permission_to_user_or_bot(
         Ok(_) => Ok(true),
         Err(e) if e.id == BOT_NOT_FOUND => match state.store.get_bot(user_id, true).await {
             // Truly not a bot.
-            Err(StoreError::NotFound) => Ok(authz::has_permission_to_user(state, s, user_id)),
+            Err(StoreError::NotFound) => authz::has_permission_to_user(state, s, user_id).await,
             Err(e) => Err(ApiError::internal("app.bot.getbot.internal_error", e)),
             // A bot the caller may not even see.
             Ok(_) => Ok(false),

@@ -396,7 +396,8 @@ async fn get_user_by_email(
 }
 
 /// # `PUT /api/v4/users/{user_id}/patch`
-/// Changes profile fields (oneself, or with `edit_other_users`); `password` is ignored here.
+/// Changes profile fields (oneself, or `edit_other_users` for a non-admin); `password` is only
+/// used to confirm one's own e-mail change.
 async fn patch_user(
     State(state): State<AppState>,
     s: AuthSession,
@@ -405,9 +406,7 @@ async fn patch_user(
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let p: UserPatch = parse_body(&body, "user")?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     let mut u = users::get_user(&state, &id)
         .await
         .map_err(|_| ApiError::invalid_param("user_id"))?;
@@ -523,9 +522,7 @@ async fn delete_user(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if s.user_id != id && !authz::has(&state, &s, authz::EDIT_OTHER_USERS) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     if s.user_id == id
         && !state
             .config
@@ -657,16 +654,15 @@ async fn update_user_roles(
 }
 
 /// # `GET /api/v4/users/{user_id}/sessions`
-/// The user's sessions with secrets blanked (oneself, or with `edit_other_users`).
+/// The user's sessions with secrets blanked (oneself, `manage_system`, or
+/// `edit_other_users` for a target that is not a system admin; 403 naming `edit_other_users`).
 async fn get_sessions(
     State(state): State<AppState>,
     s: AuthSession,
     Path(user_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     let rows = state
         .store
         .list_sessions_for_user(&id)
@@ -683,9 +679,7 @@ async fn revoke_session(
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     let props = map_from_json(&body);
     let sid = props.get("session_id").cloned().unwrap_or_default();
     if sid.is_empty() {
@@ -710,9 +704,7 @@ async fn revoke_all_sessions_for_user(
     Path(user_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     sessions::revoke_all_for_user(&state, &id, None).await?;
     Ok(status_ok())
 }
