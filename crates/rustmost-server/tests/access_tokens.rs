@@ -1003,3 +1003,90 @@ async fn edit_other_users_does_not_reach_system_admins() {
         .await;
     assert!(!r.body.as_array().unwrap().is_empty());
 }
+
+/// The lifetime policy and the non-compliant count: only active tokens count, and a bot counts
+/// as user-owned when its owner id is a user id, even one whose account no longer exists; a
+/// plugin-owned bot is exempt.
+#[tokio::test]
+async fn non_compliant_counts_active_tokens_of_humans_and_user_owned_bots() {
+    let (srv, admin, _alice, alice_s) = setup().await;
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+    )
+    .await;
+    let (disabled, _) = srv.create_token(&alice_s, "me", "disabled").await;
+    srv.post(
+        "/api/v4/users/tokens/disable",
+        &alice_s,
+        json!({"token_id": id(&disabled)}),
+    )
+    .await
+    .assert_ok();
+    // A bot whose owner id names no existing user, and a plugin's bot.
+    let orphan = srv.create_bot(&admin, "orphanbot").await;
+    let orphan_id = orphan["user_id"].as_str().unwrap().to_string();
+    let ghost = rustmost_model::new_id();
+    srv.post(
+        &format!("/api/v4/bots/{orphan_id}/assign/{ghost}"),
+        &admin,
+        json!({}),
+    )
+    .await
+    .assert_ok();
+    let plugin = srv.create_bot(&admin, "pluginbot").await;
+    let plugin_id = plugin["user_id"].as_str().unwrap().to_string();
+    let mut b = srv.state.store.get_bot(&plugin_id, true).await.unwrap();
+    b.owner_id = "com.example.plugin".into();
+    srv.state.store.update_bot(&b).await.unwrap();
+    srv.create_token(&admin, &orphan_id, "orphan, never expires")
+        .await;
+    srv.create_token(&admin, &plugin_id, "plugin, never expires")
+        .await;
+
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"MaximumPersonalAccessTokenLifetimeDays": 7}}),
+    )
+    .await;
+    // Creation: the ghost-owned bot is under the policy, the plugin's bot is not.
+    srv.post(
+        &format!("/api/v4/users/{orphan_id}/tokens"),
+        &admin,
+        json!({"description": "x"}),
+    )
+    .await
+    .assert_err(400, "app.user_access_token.expires_at_required.app_error");
+    srv.post(
+        &format!("/api/v4/users/{plugin_id}/tokens"),
+        &admin,
+        json!({"description": "x"}),
+    )
+    .await
+    .assert_ok();
+    // Counting: the orphan bot's token only; not the disabled one, not the plugin bot's.
+    let r = srv
+        .get("/api/v4/users/tokens/non_compliant/count", &admin)
+        .await;
+    assert_eq!(r.body, json!({"count": 1}), "{}", r.text);
+    let r = srv
+        .post(
+            "/api/v4/users/tokens/non_compliant/revoke",
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body, json!({"count": 1}));
+    // The disabled token is still there, and can be enabled again.
+    srv.get(&format!("/api/v4/users/tokens/{}", id(&disabled)), &admin)
+        .await
+        .assert_ok();
+    let r = srv
+        .get(&format!("/api/v4/users/{orphan_id}/tokens"), &admin)
+        .await;
+    assert_eq!(r.body, json!([]));
+    let r = srv
+        .get(&format!("/api/v4/users/{plugin_id}/tokens"), &admin)
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 2);
+}

@@ -145,8 +145,8 @@ pub trait TokenStore: Send + Sync {
     /// Replaces the secret and expiry, deleting the sessions of the old secret (one transaction).
     async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<()>;
     async fn touch_token(&self, id: &str, last_used_at: i64, ip: &str) -> Result<()>;
-    /// Tokens that break a maximum-lifetime policy: never expiring, or expiring after
-    /// `latest_expiry`. Only tokens of humans and of user-owned bots count.
+    /// Active tokens that break a maximum-lifetime policy: never expiring, or expiring after
+    /// `latest_expiry`. Only tokens of humans and of bots whose owner id is a user id count.
     async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>>;
 }
 
