@@ -1,7 +1,7 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{authz, scoped_authz, sessions, users};
+use crate::app::{authz, bots, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -466,7 +466,8 @@ async fn patch_user(
 
 /// # `PUT /api/v4/users/{user_id}/active` `{"active": bool}`
 /// Needs `sysconsole_write_user_management_users`, except that users may deactivate
-/// themselves when `EnableUserDeactivation` is on. Deactivation ends every session.
+/// themselves when `EnableUserDeactivation` is on. Deactivation ends every session. For a bot
+/// the bot row follows its user, as through `/bots/{id}/enable|disable`.
 async fn update_user_active(
     State(state): State<AppState>,
     s: AuthSession,
@@ -502,19 +503,18 @@ async fn update_user_active(
         return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
     }
     if u.is_bot {
-        // Bots are enabled and disabled through /bots, which also keeps their Bots row in step.
-        return Err(
-            ApiError::bad_request("api.user.update_active.bot.app_error")
-                .message("Use the bot endpoints to enable or disable a bot account."),
-        );
+        // As through /bots: the bot row is kept in step with its user.
+        bots::set_active(&state, &id, active).await?;
+        return Ok(status_ok());
     }
     users::set_active(&state, u, active).await?;
     Ok(status_ok())
 }
 
 /// # `DELETE /api/v4/users/{user_id}`
-/// Deactivates the account (oneself, or with `edit_other_users`; a system admin only by a
-/// system admin). Permanent deletion is not offered.
+/// Deactivates the account (oneself, `manage_system`, or `edit_other_users` for a non-admin).
+/// Permanent deletion is not offered. For a bot the bot row is disabled with its user, as
+/// `POST /bots/{id}/disable` does (Mattermost leaves the bot row untouched).
 async fn delete_user(
     State(state): State<AppState>,
     s: AuthSession,
@@ -544,7 +544,11 @@ async fn delete_user(
         return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
             .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
     }
-    users::set_active(&state, u, false).await?;
+    if u.is_bot {
+        bots::set_active(&state, &id, false).await?;
+    } else {
+        users::set_active(&state, u, false).await?;
+    }
     Ok(status_ok())
 }
 
