@@ -1090,3 +1090,40 @@ async fn non_compliant_counts_active_tokens_of_humans_and_user_owned_bots() {
         .await;
     assert_eq!(r.body.as_array().unwrap().len(), 2);
 }
+
+/// `last_used_at` is written only for requests that were let through: a human's token presented
+/// while personal access tokens are off is refused and leaves no trace.
+#[tokio::test]
+async fn a_refused_request_does_not_count_as_a_use() {
+    let (srv, admin, _alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "idle").await;
+    assert_eq!(me_status(&srv, &secret).await, 200);
+    // Start from a session read back from the database (nothing written by this process yet)
+    // and a token that was never used.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    srv.state.sessions.clear();
+    srv.state.store.touch_token(id(&t), 0, "").await.unwrap();
+    srv.set_tokens_enabled(&admin, false).await;
+    assert_eq!(me_status(&srv, &secret).await, 401);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = srv
+        .get(&format!("/api/v4/users/tokens/{}", id(&t)), &admin)
+        .await;
+    assert_eq!(r.body["last_used_at"], 0, "{}", r.text);
+    assert_eq!(r.body["last_used_ip"], "");
+    // Let through again, it is recorded.
+    srv.set_tokens_enabled(&admin, true).await;
+    assert_eq!(me_status(&srv, &secret).await, 200);
+    let mut used = 0;
+    for _ in 0..50 {
+        let r = srv
+            .get(&format!("/api/v4/users/tokens/{}", id(&t)), &admin)
+            .await;
+        used = r.body["last_used_at"].as_i64().unwrap();
+        if used > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(used > 0);
+}
