@@ -1127,3 +1127,118 @@ async fn a_refused_request_does_not_count_as_a_use() {
     }
     assert!(used > 0);
 }
+
+/// Waits up to two seconds for the sink to hold `n` messages.
+async fn mails(
+    got: &std::sync::Arc<std::sync::Mutex<Vec<common::smtp::Mail>>>,
+    n: usize,
+) -> Vec<common::smtp::Mail> {
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    got.lock().unwrap().clone()
+}
+
+/// A human owner is mailed when a token is added or rotated (never with the secret); bots are
+/// not, and nothing is sent while `SendEmailNotifications` is off.
+#[tokio::test]
+async fn token_emails_tell_human_owners_without_the_secret() {
+    let (port, got) = common::smtp::smtp_sink().await;
+    let port = port.to_string();
+    let srv = TestServer::start_with_env(&[
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port),
+        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+        ("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true"),
+        ("MM_SERVICESETTINGS_ENABLEBOTACCOUNTCREATION", "true"),
+    ])
+    .await;
+    let (_, admin) = srv.admin().await;
+    // Off by default: the admin's own first token is not mailed.
+    srv.create_token(&admin, "me", "before").await;
+    srv.patch_config(
+        &admin,
+        json!({"EmailSettings": {"SendEmailNotifications": true}}),
+    )
+    .await;
+    let (alice, _) = srv.user(&admin, "alice").await;
+    srv.grant_token_role(&admin, id(&alice)).await;
+    let alice_s = srv.login("alice", "User-Passw0rd!").await;
+
+    let (t, secret) = srv.create_token(&alice_s, "me", "n8n").await;
+    let got_now = mails(&got, 1).await;
+    assert_eq!(got_now.len(), 1, "{got_now:?}");
+    assert_eq!(got_now[0].rcpt, vec!["alice@example.com"]);
+    let data = got_now[0].data.replace("=\n", "").replace("=3D", "=");
+    assert!(
+        data.contains("Subject: [Mattermost] Personal access token added to your account"),
+        "{data}"
+    );
+    assert!(
+        data.contains(
+            "A personal access token was added to your account on http://chat.example.com"
+        ),
+        "{data}"
+    );
+    assert!(
+        !data.contains(&secret) && !data.contains(&secret[6..]),
+        "secret mailed"
+    );
+
+    let r = srv
+        .post(
+            "/api/v4/users/tokens/rotate",
+            &alice_s,
+            json!({"token_id": id(&t)}),
+        )
+        .await;
+    let rotated = r.body["token"]
+        .as_str()
+        .expect("rotated secret")
+        .to_string();
+    let got_now = mails(&got, 2).await;
+    assert_eq!(got_now.len(), 2, "{got_now:?}");
+    let data = got_now[1].data.replace("=\n", "").replace("=3D", "=");
+    assert!(
+        data.contains("Subject: [Mattermost] Personal access token regenerated"),
+        "{data}"
+    );
+    assert!(!data.contains(&rotated[6..]) && !data.contains(&secret[6..]));
+
+    // Bots have no mailbox.
+    let bot = srv.create_bot(&admin, "robot").await;
+    srv.create_token(&admin, bot["user_id"].as_str().unwrap(), "bot")
+        .await;
+    // Switched off: nothing.
+    srv.patch_config(
+        &admin,
+        json!({"EmailSettings": {"SendEmailNotifications": false}}),
+    )
+    .await;
+    srv.create_token(&alice_s, "me", "quiet").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = got.lock().unwrap().clone();
+    assert_eq!(all.len(), 2, "{all:?}");
+}
+
+/// An unreachable mail server does not hold up or fail token creation.
+#[tokio::test]
+async fn token_creation_does_not_depend_on_the_mail_server() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let srv = TestServer::start_with_env(&[
+        ("MM_EMAILSETTINGS_SENDEMAILNOTIFICATIONS", "true"),
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port),
+        ("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true"),
+    ])
+    .await;
+    let (admin_u, admin) = srv.admin().await;
+    let (_, secret) = srv.create_token(&admin, id(&admin_u), "x").await;
+    assert_eq!(me_status(&srv, &secret).await, 200);
+}

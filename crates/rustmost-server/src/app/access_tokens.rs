@@ -6,7 +6,7 @@
 //! lookup. Only its SHA-256 is stored, and the session minted from it carries the same hash, which
 //! is how a token's sessions are found and evicted.
 
-use crate::app::{audits, sessions, users};
+use crate::app::{audits, email, sessions, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rand::Rng;
@@ -341,9 +341,32 @@ pub async fn create(
         .insert_token(&row)
         .await
         .or_internal("app.user_access_token.save.app_error")?;
+    notify_owner(state, &user, email::TokenNotice::Added);
     let mut out = to_wire(&row);
     out.token = secret;
     Ok(out)
+}
+
+/// Mails a human owner that a token was added or rotated, when `SendEmailNotifications` is on
+/// (bots have no mailbox). Sent off the request path: the response carrying the secret must not
+/// wait on, or fail with, the mail server. A failure is only logged, as upstream.
+fn notify_owner(state: &AppState, owner: &User, notice: email::TokenNotice) {
+    let cfg = state.config.get();
+    if owner.is_bot || !cfg.bool("/EmailSettings/SendEmailNotifications") {
+        return;
+    }
+    let to = owner.email.clone();
+    let user_id = owner.id.clone();
+    tokio::spawn(async move {
+        let (subject, text, html) = email::token_mail(
+            notice,
+            cfg.str("/TeamSettings/SiteName"),
+            cfg.str("/ServiceSettings/SiteURL"),
+        );
+        if let Err(e) = email::send_mail(&cfg, &to, &subject, &text, &html).await {
+            tracing::error!(%user_id, error = %e, ?notice, "unable to send the access token e-mail");
+        }
+    });
 }
 
 pub async fn get(state: &AppState, id: &str) -> ApiResult<AccessTokenRow> {
@@ -432,6 +455,7 @@ pub async fn rotate(
     let mut row = t.clone();
     row.token_hash = hash;
     row.expires_at = expires_at;
+    notify_owner(state, owner, email::TokenNotice::Rotated);
     let mut out = to_wire(&row);
     out.token = secret;
     Ok(out)
