@@ -1242,3 +1242,123 @@ async fn token_creation_does_not_depend_on_the_mail_server() {
     let (_, secret) = srv.create_token(&admin, id(&admin_u), "x").await;
     assert_eq!(me_status(&srv, &secret).await, 200);
 }
+
+/// Moves a token's expiry into the past behind the server's back (the API refuses such dates).
+async fn expire_now(srv: &TestServer, token_id: &str) {
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite:{}",
+        srv.data_dir().join("rustmost.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE user_access_tokens SET expires_at = $1 WHERE id = $2")
+        .bind(now_ms() - 1000)
+        .bind(token_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// Upstream's hourly cleanup: expired tokens go with their sessions (database and cache), each
+/// with an audit record for its owner; live and never-expiring tokens stay.
+#[tokio::test]
+async fn expired_tokens_are_deleted_with_their_sessions() {
+    let (srv, admin, alice, alice_s) = setup().await;
+    let mk = |d: &'static str, exp: i64| {
+        let srv = &srv;
+        let alice_s = alice_s.clone();
+        async move {
+            let r = srv
+                .post(
+                    "/api/v4/users/me/tokens",
+                    &alice_s,
+                    json!({"description": d, "expires_at": exp}),
+                )
+                .await;
+            (
+                r.body.clone(),
+                r.body["token"].as_str().unwrap().to_string(),
+            )
+        }
+    };
+    let (old, old_secret) = mk("old", now_ms() + 86_400_000).await;
+    let (live, live_secret) = mk("live", now_ms() + 86_400_000).await;
+    let (_, forever) = mk("forever", 0).await;
+    for s in [&old_secret, &live_secret, &forever] {
+        assert_eq!(me_status(&srv, s).await, 200);
+    }
+    let hash = rustmost_server::app::sessions::hash_secret(&old_secret);
+    assert!(srv.state.sessions.get(&hash).is_some());
+    expire_now(&srv, id(&old)).await;
+
+    let n = rustmost_server::app::access_tokens::delete_expired(&srv.state)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    srv.get(&format!("/api/v4/users/tokens/{}", id(&old)), &admin)
+        .await
+        .assert_err(404, "app.user_access_token.get_by_user.app_error");
+    assert!(srv.state.sessions.get(&hash).is_none(), "evicted");
+    assert!(
+        srv.state
+            .store
+            .get_session_by_token_hash(&hash)
+            .await
+            .is_err(),
+        "session row deleted"
+    );
+    assert_eq!(me_status(&srv, &old_secret).await, 401);
+    assert_eq!(me_status(&srv, &live_secret).await, 200);
+    assert_eq!(me_status(&srv, &forever).await, 200);
+    srv.get(&format!("/api/v4/users/tokens/{}", id(&live)), &admin)
+        .await
+        .assert_ok();
+    let r = srv
+        .get(&format!("/api/v4/users/{}/audits", id(&alice)), &admin)
+        .await;
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "cleanupExpiredUserAccessToken"
+                && a["extra_info"] == format!("token_id={}", id(&old))),
+        "{}",
+        r.text
+    );
+    // Nothing left to do.
+    assert_eq!(
+        rustmost_server::app::access_tokens::delete_expired(&srv.state)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// The job runs on its period and stops when its handle is dropped.
+#[tokio::test]
+async fn the_cleanup_job_runs_on_its_period_and_stops() {
+    let (srv, _admin, _alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "a").await;
+    let jobs = rustmost_server::app::jobs::start(srv.state.clone(), Duration::from_millis(50));
+    expire_now(&srv, id(&t)).await;
+    let mut gone = false;
+    for _ in 0..100 {
+        if srv.state.store.get_token(id(&t)).await.is_err() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "the job deleted the expired token");
+    assert_eq!(me_status(&srv, &secret).await, 401);
+    drop(jobs);
+    let (t2, _) = srv.create_token(&alice_s, "me", "b").await;
+    expire_now(&srv, id(&t2)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        srv.state.store.get_token(id(&t2)).await.is_ok(),
+        "a stopped job deletes nothing"
+    );
+}

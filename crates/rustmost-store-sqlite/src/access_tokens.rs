@@ -212,4 +212,28 @@ impl TokenStore for SqliteStore {
             .map(row)
             .collect())
     }
+
+    async fn delete_expired_tokens(&self, now: i64) -> Result<Vec<AccessTokenRow>> {
+        const EXPIRED: &str = "expires_at > 0 AND expires_at <= $1";
+        // Writes first, so the transaction takes the write lock before it reads anything.
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(&format!(
+            "DELETE FROM sessions WHERE token_hash IN \
+             (SELECT token_hash FROM user_access_tokens WHERE {EXPIRED})"
+        ))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let rows = sqlx::query(&format!(
+            "DELETE FROM user_access_tokens WHERE {EXPIRED} RETURNING {}",
+            COLS.replace("t.", "")
+        ))
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(rows.iter().map(row).collect())
+    }
 }

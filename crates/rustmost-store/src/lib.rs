@@ -148,6 +148,9 @@ pub trait TokenStore: Send + Sync {
     /// Active tokens that break a maximum-lifetime policy: never expiring, or expiring after
     /// `latest_expiry`. Only tokens of humans and of bots whose owner id is a user id count.
     async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>>;
+    /// Deletes every token that has expired by `now` (`0 < expires_at <= now`) and the sessions
+    /// minted from them, in one transaction; returns the deleted tokens.
+    async fn delete_expired_tokens(&self, now: i64) -> Result<Vec<AccessTokenRow>>;
 }
 
 /// Filters of `GET /bots`.

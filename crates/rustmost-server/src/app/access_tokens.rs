@@ -461,6 +461,32 @@ pub async fn rotate(
     Ok(out)
 }
 
+/// Upstream's hourly `cleanup_expired_access_tokens`: deletes every expired token with its
+/// sessions, drops them from the session cache, and records one audit per token for its owner
+/// (`action` `cleanupExpiredUserAccessToken`). Returns how many tokens went.
+pub async fn delete_expired(state: &AppState) -> ApiResult<usize> {
+    let gone = state
+        .store
+        .delete_expired_tokens(now_ms())
+        .await
+        .or_internal("app.user_access_token.delete.app_error")?;
+    for t in &gone {
+        state.sessions.remove_hash(&t.token_hash);
+        audits::record(
+            state,
+            audits::Entry {
+                user_id: &t.user_id,
+                action: "cleanupExpiredUserAccessToken",
+                extra_info: &format!("token_id={}", t.id),
+                ip: "",
+                session_id: "",
+            },
+        )
+        .await;
+    }
+    Ok(gone.len())
+}
+
 /// Tokens breaking the current lifetime policy; none when there is no policy.
 pub async fn non_compliant(state: &AppState) -> ApiResult<Option<Vec<AccessTokenRow>>> {
     let days = state
