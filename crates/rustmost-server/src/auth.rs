@@ -87,6 +87,8 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Arc<Session
     {
         return Err(ApiError::session_expired("UserAccessToken"));
     }
+    // Only a request that is let through counts as a use of its token.
+    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
     Ok(session)
 }
 
@@ -124,7 +126,6 @@ async fn resolve(
         check_csrf(parts, state, &session).await?;
     }
     app::sessions::touch(state, &session);
-    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
     Ok(Some(session))
 }
 
@@ -172,9 +173,11 @@ impl FromRequestParts<AppState> for MaybeSession {
         let Some((token, loc)) = parse_auth_token(parts) else {
             return Ok(MaybeSession(None));
         };
-        Ok(MaybeSession(
-            resolve(parts, state, &token, loc, false).await?,
-        ))
+        let session = resolve(parts, state, &token, loc, false).await?;
+        if let Some(s) = &session {
+            app::access_tokens::record_use(state, s, || app::audits::client_ip(parts));
+        }
+        Ok(MaybeSession(session))
     }
 }
 

@@ -253,6 +253,8 @@ pub async fn serve_with_listener(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Background jobs live exactly as long as the serving does.
+    let _jobs = app::jobs::start(state.clone(), app::jobs::EXPIRED_TOKEN_CLEANUP_EVERY);
     // Paths are normalized before routing; the peer address reaches handlers as `ConnectInfo`
     // (audit records and a token's last-used address).
     let svc = router(state).map_request(normalize_path);

@@ -4,7 +4,7 @@ use crate::config::ConfigService;
 use rustmost_model::role::Role;
 use rustmost_store::Store;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Cheap to clone; everything lives behind one `Arc`.
@@ -101,9 +101,16 @@ impl RoleCache {
 }
 
 /// Sessions by the SHA-256 of their secret, so a hit costs no database read.
+///
+/// A session read from the database is cached only if no eviction happened while it was being
+/// read: every removal, clear and role change bumps `epoch` under the write lock, and
+/// [`SessionCache::put_if_unchanged`] compares it under the same lock. Otherwise a revocation
+/// landing between a database read and the cache fill would be undone by the late fill, and
+/// with no expiry on the cache the revoked secret would keep working.
 #[derive(Default)]
 pub struct SessionCache {
     by_hash: RwLock<HashMap<String, Arc<Session>>>,
+    epoch: AtomicU64,
 }
 
 impl SessionCache {
@@ -114,43 +121,108 @@ impl SessionCache {
             .get(hash)
             .cloned()
     }
+    /// Caches a session unconditionally. Only for a session that did not come from a read; prefer
+    /// [`SessionCache::put_if_unchanged`].
     pub fn put(&self, s: Arc<Session>) {
         self.by_hash
             .write()
             .expect("session lock")
             .insert(s.token_hash.clone(), s);
     }
+    /// The eviction counter; note it before reading a session from the database.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+    /// Caches `s` unless something was evicted since `epoch` was noted; returns whether it did.
+    pub fn put_if_unchanged(&self, s: Arc<Session>, epoch: u64) -> bool {
+        let mut m = self.by_hash.write().expect("session lock");
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return false;
+        }
+        m.insert(s.token_hash.clone(), s);
+        true
+    }
+    /// Runs `f` on the map with the epoch bumped, all under the write lock.
+    fn evict(&self, f: impl FnOnce(&mut HashMap<String, Arc<Session>>)) {
+        let mut m = self.by_hash.write().expect("session lock");
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        f(&mut m);
+    }
     pub fn remove_hash(&self, hash: &str) {
-        self.by_hash.write().expect("session lock").remove(hash);
+        self.evict(|m| {
+            m.remove(hash);
+        });
     }
     pub fn remove_ids(&self, ids: &[String]) {
         if ids.is_empty() {
             return;
         }
-        self.by_hash
-            .write()
-            .expect("session lock")
-            .retain(|_, s| !ids.contains(&s.id));
+        self.evict(|m| m.retain(|_, s| !ids.contains(&s.id)));
     }
     /// Drops every cached session matching `f`.
     pub fn remove_where(&self, f: impl Fn(&Session) -> bool) {
-        self.by_hash
-            .write()
-            .expect("session lock")
-            .retain(|_, s| !f(s));
+        self.evict(|m| m.retain(|_, s| !f(s)));
     }
     pub fn remove_user(&self, user_id: &str) {
         self.remove_where(|s| s.user_id == user_id);
     }
-    /// Updates the roles of a user's cached sessions in place.
+    /// Updates the roles of a user's cached sessions in place (a session read before the change
+    /// must not be cached with the old roles, hence the epoch bump).
     pub fn set_roles_for_user(&self, user_id: &str, roles: &str) {
-        for s in self.by_hash.read().expect("session lock").values() {
-            if s.user_id == user_id {
-                *s.roles.write().expect("roles lock") = roles.to_string();
+        self.evict(|m| {
+            for s in m.values() {
+                if s.user_id == user_id {
+                    *s.roles.write().expect("roles lock") = roles.to_string();
+                }
             }
-        }
+        });
     }
     pub fn clear(&self) {
-        self.by_hash.write().expect("session lock").clear();
+        self.evict(HashMap::clear);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn session(id: &str, hash: &str) -> Arc<Session> {
+        Arc::new(Session {
+            id: id.into(),
+            token_hash: hash.into(),
+            user_id: "u".into(),
+            roles: RwLock::new(String::new()),
+            create_at: 0,
+            expires_at: 0,
+            last_activity_at: AtomicI64::new(0),
+            device_id: String::new(),
+            is_oauth: false,
+            props: BTreeMap::new(),
+            access_token_id: None,
+            is_bot: false,
+            last_used_written: AtomicI64::new(0),
+        })
+    }
+
+    #[test]
+    fn a_fill_that_started_before_an_eviction_is_dropped() {
+        let c = SessionCache::default();
+        let evictions: [&dyn Fn(&SessionCache); 5] = [
+            &|c| c.remove_hash("other"),
+            &|c| c.remove_ids(&["x".to_string()]),
+            &|c| c.remove_user("nobody"),
+            &|c| c.set_roles_for_user("u", "system_user"),
+            &|c| c.clear(),
+        ];
+        for evict in evictions {
+            let noted = c.epoch();
+            evict(&c);
+            assert!(!c.put_if_unchanged(session("s", "h"), noted));
+            assert!(c.get("h").is_none());
+        }
+        let noted = c.epoch();
+        assert!(c.put_if_unchanged(session("s", "h"), noted));
+        assert!(c.get("h").is_some());
     }
 }

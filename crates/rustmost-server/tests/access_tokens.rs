@@ -910,3 +910,455 @@ async fn non_compliant_tokens_are_counted_and_revoked() {
         .await;
     assert_eq!(r.body, json!({"count": 0}));
 }
+
+/// Upstream `SessionHasPermissionToUser`: `edit_other_users` reaches other accounts but not a
+/// system admin's, and not an account that does not exist; `manage_system` reaches everyone.
+#[tokio::test]
+async fn edit_other_users_does_not_reach_system_admins() {
+    let srv = TestServer::start().await;
+    let (admin_u, admin) = srv.admin().await;
+    srv.set_tokens_enabled(&admin, true).await;
+    let admin_id = id(&admin_u).to_string();
+    let (bob, _) = srv.user(&admin, "bob").await;
+    let (carol, _) = srv.user(&admin, "carol").await;
+    let carol_id = id(&carol).to_string();
+    srv.grant_token_role(&admin, id(&bob)).await;
+    let role = srv
+        .get("/api/v4/roles/name/system_user_access_token", &admin)
+        .await;
+    let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
+    perms.push(json!("edit_other_users"));
+    perms.push(json!("read_user_access_token"));
+    srv.put(
+        &format!("/api/v4/roles/{}/patch", id(&role.body)),
+        &admin,
+        json!({"permissions": perms}),
+    )
+    .await
+    .assert_ok();
+    let bob_s = srv.login("bob", "User-Passw0rd!").await;
+    let ghost = rustmost_model::new_id();
+
+    for target in [admin_id.as_str(), ghost.as_str()] {
+        for (method, path, body) in [
+            (
+                Method::GET,
+                format!("/api/v4/users/{target}/sessions"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/api/v4/users/{target}/sessions/revoke/all"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/api/v4/users/{target}/sessions/revoke"),
+                Some(json!({"session_id": rustmost_model::new_id()})),
+            ),
+            (Method::GET, format!("/api/v4/users/{target}/audits"), None),
+            (Method::GET, format!("/api/v4/users/{target}/tokens"), None),
+            (
+                Method::PUT,
+                format!("/api/v4/users/{target}/patch"),
+                Some(json!({"nickname": "pwned"})),
+            ),
+            (Method::DELETE, format!("/api/v4/users/{target}"), None),
+            (
+                Method::GET,
+                format!("/api/v4/users/{target}/channels"),
+                None,
+            ),
+        ] {
+            srv.req(method, &path, Some(&bob_s), body)
+                .await
+                .assert_err(403, "api.context.permissions.app_error");
+        }
+    }
+    // The admin's sessions survived the attempts.
+    assert_eq!(
+        srv.get("/api/v4/users/me", &admin).await.status,
+        StatusCode::OK
+    );
+    // Ordinary accounts stay within reach of edit_other_users.
+    srv.get(&format!("/api/v4/users/{carol_id}/sessions"), &bob_s)
+        .await
+        .assert_ok();
+    srv.get(&format!("/api/v4/users/{carol_id}/audits"), &bob_s)
+        .await
+        .assert_ok();
+    srv.put(
+        &format!("/api/v4/users/{carol_id}/patch"),
+        &bob_s,
+        json!({"nickname": "cc"}),
+    )
+    .await
+    .assert_ok();
+    // manage_system reaches everyone; an unknown account is then reported as such.
+    srv.get(&format!("/api/v4/users/{admin_id}/sessions"), &admin)
+        .await
+        .assert_ok();
+    let r = srv
+        .get(&format!("/api/v4/users/{}/sessions", id(&bob)), &admin)
+        .await;
+    assert!(!r.body.as_array().unwrap().is_empty());
+}
+
+/// The lifetime policy and the non-compliant count: only active tokens count, and a bot counts
+/// as user-owned when its owner id is a user id, even one whose account no longer exists; a
+/// plugin-owned bot is exempt.
+#[tokio::test]
+async fn non_compliant_counts_active_tokens_of_humans_and_user_owned_bots() {
+    let (srv, admin, _alice, alice_s) = setup().await;
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+    )
+    .await;
+    let (disabled, _) = srv.create_token(&alice_s, "me", "disabled").await;
+    srv.post(
+        "/api/v4/users/tokens/disable",
+        &alice_s,
+        json!({"token_id": id(&disabled)}),
+    )
+    .await
+    .assert_ok();
+    // A bot whose owner id names no existing user, and a plugin's bot.
+    let orphan = srv.create_bot(&admin, "orphanbot").await;
+    let orphan_id = orphan["user_id"].as_str().unwrap().to_string();
+    let ghost = rustmost_model::new_id();
+    srv.post(
+        &format!("/api/v4/bots/{orphan_id}/assign/{ghost}"),
+        &admin,
+        json!({}),
+    )
+    .await
+    .assert_ok();
+    let plugin = srv.create_bot(&admin, "pluginbot").await;
+    let plugin_id = plugin["user_id"].as_str().unwrap().to_string();
+    let mut b = srv.state.store.get_bot(&plugin_id, true).await.unwrap();
+    b.owner_id = "com.example.plugin".into();
+    srv.state.store.update_bot(&b).await.unwrap();
+    srv.create_token(&admin, &orphan_id, "orphan, never expires")
+        .await;
+    srv.create_token(&admin, &plugin_id, "plugin, never expires")
+        .await;
+
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"MaximumPersonalAccessTokenLifetimeDays": 7}}),
+    )
+    .await;
+    // Creation: the ghost-owned bot is under the policy, the plugin's bot is not.
+    srv.post(
+        &format!("/api/v4/users/{orphan_id}/tokens"),
+        &admin,
+        json!({"description": "x"}),
+    )
+    .await
+    .assert_err(400, "app.user_access_token.expires_at_required.app_error");
+    srv.post(
+        &format!("/api/v4/users/{plugin_id}/tokens"),
+        &admin,
+        json!({"description": "x"}),
+    )
+    .await
+    .assert_ok();
+    // Counting: the orphan bot's token only; not the disabled one, not the plugin bot's.
+    let r = srv
+        .get("/api/v4/users/tokens/non_compliant/count", &admin)
+        .await;
+    assert_eq!(r.body, json!({"count": 1}), "{}", r.text);
+    let r = srv
+        .post(
+            "/api/v4/users/tokens/non_compliant/revoke",
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body, json!({"count": 1}));
+    // The disabled token is still there, and can be enabled again.
+    srv.get(&format!("/api/v4/users/tokens/{}", id(&disabled)), &admin)
+        .await
+        .assert_ok();
+    let r = srv
+        .get(&format!("/api/v4/users/{orphan_id}/tokens"), &admin)
+        .await;
+    assert_eq!(r.body, json!([]));
+    let r = srv
+        .get(&format!("/api/v4/users/{plugin_id}/tokens"), &admin)
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 2);
+}
+
+/// `last_used_at` is written only for requests that were let through: a human's token presented
+/// while personal access tokens are off is refused and leaves no trace.
+#[tokio::test]
+async fn a_refused_request_does_not_count_as_a_use() {
+    let (srv, admin, _alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "idle").await;
+    assert_eq!(me_status(&srv, &secret).await, 200);
+    // Start from a session read back from the database (nothing written by this process yet)
+    // and a token that was never used.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    srv.state.sessions.clear();
+    srv.state.store.touch_token(id(&t), 0, "").await.unwrap();
+    srv.set_tokens_enabled(&admin, false).await;
+    assert_eq!(me_status(&srv, &secret).await, 401);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = srv
+        .get(&format!("/api/v4/users/tokens/{}", id(&t)), &admin)
+        .await;
+    assert_eq!(r.body["last_used_at"], 0, "{}", r.text);
+    assert_eq!(r.body["last_used_ip"], "");
+    // Let through again, it is recorded.
+    srv.set_tokens_enabled(&admin, true).await;
+    assert_eq!(me_status(&srv, &secret).await, 200);
+    let mut used = 0;
+    for _ in 0..50 {
+        let r = srv
+            .get(&format!("/api/v4/users/tokens/{}", id(&t)), &admin)
+            .await;
+        used = r.body["last_used_at"].as_i64().unwrap();
+        if used > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(used > 0);
+}
+
+/// Waits up to two seconds for the sink to hold `n` messages.
+async fn mails(
+    got: &std::sync::Arc<std::sync::Mutex<Vec<common::smtp::Mail>>>,
+    n: usize,
+) -> Vec<common::smtp::Mail> {
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    got.lock().unwrap().clone()
+}
+
+/// A human owner is mailed when a token is added or rotated (never with the secret); bots are
+/// not, and nothing is sent while `SendEmailNotifications` is off.
+#[tokio::test]
+async fn token_emails_tell_human_owners_without_the_secret() {
+    let (port, got) = common::smtp::smtp_sink().await;
+    let port = port.to_string();
+    let srv = TestServer::start_with_env(&[
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port),
+        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+        ("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true"),
+        ("MM_SERVICESETTINGS_ENABLEBOTACCOUNTCREATION", "true"),
+    ])
+    .await;
+    let (_, admin) = srv.admin().await;
+    // Off by default: the admin's own first token is not mailed.
+    srv.create_token(&admin, "me", "before").await;
+    srv.patch_config(
+        &admin,
+        json!({"EmailSettings": {"SendEmailNotifications": true}}),
+    )
+    .await;
+    let (alice, _) = srv.user(&admin, "alice").await;
+    srv.grant_token_role(&admin, id(&alice)).await;
+    let alice_s = srv.login("alice", "User-Passw0rd!").await;
+
+    let (t, secret) = srv.create_token(&alice_s, "me", "n8n").await;
+    let got_now = mails(&got, 1).await;
+    assert_eq!(got_now.len(), 1, "{got_now:?}");
+    assert_eq!(got_now[0].rcpt, vec!["alice@example.com"]);
+    let data = got_now[0].data.replace("=\n", "").replace("=3D", "=");
+    assert!(
+        data.contains("Subject: [Mattermost] Personal access token added to your account"),
+        "{data}"
+    );
+    assert!(
+        data.contains(
+            "A personal access token was added to your account on http://chat.example.com"
+        ),
+        "{data}"
+    );
+    assert!(
+        !data.contains(&secret) && !data.contains(&secret[6..]),
+        "secret mailed"
+    );
+
+    let r = srv
+        .post(
+            "/api/v4/users/tokens/rotate",
+            &alice_s,
+            json!({"token_id": id(&t)}),
+        )
+        .await;
+    let rotated = r.body["token"]
+        .as_str()
+        .expect("rotated secret")
+        .to_string();
+    let got_now = mails(&got, 2).await;
+    assert_eq!(got_now.len(), 2, "{got_now:?}");
+    let data = got_now[1].data.replace("=\n", "").replace("=3D", "=");
+    assert!(
+        data.contains("Subject: [Mattermost] Personal access token regenerated"),
+        "{data}"
+    );
+    assert!(!data.contains(&rotated[6..]) && !data.contains(&secret[6..]));
+
+    // Bots have no mailbox.
+    let bot = srv.create_bot(&admin, "robot").await;
+    srv.create_token(&admin, bot["user_id"].as_str().unwrap(), "bot")
+        .await;
+    // Switched off: nothing.
+    srv.patch_config(
+        &admin,
+        json!({"EmailSettings": {"SendEmailNotifications": false}}),
+    )
+    .await;
+    srv.create_token(&alice_s, "me", "quiet").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = got.lock().unwrap().clone();
+    assert_eq!(all.len(), 2, "{all:?}");
+}
+
+/// An unreachable mail server does not hold up or fail token creation.
+#[tokio::test]
+async fn token_creation_does_not_depend_on_the_mail_server() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let srv = TestServer::start_with_env(&[
+        ("MM_EMAILSETTINGS_SENDEMAILNOTIFICATIONS", "true"),
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port),
+        ("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true"),
+    ])
+    .await;
+    let (admin_u, admin) = srv.admin().await;
+    let (_, secret) = srv.create_token(&admin, id(&admin_u), "x").await;
+    assert_eq!(me_status(&srv, &secret).await, 200);
+}
+
+/// Moves a token's expiry into the past behind the server's back (the API refuses such dates).
+async fn expire_now(srv: &TestServer, token_id: &str) {
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite:{}",
+        srv.data_dir().join("rustmost.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE user_access_tokens SET expires_at = $1 WHERE id = $2")
+        .bind(now_ms() - 1000)
+        .bind(token_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// Upstream's hourly cleanup: expired tokens go with their sessions (database and cache), each
+/// with an audit record for its owner; live and never-expiring tokens stay.
+#[tokio::test]
+async fn expired_tokens_are_deleted_with_their_sessions() {
+    let (srv, admin, alice, alice_s) = setup().await;
+    let mk = |d: &'static str, exp: i64| {
+        let srv = &srv;
+        let alice_s = alice_s.clone();
+        async move {
+            let r = srv
+                .post(
+                    "/api/v4/users/me/tokens",
+                    &alice_s,
+                    json!({"description": d, "expires_at": exp}),
+                )
+                .await;
+            (
+                r.body.clone(),
+                r.body["token"].as_str().unwrap().to_string(),
+            )
+        }
+    };
+    let (old, old_secret) = mk("old", now_ms() + 86_400_000).await;
+    let (live, live_secret) = mk("live", now_ms() + 86_400_000).await;
+    let (_, forever) = mk("forever", 0).await;
+    for s in [&old_secret, &live_secret, &forever] {
+        assert_eq!(me_status(&srv, s).await, 200);
+    }
+    let hash = rustmost_server::app::sessions::hash_secret(&old_secret);
+    assert!(srv.state.sessions.get(&hash).is_some());
+    expire_now(&srv, id(&old)).await;
+
+    let n = rustmost_server::app::access_tokens::delete_expired(&srv.state)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    srv.get(&format!("/api/v4/users/tokens/{}", id(&old)), &admin)
+        .await
+        .assert_err(404, "app.user_access_token.get_by_user.app_error");
+    assert!(srv.state.sessions.get(&hash).is_none(), "evicted");
+    assert!(
+        srv.state
+            .store
+            .get_session_by_token_hash(&hash)
+            .await
+            .is_err(),
+        "session row deleted"
+    );
+    assert_eq!(me_status(&srv, &old_secret).await, 401);
+    assert_eq!(me_status(&srv, &live_secret).await, 200);
+    assert_eq!(me_status(&srv, &forever).await, 200);
+    srv.get(&format!("/api/v4/users/tokens/{}", id(&live)), &admin)
+        .await
+        .assert_ok();
+    let r = srv
+        .get(&format!("/api/v4/users/{}/audits", id(&alice)), &admin)
+        .await;
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "cleanupExpiredUserAccessToken"
+                && a["extra_info"] == format!("token_id={}", id(&old))),
+        "{}",
+        r.text
+    );
+    // Nothing left to do.
+    assert_eq!(
+        rustmost_server::app::access_tokens::delete_expired(&srv.state)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// The job runs on its period and stops when its handle is dropped.
+#[tokio::test]
+async fn the_cleanup_job_runs_on_its_period_and_stops() {
+    let (srv, _admin, _alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "a").await;
+    let jobs = rustmost_server::app::jobs::start(srv.state.clone(), Duration::from_millis(50));
+    expire_now(&srv, id(&t)).await;
+    let mut gone = false;
+    for _ in 0..100 {
+        if srv.state.store.get_token(id(&t)).await.is_err() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "the job deleted the expired token");
+    assert_eq!(me_status(&srv, &secret).await, 401);
+    drop(jobs);
+    let (t2, _) = srv.create_token(&alice_s, "me", "b").await;
+    expire_now(&srv, id(&t2)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        srv.state.store.get_token(id(&t2)).await.is_ok(),
+        "a stopped job deletes nothing"
+    );
+}

@@ -44,7 +44,7 @@ async fn create_bot_rules() {
         .post(
             "/api/v4/bots",
             &admin,
-            json!({"username": "Deploy-Bot", "display_name": "Deploy", "description": "ships"}),
+            json!({"username": "deploy-bot", "display_name": "Deploy", "description": "ships"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -401,14 +401,34 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
         srv.get("/api/v4/users/me", &secret).await.status,
         StatusCode::OK
     );
-    // The bot's user cannot be toggled through /users/{id}/active.
+    // Through /users/{id}/active the bot row follows its user.
     srv.put(
         &format!("/api/v4/users/{bid}/active"),
         &admin,
         json!({"active": false}),
     )
     .await
-    .assert_err(400, "api.user.update_active.bot.app_error");
+    .assert_ok();
+    srv.get(&format!("/api/v4/bots/{bid}"), &admin)
+        .await
+        .assert_err(404, "store.sql_bot.get.missing.app_error");
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    srv.put(
+        &format!("/api/v4/users/{bid}/active"),
+        &admin,
+        json!({"active": true}),
+    )
+    .await
+    .assert_ok();
+    let r = srv.get(&format!("/api/v4/bots/{bid}"), &admin).await;
+    assert_eq!(r.body["delete_at"], 0, "{}", r.text);
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status,
+        StatusCode::OK
+    );
 
     // Owner deactivated with DisableBotsWhenOwnerIsDeactivated (default on): the bot is disabled.
     let (owner, owner_s) = srv.user(&admin, "owner").await;
@@ -523,4 +543,221 @@ async fn convert_bot_to_user() {
     )
     .await
     .assert_err(403, "api.context.permissions.app_error");
+}
+
+/// Upstream validates a bot's username raw (no trimming or lower-casing) and reports an
+/// over-long display name with the user id's message.
+#[tokio::test]
+async fn bot_usernames_are_validated_as_sent_and_long_display_names_get_upstreams_id() {
+    let (srv, _admin_u, admin) = setup().await;
+    // Usernames are validated as sent: no lower-casing, no trimming.
+    for bad in ["MyBot", " bot ", "bot "] {
+        srv.post("/api/v4/bots", &admin, json!({"username": bad}))
+            .await
+            .assert_err(400, "model.bot.is_valid.username.app_error");
+    }
+    srv.post(
+        "/api/v4/bots",
+        &admin,
+        json!({"username": "longname", "display_name": "d".repeat(65)}),
+    )
+    .await
+    .assert_err(400, "model.bot.is_valid.user_id.app_error");
+    let b = srv.create_bot(&admin, "helper").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let path = format!("/api/v4/bots/{bid}");
+    srv.put(&path, &admin, json!({"username": "Helper"}))
+        .await
+        .assert_err(400, "model.bot.is_valid.username.app_error");
+    srv.put(&path, &admin, json!({"display_name": "x".repeat(65)}))
+        .await
+        .assert_err(400, "model.bot.is_valid.user_id.app_error");
+    assert_eq!(srv.get(&path, &admin).await.body["username"], "helper");
+}
+
+/// `PatchBot` writes `<username>@localhost` into the bot user's e-mail every time.
+#[tokio::test]
+async fn patching_a_bot_resets_its_users_email() {
+    let (srv, _admin_u, admin) = setup().await;
+    let b = srv.create_bot(&admin, "helper").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let path = format!("/api/v4/bots/{bid}");
+    // Every patch resets the bot user's e-mail to <username>@localhost.
+    srv.put(
+        &format!("/api/v4/users/{bid}/patch"),
+        &admin,
+        json!({"email": "elsewhere@example.com"}),
+    )
+    .await
+    .assert_ok();
+    srv.put(&path, &admin, json!({"description": "now described"}))
+        .await
+        .assert_ok();
+    let u = srv.get(&format!("/api/v4/users/{bid}"), &admin).await;
+    assert_eq!(u.body["email"], "helper@localhost", "{}", u.text);
+}
+
+/// `POST /bots/{id}/assign/me` makes the caller the owner.
+#[tokio::test]
+async fn assign_me_names_the_caller() {
+    let (srv, admin_u, admin) = setup().await;
+    let admin_id = admin_u["id"].as_str().unwrap().to_string();
+    let b = srv.create_bot(&admin, "helper").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    // assign/me names the caller.
+    srv.post(
+        &format!("/api/v4/bots/{bid}/assign/{}", rustmost_model::new_id()),
+        &admin,
+        json!({}),
+    )
+    .await
+    .assert_ok();
+    let r = srv
+        .post(&format!("/api/v4/bots/{bid}/assign/me"), &admin, json!({}))
+        .await;
+    assert_eq!(r.body["owner_id"], admin_id.as_str(), "{}", r.text);
+}
+
+/// `GET /bots/{id}` and `GET /bots` answer 304 to upstream's ETag.
+#[tokio::test]
+async fn bots_answer_304_to_their_etag() {
+    let (srv, _admin_u, admin) = setup().await;
+    let b = srv.create_bot(&admin, "helper").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let path = format!("/api/v4/bots/{bid}");
+    // ETags: upstream's format, 304 on a match, a fresh answer once the bot changes.
+    let b = srv.get(&path, &admin).await.body;
+    let tag = format!(
+        "{}.{bid}.{}",
+        rustmost_server::VERSION,
+        b["update_at"].as_i64().unwrap()
+    );
+    let with_tag = |p: String, t: String| {
+        let srv = &srv;
+        let admin = admin.clone();
+        async move {
+            srv.http
+                .get(format!("{}{p}", srv.url))
+                .bearer_auth(admin)
+                .header("If-None-Match", t)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = with_tag(path.clone(), tag.clone()).await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(r.headers()["etag"], tag.as_str());
+    assert_eq!(r.text().await.unwrap(), "");
+    let r = with_tag(path.clone(), format!("{tag}x")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let list = srv.get("/api/v4/bots", &admin).await.body;
+    let list = list.as_array().unwrap();
+    let newest = list
+        .iter()
+        .max_by_key(|b| b["update_at"].as_i64().unwrap())
+        .unwrap();
+    let list_tag = format!(
+        "{}.{}.{}.0.{}",
+        rustmost_server::VERSION,
+        newest["user_id"].as_str().unwrap(),
+        newest["update_at"],
+        list.len()
+    );
+    let r = with_tag("/api/v4/bots".into(), list_tag.clone()).await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = with_tag("/api/v4/bots?page=5".into(), list_tag).await;
+    assert_eq!(r.status(), StatusCode::OK, "another page, another list");
+    let r = with_tag(
+        "/api/v4/bots?page=5".into(),
+        format!("{}.0.0.0.0", rustmost_server::VERSION),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED, "the empty list's tag");
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    srv.put(&path, &admin, json!({"description": "changed"}))
+        .await
+        .assert_ok();
+    assert_eq!(with_tag(path.clone(), tag).await.status(), StatusCode::OK);
+}
+
+/// `convert_to_user` checks the password and the patch before granting the admin role.
+#[tokio::test]
+async fn a_refused_conversion_changes_nothing() {
+    let (srv, _admin_u, admin) = setup().await;
+    let b = srv.create_bot(&admin, "helper").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let path = format!("/api/v4/bots/{bid}");
+    // A refused conversion changes nothing: no admin role, still a bot.
+    srv.post(
+        &format!("{path}/convert_to_user?set_system_admin=true"),
+        &admin,
+        json!({"password": "short"}),
+    )
+    .await
+    .assert_err(400, "model.user.is_valid.pwd_min_length.app_error");
+    srv.post(
+        &format!("{path}/convert_to_user?set_system_admin=true"),
+        &admin,
+        json!({"password": "Helper-Passw0rd!", "username": "admin"}),
+    )
+    .await
+    .assert_err(400, "app.user.save.username_exists.app_error");
+    let u = srv.get(&format!("/api/v4/users/{bid}"), &admin).await;
+    assert_eq!(u.body["roles"], "system_user", "{}", u.text);
+    assert_eq!(u.body["is_bot"], true);
+    srv.get(&path, &admin).await.assert_ok();
+    let r = srv
+        .post(
+            &format!("{path}/convert_to_user?set_system_admin=true"),
+            &admin,
+            json!({"password": "Helper-Passw0rd!"}),
+        )
+        .await;
+    assert_eq!(r.body["roles"], "system_user system_admin", "{}", r.text);
+}
+
+/// `convert_to_bot` answers upstream's `BotFromUser`: the username as display name.
+#[tokio::test]
+async fn convert_to_bot_answers_with_the_username_as_display_name() {
+    let (srv, _admin_u, admin) = setup().await;
+    // convert_to_bot answers with the username as display name (upstream BotFromUser).
+    let (carol, _) = srv.user(&admin, "carol").await;
+    let cid = carol["id"].as_str().unwrap();
+    srv.put(
+        &format!("/api/v4/users/{cid}/patch"),
+        &admin,
+        json!({"first_name": "Carol"}),
+    )
+    .await
+    .assert_ok();
+    let r = srv
+        .post(
+            &format!("/api/v4/users/{cid}/convert_to_bot"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body["display_name"], "carol", "{}", r.text);
+}
+
+/// `DELETE /users/{bot}` disables the bot row with its user.
+#[tokio::test]
+async fn deleting_a_bot_user_disables_the_bot_row() {
+    let (srv, _admin_u, admin) = setup().await;
+    // DELETE /users/{bot} disables the bot row with its user.
+    let gone = srv.create_bot(&admin, "goner").await;
+    let gid = gone["user_id"].as_str().unwrap();
+    srv.delete(&format!("/api/v4/users/{gid}"), &admin)
+        .await
+        .assert_ok();
+    srv.get(&format!("/api/v4/bots/{gid}"), &admin)
+        .await
+        .assert_err(404, "store.sql_bot.get.missing.app_error");
+    let r = srv
+        .get(&format!("/api/v4/bots/{gid}?include_deleted=true"), &admin)
+        .await;
+    assert!(r.body["delete_at"].as_i64().unwrap() > 0, "{}", r.text);
+    let r = srv.get(&format!("/api/v4/users/{gid}"), &admin).await;
+    assert!(r.body["delete_at"].as_i64().unwrap() > 0, "{}", r.text);
 }

@@ -1074,7 +1074,7 @@ async fn user_roles_rules_and_live_sessions() {
 #[tokio::test]
 async fn roles_endpoints_and_live_permission_changes() {
     let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (_, t) = s.admin().await;
     let (_, ut) = s.user(&t, "roley").await;
     let r = s.get("/api/v4/roles", &t).await;
     let all = r.body.as_array().unwrap();
@@ -1130,9 +1130,11 @@ async fn roles_endpoints_and_live_permission_changes() {
     s.post("/api/v4/roles/names", &ut, json!([]))
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
-    // Granting edit_other_users to system_user reaches a live session at once.
-    let aid = admin["id"].as_str().unwrap();
-    let target = format!("/api/v4/users/{aid}/sessions");
+    // Granting edit_other_users to system_user reaches a live session at once (the target is
+    // not an admin: edit_other_users never reaches those).
+    let (other, _) = s.user(&t, "other").await;
+    let oid = other["id"].as_str().unwrap();
+    let target = format!("/api/v4/users/{oid}/sessions");
     s.get(&target, &ut)
         .await
         .assert_err(403, "api.context.permissions.app_error");

@@ -189,18 +189,51 @@ impl TokenStore for SqliteStore {
     }
 
     async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>> {
-        // A bot is subject to the policy only when a user owns it (plugin-owned bots are not).
+        // Only active tokens count (upstream `CountNonCompliantExpiry`). A bot is subject to the
+        // policy when a user owns it, which upstream decides by the owner id's shape alone
+        // (`HasUserOwner`): a plugin id is exempt, a deleted user's id is not. The shape test
+        // is done here rather than in SQL, where it would differ per database.
         let rows = sqlx::query(&format!(
-            "SELECT {COLS} FROM user_access_tokens t \
+            "SELECT {COLS}, b.owner_id AS bot_owner FROM user_access_tokens t \
              LEFT JOIN bots b ON b.user_id = t.user_id \
-             LEFT JOIN users o ON o.id = b.owner_id \
-             WHERE (b.user_id IS NULL OR o.id IS NOT NULL) \
-             AND (t.expires_at = 0 OR t.expires_at > $1) ORDER BY t.create_at, t.id"
+             WHERE t.is_active = TRUE AND (t.expires_at = 0 OR t.expires_at > $1) \
+             ORDER BY t.create_at, t.id"
         ))
         .bind(latest_expiry)
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .filter(|r| {
+                r.get::<Option<String>, _>("bot_owner")
+                    .is_none_or(|o| rustmost_model::is_valid_id(&o))
+            })
+            .map(row)
+            .collect())
+    }
+
+    async fn delete_expired_tokens(&self, now: i64) -> Result<Vec<AccessTokenRow>> {
+        const EXPIRED: &str = "expires_at > 0 AND expires_at <= $1";
+        // Writes first, so the transaction takes the write lock before it reads anything.
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(&format!(
+            "DELETE FROM sessions WHERE token_hash IN \
+             (SELECT token_hash FROM user_access_tokens WHERE {EXPIRED})"
+        ))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let rows = sqlx::query(&format!(
+            "DELETE FROM user_access_tokens WHERE {EXPIRED} RETURNING {}",
+            COLS.replace("t.", "")
+        ))
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
         Ok(rows.iter().map(row).collect())
     }
 }

@@ -145,9 +145,12 @@ pub trait TokenStore: Send + Sync {
     /// Replaces the secret and expiry, deleting the sessions of the old secret (one transaction).
     async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<()>;
     async fn touch_token(&self, id: &str, last_used_at: i64, ip: &str) -> Result<()>;
-    /// Tokens that break a maximum-lifetime policy: never expiring, or expiring after
-    /// `latest_expiry`. Only tokens of humans and of user-owned bots count.
+    /// Active tokens that break a maximum-lifetime policy: never expiring, or expiring after
+    /// `latest_expiry`. Only tokens of humans and of bots whose owner id is a user id count.
     async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>>;
+    /// Deletes every token that has expired by `now` (`0 < expires_at <= now`) and the sessions
+    /// minted from them, in one transaction; returns the deleted tokens.
+    async fn delete_expired_tokens(&self, now: i64) -> Result<Vec<AccessTokenRow>>;
 }
 
 /// Filters of `GET /bots`.

@@ -6,7 +6,7 @@
 //! lookup. Only its SHA-256 is stored, and the session minted from it carries the same hash, which
 //! is how a token's sessions are found and evicted.
 
-use crate::app::{audits, sessions, users};
+use crate::app::{audits, email, sessions, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rand::Rng;
@@ -110,6 +110,8 @@ pub async fn session_for_token(
     token: &str,
     hash: String,
 ) -> ApiResult<Arc<Session>> {
+    // Noted before the token is read, so a revocation racing this lookup keeps the cache clean.
+    let epoch = state.sessions.epoch();
     let t = match state.store.get_token_by_hash(&hash).await {
         Ok(t) => t,
         Err(StoreError::NotFound) => return Err(not_a_token(state, token).await),
@@ -168,12 +170,47 @@ pub async fn session_for_token(
     match state.store.insert_session(&row).await {
         Ok(()) => {
             let s = Arc::new(sessions::from_row(row));
-            state.sessions.put(s.clone());
+            // The checks above ran before the insert: a revoke, disable, rotate or deactivation
+            // committed in between deleted the sessions it could see, not this one. Look again
+            // now that the row exists; anything later will find and delete it.
+            if let Err(e) = check_token_session(state, &s).await {
+                if let Err(de) = state.store.delete_session(&s.id).await {
+                    tracing::error!(error = %de, "could not delete the session of a revoked token");
+                }
+                return Err(e);
+            }
+            state.sessions.put_if_unchanged(s.clone(), epoch);
             Ok(s)
         }
         // A concurrent first request with the same secret minted the session already.
         Err(StoreError::Conflict { .. }) => Box::pin(sessions::get_session(state, token)).await,
         Err(e) => Err(ApiError::internal("app.session.save.app_error", e)),
+    }
+}
+
+/// Whether the token a session was minted from is still the live credential it was: present
+/// under the same secret, active, unexpired, and its owner active. Refusals are 401.
+pub(crate) async fn check_token_session(state: &AppState, s: &Session) -> ApiResult<()> {
+    let refuse = |why: &str| Err(ApiError::unauthorized(INVALID).detail(why.to_string()));
+    let t = match state.store.get_token_by_hash(&s.token_hash).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound) => return refuse("token revoked or rotated"),
+        Err(e) => return Err(ApiError::internal(INVALID, e)),
+    };
+    if s.access_token_id.as_deref() != Some(t.id.as_str()) || t.user_id != s.user_id {
+        return refuse("session does not match its token");
+    }
+    if !t.is_active {
+        return refuse("inactive_token");
+    }
+    if t.expires_at > 0 && now_ms() >= t.expires_at {
+        return refuse("expired token");
+    }
+    match state.store.get_user(&s.user_id).await {
+        Ok(u) if u.delete_at == 0 => Ok(()),
+        Ok(u) => refuse(&format!("inactive_user_id={}", u.id)),
+        Err(StoreError::NotFound) => refuse("token owner missing"),
+        Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
     }
 }
 
@@ -217,20 +254,16 @@ pub fn record_use(state: &AppState, s: &Arc<Session>, ip: impl FnOnce() -> Strin
 }
 
 /// Whether the owner of tokens falls under `MaximumPersonalAccessTokenLifetimeDays`: humans do,
-/// bots only when a user owns them.
+/// bots only when a user owns them. As upstream (`HasUserOwner`), that is decided by the shape of
+/// the owner id: a plugin id is exempt, the id of a user who has since been deleted is not.
 async fn policy_applies(state: &AppState, user: &User) -> ApiResult<bool> {
     if !user.is_bot {
         return Ok(true);
     }
-    let bot = match state.store.get_bot(&user.id, true).await {
-        Ok(b) => b,
-        Err(StoreError::NotFound) => return Ok(false),
-        Err(e) => return Err(ApiError::internal("app.bot.getbot.internal_error", e)),
-    };
-    match state.store.get_user(&bot.owner_id).await {
-        Ok(_) => Ok(true),
+    match state.store.get_bot(&user.id, true).await {
+        Ok(b) => Ok(is_valid_id(&b.owner_id)),
         Err(StoreError::NotFound) => Ok(false),
-        Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
+        Err(e) => Err(ApiError::internal("app.bot.getbot.internal_error", e)),
     }
 }
 
@@ -308,9 +341,32 @@ pub async fn create(
         .insert_token(&row)
         .await
         .or_internal("app.user_access_token.save.app_error")?;
+    notify_owner(state, &user, email::TokenNotice::Added);
     let mut out = to_wire(&row);
     out.token = secret;
     Ok(out)
+}
+
+/// Mails a human owner that a token was added or rotated, when `SendEmailNotifications` is on
+/// (bots have no mailbox). Sent off the request path: the response carrying the secret must not
+/// wait on, or fail with, the mail server. A failure is only logged, as upstream.
+fn notify_owner(state: &AppState, owner: &User, notice: email::TokenNotice) {
+    let cfg = state.config.get();
+    if owner.is_bot || !cfg.bool("/EmailSettings/SendEmailNotifications") {
+        return;
+    }
+    let to = owner.email.clone();
+    let user_id = owner.id.clone();
+    tokio::spawn(async move {
+        let (subject, text, html) = email::token_mail(
+            notice,
+            cfg.str("/TeamSettings/SiteName"),
+            cfg.str("/ServiceSettings/SiteURL"),
+        );
+        if let Err(e) = email::send_mail(&cfg, &to, &subject, &text, &html).await {
+            tracing::error!(%user_id, error = %e, ?notice, "unable to send the access token e-mail");
+        }
+    });
 }
 
 pub async fn get(state: &AppState, id: &str) -> ApiResult<AccessTokenRow> {
@@ -399,9 +455,36 @@ pub async fn rotate(
     let mut row = t.clone();
     row.token_hash = hash;
     row.expires_at = expires_at;
+    notify_owner(state, owner, email::TokenNotice::Rotated);
     let mut out = to_wire(&row);
     out.token = secret;
     Ok(out)
+}
+
+/// Upstream's hourly `cleanup_expired_access_tokens`: deletes every expired token with its
+/// sessions, drops them from the session cache, and records one audit per token for its owner
+/// (`action` `cleanupExpiredUserAccessToken`). Returns how many tokens went.
+pub async fn delete_expired(state: &AppState) -> ApiResult<usize> {
+    let gone = state
+        .store
+        .delete_expired_tokens(now_ms())
+        .await
+        .or_internal("app.user_access_token.delete.app_error")?;
+    for t in &gone {
+        state.sessions.remove_hash(&t.token_hash);
+        audits::record(
+            state,
+            audits::Entry {
+                user_id: &t.user_id,
+                action: "cleanupExpiredUserAccessToken",
+                extra_info: &format!("token_id={}", t.id),
+                ip: "",
+                session_id: "",
+            },
+        )
+        .await;
+    }
+    Ok(gone.len())
 }
 
 /// Tokens breaking the current lifetime policy; none when there is no policy.

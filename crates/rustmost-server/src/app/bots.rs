@@ -23,7 +23,8 @@ fn not_found(id: &str) -> ApiError {
     ApiError::not_found(BOT_NOT_FOUND).detail(format!("bot_user_id={id}"))
 }
 
-/// `Bot.IsValid` for the fields clients set.
+/// `Bot.IsValid` for the fields clients set, on the values as sent (upstream does not trim or
+/// lower-case a bot's username, so `MyBot` is refused rather than saved as `mybot`).
 fn validate(b: &Bot) -> ApiResult<()> {
     let bad = |f: &str| {
         Err(
@@ -34,8 +35,10 @@ fn validate(b: &Bot) -> ApiResult<()> {
     if !user::is_valid_username(&b.username) {
         return bad("username");
     }
+    // Upstream reports an over-long display name with the user id's message; clients see that
+    // id, so it is kept.
     if b.display_name.chars().count() > 64 {
-        return bad("username");
+        return bad("user_id");
     }
     if b.description.chars().count() > 1024 {
         return bad("description");
@@ -78,7 +81,6 @@ pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult
         ..Default::default()
     };
     b.patch(p);
-    b.username = b.username.trim().to_lowercase();
     validate(&b)?;
     b.user_id = new_id();
     b.create_at = now;
@@ -111,21 +113,18 @@ pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult
     Ok(b)
 }
 
-/// `PatchBot`: username, display name and description, on both rows.
+/// `PatchBot`: username, display name and description, on both rows. As upstream
+/// (`UserFromBot`), the user's e-mail is reset to `<username>@localhost` on every patch.
 pub async fn patch(state: &AppState, id: &str, p: &BotPatch) -> ApiResult<Bot> {
     let mut b = get(state, id, true).await?;
-    let before = b.clone();
     if !b.patch(p) {
         return Ok(b);
     }
-    b.username = b.username.trim().to_lowercase();
     validate(&b)?;
     username_free(state, &b.username, Some(id)).await?;
     let mut u = users::get_user(state, id).await?;
     u.username = b.username.clone();
-    if before.username != b.username {
-        u.email = bot_email(&b.username);
-    }
+    u.email = bot_email(&b.username);
     u.first_name = b.display_name.clone();
     u.bot_description = b.description.clone();
     b.update_at = now_ms();
@@ -205,7 +204,9 @@ pub async fn assign(state: &AppState, id: &str, owner_id: &str) -> ApiResult<Bot
 }
 
 /// `ConvertBotToUser`: optional admin role, the patch, a password; the bot row goes and every
-/// session ends (so token sessions are re-minted without the bot flag).
+/// session ends (so token sessions are re-minted without the bot flag). Everything is checked
+/// before anything is written, and the user row (roles included) is written once, so a refusal
+/// leaves the bot as it was (upstream grants the admin role first).
 pub async fn convert_to_user(
     state: &AppState,
     b: &Bot,
@@ -214,11 +215,6 @@ pub async fn convert_to_user(
     make_admin: bool,
 ) -> ApiResult<User> {
     let mut u = users::get_user(state, &b.user_id).await?;
-    if make_admin && !u.roles.split_whitespace().any(|r| r == "system_admin") {
-        let roles = format!("{} system_admin", u.roles);
-        users::update_roles(state, &u.id, &roles).await?;
-        u = users::get_user(state, &b.user_id).await?;
-    }
     if let Some(v) = p.username {
         u.username = v.trim().to_lowercase();
     }
@@ -241,6 +237,9 @@ pub async fn convert_to_user(
     u.bot_description = String::new();
     u.password = String::new();
     users::validate_user(&u)?;
+    if make_admin && !u.roles.split_whitespace().any(|r| r == "system_admin") {
+        u.roles = format!("{} system_admin", u.roles).trim().to_string();
+    }
     u.password = users::hash_password(password).await?;
     let now = now_ms();
     u.last_password_update = now;
@@ -251,18 +250,20 @@ pub async fn convert_to_user(
         .delete_bot(&b.user_id)
         .await
         .or_internal("app.user.convert_bot_to_user.app_error")?;
+    // Ends every session, so none keeps the old roles or the bot flag.
     sessions::revoke_all_for_user(state, &u.id, None).await?;
     Ok(u)
 }
 
 /// `ConvertUserToBot`: the user becomes a bot owned by itself; its sessions end (bots do not log
-/// in, and token sessions are re-minted as bot sessions).
+/// in, and token sessions are re-minted as bot sessions). The returned bot is upstream's
+/// `BotFromUser`, whose display name is the username; later reads show the user's first name.
 pub async fn convert_from_user(state: &AppState, mut u: User) -> ApiResult<Bot> {
     let now = now_ms();
     let b = Bot {
         user_id: u.id.clone(),
         username: u.username.clone(),
-        display_name: u.first_name.clone(),
+        display_name: u.username.clone(),
         description: String::new(),
         owner_id: u.id.clone(),
         last_icon_update: 0,
@@ -301,8 +302,8 @@ pub async fn check_manage(state: &AppState, s: &Session, id: &str) -> ApiResult<
     Err(ApiError::permission(&s.user_id, &[manage]))
 }
 
-/// `SessionHasPermissionToUserOrBot`: for a bot, the manage-bot check; for anyone else, oneself
-/// or `edit_other_users`.
+/// `SessionHasPermissionToUserOrBot`: for a bot, the manage-bot check; for anyone else,
+/// [`authz::has_permission_to_user`].
 pub async fn has_permission_to_user_or_bot(
     state: &AppState,
     s: &Session,
@@ -312,7 +313,7 @@ pub async fn has_permission_to_user_or_bot(
         Ok(_) => Ok(true),
         Err(e) if e.id == BOT_NOT_FOUND => match state.store.get_bot(user_id, true).await {
             // Truly not a bot.
-            Err(StoreError::NotFound) => Ok(authz::has_permission_to_user(state, s, user_id)),
+            Err(StoreError::NotFound) => authz::has_permission_to_user(state, s, user_id).await,
             Err(e) => Err(ApiError::internal("app.bot.getbot.internal_error", e)),
             // A bot the caller may not even see.
             Ok(_) => Ok(false),

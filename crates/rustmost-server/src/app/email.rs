@@ -1,5 +1,6 @@
 //! Outgoing e-mail through the SMTP server of `EmailSettings` (plain, implicit `TLS` or
-//! `STARTTLS`, optional authentication), and the team invitation mail.
+//! `STARTTLS`, optional authentication), the team invitation mail and the personal access token
+//! notices.
 
 use crate::config::Config;
 use lettre::message::{Mailbox, MultiPart};
@@ -122,6 +123,59 @@ pub fn invite_mail(
         esc(&button),
         esc(&footer_title),
         esc(&footer)
+    );
+    (subject, text, html)
+}
+
+/// Fills upstream's `{{ .Name }}` / `{{.Name}}` placeholders.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in values {
+        out = out
+            .replace(&format!("{{{{ .{k} }}}}"), v)
+            .replace(&format!("{{{{.{k}}}}}"), v);
+    }
+    out
+}
+
+/// Which personal access token notice to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenNotice {
+    /// `SendUserAccessTokenAddedEmail`.
+    Added,
+    /// The v11.10 rotation notice.
+    Rotated,
+}
+
+/// A token notice's subject, plain text and HTML, from upstream's English strings. It never
+/// carries the token or its secret.
+pub fn token_mail(
+    notice: TokenNotice,
+    site_name: &str,
+    site_url: &str,
+) -> (String, String, String) {
+    let t = |id: &str| crate::error::lookup(id).unwrap_or_default();
+    let (subject, title, info) = match notice {
+        TokenNotice::Added => (
+            "api.templates.user_access_token_subject",
+            "api.templates.user_access_token_body.title",
+            "api.templates.user_access_token_body.info",
+        ),
+        TokenNotice::Rotated => (
+            "api.templates.user_access_token_rotated_subject",
+            "api.templates.user_access_token_rotated_body.title",
+            "api.templates.user_access_token_rotated_body.info",
+        ),
+    };
+    let values = [("SiteName", site_name), ("SiteURL", site_url)];
+    let subject = fill(&t(subject), &values);
+    let title = fill(&t(title), &values);
+    let info = fill(&t(info), &values);
+    let text = format!("{title}\n\n{info}\n");
+    let html = format!(
+        "<html><body><h1>{}</h1><p>{}</p></body></html>",
+        esc(&title),
+        esc(&info)
     );
     (subject, text, html)
 }

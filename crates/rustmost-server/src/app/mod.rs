@@ -7,6 +7,7 @@ pub mod authz;
 pub mod bots;
 pub mod channels;
 pub mod email;
+pub mod jobs;
 pub mod outgoing;
 pub mod posts;
 pub mod roles;

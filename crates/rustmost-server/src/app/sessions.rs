@@ -22,7 +22,7 @@ pub fn hash_secret(secret: &str) -> String {
     s
 }
 
-pub(crate) fn from_row(r: SessionRow) -> Session {
+pub fn from_row(r: SessionRow) -> Session {
     Session {
         is_bot: r.props.get("is_bot").is_some_and(|v| v == "true"),
         access_token_id: r.props.get("user_access_token_id").cloned(),
@@ -62,6 +62,8 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
         }
         return Ok(s);
     }
+    // Noted before the read: a revocation that lands while the row is in flight must win.
+    let epoch = state.sessions.epoch();
     match state.store.get_session_by_token_hash(&hash).await {
         Ok(row) => {
             let s = Arc::new(from_row(row));
@@ -72,7 +74,16 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
                 }
                 return Err(invalid_token("session expired"));
             }
-            state.sessions.put(s.clone());
+            if s.is_access_token()
+                && let Err(e) = super::access_tokens::check_token_session(state, &s).await
+            {
+                // A row that outlived its token (or its owner's activation) is never honoured.
+                if e.status != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+                    let _ = state.store.delete_session(&s.id).await;
+                }
+                return Err(e);
+            }
+            state.sessions.put_if_unchanged(s.clone(), epoch);
             Ok(s)
         }
         Err(StoreError::NotFound) => {
@@ -138,6 +149,8 @@ pub async fn create_login_session(
     let now = now_ms();
     let secret = new_id();
     props.insert("csrf".into(), new_id());
+    // A revoke-all for the user that runs while the row is written must not be undone below.
+    let epoch = state.sessions.epoch();
     let row = SessionRow {
         id: new_id(),
         token_hash: hash_secret(&secret),
@@ -156,19 +169,20 @@ pub async fn create_login_session(
         .await
         .or_internal("app.session.save.app_error")?;
     let s = Arc::new(from_row(row));
-    state.sessions.put(s.clone());
+    state.sessions.put_if_unchanged(s.clone(), epoch);
     Ok((s, secret))
 }
 
 /// Persists a session minted elsewhere (e.g. from an access token) and caches it.
 pub async fn save_session(state: &AppState, row: SessionRow) -> ApiResult<Arc<Session>> {
+    let epoch = state.sessions.epoch();
     state
         .store
         .insert_session(&row)
         .await
         .or_internal("app.session.save.app_error")?;
     let s = Arc::new(from_row(row));
-    state.sessions.put(s.clone());
+    state.sessions.put_if_unchanged(s.clone(), epoch);
     Ok(s)
 }
 

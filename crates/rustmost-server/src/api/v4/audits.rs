@@ -4,7 +4,7 @@
 use crate::api::v4::{ok, paging, require_id};
 use crate::app::{audits, authz};
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::error::{ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -61,9 +61,7 @@ async fn get_user_audits(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     let list = state
         .store
         .list_audits_for_user(&id, paging(&q))

@@ -1,7 +1,7 @@
 //! `/api/v4/bots*` and `POST /api/v4/users/{user_id}/convert_to_bot`: bot accounts.
 
 use crate::api::v4::audits::RequestInfo;
-use crate::api::v4::{created, flag, ok, paging, parse_body, require_id};
+use crate::api::v4::{created, etag, flag, handle_etag, ok, paging, parse_body, require_id};
 use crate::app::{authz, bots, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use rustmost_model::bot::BotPatch;
@@ -88,12 +89,14 @@ async fn patch_bot(
 }
 
 /// # `GET /api/v4/bots/{bot_user_id}?include_deleted`
-/// `read_others_bots`, or one's own bot with `read_bots`; otherwise 404 as if absent.
+/// `read_others_bots`, or one's own bot with `read_bots`; otherwise 404 as if absent. 304 when
+/// `If-None-Match` is the bot's ETag (`{version}.{user_id}.{update_at}`, as upstream).
 async fn get_bot(
     State(state): State<AppState>,
     s: AuthSession,
     Path(bot_user_id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let b = bots::get(&state, &id, flag(&q, "include_deleted")).await?;
@@ -102,16 +105,22 @@ async fn get_bot(
     if !visible {
         return Err(ApiError::not_found(bots::BOT_NOT_FOUND).detail(format!("bot_user_id={id}")));
     }
+    if let Some(not_modified) = handle_etag(&headers, &etag(&[&b.user_id, &b.update_at])) {
+        return Ok(not_modified);
+    }
     Ok(ok(b))
 }
 
 /// # `GET /api/v4/bots?page&per_page&include_deleted&only_orphaned`
 /// All bots with `read_others_bots`, one's own with `read_bots`, else 403 `read_bots`.
-/// `only_orphaned` keeps bots whose owner is deactivated.
+/// `only_orphaned` keeps bots whose owner is deactivated. 304 when `If-None-Match` is the list's
+/// ETag (upstream `BotList.Etag`: `{version}.{id}.{update_at}.0.{count}` of the most recently
+/// updated bot on the page, `0.0.0.0` parts for an empty page).
 async fn get_bots(
     State(state): State<AppState>,
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let owner_id = if authz::has(&state, &s, bots::READ_OTHERS_BOTS) {
         None
@@ -130,6 +139,17 @@ async fn get_bots(
         },
     )
     .await?;
+    let (mut newest_id, mut newest_at) = ("0", 0i64);
+    for b in &list {
+        if b.update_at > newest_at {
+            newest_at = b.update_at;
+            newest_id = &b.user_id;
+        }
+    }
+    let tag = etag(&[&newest_id, &newest_at, &0, &list.len()]);
+    if let Some(not_modified) = handle_etag(&headers, &tag) {
+        return Ok(not_modified);
+    }
     Ok(ok(list))
 }
 
@@ -171,14 +191,14 @@ async fn enable_bot(
 }
 
 /// # `POST /api/v4/bots/{bot_user_id}/assign/{user_id}`
-/// Makes `user_id` the owner. Manage-bot permissions; a bot cannot own a bot (403
-/// `assign_bot`). As upstream, the new owner's existence is not checked.
+/// Makes `user_id` (`me` = the caller) the owner. Manage-bot permissions; a bot cannot own a bot
+/// (403 `assign_bot`). As upstream, the new owner's existence is not checked.
 async fn assign_bot(
     State(state): State<AppState>,
     s: AuthSession,
     Path((bot_user_id, user_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let owner = require_id(&user_id, "user_id", None)?;
+    let owner = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
     bots::check_manage(&state, &s, &id).await?;
     if let Ok(u) = state.store.get_user(&owner).await
@@ -213,8 +233,9 @@ async fn convert_bot_to_user(
 }
 
 /// # `POST /api/v4/users/{user_id}/convert_to_bot`
-/// The user (404), then `manage_system`. Returns the bot, owned by the account itself. Every
-/// session of the account ends (Rustmost addition: bots cannot log in).
+/// The user (404), then `manage_system`. Returns the bot, owned by the account itself, with the
+/// username as display name (upstream `BotFromUser`). Every session of the account ends
+/// (Rustmost addition: bots cannot log in).
 async fn convert_user_to_bot(
     State(state): State<AppState>,
     s: AuthSession,

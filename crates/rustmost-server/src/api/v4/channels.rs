@@ -418,9 +418,7 @@ async fn get_channels_for_team_for_user(
 ) -> ApiResult<Response> {
     let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let tid = require_id(&team_id, "team_id", None)?;
-    if !authz::has_permission_to_user(&state, &s, &uid) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &uid).await?;
     scoped_authz::require_team(&state, &s, &tid, "view_team").await?;
     let list = state
         .store
@@ -445,9 +443,7 @@ async fn get_channels_for_user(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &uid) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &uid).await?;
     let list = state
         .store
         .list_channels_for_user(&uid, None, flag(&q, "include_deleted"), optional_paging(&q))

@@ -117,3 +117,31 @@ pub fn ok<T: serde::Serialize>(v: T) -> Response {
 pub fn created<T: serde::Serialize>(v: T) -> Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
+
+/// Mattermost's `model.Etag`: the server version and the parts, dot-separated.
+pub fn etag(parts: &[&dyn std::fmt::Display]) -> String {
+    let mut e = crate::VERSION.to_string();
+    for p in parts {
+        e.push('.');
+        e.push_str(&p.to_string());
+    }
+    e
+}
+
+/// Mattermost's `HandleEtag`: a 304 carrying the ETag when `If-None-Match` equals `etag`
+/// exactly; `None` means answer normally (upstream then sends no ETag header).
+pub fn handle_etag(headers: &axum::http::HeaderMap, etag: &str) -> Option<Response> {
+    let sent = headers
+        .get(axum::http::header::IF_NONE_MATCH)?
+        .to_str()
+        .ok()?;
+    if sent != etag {
+        return None;
+    }
+    let mut r = StatusCode::NOT_MODIFIED.into_response();
+    r.headers_mut().insert(
+        axum::http::header::ETAG,
+        axum::http::HeaderValue::from_str(etag).ok()?,
+    );
+    Some(r)
+}

@@ -1,7 +1,7 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{authz, scoped_authz, sessions, users};
+use crate::app::{authz, bots, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -401,7 +401,8 @@ async fn get_user_by_email(
 }
 
 /// # `PUT /api/v4/users/{user_id}/patch`
-/// Changes profile fields (oneself, or with `edit_other_users`); `password` is ignored here.
+/// Changes profile fields (oneself, or `edit_other_users` for a non-admin); `password` is only
+/// used to confirm one's own e-mail change.
 async fn patch_user(
     State(state): State<AppState>,
     s: AuthSession,
@@ -410,9 +411,7 @@ async fn patch_user(
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let p: UserPatch = parse_body(&body, "user")?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     let mut u = users::get_user(&state, &id)
         .await
         .map_err(|_| ApiError::invalid_param("user_id"))?;
@@ -472,7 +471,8 @@ async fn patch_user(
 
 /// # `PUT /api/v4/users/{user_id}/active` `{"active": bool}`
 /// Needs `sysconsole_write_user_management_users`, except that users may deactivate
-/// themselves when `EnableUserDeactivation` is on. Deactivation ends every session.
+/// themselves when `EnableUserDeactivation` is on. Deactivation ends every session. For a bot
+/// the bot row follows its user, as through `/bots/{id}/enable|disable`.
 async fn update_user_active(
     State(state): State<AppState>,
     s: AuthSession,
@@ -508,19 +508,18 @@ async fn update_user_active(
         return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
     }
     if u.is_bot {
-        // Bots are enabled and disabled through /bots, which also keeps their Bots row in step.
-        return Err(
-            ApiError::bad_request("api.user.update_active.bot.app_error")
-                .message("Use the bot endpoints to enable or disable a bot account."),
-        );
+        // As through /bots: the bot row is kept in step with its user.
+        bots::set_active(&state, &id, active).await?;
+        return Ok(status_ok());
     }
     users::set_active(&state, u, active).await?;
     Ok(status_ok())
 }
 
 /// # `DELETE /api/v4/users/{user_id}`
-/// Deactivates the account (oneself, or with `edit_other_users`; a system admin only by a
-/// system admin). Permanent deletion is not offered.
+/// Deactivates the account (oneself, `manage_system`, or `edit_other_users` for a non-admin).
+/// Permanent deletion is not offered. For a bot the bot row is disabled with its user, as
+/// `POST /bots/{id}/disable` does (Mattermost leaves the bot row untouched).
 async fn delete_user(
     State(state): State<AppState>,
     s: AuthSession,
@@ -528,9 +527,7 @@ async fn delete_user(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if s.user_id != id && !authz::has(&state, &s, authz::EDIT_OTHER_USERS) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     if s.user_id == id
         && !state
             .config
@@ -552,7 +549,11 @@ async fn delete_user(
         return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
             .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
     }
-    users::set_active(&state, u, false).await?;
+    if u.is_bot {
+        bots::set_active(&state, &id, false).await?;
+    } else {
+        users::set_active(&state, u, false).await?;
+    }
     Ok(status_ok())
 }
 
@@ -662,16 +663,15 @@ async fn update_user_roles(
 }
 
 /// # `GET /api/v4/users/{user_id}/sessions`
-/// The user's sessions with secrets blanked (oneself, or with `edit_other_users`).
+/// The user's sessions with secrets blanked (oneself, `manage_system`, or
+/// `edit_other_users` for a target that is not a system admin; 403 naming `edit_other_users`).
 async fn get_sessions(
     State(state): State<AppState>,
     s: AuthSession,
     Path(user_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     let rows = state
         .store
         .list_sessions_for_user(&id)
@@ -688,9 +688,7 @@ async fn revoke_session(
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     let props = map_from_json(&body);
     let sid = props.get("session_id").cloned().unwrap_or_default();
     if sid.is_empty() {
@@ -715,9 +713,7 @@ async fn revoke_all_sessions_for_user(
     Path(user_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if !authz::has_permission_to_user(&state, &s, &id) {
-        return Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]));
-    }
+    authz::require_permission_to_user(&state, &s, &id).await?;
     sessions::revoke_all_for_user(&state, &id, None).await?;
     Ok(status_ok())
 }

@@ -1,0 +1,247 @@
+//! Revocation racing token use: a revoke, disable, rotate or owner deactivation that commits
+//! while a token is being turned into a session, or while a session row is being cached, must
+//! still end the secret. The interleavings are forced with a second connection holding SQLite's
+//! write lock, and by calling the app functions directly.
+
+mod common;
+
+use common::TestServer;
+use rustmost_server::app::{access_tokens, sessions};
+use rustmost_store::{SessionRow, StoreError};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+async fn setup() -> (TestServer, String, Value, String) {
+    let srv = TestServer::start().await;
+    let (_, admin) = srv.admin().await;
+    srv.set_tokens_enabled(&admin, true).await;
+    let (alice, alice_session) = srv.user(&admin, "alice").await;
+    srv.grant_token_role(&admin, alice["id"].as_str().unwrap())
+        .await;
+    (srv, admin, alice, alice_session)
+}
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().unwrap()
+}
+
+/// A second pool on the server's database file, as another process would have.
+async fn raw_pool(srv: &TestServer) -> sqlx::SqlitePool {
+    let path = srv.data_dir().join("rustmost.db");
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(path)
+                .busy_timeout(Duration::from_secs(10)),
+        )
+        .await
+        .expect("second connection")
+}
+
+/// The first use of a token reads the token, then writes a session. Here the change (`sql`,
+/// bound to the token id and the owner id) is made inside a transaction that holds the write
+/// lock, so the lookup sees the token as it was and the session insert waits; the change
+/// commits while the insert waits. The request must be refused and leave no session behind.
+async fn change_commits_during_first_use(sql: &str) {
+    let (srv, _admin, alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "raced").await;
+    let raw = raw_pool(&srv).await;
+    let mut tx = raw.begin().await.unwrap();
+    let changed = sqlx::query(sql)
+        .bind(id(&t))
+        .bind(id(&alice))
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(changed, 1, "{sql}");
+
+    let state = srv.state.clone();
+    let s2 = secret.clone();
+    let first_use = tokio::spawn(async move { sessions::get_session(&state, &s2).await });
+    // Long enough for the lookup to pass and the insert to start waiting on the lock.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !first_use.is_finished(),
+        "the first use must be waiting to write its session"
+    );
+    tx.commit().await.unwrap();
+
+    let r = first_use.await.unwrap();
+    let err = r
+        .err()
+        .unwrap_or_else(|| panic!("{sql}: the raced use was accepted"));
+    assert_eq!(err.status.as_u16(), 401, "{sql}");
+    let hash = sessions::hash_secret(&secret);
+    assert!(
+        matches!(
+            srv.state.store.get_session_by_token_hash(&hash).await,
+            Err(StoreError::NotFound)
+        ),
+        "{sql}: a session row survived"
+    );
+    assert!(srv.state.sessions.get(&hash).is_none(), "{sql}: cached");
+    assert!(sessions::get_session(&srv.state, &secret).await.is_err());
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status.as_u16(),
+        401,
+        "{sql}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_committing_during_first_use_leaves_no_session() {
+    change_commits_during_first_use(
+        "DELETE FROM user_access_tokens WHERE id = $1 AND user_id = $2",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disable_committing_during_first_use_leaves_no_session() {
+    change_commits_during_first_use(
+        "UPDATE user_access_tokens SET is_active = FALSE WHERE id = $1 AND user_id = $2",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotate_committing_during_first_use_leaves_no_session() {
+    change_commits_during_first_use(
+        "UPDATE user_access_tokens SET token_hash = 'rotated' WHERE id = $1 AND user_id = $2",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivation_committing_during_first_use_leaves_no_session() {
+    change_commits_during_first_use(
+        "UPDATE users SET delete_at = 1 WHERE id = $2 AND EXISTS \
+         (SELECT 1 FROM user_access_tokens WHERE id = $1)",
+    )
+    .await;
+}
+
+/// A session row that outlived its token (what a lost race leaves on a database with weaker
+/// isolation, or a crash between two writes) is refused and deleted when it is read, not
+/// cached.
+#[tokio::test]
+async fn a_session_row_without_its_token_is_not_honoured() {
+    let (srv, _admin, alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "orphan").await;
+    let hash = sessions::hash_secret(&secret);
+    srv.state.store.delete_token(id(&t)).await.unwrap();
+    srv.state.sessions.clear();
+    let mut props = BTreeMap::new();
+    props.insert("user_access_token_id".to_string(), id(&t).to_string());
+    props.insert("type".to_string(), "UserAccessToken".to_string());
+    let now = rustmost_model::now_ms();
+    srv.state
+        .store
+        .insert_session(&SessionRow {
+            id: rustmost_model::new_id(),
+            token_hash: hash.clone(),
+            create_at: now,
+            expires_at: now + 3_600_000,
+            last_activity_at: now,
+            user_id: id(&alice).to_string(),
+            device_id: String::new(),
+            roles: "system_user".into(),
+            is_oauth: false,
+            props,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status.as_u16(),
+        401
+    );
+    assert!(srv.state.sessions.get(&hash).is_none());
+    assert!(matches!(
+        srv.state.store.get_session_by_token_hash(&hash).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// The cache fill that follows a database read notes the eviction counter first: a revocation
+/// that runs between the read and the fill wins. This is the sequence `get_session` performs,
+/// with the revocation forced into the gap.
+#[tokio::test]
+async fn a_revocation_between_read_and_cache_fill_wins() {
+    let (srv, _admin, _alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "gap").await;
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status.as_u16(),
+        200
+    );
+    let hash = sessions::hash_secret(&secret);
+    srv.state.sessions.clear();
+
+    let noted = srv.state.sessions.epoch();
+    let row = srv
+        .state
+        .store
+        .get_session_by_token_hash(&hash)
+        .await
+        .unwrap();
+    let row_t = access_tokens::get(&srv.state, id(&t)).await.unwrap();
+    access_tokens::revoke(&srv.state, &row_t).await.unwrap();
+    let stale = std::sync::Arc::new(sessions::from_row(row));
+    assert!(!srv.state.sessions.put_if_unchanged(stale, noted));
+    assert!(srv.state.sessions.get(&hash).is_none());
+    assert_eq!(
+        srv.get("/api/v4/users/me", &secret).await.status.as_u16(),
+        401
+    );
+}
+
+/// Many first uses of a token race its revocation, round after round; whatever interleaving
+/// happens, once the revocation has returned and the racing requests are done, the secret is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hammering_a_token_while_it_is_revoked_never_keeps_it_alive() {
+    let (srv, _admin, _alice, alice_s) = setup().await;
+    for round in 0..25 {
+        let (t, secret) = srv
+            .create_token(&alice_s, "me", &format!("round {round}"))
+            .await;
+        // Half the rounds start with a session row in the database (cache-fill path), half
+        // without (first-use path).
+        if round % 2 == 0 {
+            sessions::get_session(&srv.state, &secret).await.unwrap();
+            srv.state.sessions.clear();
+        }
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(9));
+        let mut users = Vec::new();
+        for _ in 0..8 {
+            let state = srv.state.clone();
+            let secret = secret.clone();
+            let b = barrier.clone();
+            users.push(tokio::spawn(async move {
+                b.wait().await;
+                let _ = sessions::get_session(&state, &secret).await;
+            }));
+        }
+        let row = access_tokens::get(&srv.state, id(&t)).await.unwrap();
+        barrier.wait().await;
+        access_tokens::revoke(&srv.state, &row).await.unwrap();
+        for u in users {
+            u.await.unwrap();
+        }
+        let hash = sessions::hash_secret(&secret);
+        assert!(
+            sessions::get_session(&srv.state, &secret).await.is_err(),
+            "round {round}: revoked token still accepted"
+        );
+        assert!(srv.state.sessions.get(&hash).is_none(), "round {round}");
+        assert!(
+            matches!(
+                srv.state.store.get_session_by_token_hash(&hash).await,
+                Err(StoreError::NotFound)
+            ),
+            "round {round}: session row left"
+        );
+    }
+}
