@@ -245,3 +245,39 @@ async fn hammering_a_token_while_it_is_revoked_never_keeps_it_alive() {
         );
     }
 }
+
+/// Two lifecycle requests on one token: the second acts on a row it read before the first
+/// deleted it, and must answer the unknown-token 404, not a 500.
+#[tokio::test]
+async fn a_token_deleted_under_a_lifecycle_request_is_a_404() {
+    let (srv, _admin, alice, alice_session) = setup().await;
+    let (t, _secret) = srv.create_token(&alice_session, id(&alice), "race").await;
+    let row = srv.state.store.get_token(id(&t)).await.unwrap();
+    let r = srv
+        .post(
+            "/api/v4/users/tokens/revoke",
+            &alice_session,
+            serde_json::json!({"token_id": id(&t)}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let owner = srv.state.store.get_user(id(&alice)).await.unwrap();
+    for (what, res) in [
+        ("revoke", access_tokens::revoke(&srv.state, &row).await),
+        ("disable", access_tokens::disable(&srv.state, &row).await),
+        ("enable", access_tokens::enable(&srv.state, &row).await),
+        (
+            "rotate",
+            access_tokens::rotate(&srv.state, &row, &owner, 0)
+                .await
+                .map(|_| ()),
+        ),
+    ] {
+        let e = res.expect_err(what);
+        assert_eq!(e.status.as_u16(), 404, "{what}: {e:?}");
+        assert_eq!(
+            e.id, "app.user_access_token.get_by_user.app_error",
+            "{what}"
+        );
+    }
+}

@@ -404,13 +404,22 @@ pub async fn search(state: &AppState, term: &str) -> ApiResult<Vec<UserAccessTok
     Ok(rows.iter().map(to_wire).collect())
 }
 
+/// Maps a write to a token that a concurrent request deleted to the same 404 as a lookup of an
+/// unknown token; anything else is a 500 with `id`.
+fn gone_or(id: &'static str) -> impl FnOnce(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => ApiError::not_found(NOT_FOUND),
+        other => ApiError::internal(id, other),
+    }
+}
+
 /// Deletes the token and its sessions; the next request with it is refused.
 pub async fn revoke(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
     state
         .store
         .delete_token(&t.id)
         .await
-        .or_internal("app.user_access_token.delete.app_error")?;
+        .map_err(gone_or("app.user_access_token.delete.app_error"))?;
     state.sessions.remove_hash(&t.token_hash);
     Ok(())
 }
@@ -421,7 +430,9 @@ pub async fn disable(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
         .store
         .set_token_active(&t.id, false)
         .await
-        .or_internal("app.user_access_token.update_token_disable.app_error")?;
+        .map_err(gone_or(
+            "app.user_access_token.update_token_disable.app_error",
+        ))?;
     state.sessions.remove_hash(&t.token_hash);
     Ok(())
 }
@@ -431,7 +442,9 @@ pub async fn enable(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
         .store
         .set_token_active(&t.id, true)
         .await
-        .or_internal("app.user_access_token.update_token_enable.app_error")
+        .map_err(gone_or(
+            "app.user_access_token.update_token_enable.app_error",
+        ))
 }
 
 /// `RotateUserAccessToken`: a new secret (and expiry) for the same token id; the old secret and
@@ -450,7 +463,7 @@ pub async fn rotate(
         .store
         .rotate_token(&t.id, &hash, expires_at)
         .await
-        .or_internal("app.user_access_token.rotate.app_error")?;
+        .map_err(gone_or("app.user_access_token.rotate.app_error"))?;
     state.sessions.remove_hash(&t.token_hash);
     let mut row = t.clone();
     row.token_hash = hash;
