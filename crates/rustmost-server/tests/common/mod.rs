@@ -1,4 +1,5 @@
-//! Test harness: a real server on a random loopback port with a fresh SQLite database, plus
+//! Test harness: a real server on a random loopback port with a fresh SQLite database (or a
+//! fresh PostgreSQL database when `RUSTMOST_TEST_DATASOURCE` is set), plus
 //! small HTTP helpers that keep status and AppError assertions short.
 
 #![allow(dead_code)]
@@ -14,12 +15,66 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub state: rustmost_server::state::AppState,
     pub dir: tempfile::TempDir,
+    /// The test's own PostgreSQL database, when the run is against PostgreSQL.
+    pub pg_url: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The first user created on every test server; it becomes the system admin.
 pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
+
+/// The PostgreSQL server the tests run against instead of SQLite, when
+/// `RUSTMOST_TEST_DATASOURCE` names one (`postgres://user:password@host:port/database`).
+pub fn pg_base_url() -> Option<String> {
+    std::env::var("RUSTMOST_TEST_DATASOURCE")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// Creates a uniquely named empty database on the server `base` points at and returns the URL
+/// of it, so every test server has its own schema and tests stay parallel. The databases are
+/// left behind: the CI cluster is thrown away after the run.
+async fn fresh_pg_database(base: &str) -> String {
+    use sqlx::Connection;
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!(
+        "rustmost_test_{}_{}_{nanos}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .expect("connect to RUSTMOST_TEST_DATASOURCE");
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("create test database");
+    let _ = conn.close().await;
+    let (head, query) = base.split_once('?').unwrap_or((base, ""));
+    let scheme_end = head.find("://").map_or(0, |i| i + 3);
+    let path_at = head[scheme_end..]
+        .find('/')
+        .map_or(head.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{name}", &head[..path_at]);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+/// A value bound by [`TestServer::raw_execute`].
+pub enum SqlArg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
 
 impl TestServer {
     pub async fn start() -> Self {
@@ -35,8 +90,11 @@ impl TestServer {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        if let Ok(pg) = std::env::var("RUSTMOST_TEST_DATASOURCE") {
-            envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), pg));
+        let mut pg_url = None;
+        if let Some(pg) = pg_base_url() {
+            let url = fresh_pg_database(&pg).await;
+            envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), url.clone()));
+            pg_url = Some(url);
             envs.push(("MM_SQLSETTINGS_DRIVERNAME".into(), "postgres".into()));
         } else if !env
             .iter()
@@ -70,9 +128,69 @@ impl TestServer {
             http,
             state,
             dir,
+            pg_url,
             shutdown: Some(tx),
             handle: Some(handle),
         }
+    }
+
+    /// Runs one statement on the server's database behind its back (as another process
+    /// would), binding `args` as `$1`, `$2`, ...; returns the rows affected.
+    pub async fn raw_execute(&self, sql: &str, args: &[SqlArg<'_>]) -> u64 {
+        macro_rules! run {
+            ($pool:expr) => {{
+                let pool = $pool;
+                let mut q = sqlx::query(sql);
+                for a in args {
+                    q = match *a {
+                        SqlArg::Int(i) => q.bind(i),
+                        SqlArg::Text(t) => q.bind(t),
+                    };
+                }
+                let n = q
+                    .execute(&pool)
+                    .await
+                    .expect("raw statement")
+                    .rows_affected();
+                pool.close().await;
+                n
+            }};
+        }
+        match &self.pg_url {
+            Some(url) => run!(sqlx::PgPool::connect(url).await.expect("raw pool")),
+            None => run!(
+                sqlx::SqlitePool::connect(&format!(
+                    "sqlite:{}",
+                    self.dir.path().join("rustmost.db").display()
+                ))
+                .await
+                .expect("raw pool")
+            ),
+        }
+    }
+
+    /// Every row of every table of the PostgreSQL database, as text (the counterpart of
+    /// reading the SQLite files); `None` on SQLite.
+    pub async fn pg_dump_rows(&self) -> Option<String> {
+        let url = self.pg_url.as_ref()?;
+        let pool = sqlx::PgPool::connect(url).await.expect("raw pool");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut out = String::new();
+        for t in tables {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM {t} t"))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            out.push_str(&rows.join("\n"));
+        }
+        pool.close().await;
+        Some(out)
     }
 
     pub fn data_dir(&self) -> PathBuf {
