@@ -17,6 +17,8 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     /// The test's own PostgreSQL database, when the run is against PostgreSQL.
     pub pg_url: Option<String>,
+    /// The server it was created on and its name, to drop it at the end.
+    pg_database: Option<(String, String)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
@@ -33,8 +35,8 @@ pub fn pg_base_url() -> Option<String> {
 }
 
 /// Creates a uniquely named empty database on the server `base` points at and returns the URL
-/// of it, so every test server has its own schema and tests stay parallel. The databases are
-/// left behind: the CI cluster is thrown away after the run.
+/// of it, so every test server has its own schema and tests stay parallel. The database is
+/// dropped when the test server is.
 async fn fresh_pg_database(base: &str) -> String {
     use sqlx::Connection;
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -91,8 +93,12 @@ impl TestServer {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let mut pg_url = None;
+        let mut pg_database = None;
         if let Some(pg) = pg_base_url() {
             let url = fresh_pg_database(&pg).await;
+            let name = url.split('?').next().unwrap_or_default();
+            let name = name.rsplit('/').next().unwrap_or_default().to_string();
+            pg_database = Some((pg, name));
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), url.clone()));
             pg_url = Some(url);
             envs.push(("MM_SQLSETTINGS_DRIVERNAME".into(), "postgres".into()));
@@ -129,6 +135,7 @@ impl TestServer {
             state,
             dir,
             pg_url,
+            pg_database,
             shutdown: Some(tx),
             handle: Some(handle),
         }
@@ -386,6 +393,27 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        // Best effort, on a thread of its own since Drop cannot await; FORCE ends the server's
+        // own connections, which outlive it in the still-running test runtime.
+        if let Some((base, name)) = self.pg_database.take() {
+            let _ = std::thread::spawn(move || {
+                use sqlx::Connection;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                        let _ = conn.close().await;
+                    }
+                });
+            })
+            .join();
         }
     }
 }
