@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod state;
@@ -55,6 +56,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
     let cfg = config.get();
     let driver = cfg.str("/SqlSettings/DriverName").to_lowercase();
     let source = cfg.str("/SqlSettings/DataSource").to_string();
+    let mut pg_listener = None;
     let store: Arc<dyn rustmost_store::Store> = if source.starts_with("postgres://")
         || source.starts_with("postgresql://")
         || driver == "postgres"
@@ -65,7 +67,10 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
                 source.split('@').next_back().unwrap_or_default()
             );
         }
-        Arc::new(rustmost_store_sqlite::PostgresStore::connect(&source).await?)
+        let store = rustmost_store_sqlite::PostgresStore::connect(&source).await?;
+        // Other nodes may serve the same database: caches follow their changes.
+        pg_listener = Some(cluster::Cluster::postgres(&source).await?);
+        Arc::new(store)
     } else if driver == "sqlite" || driver == "sqlite3" || driver.is_empty() {
         let path = source
             .strip_prefix("sqlite://")
@@ -86,12 +91,21 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
     } else {
         anyhow::bail!("unknown SqlSettings.DriverName {driver:?}: use \"sqlite\" or \"postgres\"");
     };
+    let (cluster, listener) = match pg_listener {
+        Some((c, l)) => (c, Some(l)),
+        None => (cluster::Cluster::local(), None),
+    };
     let state = AppState(Arc::new(Inner {
         store: store.clone(),
         config: Arc::new(config),
         roles: Default::default(),
         sessions: Default::default(),
+        cluster,
     }));
+    // Listening starts before the roles load, so no change made meanwhile goes unseen.
+    if let Some(l) = listener {
+        cluster::start_listening(&state, source, l);
+    }
     app::roles::seed_and_load(store.as_ref(), &state.roles).await?;
     Ok(state)
 }

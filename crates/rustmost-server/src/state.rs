@@ -4,7 +4,7 @@ use crate::config::ConfigService;
 use rustmost_model::role::Role;
 use rustmost_store::Store;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Cheap to clone; everything lives behind one `Arc`.
@@ -23,6 +23,9 @@ pub struct Inner {
     pub config: Arc<ConfigService>,
     pub roles: RoleCache,
     pub sessions: SessionCache,
+    /// Carries cache invalidations to the other nodes on the same database; change cached
+    /// state through [`AppState::invalidate`], not the caches directly.
+    pub cluster: crate::cluster::Cluster,
 }
 
 /// An authenticated session: a login session or one minted from a personal access token.
@@ -111,6 +114,8 @@ impl RoleCache {
 pub struct SessionCache {
     by_hash: RwLock<HashMap<String, Arc<Session>>>,
     epoch: AtomicU64,
+    /// Set while this node may be missing other nodes' invalidations: nothing gets cached.
+    suspended: AtomicBool,
 }
 
 impl SessionCache {
@@ -124,6 +129,9 @@ impl SessionCache {
     /// Caches a session unconditionally. Only for a session that did not come from a read; prefer
     /// [`SessionCache::put_if_unchanged`].
     pub fn put(&self, s: Arc<Session>) {
+        if self.suspended.load(Ordering::SeqCst) {
+            return;
+        }
         self.by_hash
             .write()
             .expect("session lock")
@@ -136,7 +144,7 @@ impl SessionCache {
     /// Caches `s` unless something was evicted since `epoch` was noted; returns whether it did.
     pub fn put_if_unchanged(&self, s: Arc<Session>, epoch: u64) -> bool {
         let mut m = self.by_hash.write().expect("session lock");
-        if self.epoch.load(Ordering::SeqCst) != epoch {
+        if self.epoch.load(Ordering::SeqCst) != epoch || self.suspended.load(Ordering::SeqCst) {
             return false;
         }
         m.insert(s.token_hash.clone(), s);
@@ -180,6 +188,20 @@ impl SessionCache {
     pub fn clear(&self) {
         self.evict(HashMap::clear);
     }
+    /// Empties the cache and keeps it empty until [`SessionCache::resume`].
+    pub fn suspend(&self) {
+        self.evict(|m| {
+            self.suspended.store(true, Ordering::SeqCst);
+            m.clear();
+        });
+    }
+    /// Caches again, starting empty.
+    pub fn resume(&self) {
+        self.evict(|m| {
+            self.suspended.store(false, Ordering::SeqCst);
+            m.clear();
+        });
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +243,23 @@ mod tests {
             assert!(!c.put_if_unchanged(session("s", "h"), noted));
             assert!(c.get("h").is_none());
         }
+        let noted = c.epoch();
+        assert!(c.put_if_unchanged(session("s", "h"), noted));
+        assert!(c.get("h").is_some());
+    }
+
+    #[test]
+    fn a_suspended_cache_caches_nothing_until_resumed() {
+        let c = SessionCache::default();
+        c.put(session("s", "h"));
+        c.suspend();
+        assert!(c.get("h").is_none());
+        let noted = c.epoch();
+        assert!(!c.put_if_unchanged(session("s", "h"), noted));
+        c.put(session("s", "h"));
+        assert!(c.get("h").is_none());
+        c.resume();
+        assert!(!c.put_if_unchanged(session("s", "h"), noted));
         let noted = c.epoch();
         assert!(c.put_if_unchanged(session("s", "h"), noted));
         assert!(c.get("h").is_some());

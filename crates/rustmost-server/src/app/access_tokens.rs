@@ -7,6 +7,7 @@
 //! is how a token's sessions are found and evicted.
 
 use crate::app::{audits, email, sessions, users};
+use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rand::Rng;
@@ -420,7 +421,9 @@ pub async fn revoke(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
         .delete_token(&t.id)
         .await
         .map_err(gone_or("app.user_access_token.delete.app_error"))?;
-    state.sessions.remove_hash(&t.token_hash);
+    state
+        .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
+        .await;
     Ok(())
 }
 
@@ -433,7 +436,9 @@ pub async fn disable(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
         .map_err(gone_or(
             "app.user_access_token.update_token_disable.app_error",
         ))?;
-    state.sessions.remove_hash(&t.token_hash);
+    state
+        .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
+        .await;
     Ok(())
 }
 
@@ -464,7 +469,9 @@ pub async fn rotate(
         .rotate_token(&t.id, &hash, expires_at)
         .await
         .map_err(gone_or("app.user_access_token.rotate.app_error"))?;
-    state.sessions.remove_hash(&t.token_hash);
+    state
+        .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
+        .await;
     let mut row = t.clone();
     row.token_hash = hash;
     row.expires_at = expires_at;
@@ -484,7 +491,9 @@ pub async fn delete_expired(state: &AppState) -> ApiResult<usize> {
         .await
         .or_internal("app.user_access_token.delete.app_error")?;
     for t in &gone {
-        state.sessions.remove_hash(&t.token_hash);
+        state
+            .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
+            .await;
         audits::record(
             state,
             audits::Entry {

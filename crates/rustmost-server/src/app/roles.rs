@@ -1,5 +1,6 @@
 //! Built-in roles: seeding a fresh database and keeping the in-memory role table current.
 
+use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
 use rustmost_model::role::{self, Role};
@@ -84,6 +85,6 @@ pub async fn patch_permissions(state: &AppState, id: &str, perms: Vec<String>) -
         .get_role(id)
         .await
         .or_not_found("app.role.get.app_error")?;
-    state.roles.put(r.clone());
+    state.invalidate(Invalidation::Role(r.clone())).await;
     Ok(r)
 }

@@ -1,5 +1,6 @@
 //! Login sessions: creation, lookup by secret (cache first), activity, revocation.
 
+use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::{new_id, now_ms};
@@ -193,7 +194,9 @@ pub async fn revoke_session(state: &AppState, session_id: &str) -> ApiResult<()>
         .delete_session(session_id)
         .await
         .or_internal("app.session.remove.app_error")?;
-    state.sessions.remove_ids(&[session_id.to_string()]);
+    state
+        .invalidate(Invalidation::SessionIds(vec![session_id.to_string()]))
+        .await;
     Ok(())
 }
 
@@ -208,12 +211,12 @@ pub async fn revoke_all_for_user(
         .delete_sessions_for_user(user_id, keep)
         .await
         .or_internal("app.session.remove_all_sessions_for_team.app_error")?;
-    match keep {
-        None => state.sessions.remove_user(user_id),
-        Some(k) => state
-            .sessions
-            .remove_where(|s| s.user_id == user_id && s.id != k),
-    }
+    state
+        .invalidate(Invalidation::UserSessions {
+            user_id: user_id.to_string(),
+            keep: keep.map(str::to_string),
+        })
+        .await;
     drop(ids);
     Ok(())
 }

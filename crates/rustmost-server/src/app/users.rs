@@ -2,6 +2,7 @@
 //! viewer, activation and role changes.
 
 use crate::app::{authz, sessions};
+use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use argon2::Argon2;
@@ -377,6 +378,11 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
         .update_session_roles_for_user(user_id, &roles)
         .await
         .or_internal("app.session.update_roles.app_error")?;
-    state.sessions.set_roles_for_user(user_id, &roles);
+    state
+        .invalidate(Invalidation::UserRoles {
+            user_id: user_id.to_string(),
+            roles,
+        })
+        .await;
     Ok(())
 }

@@ -108,6 +108,32 @@ impl TestServer {
         {
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), db.display().to_string()));
         }
+        Self::launch(dir, envs, pg_url, pg_database).await
+    }
+
+    /// A second node on this server's PostgreSQL database, as behind a load balancer: its own
+    /// port, caches and `config.json` (config is per node), the same data. `None` on SQLite,
+    /// where one database file serves one node. The database is dropped with `self`, not the
+    /// peer.
+    pub async fn start_peer(&self) -> Option<Self> {
+        let url = self.pg_url.clone()?;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let envs = vec![
+            ("MM_SQLSETTINGS_DATASOURCE".to_string(), url.clone()),
+            (
+                "MM_SQLSETTINGS_DRIVERNAME".to_string(),
+                "postgres".to_string(),
+            ),
+        ];
+        Some(Self::launch(dir, envs, Some(url), None).await)
+    }
+
+    async fn launch(
+        dir: tempfile::TempDir,
+        envs: Vec<(String, String)>,
+        pg_url: Option<String>,
+        pg_database: Option<(String, String)>,
+    ) -> Self {
         let opts = rustmost_server::ServerOptions {
             config_path: Some(dir.path().join("config.json")),
             env: envs,

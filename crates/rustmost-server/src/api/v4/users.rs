@@ -730,6 +730,8 @@ async fn revoke_all_sessions_all_users(
         .delete_all_sessions()
         .await
         .or_internal("app.session.remove.app_error")?;
-    state.sessions.clear();
+    state
+        .invalidate(crate::cluster::Invalidation::AllSessions)
+        .await;
     Ok(status_ok())
 }

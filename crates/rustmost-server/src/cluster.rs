@@ -1,0 +1,331 @@
+//! Cache invalidation across nodes: every eviction a state change causes goes through
+//! [`AppState::invalidate`], which applies it to this node's caches and, on PostgreSQL, publishes
+//! it with `NOTIFY` so every other node serving the same database applies it too.
+//!
+//! Delivery is asynchronous: another node drops a revoked session within the time PostgreSQL
+//! takes to deliver a notification (milliseconds on a healthy network). While a node's `LISTEN`
+//! connection is down it caches no sessions at all (every request reads the database), and
+//! when the connection is back it drops its session cache and reloads the roles, since
+//! notifications sent meanwhile are lost.
+
+use crate::state::{AppState, Inner};
+use rustmost_model::role::Role;
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use std::sync::{OnceLock, Weak};
+use std::time::Duration;
+
+/// The one channel every node listens on.
+pub const CHANNEL: &str = "rustmost_cache";
+
+/// PostgreSQL refuses `NOTIFY` payloads of 8000 bytes or more.
+const MAX_PAYLOAD: usize = 7900;
+
+/// A change to cached state, as the caller knows it.
+#[derive(Debug, Clone)]
+pub enum Invalidation {
+    /// The session(s) whose secret hashes to this (a token revoked, disabled or rotated).
+    SessionHash(String),
+    /// Sessions by id (a session revoked or logged out).
+    SessionIds(Vec<String>),
+    /// Every session of a user, except `keep` (deactivation, password change, revoke-all).
+    UserSessions {
+        user_id: String,
+        keep: Option<String>,
+    },
+    /// A user's new roles, for the sessions they have open.
+    UserRoles { user_id: String, roles: String },
+    /// A role's new permissions (other nodes reload it from the database: a role with every
+    /// permission does not fit in a notification).
+    Role(Role),
+    /// Every session on the server.
+    AllSessions,
+}
+
+/// The notification payload: small JSON, e.g. `{"node":"…","kind":"session_hash","key":"…"}`.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Wire {
+    /// The sending node, which has already applied the change and skips its own message.
+    node: String,
+    kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    key: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    keep: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    roles: Option<String>,
+}
+
+impl Wire {
+    fn new(node: &str, inv: &Invalidation) -> Self {
+        let mut w = Wire {
+            node: node.to_string(),
+            kind: String::new(),
+            key: String::new(),
+            keys: Vec::new(),
+            keep: None,
+            roles: None,
+        };
+        match inv {
+            Invalidation::SessionHash(h) => {
+                w.kind = "session_hash".into();
+                w.key = h.clone();
+            }
+            Invalidation::SessionIds(ids) => {
+                w.kind = "session_ids".into();
+                w.keys = ids.clone();
+            }
+            Invalidation::UserSessions { user_id, keep } => {
+                w.kind = "user".into();
+                w.key = user_id.clone();
+                w.keep = keep.clone();
+            }
+            Invalidation::UserRoles { user_id, roles } => {
+                w.kind = "user_roles".into();
+                w.key = user_id.clone();
+                w.roles = Some(roles.clone());
+            }
+            Invalidation::Role(r) => {
+                w.kind = "role".into();
+                w.key = r.name.clone();
+            }
+            Invalidation::AllSessions => w.kind = "all_sessions".into(),
+        }
+        w
+    }
+
+    /// The JSON to send; a change too big for one notification widens to dropping every
+    /// cached session, which is always safe.
+    fn payload(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        if json.len() < MAX_PAYLOAD {
+            return json;
+        }
+        serde_json::to_string(&Wire {
+            node: self.node.clone(),
+            kind: "all_sessions".into(),
+            key: String::new(),
+            keys: Vec::new(),
+            keep: None,
+            roles: None,
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// How this node shares invalidations: not at all (SQLite, one node), or over PostgreSQL.
+#[derive(Default)]
+pub struct Cluster {
+    node: String,
+    notify: Option<PgPool>,
+    listener: OnceLock<AbortOnDrop>,
+}
+
+/// Stops the listening task with the state that owns it, so its connection does not outlive it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Cluster {
+    /// Single node: invalidations stay in this process.
+    pub fn local() -> Self {
+        Self::default()
+    }
+
+    /// Shares invalidations with every node on the PostgreSQL database at `url`. Returns the
+    /// cluster and a listener already subscribed, to hand to [`start_listening`] once the
+    /// state exists.
+    pub async fn postgres(url: &str) -> anyhow::Result<(Self, PgListener)> {
+        let notify = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        let listener = subscribe(url).await?;
+        Ok((
+            Cluster {
+                node: rustmost_model::new_id(),
+                notify: Some(notify),
+                listener: OnceLock::new(),
+            },
+            listener,
+        ))
+    }
+
+    /// Whether invalidations leave this process.
+    pub fn is_shared(&self) -> bool {
+        self.notify.is_some()
+    }
+}
+
+async fn subscribe(url: &str) -> Result<PgListener, sqlx::Error> {
+    let mut l = PgListener::connect(url).await?;
+    l.listen(CHANNEL).await?;
+    Ok(l)
+}
+
+impl AppState {
+    /// Applies a state change to this node's caches and tells the other nodes. Call it after
+    /// the change is committed, so a node that reloads on the message sees it.
+    pub async fn invalidate(&self, inv: Invalidation) {
+        apply_local(self, &inv);
+        let Some(pool) = &self.cluster.notify else {
+            return;
+        };
+        let payload = Wire::new(&self.cluster.node, &inv).payload();
+        let mut last = None;
+        // One retry covers a pooled connection that died since its last use.
+        for _ in 0..2 {
+            match sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(&payload)
+                .execute(pool)
+                .await
+            {
+                Ok(_) => return,
+                Err(e) => last = Some(e),
+            }
+        }
+        if let Some(e) = last {
+            tracing::error!(error = %e, "could not publish a cache invalidation to the other nodes");
+        }
+    }
+}
+
+fn apply_local(state: &Inner, inv: &Invalidation) {
+    match inv {
+        Invalidation::SessionHash(h) => state.sessions.remove_hash(h),
+        Invalidation::SessionIds(ids) => state.sessions.remove_ids(ids),
+        Invalidation::UserSessions { user_id, keep } => match keep {
+            None => state.sessions.remove_user(user_id),
+            Some(k) => state
+                .sessions
+                .remove_where(|s| s.user_id == *user_id && s.id != *k),
+        },
+        Invalidation::UserRoles { user_id, roles } => {
+            state.sessions.set_roles_for_user(user_id, roles)
+        }
+        Invalidation::Role(r) => state.roles.put(r.clone()),
+        Invalidation::AllSessions => state.sessions.clear(),
+    }
+}
+
+/// Applies another node's message. An unreadable one drops every cached session: better a
+/// database read too many than a revoked session honoured.
+async fn apply_remote(state: &Inner, node: &str, payload: &str) {
+    let Ok(w) = serde_json::from_str::<Wire>(payload) else {
+        tracing::warn!("unreadable cache invalidation; dropping the session cache");
+        state.sessions.clear();
+        return;
+    };
+    if w.node == node {
+        return;
+    }
+    match w.kind.as_str() {
+        "session_hash" => state.sessions.remove_hash(&w.key),
+        "session_ids" => state.sessions.remove_ids(&w.keys),
+        "user" => apply_local(
+            state,
+            &Invalidation::UserSessions {
+                user_id: w.key,
+                keep: w.keep,
+            },
+        ),
+        "user_roles" => {
+            state
+                .sessions
+                .set_roles_for_user(&w.key, w.roles.as_deref().unwrap_or_default());
+        }
+        "role" => reload_roles(state).await,
+        _ => state.sessions.clear(),
+    }
+}
+
+/// Reloads every role (there are few); the sessions cache is not involved.
+async fn reload_roles(state: &Inner) {
+    match state.store.list_roles().await {
+        Ok(roles) => state.roles.replace_all(roles),
+        Err(e) => {
+            tracing::error!(error = %e, "could not reload roles after a change on another node")
+        }
+    }
+}
+
+/// Runs the `LISTEN` loop for `state` until the state is dropped.
+pub fn start_listening(state: &AppState, url: String, listener: PgListener) {
+    let weak = std::sync::Arc::downgrade(&state.0);
+    let node = state.cluster.node.clone();
+    let task = tokio::spawn(listen(weak, node, url, listener));
+    let _ = state.cluster.listener.set(AbortOnDrop(task));
+}
+
+async fn listen(weak: Weak<Inner>, node: String, url: String, mut listener: PgListener) {
+    loop {
+        let lost = match listener.try_recv().await {
+            Ok(Some(n)) => {
+                let Some(state) = weak.upgrade() else { return };
+                apply_remote(&state, &node, n.payload()).await;
+                continue;
+            }
+            Ok(None) => "connection closed".to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!(error = %lost, "cache invalidation listener lost; caching no sessions until it is back");
+        match weak.upgrade() {
+            Some(state) => state.sessions.suspend(),
+            None => return,
+        }
+        let mut wait = Duration::from_millis(200);
+        listener = loop {
+            tokio::time::sleep(wait).await;
+            if weak.strong_count() == 0 {
+                return;
+            }
+            match subscribe(&url).await {
+                Ok(l) => break l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cache invalidation listener: reconnect failed");
+                    wait = (wait * 2).min(Duration::from_secs(10));
+                }
+            }
+        };
+        let Some(state) = weak.upgrade() else { return };
+        // Anything changed while the connection was down went unheard.
+        reload_roles(&state).await;
+        state.sessions.resume();
+        tracing::info!("cache invalidation listener back");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_stay_under_the_notify_limit() {
+        let w = Wire::new(
+            "n1",
+            &Invalidation::UserSessions {
+                user_id: "u".into(),
+                keep: Some("s".into()),
+            },
+        );
+        let back: Wire = serde_json::from_str(&w.payload()).unwrap();
+        assert_eq!(back, w);
+        assert_eq!(
+            w.payload(),
+            r#"{"node":"n1","kind":"user","key":"u","keep":"s"}"#
+        );
+        let many = Invalidation::SessionIds((0..1000).map(|i| format!("{i:026}")).collect());
+        let p = Wire::new("n1", &many).payload();
+        assert!(p.len() < MAX_PAYLOAD);
+        let back: Wire = serde_json::from_str(&p).unwrap();
+        assert_eq!(back.kind, "all_sessions");
+    }
+}

@@ -1,0 +1,276 @@
+//! Two nodes on one PostgreSQL database: a change made through node A reaches node B's caches
+//! (sessions, access-token sessions, roles) within the invalidation window. PostgreSQL only;
+//! on SQLite each test says why it is skipped.
+
+mod common;
+
+use common::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// How long a change may take to reach another node (notifications are asynchronous); the
+/// documented window. In practice it is a few milliseconds.
+const WINDOW: Duration = Duration::from_secs(2);
+
+/// Node A (with the database) and node B on the same database, or `None` on SQLite.
+async fn two_nodes(test: &str) -> Option<(TestServer, TestServer)> {
+    let a = TestServer::start().await;
+    let Some(b) = a.start_peer().await else {
+        eprintln!(
+            "{test}: skipped, needs RUSTMOST_TEST_DATASOURCE=postgres://… (one SQLite file serves one node)"
+        );
+        return None;
+    };
+    Some((a, b))
+}
+
+/// Polls `node` until `method path` answers `want`, for at most [`WINDOW`].
+async fn answers_within_window(
+    node: &TestServer,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    want: StatusCode,
+) {
+    let start = Instant::now();
+    loop {
+        let r = node
+            .req(method.clone(), path, Some(token), body.clone())
+            .await;
+        if r.status == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < WINDOW,
+            "{method} {path} still answers {} after {WINDOW:?}: {}",
+            r.status,
+            r.body
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The secret works on both nodes now, so each has it cached.
+async fn works_on_both(a: &TestServer, b: &TestServer, secret: &str) {
+    for n in [a, b] {
+        let r = n.get("/api/v4/users/me", secret).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // Twice: the second is served from the node's cache.
+        let r = n.get("/api/v4/users/me", secret).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+}
+
+async fn refused_on(node: &TestServer, secret: &str) {
+    answers_within_window(
+        node,
+        Method::GET,
+        "/api/v4/users/me",
+        secret,
+        None,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}
+
+/// Admin token, and a user allowed to hold tokens on both nodes (config is per node, so token
+/// support is switched on on each): (admin token, user id).
+async fn token_setup(a: &TestServer, b: &TestServer) -> (String, String) {
+    let (_, admin) = a.admin().await;
+    a.set_tokens_enabled(&admin, true).await;
+    b.set_tokens_enabled(&admin, true).await;
+    let (u, _) = a.user(&admin, "alice").await;
+    let uid = u["id"].as_str().unwrap().to_string();
+    a.grant_token_role(&admin, &uid).await;
+    (admin, uid)
+}
+
+#[tokio::test]
+async fn a_token_revoked_disabled_or_rotated_on_one_node_is_refused_on_the_other() {
+    let Some((a, b)) = two_nodes("token revoke/disable/rotate").await else {
+        return;
+    };
+    let (admin, uid) = token_setup(&a, &b).await;
+    for action in ["revoke", "disable", "rotate"] {
+        let (t, secret) = a.create_token(&admin, &uid, action).await;
+        works_on_both(&a, &b, &secret).await;
+        let r = a
+            .post(
+                &format!("/api/v4/users/tokens/{action}"),
+                &admin,
+                json!({"token_id": t["id"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.body);
+        refused_on(&b, &secret).await;
+        refused_on(&a, &secret).await;
+        if action == "rotate" {
+            let new = r.body["token"].as_str().unwrap();
+            works_on_both(&a, &b, new).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn deactivating_a_user_on_one_node_ends_their_sessions_and_tokens_on_the_other() {
+    let Some((a, b)) = two_nodes("user deactivation").await else {
+        return;
+    };
+    let (admin, uid) = token_setup(&a, &b).await;
+    let (_, secret) = a.create_token(&admin, &uid, "t").await;
+    let session = a.login("alice", "User-Passw0rd!").await;
+    works_on_both(&a, &b, &secret).await;
+    works_on_both(&a, &b, &session).await;
+    let r = a
+        .put(
+            &format!("/api/v4/users/{uid}/active"),
+            &admin,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(&b, &secret).await;
+    refused_on(&b, &session).await;
+}
+
+#[tokio::test]
+async fn a_session_revoked_or_logged_out_on_one_node_is_refused_on_the_other() {
+    let Some((a, b)) = two_nodes("session revoke").await else {
+        return;
+    };
+    let (_, admin) = a.admin().await;
+    let (u, first) = a.user(&admin, "bob").await;
+    let uid = u["id"].as_str().unwrap();
+    works_on_both(&a, &b, &first).await;
+    let sessions = a
+        .get(&format!("/api/v4/users/{uid}/sessions"), &admin)
+        .await;
+    assert_eq!(sessions.status, StatusCode::OK);
+    let sid = sessions.body[0]["id"].as_str().unwrap();
+    let r = a
+        .post(
+            &format!("/api/v4/users/{uid}/sessions/revoke"),
+            &admin,
+            json!({"session_id": sid}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(&b, &first).await;
+
+    let second = a.login("bob", "User-Passw0rd!").await;
+    works_on_both(&a, &b, &second).await;
+    let r = a
+        .req(Method::POST, "/api/v4/users/logout", Some(&second), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(&b, &second).await;
+
+    let third = a.login("bob", "User-Passw0rd!").await;
+    works_on_both(&a, &b, &third).await;
+    let r = a
+        .post("/api/v4/users/sessions/revoke/all", &admin, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(&b, &third).await;
+    refused_on(&b, &admin).await;
+}
+
+#[tokio::test]
+async fn a_demotion_on_one_node_is_seen_by_the_other() {
+    let Some((a, b)) = two_nodes("role change of a user").await else {
+        return;
+    };
+    let (_, admin) = a.admin().await;
+    let (u, token) = a.user(&admin, "carol").await;
+    let uid = u["id"].as_str().unwrap();
+    let set_roles = |roles: &'static str| {
+        let (a, admin) = (&a, &admin);
+        async move {
+            let r = a
+                .put(
+                    &format!("/api/v4/users/{uid}/roles"),
+                    admin,
+                    json!({"roles": roles}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+    };
+    works_on_both(&a, &b, &token).await;
+    set_roles("system_user system_admin").await;
+    // The promotion reaches B's cached session too.
+    answers_within_window(
+        &b,
+        Method::GET,
+        "/api/v4/config",
+        &token,
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    set_roles("system_user").await;
+    answers_within_window(
+        &b,
+        Method::GET,
+        "/api/v4/config",
+        &token,
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_role_permission_patch_on_one_node_is_seen_by_the_other() {
+    let Some((a, b)) = two_nodes("role permission patch").await else {
+        return;
+    };
+    let (admin, uid) = token_setup(&a, &b).await;
+    let alice = a.login("alice", "User-Passw0rd!").await;
+    let tokens = format!("/api/v4/users/{uid}/tokens");
+    let r = b
+        .post(&tokens, &alice, json!({"description": "before"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let role = a
+        .get("/api/v4/roles/name/system_user_access_token", &admin)
+        .await;
+    assert_eq!(role.status, StatusCode::OK);
+    let id = role.body["id"].as_str().unwrap();
+    let perms = role.body["permissions"].clone();
+    let patch = |permissions: Value| {
+        let (a, admin) = (&a, &admin);
+        async move {
+            let r = a
+                .put(
+                    &format!("/api/v4/roles/{id}/patch"),
+                    admin,
+                    json!({"permissions": permissions}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+    };
+    patch(json!([])).await;
+    answers_within_window(
+        &b,
+        Method::POST,
+        &tokens,
+        &alice,
+        Some(json!({"description": "after"})),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    patch(perms).await;
+    answers_within_window(
+        &b,
+        Method::POST,
+        &tokens,
+        &alice,
+        Some(json!({"description": "restored"})),
+        StatusCode::OK,
+    )
+    .await;
+}
