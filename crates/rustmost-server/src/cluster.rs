@@ -6,7 +6,9 @@
 //! takes to deliver a notification (milliseconds on a healthy network). While a node's `LISTEN`
 //! connection is down it caches no sessions at all (every request reads the database), and
 //! when the connection is back it drops its session cache and reloads the roles, since
-//! notifications sent meanwhile are lost.
+//! notifications sent meanwhile are lost. A notification is sent right after its change commits,
+//! so one is lost if the node dies in between; cached sessions are therefore re-read from the
+//! database every [`MAX_SESSION_CACHE_AGE`] on PostgreSQL.
 
 use crate::state::{AppState, Inner};
 use rustmost_model::role::Role;
@@ -17,6 +19,11 @@ use std::time::Duration;
 
 /// The one channel every node listens on.
 pub const CHANNEL: &str = "rustmost_cache";
+
+/// With several nodes, how long a node trusts a cached session before reading it again: the
+/// bound on a change whose notification was lost (the sending node died between its commit and
+/// its `NOTIFY`, or could not publish).
+pub const MAX_SESSION_CACHE_AGE: Duration = Duration::from_secs(60);
 
 /// PostgreSQL refuses `NOTIFY` payloads of 8000 bytes or more.
 const MAX_PAYLOAD: usize = 7900;

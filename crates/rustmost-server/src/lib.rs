@@ -104,6 +104,9 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
     }));
     // Listening starts before the roles load, so no change made meanwhile goes unseen.
     if let Some(l) = listener {
+        // A notification lost to a crash between a commit and its NOTIFY goes unseen for at
+        // most this long.
+        state.sessions.set_max_age(cluster::MAX_SESSION_CACHE_AGE);
         cluster::start_listening(&state, source, l);
     }
     app::roles::seed_and_load(store.as_ref(), &state.roles).await?;

@@ -112,19 +112,45 @@ impl RoleCache {
 /// with no expiry on the cache the revoked secret would keep working.
 #[derive(Default)]
 pub struct SessionCache {
-    by_hash: RwLock<HashMap<String, Arc<Session>>>,
+    by_hash: RwLock<HashMap<String, Cached>>,
     epoch: AtomicU64,
+    /// When non-zero, an entry older than this many milliseconds is read again from the
+    /// database: with several nodes, a bound on how long a lost invalidation can go unseen.
+    max_age_ms: AtomicU64,
     /// Set while this node may be missing other nodes' invalidations: nothing gets cached.
     suspended: AtomicBool,
 }
 
+struct Cached {
+    s: Arc<Session>,
+    at: std::time::Instant,
+}
+
+impl Cached {
+    fn new(s: Arc<Session>) -> Self {
+        Cached {
+            s,
+            at: std::time::Instant::now(),
+        }
+    }
+}
+
 impl SessionCache {
     pub fn get(&self, hash: &str) -> Option<Arc<Session>> {
+        let max_age = self.max_age_ms.load(Ordering::Relaxed);
         self.by_hash
             .read()
             .expect("session lock")
             .get(hash)
-            .cloned()
+            .filter(|c| max_age == 0 || c.at.elapsed().as_millis() < u128::from(max_age))
+            .map(|c| c.s.clone())
+    }
+    /// Makes entries older than `d` count as misses (0 = never).
+    pub fn set_max_age(&self, d: std::time::Duration) {
+        self.max_age_ms.store(
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
     /// Caches a session unconditionally. Only for a session that did not come from a read; prefer
     /// [`SessionCache::put_if_unchanged`].
@@ -135,7 +161,7 @@ impl SessionCache {
         self.by_hash
             .write()
             .expect("session lock")
-            .insert(s.token_hash.clone(), s);
+            .insert(s.token_hash.clone(), Cached::new(s));
     }
     /// The eviction counter; note it before reading a session from the database.
     pub fn epoch(&self) -> u64 {
@@ -147,11 +173,11 @@ impl SessionCache {
         if self.epoch.load(Ordering::SeqCst) != epoch || self.suspended.load(Ordering::SeqCst) {
             return false;
         }
-        m.insert(s.token_hash.clone(), s);
+        m.insert(s.token_hash.clone(), Cached::new(s));
         true
     }
     /// Runs `f` on the map with the epoch bumped, all under the write lock.
-    fn evict(&self, f: impl FnOnce(&mut HashMap<String, Arc<Session>>)) {
+    fn evict(&self, f: impl FnOnce(&mut HashMap<String, Cached>)) {
         let mut m = self.by_hash.write().expect("session lock");
         self.epoch.fetch_add(1, Ordering::SeqCst);
         f(&mut m);
@@ -165,11 +191,11 @@ impl SessionCache {
         if ids.is_empty() {
             return;
         }
-        self.evict(|m| m.retain(|_, s| !ids.contains(&s.id)));
+        self.evict(|m| m.retain(|_, c| !ids.contains(&c.s.id)));
     }
     /// Drops every cached session matching `f`.
     pub fn remove_where(&self, f: impl Fn(&Session) -> bool) {
-        self.evict(|m| m.retain(|_, s| !f(s)));
+        self.evict(|m| m.retain(|_, c| !f(&c.s)));
     }
     pub fn remove_user(&self, user_id: &str) {
         self.remove_where(|s| s.user_id == user_id);
@@ -178,7 +204,7 @@ impl SessionCache {
     /// must not be cached with the old roles, hence the epoch bump).
     pub fn set_roles_for_user(&self, user_id: &str, roles: &str) {
         self.evict(|m| {
-            for s in m.values() {
+            for s in m.values().map(|c| &c.s) {
                 if s.user_id == user_id {
                     *s.roles.write().expect("roles lock") = roles.to_string();
                 }
@@ -245,6 +271,19 @@ mod tests {
         }
         let noted = c.epoch();
         assert!(c.put_if_unchanged(session("s", "h"), noted));
+        assert!(c.get("h").is_some());
+    }
+
+    #[test]
+    fn an_entry_older_than_the_max_age_is_a_miss() {
+        let c = SessionCache::default();
+        c.put(session("s", "h"));
+        assert!(c.get("h").is_some());
+        c.set_max_age(std::time::Duration::from_millis(30));
+        assert!(c.get("h").is_some());
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        assert!(c.get("h").is_none());
+        c.put(session("s", "h"));
         assert!(c.get("h").is_some());
     }
 

@@ -274,3 +274,57 @@ async fn a_role_permission_patch_on_one_node_is_seen_by_the_other() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_node_that_lost_its_listener_serves_no_stale_session_and_recovers() {
+    let Some((a, b)) = two_nodes("listener reconnect").await else {
+        return;
+    };
+    let (_, admin) = a.admin().await;
+    let (u, token) = a.user(&admin, "dave").await;
+    let uid = u["id"].as_str().unwrap();
+    works_on_both(&a, &b, &token).await;
+    // Both nodes' LISTEN connections die; a change made meanwhile sends no notification
+    // (it is written behind the servers' backs), yet B must not keep honouring the session.
+    let killed = a
+        .raw_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
+             AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await;
+    assert_eq!(killed, 2, "one listener per node");
+    a.raw_execute(
+        "DELETE FROM sessions WHERE user_id = $1",
+        &[common::SqlArg::Text(uid)],
+    )
+    .await;
+    refused_on(&b, &token).await;
+    let start = Instant::now();
+    while listeners(&a).await < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "listeners not back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Back to normal: a later revocation still reaches B through the new connection.
+    let again = a.login("dave", "User-Passw0rd!").await;
+    works_on_both(&a, &b, &again).await;
+    let r = a
+        .req(Method::POST, "/api/v4/users/logout", Some(&again), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(&b, &again).await;
+}
+
+/// How many connections listen on the test database.
+async fn listeners(node: &TestServer) -> u64 {
+    node.raw_execute(
+        "SELECT pid FROM pg_stat_activity \
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        &[],
+    )
+    .await
+}
