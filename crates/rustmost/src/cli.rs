@@ -590,9 +590,9 @@ fn read_attachments(args: &[String]) -> anyhow::Result<Vec<Value>> {
             std::fs::read_to_string(a).with_context(|| format!("reading attachment file {a}"))?
         };
         match serde_json::from_str::<Value>(&text).with_context(|| format!("attachment {a}"))? {
-            Value::Array(v) => out.extend(v),
+            Value::Array(v) if v.iter().all(Value::is_object) => out.extend(v),
             v @ Value::Object(_) => out.push(v),
-            _ => bail!("attachment {a}: expected a JSON object or array"),
+            _ => bail!("attachment {a}: expected a JSON object or an array of objects"),
         }
     }
     Ok(out)

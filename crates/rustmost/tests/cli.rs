@@ -576,3 +576,487 @@ async fn credential_file_is_0600_and_list_hides_tokens() {
         assert_eq!(mode, 0o600);
     }
 }
+
+/// Every n8n Mattermost node operation, plus the mmctl-style bot, user and config commands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n8n_node_operations_and_admin_commands() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", "--url", &srv.url, "--token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    let admin_id = rm(a, &["user", "get", "me"], &[]).await.ok().json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // user.create (email and non-email), getByEmail, getById, search, list filters, invite.
+    let bob = rm(
+        a,
+        &[
+            "user",
+            "create",
+            "--username",
+            "bob",
+            "--email",
+            "bob+x@example.com",
+            "--password",
+            "Bob-Passw0rd!",
+            "--first-name",
+            "Bob",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(bob["first_name"], "Bob");
+    let bob_id = bob["id"].as_str().unwrap().to_string();
+    let o = rm(a, &["user", "create", "--username", "carol"], &[]).await;
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("--email and --password"), "{}", o.stderr);
+    let by_mail = rm(a, &["user", "get-by-email", "bob+x@example.com"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(by_mail["id"], bob_id.as_str());
+    let by_ids = rm(
+        a,
+        &["user", "get-by-id", &format!("{bob_id}, {admin_id}")],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(by_ids.as_array().unwrap().len(), 2);
+    let s = rm(a, &["user", "search", "bob"], &[]).await.ok().json();
+    assert_eq!(s["id"], bob_id.as_str());
+    let missing = rm(a, &["user", "search", "nobody"], &[]).await;
+    assert_ne!(missing.code, 0);
+    assert!(missing.stderr.contains("HTTP 404"), "{}", missing.stderr);
+
+    let team = rm(
+        a,
+        &["team", "create", "--name", "ops", "--display-name", "Ops"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let team_id = team["id"].as_str().unwrap().to_string();
+    let teams = rm(a, &["team", "list", "-o", "table"], &[]).await.ok();
+    assert!(
+        teams.stdout.lines().nth(1).unwrap().contains("ops"),
+        "{}",
+        teams.stdout
+    );
+    rm(a, &["team", "add-user", &team_id, &bob_id], &[])
+        .await
+        .ok();
+
+    let all = rm(a, &["user", "list", "--all"], &[]).await.ok().json();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let one = rm(a, &["user", "list", "--per-page", "1"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    let in_team = rm(
+        a,
+        &["user", "list", "--in-team", "ops", "--sort", "username"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let names: Vec<&str> = in_team
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"bob") && names.contains(&"admin"),
+        "{names:?}"
+    );
+    let bad_sort = rm(a, &["user", "list", "--sort", "status"], &[]).await;
+    assert_ne!(bad_sort.code, 0);
+    let table = rm(a, &["user", "list", "-o", "table"], &[]).await.ok();
+    assert!(table.stdout.starts_with("ID"), "{}", table.stdout);
+    assert_eq!(table.stdout.lines().count(), 3);
+
+    let invite = [
+        "user",
+        "invite",
+        "--team",
+        "ops",
+        "x1@example.com, x2@example.com",
+    ];
+    let off = rm(a, &invite, &[]).await;
+    assert_ne!(off.code, 0);
+    assert!(
+        off.stderr
+            .contains("api.team.invite_members.disabled.app_error")
+            && off.stderr.contains("HTTP 501"),
+        "{}",
+        off.stderr
+    );
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableEmailInvitations",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    assert_eq!(rm(a, &invite, &[]).await.ok().json()["status"], "OK");
+
+    // channel.create (private), addUser, members (+resolve, limit), search, statistics,
+    // delete, restore.
+    let ch = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            &team_id,
+            "--name",
+            "secret",
+            "--display-name",
+            "Secret",
+            "--private",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(ch["type"], "P");
+    let ch_id = ch["id"].as_str().unwrap().to_string();
+    let m = rm(a, &["channel", "add-user", &ch_id, "bob"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(m["user_id"], bob_id.as_str());
+    let members = rm(a, &["channel", "members", &ch_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    let resolved = rm(
+        a,
+        &["channel", "members", &ch_id, "--resolve", "--limit", "1"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(resolved.as_array().unwrap().len(), 1);
+    assert!(resolved[0]["username"].is_string());
+    let open = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "ops",
+            "--name",
+            "lobby",
+            "--display-name",
+            "Lobby",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let found = rm(a, &["channel", "search", "--team", "ops", "lob"], &[])
+        .await
+        .ok()
+        .json();
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == open["id"]),
+        "{found}"
+    );
+    let listed = rm(a, &["channel", "list", "--team", "ops"], &[])
+        .await
+        .ok()
+        .json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "lobby")
+    );
+    let stats = rm(a, &["channel", "statistics", &ch_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(stats["member_count"], 2);
+    let del = rm(a, &["channel", "delete", &ch_id], &[]).await.ok().json();
+    assert_eq!(del["status"], "OK");
+    let restored = rm(a, &["channel", "restore", &ch_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(restored["delete_at"], 0);
+
+    // message.postEphemeral and message.delete.
+    let eph = rm(
+        a,
+        &[
+            "message",
+            "post-ephemeral",
+            "--channel",
+            &ch_id,
+            "--user",
+            "bob",
+            "--message",
+            "psst",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(eph["message"], "psst");
+    let p = rm(
+        a,
+        &[
+            "message",
+            "post",
+            "--channel",
+            &ch_id,
+            "--message",
+            "bye",
+            "-o",
+            "table",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let post_id = p
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let bad_att = rm(
+        a,
+        &[
+            "message",
+            "post",
+            "--channel",
+            &ch_id,
+            "--message",
+            "x",
+            "--attachment",
+            "[1]",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(bad_att.code, 0);
+    let d = rm(a, &["message", "delete", &post_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(d["status"], "OK");
+    let (s, _, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v4/posts/{post_id}"),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 404);
+
+    // user deactivate / activate.
+    rm(a, &["user", "deactivate", "bob"], &[]).await.ok();
+    assert_ne!(
+        rm(a, &["user", "get", &bob_id], &[]).await.json()["delete_at"],
+        0
+    );
+    rm(a, &["user", "activate", "bob"], &[]).await.ok();
+    assert_eq!(
+        rm(a, &["user", "get", &bob_id], &[]).await.json()["delete_at"],
+        0
+    );
+    let set = rm(
+        a,
+        &[
+            "user",
+            "roles",
+            "set",
+            "bob",
+            "system_user,system_user_access_token",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(set["roles"], "system_user system_user_access_token");
+    let rem = rm(
+        a,
+        &["user", "roles", "remove", "bob", "system_user_access_token"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(rem["roles"], "system_user");
+
+    // Bots: create, list, disable, enable, assign; and a token for the bot.
+    let refused = rm(a, &["bot", "create", "--username", "robo"], &[]).await;
+    assert!(
+        refused.stderr.contains("api.bot.create_disabled"),
+        "{}",
+        refused.stderr
+    );
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableBotAccountCreation",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let bot = rm(
+        a,
+        &[
+            "bot",
+            "create",
+            "--username",
+            "robo",
+            "--display-name",
+            "Robo",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(bot["owner_id"], admin_id.as_str());
+    let bots = rm(a, &["bot", "list"], &[]).await.ok().json();
+    assert_eq!(bots.as_array().unwrap().len(), 1);
+    let dis = rm(a, &["bot", "disable", "robo"], &[]).await.ok().json();
+    assert_ne!(dis["delete_at"], 0);
+    assert_eq!(rm(a, &["bot", "list"], &[]).await.ok().json(), json!([]));
+    assert_eq!(
+        rm(a, &["bot", "list", "--include-deleted"], &[])
+            .await
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let en = rm(a, &["bot", "enable", "robo"], &[]).await.ok().json();
+    assert_eq!(en["delete_at"], 0);
+    let asg = rm(a, &["bot", "assign", "robo", "bob"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(asg["owner_id"], bob_id.as_str());
+    let bt = rm(
+        a,
+        &[
+            "token",
+            "create",
+            "--user",
+            "robo",
+            "--description",
+            "bot token",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    rm(
+        a,
+        &["auth", "test", "--token", bt["token"].as_str().unwrap()],
+        &[],
+    )
+    .await
+    .ok();
+
+    // config patch from a file and from stdin-less bad input.
+    let patch = a.join("patch.json");
+    std::fs::write(&patch, r#"{"TeamSettings":{"MaxUsersPerTeam":77}}"#).unwrap();
+    let out = rm(a, &["config", "patch", patch.to_str().unwrap()], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(out["TeamSettings"]["MaxUsersPerTeam"], 77);
+    assert_eq!(
+        rm(a, &["config", "get", "TeamSettings.MaxUsersPerTeam"], &[])
+            .await
+            .ok()
+            .json(),
+        json!(77)
+    );
+    let typo = rm(a, &["config", "set", "TeamSettings.NoSuchKey", "1"], &[]).await;
+    assert_ne!(typo.code, 0);
+    let not_json = rm(
+        a,
+        &["config", "set", "TeamSettings.MaxUsersPerTeam", "many"],
+        &[],
+    )
+    .await;
+    assert_ne!(not_json.code, 0);
+    let site = rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.SiteURL",
+            "http://chat.example",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(site, json!("http://chat.example"));
+}
+
+#[test]
+fn serve_is_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
+        .env("MM_SQLSETTINGS_DRIVERNAME", "mysql")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
+}
