@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 pub enum Error {
     /// The server answered with a non-2xx status; `body` is its AppError (or a synthesised one
     /// when the body was not Mattermost's error JSON).
-    #[error("{} ({}, HTTP {status})", body.message, body.id)]
+    #[error("{}", api_error_text(*status, body))]
     Api { status: u16, body: AppErrorBody },
     /// The request never got an answer (DNS, refused connection, TLS, timeout).
     #[error("cannot reach the server: {0}")]
@@ -39,6 +39,14 @@ impl Error {
             Error::Api { body, .. } => Some(&body.id),
             _ => None,
         }
+    }
+}
+
+fn api_error_text(status: u16, body: &AppErrorBody) -> String {
+    if body.id.is_empty() {
+        format!("{} (HTTP {status})", body.message)
+    } else {
+        format!("{} ({}, HTTP {status})", body.message, body.id)
     }
 }
 
@@ -570,4 +578,54 @@ pub enum TokenAction {
     Revoke,
     Disable,
     Enable,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_urls_without_http_scheme() {
+        for bad in ["localhost:8065", "ftp://x", "", "http://"] {
+            let r = Client::new(ClientOptions {
+                url: bad.into(),
+                token: None,
+                insecure: false,
+            });
+            assert!(matches!(r, Err(Error::BadUrl(_))), "{bad}");
+        }
+        let c = Client::new(ClientOptions {
+            url: "https://chat.example.com/".into(),
+            token: Some("secret-value".into()),
+            insecure: true,
+        })
+        .unwrap();
+        assert_eq!(c.api, "https://chat.example.com/api/v4");
+        assert!(!format!("{c:?}").contains("secret-value"));
+    }
+
+    #[test]
+    fn api_errors_show_message_id_and_status() {
+        let mut body = AppErrorBody {
+            id: "api.context.session_expired.app_error".into(),
+            message: "Invalid or expired session, please login again.".into(),
+            detailed_error: String::new(),
+            request_id: String::new(),
+            status_code: 401,
+        };
+        let e = Error::Api {
+            status: 401,
+            body: body.clone(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Invalid or expired session, please login again. \
+             (api.context.session_expired.app_error, HTTP 401)"
+        );
+        assert_eq!(e.status(), Some(401));
+        body.id.clear();
+        let e = Error::Api { status: 502, body };
+        assert!(e.to_string().ends_with("(HTTP 502)"));
+        assert_eq!(e.id(), Some(""));
+    }
 }

@@ -229,7 +229,8 @@ pub enum UserCmd {
         inactive: bool,
         #[arg(long)]
         active: bool,
-        #[arg(long, default_value_t = 0)]
+        /// Page number (with --per-page).
+        #[arg(long, default_value_t = 0, requires = "per_page")]
         page: u32,
         #[arg(long)]
         per_page: Option<u32>,
