@@ -15,7 +15,7 @@ pub enum Error {
     #[error("{}", api_error_text(*status, body))]
     Api { status: u16, body: AppErrorBody },
     /// The request never got an answer (DNS, refused connection, TLS, timeout).
-    #[error("cannot reach the server: {0}")]
+    #[error("cannot reach the server")]
     Transport(#[source] reqwest::Error),
     /// A 2xx answer whose body was not the JSON expected.
     #[error("unexpected response: {0}")]

@@ -403,6 +403,21 @@ async fn guide_flow_entirely_with_the_cli() {
         .json();
     assert_eq!(l, json!([]));
 
+    // `+1` goes raw in the delete path, as n8n sends it.
+    let plus = rm(u, &["reaction", "create", &post_id, "+1"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(plus["emoji_name"], "+1");
+    rm(u, &["reaction", "delete", &post_id, ":+1:"], &[])
+        .await
+        .ok();
+    let l = rm(u, &["reaction", "list", &post_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(l, json!([]));
+
     // Her tokens are listed without secrets; the admin sees them too.
     let mine = rm(u, &["token", "list", "--user", "me"], &[])
         .await
@@ -1022,6 +1037,27 @@ async fn n8n_node_operations_and_admin_commands() {
             .json(),
         json!(77)
     );
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
+        .args(["config", "patch", "-"])
+        .env("RUSTMOST_CONFIG_DIR", a)
+        .env_remove("RUSTMOST_URL")
+        .env_remove("RUSTMOST_TOKEN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(br#"{"TeamSettings":{"MaxUsersPerTeam":55}}"#)
+            .await
+            .unwrap();
+    }
+    let o = child.wait_with_output().await.unwrap();
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["TeamSettings"]["MaxUsersPerTeam"], 55);
     let typo = rm(a, &["config", "set", "TeamSettings.NoSuchKey", "1"], &[]).await;
     assert_ne!(typo.code, 0);
     let not_json = rm(
