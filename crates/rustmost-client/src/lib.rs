@@ -434,6 +434,14 @@ impl Client {
         )
         .await
     }
+    /// `GET /api/v4/teams/{team_id}/channels/name/{name}?include_deleted=true`.
+    pub async fn get_channel_by_name(&self, team_id: &str, name: &str) -> Result<Value> {
+        self.get(
+            &format!("/teams/{team_id}/channels/name/{name}"),
+            &[("include_deleted", "true".into())],
+        )
+        .await
+    }
     /// `POST /api/v4/channels/{id}/members` `{"user_id"}`.
     pub async fn add_channel_member(&self, channel_id: &str, user_id: &str) -> Result<Value> {
         self.post(

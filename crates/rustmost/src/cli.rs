@@ -103,7 +103,7 @@ pub enum ChannelCmd {
         #[arg(long)]
         private: bool,
     },
-    /// Adds a user (id, username or email) to a channel.
+    /// Adds a user (id, username or email) to a channel (id or `team:channel`).
     AddUser { channel_id: String, user: String },
     /// Archives a channel.
     Delete { channel_id: String },
@@ -550,6 +550,17 @@ async fn team_id(cl: &Client, spec: &str) -> anyhow::Result<String> {
     Ok(cell(&cl.get_team_by_name(spec).await?["id"]))
 }
 
+/// A channel id, or `team:channel` by names (mmctl's form) → the channel id.
+async fn resolve_channel(cl: &Client, spec: &str) -> anyhow::Result<String> {
+    match spec.split_once(':') {
+        Some((team, name)) if !rustmost_model::is_valid_id(spec) => {
+            let t = team_id(cl, team).await?;
+            Ok(cell(&cl.get_channel_by_name(&t, name).await?["id"]))
+        }
+        _ => Ok(spec.to_string()),
+    }
+}
+
 /// Pages until an empty page (as n8n's `apiRequestAllItems`), with a spinner on a terminal.
 async fn all_pages<F, Fut>(what: &str, mut page_fn: F) -> anyhow::Result<Value>
 where
@@ -614,18 +625,23 @@ async fn channel(c: ChannelCmd, cl: &Client) -> anyhow::Result<(Value, &'static 
             )
         }
         ChannelCmd::AddUser { channel_id, user } => {
+            let channel_id = resolve_channel(cl, &channel_id).await?;
             let u = user_id(cl, &user).await?;
             (
                 cl.add_channel_member(&channel_id, &u).await?,
                 &["channel_id", "user_id", "roles"],
             )
         }
-        ChannelCmd::Delete { channel_id } => (cl.delete_channel(&channel_id).await?, &[]),
+        ChannelCmd::Delete { channel_id: c } => (
+            cl.delete_channel(&resolve_channel(cl, &c).await?).await?,
+            &[],
+        ),
         ChannelCmd::Members {
             channel_id,
             limit,
             resolve,
         } => {
+            let channel_id = resolve_channel(cl, &channel_id).await?;
             let members = match limit {
                 Some(l) => {
                     let v = cl.get_channel_members(&channel_id, 0, l).await?;
@@ -652,9 +668,10 @@ async fn channel(c: ChannelCmd, cl: &Client) -> anyhow::Result<(Value, &'static 
                 (members, &["channel_id", "user_id", "roles"])
             }
         }
-        ChannelCmd::Restore { channel_id } => {
-            (cl.restore_channel(&channel_id).await?, CHANNEL_COLS)
-        }
+        ChannelCmd::Restore { channel_id: c } => (
+            cl.restore_channel(&resolve_channel(cl, &c).await?).await?,
+            CHANNEL_COLS,
+        ),
         ChannelCmd::Search { team, term, limit } => {
             let t = team_id(cl, &team).await?;
             let mut v = cl.search_channels(&t, &term).await?;
@@ -663,8 +680,9 @@ async fn channel(c: ChannelCmd, cl: &Client) -> anyhow::Result<(Value, &'static 
             }
             (v, CHANNEL_COLS)
         }
-        ChannelCmd::Statistics { channel_id } => (
-            cl.get_channel_stats(&channel_id).await?,
+        ChannelCmd::Statistics { channel_id: c } => (
+            cl.get_channel_stats(&resolve_channel(cl, &c).await?)
+                .await?,
             &[
                 "channel_id",
                 "member_count",
@@ -693,6 +711,7 @@ async fn message(c: MessageCmd, cl: &Client) -> anyhow::Result<(Value, &'static 
             root_id,
         } => {
             let att = read_attachments(&attachments)?;
+            let channel = resolve_channel(cl, &channel).await?;
             (
                 cl.create_post(&channel, &message, att, root_id.as_deref())
                     .await?,
@@ -705,6 +724,7 @@ async fn message(c: MessageCmd, cl: &Client) -> anyhow::Result<(Value, &'static 
             message,
         } => {
             let u = user_id(cl, &user).await?;
+            let channel = resolve_channel(cl, &channel).await?;
             (
                 cl.create_ephemeral_post(&u, &channel, &message).await?,
                 POST_COLS,

@@ -333,7 +333,14 @@ async fn guide_flow_entirely_with_the_cli() {
     .unwrap();
     let root = rm(
         u,
-        &["message", "post", "--channel", &ch_id, "--message", "root"],
+        &[
+            "message",
+            "post",
+            "--channel",
+            "guide:news",
+            "--message",
+            "root",
+        ],
         &[],
     )
     .await
@@ -375,6 +382,7 @@ async fn guide_flow_entirely_with_the_cli() {
     assert_eq!(s, 200, "{got}");
     assert_eq!(got["message"], "Hello from the CLI");
     assert_eq!(got["root_id"], root_id.as_str());
+    assert_eq!(root["channel_id"], ch_id.as_str());
     assert_eq!(got["user_id"], alice_id.as_str());
     let atts = got["props"]["attachments"].as_array().unwrap();
     assert_eq!(atts.len(), 2);
@@ -823,9 +831,17 @@ async fn n8n_node_operations_and_admin_commands() {
         .ok()
         .json();
     assert_eq!(stats["member_count"], 2);
-    let del = rm(a, &["channel", "delete", &ch_id], &[]).await.ok().json();
+    let by_name = rm(a, &["channel", "statistics", "ops:secret"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(by_name["channel_id"], ch_id.as_str());
+    let del = rm(a, &["channel", "delete", "ops:secret"], &[])
+        .await
+        .ok()
+        .json();
     assert_eq!(del["status"], "OK");
-    let restored = rm(a, &["channel", "restore", &ch_id], &[])
+    let restored = rm(a, &["channel", "restore", "ops:secret"], &[])
         .await
         .ok()
         .json();
