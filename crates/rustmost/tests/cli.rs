@@ -658,6 +658,12 @@ async fn n8n_node_operations_and_admin_commands() {
     .ok()
     .json();
     assert_eq!(by_ids.as_array().unwrap().len(), 2);
+    let later = (rustmost_model_now() + 3_600_000).to_string();
+    let none = rm(a, &["user", "get-by-id", &bob_id, "--since", &later], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(none, json!([]));
     let s = rm(a, &["user", "search", "bob"], &[]).await.ok().json();
     assert_eq!(s["id"], bob_id.as_str());
     let missing = rm(a, &["user", "search", "nobody"], &[]).await;
