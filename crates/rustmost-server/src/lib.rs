@@ -59,10 +59,13 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         || source.starts_with("postgresql://")
         || driver == "postgres"
     {
-        anyhow::bail!(
-            "SqlSettings.DriverName/DataSource select PostgreSQL, which this build does not \
-             support yet; use DriverName \"sqlite\""
-        );
+        if !(source.starts_with("postgres://") || source.starts_with("postgresql://")) {
+            anyhow::bail!(
+                "SqlSettings.DriverName \"postgres\" needs a postgres:// DataSource, got {:?}",
+                source.split('@').next_back().unwrap_or_default()
+            );
+        }
+        Arc::new(rustmost_store_sqlite::PostgresStore::connect(&source).await?)
     } else if driver == "sqlite" || driver == "sqlite3" || driver.is_empty() {
         let path = source
             .strip_prefix("sqlite://")
@@ -81,7 +84,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         };
         Arc::new(rustmost_store_sqlite::SqliteStore::connect(&url).await?)
     } else {
-        anyhow::bail!("unknown SqlSettings.DriverName {driver:?}: use \"sqlite\"");
+        anyhow::bail!("unknown SqlSettings.DriverName {driver:?}: use \"sqlite\" or \"postgres\"");
     };
     let state = AppState(Arc::new(Inner {
         store: store.clone(),

@@ -1,7 +1,8 @@
 //! Revocation racing token use: a revoke, disable, rotate or owner deactivation that commits
 //! while a token is being turned into a session, or while a session row is being cached, must
 //! still end the secret. The interleavings are forced with a second connection holding SQLite's
-//! write lock, and by calling the app functions directly.
+//! write lock (PostgreSQL: a lock on the sessions table), and by calling the app functions
+//! directly.
 
 mod common;
 
@@ -26,37 +27,74 @@ fn id(v: &Value) -> &str {
     v["id"].as_str().unwrap()
 }
 
-/// A second pool on the server's database file, as another process would have.
-async fn raw_pool(srv: &TestServer) -> sqlx::SqlitePool {
-    let path = srv.data_dir().join("rustmost.db");
-    sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(
-            sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(path)
-                .busy_timeout(Duration::from_secs(10)),
-        )
-        .await
-        .expect("second connection")
+/// Makes `sql` (bound to the token id and the owner id) in a transaction on a second
+/// connection, as another process would, and keeps that transaction open until `commit` fires.
+/// While it is open, inserting a session waits: on SQLite because the transaction holds the
+/// write lock, on PostgreSQL because it also holds an EXCLUSIVE lock on `sessions` (which lets
+/// reads through, as SQLite does). Resolves once the change is made.
+async fn hold_change(
+    srv: &TestServer,
+    sql: &'static str,
+    token_id: String,
+    user_id: String,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (commit, wait) = tokio::sync::oneshot::channel::<()>();
+    let (made, is_made) = tokio::sync::oneshot::channel::<u64>();
+    macro_rules! hold {
+        ($pool:expr, $lock:expr) => {{
+            let pool = $pool;
+            tokio::spawn(async move {
+                let mut tx = pool.begin().await.unwrap();
+                let changed = sqlx::query(sql)
+                    .bind(&token_id)
+                    .bind(&user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap()
+                    .rows_affected();
+                if let Some(lock) = $lock {
+                    sqlx::query(lock).execute(&mut *tx).await.unwrap();
+                }
+                let _ = made.send(changed);
+                let _ = wait.await;
+                tx.commit().await.unwrap();
+            })
+        }};
+    }
+    let handle = match &srv.pg_url {
+        Some(url) => hold!(
+            sqlx::PgPool::connect(url).await.expect("second connection"),
+            Some("LOCK TABLE sessions IN EXCLUSIVE MODE")
+        ),
+        None => hold!(
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(
+                    sqlx::sqlite::SqliteConnectOptions::new()
+                        .filename(srv.data_dir().join("rustmost.db"))
+                        .busy_timeout(Duration::from_secs(10)),
+                )
+                .await
+                .expect("second connection"),
+            None::<&str>
+        ),
+    };
+    assert_eq!(is_made.await.unwrap(), 1, "{sql}");
+    (commit, handle)
 }
 
 /// The first use of a token reads the token, then writes a session. Here the change (`sql`,
-/// bound to the token id and the owner id) is made inside a transaction that holds the write
-/// lock, so the lookup sees the token as it was and the session insert waits; the change
-/// commits while the insert waits. The request must be refused and leave no session behind.
-async fn change_commits_during_first_use(sql: &str) {
+/// bound to the token id and the owner id) is made inside a transaction that keeps session
+/// inserts waiting, so the lookup sees the token as it was and the session insert waits; the
+/// change commits while the insert waits. The request must be refused and leave no session
+/// behind.
+async fn change_commits_during_first_use(sql: &'static str) {
     let (srv, _admin, alice, alice_s) = setup().await;
     let (t, secret) = srv.create_token(&alice_s, "me", "raced").await;
-    let raw = raw_pool(&srv).await;
-    let mut tx = raw.begin().await.unwrap();
-    let changed = sqlx::query(sql)
-        .bind(id(&t))
-        .bind(id(&alice))
-        .execute(&mut *tx)
-        .await
-        .unwrap()
-        .rows_affected();
-    assert_eq!(changed, 1, "{sql}");
+    let (commit, held) = hold_change(&srv, sql, id(&t).to_string(), id(&alice).to_string()).await;
 
     let state = srv.state.clone();
     let s2 = secret.clone();
@@ -67,7 +105,8 @@ async fn change_commits_during_first_use(sql: &str) {
         !first_use.is_finished(),
         "the first use must be waiting to write its session"
     );
-    tx.commit().await.unwrap();
+    commit.send(()).unwrap();
+    held.await.unwrap();
 
     let r = first_use.await.unwrap();
     let err = r

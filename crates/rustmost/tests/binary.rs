@@ -93,3 +93,18 @@ fn refuses_an_unknown_driver_with_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
 }
+
+#[test]
+fn refuses_postgres_without_a_postgres_data_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rustmost"))
+        .current_dir(dir.path())
+        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
+        .env("MM_SQLSETTINGS_DRIVERNAME", "postgres")
+        .env("MM_SQLSETTINGS_DATASOURCE", "./data/rustmost.db")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a postgres:// DataSource"), "{err}");
+}

@@ -1,4 +1,5 @@
-//! Test harness: a real server on a random loopback port with a fresh SQLite database, plus
+//! Test harness: a real server on a random loopback port with a fresh SQLite database (or a
+//! fresh PostgreSQL database when `RUSTMOST_TEST_DATASOURCE` is set), plus
 //! small HTTP helpers that keep status and AppError assertions short.
 
 #![allow(dead_code)]
@@ -14,12 +15,68 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub state: rustmost_server::state::AppState,
     pub dir: tempfile::TempDir,
+    /// The test's own PostgreSQL database, when the run is against PostgreSQL.
+    pub pg_url: Option<String>,
+    /// The server it was created on and its name, to drop it at the end.
+    pg_database: Option<(String, String)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The first user created on every test server; it becomes the system admin.
 pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
+
+/// The PostgreSQL server the tests run against instead of SQLite, when
+/// `RUSTMOST_TEST_DATASOURCE` names one (`postgres://user:password@host:port/database`).
+pub fn pg_base_url() -> Option<String> {
+    std::env::var("RUSTMOST_TEST_DATASOURCE")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// Creates a uniquely named empty database on the server `base` points at and returns the URL
+/// of it, so every test server has its own schema and tests stay parallel. The database is
+/// dropped when the test server is.
+async fn fresh_pg_database(base: &str) -> String {
+    use sqlx::Connection;
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!(
+        "rustmost_test_{}_{}_{nanos}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .expect("connect to RUSTMOST_TEST_DATASOURCE");
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("create test database");
+    let _ = conn.close().await;
+    let (head, query) = base.split_once('?').unwrap_or((base, ""));
+    let scheme_end = head.find("://").map_or(0, |i| i + 3);
+    let path_at = head[scheme_end..]
+        .find('/')
+        .map_or(head.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{name}", &head[..path_at]);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+/// A value bound by [`TestServer::raw_execute`].
+pub enum SqlArg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
 
 impl TestServer {
     pub async fn start() -> Self {
@@ -35,8 +92,15 @@ impl TestServer {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        if let Ok(pg) = std::env::var("RUSTMOST_TEST_DATASOURCE") {
-            envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), pg));
+        let mut pg_url = None;
+        let mut pg_database = None;
+        if let Some(pg) = pg_base_url() {
+            let url = fresh_pg_database(&pg).await;
+            let name = url.split('?').next().unwrap_or_default();
+            let name = name.rsplit('/').next().unwrap_or_default().to_string();
+            pg_database = Some((pg, name));
+            envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), url.clone()));
+            pg_url = Some(url);
             envs.push(("MM_SQLSETTINGS_DRIVERNAME".into(), "postgres".into()));
         } else if !env
             .iter()
@@ -70,9 +134,70 @@ impl TestServer {
             http,
             state,
             dir,
+            pg_url,
+            pg_database,
             shutdown: Some(tx),
             handle: Some(handle),
         }
+    }
+
+    /// Runs one statement on the server's database behind its back (as another process
+    /// would), binding `args` as `$1`, `$2`, ...; returns the rows affected.
+    pub async fn raw_execute(&self, sql: &str, args: &[SqlArg<'_>]) -> u64 {
+        macro_rules! run {
+            ($pool:expr) => {{
+                let pool = $pool;
+                let mut q = sqlx::query(sql);
+                for a in args {
+                    q = match *a {
+                        SqlArg::Int(i) => q.bind(i),
+                        SqlArg::Text(t) => q.bind(t),
+                    };
+                }
+                let n = q
+                    .execute(&pool)
+                    .await
+                    .expect("raw statement")
+                    .rows_affected();
+                pool.close().await;
+                n
+            }};
+        }
+        match &self.pg_url {
+            Some(url) => run!(sqlx::PgPool::connect(url).await.expect("raw pool")),
+            None => run!(
+                sqlx::SqlitePool::connect(&format!(
+                    "sqlite:{}",
+                    self.dir.path().join("rustmost.db").display()
+                ))
+                .await
+                .expect("raw pool")
+            ),
+        }
+    }
+
+    /// Every row of every table of the PostgreSQL database, as text (the counterpart of
+    /// reading the SQLite files); `None` on SQLite.
+    pub async fn pg_dump_rows(&self) -> Option<String> {
+        let url = self.pg_url.as_ref()?;
+        let pool = sqlx::PgPool::connect(url).await.expect("raw pool");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut out = String::new();
+        for t in tables {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM {t} t"))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            out.push_str(&rows.join("\n"));
+        }
+        pool.close().await;
+        Some(out)
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -268,6 +393,27 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        // Best effort, on a thread of its own since Drop cannot await; FORCE ends the server's
+        // own connections, which outlive it in the still-running test runtime.
+        if let Some((base, name)) = self.pg_database.take() {
+            let _ = std::thread::spawn(move || {
+                use sqlx::Connection;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                        let _ = conn.close().await;
+                    }
+                });
+            })
+            .join();
         }
     }
 }

@@ -1,17 +1,17 @@
 //! Teams and team members.
 
-use crate::{SqliteStore, map_err};
+use super::{Db, DbRow};
+use crate::map_err;
 use async_trait::async_trait;
 use rustmost_model::team::{Team, TeamMember};
 use rustmost_store::{Page, Result, StoreError, TeamListing, TeamStore};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const COLS: &str = "t.id, t.create_at, t.update_at, t.delete_at, t.display_name, t.name, \
     t.description, t.email, t.type, t.company_name, t.allowed_domains, t.invite_id, \
     t.allow_open_invite, t.last_team_icon_update, t.scheme_id, t.group_constrained";
 
-fn row_to_team(r: &SqliteRow) -> Team {
+fn row_to_team(r: &DbRow) -> Team {
     Team {
         id: r.get("id"),
         create_at: r.get("create_at"),
@@ -34,7 +34,7 @@ fn row_to_team(r: &SqliteRow) -> Team {
     }
 }
 
-fn row_to_member(r: &SqliteRow) -> TeamMember {
+fn row_to_member(r: &DbRow) -> TeamMember {
     let mut m = TeamMember {
         team_id: r.get("team_id"),
         user_id: r.get("user_id"),
@@ -58,7 +58,7 @@ fn limit(page: Option<Page>) -> String {
 }
 
 #[async_trait]
-impl TeamStore for SqliteStore {
+impl TeamStore for Db {
     async fn insert_team(&self, t: &Team) -> Result<()> {
         sqlx::query(
             "INSERT INTO teams (id, create_at, update_at, delete_at, display_name, name, \

@@ -1,17 +1,17 @@
 //! Bots table: one row per bot user; username and display name live on the user row.
 
-use crate::{SqliteStore, map_err};
+use super::{Db, DbRow};
+use crate::map_err;
 use async_trait::async_trait;
 use rustmost_model::bot::Bot;
 use rustmost_store::{BotQuery, BotStore, Result, StoreError};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const SELECT: &str = "SELECT b.user_id, u.username, u.first_name AS display_name, b.description, \
     b.owner_id, b.last_icon_update, b.create_at, b.update_at, b.delete_at \
     FROM bots b JOIN users u ON u.id = b.user_id";
 
-fn row(r: &SqliteRow) -> Bot {
+fn row(r: &DbRow) -> Bot {
     Bot {
         user_id: r.get("user_id"),
         username: r.get("username"),
@@ -26,7 +26,7 @@ fn row(r: &SqliteRow) -> Bot {
 }
 
 #[async_trait]
-impl BotStore for SqliteStore {
+impl BotStore for Db {
     async fn insert_bot(&self, b: &Bot) -> Result<()> {
         sqlx::query(
             "INSERT INTO bots (user_id, description, owner_id, last_icon_update, create_at, \

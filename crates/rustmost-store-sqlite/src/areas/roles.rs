@@ -1,16 +1,16 @@
 //! Roles table; permissions are a JSON array in TEXT.
 
-use crate::{SqliteStore, map_err};
+use super::{Db, DbRow};
+use crate::map_err;
 use async_trait::async_trait;
 use rustmost_model::role::Role;
 use rustmost_store::{Result, RoleStore, StoreError};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const COLS: &str = "id, name, display_name, description, create_at, update_at, delete_at, \
     permissions, scheme_managed, built_in";
 
-fn row(r: &SqliteRow) -> Role {
+fn row(r: &DbRow) -> Role {
     Role {
         id: r.get("id"),
         name: r.get("name"),
@@ -26,7 +26,7 @@ fn row(r: &SqliteRow) -> Role {
 }
 
 #[async_trait]
-impl RoleStore for SqliteStore {
+impl RoleStore for Db {
     async fn list_roles(&self) -> Result<Vec<Role>> {
         let rows = sqlx::query(&format!("SELECT {COLS} FROM roles ORDER BY name"))
             .fetch_all(&self.pool)

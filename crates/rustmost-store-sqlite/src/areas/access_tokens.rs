@@ -1,16 +1,16 @@
 //! Personal access tokens table; deleting, disabling or rotating a token removes the sessions
 //! minted from it (they share the secret's hash) in the same transaction.
 
-use crate::{SqliteStore, map_err};
+use super::{Db, DbRow};
+use crate::map_err;
 use async_trait::async_trait;
 use rustmost_store::{AccessTokenRow, Page, Result, StoreError, TokenStore};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const COLS: &str = "t.id, t.token_hash, t.user_id, t.description, t.is_active, t.expires_at, \
     t.create_at, t.last_used_at, t.last_used_ip";
 
-fn row(r: &SqliteRow) -> AccessTokenRow {
+fn row(r: &DbRow) -> AccessTokenRow {
     AccessTokenRow {
         id: r.get("id"),
         token_hash: r.get("token_hash"),
@@ -28,7 +28,7 @@ const DELETE_SESSIONS: &str = "DELETE FROM sessions WHERE token_hash = \
     (SELECT token_hash FROM user_access_tokens WHERE id = $1)";
 
 #[async_trait]
-impl TokenStore for SqliteStore {
+impl TokenStore for Db {
     async fn insert_token(&self, t: &AccessTokenRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO user_access_tokens (id, token_hash, user_id, description, is_active, \

@@ -1,14 +1,14 @@
 //! Sessions table: rows keyed by the hash of their secret.
 
-use crate::{SqliteStore, json_map, map_err};
+use super::{Db, DbRow};
+use crate::{json_map, map_err};
 use async_trait::async_trait;
 use rustmost_store::{Result, SessionRow, SessionStore};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const COLS: &str = "id, token_hash, create_at, expires_at, last_activity_at, user_id, device_id, roles, is_oauth, props";
 
-fn row(r: &SqliteRow) -> SessionRow {
+fn row(r: &DbRow) -> SessionRow {
     SessionRow {
         id: r.get("id"),
         token_hash: r.get("token_hash"),
@@ -24,7 +24,7 @@ fn row(r: &SqliteRow) -> SessionRow {
 }
 
 #[async_trait]
-impl SessionStore for SqliteStore {
+impl SessionStore for Db {
     async fn insert_session(&self, s: &SessionRow) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO sessions ({COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"

@@ -1,11 +1,11 @@
 //! Users table.
 
-use crate::{SqliteStore, json_map, map_err};
+use super::{Db, DbRow};
+use crate::{json_map, map_err};
 use async_trait::async_trait;
 use rustmost_model::user::User;
 use rustmost_store::{Result, UserQuery, UserStore};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const COLS: &str = "id, create_at, update_at, delete_at, username, password, auth_data, \
     auth_service, email, email_verified, nickname, first_name, last_name, position, roles, \
@@ -13,7 +13,7 @@ const COLS: &str = "id, create_at, update_at, delete_at, username, password, aut
     failed_attempts, locale, timezone, mfa_active, remote_id, last_activity_at, is_bot, \
     bot_description, disable_welcome_email, last_login";
 
-fn row_to_user(r: &SqliteRow) -> User {
+fn row_to_user(r: &DbRow) -> User {
     User {
         id: r.get("id"),
         create_at: r.get("create_at"),
@@ -54,7 +54,7 @@ fn to_json(m: &Option<std::collections::BTreeMap<String, String>>) -> String {
 }
 
 #[async_trait]
-impl UserStore for SqliteStore {
+impl UserStore for Db {
     async fn insert_user(&self, u: &User) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO users ({COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,\

@@ -1,11 +1,11 @@
 //! Posts and reactions.
 
-use crate::{SqliteStore, map_err};
+use super::{Db, DbRow};
+use crate::map_err;
 use async_trait::async_trait;
 use rustmost_model::post::{Post, Reaction};
 use rustmost_store::{Page, PostStore, ReactionStore, Result, StoreError};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 /// Every post column plus the thread's live reply count and last reply time.
 const COLS: &str = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, \
@@ -30,7 +30,7 @@ const JOIN_LEAVE_TYPES: &[&str] = &[
     "system_remove_from_team",
 ];
 
-fn row_to_post(r: &SqliteRow) -> Post {
+fn row_to_post(r: &DbRow) -> Post {
     Post {
         id: r.get("id"),
         create_at: r.get("create_at"),
@@ -57,7 +57,7 @@ fn row_to_post(r: &SqliteRow) -> Post {
     }
 }
 
-fn row_to_reaction(r: &SqliteRow) -> Reaction {
+fn row_to_reaction(r: &DbRow) -> Reaction {
     Reaction {
         user_id: r.get("user_id"),
         post_id: r.get("post_id"),
@@ -75,7 +75,7 @@ fn props_json(p: &Post) -> String {
 }
 
 #[async_trait]
-impl PostStore for SqliteStore {
+impl PostStore for Db {
     async fn insert_post(&self, p: &Post) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query(
@@ -108,8 +108,10 @@ impl PostStore for SqliteStore {
         let counts = !JOIN_LEAVE_TYPES.contains(&p.post_type.as_str());
         let root = p.root_id.is_empty();
         sqlx::query(
-            "UPDATE channels SET last_post_at = MAX(last_post_at, $2), \
-             last_root_post_at = CASE WHEN $4 THEN MAX(last_root_post_at, $2) \
+            // CASE rather than a two-argument max: SQLite's MAX(a, b) is PostgreSQL's GREATEST.
+            "UPDATE channels SET \
+             last_post_at = CASE WHEN last_post_at > $2 THEN last_post_at ELSE $2 END, \
+             last_root_post_at = CASE WHEN $4 AND last_root_post_at < $2 THEN $2 \
                 ELSE last_root_post_at END, \
              total_msg_count = total_msg_count + (CASE WHEN $3 THEN 1 ELSE 0 END), \
              total_msg_count_root = total_msg_count_root + \
@@ -227,7 +229,7 @@ impl PostStore for SqliteStore {
 }
 
 #[async_trait]
-impl ReactionStore for SqliteStore {
+impl ReactionStore for Db {
     async fn save_reaction(&self, r: &Reaction) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query(

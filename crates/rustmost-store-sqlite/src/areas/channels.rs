@@ -1,18 +1,18 @@
 //! Channels and channel members.
 
-use crate::{SqliteStore, json_map, map_err};
+use super::{Db, DbRow};
+use crate::{json_map, map_err};
 use async_trait::async_trait;
 use rustmost_model::channel::{Channel, ChannelMember, ChannelWithTeamData};
 use rustmost_store::{ChannelStore, Page, Result, StoreError};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 const COLS: &str = "c.id, c.create_at, c.update_at, c.delete_at, c.team_id, c.type, \
     c.display_name, c.name, c.header, c.purpose, c.last_post_at, c.total_msg_count, \
     c.extra_update_at, c.creator_id, c.scheme_id, c.props, c.group_constrained, c.shared, \
     c.total_msg_count_root, c.last_root_post_at";
 
-fn row_to_channel(r: &SqliteRow) -> Channel {
+fn row_to_channel(r: &DbRow) -> Channel {
     let props: Option<String> = r.get("props");
     Channel {
         id: r.get("id"),
@@ -43,7 +43,7 @@ const MEMBER_COLS: &str = "channel_id, user_id, explicit_roles, last_viewed_at, 
     mention_count, mention_count_root, urgent_mention_count, msg_count_root, notify_props, \
     last_update_at, scheme_guest, scheme_user, scheme_admin";
 
-fn row_to_member(r: &SqliteRow) -> ChannelMember {
+fn row_to_member(r: &DbRow) -> ChannelMember {
     let mut m = ChannelMember {
         channel_id: r.get("channel_id"),
         user_id: r.get("user_id"),
@@ -85,7 +85,7 @@ fn like_prefix(term: &str) -> String {
 }
 
 #[async_trait]
-impl ChannelStore for SqliteStore {
+impl ChannelStore for Db {
     async fn insert_channel(&self, c: &Channel) -> Result<()> {
         sqlx::query(
             "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, \

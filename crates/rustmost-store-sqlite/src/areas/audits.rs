@@ -1,13 +1,14 @@
 //! Audits table: what was done through the API, per acting user.
 
-use crate::{SqliteStore, map_err};
+use super::Db;
+use crate::map_err;
 use async_trait::async_trait;
 use rustmost_model::audit::Audit;
 use rustmost_store::{AuditStore, Page, Result};
 use sqlx::Row;
 
 #[async_trait]
-impl AuditStore for SqliteStore {
+impl AuditStore for Db {
     async fn insert_audit(&self, a: &Audit) -> Result<()> {
         sqlx::query(
             "INSERT INTO audits (id, create_at, user_id, action, extra_info, ip_address, \

@@ -1,0 +1,87 @@
+//! The PostgreSQL backend: connection setup, migrations (migrations-postgres/, the same versions
+//! as the SQLite tree) and the naming of its unique violations.
+
+use crate::{map_err, other};
+use rustmost_store::{Store, StoreError};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// `Db`/`DbRow` for the areas compiled against PostgreSQL.
+type Db = PostgresStore;
+type DbRow = sqlx::postgres::PgRow;
+
+#[path = "../areas/access_tokens.rs"]
+mod access_tokens;
+#[path = "../areas/audits.rs"]
+mod audits;
+#[path = "../areas/bots.rs"]
+mod bots;
+#[path = "../areas/channels.rs"]
+mod channels;
+#[path = "../areas/posts.rs"]
+mod posts;
+#[path = "../areas/roles.rs"]
+mod roles;
+#[path = "../areas/sessions.rs"]
+mod sessions;
+#[path = "../areas/teams.rs"]
+mod teams;
+#[path = "../areas/users.rs"]
+mod users;
+
+/// A store on one PostgreSQL database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database?...`) and applies pending
+    /// migrations. The database must exist.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let opts = PgConnectOptions::from_str(url).map_err(other)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("./migrations-postgres")
+            .run(&pool)
+            .await
+            .map_err(other)?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+/// Names a unique violation as SQLite does: PostgreSQL's constraint names (`users_username_key`,
+/// `posts_pkey`) do not say the columns, but its detail does (`Key (name, team_id)=(...)`).
+pub(crate) fn constraint_name(e: &PgDatabaseError) -> String {
+    let table = e.table().unwrap_or_default();
+    let cols = e
+        .detail()
+        .and_then(|d| d.strip_prefix("Key ("))
+        .and_then(|d| d.split_once(")="))
+        .map(|(cols, _)| cols);
+    match cols {
+        Some(cols) => cols
+            .split(", ")
+            .map(|c| format!("{table}_{c}"))
+            .collect::<Vec<_>>()
+            .join("+"),
+        None => e.constraint().unwrap_or(table).to_string(),
+    }
+}
