@@ -1,6 +1,10 @@
-//! The `rustmost` binary: with no arguments it runs the server.
+//! The `rustmost` binary: with no arguments (or `serve`) it runs the server; the other
+//! subcommands are the command-line client (see cli.rs).
 
-use clap::Parser;
+mod cli;
+mod credentials;
+
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -13,22 +17,50 @@ struct Cli {
     /// Path of config.json (default: $MM_CONFIG, else ./data/config.json).
     #[arg(long, env = "MM_CONFIG")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    conn: cli::Conn,
+    #[command(subcommand)]
+    command: Option<Top>,
+}
+
+#[derive(Subcommand)]
+enum Top {
+    /// Runs the server (the same as no subcommand).
+    Serve,
+    #[command(flatten)]
+    Client(Box<cli::Command>),
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None | Some(Top::Serve) => match serve(cli.config).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Some(Top::Client(cmd)) => match cli::run(*cmd, cli.conn).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RUSTMOST_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
-    let cli = Cli::parse();
     let opts = rustmost_server::ServerOptions {
-        config_path: Some(
-            cli.config
-                .unwrap_or_else(|| PathBuf::from("./data/config.json")),
-        ),
+        config_path: Some(config.unwrap_or_else(|| PathBuf::from("./data/config.json"))),
         env: std::env::vars().collect(),
     };
     let state = rustmost_server::build_state(&opts).await?;

@@ -1,0 +1,1120 @@
+//! The command-line client end to end: an in-process server on a loopback port, and the real
+//! `rustmost` binary run against it with its own credential folder.
+
+use serde_json::{Value, json};
+use std::path::Path;
+
+struct Server {
+    url: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = rustmost_server::ServerOptions {
+            config_path: Some(dir.path().join("config.json")),
+            env: vec![(
+                "MM_SQLSETTINGS_DATASOURCE".into(),
+                dir.path().join("rustmost.db").display().to_string(),
+            )],
+        };
+        let state = rustmost_server::build_state(&opts).await.expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            rustmost_server::serve_with_listener(state, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        Server {
+            url,
+            http: reqwest::Client::new(),
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        tok: Option<&str>,
+        body: Value,
+    ) -> (u16, Value, Option<String>) {
+        let mut rb = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(t) = tok {
+            rb = rb.bearer_auth(t);
+        }
+        if !body.is_null() {
+            rb = rb.json(&body);
+        }
+        let r = rb.send().await.unwrap();
+        let status = r.status().as_u16();
+        let token = r
+            .headers()
+            .get("Token")
+            .map(|v| v.to_str().unwrap().to_string());
+        let v = r.json::<Value>().await.unwrap_or(Value::Null);
+        (status, v, token)
+    }
+
+    /// First user (system admin) created anonymously, then a login: the session token.
+    async fn admin_session(&self) -> String {
+        let (s, b, _) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v4/users",
+                None,
+                json!({"username":"admin","email":"admin@example.com","password":"Admin-Passw0rd!"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        let (s, b, t) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v4/users/login",
+                None,
+                json!({"login_id":"admin","password":"Admin-Passw0rd!"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        t.expect("Token header")
+    }
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
+        })
+    }
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs the binary with `RUSTMOST_CONFIG_DIR=cfg` and no inherited client variables.
+async fn rm(cfg: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"));
+    c.args(args)
+        .env("RUSTMOST_CONFIG_DIR", cfg)
+        .env_remove("RUSTMOST_URL")
+        .env_remove("RUSTMOST_TOKEN")
+        .env_remove("MM_CONFIG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().await.expect("run rustmost");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guide_flow_entirely_with_the_cli() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let admin_cfg = tempfile::tempdir().unwrap();
+    let a = admin_cfg.path();
+    let user_cfg = tempfile::tempdir().unwrap();
+    let u = user_cfg.path();
+
+    // The admin saves a credential and tests it.
+    rm(
+        a,
+        &[
+            "auth",
+            "login",
+            "--url",
+            &format!("{}/", srv.url),
+            "--token",
+            &admin_tok,
+            "--name",
+            "admin",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let t = rm(a, &["auth", "test"], &[]).await.ok();
+    assert!(t.stdout.contains("Connection successful"), "{}", t.stdout);
+
+    // Personal access tokens are off by default; the admin turns them on.
+    let v = rm(
+        a,
+        &["config", "get", "ServiceSettings.EnableUserAccessTokens"],
+        &[],
+    )
+    .await
+    .ok();
+    assert_eq!(v.json(), json!(false));
+    let v = rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableUserAccessTokens",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    assert_eq!(v.json(), json!(true));
+    let v = rm(
+        a,
+        &["config", "get", "ServiceSettings/EnableUserAccessTokens"],
+        &[],
+    )
+    .await
+    .ok();
+    assert_eq!(v.json(), json!(true));
+
+    // A user, a team and a channel they belong to.
+    let alice = rm(
+        a,
+        &[
+            "user",
+            "create",
+            "--username",
+            "alice",
+            "--email",
+            "alice@example.com",
+            "--password",
+            "Alice-Passw0rd!",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let alice_id = alice["id"].as_str().unwrap().to_string();
+    let team = rm(
+        a,
+        &[
+            "team",
+            "create",
+            "--name",
+            "guide",
+            "--display-name",
+            "Guide",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let team_id = team["id"].as_str().unwrap().to_string();
+    rm(a, &["team", "add-user", "guide", "alice"], &[])
+        .await
+        .ok();
+    let ch = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "guide",
+            "--name",
+            "news",
+            "--display-name",
+            "News",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(ch["type"], "O");
+    assert_eq!(ch["team_id"], team_id.as_str());
+    let ch_id = ch["id"].as_str().unwrap().to_string();
+    rm(
+        a,
+        &["channel", "add-user", &ch_id, "alice@example.com"],
+        &[],
+    )
+    .await
+    .ok();
+
+    // alice logs in with her password (the guide's "Account Settings" step) and cannot
+    // create a token until the admin grants the role.
+    let (s, _, alice_session) = srv
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/users/login",
+            None,
+            json!({"login_id":"alice","password":"Alice-Passw0rd!"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let alice_session = alice_session.unwrap();
+    let denied = rm(
+        u,
+        &["token", "create", "--description", "n8n"],
+        &[
+            ("RUSTMOST_URL", &srv.url),
+            ("RUSTMOST_TOKEN", &alice_session),
+        ],
+    )
+    .await;
+    assert_ne!(denied.code, 0);
+    assert!(denied.stderr.contains("HTTP 403"), "{}", denied.stderr);
+
+    let roles = rm(
+        a,
+        &["user", "roles", "add", "alice", "system_user_access_token"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(roles["roles"], "system_user system_user_access_token");
+    let got = rm(a, &["user", "get", &alice_id], &[]).await.ok().json();
+    assert_eq!(got["roles"], "system_user system_user_access_token");
+
+    let created = rm(
+        u,
+        &[
+            "token",
+            "create",
+            "--description",
+            "n8n",
+            "--expires-in",
+            "90d",
+        ],
+        &[
+            ("RUSTMOST_URL", &srv.url),
+            ("RUSTMOST_TOKEN", &alice_session),
+        ],
+    )
+    .await
+    .ok()
+    .json();
+    let pat = created["token"].as_str().unwrap().to_string();
+    assert_eq!(created["user_id"], alice_id.as_str());
+    assert!(created["expires_at"].as_i64().unwrap() > rustmost_model_now() + 89 * 86_400_000);
+
+    // alice saves it like n8n's credential and the credential test passes.
+    rm(
+        u,
+        &["auth", "login", "--url", &srv.url, "--token", &pat],
+        &[],
+    )
+    .await
+    .ok();
+    let t = rm(u, &["auth", "test"], &[]).await.ok();
+    assert!(t.stdout.contains("Connection successful"));
+
+    // A post with an attachment from a file and one inline, in a thread.
+    let att_file = u.join("att.json");
+    std::fs::write(
+        &att_file,
+        r##"{"title":"Att title","text":"Att text","color":"#00ff00","fields":[{"title":"F1","value":"V1","short":true}]}"##,
+    )
+    .unwrap();
+    let root = rm(
+        u,
+        &[
+            "message",
+            "post",
+            "--channel",
+            "guide:news",
+            "--message",
+            "root",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let root_id = root["id"].as_str().unwrap().to_string();
+    let post = rm(
+        u,
+        &[
+            "message",
+            "post",
+            "--channel",
+            &ch_id,
+            "--message",
+            "Hello from the CLI",
+            "--attachment",
+            att_file.to_str().unwrap(),
+            "--attachment",
+            r#"{"title":"Second","text":"inline"}"#,
+            "--root-id",
+            &root_id,
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let post_id = post["id"].as_str().unwrap().to_string();
+
+    // The post is visible through the API with its attachments.
+    let (s, got, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v4/posts/{post_id}"),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 200, "{got}");
+    assert_eq!(got["message"], "Hello from the CLI");
+    assert_eq!(got["root_id"], root_id.as_str());
+    assert_eq!(root["channel_id"], ch_id.as_str());
+    assert_eq!(got["user_id"], alice_id.as_str());
+    let atts = got["props"]["attachments"].as_array().unwrap();
+    assert_eq!(atts.len(), 2);
+    assert_eq!(atts[0]["title"], "Att title");
+    assert_eq!(atts[0]["fields"][0]["value"], "V1");
+    assert_eq!(atts[1]["text"], "inline");
+
+    // Reactions: create (colons stripped), list, delete.
+    let r = rm(u, &["reaction", "create", &post_id, ":thumbsup:"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(r["emoji_name"], "thumbsup");
+    assert_eq!(r["user_id"], alice_id.as_str());
+    let l = rm(u, &["reaction", "list", &post_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(l.as_array().unwrap().len(), 1);
+    rm(u, &["reaction", "delete", &post_id, "thumbsup"], &[])
+        .await
+        .ok();
+    let l = rm(u, &["reaction", "list", &post_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(l, json!([]));
+
+    // `+1` goes raw in the delete path, as n8n sends it.
+    let plus = rm(u, &["reaction", "create", &post_id, "+1"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(plus["emoji_name"], "+1");
+    rm(u, &["reaction", "delete", &post_id, ":+1:"], &[])
+        .await
+        .ok();
+    let l = rm(u, &["reaction", "list", &post_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(l, json!([]));
+
+    // Her tokens are listed without secrets; the admin sees them too.
+    let mine = rm(u, &["token", "list", "--user", "me"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert!(mine[0].get("token").is_none());
+    let all = rm(a, &["token", "list"], &[]).await.ok().json();
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == created["id"])
+    );
+
+    // Disabling the token makes the saved credential fail the test, enabling restores it.
+    let tid = created["id"].as_str().unwrap().to_string();
+    rm(a, &["token", "disable", &tid], &[]).await.ok();
+    assert_ne!(rm(u, &["auth", "test"], &[]).await.code, 0);
+    rm(a, &["token", "enable", &tid], &[]).await.ok();
+    rm(u, &["auth", "test"], &[]).await.ok();
+
+    // Rotation: the old secret stops working, the new one works.
+    let rot = rm(u, &["token", "rotate", &tid], &[]).await.ok().json();
+    let new_secret = rot["token"].as_str().unwrap().to_string();
+    assert_ne!(new_secret, pat);
+    assert_ne!(rm(u, &["auth", "test"], &[]).await.code, 0);
+    rm(u, &["auth", "test", "--token", &new_secret], &[])
+        .await
+        .ok();
+    rm(u, &["auth", "test"], &[("RUSTMOST_TOKEN", &new_secret)])
+        .await
+        .ok();
+    rm(a, &["token", "revoke", &tid], &[]).await.ok();
+    assert_ne!(
+        rm(u, &["auth", "test", "--token", &new_secret], &[])
+            .await
+            .code,
+        0
+    );
+}
+
+fn rustmost_model_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_token_shows_the_401_message_and_fails() {
+    let srv = Server::start().await;
+    srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    rm(
+        cfg.path(),
+        &[
+            "auth",
+            "login",
+            "--url",
+            &srv.url,
+            "--token",
+            "not-a-real-token",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let o = rm(cfg.path(), &["auth", "test"], &[]).await;
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stdout.is_empty());
+    assert!(o.stderr.contains("HTTP 401"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("api.context.session_expired.app_error"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("not-a-real-token"), "{}", o.stderr);
+
+    // Other commands fail the same way.
+    let o = rm(cfg.path(), &["user", "list"], &[]).await;
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("HTTP 401"), "{}", o.stderr);
+
+    // Nothing reachable: a clear transport error, non-zero.
+    let o = rm(
+        cfg.path(),
+        &["auth", "test", "--url", "http://127.0.0.1:9"],
+        &[],
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("cannot reach the server"), "{}", o.stderr);
+
+    // No credential at all.
+    let empty = tempfile::tempdir().unwrap();
+    let o = rm(empty.path(), &["auth", "test"], &[]).await;
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("rustmost auth login"), "{}", o.stderr);
+}
+
+#[tokio::test]
+async fn credential_file_is_0600_and_list_hides_tokens() {
+    let cfg = tempfile::tempdir().unwrap();
+    let c = cfg.path().join("nested");
+    rm(
+        &c,
+        &[
+            "auth",
+            "login",
+            "--url",
+            "http://a.example",
+            "--token",
+            "secret-one",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    rm(
+        &c,
+        &[
+            "auth",
+            "login",
+            "--url",
+            "https://b.example/",
+            "--token",
+            "secret-two",
+            "--name",
+            "b",
+            "--insecure",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let file = c.join("credentials.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(saved["current"], "b");
+    assert_eq!(saved["credentials"]["b"]["url"], "https://b.example");
+
+    let l = rm(&c, &["auth", "list"], &[]).await.ok();
+    assert!(!l.stdout.contains("secret-"), "{}", l.stdout);
+    let v = l.json();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[1]["name"], "default");
+    assert_eq!(v[0]["current"], true);
+    assert_eq!(v[0]["insecure"], true);
+    let t = rm(&c, &["auth", "list", "-o", "table"], &[]).await.ok();
+    assert!(t.stdout.starts_with("NAME"), "{}", t.stdout);
+    assert!(!t.stdout.contains("secret-"));
+
+    rm(&c, &["auth", "use", "default"], &[]).await.ok();
+    assert_ne!(rm(&c, &["auth", "use", "nope"], &[]).await.code, 0);
+    rm(&c, &["auth", "remove", "b"], &[]).await.ok();
+    let v = rm(&c, &["auth", "list"], &[]).await.ok().json();
+    assert_eq!(
+        v,
+        json!([{"name":"default","url":"http://a.example","insecure":false,"current":true}])
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+/// Every n8n Mattermost node operation, plus the mmctl-style bot, user and config commands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n8n_node_operations_and_admin_commands() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", "--url", &srv.url, "--token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    let admin_id = rm(a, &["user", "get", "me"], &[]).await.ok().json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // user.create (email and non-email), getByEmail, getById, search, list filters, invite.
+    let bob = rm(
+        a,
+        &[
+            "user",
+            "create",
+            "--username",
+            "bob",
+            "--email",
+            "bob+x@example.com",
+            "--password",
+            "Bob-Passw0rd!",
+            "--first-name",
+            "Bob",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(bob["first_name"], "Bob");
+    let bob_id = bob["id"].as_str().unwrap().to_string();
+    let o = rm(a, &["user", "create", "--username", "carol"], &[]).await;
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("--email and --password"), "{}", o.stderr);
+    let by_mail = rm(a, &["user", "get-by-email", "bob+x@example.com"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(by_mail["id"], bob_id.as_str());
+    let by_ids = rm(
+        a,
+        &["user", "get-by-id", &format!("{bob_id}, {admin_id}")],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(by_ids.as_array().unwrap().len(), 2);
+    let later = (rustmost_model_now() + 3_600_000).to_string();
+    let none = rm(a, &["user", "get-by-id", &bob_id, "--since", &later], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(none, json!([]));
+    let s = rm(a, &["user", "search", "bob"], &[]).await.ok().json();
+    assert_eq!(s["id"], bob_id.as_str());
+    let missing = rm(a, &["user", "search", "nobody"], &[]).await;
+    assert_ne!(missing.code, 0);
+    assert!(missing.stderr.contains("HTTP 404"), "{}", missing.stderr);
+
+    let team = rm(
+        a,
+        &["team", "create", "--name", "ops", "--display-name", "Ops"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let team_id = team["id"].as_str().unwrap().to_string();
+    let teams = rm(a, &["team", "list", "-o", "table"], &[]).await.ok();
+    assert!(
+        teams.stdout.lines().nth(1).unwrap().contains("ops"),
+        "{}",
+        teams.stdout
+    );
+    rm(a, &["team", "add-user", &team_id, &bob_id], &[])
+        .await
+        .ok();
+
+    let all = rm(a, &["user", "list", "--all"], &[]).await.ok().json();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let one = rm(a, &["user", "list", "--per-page", "1"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    let in_team = rm(
+        a,
+        &["user", "list", "--in-team", "ops", "--sort", "username"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let names: Vec<&str> = in_team
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"bob") && names.contains(&"admin"),
+        "{names:?}"
+    );
+    let bad_sort = rm(a, &["user", "list", "--sort", "status"], &[]).await;
+    assert_ne!(bad_sort.code, 0);
+    let table = rm(a, &["user", "list", "-o", "table"], &[]).await.ok();
+    assert!(table.stdout.starts_with("ID"), "{}", table.stdout);
+    assert_eq!(table.stdout.lines().count(), 3);
+
+    let invite = [
+        "user",
+        "invite",
+        "--team",
+        "ops",
+        "x1@example.com, x2@example.com",
+    ];
+    let off = rm(a, &invite, &[]).await;
+    assert_ne!(off.code, 0);
+    assert!(
+        off.stderr
+            .contains("api.team.invite_members.disabled.app_error")
+            && off.stderr.contains("HTTP 501"),
+        "{}",
+        off.stderr
+    );
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableEmailInvitations",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    assert_eq!(rm(a, &invite, &[]).await.ok().json()["status"], "OK");
+
+    // channel.create (private), addUser, members (+resolve, limit), search, statistics,
+    // delete, restore.
+    let ch = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            &team_id,
+            "--name",
+            "secret",
+            "--display-name",
+            "Secret",
+            "--private",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(ch["type"], "P");
+    let ch_id = ch["id"].as_str().unwrap().to_string();
+    let m = rm(a, &["channel", "add-user", &ch_id, "bob"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(m["user_id"], bob_id.as_str());
+    let members = rm(a, &["channel", "members", &ch_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    let resolved = rm(
+        a,
+        &["channel", "members", &ch_id, "--resolve", "--limit", "1"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(resolved.as_array().unwrap().len(), 1);
+    assert!(resolved[0]["username"].is_string());
+    let open = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "ops",
+            "--name",
+            "lobby",
+            "--display-name",
+            "Lobby",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let found = rm(a, &["channel", "search", "--team", "ops", "lob"], &[])
+        .await
+        .ok()
+        .json();
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == open["id"]),
+        "{found}"
+    );
+    let listed = rm(a, &["channel", "list", "--team", "ops"], &[])
+        .await
+        .ok()
+        .json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "lobby")
+    );
+    let stats = rm(a, &["channel", "statistics", &ch_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(stats["member_count"], 2);
+    let by_name = rm(a, &["channel", "statistics", "ops:secret"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(by_name["channel_id"], ch_id.as_str());
+    let del = rm(a, &["channel", "delete", "ops:secret"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(del["status"], "OK");
+    let restored = rm(a, &["channel", "restore", "ops:secret"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(restored["delete_at"], 0);
+
+    // message.postEphemeral and message.delete.
+    let eph = rm(
+        a,
+        &[
+            "message",
+            "post-ephemeral",
+            "--channel",
+            &ch_id,
+            "--user",
+            "bob",
+            "--message",
+            "psst",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(eph["message"], "psst");
+    let p = rm(
+        a,
+        &[
+            "message",
+            "post",
+            "--channel",
+            &ch_id,
+            "--message",
+            "bye",
+            "-o",
+            "table",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let post_id = p
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let bad_att = rm(
+        a,
+        &[
+            "message",
+            "post",
+            "--channel",
+            &ch_id,
+            "--message",
+            "x",
+            "--attachment",
+            "[1]",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(bad_att.code, 0);
+    let d = rm(a, &["message", "delete", &post_id], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(d["status"], "OK");
+    let (s, _, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v4/posts/{post_id}"),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 404);
+
+    // user deactivate / activate.
+    rm(a, &["user", "deactivate", "bob"], &[]).await.ok();
+    assert_ne!(
+        rm(a, &["user", "get", &bob_id], &[]).await.json()["delete_at"],
+        0
+    );
+    rm(a, &["user", "activate", "bob"], &[]).await.ok();
+    assert_eq!(
+        rm(a, &["user", "get", &bob_id], &[]).await.json()["delete_at"],
+        0
+    );
+    let set = rm(
+        a,
+        &[
+            "user",
+            "roles",
+            "set",
+            "bob",
+            "system_user,system_user_access_token",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(set["roles"], "system_user system_user_access_token");
+    let rem = rm(
+        a,
+        &["user", "roles", "remove", "bob", "system_user_access_token"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(rem["roles"], "system_user");
+
+    // Bots: create, list, disable, enable, assign; and a token for the bot.
+    let refused = rm(a, &["bot", "create", "--username", "robo"], &[]).await;
+    assert!(
+        refused.stderr.contains("api.bot.create_disabled"),
+        "{}",
+        refused.stderr
+    );
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableBotAccountCreation",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let bot = rm(
+        a,
+        &[
+            "bot",
+            "create",
+            "--username",
+            "robo",
+            "--display-name",
+            "Robo",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(bot["owner_id"], admin_id.as_str());
+    let bots = rm(a, &["bot", "list"], &[]).await.ok().json();
+    assert_eq!(bots.as_array().unwrap().len(), 1);
+    let dis = rm(a, &["bot", "disable", "robo"], &[]).await.ok().json();
+    assert_ne!(dis["delete_at"], 0);
+    assert_eq!(rm(a, &["bot", "list"], &[]).await.ok().json(), json!([]));
+    assert_eq!(
+        rm(a, &["bot", "list", "--include-deleted"], &[])
+            .await
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let en = rm(a, &["bot", "enable", "robo"], &[]).await.ok().json();
+    assert_eq!(en["delete_at"], 0);
+    let asg = rm(a, &["bot", "assign", "robo", "bob"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(asg["owner_id"], bob_id.as_str());
+    let bt = rm(
+        a,
+        &[
+            "token",
+            "create",
+            "--user",
+            "robo",
+            "--description",
+            "bot token",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    rm(
+        a,
+        &["auth", "test", "--token", bt["token"].as_str().unwrap()],
+        &[],
+    )
+    .await
+    .ok();
+
+    // config patch from a file and from stdin-less bad input.
+    let patch = a.join("patch.json");
+    std::fs::write(&patch, r#"{"TeamSettings":{"MaxUsersPerTeam":77}}"#).unwrap();
+    let out = rm(a, &["config", "patch", patch.to_str().unwrap()], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(out["TeamSettings"]["MaxUsersPerTeam"], 77);
+    assert_eq!(
+        rm(a, &["config", "get", "TeamSettings.MaxUsersPerTeam"], &[])
+            .await
+            .ok()
+            .json(),
+        json!(77)
+    );
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
+        .args(["config", "patch", "-"])
+        .env("RUSTMOST_CONFIG_DIR", a)
+        .env_remove("RUSTMOST_URL")
+        .env_remove("RUSTMOST_TOKEN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(br#"{"TeamSettings":{"MaxUsersPerTeam":55}}"#)
+            .await
+            .unwrap();
+    }
+    let o = child.wait_with_output().await.unwrap();
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["TeamSettings"]["MaxUsersPerTeam"], 55);
+    let typo = rm(a, &["config", "set", "TeamSettings.NoSuchKey", "1"], &[]).await;
+    assert_ne!(typo.code, 0);
+    let not_json = rm(
+        a,
+        &["config", "set", "TeamSettings.MaxUsersPerTeam", "many"],
+        &[],
+    )
+    .await;
+    assert_ne!(not_json.code, 0);
+    let site = rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.SiteURL",
+            "http://chat.example",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(site, json!("http://chat.example"));
+}
+
+#[test]
+fn serve_is_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
+        .env("MM_SQLSETTINGS_DRIVERNAME", "mysql")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
+}
