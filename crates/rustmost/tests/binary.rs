@@ -31,6 +31,8 @@ fn starts_fast_serves_ping_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let started = Instant::now();
+    // The server logs (to stdout) and errors (to stderr) land in one file.
+    let log_file = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rustmost"))
         .current_dir(dir.path())
         .env(
@@ -42,19 +44,34 @@ fn starts_fast_serves_ping_and_stops_cleanly_on_sigterm() {
             "MM_SQLSETTINGS_DATASOURCE",
             dir.path().join("db/rustmost.db"),
         )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
         .spawn()
         .unwrap();
+    // Startup takes well under a second; the generous bound only absorbs a loaded CI machine.
+    // Connecting only once the server says it listens avoids a TCP self-connect: a probe to a
+    // port nobody has bound yet can be given that same port as its source and connect to itself,
+    // which would then keep the server from binding it.
     let mut ping = None;
-    while started.elapsed() < Duration::from_secs(10) {
-        if let Some(r) = http_get(port, "/api/v4/system/ping") {
+    while started.elapsed() < Duration::from_secs(30) {
+        let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+        if log.contains("rustmost is listening")
+            && let Some(r) = http_get(port, "/api/v4/system/ping")
+        {
             ping = Some(r);
             break;
         }
+        if let Some(status) = child.try_wait().unwrap() {
+            let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+            panic!("server exited early with {status:?}:\n{log}");
+        }
         std::thread::sleep(Duration::from_millis(25));
     }
-    let ping = ping.expect("server answered within 10 s");
+    let Some(ping) = ping else {
+        let _ = child.kill();
+        let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+        panic!("no answer to ping within 30 s; server log:\n{log}");
+    };
     let up = started.elapsed();
     assert!(ping.starts_with("HTTP/1.1 200"), "{ping}");
     assert!(ping.contains("\"status\":\"OK\""));
