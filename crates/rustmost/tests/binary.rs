@@ -1,7 +1,7 @@
 //! Runs the real `rustmost` binary: it serves ping within seconds from a fresh folder, places
 //! itself with MM_* variables, and exits 0 on SIGTERM.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
