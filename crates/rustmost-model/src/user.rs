@@ -136,7 +136,7 @@ pub struct UserPatch {
 }
 
 /// The notify props a new user gets (`SetDefaultNotifications`).
-pub fn default_notify_props(username: &str) -> StringMap {
+pub fn default_notify_props() -> StringMap {
     let mut m = StringMap::new();
     for (k, v) in [
         ("channel", "true"),
@@ -154,7 +154,6 @@ pub fn default_notify_props(username: &str) -> StringMap {
         m.insert(k.into(), v.into());
     }
     m.insert("mention_keys".into(), String::new());
-    let _ = username;
     m
 }
 

@@ -94,7 +94,7 @@ pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult
         first_name: b.display_name.clone(),
         roles: "system_user".into(),
         locale: "en".into(),
-        notify_props: Some(user::default_notify_props(&b.username)),
+        notify_props: Some(user::default_notify_props()),
         timezone: Some(user::default_timezone()),
         props: Some(Default::default()),
         is_bot: true,

@@ -54,12 +54,7 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
     if let Some(s) = state.sessions.get(&hash) {
         if expired(state, &s, now) {
             state.sessions.remove_hash(&hash);
-            if s.is_access_token() {
-                // The token itself decides (and records an expired token's refusal).
-                let _ = state.store.delete_session(&s.id).await;
-                return super::access_tokens::session_for_token(state, token, hash).await;
-            }
-            return Err(invalid_token("session expired"));
+            return drop_expired(state, &s, token, hash).await;
         }
         return Ok(s);
     }
@@ -69,11 +64,7 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
         Ok(row) => {
             let s = Arc::new(from_row(row));
             if expired(state, &s, now) {
-                let _ = state.store.delete_session(&s.id).await;
-                if s.is_access_token() {
-                    return super::access_tokens::session_for_token(state, token, hash).await;
-                }
-                return Err(invalid_token("session expired"));
+                return drop_expired(state, &s, token, hash).await;
             }
             if s.is_access_token()
                 && let Err(e) = super::access_tokens::check_token_session(state, &s).await
@@ -92,6 +83,21 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
         }
         Err(e) => Err(ApiError::internal("app.session.get.app_error", e)),
     }
+}
+
+/// Deletes an expired session. A login session is then refused; an access token's session is
+/// re-derived from the token, which decides (and records an expired token's refusal).
+async fn drop_expired(
+    state: &AppState,
+    s: &Session,
+    token: &str,
+    hash: String,
+) -> ApiResult<Arc<Session>> {
+    let _ = state.store.delete_session(&s.id).await;
+    if s.is_access_token() {
+        return super::access_tokens::session_for_token(state, token, hash).await;
+    }
+    Err(invalid_token("session expired"))
 }
 
 fn expired(state: &AppState, s: &Session, now: i64) -> bool {
@@ -206,7 +212,7 @@ pub async fn revoke_all_for_user(
     user_id: &str,
     keep: Option<&str>,
 ) -> ApiResult<()> {
-    let ids = state
+    state
         .store
         .delete_sessions_for_user(user_id, keep)
         .await
@@ -217,7 +223,6 @@ pub async fn revoke_all_for_user(
             keep: keep.map(str::to_string),
         })
         .await;
-    drop(ids);
     Ok(())
 }
 

@@ -216,7 +216,7 @@ pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
             u.locale = "en".into();
         }
     }
-    let mut notify = user::default_notify_props(&u.username);
+    let mut notify = user::default_notify_props();
     if let Some(given) = u.notify_props.take() {
         notify.extend(given);
     }
