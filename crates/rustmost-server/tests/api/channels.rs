@@ -1,9 +1,7 @@
 //! Channels: creation, the admin-only listing with team names, reading, archiving and
 //! restoring, members, stats, search, by-name, and a user's channels, with n8n's requests.
 
-mod common;
-
-use common::{Resp, TestServer};
+use crate::common::{Resp, TestServer};
 use serde_json::{Value, json};
 
 /// Admin token, a team id, and a member (bob) with his token.

@@ -2,9 +2,7 @@
 //! the state-change matrix, and Rustmost's additions (hashing at rest, token format, last used,
 //! audits, cache invalidation).
 
-mod common;
-
-use common::{SqlArg, TestServer};
+use crate::common::{SqlArg, TestServer};
 use reqwest::{Method, StatusCode};
 use rustmost_model::now_ms;
 use serde_json::{Value, json};
@@ -99,7 +97,7 @@ async fn create_gates_in_mattermost_order() {
         .send()
         .await
         .unwrap();
-    common::Resp::read(r)
+    crate::common::Resp::read(r)
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
     srv.post(
@@ -1138,9 +1136,9 @@ async fn a_refused_request_does_not_count_as_a_use() {
 
 /// Waits up to two seconds for the sink to hold `n` messages.
 async fn mails(
-    got: &std::sync::Arc<std::sync::Mutex<Vec<common::smtp::Mail>>>,
+    got: &std::sync::Arc<std::sync::Mutex<Vec<crate::common::smtp::Mail>>>,
     n: usize,
-) -> Vec<common::smtp::Mail> {
+) -> Vec<crate::common::smtp::Mail> {
     for _ in 0..100 {
         if got.lock().unwrap().len() >= n {
             break;
@@ -1154,7 +1152,7 @@ async fn mails(
 /// not, and nothing is sent while `SendEmailNotifications` is off.
 #[tokio::test]
 async fn token_emails_tell_human_owners_without_the_secret() {
-    let (port, got) = common::smtp::smtp_sink().await;
+    let (port, got) = crate::common::smtp::smtp_sink().await;
     let port = port.to_string();
     let srv = TestServer::start_with_env(&[
         ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),

@@ -1,8 +1,6 @@
 //! API tests for the server foundation: system, errors, users, login, sessions, CSRF, roles.
 
-mod common;
-
-use common::{ADMIN_PASSWORD, TestServer};
+use crate::common::{ADMIN_PASSWORD, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -53,7 +51,7 @@ async fn routing_errors_are_app_errors() {
         .send()
         .await
         .unwrap();
-    common::Resp::read(r)
+    crate::common::Resp::read(r)
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
     // n8n's double slash reaches the same handler.
@@ -132,7 +130,7 @@ async fn garbage_never_causes_a_server_error() {
         .send()
         .await
         .unwrap();
-    common::Resp::read(r)
+    crate::common::Resp::read(r)
         .await
         .assert_err(413, "api.context.body_too_large.app_error");
     // A flood of role names is refused rather than looked up one by one.
@@ -806,7 +804,7 @@ async fn csrf_and_token_locations() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = common::Resp::read(put(vec![]).await.unwrap()).await;
+    let r = crate::common::Resp::read(put(vec![]).await.unwrap()).await;
     r.assert_err(401, "api.context.session_expired.app_error");
     // A CSRF failure does not log the session out in Rustmost's cache: the right header works.
     let r = put(vec![("X-CSRF-Token", csrf.clone())]).await.unwrap();
@@ -880,7 +878,7 @@ async fn csrf_and_token_locations() {
         .send()
         .await
         .unwrap();
-    common::Resp::read(r)
+    crate::common::Resp::read(r)
         .await
         .assert_err(401, "api.context.session_expired.app_error");
     let r = s

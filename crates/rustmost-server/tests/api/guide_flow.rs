@@ -4,9 +4,7 @@
 //! passes n8n's credential test (`GET /api/v4/users`) and `GET /api/v4/users/me`. Then the same
 //! with a bot account.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -15,9 +13,11 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     let srv = TestServer::start().await;
 
     // The first account becomes the system admin.
-    let admin_u = srv.create_user(None, "admin", common::ADMIN_PASSWORD).await;
+    let admin_u = srv
+        .create_user(None, "admin", crate::common::ADMIN_PASSWORD)
+        .await;
     assert!(admin_u["roles"].as_str().unwrap().contains("system_admin"));
-    let admin = srv.login("admin", common::ADMIN_PASSWORD).await;
+    let admin = srv.login("admin", crate::common::ADMIN_PASSWORD).await;
 
     // Before the switch, the user's profile offers no tokens: creation is refused.
     let r = srv

@@ -1,9 +1,7 @@
 //! API tests for `/api/v4/config*`: permissions, sanitizing, patch and replace, environment
 //! overrides, validation, persistence and the client config.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::Method;
 use serde_json::json;
 

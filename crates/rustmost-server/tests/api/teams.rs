@@ -1,8 +1,6 @@
 //! Teams and team members: creation with default channels, visibility, membership rules.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use serde_json::{Value, json};
 
 async fn team(ts: &TestServer, token: &str, name: &str, open: bool) -> Value {

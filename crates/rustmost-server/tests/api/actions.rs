@@ -1,9 +1,7 @@
 //! Interactive buttons and menus: the integration receives Mattermost's request and may update
 //! the post; internal addresses are refused unless allowed.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -279,7 +277,7 @@ async fn undecodable_action_body_is_ignored() {
         .send()
         .await
         .unwrap();
-    let r = common::Resp::read(r).await;
+    let r = crate::common::Resp::read(r).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["status"], "OK");
     let req = seen.lock().unwrap()[0].clone();

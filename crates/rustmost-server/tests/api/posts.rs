@@ -1,9 +1,7 @@
 //! Posts: n8n's message.post with attachments, replies, ephemeral posts, deletion, channel
 //! post lists with paging and `since`, limits and permissions.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use serde_json::{Value, json};
 
 /// Admin token, team id, an open channel id, and bob (a member of both) with his token.

@@ -1,10 +1,8 @@
 //! `POST /teams/{id}/invite/email`: invitations mailed through a local SMTP sink, the
 //! disabled answer, domain rules and permissions.
 
-mod common;
-
-use common::TestServer;
-use common::smtp::smtp_sink;
+use crate::common::TestServer;
+use crate::common::smtp::smtp_sink;
 use serde_json::json;
 
 async fn team(ts: &TestServer, at: &str) -> String {

@@ -2,9 +2,7 @@
 //! (sessions, access-token sessions, roles) within the invalidation window. PostgreSQL only;
 //! on SQLite each test says why it is skipped.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -297,7 +295,7 @@ async fn a_node_that_lost_its_listener_serves_no_stale_session_and_recovers() {
     assert_eq!(killed, 2, "one listener per node");
     a.raw_execute(
         "DELETE FROM sessions WHERE user_id = $1",
-        &[common::SqlArg::Text(uid)],
+        &[crate::common::SqlArg::Text(uid)],
     )
     .await;
     refused_on(&b, &token).await;

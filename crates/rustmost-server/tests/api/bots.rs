@@ -1,9 +1,7 @@
 //! Bot accounts over HTTP: every endpoint and its rules, bot tokens, and what happens to bots when
 //! their owner is deactivated.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

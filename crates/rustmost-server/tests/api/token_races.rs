@@ -4,9 +4,7 @@
 //! write lock (PostgreSQL: a lock on the sessions table), and by calling the app functions
 //! directly.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use rustmost_server::app::{access_tokens, sessions};
 use rustmost_store::{SessionRow, StoreError};
 use serde_json::Value;

@@ -1,9 +1,7 @@
 //! The embedded web UI: `/` and client-side routes serve the app, assets carry their content
 //! types and validators, and `/api/*` keeps answering with AppError JSON.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::StatusCode;
 
 #[tokio::test]

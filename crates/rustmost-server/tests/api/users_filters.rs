@@ -1,9 +1,7 @@
 //! `GET /users` filters and sorts as n8n's user.getAll sends them (double slash, `sort=`,
 //! paging until `[]`), n8n's user.create body, getById with a leading space, getByEmail.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use serde_json::{Value, json};
 
 fn names(v: &Value) -> Vec<String> {

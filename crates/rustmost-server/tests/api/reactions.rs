@@ -1,9 +1,7 @@
 //! Reactions as n8n sends them: `+1` and `thumbsup` names, raw `+` in paths, listing and
 //! deleting, and the permission rules.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use serde_json::{Value, json};
 
 async fn setup(ts: &TestServer) -> (String, String, Value, String, String) {

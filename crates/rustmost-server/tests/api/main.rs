@@ -1,0 +1,19 @@
+//! The server's API tests in one binary (one link instead of one per area): each module starts
+//! real servers on random loopback ports through `crate::common::TestServer`.
+
+mod access_tokens;
+mod actions;
+mod bots;
+mod channels;
+mod cluster;
+mod common;
+mod config;
+mod foundation;
+mod guide_flow;
+mod invite;
+mod posts;
+mod reactions;
+mod teams;
+mod token_races;
+mod users_filters;
+mod web;
