@@ -39,7 +39,16 @@ static ASSETS: &[Asset] = &[
     asset!("/static/js/console.js", JS),
     asset!("/static/js/bots.js", JS),
     asset!("/static/js/tokens.js", JS),
+    asset!("/static/js/session.js", JS),
+    asset!("/static/js/router.js", JS),
+    asset!("/static/js/shell.js", JS),
     asset!("/static/js/chat.js", JS),
+    asset!("/static/js/posts.js", JS),
+    asset!("/static/js/author.js", JS),
+    asset!("/static/js/markdown.js", JS),
+    asset!("/static/js/composer.js", JS),
+    asset!("/static/js/threads.js", JS),
+    asset!("/static/js/dialogs.js", JS),
     asset!("/static/js/emoji.js", JS),
 ];
 

@@ -3,7 +3,8 @@
 
 import { get, post, put } from './api.js';
 import { h, clear, alertBox, field, nextId } from './dom.js';
-import { session, shell } from './main.js';
+import { session } from './session.js';
+import { shell } from './shell.js';
 import { tokenManager } from './tokens.js';
 
 export async function renderBots(root) {
@@ -46,21 +47,32 @@ export async function renderBots(root) {
   function botCard(b) {
     const nameId = nextId('bot');
     const tokensSlot = h('div', { class: 'bot-tokens' });
-    let tokensShown = false;
+    let manager = null;
+    const showTokens = (shown) => {
+      toggleTokens.setAttribute('aria-expanded', String(shown));
+      toggleTokens.textContent = shown ? 'Hide Tokens' : 'Manage Tokens';
+      manager = shown ? tokenManager({
+        userId: b.user_id, isBot: true, maxDays: session.config.MaximumPersonalAccessTokenLifetimeDays,
+      }) : null;
+      clear(tokensSlot, manager);
+    };
     const toggleTokens = h('button', {
       type: 'button',
       class: 'btn btn-secondary',
       'aria-expanded': 'false',
       'aria-describedby': nameId,
-      onclick: () => {
-        tokensShown = !tokensShown;
-        toggleTokens.setAttribute('aria-expanded', String(tokensShown));
-        toggleTokens.textContent = tokensShown ? 'Hide Tokens' : 'Manage Tokens';
-        clear(tokensSlot, tokensShown ? tokenManager({
-          userId: b.user_id, isBot: true, maxDays: session.config.MaximumPersonalAccessTokenLifetimeDays,
-        }) : null);
-      },
+      onclick: () => showTokens(!manager),
     }, 'Manage Tokens');
+    // Mattermost's bot row action: opens the bot's tokens with the new-token form.
+    const createToken = h('button', {
+      type: 'button',
+      class: 'btn btn-secondary',
+      'aria-describedby': nameId,
+      onclick: () => {
+        if (!manager) showTokens(true);
+        manager.create();
+      },
+    }, 'Create New Token');
     return h('article', { class: 'bot-card', 'data-bot': b.username, 'aria-labelledby': nameId },
       h('div', { class: 'bot-head' },
         h('div', {},
@@ -68,6 +80,7 @@ export async function renderBots(root) {
           b.description ? h('p', {}, b.description) : null,
           h('p', { class: 'muted' }, b.delete_at ? 'Disabled' : 'Enabled')),
         h('div', { class: 'bot-actions' },
+          b.delete_at ? null : createToken,
           b.delete_at ? null : toggleTokens,
           h('button', {
             type: 'button',
@@ -116,7 +129,7 @@ export async function renderBots(root) {
           else if (postPublic.checked) roles += ' system_post_all_public';
           if (roles !== 'system_user') await put(`/users/${bot.user_id}/roles`, { roles });
           clear(formSlot, h('div', { class: 'alert alert-info', role: 'status' },
-            `Bot @${bot.username} created. Use Manage Tokens below to create its access token.`));
+            `Bot @${bot.username} created. Use Create New Token below to create its access token.`));
           await load();
         } catch (e2) {
           formErr.showError(e2);

@@ -4,7 +4,9 @@
 
 import { get, put, post } from './api.js';
 import { h, clear, alertBox, modal, menuButton, confirmDialog, nextId, field, formatDate } from './dom.js';
-import { session, shell, navigate, refreshSession } from './main.js';
+import { session, refreshSession } from './session.js';
+import { navigate } from './router.js';
+import { shell } from './shell.js';
 
 const SECTIONS = [
   ['USER MANAGEMENT', [['user_management', 'users', 'Users']]],

@@ -3,7 +3,8 @@
 
 import { get, post } from './api.js';
 import { h, clear, field, alertBox } from './dom.js';
-import { navigate, refreshSession } from './main.js';
+import { refreshSession } from './session.js';
+import { navigate } from './router.js';
 
 async function limitedConfig() {
   try {

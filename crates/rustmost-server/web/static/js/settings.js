@@ -3,7 +3,7 @@
 
 import { put } from './api.js';
 import { h, clear, modal, field, alertBox, nextId } from './dom.js';
-import { session, refreshSession } from './main.js';
+import { session, refreshSession } from './session.js';
 import { tokenManager } from './tokens.js';
 
 export function openAccountSettings(initialTab = 'general') {

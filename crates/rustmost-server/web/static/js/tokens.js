@@ -54,13 +54,14 @@ export function tokenManager(opts) {
     }
   }
 
+  // The token just created is listed too (marked New) while its secret is shown below, so
+  // the list never says there are no tokens beside the one the user has just made.
   function renderList() {
-    const shown = tokens.filter((t) => t.id !== justCreatedId);
-    if (!shown.length) {
+    if (!tokens.length) {
       clear(list, h('li', { class: 'muted' }, 'No personal access tokens.'));
       return;
     }
-    clear(list, shown.map(tokenItem));
+    clear(list, tokens.map(tokenItem));
   }
 
   function tokenItem(t) {
@@ -71,6 +72,7 @@ export function tokenManager(opts) {
       h('div', { class: 'token-id' }, h('span', { class: 'k' }, 'Token ID: '), h('code', {}, t.id)),
       h('div', { class: 'token-meta' },
         h('span', { class: 'badge ' + (t.is_active ? 'badge-ok' : 'badge-off') }, t.is_active ? 'Active' : 'Disabled'),
+        t.id === justCreatedId ? h('span', { class: 'badge badge-new' }, 'New') : null,
         h('span', {}, expiryText(t)),
         used === undefined ? null
           : h('span', {}, used ? `Last used: ${formatDate(used)}` : 'Last used: Never')),
@@ -182,6 +184,10 @@ export function tokenManager(opts) {
           if (expiresAt) body.expires_at = expiresAt;
           const created = await post(`/users/${userId}/tokens`, body);
           justCreatedId = created.id;
+          // Listed at once from the answer (without its secret); the reload then confirms it.
+          const { token: _secret, ...listed } = created;
+          tokens = [...tokens.filter((t) => t.id !== created.id), listed];
+          renderList();
           showCreated(created);
           await load();
         } catch (e2) {
@@ -237,6 +243,7 @@ export function tokenManager(opts) {
   showCreateButton();
   load();
   root.reload = load;
+  root.create = showForm;
   return root;
 }
 
