@@ -233,6 +233,9 @@ test('guide steps 1-8: the user creates a token and it authenticates GET /api/v4
   await secret.waitFor(WAIT);
   aliceToken = await secret.inputValue();
   aliceTokenId = (await section.locator('.created-token-id').textContent()).trim();
+  // The list beside the secret already shows the new token, with no reload.
+  await section.locator(`li[data-token-id="${aliceTokenId}"]`, { hasText: 'Token Description: n8n' }).waitFor(WAIT);
+  assert.equal(await section.getByText('No personal access tokens').count(), 0);
   await shot(page, 'token-created');
   assert.ok(aliceToken.length >= 26, `token ${aliceToken.length} chars`);
   assert.notEqual(aliceToken, aliceTokenId);
@@ -317,13 +320,16 @@ test('Integrations > Bot Accounts: create a bot, create and revoke its token, di
   await form.getByRole('button', { name: 'Create Bot Account' }).click();
   const card = page.locator('article[data-bot="n8nbot"]');
   await card.waitFor(WAIT);
-  await card.getByRole('button', { name: 'Manage Tokens' }).click();
-  await card.getByRole('button', { name: 'Create Token' }).click();
+  // Each bot offers Create New Token, as Mattermost labels it; the form opens at once.
+  await card.getByRole('button', { name: 'Create New Token' }).click();
   await card.getByLabel('Token Description').fill('n8n workflow');
   await card.getByRole('button', { name: 'Save' }).click();
   const secret = card.getByRole('textbox', { name: 'Access Token' });
   await secret.waitFor(WAIT);
   const botToken = await secret.inputValue();
+  const botTokenId = (await card.locator('.created-token-id').textContent()).trim();
+  await card.locator(`li[data-token-id="${botTokenId}"]`, { hasText: 'Token Description: n8n workflow' }).waitFor(WAIT);
+  assert.equal(await card.getByText('No personal access tokens').count(), 0);
   await shot(page, 'bot-token-created');
   const me = await meWithToken(botToken);
   assert.equal(me.status, 200, JSON.stringify(me.json));
@@ -417,6 +423,72 @@ test('chat: a post made through the API appears without a reload, with attachmen
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, 'chat-phone-width');
   await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+/**
+ * Serves the client config with the two override switches set, and the channel's posts with
+ * `from_webhook` added to the post `hookPostId` (as the server marks an incoming webhook's posts),
+ * then reloads the page so the UI reads both afresh.
+ */
+async function withOverrides(url, { usernameOn, iconOn, hookPostId }) {
+  await page.unrouteAll({ behavior: 'wait' });
+  await page.route(/\/api\/v4\/config\/client\?format=old$/, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.EnablePostUsernameOverride = String(usernameOn);
+    json.EnablePostIconOverride = String(iconOn);
+    await route.fulfill({ response, json });
+  });
+  if (hookPostId) {
+    await page.route(/\/api\/v4\/channels\/[a-z0-9]+\/posts\?/, async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      if (json.posts && json.posts[hookPostId]) json.posts[hookPostId].props.from_webhook = 'true';
+      await route.fulfill({ response, json });
+    });
+  }
+  await page.goto(url);
+}
+
+test('chat: username and icon overrides show only on webhook posts the server config allows', async (t) => {
+  if (!await requireRoute(t, 'POST', '/posts')) return;
+  const team = (await api.get('/teams/name/automation', adminToken)).json;
+  const channel = (await api.get(`/teams/${team.id}/channels/name/alerts`, adminToken)).json;
+  const icon = `${server.url}/static/favicon.svg`;
+  const forged = await api.post('/posts', adminToken, {
+    channel_id: channel.id,
+    message: 'Pretending to be someone else',
+    props: { override_username: 'Grafana', override_icon_url: icon, from_webhook: 'true', from_bot: 'true' },
+  });
+  assert.equal(forged.status, 201, JSON.stringify(forged.json));
+  const url = `${server.url}/automation/channels/alerts`;
+  const el = page.locator(`article[data-post-id="${forged.json.id}"]`);
+  const author = el.locator('.post-author');
+  try {
+    // A plain user's post: the server dropped from_webhook, so even with both switches on the
+    // real author shows, without a BOT tag or the icon.
+    await withOverrides(url, { usernameOn: true, iconOn: true });
+    await el.waitFor(WAIT);
+    assert.equal(await author.textContent(), ADMIN.username);
+    assert.equal(await el.getByText('BOT', { exact: true }).count(), 0);
+    assert.equal(await el.locator('img.avatar').count(), 0);
+
+    // The same post marked as a webhook's, switches on: the override and the BOT tag.
+    await withOverrides(url, { usernameOn: true, iconOn: true, hookPostId: forged.json.id });
+    await el.locator('img.avatar').waitFor(WAIT);
+    assert.equal(await author.textContent(), 'Grafana');
+    assert.equal(await el.locator('img.avatar').getAttribute('src'), icon);
+    await el.getByText('BOT', { exact: true }).waitFor(WAIT);
+    await shot(page, 'chat-webhook-override');
+
+    // A webhook's post while the server turns overrides off: the real author.
+    await withOverrides(url, { usernameOn: false, iconOn: false, hookPostId: forged.json.id });
+    await el.getByText('BOT', { exact: true }).waitFor(WAIT);
+    assert.equal(await author.textContent(), ADMIN.username);
+    assert.equal(await el.locator('img.avatar').count(), 0);
+  } finally {
+    await page.unrouteAll({ behavior: 'wait' });
+  }
 });
 
 test('readable at phone width: console and account settings', async () => {
