@@ -246,3 +246,39 @@ async fn invitations_are_capped_per_request_and_per_hour() {
     let r = ts.post(&url, &bt, json!(["from.bob@example.com"])).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// The mail goes out after the answer: an SMTP server that accepts connections and never
+/// speaks (its timeout set to a minute) does not hold the request.
+#[tokio::test]
+async fn invitations_answer_before_the_mail_is_sent() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port_s = silent.local_addr().unwrap().port().to_string();
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            conns.push(sock);
+        }
+    });
+    let ts = TestServer::start_with_env(&[
+        ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
+        ("MM_EMAILSETTINGS_SMTPSERVERTIMEOUT", "60"),
+        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+    ])
+    .await;
+    let (_, at) = ts.admin().await;
+    let tid = team(&ts, &at).await;
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        ts.post(
+            &format!("/api/v4/teams/{tid}/invite/email"),
+            &at,
+            json!(["a@example.com"]),
+        ),
+    )
+    .await
+    .expect("the invitation call waited for the SMTP server");
+    assert_eq!(r.status, 200, "{}", r.text);
+    held.abort();
+}
