@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod ratelimit;
 pub mod state;
 pub mod web;
 
@@ -125,11 +126,17 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Wraps routes in the request pipeline. The panic catcher sits inside `finalize`, so a panic
-/// still leaves as AppError JSON with a request id.
+/// still leaves as AppError JSON with a request id; so does the rate limiter, so its 429 is
+/// AppError JSON too.
 fn with_pipeline(routes: Router<AppState>, state: AppState) -> Router {
+    let limiters = Arc::new(ratelimit::Limiters::default());
     routes
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
+        ))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), limiters),
+            ratelimit::limit,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), finalize))
         .with_state(state)
@@ -217,7 +224,11 @@ async fn finalize(State(state): State<AppState>, mut req: Request, next: Next) -
             HeaderValue::from_static("application/json"),
         );
         for (k, v) in res.headers() {
-            if k == header::SET_COOKIE || k == header::WWW_AUTHENTICATE {
+            if k == header::SET_COOKIE
+                || k == header::WWW_AUTHENTICATE
+                || k == header::RETRY_AFTER
+                || k.as_str().starts_with("x-ratelimit-")
+            {
                 out.headers_mut().append(k, v.clone());
             }
         }

@@ -7,6 +7,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Sends one message with text and HTML parts. Errors are described without secrets.
@@ -85,6 +86,25 @@ pub async fn send_mail(
         .await
         .map(|_| ())
         .map_err(|e| format!("SMTP: {e}"))
+}
+
+/// Sends one message to each address from a task of its own, one after another, so the request
+/// that queued them does not wait on the SMTP server. Failures are logged.
+pub fn send_in_background(
+    cfg: Arc<Config>,
+    team_id: String,
+    to: Vec<String>,
+    subject: String,
+    text: String,
+    html: String,
+) {
+    tokio::spawn(async move {
+        for addr in &to {
+            if let Err(e) = send_mail(&cfg, addr, &subject, &text, &html).await {
+                tracing::error!(%team_id, error = %e, "failed to send invite email");
+            }
+        }
+    });
 }
 
 /// Minimal HTML escaping for values placed in the invitation body.

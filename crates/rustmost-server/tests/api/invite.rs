@@ -2,8 +2,21 @@
 //! disabled answer, domain rules and permissions.
 
 use crate::common::TestServer;
-use crate::common::smtp::smtp_sink;
+use crate::common::smtp::{Mail, smtp_sink};
 use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+/// The sink's mails once it holds `n` (polling; gives up after ten seconds).
+async fn wait_for_mails(got: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
+    for _ in 0..1000 {
+        let mails = got.lock().unwrap().clone();
+        if mails.len() >= n {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    got.lock().unwrap().clone()
+}
 
 async fn team(ts: &TestServer, at: &str) -> String {
     let t = ts
@@ -40,7 +53,8 @@ async fn invitations_are_mailed_through_smtp() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body, json!({"status": "OK"}));
-    let mails = got.lock().unwrap().clone();
+    // Mail goes out after the answer.
+    let mails = wait_for_mails(&got, 2).await;
     assert_eq!(mails.len(), 2, "{mails:?}");
     assert_eq!(mails[0].rcpt, vec!["ann@example.com"]);
     assert_eq!(mails[1].rcpt, vec!["bo+n8n@example.com"]);
@@ -176,4 +190,95 @@ async fn invitations_need_every_domain_rule() {
             .await
             .assert_err(400, "api.team.invite_members.invalid_email.app_error");
     }
+}
+
+/// Upstream's invitation quota: each address spends one of the sender's 20 an hour (burst 20,
+/// so at most 21 at once); over it 413 `app.email.rate_limit_exceeded.app_error`, before any
+/// mail is queued. The quota is the sender's, not the team's, and another sender has their own.
+#[tokio::test]
+async fn invitations_are_capped_per_request_and_per_hour() {
+    let (port, got) = smtp_sink().await;
+    let port_s = port.to_string();
+    let ts = TestServer::start_with_env(&[
+        ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
+        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+    ])
+    .await;
+    let (_, at) = ts.admin().await;
+    let tid = team(&ts, &at).await;
+    let url = format!("/api/v4/teams/{tid}/invite/email");
+    let list = |n: usize, tag: &str| -> Vec<String> {
+        (0..n).map(|i| format!("{tag}{i}@example.com")).collect()
+    };
+    // More than a burst in one request never passes.
+    let r = ts.post(&url, &at, json!(list(22, "big"))).await;
+    r.assert_err(413, "app.email.rate_limit_exceeded.app_error");
+    // 21 at once pass; then the hour's budget is spent.
+    let r = ts.post(&url, &at, json!(list(21, "ok"))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = ts.post(&url, &at, json!(["one.more@example.com"])).await;
+    r.assert_err(413, "app.email.rate_limit_exceeded.app_error");
+    assert!(
+        r.body["message"].as_str().unwrap().contains("seconds"),
+        "{}",
+        r.text
+    );
+    let mails = wait_for_mails(&got, 21).await;
+    assert_eq!(mails.len(), 21);
+    assert!(
+        mails.iter().all(|m| m.rcpt[0].starts_with("ok")),
+        "only the accepted request was mailed"
+    );
+    // Another sender with the permissions has their own quota.
+    let bob = ts.create_user(Some(&at), "bob", "User-Passw0rd!").await;
+    let bid = bob["id"].as_str().unwrap();
+    let r = ts
+        .put(
+            &format!("/api/v4/users/{bid}/roles"),
+            &at,
+            json!({"roles": "system_user system_admin"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let bt = ts.login("bob", "User-Passw0rd!").await;
+    let r = ts.post(&url, &bt, json!(["from.bob@example.com"])).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// The mail goes out after the answer: an SMTP server that accepts connections and never
+/// speaks (its timeout set to a minute) does not hold the request.
+#[tokio::test]
+async fn invitations_answer_before_the_mail_is_sent() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port_s = silent.local_addr().unwrap().port().to_string();
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            conns.push(sock);
+        }
+    });
+    let ts = TestServer::start_with_env(&[
+        ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
+        ("MM_EMAILSETTINGS_SMTPSERVERTIMEOUT", "60"),
+        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+    ])
+    .await;
+    let (_, at) = ts.admin().await;
+    let tid = team(&ts, &at).await;
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        ts.post(
+            &format!("/api/v4/teams/{tid}/invite/email"),
+            &at,
+            json!(["a@example.com"]),
+        ),
+    )
+    .await
+    .expect("the invitation call waited for the SMTP server");
+    assert_eq!(r.status, 200, "{}", r.text);
+    held.abort();
 }

@@ -12,6 +12,7 @@ mod foundation;
 mod guide_flow;
 mod invite;
 mod posts;
+mod ratelimit;
 mod reactions;
 mod teams;
 mod token_races;

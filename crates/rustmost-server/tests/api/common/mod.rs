@@ -130,10 +130,20 @@ impl TestServer {
 
     async fn launch(
         dir: tempfile::TempDir,
-        envs: Vec<(String, String)>,
+        mut envs: Vec<(String, String)>,
         pg_url: Option<String>,
         pg_database: Option<(String, String)>,
     ) -> Self {
+        // Every test client is 127.0.0.1 and many tests log in often: the login limiter is off
+        // unless a test sets it (tests/api/ratelimit.rs does).
+        for key in [
+            "MM_RATELIMITSETTINGS_LOGINMAXBURST",
+            "MM_RATELIMITSETTINGS_LOGINMAXBURSTPERACCOUNT",
+        ] {
+            if !envs.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                envs.push((key.to_string(), "0".to_string()));
+            }
+        }
         let opts = rustmost_server::ServerOptions {
             config_path: Some(dir.path().join("config.json")),
             env: envs,
