@@ -291,6 +291,33 @@ async fn list_users_filters() {
 }
 
 #[tokio::test]
+async fn list_users_role_filter_is_literal_and_ignores_case() {
+    on_each_backend(async |s| {
+        let mut admin = user("admin");
+        admin.roles = "system_user system_admin".into();
+        s.insert_user(&admin).await.unwrap();
+        let mut lookalike = user("lookalike");
+        lookalike.roles = "system_user systemxadmin".into();
+        s.insert_user(&lookalike).await.unwrap();
+        add_user(s, "plain").await;
+        let role = |r: &str| UserQuery {
+            role: Some(r.into()),
+            ..Default::default()
+        };
+        // As upstream: the role is lowercased and LIKE's wildcards in it are literal.
+        assert_eq!(names(s, role("system_admin")).await, ["admin"]);
+        assert_eq!(names(s, role("SYSTEM_ADMIN")).await, ["admin"]);
+        assert_eq!(names(s, role("%")).await, Vec::<String>::new());
+        assert_eq!(names(s, role("system%")).await, Vec::<String>::new());
+        assert_eq!(
+            names(s, role("system_user")).await,
+            ["admin", "lookalike", "plain"]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn list_users_by_team_and_channel() {
     on_each_backend(async |s| {
         let alice = add_user(s, "alice").await;
