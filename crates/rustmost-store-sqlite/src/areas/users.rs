@@ -49,6 +49,13 @@ fn row_to_user(r: &DbRow) -> User {
     }
 }
 
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 fn to_json(m: &Option<std::collections::BTreeMap<String, String>>) -> String {
     serde_json::to_string(&m.clone().unwrap_or_default()).unwrap_or_else(|_| "{}".into())
 }
@@ -159,20 +166,25 @@ impl UserStore for Db {
             sql.push_str(" AND u.is_bot = FALSE");
         }
         if let Some(role) = &uq.role {
-            let p = arg(format!("% {role} %"), &mut binds);
-            sql.push_str(&format!(" AND (' ' || u.roles || ' ') LIKE {p}"));
+            // Lowercased with literal wildcards, as upstream; lower() on both sides also makes
+            // SQLite's case-insensitive LIKE and PostgreSQL's case-sensitive one agree.
+            let p = arg(
+                format!("% {} %", like_escape(&role.to_lowercase())),
+                &mut binds,
+            );
+            sql.push_str(&format!(
+                " AND lower(' ' || u.roles || ' ') LIKE {p} ESCAPE '\\'"
+            ));
         }
         if let Some(since) = uq.since {
             let p = arg(since.to_string(), &mut binds);
             sql.push_str(&format!(" AND u.update_at > CAST({p} AS BIGINT)"));
         }
         if let Some(term) = &uq.term {
-            let esc = term
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = arg(format!("{esc}%"), &mut binds);
+            let p = arg(
+                format!("{}%", like_escape(&term.to_lowercase())),
+                &mut binds,
+            );
             sql.push_str(&format!(
                 " AND (lower(u.username) LIKE {p} ESCAPE '\\' OR lower(u.email) LIKE {p} ESCAPE '\\' \
                  OR lower(u.first_name) LIKE {p} ESCAPE '\\' OR lower(u.last_name) LIKE {p} ESCAPE '\\' \
