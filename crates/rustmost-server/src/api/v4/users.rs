@@ -632,8 +632,9 @@ const LICENSED_ROLES: &[&str] = &[
 ];
 
 /// # `PUT /api/v4/users/{user_id}/roles` `{"roles": "system_user ..."}`
-/// Needs `manage_roles`. Every role must exist; the last system admin cannot be demoted. Live
-/// sessions (including access-token sessions) get the new roles on their next request.
+/// Needs `manage_roles`. Every role must exist; the last system admin cannot be demoted; any
+/// other body shape is 400 (`invalid_body_param`, `roles`). Live sessions (including
+/// access-token sessions) get the new roles on their next request.
 async fn update_user_roles(
     State(state): State<AppState>,
     s: AuthSession,
