@@ -302,8 +302,9 @@ pub struct PostActionIntegrationResponse {
 }
 
 /// Rewrites `props.attachments` the way `Post.GenerateActionIds` does: each element is decoded
-/// as a `SlackAttachment` (elements that do not decode are dropped, a non-array becomes
-/// `null`), and every action without an id gets a fresh one.
+/// as a `SlackAttachment` by Go's rules (`null` members are zero values; elements that do not
+/// decode, arrays among them, are dropped; a non-array becomes `null`), and every action
+/// without an id gets a fresh one.
 pub fn normalize_attachments(props: &mut Map<String, Value>) {
     let Some(raw) = props.get("attachments") else {
         return;
@@ -311,7 +312,7 @@ pub fn normalize_attachments(props: &mut Map<String, Value>) {
     let list: Option<Vec<SlackAttachment>> = raw.as_array().map(|items| {
         items
             .iter()
-            .filter_map(|a| serde_json::from_value::<SlackAttachment>(a.clone()).ok())
+            .filter_map(|a| crate::json::from_value::<SlackAttachment>(a.clone()).ok())
             .collect()
     });
     let list = list.map(|mut list| {
@@ -339,7 +340,7 @@ pub fn attachments(props: &Map<String, Value>) -> Vec<SlackAttachment> {
         .map(|items| {
             items
                 .iter()
-                .filter_map(|a| serde_json::from_value(a.clone()).ok())
+                .filter_map(|a| crate::json::from_value(a.clone()).ok())
                 .collect()
         })
         .unwrap_or_default()
@@ -405,13 +406,15 @@ mod tests {
             "fields":[{"title":"F1","value":"V1","short":true},{"title":"F2","value":"V2","short":"false"}],
             "actions":[{"name":"Click me","integration":{"url":"http://127.0.0.1:9/hook","context":{"action":"do"}}},
                        {"type":"select","name":"Pick","options":[{"text":"A","value":"a"}],"integration":{"url":"http://x/sel"}}]},
-            "not an attachment"]})
+            "not an attachment", ["positional", "fields"], {"title": null, "text": "nulls are zero"}]})
         .as_object()
         .unwrap()
         .clone();
         normalize_attachments(&mut props);
         let a = &props["attachments"];
-        assert_eq!(a.as_array().unwrap().len(), 1);
+        assert_eq!(a.as_array().unwrap().len(), 2);
+        assert_eq!(a[1]["text"], "nulls are zero");
+        assert_eq!(a[1]["title"], "");
         assert_eq!(a[0]["id"], 0);
         assert_eq!(a[0]["pretext"], "");
         assert_eq!(a[0]["ts"], Value::Null);
