@@ -7,6 +7,7 @@ pub mod bot;
 pub mod channel;
 pub mod error;
 pub mod id;
+pub mod json;
 pub mod post;
 pub mod role;
 pub mod session;

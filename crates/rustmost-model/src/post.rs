@@ -14,6 +14,27 @@ pub const POST_TYPE_EPHEMERAL: &str = "system_ephemeral";
 /// Mattermost's `EmojiNameMaxLength`.
 pub const EMOJI_NAME_MAX_LENGTH: usize = 64;
 
+/// Props that say who or what wrote a post (`from_*` markers and the webhook/integration
+/// username and icon overrides). Only the server sets them: a client's values are dropped on
+/// create, and an integration's post-action `update` can neither add, change nor drop them.
+pub const AUTHOR_PROPS: &[&str] = &[
+    "from_bot",
+    "from_plugin",
+    "from_webhook",
+    "from_oauth_app",
+    "webhook_display_name",
+    "override_username",
+    "override_icon_url",
+    "override_icon_emoji",
+];
+/// The overrides among [`AUTHOR_PROPS`] a bot may set, each with the `ServiceSettings` switch
+/// that allows it.
+pub const OVERRIDE_PROPS: &[(&str, &str)] = &[
+    ("override_username", "EnablePostUsernameOverride"),
+    ("override_icon_url", "EnablePostIconOverride"),
+    ("override_icon_emoji", "EnablePostIconOverride"),
+];
+
 /// Mattermost's `model.Post`, field order and `omitempty` as upstream.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -45,8 +66,12 @@ pub struct Post {
     pub remote_id: Option<String>,
     pub reply_count: i64,
     pub last_reply_at: i64,
+    #[serde(deserialize_with = "participants")]
     pub participants: Option<Vec<Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "post_metadata"
+    )]
     pub metadata: Option<Value>,
 }
 
@@ -54,13 +79,77 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// `props: null` (or any non-object) decodes as an empty map, as Go's decoder leaves it nil.
+/// `props: null` decodes as an empty map, as Go's decoder leaves it nil; any other non-object
+/// is refused, as Go refuses it for a `StringInterface`.
 fn props_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
-    let v: Value = Value::deserialize(d)?;
-    Ok(match v {
+    match Value::deserialize(d)? {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        other => Err(type_error(&other, "props", "model.StringInterface")),
+    }
+}
+
+/// Go's `UnmarshalTypeError` wording.
+fn type_error<E: serde::de::Error>(v: &Value, field: &str, go_type: &str) -> E {
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    E::custom(format!(
+        "json: cannot unmarshal {kind} into Go struct field Post.{field} of type {go_type}"
+    ))
+}
+
+/// `participants` is `[]*User`: each element an object or `null`.
+fn participants<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Value>>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::Array(items) => {
+            if let Some(bad) = items.iter().find(|i| !(i.is_object() || i.is_null())) {
+                return Err(type_error(bad, "participants", "model.User"));
+            }
+            Ok(Some(items))
+        }
+        other => Err(type_error(&other, "participants", "[]*model.User")),
+    }
+}
+
+/// `metadata` is a `*PostMetadata`: an object whose known members have their Go shapes
+/// (lists, the `images` map, the `priority` struct).
+fn post_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    let m = match Value::deserialize(d)? {
+        Value::Null => return Ok(None),
         Value::Object(m) => m,
-        _ => Map::new(),
-    })
+        other => return Err(type_error(&other, "metadata", "model.PostMetadata")),
+    };
+    for (key, want_list, go_type) in [
+        ("embeds", true, "[]*model.PostEmbed"),
+        ("emojis", true, "[]*model.Emoji"),
+        ("files", true, "[]*model.FileInfo"),
+        ("reactions", true, "[]*model.Reaction"),
+        ("acknowledgements", true, "[]*model.PostAcknowledgement"),
+        ("images", false, "map[string]*model.PostImage"),
+        ("priority", false, "model.PostPriority"),
+    ] {
+        let Some(v) = m.get(key) else { continue };
+        let ok = v.is_null()
+            || if want_list {
+                v.as_array()
+                    .is_some_and(|a| a.iter().all(|i| i.is_object() || i.is_null()))
+            } else {
+                v.as_object().is_some_and(|o| {
+                    key != "images" || o.values().all(|i| i.is_object() || i.is_null())
+                })
+            };
+        if !ok {
+            return Err(type_error(v, &format!("metadata.{key}"), go_type));
+        }
+    }
+    Ok(Some(Value::Object(m)))
 }
 
 /// `model.PostList`: `order` newest first, `posts` by id.
@@ -213,8 +302,9 @@ pub struct PostActionIntegrationResponse {
 }
 
 /// Rewrites `props.attachments` the way `Post.GenerateActionIds` does: each element is decoded
-/// as a `SlackAttachment` (elements that do not decode are dropped, a non-array becomes
-/// `null`), and every action without an id gets a fresh one.
+/// as a `SlackAttachment` by Go's rules (`null` members are zero values; elements that do not
+/// decode, arrays among them, are dropped; a non-array becomes `null`), and every action
+/// without an id gets a fresh one.
 pub fn normalize_attachments(props: &mut Map<String, Value>) {
     let Some(raw) = props.get("attachments") else {
         return;
@@ -222,7 +312,7 @@ pub fn normalize_attachments(props: &mut Map<String, Value>) {
     let list: Option<Vec<SlackAttachment>> = raw.as_array().map(|items| {
         items
             .iter()
-            .filter_map(|a| serde_json::from_value::<SlackAttachment>(a.clone()).ok())
+            .filter_map(|a| crate::json::from_value::<SlackAttachment>(a.clone()).ok())
             .collect()
     });
     let list = list.map(|mut list| {
@@ -250,7 +340,7 @@ pub fn attachments(props: &Map<String, Value>) -> Vec<SlackAttachment> {
         .map(|items| {
             items
                 .iter()
-                .filter_map(|a| serde_json::from_value(a.clone()).ok())
+                .filter_map(|a| crate::json::from_value(a.clone()).ok())
                 .collect()
         })
         .unwrap_or_default()
@@ -316,13 +406,15 @@ mod tests {
             "fields":[{"title":"F1","value":"V1","short":true},{"title":"F2","value":"V2","short":"false"}],
             "actions":[{"name":"Click me","integration":{"url":"http://127.0.0.1:9/hook","context":{"action":"do"}}},
                        {"type":"select","name":"Pick","options":[{"text":"A","value":"a"}],"integration":{"url":"http://x/sel"}}]},
-            "not an attachment"]})
+            "not an attachment", ["positional", "fields"], {"title": null, "text": "nulls are zero"}]})
         .as_object()
         .unwrap()
         .clone();
         normalize_attachments(&mut props);
         let a = &props["attachments"];
-        assert_eq!(a.as_array().unwrap().len(), 1);
+        assert_eq!(a.as_array().unwrap().len(), 2);
+        assert_eq!(a[1]["text"], "nulls are zero");
+        assert_eq!(a[1]["title"], "");
         assert_eq!(a[0]["id"], 0);
         assert_eq!(a[0]["pretext"], "");
         assert_eq!(a[0]["ts"], Value::Null);

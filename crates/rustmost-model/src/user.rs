@@ -13,7 +13,9 @@ fn is_zero(v: &i64) -> bool {
     *v == 0
 }
 
-/// Deserializes a JSON object whose values may be strings, booleans or numbers into strings.
+/// Deserializes a JSON object whose values may be strings, booleans or numbers into strings
+/// (Go's `StringMap` takes strings only; n8n sends booleans); an array or object value is
+/// refused.
 pub fn lenient_string_map<'de, D: Deserializer<'de>>(d: D) -> Result<Option<StringMap>, D::Error> {
     let v: Option<serde_json::Value> = Option::deserialize(d)?;
     let Some(v) = v else { return Ok(None) };
@@ -30,7 +32,12 @@ pub fn lenient_string_map<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Stri
             serde_json::Value::Bool(b) => b.to_string(),
             serde_json::Value::Number(n) => n.to_string(),
             serde_json::Value::Null => String::new(),
-            other => other.to_string(),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "json: cannot unmarshal {} into a string map value (key {k:?})",
+                    if other.is_array() { "array" } else { "object" }
+                )));
+            }
         };
         out.insert(k, s);
     }

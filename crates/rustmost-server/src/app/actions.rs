@@ -19,9 +19,6 @@ const INTEGRATION_ERROR: &str = "api.post.do_action.action_integration.app_error
 /// Upstream's `MaxIntegrationResponseSize`.
 const MAX_INTEGRATION_RESPONSE: usize = 1024 * 1024;
 
-/// Props an integration's update may not drop (`PostActionRetainPropKeys`).
-const RETAIN_PROP_KEYS: &[&str] = &["from_webhook", "override_username", "override_icon_url"];
-
 /// A signed trigger id (`clientTriggerId:userId:millis:` plus a signature, base64) for the
 /// integration, and the client part for the caller. Signed with a per-process key: dialogs,
 /// which verify it, are not served.
@@ -121,7 +118,7 @@ pub async fn do_post_action(
         .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e.to_string()))?;
     let update = answer.get("update").filter(|u| u.is_object());
     if let Some(u) = update {
-        let new: post::Post = serde_json::from_value(u.clone())
+        let new: post::Post = rustmost_model::json::from_value(u.clone())
             .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e.to_string()))?;
         apply_update(
             state,
@@ -155,8 +152,10 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> ApiResult<Vec<u
     Ok(out)
 }
 
-/// `UpdatePost` with an integration's replacement: message, props (keeping the retained
-/// keys), never `is_pinned` or `has_reactions`.
+/// `UpdatePost` with an integration's replacement: message and props, never `is_pinned` or
+/// `has_reactions`. The author props (`from_bot`, the overrides...) stay as they were:
+/// upstream retains only `from_webhook`, `override_username` and `override_icon_url`
+/// (`PostActionRetainPropKeys`), so there an update can mark a person's post `from_bot`.
 async fn apply_update(
     state: &AppState,
     mut old: post::Post,
@@ -177,7 +176,7 @@ async fn apply_update(
     }
     if has_props {
         let mut props = new.props;
-        for k in RETAIN_PROP_KEYS {
+        for k in post::AUTHOR_PROPS {
             match old.props.get(*k) {
                 Some(v) => {
                     props.insert((*k).to_string(), v.clone());

@@ -1,12 +1,14 @@
 //! Posts: creation rules (root posts, replies, attachments with action ids, length limits),
 //! system messages, ephemeral posts, deletion, and the post as a client sees it.
 
+use crate::app::users;
+use crate::config::Config;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
 use rustmost_model::channel::Channel;
 use rustmost_model::post::{self, Post, PostList};
 use rustmost_model::{new_id, now_ms};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 pub const POST_NOT_FOUND: &str = "app.post.get.app_error";
 
@@ -95,13 +97,49 @@ fn pre_save(p: &mut Post) {
     p.hashtags = parse_hashtags(&p.message);
 }
 
-/// `CreatePost` for a user's post in `channel` (permission already checked).
-pub async fn create_post(state: &AppState, mut p: Post, channel: &Channel) -> ApiResult<Post> {
+/// Who wrote the post, said by the server alone: whatever the client put in
+/// [`post::AUTHOR_PROPS`] is dropped; a bot's post is marked `from_bot` (as `CreatePost`
+/// does) and keeps a string override its `ServiceSettings` switch allows; a post through an
+/// OAuth session is marked `from_oauth_app`. So `override_*` is on a stored post only beside
+/// `from_bot: "true"`.
+pub fn set_author_props(cfg: &Config, props: &mut Map<String, Value>, is_bot: bool, oauth: bool) {
+    let overrides: Vec<(&str, Value)> = post::OVERRIDE_PROPS
+        .iter()
+        .filter(|(_, setting)| is_bot && cfg.bool(&format!("/ServiceSettings/{setting}")))
+        .filter_map(|(k, _)| match props.get(*k) {
+            Some(v @ Value::String(s)) if !s.is_empty() => Some((*k, v.clone())),
+            _ => None,
+        })
+        .collect();
+    for k in post::AUTHOR_PROPS {
+        props.remove(*k);
+    }
+    for (k, v) in overrides {
+        props.insert(k.to_string(), v);
+    }
+    if is_bot {
+        props.insert("from_bot".into(), Value::String("true".into()));
+    }
+    if oauth {
+        props.insert("from_oauth_app".into(), Value::String("true".into()));
+    }
+}
+
+/// `CreatePost` for a user's post in `channel` (permission already checked); `oauth` says
+/// whether it comes through an OAuth session.
+pub async fn create_post(
+    state: &AppState,
+    mut p: Post,
+    channel: &Channel,
+    oauth: bool,
+) -> ApiResult<Post> {
     if channel.delete_at != 0 {
         return Err(ApiError::bad_request(
             "api.post.create_post.can_not_post_to_deleted.error",
         ));
     }
+    let author = users::get_user(state, &p.user_id).await?;
+    set_author_props(&state.config.get(), &mut p.props, author.is_bot, oauth);
     if !p.root_id.is_empty() {
         let root = match state.store.get_post(&p.root_id).await {
             Ok(r) if r.delete_at == 0 => r,

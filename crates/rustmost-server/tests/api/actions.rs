@@ -345,3 +345,78 @@ async fn post_with_actions_in(
         .to_string();
     (p.body, id, ())
 }
+
+#[tokio::test]
+async fn update_cannot_make_a_persons_post_look_like_a_bots() {
+    let ts = TestServer::start_with_env(&[(
+        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+        "127.0.0.1",
+    )])
+    .await;
+    let (_, at) = ts.admin().await;
+    ts.patch_config(
+        &at,
+        json!({"ServiceSettings": {"EnablePostUsernameOverride": true, "EnablePostIconOverride": true}}),
+    )
+    .await;
+    let (u, ut) = ts.user(&at, "plain").await;
+    let uid = u["id"].as_str().unwrap();
+    let t = ts
+        .post(
+            "/api/v4/teams",
+            &at,
+            json!({"name": "team-two", "display_name": "T", "type": "O"}),
+        )
+        .await;
+    let tid = t.body["id"].as_str().unwrap();
+    ts.post(
+        &format!("/api/v4/teams/{tid}/members"),
+        &at,
+        json!({"team_id": tid, "user_id": uid}),
+    )
+    .await
+    .assert_ok();
+    let c = ts
+        .get(
+            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
+            &ut,
+        )
+        .await;
+    let cid = c.body["id"].as_str().unwrap();
+    ts.post(
+        &format!("/api/v4/channels/{cid}/members"),
+        &ut,
+        json!({"user_id": uid}),
+    )
+    .await
+    .assert_ok();
+    let (url, _seen) = integration(
+        json!({"update": {"message": "Approved", "props": {"from_bot": "true",
+            "override_username": "Security Bot", "override_icon_url": "http://x/i.png",
+            "from_webhook": "true", "webhook_display_name": "Hook", "from_plugin": "true",
+            "state": "done"}}}),
+        200,
+    )
+    .await;
+    let p = ts
+        .post("/api/v4/posts", &ut, json!({"channel_id": cid, "message": "Approve?",
+            "props": {"attachments": [{"actions": [{"name": "OK", "integration": {"url": format!("{url}/hook")}}]}]}}))
+        .await;
+    assert_eq!(p.status, 201, "{}", p.text);
+    let pid = p.body["id"].as_str().unwrap();
+    let button = p.body["props"]["attachments"][0]["actions"][0]["id"]
+        .as_str()
+        .unwrap();
+    let r = ts
+        .post(
+            &format!("/api/v4/posts/{pid}/actions/{button}"),
+            &ut,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let stored = ts.get(&format!("/api/v4/posts/{pid}"), &ut).await;
+    assert_eq!(stored.body["message"], "Approved");
+    assert_eq!(stored.body["user_id"], uid);
+    assert_eq!(stored.body["props"], json!({"state": "done"}));
+}

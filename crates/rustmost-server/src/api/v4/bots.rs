@@ -221,7 +221,7 @@ async fn convert_bot_to_user(
 ) -> ApiResult<Response> {
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let b = bots::get(&state, &id, false).await?;
-    let p: UserPatch = serde_json::from_slice(&body)
+    let p: UserPatch = rustmost_model::json::from_slice(&body)
         .map_err(|e| ApiError::invalid_param("userPatch").detail(e.to_string()))?;
     let password = p.password.clone().unwrap_or_default();
     if password.is_empty() {

@@ -239,15 +239,20 @@ async fn add_channel_member(
 ) -> ApiResult<Response> {
     let id = require_id(&channel_id, "channel_id", None)?;
     let props: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let single = props
-        .get("user_id")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let many: Option<Vec<String>> = props.get("user_ids").and_then(Value::as_array).map(|a| {
-        a.iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect()
-    });
+    // A member of the wrong type is refused rather than read as absent (or, in `user_ids`,
+    // silently dropped).
+    let single = match props.get("user_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(u)) => Some(u.clone()),
+        Some(_) => return Err(ApiError::invalid_param("user_id")),
+    };
+    let many: Option<Vec<String>> = match props.get("user_ids") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            serde_json::from_value(v.clone())
+                .map_err(|e| ApiError::invalid_param("user_ids").detail(e.to_string()))?,
+        ),
+    };
     let ids: Vec<String> = match (&single, &many) {
         (Some(u), _) if !u.is_empty() => vec![u.clone()],
         (_, Some(list)) if !list.is_empty() => list.clone(),

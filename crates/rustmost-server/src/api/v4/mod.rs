@@ -37,9 +37,11 @@ pub fn router() -> Router<AppState> {
         .merge(reactions::router())
 }
 
-/// Decodes a JSON body; failure is 400 `api.context.invalid_body_param.app_error` naming `what`.
+/// Decodes a JSON body as Go's `json.Decoder` would (a member of the wrong type is an error,
+/// `null` is the zero value, unknown members are ignored); failure is 400
+/// `api.context.invalid_body_param.app_error` naming `what`.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8], what: &str) -> ApiResult<T> {
-    serde_json::from_slice(body)
+    rustmost_model::json::from_slice(body)
         .map_err(|e| ApiError::invalid_param(what).detail(format!("{what}: {e}")))
 }
 

@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use rustmost_model::post::Post;
 use rustmost_store::Page;
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -68,14 +69,9 @@ async fn do_post_action(
     ))
 }
 
-/// Props only the server sets; clients cannot forge them.
-const SERVER_ONLY_PROPS: &[&str] = &[
-    "from_webhook",
-    "from_bot",
-    "from_oauth_app",
-    "from_plugin",
-    "deleteBy",
-];
+/// Props only the server sets (`deleteBy`) or that `SanitizeProps` drops from a client's
+/// post; the author props are settled in `app::posts::set_author_props`.
+const SERVER_ONLY_PROPS: &[&str] = &["deleteBy", "add_channel_member", "force_notification"];
 
 /// # `POST /api/v4/posts`
 /// Creates a post (201). Needs `create_post` in the channel, or `create_post_public` in the
@@ -116,7 +112,7 @@ async fn create_post(
         ApiError::bad_request("api.context.invalid_param.app_error")
             .param("Name", "post.channel_id")
     })?;
-    let p = posts::create_post(&state, p, &c).await?;
+    let p = posts::create_post(&state, p, &c, s.is_oauth).await?;
     Ok(created(posts::for_client(&state, p).await))
 }
 
@@ -128,21 +124,27 @@ async fn create_ephemeral_post(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let target = v.get("user_id").and_then(Value::as_str).unwrap_or_default();
-    if target.is_empty() {
+    let req: PostEphemeral = parse_body(&body, "body")?;
+    if req.user_id.is_empty() {
         return Err(ApiError::invalid_param("user_id"));
     }
-    let Some(raw) = v.get("post").filter(|p| p.is_object()) else {
+    let Some(mut p) = req.post else {
         return Err(ApiError::invalid_param("post"));
     };
-    let mut p: Post = serde_json::from_value(raw.clone())
-        .map_err(|e| ApiError::invalid_param("post").detail(e.to_string()))?;
     p.user_id = s.user_id.clone();
     p.create_at = rustmost_model::now_ms();
     authz::require(&state, &s, "create_post_ephemeral")?;
     let p = posts::ephemeral_post(p);
     Ok(created(posts::for_client(&state, p).await))
+}
+
+/// `model.PostEphemeral`.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct PostEphemeral {
+    user_id: String,
+    #[serde(deserialize_with = "rustmost_model::json::nested")]
+    post: Option<Post>,
 }
 
 /// # `GET /api/v4/posts/{post_id}`

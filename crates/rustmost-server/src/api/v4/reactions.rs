@@ -35,7 +35,7 @@ async fn save_reaction(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mut r: Reaction = serde_json::from_slice(&body)
+    let mut r: Reaction = rustmost_model::json::from_slice(&body)
         .map_err(|e| ApiError::invalid_param("reaction").detail(e.to_string()))?;
     if !rustmost_model::is_valid_id(&r.user_id)
         || !rustmost_model::is_valid_id(&r.post_id)

@@ -294,7 +294,7 @@ async fn add_team_member(
     body: Bytes,
 ) -> ApiResult<Response> {
     let tid = require_id(&team_id, "team_id", None)?;
-    let m: TeamMember = serde_json::from_slice(&body).map_err(|e| {
+    let m: TeamMember = rustmost_model::json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("api.team.add_team_member.invalid_body.app_error")
             .detail(e.to_string())
     })?;

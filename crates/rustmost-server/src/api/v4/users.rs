@@ -632,8 +632,9 @@ const LICENSED_ROLES: &[&str] = &[
 ];
 
 /// # `PUT /api/v4/users/{user_id}/roles` `{"roles": "system_user ..."}`
-/// Needs `manage_roles`. Every role must exist; the last system admin cannot be demoted. Live
-/// sessions (including access-token sessions) get the new roles on their next request.
+/// Needs `manage_roles`. Every role must exist; the last system admin cannot be demoted; any
+/// other body shape is 400 (`invalid_body_param`, `roles`). Live sessions (including
+/// access-token sessions) get the new roles on their next request.
 async fn update_user_roles(
     State(state): State<AppState>,
     s: AuthSession,
@@ -642,8 +643,15 @@ async fn update_user_roles(
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    let props = map_from_json(&body);
-    let roles = props.get("roles").cloned().unwrap_or_default();
+    // Upstream reads the body with `MapFromJSON`, so anything but `{"roles": "<string>"}`
+    // becomes `roles: ""` and strips the user of every role; here it is refused.
+    let roles = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Object(mut o)) => match o.remove("roles") {
+            Some(serde_json::Value::String(r)) => r,
+            _ => return Err(ApiError::invalid_param("roles")),
+        },
+        _ => return Err(ApiError::invalid_param("roles")),
+    };
     if !crate::app::roles::is_valid_user_roles(&roles) {
         return Err(ApiError::invalid_param("roles"));
     }
