@@ -13,5 +13,6 @@ pub mod posts;
 pub mod roles;
 pub mod scoped_authz;
 pub mod sessions;
+pub mod signing;
 pub mod teams;
 pub mod users;
