@@ -14,9 +14,15 @@ pub enum Error {
     /// when the body was not Mattermost's error JSON).
     #[error("{}", api_error_text(*status, body))]
     Api { status: u16, body: AppErrorBody },
-    /// The request never got an answer (DNS, refused connection, TLS, timeout).
+    /// The request never got an answer (DNS, refused connection, timeout).
     #[error("cannot reach the server")]
     Transport(#[source] reqwest::Error),
+    /// The server's TLS certificate was not trusted (self-signed, unknown issuer, wrong name).
+    #[error(
+        "the server's TLS certificate is not trusted (self-signed, unknown issuer or wrong host \
+         name); pass --insecure or save the credential with --insecure to accept it anyway"
+    )]
+    Certificate(#[source] reqwest::Error),
     /// A 2xx answer whose body was not the JSON expected.
     #[error("unexpected response: {0}")]
     Decode(String),
@@ -39,6 +45,39 @@ impl Error {
             Error::Api { body, .. } => Some(&body.id),
             _ => None,
         }
+    }
+}
+
+/// A failed send: certificate problems get their own error, found in the source chain since
+/// reqwest wraps rustls' error in hyper's.
+fn transport(e: reqwest::Error) -> Error {
+    let mut src: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = src {
+        if s.downcast_ref::<rustls::Error>()
+            .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
+        {
+            return Error::Certificate(e);
+        }
+        src = s.source();
+    }
+    Error::Transport(e)
+}
+
+/// A non-2xx answer as the server's AppError, or one made up when the body was not one.
+fn api_error(status: reqwest::StatusCode, bytes: &[u8]) -> Error {
+    let body = serde_json::from_slice::<AppErrorBody>(bytes).unwrap_or_else(|_| AppErrorBody {
+        id: String::new(),
+        message: status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_string(),
+        detailed_error: String::from_utf8_lossy(bytes).chars().take(200).collect(),
+        request_id: String::new(),
+        status_code: status.as_u16(),
+    });
+    Error::Api {
+        status: status.as_u16(),
+        body,
     }
 }
 
@@ -132,30 +171,38 @@ impl Client {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        let resp = rb.send().await.map_err(Error::Transport)?;
+        let resp = rb.send().await.map_err(transport)?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(Error::Transport)?;
         if !status.is_success() {
-            let body =
-                serde_json::from_slice::<AppErrorBody>(&bytes).unwrap_or_else(|_| AppErrorBody {
-                    id: String::new(),
-                    message: status
-                        .canonical_reason()
-                        .unwrap_or("request failed")
-                        .to_string(),
-                    detailed_error: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-                    request_id: String::new(),
-                    status_code: status.as_u16(),
-                });
-            return Err(Error::Api {
-                status: status.as_u16(),
-                body,
-            });
+            return Err(api_error(status, &bytes));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    /// `POST /users/login`: the session token from the `Token` header.
+    pub async fn login(&self, login_id: &str, password: &str) -> Result<String> {
+        let resp = self
+            .http
+            .post(format!("{}/users/login", self.api))
+            .json(&json!({"login_id": login_id, "password": password}))
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status();
+        let token = resp
+            .headers()
+            .get("Token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = resp.bytes().await.map_err(Error::Transport)?;
+        if !status.is_success() {
+            return Err(api_error(status, &bytes));
+        }
+        token.ok_or_else(|| Error::Decode("the login answer has no Token header".into()))
     }
 
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value> {

@@ -26,6 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Top {
     /// Runs the server (the same as no subcommand).
+    #[command(after_help = "Example:\n  MM_CONFIG=/etc/rustmost/config.json rustmost serve")]
     Serve,
     #[command(flatten)]
     Client(Box<cli::Command>),
@@ -87,4 +88,37 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command a person can type shows an example line in its `--help`.
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in c.get_subcommands().filter(|s| s.get_name() != "help") {
+                let p = format!("{path} {}", sub.get_name());
+                let has = sub
+                    .get_after_help()
+                    .is_some_and(|h| h.to_string().contains("Example:\n  rustmost "))
+                    || p.ends_with(" serve")
+                        && sub
+                            .get_after_help()
+                            .is_some_and(|h| h.to_string().contains("rustmost serve"));
+                if !has {
+                    missing.push(p.clone());
+                }
+                walk(sub, &p, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(
+            &<Cli as clap::CommandFactory>::command(),
+            "rustmost",
+            &mut missing,
+        );
+        assert!(missing.is_empty(), "no example line: {missing:?}");
+    }
 }

@@ -129,6 +129,325 @@ async fn rm(cfg: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
     }
 }
 
+/// As `rm`, with `input` written to the binary's stdin.
+async fn rm_in(cfg: &Path, args: &[&str], input: &str) -> Out {
+    use tokio::io::AsyncWriteExt;
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"));
+    c.args(args)
+        .env("RUSTMOST_CONFIG_DIR", cfg)
+        .env_remove("RUSTMOST_URL")
+        .env_remove("RUSTMOST_TOKEN")
+        .env_remove("MM_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("run rustmost");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).await.unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().await.unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// mmctl's spellings, both output modes, and secrets read from files and stdin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    let tok_file = a.join("token.txt");
+    std::fs::write(&tok_file, format!("{admin_tok}\n")).unwrap();
+    let pw_file = a.join("pw.txt");
+    std::fs::write(&pw_file, "Admin-Passw0rd!\n").unwrap();
+    let tf = tok_file.to_str().unwrap();
+
+    // Token from a file, URL positional as in mmctl.
+    rm(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token-file",
+            tf,
+            "--name",
+            "file",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    rm(a, &["auth", "test"], &[]).await.ok();
+    let cur = rm(a, &["auth", "current", "--json"], &[]).await.ok();
+    assert_eq!(
+        cur.json(),
+        json!({"name":"file","url":srv.url,"insecure":false})
+    );
+    // Token from stdin.
+    rm_in(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token",
+            "-",
+            "--name",
+            "stdin",
+        ],
+        &format!("{admin_tok}\n"),
+    )
+    .await
+    .ok();
+    rm(a, &["auth", "test"], &[]).await.ok();
+    // Username and password file: a session token is saved.
+    rm(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--username",
+            "admin",
+            "--password-file",
+            pw_file.to_str().unwrap(),
+            "--name",
+            "pw",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    rm(a, &["auth", "test"], &[]).await.ok();
+    let bad_pw = a.join("bad.txt");
+    std::fs::write(&bad_pw, "wrong-password").unwrap();
+    let e = rm(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--username",
+            "admin",
+            "--password-file",
+            bad_pw.to_str().unwrap(),
+            "--name",
+            "bad",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(
+        e.stderr
+            .contains("api.user.login.invalid_credentials_email_username"),
+        "{}",
+        e.stderr
+    );
+    // Empty secrets are refused, never saved.
+    let e = rm_in(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token",
+            "-",
+            "--name",
+            "empty",
+        ],
+        "",
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(e.stderr.contains("empty"), "{}", e.stderr);
+
+    // No token anywhere in what the CLI prints, in either format.
+    for args in [
+        &["auth", "list"][..],
+        &["auth", "list", "-o", "table"],
+        &["auth", "current"],
+    ] {
+        let o = rm(a, args, &[]).await.ok();
+        assert!(
+            !o.stdout.contains(&admin_tok) && !o.stderr.contains(&admin_tok),
+            "{args:?}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(a.join("credentials.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(m & 0o777, 0o600);
+    }
+    rm(a, &["auth", "switch", "file"], &[]).await.ok();
+    rm(a, &["auth", "delete", "stdin"], &[]).await.ok();
+    let names: Vec<Value> = rm(a, &["auth", "list"], &[])
+        .await
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("file"), json!("pw")]);
+
+    // Channels by `team:channel`, posts and reactions with mmctl's words.
+    rm(
+        a,
+        &["team", "create", "--name", "crew", "--display-name", "Crew"],
+        &[],
+    )
+    .await
+    .ok();
+    let ch = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "crew",
+            "--name",
+            "ops",
+            "--display-name",
+            "Ops",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(ch["name"], "ops");
+    let root = rm(
+        a,
+        &["post", "create", "crew:ops", "--message", "deploy started"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(root["channel_id"], ch["id"]);
+    let att = a.join("att.json");
+    std::fs::write(&att, r##"[{"text":"green","color":"#00ff00"}]"##).unwrap();
+    let reply = rm(
+        a,
+        &[
+            "post",
+            "create",
+            ch["id"].as_str().unwrap(),
+            "--message",
+            "done",
+            "--reply-to",
+            root["id"].as_str().unwrap(),
+            "--attachments",
+            att.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(reply["root_id"], root["id"]);
+    assert_eq!(reply["props"]["attachments"][0]["text"], "green");
+    let pid = root["id"].as_str().unwrap();
+    rm(a, &["reaction", "add", pid, "rocket"], &[]).await.ok();
+    let l = rm(a, &["reaction", "list", pid, "--json"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(l[0]["emoji_name"], "rocket");
+    rm(a, &["reaction", "remove", pid, "rocket"], &[])
+        .await
+        .ok();
+    let l = rm(a, &["reaction", "list", pid], &[]).await.ok().json();
+    assert!(l.as_array().is_none_or(|a| a.is_empty()), "{l}");
+
+    // Tokens: `generate <user> <description>` and `create <user> --description`.
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableUserAccessTokens",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let g = rm(a, &["token", "generate", "admin", "from-generate"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(g["description"], "from-generate");
+    assert!(!g["token"].as_str().unwrap().is_empty());
+    let c = rm(
+        a,
+        &["token", "create", "admin", "--description", "from-create"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(c["description"], "from-create");
+    let l = rm(a, &["token", "list", "admin"], &[]).await.ok().json();
+    assert_eq!(l.as_array().unwrap().len(), 2);
+
+    // Output: JSON into a pipe by default, with --json, with -o json; a table on request.
+    for args in [
+        &["user", "list"][..],
+        &["user", "list", "--json"],
+        &["user", "list", "-o", "json"],
+    ] {
+        let v = rm(a, args, &[]).await.ok().json();
+        assert_eq!(v[0]["username"], "admin", "{args:?}");
+    }
+    let t = rm(a, &["user", "list", "-o", "table"], &[]).await.ok();
+    assert!(t.stdout.starts_with("ID"), "{}", t.stdout);
+    assert!(t.stdout.contains("admin@example.com"), "{}", t.stdout);
+    assert!(serde_json::from_str::<Value>(&t.stdout).is_err());
+    assert_ne!(
+        rm(a, &["user", "list", "--json", "-o", "table"], &[])
+            .await
+            .code,
+        0
+    );
+
+    // A refusal: non-zero, the server's message and its AppError id.
+    let e = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "crew",
+            "--name",
+            "ops",
+            "--display-name",
+            "Ops",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(
+        e.stderr
+            .contains("store.sql_channel.save_channel.exists.app_error"),
+        "{}",
+        e.stderr
+    );
+    assert!(e.stdout.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guide_flow_entirely_with_the_cli() {
     let srv = Server::start().await;

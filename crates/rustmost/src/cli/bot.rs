@@ -7,6 +7,9 @@ use serde_json::{Value, json};
 #[derive(Subcommand, Debug)]
 pub enum BotCmd {
     /// Creates a bot owned by the caller.
+    #[command(
+        after_help = "Example:\n  rustmost bot create --username deploybot --display-name \"Deploy bot\""
+    )]
     Create {
         #[arg(long)]
         username: String,
@@ -16,6 +19,7 @@ pub enum BotCmd {
         description: Option<String>,
     },
     /// Lists bots (all pages).
+    #[command(after_help = "Example:\n  rustmost bot list --include-deleted")]
     List {
         #[arg(long)]
         include_deleted: bool,
@@ -23,10 +27,13 @@ pub enum BotCmd {
         orphaned: bool,
     },
     /// Disables a bot (id or username).
+    #[command(after_help = "Example:\n  rustmost bot disable deploybot")]
     Disable { bot: String },
     /// Enables a bot.
+    #[command(after_help = "Example:\n  rustmost bot enable deploybot")]
     Enable { bot: String },
     /// Gives a bot a new owner.
+    #[command(after_help = "Example:\n  rustmost bot assign deploybot alice")]
     Assign { bot: String, owner: String },
 }
 

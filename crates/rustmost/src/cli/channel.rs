@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 #[derive(Subcommand, Debug)]
 pub enum ChannelCmd {
     /// Creates a channel (public unless --private).
+    #[command(
+        after_help = "Example:\n  rustmost channel create --team myteam --name ops --display-name Ops"
+    )]
     Create {
         #[arg(long)]
         team: String,
@@ -20,10 +23,13 @@ pub enum ChannelCmd {
         private: bool,
     },
     /// Adds a user (id, username or email) to a channel (id or `team:channel`).
+    #[command(after_help = "Example:\n  rustmost channel add-user myteam:ops alice")]
     AddUser { channel_id: String, user: String },
     /// Archives a channel.
+    #[command(after_help = "Example:\n  rustmost channel delete myteam:ops")]
     Delete { channel_id: String },
     /// Lists members (all pages unless --limit); --resolve returns the users instead.
+    #[command(after_help = "Example:\n  rustmost channel members myteam:ops --resolve")]
     Members {
         channel_id: String,
         #[arg(long)]
@@ -32,8 +38,10 @@ pub enum ChannelCmd {
         resolve: bool,
     },
     /// Restores an archived channel.
+    #[command(after_help = "Example:\n  rustmost channel restore myteam:ops")]
     Restore { channel_id: String },
     /// Searches a team's channels by term.
+    #[command(after_help = "Example:\n  rustmost channel search --team myteam ops")]
     Search {
         #[arg(long)]
         team: String,
@@ -42,8 +50,10 @@ pub enum ChannelCmd {
         limit: Option<usize>,
     },
     /// Member and post counts of a channel.
+    #[command(after_help = "Example:\n  rustmost channel statistics myteam:ops")]
     Statistics { channel_id: String },
     /// A team's public channels (all pages).
+    #[command(after_help = "Example:\n  rustmost channel list --team myteam --json")]
     List {
         #[arg(long)]
         team: String,

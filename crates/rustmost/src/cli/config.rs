@@ -8,10 +8,17 @@ use serde_json::{Value, json};
 #[derive(Subcommand, Debug)]
 pub enum ConfigCmd {
     /// The whole config, or one setting by path (`ServiceSettings.EnableUserAccessTokens`).
+    #[command(
+        after_help = "Example:\n  rustmost config get ServiceSettings.EnableUserAccessTokens"
+    )]
     Get { key: Option<String> },
     /// Sets one setting; the value is parsed as JSON unless the setting is a string.
+    #[command(
+        after_help = "Example:\n  rustmost config set ServiceSettings.EnableUserAccessTokens true"
+    )]
     Set { key: String, value: String },
     /// Merges a JSON patch from a file (or `-` for stdin).
+    #[command(after_help = "Example:\n  rustmost config patch changes.json")]
     Patch { file: String },
 }
 

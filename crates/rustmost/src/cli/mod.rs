@@ -1,6 +1,6 @@
 //! The command-line client: n8n Mattermost node operations (channel, message, reaction, user)
 //! and mmctl-style administration (user roles, config, token, bot, team), over the typed
-//! `rustmost-client`. Output is pretty JSON by default so scripts can consume it.
+//! `rustmost-client`. Output is a table on a terminal and pretty JSON for scripts (or `--json`).
 
 mod auth;
 mod bot;
@@ -22,7 +22,7 @@ pub use auth::AuthCmd;
 pub use bot::BotCmd;
 pub use channel::ChannelCmd;
 pub use config::ConfigCmd;
-pub use post::MessageCmd;
+pub use post::{MessageCmd, PostCmd};
 pub use reaction::ReactionCmd;
 pub use team::TeamCmd;
 pub use token::TokenCmd;
@@ -34,18 +34,46 @@ pub struct Conn {
     /// Server base URL (default: the saved credential's).
     #[arg(long, env = "RUSTMOST_URL", global = true)]
     pub url: Option<String>,
-    /// Access token (default: the saved credential's).
-    #[arg(long, env = "RUSTMOST_TOKEN", hide_env_values = true, global = true)]
+    /// Access token (default: the saved credential's); `-` reads it from stdin.
+    #[arg(
+        long,
+        visible_alias = "access-token",
+        env = "RUSTMOST_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
     pub token: Option<String>,
+    /// Reads the access token from this file (keeps it out of the process list and history).
+    #[arg(long, visible_alias = "token-file", global = true, value_name = "FILE")]
+    pub access_token_file: Option<std::path::PathBuf>,
     /// Accept invalid TLS certificates ("Ignore SSL Issues").
     #[arg(long, global = true)]
     pub insecure: bool,
     /// Use this saved credential instead of the current one.
     #[arg(long = "credential", global = true, value_name = "NAME")]
     pub credential: Option<String>,
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = Output::Json, global = true)]
-    pub output: Output,
+    /// Output format (default: a table on a terminal, JSON otherwise).
+    #[arg(long, short = 'o', value_enum, global = true)]
+    pub output: Option<Output>,
+    /// The same as `-o json`.
+    #[arg(long, global = true, conflicts_with = "output")]
+    pub json: bool,
+}
+
+impl Conn {
+    /// `--json` or `-o`, else a table for a person at a terminal and JSON for a pipe.
+    pub fn format(&self) -> Output {
+        if self.json {
+            return Output::Json;
+        }
+        self.output.unwrap_or_else(|| {
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                Output::Table
+            } else {
+                Output::Json
+            }
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -54,44 +82,95 @@ pub enum Output {
     Table,
 }
 
+/// A secret given as a value, `-` for stdin, or a file: the first line, trimmed, never empty.
+pub fn read_secret(
+    value: Option<&str>,
+    file: Option<&std::path::Path>,
+    what: &str,
+) -> anyhow::Result<Option<String>> {
+    let raw = match (value, file) {
+        (Some(_), Some(_)) => bail!("give the {what} either directly or from a file, not both"),
+        (Some("-"), None) => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .with_context(|| format!("reading the {what} from stdin"))?;
+            s
+        }
+        (Some(v), None) => return Ok(Some(v.to_string())),
+        (None, Some(f)) => std::fs::read_to_string(f)
+            .with_context(|| format!("reading the {what} from {}", f.display()))?,
+        (None, None) => return Ok(None),
+    };
+    let line = raw.lines().next().unwrap_or("").trim().to_string();
+    if line.is_empty() {
+        bail!("the {what} read is empty");
+    }
+    Ok(Some(line))
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Saved credentials (URL + access token) and the credential test.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost auth login https://chat.example.com --access-token-file ~/.mm-token"
+    )]
     Auth(AuthCmd),
     /// Channels: create, add-user, delete, members, restore, search, statistics, list.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost channel list --team myteam"
+    )]
     Channel(ChannelCmd),
     /// Posts: post (with attachments), post-ephemeral, delete.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost message post --channel myteam:town-square --message hi"
+    )]
     Message(MessageCmd),
+    /// Posts, as mmctl: create (to `team:channel` or an id), delete.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost post create myteam:town-square --message hi"
+    )]
+    Post(PostCmd),
     /// Reactions: create, delete, list.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost reaction list 4xp9fdt77pncbef59f4k1qe83o"
+    )]
     Reaction(ReactionCmd),
     /// Users: create, list, get, activate/deactivate, invite, roles.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  rustmost user list --json")]
     User(UserCmd),
     /// Server configuration: get, set, patch.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost config get ServiceSettings.SiteURL"
+    )]
     Config(ConfigCmd),
     /// Personal access tokens: create, list, revoke, disable, enable, rotate.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost token generate alice n8n"
+    )]
     Token(TokenCmd),
     /// Bot accounts: create, list, disable, enable, assign.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  rustmost bot list")]
     Bot(BotCmd),
     /// Teams: create, list, add-user.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  rustmost team list -o table")]
     Team(TeamCmd),
 }
 
 /// Runs one client command and prints its result.
 pub async fn run(cmd: Command, conn: Conn) -> anyhow::Result<()> {
-    let out = conn.output;
+    let out = conn.format();
     let (v, cols): (Value, &[&str]) = match cmd {
         Command::Auth(c) => return auth::run(c, &conn).await,
         Command::Channel(c) => channel::run(c, &client(&conn)?).await?,
         Command::Message(c) => post::run(c, &client(&conn)?).await?,
+        Command::Post(c) => post::run_post(c, &client(&conn)?).await?,
         Command::Reaction(c) => reaction::run(c, &client(&conn)?).await?,
         Command::User(c) => user::run(c, &client(&conn)?).await?,
         Command::Config(c) => (config::run(c, &client(&conn)?).await?, &[]),
@@ -167,12 +246,14 @@ fn client(conn: &Conn) -> anyhow::Result<Client> {
         .url
         .clone()
         .or_else(|| saved.as_ref().map(|c| c.url.clone()))
-        .context("no server URL: run `rustmost auth login --url URL --token TOKEN`, or pass --url / RUSTMOST_URL")?;
-    let token = conn
-        .token
-        .clone()
-        .or_else(|| saved.as_ref().map(|c| c.token.clone()))
-        .context("no access token: run `rustmost auth login`, or pass --token / RUSTMOST_TOKEN")?;
+        .context("no server URL: run `rustmost auth login URL --access-token-file FILE`, or pass --url / RUSTMOST_URL")?;
+    let token = read_secret(
+        conn.token.as_deref(),
+        conn.access_token_file.as_deref(),
+        "access token",
+    )?
+    .or_else(|| saved.as_ref().map(|c| c.token.clone()))
+        .context("no access token: run `rustmost auth login`, or pass --access-token-file / --access-token - / RUSTMOST_TOKEN")?;
     let insecure = conn.insecure || saved.is_some_and(|c| c.insecure);
     Ok(Client::new(ClientOptions {
         url,

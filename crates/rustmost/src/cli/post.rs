@@ -1,4 +1,5 @@
-//! `rustmost message` (posts): post with attachments, post-ephemeral, delete.
+//! `rustmost post` (mmctl's `post create`) and `rustmost message` (n8n's operations: post with
+//! attachments, post-ephemeral, delete).
 
 use super::{Client, resolve_channel, user_id};
 use anyhow::{Context, bail};
@@ -6,9 +7,55 @@ use clap::Subcommand;
 use serde_json::Value;
 
 #[derive(Subcommand, Debug)]
+pub enum PostCmd {
+    /// Posts a message to a channel (`team:channel` or id), as mmctl's `post create`.
+    #[command(
+        after_help = "Example:\n  rustmost post create myteam:town-square --message \"Deploy done\" --reply-to 4xp9fdt77pncbef59f4k1qe83o"
+    )]
+    Create {
+        channel: String,
+        #[arg(long)]
+        message: String,
+        /// The post this one replies to.
+        #[arg(long)]
+        reply_to: Option<String>,
+        /// A JSON file (or inline JSON) holding message attachments; repeatable.
+        #[arg(long)]
+        attachments: Vec<String>,
+    },
+    /// Deletes a post.
+    #[command(after_help = "Example:\n  rustmost post delete 4xp9fdt77pncbef59f4k1qe83o")]
+    Delete { post_id: String },
+}
+
+pub async fn run_post(c: PostCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'static str])> {
+    run(
+        match c {
+            PostCmd::Create {
+                channel,
+                message,
+                reply_to,
+                attachments,
+            } => MessageCmd::Post {
+                channel,
+                message,
+                attachments,
+                root_id: reply_to,
+            },
+            PostCmd::Delete { post_id } => MessageCmd::Delete { post_id },
+        },
+        cl,
+    )
+    .await
+}
+
+#[derive(Subcommand, Debug)]
 pub enum MessageCmd {
     /// Posts a message; --attachment takes a JSON file path or inline JSON (object or array),
     /// repeatable.
+    #[command(
+        after_help = "Example:\n  rustmost message post --channel myteam:ops --message hi --attachment card.json"
+    )]
     Post {
         #[arg(long)]
         channel: String,
@@ -20,6 +67,9 @@ pub enum MessageCmd {
         root_id: Option<String>,
     },
     /// Posts a message only one user sees.
+    #[command(
+        after_help = "Example:\n  rustmost message post-ephemeral --channel myteam:ops --user alice --message \"only you\""
+    )]
     PostEphemeral {
         #[arg(long)]
         channel: String,
@@ -29,6 +79,7 @@ pub enum MessageCmd {
         message: String,
     },
     /// Deletes a post.
+    #[command(after_help = "Example:\n  rustmost message delete 4xp9fdt77pncbef59f4k1qe83o")]
     Delete { post_id: String },
 }
 

@@ -7,6 +7,8 @@ use serde_json::Value;
 #[derive(Subcommand, Debug)]
 pub enum ReactionCmd {
     /// Adds a reaction (`:thumbsup:` or `thumbsup`) as a user (default: me).
+    #[command(visible_alias = "add")]
+    #[command(after_help = "Example:\n  rustmost reaction add 4xp9fdt77pncbef59f4k1qe83o thumbsup")]
     Create {
         post_id: String,
         emoji: String,
@@ -14,6 +16,10 @@ pub enum ReactionCmd {
         user: String,
     },
     /// Removes a user's reaction.
+    #[command(visible_alias = "remove")]
+    #[command(
+        after_help = "Example:\n  rustmost reaction remove 4xp9fdt77pncbef59f4k1qe83o thumbsup"
+    )]
     Delete {
         post_id: String,
         emoji: String,
@@ -21,6 +27,7 @@ pub enum ReactionCmd {
         user: String,
     },
     /// A post's reactions.
+    #[command(after_help = "Example:\n  rustmost reaction list 4xp9fdt77pncbef59f4k1qe83o")]
     List {
         post_id: String,
         #[arg(long)]

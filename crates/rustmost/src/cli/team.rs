@@ -7,6 +7,9 @@ use serde_json::Value;
 #[derive(Subcommand, Debug)]
 pub enum TeamCmd {
     /// Creates a team (open unless --invite-only).
+    #[command(
+        after_help = "Example:\n  rustmost team create --name myteam --display-name \"My team\""
+    )]
     Create {
         #[arg(long)]
         name: String,
@@ -16,8 +19,10 @@ pub enum TeamCmd {
         invite_only: bool,
     },
     /// Lists teams (all pages).
+    #[command(after_help = "Example:\n  rustmost team list")]
     List,
     /// Adds a user to a team.
+    #[command(after_help = "Example:\n  rustmost team add-user myteam alice")]
     AddUser { team: String, user: String },
 }
 

@@ -9,27 +9,51 @@ use serde_json::Value;
 #[derive(Subcommand, Debug)]
 pub enum TokenCmd {
     /// Creates a personal access token (default for me); prints it with its secret.
+    #[command(
+        after_help = "Example:\n  rustmost token create alice --description n8n --expires-in 90d"
+    )]
     Create {
-        #[arg(long, default_value = "me")]
-        user: String,
+        /// The token's user (id, username or email), as in mmctl; `--user` works too.
+        #[arg(value_name = "USER", conflicts_with = "user")]
+        for_user: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
         #[arg(long)]
         description: String,
         /// Lifetime like 90d, 12h, 30m or 2w (default: never expires).
         #[arg(long)]
         expires_in: Option<String>,
     },
-    /// Lists a user's tokens (--user) or every token on the server.
+    /// mmctl's `token generate <user> <description>`: the same as `create`.
+    #[command(after_help = "Example:\n  rustmost token generate alice n8n")]
+    Generate {
+        user: String,
+        description: String,
+        /// Lifetime like 90d, 12h, 30m or 2w (default: never expires).
+        #[arg(long)]
+        expires_in: Option<String>,
+    },
+    /// Lists a user's tokens (positional or --user) or every token on the server.
+    #[command(after_help = "Example:\n  rustmost token list alice")]
     List {
+        #[arg(value_name = "USER", conflicts_with = "user")]
+        for_user: Option<String>,
         #[arg(long)]
         user: Option<String>,
     },
     /// Deletes a token and its sessions.
+    #[command(after_help = "Example:\n  rustmost token revoke 9ud5mtgz4ifjpgzmdnpbfbcd5r")]
     Revoke { token_id: String },
     /// Disables a token.
+    #[command(after_help = "Example:\n  rustmost token disable 9ud5mtgz4ifjpgzmdnpbfbcd5r")]
     Disable { token_id: String },
     /// Enables a disabled token.
+    #[command(after_help = "Example:\n  rustmost token enable 9ud5mtgz4ifjpgzmdnpbfbcd5r")]
     Enable { token_id: String },
     /// Issues a new secret for a token; the old one stops working.
+    #[command(
+        after_help = "Example:\n  rustmost token rotate 9ud5mtgz4ifjpgzmdnpbfbcd5r --expires-in 30d"
+    )]
     Rotate {
         token_id: String,
         #[arg(long)]
@@ -67,6 +91,19 @@ const TOKEN_COLS: &[&str] = &["id", "user_id", "description", "is_active", "expi
 pub async fn run(c: TokenCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'static str])> {
     Ok(match c {
         TokenCmd::Create {
+            for_user,
+            user,
+            description,
+            expires_in,
+        } => {
+            let u = user_id(cl, for_user.or(user).as_deref().unwrap_or("me")).await?;
+            let exp = expires_at(expires_in.as_deref())?;
+            (
+                cl.create_user_access_token(&u, &description, exp).await?,
+                &["id", "token", "user_id", "description", "expires_at"],
+            )
+        }
+        TokenCmd::Generate {
             user,
             description,
             expires_in,
@@ -78,8 +115,8 @@ pub async fn run(c: TokenCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&
                 &["id", "token", "user_id", "description", "expires_at"],
             )
         }
-        TokenCmd::List { user } => {
-            let v = match user {
+        TokenCmd::List { for_user, user } => {
+            let v = match for_user.or(user) {
                 Some(spec) => {
                     let u = user_id(cl, &spec).await?;
                     all_pages("tokens", |p| {

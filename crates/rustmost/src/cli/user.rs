@@ -1,6 +1,9 @@
 //! `rustmost user`: create, list, get, activate/deactivate, invite, roles.
 
-use super::{Client, PER_PAGE, USER_COLS, all_pages, find_user, team_id, user_id};
+use super::{
+    Client, PER_PAGE, USER_COLS, all_pages, find_user, read_secret, resolve_channel, team_id,
+    user_id,
+};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use rustmost_client::UserListQuery;
@@ -9,13 +12,20 @@ use serde_json::{Value, json};
 #[derive(Subcommand, Debug)]
 pub enum UserCmd {
     /// Creates a user (email auth with --email/--password, else --auth-service/--auth-data).
+    #[command(
+        after_help = "Example:\n  rustmost user create --username alice --email alice@example.com --password-file pw.txt"
+    )]
     Create {
         #[arg(long)]
         username: String,
         #[arg(long)]
         email: Option<String>,
+        /// The password (`-` reads it from stdin; --password-file keeps it out of `ps`).
         #[arg(long)]
         password: Option<String>,
+        /// Reads the password from this file.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<std::path::PathBuf>,
         #[arg(long, default_value = "email")]
         auth_service: String,
         #[arg(long)]
@@ -30,10 +40,13 @@ pub enum UserCmd {
         locale: Option<String>,
     },
     /// Deactivates a user (id, username or email).
+    #[command(after_help = "Example:\n  rustmost user deactivate alice")]
     Deactivate { user: String },
     /// Reactivates a user.
+    #[command(after_help = "Example:\n  rustmost user activate alice")]
     Activate { user: String },
     /// Lists users; every page with --all (the default without --per-page).
+    #[command(after_help = "Example:\n  rustmost user list --in-team myteam --json")]
     List {
         #[arg(long)]
         in_team: Option<String>,
@@ -59,12 +72,18 @@ pub enum UserCmd {
         all: bool,
     },
     /// Looks a user up by id, username or email.
+    #[command(after_help = "Example:\n  rustmost user get alice@example.com")]
     Get { user: String },
     /// Looks a user up by username or email (mmctl `user search`).
+    #[command(after_help = "Example:\n  rustmost user search alice")]
     Search { term: String },
     /// `GET /users/email/{email}`.
+    #[command(after_help = "Example:\n  rustmost user get-by-email alice@example.com")]
     GetByEmail { email: String },
     /// `POST /users/ids`: comma-separated ids.
+    #[command(
+        after_help = "Example:\n  rustmost user get-by-id 9ud5mtgz4ifjpgzmdnpbfbcd5r,4xp9fdt77pncbef59f4k1qe83o"
+    )]
     GetById {
         ids: String,
         /// Only users updated after this time (ms since the epoch).
@@ -72,6 +91,9 @@ pub enum UserCmd {
         since: Option<i64>,
     },
     /// Invites comma-separated emails to a team.
+    #[command(
+        after_help = "Example:\n  rustmost user invite --team myteam bob@example.com,carol@example.com"
+    )]
     Invite {
         #[arg(long)]
         team: String,
@@ -79,16 +101,20 @@ pub enum UserCmd {
     },
     /// System roles of a user.
     #[command(subcommand)]
+    #[command(after_help = "Example:\n  rustmost user roles add alice system_user_access_token")]
     Roles(RolesCmd),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum RolesCmd {
     /// Replaces the roles (space- or comma-separated list).
+    #[command(after_help = "Example:\n  rustmost user roles set alice system_user")]
     Set { user: String, roles: Vec<String> },
     /// Adds roles, e.g. `system_user_access_token`.
+    #[command(after_help = "Example:\n  rustmost user roles add alice system_user_access_token")]
     Add { user: String, roles: Vec<String> },
     /// Removes roles.
+    #[command(after_help = "Example:\n  rustmost user roles remove alice system_admin")]
     Remove { user: String, roles: Vec<String> },
 }
 
@@ -107,6 +133,7 @@ pub async fn run(c: UserCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'
             username,
             email,
             password,
+            password_file,
             auth_service,
             auth_data,
             first_name,
@@ -116,8 +143,12 @@ pub async fn run(c: UserCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'
         } => {
             let mut body = json!({"auth_service": auth_service, "username": username});
             if auth_service == "email" {
+                let password =
+                    read_secret(password.as_deref(), password_file.as_deref(), "password")?;
                 let (Some(e), Some(p)) = (email, password) else {
-                    bail!("--email and --password are required for email accounts");
+                    bail!(
+                        "--email and --password-file (or --password) are required for email accounts"
+                    );
                 };
                 body["email"] = json!(e);
                 body["password"] = json!(p);
@@ -183,8 +214,14 @@ pub async fn run(c: UserCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'
                     Some(t) => Some(team_id(cl, &t).await?),
                     None => None,
                 },
-                in_channel,
-                not_in_channel,
+                in_channel: match in_channel {
+                    Some(c) => Some(resolve_channel(cl, &c).await?),
+                    None => None,
+                },
+                not_in_channel: match not_in_channel {
+                    Some(c) => Some(resolve_channel(cl, &c).await?),
+                    None => None,
+                },
                 // Mattermost's default order is by username; n8n sends it as `sort=`.
                 sort: sort.map(|s| if s == "username" { String::new() } else { s }),
                 inactive,
