@@ -29,6 +29,12 @@ pub enum Error {
     /// The base URL cannot be used.
     #[error("invalid server URL {0:?}")]
     BadUrl(String),
+    /// `--local`: nothing serves the local-mode socket.
+    #[error(
+        "local mode is not available: no server answers on {0} (the server needs \
+         ServiceSettings.EnableLocalMode = true, and this user must be able to open the socket)"
+    )]
+    LocalModeOff(String),
 }
 
 impl Error {
@@ -52,10 +58,19 @@ impl Error {
 /// reqwest wraps rustls' error in hyper's.
 fn transport(e: reqwest::Error) -> Error {
     let mut src: Option<&dyn std::error::Error> = Some(&e);
-    while let Some(s) = src {
-        if s.downcast_ref::<rustls::Error>()
+    // Some layers box the rustls error away from `downcast_ref`; its text says the same.
+    let bad_cert = |s: &(dyn std::error::Error + 'static)| {
+        s.downcast_ref::<rustls::Error>()
             .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
-        {
+            || s.to_string().starts_with("invalid peer certificate")
+    };
+    while let Some(s) = src {
+        // An io::Error's `source()` skips the error it wraps, so that one is looked at here.
+        let wrapped = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| bad_cert(inner));
+        if bad_cert(s) || wrapped {
             return Error::Certificate(e);
         }
         src = s.source();
@@ -108,6 +123,8 @@ pub struct Client {
     api: String,
     token: Option<String>,
     http: reqwest::Client,
+    /// The local-mode socket, when talking over one.
+    socket: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Client {
@@ -116,6 +133,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api", &self.api)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("socket", &self.socket)
             .finish()
     }
 }
@@ -149,7 +167,37 @@ impl Client {
             api: format!("{base}/api/v4"),
             token: opts.token.filter(|t| !t.is_empty()),
             http,
+            socket: None,
         })
+    }
+
+    /// mmctl's `--local`: the API over the server's local-mode unix socket, with no token (the
+    /// server trusts whoever can open the socket).
+    #[cfg(unix)]
+    pub fn local(socket: &std::path::Path) -> Result<Self> {
+        use std::os::unix::fs::FileTypeExt;
+        let shown = socket.display().to_string();
+        if !std::fs::metadata(socket).is_ok_and(|m| m.file_type().is_socket()) {
+            return Err(Error::LocalModeOff(shown));
+        }
+        let http = reqwest::Client::builder()
+            .unix_socket(socket)
+            .user_agent(concat!("rustmost-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(Error::Transport)?;
+        Ok(Client {
+            api: "http://localhost/api/v4".into(),
+            token: None,
+            http,
+            socket: Some(socket.to_path_buf()),
+        })
+    }
+
+    fn transport(&self, e: reqwest::Error) -> Error {
+        match &self.socket {
+            Some(p) if e.is_connect() => Error::LocalModeOff(p.display().to_string()),
+            _ => transport(e),
+        }
     }
 
     /// Any API v4 request; `path` is relative to `/api/v4` and starts with `/`. Returns the
@@ -171,7 +219,7 @@ impl Client {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        let resp = rb.send().await.map_err(transport)?;
+        let resp = rb.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(Error::Transport)?;
         if !status.is_success() {
@@ -191,7 +239,7 @@ impl Client {
             .json(&json!({"login_id": login_id, "password": password}))
             .send()
             .await
-            .map_err(transport)?;
+            .map_err(|e| self.transport(e))?;
         let status = resp.status();
         let token = resp
             .headers()

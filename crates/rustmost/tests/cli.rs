@@ -13,17 +13,28 @@ struct Server {
 
 impl Server {
     async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// A server whose config also takes these `MM_*` settings.
+    async fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let mut envs: Vec<(String, String)> = vec![(
+            "MM_SQLSETTINGS_DATASOURCE".into(),
+            dir.path().join("rustmost.db").display().to_string(),
+        )];
+        envs.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let tls = env
+            .iter()
+            .any(|(k, v)| *k == "MM_SERVICESETTINGS_CONNECTIONSECURITY" && *v == "TLS");
         let opts = rustmost_server::ServerOptions {
             config_path: Some(dir.path().join("config.json")),
-            env: vec![(
-                "MM_SQLSETTINGS_DATASOURCE".into(),
-                dir.path().join("rustmost.db").display().to_string(),
-            )],
+            env: envs,
         };
         let state = rustmost_server::build_state(&opts).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             rustmost_server::serve_with_listener(state, listener, async {
@@ -34,7 +45,11 @@ impl Server {
         });
         Server {
             url,
-            http: reqwest::Client::new(),
+            // The tests' own calls accept the self-signed certificates of the TLS tests.
+            http: reqwest::Client::builder()
+                .danger_accept_invalid_certs(true)
+                .build()
+                .unwrap(),
             _dir: dir,
             _shutdown: tx,
         }
@@ -446,6 +461,75 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
         e.stderr
     );
     assert!(e.stdout.is_empty());
+}
+
+/// A server speaking TLS with a self-signed certificate: refused with a clear message, then
+/// accepted with `--insecure` or a credential saved with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_signed_tls_refused_then_accepted_with_insecure() {
+    let certs = tempfile::tempdir().unwrap();
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert = certs.path().join("tls.crt");
+    let key = certs.path().join("tls.key");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let srv = Server::start_with(&[
+        ("MM_SERVICESETTINGS_CONNECTIONSECURITY", "TLS"),
+        ("MM_SERVICESETTINGS_TLSCERTFILE", cert.to_str().unwrap()),
+        ("MM_SERVICESETTINGS_TLSKEYFILE", key.to_str().unwrap()),
+    ])
+    .await;
+    assert!(srv.url.starts_with("https://"));
+    let tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let c = cfg.path();
+    let refused = rm(
+        c,
+        &["auth", "test", "--url", &srv.url, "--token", &tok],
+        &[],
+    )
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("certificate is not trusted")
+            && refused.stderr.contains("--insecure"),
+        "{}",
+        refused.stderr
+    );
+    let ok = rm(
+        c,
+        &[
+            "auth",
+            "test",
+            "--url",
+            &srv.url,
+            "--token",
+            &tok,
+            "--insecure",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    assert!(ok.stdout.contains("Connection successful"));
+    // The credential's "Ignore SSL Issues" flag does the same for every later command.
+    rm_in(
+        c,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token",
+            "-",
+            "--insecure",
+        ],
+        &tok,
+    )
+    .await
+    .ok();
+    let me = rm(c, &["user", "get", "admin"], &[]).await.ok().json();
+    assert_eq!(me["username"], "admin");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,6 +11,7 @@ mod config;
 mod foundation;
 mod guide_flow;
 mod invite;
+mod listen;
 mod posts;
 mod reactions;
 mod teams;

@@ -52,6 +52,19 @@ pub struct Conn {
     /// Use this saved credential instead of the current one.
     #[arg(long = "credential", global = true, value_name = "NAME")]
     pub credential: Option<String>,
+    /// mmctl's --local: talk to the server on this machine over its local-mode socket, as a
+    /// system admin with no token (needs ServiceSettings.EnableLocalMode).
+    #[arg(long, global = true)]
+    pub local: bool,
+    /// The local-mode socket (ServiceSettings.LocalModeSocketLocation).
+    #[arg(
+        long,
+        global = true,
+        env = "MMCTL_LOCAL_SOCKET_PATH",
+        default_value = "/var/tmp/mattermost_local.socket",
+        value_name = "PATH"
+    )]
+    pub local_socket: std::path::PathBuf,
     /// Output format (default: a table on a terminal, JSON otherwise).
     #[arg(long, short = 'o', value_enum, global = true)]
     pub output: Option<Output>,
@@ -238,6 +251,12 @@ fn print_table(v: &Value, cols: &[&str]) {
 
 /// The client from flags/env, falling back to the saved credential field by field.
 fn client(conn: &Conn) -> anyhow::Result<Client> {
+    if conn.local {
+        #[cfg(unix)]
+        return Ok(Client::local(&conn.local_socket)?);
+        #[cfg(not(unix))]
+        bail!("--local needs a unix socket, which this system does not have");
+    }
     let store = credentials::Store::load()?;
     let saved = store
         .get(conn.credential.as_deref())?
