@@ -532,6 +532,160 @@ async fn self_signed_tls_refused_then_accepted_with_insecure() {
     assert_eq!(me["username"], "admin");
 }
 
+/// Waits for the server to create its local-mode socket (it binds it as serving starts).
+async fn wait_for_socket(p: &Path) {
+    for _ in 0..100 {
+        if p.exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server never created {}", p.display());
+}
+
+/// mmctl's `--local`: the first admin, the config and the first token set up with no password
+/// and no network; refused when local mode is off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
+    let sock_dir = tempfile::tempdir().unwrap();
+    let sock = sock_dir.path().join("rustmost_local.socket");
+    let sp = sock.to_str().unwrap();
+    let srv = Server::start_with(&[
+        ("MM_SERVICESETTINGS_ENABLELOCALMODE", "true"),
+        ("MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION", sp),
+    ])
+    .await;
+    wait_for_socket(&sock).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(&sock).unwrap().permissions().mode();
+        assert_eq!(m & 0o777, 0o600);
+    }
+    let cfg = tempfile::tempdir().unwrap();
+    let c = cfg.path();
+    let pw = c.join("pw");
+    std::fs::write(&pw, "Admin-Passw0rd!").unwrap();
+    let local = ["--local", "--local-socket", sp];
+    let run = |args: &[&str]| {
+        let mut v: Vec<String> = local.iter().map(|s| s.to_string()).collect();
+        v.extend(args.iter().map(|s| s.to_string()));
+        v
+    };
+    let go = |args: Vec<String>| async move {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        rm(c, &a, &[]).await
+    };
+    let u = go(run(&[
+        "user",
+        "create",
+        "--username",
+        "root",
+        "--email",
+        "root@example.com",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]))
+    .await
+    .ok()
+    .json();
+    assert_eq!(u["username"], "root");
+    // Admin-only calls succeed with no token at all.
+    go(run(&[
+        "config",
+        "set",
+        "ServiceSettings.EnableUserAccessTokens",
+        "true",
+    ]))
+    .await
+    .ok();
+    let v = go(run(&[
+        "config",
+        "get",
+        "ServiceSettings.EnableUserAccessTokens",
+    ]))
+    .await
+    .ok()
+    .json();
+    assert_eq!(v, json!(true));
+    go(run(&[
+        "user",
+        "roles",
+        "add",
+        "root",
+        "system_user_access_token",
+    ]))
+    .await
+    .ok();
+    let t = go(run(&["token", "generate", "root", "first-token"]))
+        .await
+        .ok()
+        .json();
+    let tok = t["token"].as_str().unwrap().to_string();
+    // The token minted locally works over the network.
+    let ok = rm(
+        c,
+        &["auth", "test", "--url", &srv.url, "--token", &tok],
+        &[],
+    )
+    .await
+    .ok();
+    assert!(ok.stdout.contains("Connection successful"));
+    // The same admin call over TCP without a token is refused.
+    let e = rm(
+        c,
+        &["config", "get", "--url", &srv.url, "--token", "x"],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+
+    // Local mode off: no socket, a clear refusal.
+    let off_dir = tempfile::tempdir().unwrap();
+    let off = off_dir.path().join("off.socket");
+    let _plain = Server::start_with(&[(
+        "MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION",
+        off.to_str().unwrap(),
+    )])
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!off.exists());
+    let e = rm(
+        c,
+        &[
+            "--local",
+            "--local-socket",
+            off.to_str().unwrap(),
+            "user",
+            "list",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
+    // The socket goes away with the server.
+    drop(srv);
+    for _ in 0..100 {
+        if !sock.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!sock.exists(), "the socket outlived the server");
+    let e = rm(
+        c,
+        &run(&["user", "list"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guide_flow_entirely_with_the_cli() {
     let srv = Server::start().await;
