@@ -28,6 +28,17 @@ enum Top {
     /// Runs the server (the same as no subcommand).
     #[command(after_help = "Example:\n  MM_CONFIG=/etc/rustmost/config.json rustmost serve")]
     Serve,
+    /// Prints a shell completion script.
+    #[command(
+        after_help = "Example:\n  rustmost completion bash > /etc/bash_completion.d/rustmost\n  rustmost completion zsh > \"${fpath[1]}/_rustmost\"\n  rustmost completion fish > ~/.config/fish/completions/rustmost.fish"
+    )]
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Prints the man page (roff), generated from these very definitions.
+    #[command(after_help = "Example:\n  rustmost man > /usr/local/share/man/man1/rustmost.1")]
+    Man,
     #[command(flatten)]
     Client(Box<cli::Command>),
 }
@@ -43,6 +54,21 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+        Some(Top::Completion { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "rustmost", &mut std::io::stdout());
+            std::process::ExitCode::SUCCESS
+        }
+        Some(Top::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Some(Top::Client(cmd)) => match cli::run(*cmd, cli.conn).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {

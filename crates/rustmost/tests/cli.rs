@@ -1675,3 +1675,23 @@ fn serve_is_the_server() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
 }
+
+#[tokio::test]
+async fn shell_completions_and_the_man_page() {
+    let cfg = tempfile::tempdir().unwrap();
+    let c = cfg.path();
+    let bash = rm(c, &["completion", "bash"], &[]).await.ok().stdout;
+    assert!(
+        bash.contains("_rustmost()") && bash.contains("complete -F"),
+        "{bash}"
+    );
+    assert!(bash.contains("generate"), "token generate is completed");
+    let zsh = rm(c, &["completion", "zsh"], &[]).await.ok().stdout;
+    assert!(zsh.starts_with("#compdef rustmost"), "{zsh}");
+    let fish = rm(c, &["completion", "fish"], &[]).await.ok().stdout;
+    assert!(fish.contains("complete -c rustmost"), "{fish}");
+    assert_ne!(rm(c, &["completion", "tcsh"], &[]).await.code, 0);
+    let man = rm(c, &["man"], &[]).await.ok().stdout;
+    assert!(man.contains(".TH rustmost"), "{man}");
+    assert!(man.contains("completion") && man.contains("auth"), "{man}");
+}
