@@ -356,9 +356,11 @@ pub async fn serve_tcp(
 /// Reloads the certificate on SIGHUP, and when the config in effect changes (a reload, a
 /// patch, new file paths). The task ends with the returned guard.
 fn spawn_reloader(state: AppState, store: Arc<CertStore>) -> AbortOnDrop {
+    // Registered before the first connection is accepted, so a SIGHUP from then on reloads
+    // rather than ending the process.
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     AbortOnDrop(tokio::spawn(async move {
-        #[cfg(unix)]
-        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
         let mut seen = state.config.get();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
