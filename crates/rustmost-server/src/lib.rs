@@ -284,7 +284,10 @@ pub async fn serve_with_listener(
     let hsts_state = state.clone();
     let svc = tower::ServiceBuilder::new()
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            timeouts.read.unwrap_or(std::time::Duration::MAX / 4),
+            // ReadTimeout 0 means none, as in Go: a year stands for that.
+            timeouts
+                .read
+                .unwrap_or(std::time::Duration::from_secs(365 * 24 * 3600)),
         ))
         .map_request(|r: Request<tower_http::timeout::TimeoutBody<Body>>| {
             normalize_path(r.map(Body::new))
