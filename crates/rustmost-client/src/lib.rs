@@ -14,15 +14,27 @@ pub enum Error {
     /// when the body was not Mattermost's error JSON).
     #[error("{}", api_error_text(*status, body))]
     Api { status: u16, body: AppErrorBody },
-    /// The request never got an answer (DNS, refused connection, TLS, timeout).
+    /// The request never got an answer (DNS, refused connection, timeout).
     #[error("cannot reach the server")]
     Transport(#[source] reqwest::Error),
+    /// The server's TLS certificate was not trusted (self-signed, unknown issuer, wrong name).
+    #[error(
+        "the server's TLS certificate is not trusted (self-signed, unknown issuer or wrong host \
+         name); pass --insecure or save the credential with --insecure to accept it anyway"
+    )]
+    Certificate(#[source] reqwest::Error),
     /// A 2xx answer whose body was not the JSON expected.
     #[error("unexpected response: {0}")]
     Decode(String),
     /// The base URL cannot be used.
     #[error("invalid server URL {0:?}")]
     BadUrl(String),
+    /// `--local`: nothing serves the local-mode socket.
+    #[error(
+        "local mode is not available: no server answers on {0} (the server needs \
+         ServiceSettings.EnableLocalMode = true, and this user must be able to open the socket)"
+    )]
+    LocalModeOff(String),
 }
 
 impl Error {
@@ -39,6 +51,48 @@ impl Error {
             Error::Api { body, .. } => Some(&body.id),
             _ => None,
         }
+    }
+}
+
+/// A failed send: certificate problems get their own error, found in the source chain since
+/// reqwest wraps rustls' error in hyper's.
+fn transport(e: reqwest::Error) -> Error {
+    let mut src: Option<&dyn std::error::Error> = Some(&e);
+    // Some layers box the rustls error away from `downcast_ref`; its text says the same.
+    let bad_cert = |s: &(dyn std::error::Error + 'static)| {
+        s.downcast_ref::<rustls::Error>()
+            .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
+            || s.to_string().starts_with("invalid peer certificate")
+    };
+    while let Some(s) = src {
+        // An io::Error's `source()` skips the error it wraps, so that one is looked at here.
+        let wrapped = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| bad_cert(inner));
+        if bad_cert(s) || wrapped {
+            return Error::Certificate(e);
+        }
+        src = s.source();
+    }
+    Error::Transport(e)
+}
+
+/// A non-2xx answer as the server's AppError, or one made up when the body was not one.
+fn api_error(status: reqwest::StatusCode, bytes: &[u8]) -> Error {
+    let body = serde_json::from_slice::<AppErrorBody>(bytes).unwrap_or_else(|_| AppErrorBody {
+        id: String::new(),
+        message: status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_string(),
+        detailed_error: String::from_utf8_lossy(bytes).chars().take(200).collect(),
+        request_id: String::new(),
+        status_code: status.as_u16(),
+    });
+    Error::Api {
+        status: status.as_u16(),
+        body,
     }
 }
 
@@ -69,6 +123,8 @@ pub struct Client {
     api: String,
     token: Option<String>,
     http: reqwest::Client,
+    /// The local-mode socket, when talking over one.
+    socket: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Client {
@@ -77,6 +133,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api", &self.api)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("socket", &self.socket)
             .finish()
     }
 }
@@ -110,7 +167,37 @@ impl Client {
             api: format!("{base}/api/v4"),
             token: opts.token.filter(|t| !t.is_empty()),
             http,
+            socket: None,
         })
+    }
+
+    /// mmctl's `--local`: the API over the server's local-mode unix socket, with no token (the
+    /// server trusts whoever can open the socket).
+    #[cfg(unix)]
+    pub fn local(socket: &std::path::Path) -> Result<Self> {
+        use std::os::unix::fs::FileTypeExt;
+        let shown = socket.display().to_string();
+        if !std::fs::metadata(socket).is_ok_and(|m| m.file_type().is_socket()) {
+            return Err(Error::LocalModeOff(shown));
+        }
+        let http = reqwest::Client::builder()
+            .unix_socket(socket)
+            .user_agent(concat!("rustmost-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(Error::Transport)?;
+        Ok(Client {
+            api: "http://localhost/api/v4".into(),
+            token: None,
+            http,
+            socket: Some(socket.to_path_buf()),
+        })
+    }
+
+    fn transport(&self, e: reqwest::Error) -> Error {
+        match &self.socket {
+            Some(p) if e.is_connect() => Error::LocalModeOff(p.display().to_string()),
+            _ => transport(e),
+        }
     }
 
     /// Any API v4 request; `path` is relative to `/api/v4` and starts with `/`. Returns the
@@ -132,30 +219,38 @@ impl Client {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        let resp = rb.send().await.map_err(Error::Transport)?;
+        let resp = rb.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(Error::Transport)?;
         if !status.is_success() {
-            let body =
-                serde_json::from_slice::<AppErrorBody>(&bytes).unwrap_or_else(|_| AppErrorBody {
-                    id: String::new(),
-                    message: status
-                        .canonical_reason()
-                        .unwrap_or("request failed")
-                        .to_string(),
-                    detailed_error: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-                    request_id: String::new(),
-                    status_code: status.as_u16(),
-                });
-            return Err(Error::Api {
-                status: status.as_u16(),
-                body,
-            });
+            return Err(api_error(status, &bytes));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    /// `POST /users/login`: the session token from the `Token` header.
+    pub async fn login(&self, login_id: &str, password: &str) -> Result<String> {
+        let resp = self
+            .http
+            .post(format!("{}/users/login", self.api))
+            .json(&json!({"login_id": login_id, "password": password}))
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
+        let status = resp.status();
+        let token = resp
+            .headers()
+            .get("Token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = resp.bytes().await.map_err(Error::Transport)?;
+        if !status.is_success() {
+            return Err(api_error(status, &bytes));
+        }
+        token.ok_or_else(|| Error::Decode("the login answer has no Token header".into()))
     }
 
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value> {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod listen;
 pub mod ratelimit;
 pub mod state;
 pub mod web;
@@ -22,10 +23,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use rustmost_model::{AppErrorBody, new_id};
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 /// The Mattermost server version this API level matches; clients gate features on it.
 pub const VERSION: &str = "10.3.0";
@@ -278,23 +277,84 @@ fn framework_rejection(res: &Response) -> Option<ApiError> {
 }
 
 /// Serves `state` on an already-bound listener until `shutdown` resolves; in-flight requests
-/// finish first.
+/// finish first. The listener speaks TLS when `ConnectionSecurity` is `"TLS"`, and the
+/// local-mode socket is served beside it when `EnableLocalMode` is on.
 pub async fn serve_with_listener(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let cfg = state.config.get();
+    let tls = listen::tls_config(&cfg).map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+    let timeouts = listen::Timeouts::from_config(&cfg);
     // Background jobs live exactly as long as the serving does.
     let _jobs = app::jobs::start(state.clone(), app::jobs::EXPIRED_TOKEN_CLEANUP_EVERY);
     // Paths are normalized before routing; the peer address reaches handlers as `ConnectInfo`
-    // (audit records and a token's last-used address).
-    let svc = router(state).map_request(normalize_path);
-    axum::serve(
-        listener,
-        axum::ServiceExt::<Request<Body>>::into_make_service_with_connect_info::<SocketAddr>(svc),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    // (audit records and a token's last-used address), set per connection by `listen`. A body
+    // whose data stops arriving for ReadTimeout fails its read.
+    let hsts_state = state.clone();
+    let svc = tower::ServiceBuilder::new()
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            // ReadTimeout 0 means none, as in Go: a year stands for that.
+            timeouts
+                .read
+                .unwrap_or(std::time::Duration::from_secs(365 * 24 * 3600)),
+        ))
+        .map_request(|r: Request<tower_http::timeout::TimeoutBody<Body>>| {
+            normalize_path(r.map(Body::new))
+        })
+        .map_response(move |mut res: Response| {
+            strict_transport(&hsts_state, &mut res);
+            res
+        })
+        .service(router(state.clone()));
+    let svc: listen::Svc = tower::util::BoxCloneSyncService::new(svc);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    #[cfg(unix)]
+    let local = if cfg.bool("/ServiceSettings/EnableLocalMode") {
+        let path = PathBuf::from(cfg.str("/ServiceSettings/LocalModeSocketLocation"));
+        let l = listen::bind_local(&path).map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+        tracing::info!(socket = %path.display(), "local mode is listening");
+        Some(tokio::spawn(listen::serve_local(
+            state.clone(),
+            l,
+            path,
+            svc.clone(),
+            stopped(),
+        )))
+    } else {
+        None
+    };
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let r = listen::serve_tcp(state, listener, svc, tls, stopped()).await;
+    #[cfg(unix)]
+    if let Some(l) = local {
+        let _ = l.await;
+    }
+    r
+}
+
+/// `TLSStrictTransport`: upstream sends the header on every response when it is on.
+fn strict_transport(state: &AppState, res: &mut Response) {
+    let cfg = state.config.get();
+    if cfg.bool("/ServiceSettings/TLSStrictTransport")
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "max-age={}",
+            cfg.i64("/ServiceSettings/TLSStrictTransportMaxAge")
+        ))
+    {
+        res.headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, v);
+    }
 }
 
 /// Turns Mattermost's `ListenAddress` (`:8065`, `127.0.0.1:8066`) into a socket address.
@@ -310,6 +370,7 @@ pub fn listen_address(s: &str) -> String {
 mod tests {
     use super::*;
     use axum::routing::get;
+    use tower::ServiceExt;
 
     #[tokio::test]
     async fn a_panicking_handler_still_answers_app_error_json() {

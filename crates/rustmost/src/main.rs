@@ -26,7 +26,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Top {
     /// Runs the server (the same as no subcommand).
+    #[command(after_help = "Example:\n  MM_CONFIG=/etc/rustmost/config.json rustmost serve")]
     Serve,
+    /// Prints a shell completion script.
+    #[command(
+        after_help = "Example:\n  rustmost completion bash > /etc/bash_completion.d/rustmost\n  rustmost completion zsh > \"${fpath[1]}/_rustmost\"\n  rustmost completion fish > ~/.config/fish/completions/rustmost.fish"
+    )]
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Prints the man page (roff), generated from these very definitions.
+    #[command(after_help = "Example:\n  rustmost man > /usr/local/share/man/man1/rustmost.1")]
+    Man,
     #[command(flatten)]
     Client(Box<cli::Command>),
 }
@@ -42,6 +54,21 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+        Some(Top::Completion { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "rustmost", &mut std::io::stdout());
+            std::process::ExitCode::SUCCESS
+        }
+        Some(Top::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Some(Top::Client(cmd)) => match cli::run(*cmd, cli.conn).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
@@ -87,4 +114,37 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command a person can type shows an example line in its `--help`.
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in c.get_subcommands().filter(|s| s.get_name() != "help") {
+                let p = format!("{path} {}", sub.get_name());
+                let has = sub
+                    .get_after_help()
+                    .is_some_and(|h| h.to_string().contains("Example:\n  rustmost "))
+                    || p.ends_with(" serve")
+                        && sub
+                            .get_after_help()
+                            .is_some_and(|h| h.to_string().contains("rustmost serve"));
+                if !has {
+                    missing.push(p.clone());
+                }
+                walk(sub, &p, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(
+            &<Cli as clap::CommandFactory>::command(),
+            "rustmost",
+            &mut missing,
+        );
+        assert!(missing.is_empty(), "no example line: {missing:?}");
+    }
 }

@@ -13,17 +13,28 @@ struct Server {
 
 impl Server {
     async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// A server whose config also takes these `MM_*` settings.
+    async fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let mut envs: Vec<(String, String)> = vec![(
+            "MM_SQLSETTINGS_DATASOURCE".into(),
+            dir.path().join("rustmost.db").display().to_string(),
+        )];
+        envs.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let tls = env
+            .iter()
+            .any(|(k, v)| *k == "MM_SERVICESETTINGS_CONNECTIONSECURITY" && *v == "TLS");
         let opts = rustmost_server::ServerOptions {
             config_path: Some(dir.path().join("config.json")),
-            env: vec![(
-                "MM_SQLSETTINGS_DATASOURCE".into(),
-                dir.path().join("rustmost.db").display().to_string(),
-            )],
+            env: envs,
         };
         let state = rustmost_server::build_state(&opts).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             rustmost_server::serve_with_listener(state, listener, async {
@@ -34,7 +45,11 @@ impl Server {
         });
         Server {
             url,
-            http: reqwest::Client::new(),
+            // The tests' own calls accept the self-signed certificates of the TLS tests.
+            http: reqwest::Client::builder()
+                .danger_accept_invalid_certs(true)
+                .build()
+                .unwrap(),
             _dir: dir,
             _shutdown: tx,
         }
@@ -127,6 +142,548 @@ async fn rm(cfg: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
+}
+
+/// As `rm`, with `input` written to the binary's stdin.
+async fn rm_in(cfg: &Path, args: &[&str], input: &str) -> Out {
+    use tokio::io::AsyncWriteExt;
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"));
+    c.args(args)
+        .env("RUSTMOST_CONFIG_DIR", cfg)
+        .env_remove("RUSTMOST_URL")
+        .env_remove("RUSTMOST_TOKEN")
+        .env_remove("MM_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("run rustmost");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).await.unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().await.unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// mmctl's spellings, both output modes, and secrets read from files and stdin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    let tok_file = a.join("token.txt");
+    std::fs::write(&tok_file, format!("{admin_tok}\n")).unwrap();
+    let pw_file = a.join("pw.txt");
+    std::fs::write(&pw_file, "Admin-Passw0rd!\n").unwrap();
+    let tf = tok_file.to_str().unwrap();
+
+    // Token from a file, URL positional as in mmctl.
+    rm(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token-file",
+            tf,
+            "--name",
+            "file",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    rm(a, &["auth", "test"], &[]).await.ok();
+    let cur = rm(a, &["auth", "current", "--json"], &[]).await.ok();
+    assert_eq!(
+        cur.json(),
+        json!({"name":"file","url":srv.url,"insecure":false})
+    );
+    // Token from stdin.
+    rm_in(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token",
+            "-",
+            "--name",
+            "stdin",
+        ],
+        &format!("{admin_tok}\n"),
+    )
+    .await
+    .ok();
+    rm(a, &["auth", "test"], &[]).await.ok();
+    // Username and password file: a session token is saved.
+    rm(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--username",
+            "admin",
+            "--password-file",
+            pw_file.to_str().unwrap(),
+            "--name",
+            "pw",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    rm(a, &["auth", "test"], &[]).await.ok();
+    let bad_pw = a.join("bad.txt");
+    std::fs::write(&bad_pw, "wrong-password").unwrap();
+    let e = rm(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--username",
+            "admin",
+            "--password-file",
+            bad_pw.to_str().unwrap(),
+            "--name",
+            "bad",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(
+        e.stderr
+            .contains("api.user.login.invalid_credentials_email_username"),
+        "{}",
+        e.stderr
+    );
+    // Empty secrets are refused, never saved.
+    let e = rm_in(
+        a,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token",
+            "-",
+            "--name",
+            "empty",
+        ],
+        "",
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(e.stderr.contains("empty"), "{}", e.stderr);
+
+    // No token anywhere in what the CLI prints, in either format.
+    for args in [
+        &["auth", "list"][..],
+        &["auth", "list", "-o", "table"],
+        &["auth", "current"],
+    ] {
+        let o = rm(a, args, &[]).await.ok();
+        assert!(
+            !o.stdout.contains(&admin_tok) && !o.stderr.contains(&admin_tok),
+            "{args:?}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(a.join("credentials.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(m & 0o777, 0o600);
+    }
+    rm(a, &["auth", "switch", "file"], &[]).await.ok();
+    rm(a, &["auth", "delete", "stdin"], &[]).await.ok();
+    let names: Vec<Value> = rm(a, &["auth", "list"], &[])
+        .await
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("file"), json!("pw")]);
+
+    // Channels by `team:channel`, posts and reactions with mmctl's words.
+    rm(
+        a,
+        &["team", "create", "--name", "crew", "--display-name", "Crew"],
+        &[],
+    )
+    .await
+    .ok();
+    let ch = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "crew",
+            "--name",
+            "ops",
+            "--display-name",
+            "Ops",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(ch["name"], "ops");
+    let root = rm(
+        a,
+        &["post", "create", "crew:ops", "--message", "deploy started"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(root["channel_id"], ch["id"]);
+    let att = a.join("att.json");
+    std::fs::write(&att, r##"[{"text":"green","color":"#00ff00"}]"##).unwrap();
+    let reply = rm(
+        a,
+        &[
+            "post",
+            "create",
+            ch["id"].as_str().unwrap(),
+            "--message",
+            "done",
+            "--reply-to",
+            root["id"].as_str().unwrap(),
+            "--attachments",
+            att.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(reply["root_id"], root["id"]);
+    assert_eq!(reply["props"]["attachments"][0]["text"], "green");
+    let pid = root["id"].as_str().unwrap();
+    rm(a, &["reaction", "add", pid, "rocket"], &[]).await.ok();
+    let l = rm(a, &["reaction", "list", pid, "--json"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(l[0]["emoji_name"], "rocket");
+    rm(a, &["reaction", "remove", pid, "rocket"], &[])
+        .await
+        .ok();
+    let l = rm(a, &["reaction", "list", pid], &[]).await.ok().json();
+    assert!(l.as_array().is_none_or(|a| a.is_empty()), "{l}");
+
+    // Tokens: `generate <user> <description>` and `create <user> --description`.
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableUserAccessTokens",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let g = rm(a, &["token", "generate", "admin", "from-generate"], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(g["description"], "from-generate");
+    assert!(!g["token"].as_str().unwrap().is_empty());
+    let c = rm(
+        a,
+        &["token", "create", "admin", "--description", "from-create"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(c["description"], "from-create");
+    let l = rm(a, &["token", "list", "admin"], &[]).await.ok().json();
+    assert_eq!(l.as_array().unwrap().len(), 2);
+
+    // Output: JSON into a pipe by default, with --json, with -o json; a table on request.
+    for args in [
+        &["user", "list"][..],
+        &["user", "list", "--json"],
+        &["user", "list", "-o", "json"],
+    ] {
+        let v = rm(a, args, &[]).await.ok().json();
+        assert_eq!(v[0]["username"], "admin", "{args:?}");
+    }
+    let t = rm(a, &["user", "list", "-o", "table"], &[]).await.ok();
+    assert!(t.stdout.starts_with("ID"), "{}", t.stdout);
+    assert!(t.stdout.contains("admin@example.com"), "{}", t.stdout);
+    assert!(serde_json::from_str::<Value>(&t.stdout).is_err());
+    assert_ne!(
+        rm(a, &["user", "list", "--json", "-o", "table"], &[])
+            .await
+            .code,
+        0
+    );
+
+    // A refusal: non-zero, the server's message and its AppError id.
+    let e = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "crew",
+            "--name",
+            "ops",
+            "--display-name",
+            "Ops",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(
+        e.stderr
+            .contains("store.sql_channel.save_channel.exists.app_error"),
+        "{}",
+        e.stderr
+    );
+    assert!(e.stdout.is_empty());
+}
+
+/// A server speaking TLS with a self-signed certificate: refused with a clear message, then
+/// accepted with `--insecure` or a credential saved with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_signed_tls_refused_then_accepted_with_insecure() {
+    let certs = tempfile::tempdir().unwrap();
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert = certs.path().join("tls.crt");
+    let key = certs.path().join("tls.key");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let srv = Server::start_with(&[
+        ("MM_SERVICESETTINGS_CONNECTIONSECURITY", "TLS"),
+        ("MM_SERVICESETTINGS_TLSCERTFILE", cert.to_str().unwrap()),
+        ("MM_SERVICESETTINGS_TLSKEYFILE", key.to_str().unwrap()),
+    ])
+    .await;
+    assert!(srv.url.starts_with("https://"));
+    let tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let c = cfg.path();
+    let refused = rm(
+        c,
+        &["auth", "test", "--url", &srv.url, "--token", &tok],
+        &[],
+    )
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("certificate is not trusted")
+            && refused.stderr.contains("--insecure"),
+        "{}",
+        refused.stderr
+    );
+    let ok = rm(
+        c,
+        &[
+            "auth",
+            "test",
+            "--url",
+            &srv.url,
+            "--token",
+            &tok,
+            "--insecure",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    assert!(ok.stdout.contains("Connection successful"));
+    // The credential's "Ignore SSL Issues" flag does the same for every later command.
+    rm_in(
+        c,
+        &[
+            "auth",
+            "login",
+            &srv.url,
+            "--access-token",
+            "-",
+            "--insecure",
+        ],
+        &tok,
+    )
+    .await
+    .ok();
+    let me = rm(c, &["user", "get", "admin"], &[]).await.ok().json();
+    assert_eq!(me["username"], "admin");
+}
+
+/// Waits for the server to create its local-mode socket (it binds it as serving starts).
+async fn wait_for_socket(p: &Path) {
+    for _ in 0..100 {
+        if p.exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server never created {}", p.display());
+}
+
+/// mmctl's `--local`: the first admin, the config and the first token set up with no password
+/// and no network; refused when local mode is off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
+    let sock_dir = tempfile::tempdir().unwrap();
+    let sock = sock_dir.path().join("rustmost_local.socket");
+    let sp = sock.to_str().unwrap();
+    let srv = Server::start_with(&[
+        ("MM_SERVICESETTINGS_ENABLELOCALMODE", "true"),
+        ("MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION", sp),
+    ])
+    .await;
+    wait_for_socket(&sock).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(&sock).unwrap().permissions().mode();
+        assert_eq!(m & 0o777, 0o600);
+    }
+    let cfg = tempfile::tempdir().unwrap();
+    let c = cfg.path();
+    let pw = c.join("pw");
+    std::fs::write(&pw, "Admin-Passw0rd!").unwrap();
+    let local = ["--local", "--local-socket", sp];
+    let run = |args: &[&str]| {
+        let mut v: Vec<String> = local.iter().map(|s| s.to_string()).collect();
+        v.extend(args.iter().map(|s| s.to_string()));
+        v
+    };
+    let go = |args: Vec<String>| async move {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        rm(c, &a, &[]).await
+    };
+    let u = go(run(&[
+        "user",
+        "create",
+        "--username",
+        "root",
+        "--email",
+        "root@example.com",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]))
+    .await
+    .ok()
+    .json();
+    assert_eq!(u["username"], "root");
+    // Admin-only calls succeed with no token at all.
+    go(run(&[
+        "config",
+        "set",
+        "ServiceSettings.EnableUserAccessTokens",
+        "true",
+    ]))
+    .await
+    .ok();
+    let v = go(run(&[
+        "config",
+        "get",
+        "ServiceSettings.EnableUserAccessTokens",
+    ]))
+    .await
+    .ok()
+    .json();
+    assert_eq!(v, json!(true));
+    go(run(&[
+        "user",
+        "roles",
+        "add",
+        "root",
+        "system_user_access_token",
+    ]))
+    .await
+    .ok();
+    let t = go(run(&["token", "generate", "root", "first-token"]))
+        .await
+        .ok()
+        .json();
+    let tok = t["token"].as_str().unwrap().to_string();
+    // The token minted locally works over the network.
+    let ok = rm(
+        c,
+        &["auth", "test", "--url", &srv.url, "--token", &tok],
+        &[],
+    )
+    .await
+    .ok();
+    assert!(ok.stdout.contains("Connection successful"));
+    // The same admin call over TCP without a token is refused.
+    let e = rm(
+        c,
+        &["config", "get", "--url", &srv.url, "--token", "x"],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+
+    // Local mode off: no socket, a clear refusal.
+    let off_dir = tempfile::tempdir().unwrap();
+    let off = off_dir.path().join("off.socket");
+    let _plain = Server::start_with(&[(
+        "MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION",
+        off.to_str().unwrap(),
+    )])
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!off.exists());
+    let e = rm(
+        c,
+        &[
+            "--local",
+            "--local-socket",
+            off.to_str().unwrap(),
+            "user",
+            "list",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
+    // The socket goes away with the server.
+    drop(srv);
+    for _ in 0..100 {
+        if !sock.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!sock.exists(), "the socket outlived the server");
+    let e = rm(
+        c,
+        &run(&["user", "list"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[],
+    )
+    .await;
+    assert_ne!(e.code, 0);
+    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1117,4 +1674,24 @@ fn serve_is_the_server() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
+}
+
+#[tokio::test]
+async fn shell_completions_and_the_man_page() {
+    let cfg = tempfile::tempdir().unwrap();
+    let c = cfg.path();
+    let bash = rm(c, &["completion", "bash"], &[]).await.ok().stdout;
+    assert!(
+        bash.contains("_rustmost()") && bash.contains("complete -F"),
+        "{bash}"
+    );
+    assert!(bash.contains("generate"), "token generate is completed");
+    let zsh = rm(c, &["completion", "zsh"], &[]).await.ok().stdout;
+    assert!(zsh.starts_with("#compdef rustmost"), "{zsh}");
+    let fish = rm(c, &["completion", "fish"], &[]).await.ok().stdout;
+    assert!(fish.contains("complete -c rustmost"), "{fish}");
+    assert_ne!(rm(c, &["completion", "tcsh"], &[]).await.code, 0);
+    let man = rm(c, &["man"], &[]).await.ok().stdout;
+    assert!(man.contains(".TH rustmost"), "{man}");
+    assert!(man.contains("completion") && man.contains("auth"), "{man}");
 }

@@ -12,6 +12,7 @@ mod foundation;
 mod guide_flow;
 mod input;
 mod invite;
+mod listen;
 mod posts;
 mod ratelimit;
 mod reactions;
