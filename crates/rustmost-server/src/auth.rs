@@ -79,17 +79,23 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Arc<Session
     let Some(session) = resolve(parts, state, &token, loc, true).await? else {
         return Err(ApiError::session_expired("token refused"));
     };
-    // `SessionRequired()`: humans' access-token sessions stop while the feature is off (they
-    // come back when it is turned on again; nothing is deleted).
+    refuse_disabled_token(state, &session)?;
+    // Only a request that is let through counts as a use of its token.
+    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
+    Ok(session)
+}
+
+/// `SessionRequired()`: humans' access-token sessions stop while the feature is off (they come
+/// back when it is turned on again; nothing is deleted). Applied on routes where a session is
+/// optional too, where upstream would let the token act.
+fn refuse_disabled_token(state: &AppState, session: &Session) -> Result<(), ApiError> {
     if session.is_access_token()
         && !session.is_bot
         && !state.config.get().enable_user_access_tokens()
     {
         return Err(ApiError::session_expired("UserAccessToken"));
     }
-    // Only a request that is let through counts as a use of its token.
-    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
-    Ok(session)
+    Ok(())
 }
 
 /// Upstream `ServeHTTP`'s part that runs on every route: resolves the token (`None` when it is
@@ -105,6 +111,10 @@ async fn resolve(
     let session = match app::sessions::get_session(state, token).await {
         Ok(s) => s,
         Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return Err(e),
+        // A live token refused only because tokens are off is refused on every route.
+        Err(e) if app::access_tokens::is_tokens_off_refusal(&e) => {
+            return Err(ApiError::session_expired("UserAccessToken"));
+        }
         Err(_) if !required => return Ok(None),
         Err(e) => {
             tracing::debug!(reason = %e.id, detail = %e.detailed, "token refused");
@@ -175,6 +185,7 @@ impl FromRequestParts<AppState> for MaybeSession {
         };
         let session = resolve(parts, state, &token, loc, false).await?;
         if let Some(s) = &session {
+            refuse_disabled_token(state, s)?;
             app::access_tokens::record_use(state, s, || app::audits::client_ip(parts));
         }
         Ok(MaybeSession(session))

@@ -4,7 +4,7 @@ use crate::config::ConfigService;
 use rustmost_model::role::Role;
 use rustmost_store::Store;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Cheap to clone; everything lives behind one `Arc`.
@@ -119,7 +119,13 @@ pub struct SessionCache {
     max_age_ms: AtomicU64,
     /// Set while this node may be missing other nodes' invalidations: nothing gets cached.
     suspended: AtomicBool,
+    /// Entries kept at most (0 = [`SESSION_CACHE_CAPACITY`]); when full, the oldest sixteenth
+    /// is dropped, which is always safe: a dropped entry is read again from the database.
+    capacity: AtomicUsize,
 }
+
+/// The session cache's default size bound: each entry is a few hundred bytes.
+pub const SESSION_CACHE_CAPACITY: usize = 50_000;
 
 struct Cached {
     s: Arc<Session>,
@@ -158,10 +164,42 @@ impl SessionCache {
         if self.suspended.load(Ordering::SeqCst) {
             return;
         }
-        self.by_hash
-            .write()
-            .expect("session lock")
-            .insert(s.token_hash.clone(), Cached::new(s));
+        let mut m = self.by_hash.write().expect("session lock");
+        self.make_room(&mut m, &s.token_hash);
+        m.insert(s.token_hash.clone(), Cached::new(s));
+    }
+    /// Sets the size bound (0 = the default).
+    pub fn set_capacity(&self, n: usize) {
+        self.capacity.store(n, Ordering::Relaxed);
+    }
+    pub fn len(&self) -> usize {
+        self.by_hash.read().expect("session lock").len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Before inserting `key`: when the map is full, drops the oldest sixteenth of it (at least
+    /// one entry), so a full cache costs one scan per many inserts.
+    fn make_room(&self, m: &mut HashMap<String, Cached>, key: &str) {
+        let cap = match self.capacity.load(Ordering::Relaxed) {
+            0 => SESSION_CACHE_CAPACITY,
+            n => n,
+        };
+        if m.len() < cap || m.contains_key(key) {
+            return;
+        }
+        let mut ages: Vec<std::time::Instant> = m.values().map(|c| c.at).collect();
+        let drop = (ages.len() / 16).max(1);
+        let (_, cutoff, _) = ages.select_nth_unstable(drop - 1);
+        let cutoff = *cutoff;
+        let mut left = drop;
+        m.retain(|_, c| {
+            if left > 0 && c.at <= cutoff {
+                left -= 1;
+                return false;
+            }
+            true
+        });
     }
     /// The eviction counter; note it before reading a session from the database.
     pub fn epoch(&self) -> u64 {
@@ -173,6 +211,7 @@ impl SessionCache {
         if self.epoch.load(Ordering::SeqCst) != epoch || self.suspended.load(Ordering::SeqCst) {
             return false;
         }
+        self.make_room(&mut m, &s.token_hash);
         m.insert(s.token_hash.clone(), Cached::new(s));
         true
     }
@@ -272,6 +311,27 @@ mod tests {
         let noted = c.epoch();
         assert!(c.put_if_unchanged(session("s", "h"), noted));
         assert!(c.get("h").is_some());
+    }
+
+    #[test]
+    fn a_full_cache_drops_its_oldest_entries_and_stays_bounded() {
+        let c = SessionCache::default();
+        c.set_capacity(32);
+        for i in 0..32 {
+            c.put(session(&format!("s{i}"), &format!("h{i}")));
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(c.len(), 32);
+        let noted = c.epoch();
+        assert!(c.put_if_unchanged(session("new", "hnew"), noted));
+        assert!(c.len() <= 32);
+        assert!(c.get("h0").is_none(), "the oldest entry goes first");
+        assert!(c.get("hnew").is_some());
+        assert!(c.get("h31").is_some());
+        for i in 0..1000 {
+            c.put(session(&format!("x{i}"), &format!("x{i}")));
+        }
+        assert!(c.len() <= 32);
     }
 
     #[test]

@@ -85,6 +85,21 @@ pub trait UserStore: Send + Sync {
     async fn update_user(&self, user: &User) -> Result<()>;
     async fn count_users(&self, include_bots: bool) -> Result<i64>;
     async fn set_failed_attempts(&self, id: &str, attempts: i64) -> Result<()>;
+    /// Adds one failed attempt in the database and returns the new count, so parallel wrong
+    /// passwords each count; `NotFound` if absent.
+    async fn add_failed_attempt(&self, id: &str) -> Result<i64>;
+    /// A successful login: sets `last_login` and clears failed attempts, nothing else.
+    async fn record_login(&self, id: &str, at: i64) -> Result<()>;
+    /// A new password hash: sets it with `last_password_update` and `update_at`, and clears
+    /// failed attempts; nothing else.
+    async fn set_password(&self, id: &str, hash: &str, at: i64) -> Result<()>;
+    /// Profile fields only (username, e-mail, names, position, locale, props, notify props,
+    /// timezone, `disable_welcome_email`, `update_at`): never roles, activation or credentials.
+    async fn update_user_profile(&self, user: &User) -> Result<()>;
+    /// Sets `delete_at` (0 = active) and `update_at`.
+    async fn set_user_delete_at(&self, id: &str, delete_at: i64, at: i64) -> Result<()>;
+    /// Sets `roles` and `update_at`.
+    async fn set_user_roles(&self, id: &str, roles: &str, at: i64) -> Result<()>;
 }
 
 #[async_trait]
@@ -103,6 +118,12 @@ pub trait SessionStore: Send + Sync {
     async fn delete_all_sessions(&self) -> Result<()>;
     async fn update_session_roles_for_user(&self, user_id: &str, roles: &str) -> Result<()>;
     async fn touch_session(&self, id: &str, last_activity_at: i64) -> Result<()>;
+    /// Deletes the user's least recently used sessions beyond the `keep` most recently used
+    /// (at most 100 per call); returns the deleted ids.
+    async fn delete_lru_sessions_for_user(&self, user_id: &str, keep: i64) -> Result<Vec<String>>;
+    /// Sets the session's roles to its user's current roles, in one statement, and returns
+    /// them (`""` when the user is gone); `NotFound` if the session is gone.
+    async fn refresh_session_roles(&self, id: &str) -> Result<String>;
 }
 
 #[async_trait]
@@ -143,7 +164,8 @@ pub trait TokenStore: Send + Sync {
     /// Sets `is_active`; disabling also deletes the token's sessions in the same transaction.
     async fn set_token_active(&self, id: &str, active: bool) -> Result<()>;
     /// Replaces the secret and expiry, deleting the sessions of the old secret (one transaction).
-    async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<()>;
+    /// Returns the ids of the sessions it deleted (those of the secret it replaced).
+    async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<Vec<String>>;
     async fn touch_token(&self, id: &str, last_used_at: i64, ip: &str) -> Result<()>;
     /// Active tokens that break a maximum-lifetime policy: never expiring, or expiring after
     /// `latest_expiry`. Only tokens of humans and of bots whose owner id is a user id count.

@@ -40,6 +40,12 @@ pub const REVOKE: &str = "revoke_user_access_token";
 
 const NOT_FOUND: &str = "app.user_access_token.get_by_user.app_error";
 const INVALID: &str = "app.user_access_token.invalid_or_missing";
+const TOKENS_OFF: &str = "EnableUserAccessTokens=false";
+
+/// Whether `e` refused a live token only because personal access tokens are turned off.
+pub fn is_tokens_off_refusal(e: &ApiError) -> bool {
+    e.id == INVALID && e.detailed == TOKENS_OFF
+}
 
 fn checksum(random: &str) -> String {
     let mut n = crc32fast::hash(random.as_bytes());
@@ -123,7 +129,7 @@ pub async fn session_for_token(
     }
     let user = users::get_user(state, &t.user_id).await?;
     if !user.is_bot && !state.config.get().enable_user_access_tokens() {
-        return Err(ApiError::unauthorized(INVALID).detail("EnableUserAccessTokens=false"));
+        return Err(ApiError::unauthorized(INVALID).detail(TOKENS_OFF));
     }
     let now = now_ms();
     if t.expires_at > 0 && now >= t.expires_at {
@@ -170,6 +176,20 @@ pub async fn session_for_token(
     };
     match state.store.insert_session(&row).await {
         Ok(()) => {
+            // The roles copied above may predate a role change that committed before the
+            // insert; take them again from the user row now that the session row exists (a
+            // later change updates the row itself).
+            let mut row = row;
+            row.roles = match state.store.refresh_session_roles(&row.id).await {
+                Ok(r) => r,
+                Err(StoreError::NotFound) => {
+                    return Err(ApiError::unauthorized(INVALID).detail("session revoked"));
+                }
+                Err(e) => {
+                    let _ = state.store.delete_session(&row.id).await;
+                    return Err(ApiError::internal("app.session.save.app_error", e));
+                }
+            };
             let s = Arc::new(sessions::from_row(row));
             // The checks above ran before the insert: a revoke, disable, rotate or deactivation
             // committed in between deleted the sessions it could see, not this one. Look again
@@ -464,14 +484,17 @@ pub async fn rotate(
     check_expiry(state, owner, expires_at).await?;
     let secret = generate_secret();
     let hash = sessions::hash_secret(&secret);
-    state
+    let gone = state
         .store
         .rotate_token(&t.id, &hash, expires_at)
         .await
         .map_err(gone_or("app.user_access_token.rotate.app_error"))?;
+    // Evicted by what the database deleted and by the token, not by `t.token_hash`: a
+    // concurrent rotation may have put a secret in between, which `t` never saw.
     state
-        .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
-        .await;
+        .sessions
+        .remove_where(|s| s.access_token_id.as_deref() == Some(t.id.as_str()));
+    state.invalidate(Invalidation::SessionIds(gone)).await;
     let mut row = t.clone();
     row.token_hash = hash;
     row.expires_at = expires_at;

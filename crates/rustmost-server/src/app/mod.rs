@@ -8,6 +8,7 @@ pub mod bots;
 pub mod channels;
 pub mod email;
 pub mod jobs;
+pub mod login;
 pub mod outgoing;
 pub mod posts;
 pub mod roles;

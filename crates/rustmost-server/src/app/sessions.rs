@@ -139,7 +139,13 @@ pub fn touch(state: &AppState, s: &Arc<Session>) {
     }
 }
 
-/// A new login session for `user_id`; returns the session and its secret.
+/// Mattermost's `maxSessionsLimit`: creating a session beyond this many for one user first
+/// revokes their least recently used ones.
+pub const MAX_SESSIONS_PER_USER: i64 = 500;
+
+/// A new login session for `user_id`; returns the session and its secret. `roles` is what the
+/// caller read; the session ends up with the user's roles as they are once the row exists, and
+/// is refused (and deleted) if the account was deactivated in the meantime.
 pub async fn create_login_session(
     state: &AppState,
     user_id: &str,
@@ -153,12 +159,14 @@ pub async fn create_login_session(
     } else {
         cfg.i64("/ServiceSettings/SessionLengthMobileInHours")
     };
+    limit_sessions(state, user_id).await?;
     let now = now_ms();
     let secret = new_id();
     props.insert("csrf".into(), new_id());
-    // A revoke-all for the user that runs while the row is written must not be undone below.
+    // A revoke-all or role change for the user that runs while the row is written must not be
+    // undone below.
     let epoch = state.sessions.epoch();
-    let row = SessionRow {
+    let mut row = SessionRow {
         id: new_id(),
         token_hash: hash_secret(&secret),
         create_at: now,
@@ -175,9 +183,48 @@ pub async fn create_login_session(
         .insert_session(&row)
         .await
         .or_internal("app.session.save.app_error")?;
+    // `roles` was read before the insert (and, for a login, before tens of milliseconds of
+    // password hashing): a demotion or deactivation that committed in between updated or
+    // deleted the sessions it could see, not this one. Look again now that the row exists;
+    // anything later finds it.
+    let refused = || ApiError::unauthorized("api.user.login.inactive.app_error");
+    match state.store.refresh_session_roles(&row.id).await {
+        Ok(r) => row.roles = r,
+        Err(StoreError::NotFound) => return Err(refused()),
+        Err(e) => {
+            let _ = state.store.delete_session(&row.id).await;
+            return Err(ApiError::internal("app.session.save.app_error", e));
+        }
+    }
+    match state.store.get_user(user_id).await {
+        Ok(u) if u.delete_at == 0 => {}
+        Ok(_) | Err(StoreError::NotFound) => {
+            let _ = state.store.delete_session(&row.id).await;
+            return Err(refused());
+        }
+        Err(e) => {
+            let _ = state.store.delete_session(&row.id).await;
+            return Err(ApiError::internal("app.user.get.app_error", e));
+        }
+    }
     let s = Arc::new(from_row(row));
     state.sessions.put_if_unchanged(s.clone(), epoch);
     Ok((s, secret))
+}
+
+/// Upstream's `limitNumberOfSessions`: makes room for one more session under
+/// [`MAX_SESSIONS_PER_USER`] by revoking the least recently used.
+async fn limit_sessions(state: &AppState, user_id: &str) -> ApiResult<()> {
+    let gone = state
+        .store
+        .delete_lru_sessions_for_user(user_id, MAX_SESSIONS_PER_USER - 1)
+        .await
+        .or_internal("app.session.save.app_error")?;
+    if !gone.is_empty() {
+        tracing::debug!(%user_id, count = gone.len(), "sessions over the per-user limit revoked");
+        state.invalidate(Invalidation::SessionIds(gone)).await;
+    }
+    Ok(())
 }
 
 /// Persists a session minted elsewhere (e.g. from an access token) and caches it.

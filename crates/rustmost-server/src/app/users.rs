@@ -7,18 +7,110 @@ use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::http::StatusCode;
 use rustmost_model::user::{self, User};
 use rustmost_model::{new_id, now_ms};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 pub const MISSING_ACCOUNT: &str = "app.user.missing_account.const";
 
 /// Mattermost's maximum password length (bcrypt's limit, kept for compatibility).
 pub const PASSWORD_MAX_LENGTH: usize = 72;
 
-/// Hashes a password with Argon2id off the async threads.
+/// How long a password check waits for a free hashing slot before the request is refused.
+const HASH_WAIT: Duration = Duration::from_secs(10);
+
+/// Argon2 computations allowed at once, process-wide: one per core. Each costs Argon2's memory
+/// parameter (19 MiB by default) and a core for tens of milliseconds; unbounded, a burst of
+/// logins multiplies both by the number of requests in flight.
+fn hash_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| Semaphore::new(hash_slot_count()))
+}
+
+/// How many Argon2 computations may run at once: the number of cores.
+pub fn hash_slot_count() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+}
+
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The threads Argon2 runs on: one per slot, for the life of the process. Always the same few
+/// threads, so the allocator keeps Argon2's freed memory in that many arenas at most; on
+/// tokio's blocking pool a burst spreads it over dozens of threads, each keeping its own.
+fn hash_threads() -> &'static std::sync::mpsc::Sender<HashJob> {
+    static POOL: OnceLock<std::sync::mpsc::Sender<HashJob>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..hash_slot_count() {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .expect("spawn a password hashing thread");
+        }
+        tx
+    })
+}
+
+/// Runs `f` on a hashing thread (the caller holds a slot, so one is free or about to be).
+async fn on_hash_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, &'static str> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    hash_threads()
+        .send(Box::new(move || {
+            // A panic drops `tx`, which the caller sees as an error; the thread lives on.
+            if let Ok(v) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                let _ = tx.send(v);
+            }
+        }))
+        .map_err(|_| "password hashing threads are gone")?;
+    rx.await.map_err(|_| "password hashing failed")
+}
+
+/// A hashing slot: while it is held, one Argon2 computation may run.
+pub struct HashPermit(#[allow(dead_code)] SemaphorePermit<'static>);
+
+/// Waits (at most [`HASH_WAIT`]) for a hashing slot; refuses with 503 when none frees up.
+pub async fn hash_permit() -> ApiResult<HashPermit> {
+    hash_permit_within(HASH_WAIT).await
+}
+
+async fn hash_permit_within(wait: Duration) -> ApiResult<HashPermit> {
+    match tokio::time::timeout(wait, hash_slots().acquire()).await {
+        Ok(Ok(p)) => Ok(HashPermit(p)),
+        _ => Err(ApiError::new(
+            "app.user.password_hash.busy.app_error",
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .message("The server is busy checking passwords. Please try again in a moment.")),
+    }
+}
+
+/// Hashes a password with Argon2id on a hashing thread, within a hashing slot.
 pub async fn hash_password(pw: &str) -> ApiResult<String> {
+    let slot = hash_permit().await?;
+    hash_password_held(&slot, pw).await
+}
+
+async fn hash_password_held(_slot: &HashPermit, pw: &str) -> ApiResult<String> {
     let pw = pw.to_string();
-    tokio::task::spawn_blocking(move || {
+    on_hash_thread(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default()
             .hash_password(pw.as_bytes(), &salt)
@@ -29,13 +121,20 @@ pub async fn hash_password(pw: &str) -> ApiResult<String> {
     .map_err(|e| ApiError::internal("api.user.update_password.password_hash.app_error", e))
 }
 
-/// Checks a password against its stored hash; an empty or unparsable hash never matches.
-pub async fn verify_password(hash: &str, pw: &str) -> bool {
+/// Checks a password against its stored hash, within a hashing slot; an empty or unparsable
+/// hash never matches. Errs only when no slot frees up in time.
+pub async fn verify_password(hash: &str, pw: &str) -> ApiResult<bool> {
+    let permit = hash_permit().await?;
+    Ok(verify_password_held(&permit, hash, pw).await)
+}
+
+/// [`verify_password`] for a caller that already holds a hashing slot.
+pub async fn verify_password_held(_slot: &HashPermit, hash: &str, pw: &str) -> bool {
     if hash.is_empty() {
         return false;
     }
     let (hash, pw) = (hash.to_string(), pw.to_string());
-    tokio::task::spawn_blocking(move || {
+    on_hash_thread(move || {
         PasswordHash::new(&hash)
             .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
             .unwrap_or(false)
@@ -44,48 +143,74 @@ pub async fn verify_password(hash: &str, pw: &str) -> bool {
     .unwrap_or(false)
 }
 
-/// Spends as long as a real password check, so a login for a missing account takes as long as
-/// one with a wrong password.
-pub async fn verify_dummy(pw: &str) {
+/// A real hash made with the same parameters as every stored one, computed once (under the
+/// caller's slot): checking a password against it costs what checking a real account's does.
+async fn dummy_hash(slot: &HashPermit) -> ApiResult<&'static str> {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    let hash = DUMMY
-        .get_or_init(|| async {
-            hash_password(&rustmost_model::new_id())
-                .await
-                .unwrap_or_default()
-        })
-        .await;
-    let _ = verify_password(hash, pw).await;
+    DUMMY
+        .get_or_try_init(|| async { hash_password_held(slot, &rustmost_model::new_id()).await })
+        .await
+        .map(String::as_str)
 }
 
-/// Upstream's `DoubleCheckPassword`: refuses locked accounts and counts a wrong password as a
-/// failed attempt. Returns `api.user.check_user_password.invalid.app_error` (401) when wrong.
-pub async fn double_check_password(state: &AppState, u: &User, pw: &str) -> ApiResult<()> {
+/// Spends as long as a real password check, so a login for a missing account takes as long as
+/// one with a wrong password.
+pub async fn verify_dummy(slot: &HashPermit, pw: &str) -> ApiResult<()> {
+    let hash = dummy_hash(slot).await?;
+    let _ = verify_password_held(slot, hash, pw).await;
+    Ok(())
+}
+
+/// Counts a wrong password in the database and returns the new count.
+pub async fn add_failed_attempt(state: &AppState, user_id: &str) -> ApiResult<i64> {
+    state
+        .store
+        .add_failed_attempt(user_id)
+        .await
+        .or_internal("app.user.update_failed_pwd_attempts.app_error")
+}
+
+fn too_many_attempts() -> ApiError {
+    ApiError::unauthorized("api.user.check_user_login_attempts.too_many.app_error")
+}
+
+/// Checks `pw` for `u` under `MaximumLoginAttempts`, safe under parallel guesses: the attempt
+/// is counted in the database before the hash is checked, and the count that comes back
+/// decides, so N simultaneous guesses count N and at most `max` of them are ever checked.
+/// A right password clears the count. `Ok(false)` is a wrong password (already counted).
+pub async fn check_password_counted(state: &AppState, u: &User, pw: &str) -> ApiResult<bool> {
     let max = state
         .config
         .get()
         .i64("/ServiceSettings/MaximumLoginAttempts");
     if max > 0 && u.failed_attempts >= max {
-        return Err(ApiError::unauthorized(
-            "api.user.check_user_login_attempts.too_many.app_error",
-        ));
+        return Err(too_many_attempts());
     }
-    if !verify_password(&u.password, pw).await {
-        state
-            .store
-            .set_failed_attempts(&u.id, u.failed_attempts + 1)
-            .await
-            .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
+    // The slot first: a request refused for want of one has not used an attempt.
+    let slot = hash_permit().await?;
+    let n = add_failed_attempt(state, &u.id).await?;
+    if max > 0 && n > max {
+        return Err(too_many_attempts());
+    }
+    if !verify_password_held(&slot, &u.password, pw).await {
+        return Ok(false);
+    }
+    drop(slot);
+    state
+        .store
+        .set_failed_attempts(&u.id, 0)
+        .await
+        .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
+    Ok(true)
+}
+
+/// Upstream's `DoubleCheckPassword`: refuses locked accounts and counts a wrong password as a
+/// failed attempt. Returns `api.user.check_user_password.invalid.app_error` (401) when wrong.
+pub async fn double_check_password(state: &AppState, u: &User, pw: &str) -> ApiResult<()> {
+    if !check_password_counted(state, u, pw).await? {
         return Err(ApiError::unauthorized(
             "api.user.check_user_password.invalid.app_error",
         ));
-    }
-    if u.failed_attempts != 0 {
-        state
-            .store
-            .set_failed_attempts(&u.id, 0)
-            .await
-            .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
     }
     Ok(())
 }
@@ -284,6 +409,28 @@ pub async fn save(state: &AppState, u: &User) -> ApiResult<()> {
         .or_not_found(MISSING_ACCOUNT)
 }
 
+/// Writes the profile fields of `u` only: a role change, deactivation or password reset that
+/// commits while the caller held its copy of the row is not undone.
+pub async fn save_profile(state: &AppState, u: &User) -> ApiResult<()> {
+    state
+        .store
+        .update_user_profile(u)
+        .await
+        .on_conflict("username", "app.user.save.username_exists.app_error")
+        .on_conflict("email", "app.user.save.email_exists.app_error")
+        .or_not_found(MISSING_ACCOUNT)
+}
+
+/// Sets a new password (hashed here) and clears failed attempts, touching no other column.
+pub async fn set_password(state: &AppState, user_id: &str, new_password: &str) -> ApiResult<()> {
+    let hash = hash_password(new_password).await?;
+    state
+        .store
+        .set_password(user_id, &hash, now_ms())
+        .await
+        .or_not_found(MISSING_ACCOUNT)
+}
+
 /// The user as `viewer` may see it (`Sanitize` for oneself and admins, `SanitizeProfile` plus
 /// privacy settings for others).
 pub fn sanitize_for(state: &AppState, viewer: Option<&Session>, mut u: User) -> User {
@@ -331,7 +478,11 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
     let now = now_ms();
     u.delete_at = if active { 0 } else { now };
     u.update_at = now;
-    save(state, &u).await?;
+    state
+        .store
+        .set_user_delete_at(&u.id, u.delete_at, now)
+        .await
+        .or_not_found(MISSING_ACCOUNT)?;
     if !active {
         sessions::revoke_all_for_user(state, &u.id, None).await?;
         if state
@@ -348,7 +499,7 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
 /// `PUT /users/{id}/roles`: validates, refuses to demote the last admin, writes the user and
 /// every session of theirs (live sessions see the new roles on their next request).
 pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiResult<()> {
-    let mut u = get_user(state, user_id).await.map_err(|mut e| {
+    let u = get_user(state, user_id).await.map_err(|mut e| {
         e.status = axum::http::StatusCode::BAD_REQUEST;
         e
     })?;
@@ -370,9 +521,11 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
         }
     }
     let roles = roles.split_whitespace().collect::<Vec<_>>().join(" ");
-    u.roles = roles.clone();
-    u.update_at = now_ms();
-    save(state, &u).await?;
+    state
+        .store
+        .set_user_roles(&u.id, &roles, now_ms())
+        .await
+        .or_not_found(MISSING_ACCOUNT)?;
     state
         .store
         .update_session_roles_for_user(user_id, &roles)
@@ -385,4 +538,36 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
         })
         .await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_password_check_waits_a_bounded_time_for_a_slot_then_gets_a_503() {
+        let mut held = Vec::new();
+        for _ in 0..hash_slot_count() {
+            held.push(hash_permit().await.unwrap());
+        }
+        let e = hash_permit_within(Duration::from_millis(50))
+            .await
+            .err()
+            .expect("no slot is free");
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.id, "app.user.password_hash.busy.app_error");
+        held.pop();
+        // Other tests in this process may take the freed slot first, for one hash.
+        assert!(hash_permit_within(Duration::from_secs(5)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_has_the_parameters_of_a_real_one() {
+        let slot = hash_permit().await.unwrap();
+        let dummy = PasswordHash::new(dummy_hash(&slot).await.unwrap()).unwrap();
+        let real_s = hash_password_held(&slot, "Some-Passw0rd").await.unwrap();
+        let real = PasswordHash::new(&real_s).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.params, real.params);
+    }
 }

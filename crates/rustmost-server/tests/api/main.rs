@@ -10,6 +10,7 @@ mod common;
 mod config;
 mod foundation;
 mod guide_flow;
+mod hardening_races;
 mod input;
 mod invite;
 mod listen;

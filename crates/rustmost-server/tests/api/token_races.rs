@@ -318,3 +318,84 @@ async fn a_token_deleted_under_a_lifecycle_request_is_a_404() {
         );
     }
 }
+
+/// The first use of a token copies its owner's roles into the new session. A demotion that
+/// commits between that read and the insert must not leave the session with the old roles:
+/// the session must carry the roles the user has once the row exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demotion_committing_during_first_use_is_not_outlived() {
+    let (srv, _admin, alice, alice_s) = setup().await;
+    let (t, secret) = srv.create_token(&alice_s, "me", "demoted").await;
+    let (commit, held) = hold_change(
+        &srv,
+        "UPDATE users SET roles = 'system_user' WHERE id = $2 AND EXISTS \
+         (SELECT 1 FROM user_access_tokens WHERE id = $1)",
+        id(&t).to_string(),
+        id(&alice).to_string(),
+    )
+    .await;
+    let state = srv.state.clone();
+    let s2 = secret.clone();
+    let first_use = tokio::spawn(async move { sessions::get_session(&state, &s2).await });
+    // Long enough for the lookup to pass and the insert to start waiting on the lock.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !first_use.is_finished(),
+        "the first use must be waiting to write its session"
+    );
+    commit.send(()).unwrap();
+    held.await.unwrap();
+
+    let s = first_use.await.unwrap().expect("the token still works");
+    assert_eq!(s.roles(), "system_user", "the session kept the old roles");
+    let hash = sessions::hash_secret(&secret);
+    let row = srv
+        .state
+        .store
+        .get_session_by_token_hash(&hash)
+        .await
+        .unwrap();
+    assert_eq!(
+        row.roles, "system_user",
+        "the stored session kept the old roles"
+    );
+}
+
+/// Two rotations of one token, the second acting on the row it read before the first: the
+/// secret the first one issued (used, hence cached, in between) must stop working too. The
+/// second rotation's eviction cannot rely on the hash it read, which is the original one.
+#[tokio::test]
+async fn a_secret_issued_between_two_rotations_is_not_left_cached() {
+    let (srv, _admin, alice, alice_s) = setup().await;
+    let (t, _secret) = srv.create_token(&alice_s, "me", "rotated twice").await;
+    let owner = srv.state.store.get_user(id(&alice)).await.unwrap();
+    let read_by_second = access_tokens::get(&srv.state, id(&t)).await.unwrap();
+    let first = access_tokens::rotate(&srv.state, &read_by_second, &owner, 0)
+        .await
+        .unwrap();
+    let between = first.token.clone();
+    sessions::get_session(&srv.state, &between)
+        .await
+        .expect("the first rotation's secret works");
+    let hash = sessions::hash_secret(&between);
+    assert!(srv.state.sessions.get(&hash).is_some(), "cached by its use");
+    let second = access_tokens::rotate(&srv.state, &read_by_second, &owner, 0)
+        .await
+        .unwrap();
+    assert!(
+        srv.state.sessions.get(&hash).is_none(),
+        "the in-between secret is still cached"
+    );
+    assert!(sessions::get_session(&srv.state, &between).await.is_err());
+    assert_eq!(
+        srv.get("/api/v4/users/me", &between).await.status.as_u16(),
+        401
+    );
+    assert_eq!(
+        srv.get("/api/v4/users/me", &second.token)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+}

@@ -152,11 +152,11 @@ impl TokenStore for Db {
         Ok(())
     }
 
-    async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<()> {
+    async fn rotate_token(&self, id: &str, new_hash: &str, expires_at: i64) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query(DELETE_SESSIONS)
+        let gone: Vec<String> = sqlx::query_scalar(&format!("{DELETE_SESSIONS} RETURNING id"))
             .bind(id)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await
             .map_err(map_err)?;
         let res = sqlx::query(
@@ -172,7 +172,7 @@ impl TokenStore for Db {
             return Err(StoreError::NotFound);
         }
         tx.commit().await.map_err(map_err)?;
-        Ok(())
+        Ok(gone)
     }
 
     async fn touch_token(&self, id: &str, last_used_at: i64, ip: &str) -> Result<()> {

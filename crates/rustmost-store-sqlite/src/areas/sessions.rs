@@ -127,4 +127,29 @@ impl SessionStore for Db {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn delete_lru_sessions_for_user(&self, user_id: &str, keep: i64) -> Result<Vec<String>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE user_id = $1 \
+             ORDER BY last_activity_at DESC, create_at DESC LIMIT 100 OFFSET $2) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(keep.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(ids)
+    }
+
+    async fn refresh_session_roles(&self, id: &str) -> Result<String> {
+        let roles: Option<String> = sqlx::query_scalar(
+            "UPDATE sessions SET roles = COALESCE((SELECT roles FROM users \
+             WHERE users.id = sessions.user_id), '') WHERE id = $1 RETURNING roles",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        roles.ok_or(rustmost_store::StoreError::NotFound)
+    }
 }

@@ -318,4 +318,96 @@ impl UserStore for Db {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn add_failed_attempt(&self, id: &str) -> Result<i64> {
+        let n: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 \
+             RETURNING failed_attempts",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        n.ok_or(rustmost_store::StoreError::NotFound)
+    }
+
+    async fn record_login(&self, id: &str, at: i64) -> Result<()> {
+        let res =
+            sqlx::query("UPDATE users SET last_login = $2, failed_attempts = 0 WHERE id = $1")
+                .bind(id)
+                .bind(at)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        one_row(res.rows_affected())
+    }
+
+    async fn set_password(&self, id: &str, hash: &str, at: i64) -> Result<()> {
+        let res = sqlx::query(
+            "UPDATE users SET password = $2, last_password_update = $3, update_at = $3, \
+             failed_attempts = 0 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(hash)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        one_row(res.rows_affected())
+    }
+
+    async fn update_user_profile(&self, u: &User) -> Result<()> {
+        let res = sqlx::query(
+            "UPDATE users SET update_at=$2, username=$3, email=$4, email_verified=$5, \
+             nickname=$6, first_name=$7, last_name=$8, position=$9, locale=$10, props=$11, \
+             notify_props=$12, timezone=$13, disable_welcome_email=$14 WHERE id=$1",
+        )
+        .bind(&u.id)
+        .bind(u.update_at)
+        .bind(&u.username)
+        .bind(&u.email)
+        .bind(u.email_verified)
+        .bind(&u.nickname)
+        .bind(&u.first_name)
+        .bind(&u.last_name)
+        .bind(&u.position)
+        .bind(&u.locale)
+        .bind(to_json(&u.props))
+        .bind(to_json(&u.notify_props))
+        .bind(to_json(&u.timezone))
+        .bind(u.disable_welcome_email)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        one_row(res.rows_affected())
+    }
+
+    async fn set_user_delete_at(&self, id: &str, delete_at: i64, at: i64) -> Result<()> {
+        let res = sqlx::query("UPDATE users SET delete_at = $2, update_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(delete_at)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        one_row(res.rows_affected())
+    }
+
+    async fn set_user_roles(&self, id: &str, roles: &str, at: i64) -> Result<()> {
+        let res = sqlx::query("UPDATE users SET roles = $2, update_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(roles)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        one_row(res.rows_affected())
+    }
+}
+
+fn one_row(affected: u64) -> Result<()> {
+    if affected == 0 {
+        return Err(rustmost_store::StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{authz, bots, scoped_authz, sessions, users};
+use crate::app::{self, authz, bots, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -14,7 +14,7 @@ use axum::routing::{get, post, put};
 use rustmost_model::now_ms;
 use rustmost_model::user::{User, UserPatch};
 use rustmost_store::UserQuery;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -214,21 +214,10 @@ async fn get_users_by_ids(
         .collect::<Vec<_>>()))
 }
 
-fn invalid_credentials(state: &AppState) -> ApiError {
-    let cfg = state.config.get();
-    let by_email = cfg.bool("/EmailSettings/EnableSignInWithEmail");
-    let by_name = cfg.bool("/EmailSettings/EnableSignInWithUsername");
-    let id = match (by_email, by_name) {
-        (true, false) => "api.user.login.invalid_credentials_email",
-        (false, true) => "api.user.login.invalid_credentials_username",
-        _ => "api.user.login.invalid_credentials_email_username",
-    };
-    ApiError::unauthorized(id)
-}
-
 /// # `POST /api/v4/users/login`
 /// Password login (200, the session secret in the `Token` header). Cookies (`MMAUTHTOKEN`,
-/// `MMUSERID`, `MMCSRF`) are set only for `X-Requested-With: XMLHttpRequest`. Deactivated
+/// `MMUSERID`, `MMCSRF`) are set only for `X-Requested-With: XMLHttpRequest`, `Secure` when
+/// the server is reached over TLS (`SiteURL` is https or the listener is TLS). Deactivated
 /// accounts, bots and accounts past `MaximumLoginAttempts` are refused.
 async fn login(
     State(state): State<AppState>,
@@ -236,62 +225,18 @@ async fn login(
     body: Bytes,
 ) -> ApiResult<Response> {
     let props = map_from_json(&body);
-    let password = props.get("password").cloned().unwrap_or_default();
-    let login_id = props.get("login_id").cloned().unwrap_or_default();
-    let by_id = props.get("id").cloned().unwrap_or_default();
-    let device_id = props.get("device_id").cloned().unwrap_or_default();
-    if password.is_empty() {
-        return Err(ApiError::bad_request("api.user.login.blank_pwd.app_error"));
-    }
-    let cfg = state.config.get();
-    let found = if !by_id.is_empty() {
-        state.store.get_user(&by_id).await.ok()
-    } else {
-        let mut f = None;
-        if cfg.bool("/EmailSettings/EnableSignInWithUsername") {
-            f = state.store.get_user_by_username(&login_id).await.ok();
-        }
-        if f.is_none() && cfg.bool("/EmailSettings/EnableSignInWithEmail") {
-            f = state.store.get_user_by_email(&login_id).await.ok();
-        }
-        f
-    };
-    let Some(user) = found else {
-        // Spend the same time as a real check so timing does not reveal which accounts exist.
-        users::verify_dummy(&password).await;
-        return Err(invalid_credentials(&state));
-    };
-    if user.delete_at != 0 {
-        return Err(ApiError::unauthorized("api.user.login.inactive.app_error"));
-    }
-    if user.is_bot {
-        return Err(ApiError::unauthorized(
-            "api.user.login.bot_login_forbidden.app_error",
-        ));
-    }
-    let max = cfg.i64("/ServiceSettings/MaximumLoginAttempts");
-    if max > 0 && user.failed_attempts >= max {
-        return Err(ApiError::unauthorized(
-            "api.user.check_user_login_attempts.too_many.app_error",
-        ));
-    }
-    if !users::verify_password(&user.password, &password).await {
-        state
-            .store
-            .set_failed_attempts(&user.id, user.failed_attempts + 1)
-            .await
-            .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
-        return Err(invalid_credentials(&state));
-    }
-    let mut user = user;
-    user.failed_attempts = 0;
-    user.last_login = now_ms();
-    users::save(&state, &user).await?;
-    let mut sprops = BTreeMap::new();
-    sprops.insert("is_guest".to_string(), "false".to_string());
-    sprops.insert("platform".to_string(), String::new());
-    let (session, secret) =
-        sessions::create_login_session(&state, &user.id, &user.roles, &device_id, sprops).await?;
+    let field = |k: &str| props.get(k).cloned().unwrap_or_default();
+    let done = app::login::login(
+        &state,
+        &app::login::Credentials {
+            login_id: field("login_id"),
+            id: field("id"),
+            password: field("password"),
+            device_id: field("device_id"),
+        },
+    )
+    .await?;
+    let (user, session, secret) = (done.user, done.session, done.secret);
     let mut res = ok(users::sanitize_self(user.clone()));
     let h = res.headers_mut();
     h.insert(
@@ -303,12 +248,12 @@ async fn login(
         .and_then(|v| v.to_str().ok())
         == Some("XMLHttpRequest");
     if xrw {
-        let secure = headers
-            .get("X-Forwarded-Proto")
-            .and_then(|v| v.to_str().ok())
-            == Some("https");
         let max_age = (session.expires_at - session.create_at) / 1000;
-        let sec = if secure { "; Secure" } else { "" };
+        let sec = if served_over_tls(&state) {
+            "; Secure"
+        } else {
+            ""
+        };
         for c in [
             format!("MMAUTHTOKEN={secret}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{sec}"),
             format!(
@@ -327,6 +272,18 @@ async fn login(
         }
     }
     Ok(res)
+}
+
+/// Whether clients reach this server over TLS, from the configuration only: `SiteURL` is
+/// https, or the listener itself is TLS. A client-supplied `X-Forwarded-Proto` is not trusted.
+fn served_over_tls(state: &AppState) -> bool {
+    let cfg = state.config.get();
+    let site = cfg.str("/ServiceSettings/SiteURL");
+    site.get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+        || cfg
+            .str("/ServiceSettings/ConnectionSecurity")
+            .eq_ignore_ascii_case("TLS")
 }
 
 /// # `POST /api/v4/users/logout`
@@ -465,7 +422,9 @@ async fn patch_user(
     users::validate_user(&u)?;
     u.password = hash;
     u.update_at = now_ms();
-    users::save(&state, &u).await?;
+    users::save_profile(&state, &u).await?;
+    // The answer shows the stored row, not the copy read before the password check.
+    let u = users::get_user(&state, &id).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
@@ -569,7 +528,7 @@ async fn update_password(
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let props = map_from_json(&body);
     let new_password = props.get("new_password").cloned().unwrap_or_default();
-    let mut u;
+    let u;
     if s.user_id == id {
         let current = props.get("current_password").cloned().unwrap_or_default();
         if current.is_empty() {
@@ -608,12 +567,7 @@ async fn update_password(
         ));
     }
     users::validate_password(&state, &new_password)?;
-    u.password = users::hash_password(&new_password).await?;
-    let now = now_ms();
-    u.last_password_update = now;
-    u.update_at = now;
-    u.failed_attempts = 0;
-    users::save(&state, &u).await?;
+    users::set_password(&state, &u.id, &new_password).await?;
     if state
         .config
         .get()
