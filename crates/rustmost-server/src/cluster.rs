@@ -40,8 +40,8 @@ pub enum Invalidation {
         user_id: String,
         keep: Option<String>,
     },
-    /// A user's new roles, for the sessions they have open.
-    UserRoles { user_id: String, roles: String },
+    /// A user's roles changed: their cached sessions are dropped and read again.
+    UserRoles { user_id: String },
     /// A role's new permissions (other nodes reload it from the database: a role with every
     /// permission does not fit in a notification).
     Role(Role),
@@ -61,8 +61,6 @@ struct Wire {
     keys: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     keep: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    roles: Option<String>,
 }
 
 impl Wire {
@@ -73,7 +71,6 @@ impl Wire {
             key: String::new(),
             keys: Vec::new(),
             keep: None,
-            roles: None,
         };
         match inv {
             Invalidation::SessionHash(h) => {
@@ -89,10 +86,9 @@ impl Wire {
                 w.key = user_id.clone();
                 w.keep = keep.clone();
             }
-            Invalidation::UserRoles { user_id, roles } => {
+            Invalidation::UserRoles { user_id } => {
                 w.kind = "user_roles".into();
                 w.key = user_id.clone();
-                w.roles = Some(roles.clone());
             }
             Invalidation::Role(r) => {
                 w.kind = "role".into();
@@ -116,7 +112,6 @@ impl Wire {
             key: String::new(),
             keys: Vec::new(),
             keep: None,
-            roles: None,
         })
         .unwrap_or_default()
     }
@@ -215,9 +210,9 @@ fn apply_local(state: &Inner, inv: &Invalidation) {
                 .sessions
                 .remove_where(|s| s.user_id == *user_id && s.id != *k),
         },
-        Invalidation::UserRoles { user_id, roles } => {
-            state.sessions.set_roles_for_user(user_id, roles)
-        }
+        // Evicted rather than updated in place: two role changes applied out of commit order
+        // would otherwise leave the older roles cached.
+        Invalidation::UserRoles { user_id } => state.sessions.remove_user(user_id),
         Invalidation::Role(r) => state.roles.put(r.clone()),
         Invalidation::AllSessions => state.sessions.clear(),
     }
@@ -244,11 +239,7 @@ async fn apply_remote(state: &Inner, node: &str, payload: &str) {
                 keep: w.keep,
             },
         ),
-        "user_roles" => {
-            state
-                .sessions
-                .set_roles_for_user(&w.key, w.roles.as_deref().unwrap_or_default());
-        }
+        "user_roles" => state.sessions.remove_user(&w.key),
         "role" => reload_roles(state).await,
         _ => state.sessions.clear(),
     }

@@ -326,3 +326,80 @@ async fn listeners(node: &TestServer) -> u64 {
     )
     .await
 }
+
+/// Sends `payload` on the invalidation channel behind the servers' backs, as any account that
+/// can connect to the database could.
+async fn forge_notify(node: &TestServer, payload: Value) {
+    node.raw_execute(
+        "SELECT pg_notify('rustmost_cache', $1)",
+        &[crate::common::SqlArg::Text(&payload.to_string())],
+    )
+    .await;
+}
+
+/// Waits until B has applied every notification sent so far: they are applied in order, so
+/// once `marker` (a session cached on both nodes) logged out on A is refused on B, everything
+/// sent before the logout has been handled.
+async fn b_caught_up(a: &TestServer, b: &TestServer, marker: &str) {
+    let r = a
+        .req(Method::POST, "/api/v4/users/logout", Some(marker), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(b, marker).await;
+}
+
+#[tokio::test]
+async fn a_forged_notification_grants_nothing_and_a_genuine_role_change_still_propagates() {
+    let Some((a, b)) = two_nodes("forged notification").await else {
+        return;
+    };
+    let (_, admin) = a.admin().await;
+    let (u, token) = a.user(&admin, "mallory").await;
+    let uid = u["id"].as_str().unwrap();
+    forge_notify(&a, json!({"node": "forger", "kind": "role", "key": "system_user",
+        "permissions": ["manage_system"]}))
+    .await;
+    // Every kind the listener knows, each claiming admin roles for the user, one at a time
+    // with the user's session cached on B beforehand.
+    for (i, kind) in ["user", "role", "session_hash", "session_ids", "all_sessions", "user_roles"]
+        .into_iter()
+        .enumerate()
+    {
+        let (_, marker) = a.user(&admin, &format!("marker{i}")).await;
+        works_on_both(&a, &b, &marker).await;
+        works_on_both(&a, &b, &token).await;
+        forge_notify(
+            &a,
+            json!({"node": "forger", "kind": kind, "key": uid, "keys": [uid],
+                   "roles": "system_user system_admin",
+                   "permissions": ["manage_system"]}),
+        )
+        .await;
+        b_caught_up(&a, &b, &marker).await;
+        let r = b.get("/api/v4/config", &token).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{kind}: {}", r.body);
+    }
+    for _ in 0..3 {
+        let r = b.get("/api/v4/config", &token).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    }
+    let r = b.get("/api/v4/users/me", &token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["roles"], "system_user");
+
+    // A genuine promotion still reaches B's cached session, and so does the demotion.
+    for (roles, want) in [
+        ("system_user system_admin", StatusCode::OK),
+        ("system_user", StatusCode::FORBIDDEN),
+    ] {
+        let r = a
+            .put(
+                &format!("/api/v4/users/{uid}/roles"),
+                &admin,
+                json!({"roles": roles}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        answers_within_window(&b, Method::GET, "/api/v4/config", &token, None, want).await;
+    }
+}
