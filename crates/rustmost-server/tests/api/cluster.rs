@@ -287,7 +287,7 @@ async fn a_node_that_lost_its_listener_serves_no_stale_session_and_recovers() {
     let killed = a
         .raw_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
+             WHERE datname = current_database() AND application_name = 'rustmost_cache_listener' \
              AND pid <> pg_backend_pid()",
             &[],
         )
@@ -321,7 +321,7 @@ async fn a_node_that_lost_its_listener_serves_no_stale_session_and_recovers() {
 async fn listeners(node: &TestServer) -> u64 {
     node.raw_execute(
         "SELECT pid FROM pg_stat_activity \
-         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+         WHERE datname = current_database() AND application_name = 'rustmost_cache_listener'",
         &[],
     )
     .await
@@ -356,14 +356,24 @@ async fn a_forged_notification_grants_nothing_and_a_genuine_role_change_still_pr
     let (_, admin) = a.admin().await;
     let (u, token) = a.user(&admin, "mallory").await;
     let uid = u["id"].as_str().unwrap();
-    forge_notify(&a, json!({"node": "forger", "kind": "role", "key": "system_user",
-        "permissions": ["manage_system"]}))
+    forge_notify(
+        &a,
+        json!({"node": "forger", "kind": "role", "key": "system_user",
+        "permissions": ["manage_system"]}),
+    )
     .await;
     // Every kind the listener knows, each claiming admin roles for the user, one at a time
     // with the user's session cached on B beforehand.
-    for (i, kind) in ["user", "role", "session_hash", "session_ids", "all_sessions", "user_roles"]
-        .into_iter()
-        .enumerate()
+    for (i, kind) in [
+        "user",
+        "role",
+        "session_hash",
+        "session_ids",
+        "all_sessions",
+        "user_roles",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let (_, marker) = a.user(&admin, &format!("marker{i}")).await;
         works_on_both(&a, &b, &marker).await;
@@ -402,4 +412,137 @@ async fn a_forged_notification_grants_nothing_and_a_genuine_role_change_still_pr
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         answers_within_window(&b, Method::GET, "/api/v4/config", &token, None, want).await;
     }
+}
+
+#[tokio::test]
+async fn a_role_change_whose_notification_was_lost_is_seen_within_the_role_max_age() {
+    let Some((a, b)) = two_nodes("role cache max age").await else {
+        return;
+    };
+    b.state.set_cluster_timings(
+        rustmost_server::cluster::Timings::default(),
+        Duration::from_millis(300),
+    );
+    let (_, uid) = token_setup(&a, &b).await;
+    let alice = a.login("alice", "User-Passw0rd!").await;
+    let tokens = format!("/api/v4/users/{uid}/tokens");
+    let r = b
+        .post(&tokens, &alice, json!({"description": "before"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Written behind the servers' backs: no notification is ever sent.
+    let n = a
+        .raw_execute(
+            "UPDATE roles SET permissions = '[]' WHERE name = 'system_user_access_token'",
+            &[],
+        )
+        .await;
+    assert_eq!(n, 1);
+    answers_within_window(
+        &b,
+        Method::POST,
+        &tokens,
+        &alice,
+        Some(json!({"description": "after"})),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}
+
+/// The backend pids of the connections listening on the test database.
+async fn listener_pids(node: &TestServer) -> Vec<i32> {
+    let pool = sqlx::PgPool::connect(node.pg_url.as_ref().unwrap())
+        .await
+        .unwrap();
+    let pids = sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'rustmost_cache_listener'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    pids
+}
+
+fn signal(sig: &str, pids: &[i32]) -> bool {
+    pids.iter().all(|p| {
+        std::process::Command::new("kill")
+            .args([sig, &p.to_string()])
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Backends stopped with SIGSTOP; resumed on drop.
+struct Frozen(Vec<i32>);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        signal("-CONT", &self.0);
+    }
+}
+
+#[tokio::test]
+async fn a_hung_listener_connection_is_noticed_and_replaced() {
+    let Some((a, b)) = two_nodes("hung listener").await else {
+        return;
+    };
+    let url = a.pg_url.clone().unwrap();
+    let host = url.split('@').nth(1).unwrap_or_default();
+    if !(host.starts_with("127.0.0.1:") || host.starts_with("localhost:")) {
+        eprintln!("hung listener: skipped, needs PostgreSQL on this machine to freeze a backend");
+        return;
+    }
+    let short = rustmost_server::cluster::Timings {
+        ping_every: Duration::from_millis(300),
+        ping_timeout: Duration::from_millis(300),
+    };
+    for n in [&a, &b] {
+        n.state
+            .set_cluster_timings(short, rustmost_server::cluster::MAX_ROLE_CACHE_AGE);
+    }
+    let (_, admin) = a.admin().await;
+    let (u, token) = a.user(&admin, "erin").await;
+    let uid = u["id"].as_str().unwrap();
+    works_on_both(&a, &b, &token).await;
+    // Both listeners' backends stop answering with their TCP connections still open: a
+    // silent partition. Neither node gets an error from its connection.
+    let pids = listener_pids(&a).await;
+    assert_eq!(pids.len(), 2, "one listener per node");
+    // Resumed whatever happens, or the test database could not be dropped.
+    let frozen = Frozen(pids.clone());
+    if !signal("-STOP", &pids) {
+        eprintln!("hung listener: skipped, cannot signal the PostgreSQL backends");
+        return;
+    }
+    a.raw_execute(
+        "DELETE FROM sessions WHERE user_id = $1",
+        &[crate::common::SqlArg::Text(uid)],
+    )
+    .await;
+    refused_on(&b, &token).await;
+    drop(frozen);
+    // New listeners serve again: a later logout reaches B.
+    let start = Instant::now();
+    while listener_pids(&a)
+        .await
+        .iter()
+        .filter(|p| !pids.contains(p))
+        .count()
+        < 2
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "listeners not back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = a.login("erin", "User-Passw0rd!").await;
+    works_on_both(&a, &b, &again).await;
+    let r = a
+        .req(Method::POST, "/api/v4/users/logout", Some(&again), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(&b, &again).await;
 }
