@@ -700,6 +700,13 @@ fn validate(c: &Value) -> Result<(), ConfigError> {
             detail: String::new(),
         });
     }
+    let ports = s("/ServiceSettings/AllowedOutgoingIntegrationPorts");
+    if let Err(detail) = crate::app::outgoing::parse_ports(&ports) {
+        return Err(ConfigError::Invalid {
+            id: "model.config.is_valid.allowed_outgoing_integration_ports.app_error",
+            detail,
+        });
+    }
     let site = s("/ServiceSettings/SiteURL");
     if !(site.is_empty() || site.starts_with("http://") || site.starts_with("https://")) {
         return Err(ConfigError::Invalid {
