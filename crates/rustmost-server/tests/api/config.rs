@@ -304,3 +304,38 @@ async fn replicas_are_masked_and_the_placeholder_keeps_them() {
     );
     assert!(!file.contains("********************************"));
 }
+
+#[tokio::test]
+async fn outgoing_integration_ports_are_checked_and_persist() {
+    let s = TestServer::start().await;
+    let (_, t) = s.admin().await;
+    let r = s.get("/api/v4/config", &t).await;
+    assert_eq!(
+        r.body["ServiceSettings"]["AllowedOutgoingIntegrationPorts"],
+        ""
+    );
+    assert_eq!(
+        r.body["ServiceSettings"]["OutgoingIntegrationsUseProxy"],
+        false
+    );
+    s.put(
+        "/api/v4/config/patch",
+        &t,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443 http"}}),
+    )
+    .await
+    .assert_err(
+        400,
+        "model.config.is_valid.allowed_outgoing_integration_ports.app_error",
+    );
+    s.patch_config(
+        &t,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443, 8000-8999"}}),
+    )
+    .await;
+    let r = s.get("/api/v4/config", &t).await;
+    assert_eq!(
+        r.body["ServiceSettings"]["AllowedOutgoingIntegrationPorts"],
+        "443, 8000-8999"
+    );
+}
