@@ -359,7 +359,12 @@ async fn listen(
             }
             let t = state.cluster.timings();
             let ping_in = t.ping_every.saturating_sub(last_heard.elapsed());
-            let wait = state.roles.fresh_for().map_or(ping_in, |r| r.min(ping_in));
+            // Still stale here means the reload failed: retry after a pause, not in a spin.
+            let reload_in = state.roles.fresh_for().map(|r| match r.is_zero() {
+                true => Duration::from_secs(1),
+                false => r,
+            });
+            let wait = reload_in.map_or(ping_in, |r| r.min(ping_in));
             (t, wait)
         };
         let event = tokio::select! {

@@ -79,8 +79,10 @@ pub struct RoleCache {
 }
 
 impl RoleCache {
+    /// Installs `roles` unconditionally (the initial load); a reload under way is dropped.
     pub fn replace_all(&self, roles: Vec<Role>) {
         let mut m = self.by_name.write().expect("role lock");
+        self.epoch.fetch_add(1, Ordering::SeqCst);
         self.fill(&mut m, roles);
     }
     fn fill(&self, m: &mut HashMap<String, (Role, HashSet<String>)>, roles: Vec<Role>) {
@@ -321,6 +323,10 @@ mod tests {
         c.put(role("r", &["new"]));
         assert!(!c.replace_all_if_unchanged(vec![role("r", &["old"])], noted));
         assert!(c.grants("r", "new"));
+        let noted = c.epoch();
+        c.replace_all(vec![role("r", &["loaded"])]);
+        assert!(!c.replace_all_if_unchanged(vec![role("r", &["old"])], noted));
+        assert!(c.grants("r", "loaded"));
         let noted = c.epoch();
         assert!(c.replace_all_if_unchanged(vec![role("r", &["old"])], noted));
         assert!(c.grants("r", "old"));
