@@ -144,11 +144,13 @@ pub async fn create_post(state: &AppState, mut p: Post, channel: &Channel) -> Ap
         .await
         .on_conflict("posts_id", "app.post.save.existing.app_error")
         .or_internal("app.post.save.app_error")?;
-    state
+    let p = state
         .store
         .get_post(&p.id)
         .await
-        .or_internal("app.post.get.app_error")
+        .or_internal("app.post.get.app_error")?;
+    crate::realtime::events::posted(state, &p, channel).await;
+    Ok(p)
 }
 
 /// Stores a system message (joins, leaves, archiving) in a channel.
@@ -173,7 +175,9 @@ pub async fn system_post(
         .store
         .insert_post(&p)
         .await
-        .or_internal("app.post.save.app_error")
+        .or_internal("app.post.save.app_error")?;
+    crate::realtime::events::posted(state, &p, c).await;
+    Ok(())
 }
 
 /// `SendEphemeralPost`: a `system_ephemeral` post for one user, never stored.
@@ -214,11 +218,19 @@ pub async fn for_client(state: &AppState, mut p: Post) -> Post {
 
 /// Marks a post (and its replies) deleted, recording who deleted it.
 pub async fn delete_post(state: &AppState, p: &Post, by: &str) -> ApiResult<()> {
+    let now = now_ms();
     state
         .store
-        .delete_post(&p.id, now_ms(), by)
+        .delete_post(&p.id, now, by)
         .await
-        .or_internal("app.post.delete.app_error")
+        .or_internal("app.post.delete.app_error")?;
+    let gone = Post {
+        delete_at: now,
+        update_at: now,
+        ..p.clone()
+    };
+    crate::realtime::events::post_deleted(state, &gone, by).await;
+    Ok(())
 }
 
 /// Builds a `PostList` from posts newest first; `extra` posts (thread roots) go in `posts`

@@ -259,6 +259,9 @@ pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
         };
     }
     save_new(state, &u).await?;
+    state
+        .events
+        .publish(crate::realtime::events::new_user(&u.id));
     Ok(u)
 }
 
@@ -342,6 +345,8 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
             crate::app::bots::disable_owned_by(state, &u.id).await?;
         }
     }
+    // After the revocation: the deactivated user's sockets close before this is sent.
+    crate::realtime::events::user_updated(state, &u);
     Ok(u)
 }
 
@@ -381,8 +386,11 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
     state
         .invalidate(Invalidation::UserRoles {
             user_id: user_id.to_string(),
-            roles,
+            roles: roles.clone(),
         })
         .await;
+    state
+        .events
+        .publish(crate::realtime::events::user_role_updated(user_id, &roles));
     Ok(())
 }

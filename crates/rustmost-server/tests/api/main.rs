@@ -17,3 +17,4 @@ mod teams;
 mod token_races;
 mod users_filters;
 mod web;
+mod websocket;

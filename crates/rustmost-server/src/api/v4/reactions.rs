@@ -103,6 +103,9 @@ async fn save_reaction(
         .save_reaction(&r)
         .await
         .or_internal("app.reaction.save.save.app_error")?;
+    state
+        .events
+        .publish(crate::realtime::events::reaction(true, &r));
     Ok(ok(r))
 }
 
@@ -156,10 +159,24 @@ async fn delete_reaction(
             "api.reaction.delete.archived_channel.app_error",
         ));
     }
+    let now = now_ms();
     state
         .store
-        .delete_reaction(&uid, &pid, &emoji, now_ms())
+        .delete_reaction(&uid, &pid, &emoji, now)
         .await
         .or_internal("app.reaction.delete_all_with_emoji_name.get_reactions.app_error")?;
+    let r = Reaction {
+        user_id: uid,
+        post_id: pid,
+        emoji_name: emoji,
+        create_at: 0,
+        update_at: now,
+        delete_at: now,
+        remote_id: Some(String::new()),
+        channel_id: c.id,
+    };
+    state
+        .events
+        .publish(crate::realtime::events::reaction(false, &r));
     Ok(status_ok())
 }

@@ -466,6 +466,7 @@ async fn patch_user(
     u.password = hash;
     u.update_at = now_ms();
     users::save(&state, &u).await?;
+    crate::realtime::events::user_updated(&state, &u);
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
