@@ -162,10 +162,16 @@ impl Conn {
     }
 }
 
+/// How long a user's memberships are trusted without an event saying they changed: the bound
+/// on a change made without one (by hand in the database, or whose event was lost between
+/// nodes).
+const MEMBERSHIP_MAX_AGE: Duration = Duration::from_secs(60);
+
 /// A user's channels and teams, as the delivery rules read them.
 struct Membership {
     channels: HashSet<String>,
     teams: HashSet<String>,
+    at: Instant,
 }
 
 enum Msg {
@@ -403,7 +409,10 @@ async fn deliver(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     continue;
                 }
                 if !b.channel_id.is_empty() || !b.team_id.is_empty() {
-                    let m = match members.get(&c.user_id) {
+                    let cached = members
+                        .get(&c.user_id)
+                        .filter(|m| m.at.elapsed() < MEMBERSHIP_MAX_AGE);
+                    let m = match cached {
                         Some(m) => m.clone(),
                         None => match load_membership(&state, &c.user_id).await {
                             Some(m) => {
@@ -441,10 +450,86 @@ async fn load_membership(state: &Inner, user_id: &str) -> Option<Membership> {
         (Ok(c), Ok(t)) => Some(Membership {
             channels: c.into_iter().map(|c| c.id).collect(),
             teams: t.into_iter().map(|t| t.id).collect(),
+            at: Instant::now(),
         }),
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "could not read memberships for event delivery");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::atomic::AtomicI64;
+
+    fn session(user: &str) -> Arc<Session> {
+        Arc::new(Session {
+            id: "s".into(),
+            token_hash: "h".into(),
+            user_id: user.into(),
+            roles: RwLock::new(String::new()),
+            create_at: 0,
+            expires_at: 0,
+            last_activity_at: AtomicI64::new(0),
+            device_id: String::new(),
+            is_oauth: false,
+            props: BTreeMap::new(),
+            access_token_id: None,
+            is_bot: false,
+            last_used_written: AtomicI64::new(0),
+        })
+    }
+
+    fn hello(id: &str) -> Event {
+        Event::new("hello", serde_json::json!({"connection_id": id}))
+    }
+
+    #[test]
+    fn a_slow_consumer_is_dropped_and_typing_is_shed_first() {
+        let hub = Hub::default();
+        let (c, _rx, _) = hub.register("t".into(), session("u"), hello("c1"));
+        let typing = Arc::new(Prepared::new(Event::new("typing", serde_json::json!({}))));
+        let posted = Arc::new(Prepared::new(Event::new("posted", serde_json::json!({}))));
+        // The hello holds one slot; fill to half, then typing is dropped without a seq.
+        for _ in 1..SEND_QUEUE / 2 {
+            assert!(c.push(&posted));
+        }
+        let before = c.q.lock().unwrap().next_seq;
+        assert!(c.push(&typing));
+        assert_eq!(c.q.lock().unwrap().next_seq, before);
+        for _ in SEND_QUEUE / 2..SEND_QUEUE {
+            assert!(c.push(&posted));
+        }
+        // Full: the connection is reported for closing and is never resumed.
+        assert!(!c.push(&posted));
+        hub.remove("c1");
+        assert!(hub.resume("c1", "u", 1, "t".into(), session("u")).is_none());
+    }
+
+    #[test]
+    fn resume_replays_what_is_kept_and_refuses_the_rest() {
+        let hub = Hub::default();
+        let (c, rx, generation) = hub.register("t".into(), session("u"), hello("c1"));
+        drop(rx);
+        c.detach(generation);
+        let posted = Arc::new(Prepared::new(Event::new("posted", serde_json::json!({}))));
+        for _ in 0..3 {
+            assert!(c.push(&posted));
+        }
+        // Another user cannot take it over.
+        assert!(hub.resume("c1", "v", 1, "t".into(), session("v")).is_none());
+        let (_, mut rx, _) = hub.resume("c1", "u", 2, "t".into(), session("u")).unwrap();
+        let seqs: Vec<u64> = std::iter::from_fn(|| match rx.try_recv() {
+            Ok(Out::Event(n, _)) => Some(n),
+            Err(_) => None,
+        })
+        .collect();
+        assert_eq!(seqs, [2, 3]);
+        // Past the end: refused, and the connection is gone.
+        assert!(hub.resume("c1", "u", 9, "t".into(), session("u")).is_none());
+        assert!(hub.resume("c1", "u", 4, "t".into(), session("u")).is_none());
     }
 }
