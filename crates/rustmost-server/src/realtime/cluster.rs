@@ -59,7 +59,7 @@ pub async fn relay(pool: PgPool, node: String, mut rx: mpsc::UnboundedReceiver<E
             .fetch_one(&pool)
             .await;
             stored += 1;
-            if stored % 64 == 0 {
+            if stored.is_multiple_of(64) {
                 let _ = sqlx::query("DELETE FROM rustmost_ws_events WHERE create_at < $1")
                     .bind(rustmost_model::now_ms() - KEEP_MS)
                     .execute(&pool)
