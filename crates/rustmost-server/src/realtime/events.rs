@@ -318,3 +318,58 @@ pub fn config_changed(state: &AppState) {
         .hub
         .distrust_all(|s| s.is_access_token() && !s.is_bot);
 }
+
+/// `direct_added`: to the new direct channel's members.
+pub fn direct_added(channel_id: &str, creator_id: &str, teammate_id: &str) -> Event {
+    Event::new(
+        "direct_added",
+        json!({"creator_id": creator_id, "teammate_id": teammate_id}),
+    )
+    .to_channel(channel_id)
+    .changes_membership_of(creator_id)
+    .changes_membership_of(teammate_id)
+}
+
+/// `status_change`: to the user whose status changed only, as upstream.
+pub fn status_change(user_id: &str, status: &str) -> Event {
+    Event::new(
+        "status_change",
+        json!({"status": status, "user_id": user_id}),
+    )
+    .to_user(user_id)
+}
+
+/// `multiple_channels_viewed`: to the viewer, `{channel_id: viewed_at_ms}`.
+pub fn multiple_channels_viewed(user_id: &str, times: &[(String, i64)]) -> Event {
+    let m: serde_json::Map<String, Value> = times
+        .iter()
+        .map(|(c, t)| (c.clone(), Value::from(*t)))
+        .collect();
+    Event::new("multiple_channels_viewed", json!({"channel_times": m})).to_user(user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audiences_of_events_without_a_served_producer_yet() {
+        let e = direct_added("c", "u1", "u2");
+        assert_eq!(e.broadcast.channel_id, "c");
+        assert_eq!(e.membership_of, ["u1", "u2"]);
+        let e = status_change("u1", "online");
+        assert_eq!(e.broadcast.user_id, "u1");
+        assert_eq!(e.data["status"], "online");
+        let e = multiple_channels_viewed("u1", &[("c".into(), 5)]);
+        assert_eq!(e.data["channel_times"], json!({"c": 5}));
+        let c = Channel {
+            id: "c".into(),
+            team_id: "t".into(),
+            ..Default::default()
+        };
+        let e = channel_updated(&c);
+        assert_eq!(e.broadcast.channel_id, "c");
+        let inner: Value = serde_json::from_str(e.data["channel"].as_str().unwrap()).unwrap();
+        assert_eq!(inner["team_id"], "t");
+    }
+}

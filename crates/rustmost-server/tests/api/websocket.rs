@@ -416,6 +416,18 @@ async fn actions_ping_statuses_errors_and_frame_limits() {
     let ts = TestServer::start().await;
     let w = world(&ts).await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
+    // Protocol pings are answered (the websockets and aiohttp clients rely on it).
+    bob.s
+        .send(Message::Ping(b"hi".to_vec().into()))
+        .await
+        .unwrap();
+    let pong = tokio::time::timeout(WAIT, bob.s.next()).await.unwrap();
+    assert!(
+        matches!(&pong, Some(Ok(Message::Pong(p))) if &p[..] == b"hi"),
+        "{pong:?}"
+    );
+    // An unsolicited pong is tolerated.
+    bob.s.send(Message::Pong(Vec::new().into())).await.unwrap();
     let r = bob.call(1, "ping", json!({})).await;
     assert_eq!(r["status"], "OK");
     assert_eq!(r["seq_reply"], 1);
@@ -1110,4 +1122,45 @@ async fn events_and_revocations_cross_nodes() {
     );
     ws.closed_within(Duration::from_secs(1)).await;
     drop(b);
+}
+
+#[tokio::test]
+async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let cid = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
+    let r = ts
+        .post(
+            &format!("/api/v4/channels/{cid}/members"),
+            &w.bob.1,
+            json!({"user_id": w.carol.0}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
+    let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
+    post(&ts, &w.bob.1, &cid, "before").await;
+    assert_eq!(carol.got(&ts, "posted").await.len(), 1);
+    // The removal as the (future) endpoint commits and announces it.
+    ts.state
+        .store
+        .delete_channel_member(&cid, &w.carol.0)
+        .await
+        .unwrap();
+    rustmost_server::realtime::events::user_removed(&ts.state, &cid, &w.carol.0, &w.bob.0);
+    let own = carol.got(&ts, "user_removed").await;
+    assert_eq!(own.len(), 1);
+    assert_eq!(
+        own[0]["data"],
+        json!({"channel_id": cid, "remover_id": w.bob.0})
+    );
+    let others = bob.got(&ts, "user_removed").await;
+    assert_eq!(others.len(), 1);
+    assert_eq!(
+        others[0]["data"],
+        json!({"user_id": w.carol.0, "remover_id": w.bob.0})
+    );
+    post(&ts, &w.bob.1, &cid, "after").await;
+    assert!(carol.got(&ts, "posted").await.is_empty());
+    assert_eq!(bob.got(&ts, "posted").await.len(), 1);
 }
