@@ -253,6 +253,12 @@ async fn serve(
                 _ => return End::Gone,
             },
             _ = ping.tick() => {
+                // Also a bound on an invalidation lost between nodes: the session is read
+                // again, as cached sessions are for requests.
+                conn.suspect.store(true, Ordering::SeqCst);
+                if !recheck(state, conn).await {
+                    return End::Credentials;
+                }
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
                     return End::Gone;
                 }
