@@ -305,11 +305,12 @@ pub fn new_user(user_id: &str) -> Event {
     Event::new("new_user", json!({"user_id": user_id}))
 }
 
-/// `config_changed`: the client config, to everyone; sockets authenticated by a human's
-/// access token re-check it (tokens may just have been turned off).
+/// `config_changed`: the client config, to everyone on this node (config is per node);
+/// sockets authenticated by a human's access token re-check it (tokens may just have been
+/// turned off).
 pub fn config_changed(state: &AppState) {
     let cfg = state.config.get();
-    state.events.publish(Event::new(
+    state.events.publish_local(Event::new(
         "config_changed",
         json!({"config": cfg.client_config(true, crate::VERSION)}),
     ));

@@ -42,6 +42,11 @@ impl Realtime {
         self.hub.deliver_local(e);
     }
 
+    /// Delivers `e` on this node only (state that is per node, such as the config).
+    pub fn publish_local(&self, e: Event) {
+        self.hub.deliver_local(e);
+    }
+
     fn keep(&self, tasks: Vec<tokio::task::JoinHandle<()>>) {
         self.tasks
             .lock()

@@ -972,6 +972,13 @@ async fn sockets_close_when_their_credential_ends() {
     closes_after(&ts, ws, &w.bob.0).await;
     assert_eq!(bws.got(&ts, "config_changed").await.len(), 1);
     ts.set_tokens_enabled(&w.at, true).await;
+    // A disabled bot's socket closes (what was sent before the change is read first).
+    bws.drain(&ts).await;
+    let r = ts
+        .post(&format!("/api/v4/bots/{bot_id}/disable"), &w.at, json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    closes_after(&ts, bws, &bot_id).await;
     // An expiring token: closed when it expires.
     let soon = rustmost_model::now_ms() + 1500;
     let r = ts
