@@ -218,18 +218,12 @@ pub async fn for_client(state: &AppState, mut p: Post) -> Post {
 
 /// Marks a post (and its replies) deleted, recording who deleted it.
 pub async fn delete_post(state: &AppState, p: &Post, by: &str) -> ApiResult<()> {
-    let now = now_ms();
     state
         .store
-        .delete_post(&p.id, now, by)
+        .delete_post(&p.id, now_ms(), by)
         .await
         .or_internal("app.post.delete.app_error")?;
-    let gone = Post {
-        delete_at: now,
-        update_at: now,
-        ..p.clone()
-    };
-    crate::realtime::events::post_deleted(state, &gone, by).await;
+    crate::realtime::events::post_deleted(state, p, by).await;
     Ok(())
 }
 

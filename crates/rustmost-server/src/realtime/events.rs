@@ -151,10 +151,15 @@ pub async fn post_edited(state: &AppState, p: &Post) {
     );
 }
 
-/// `post_deleted`: twice, as upstream: without `delete_by` for everyone but system admins,
-/// with it for them.
+/// `post_deleted` for a post just deleted (`p` as it was read before): twice, as upstream:
+/// without `delete_by` for everyone but system admins, with it for them.
 pub async fn post_deleted(state: &AppState, p: &Post, by: &str) {
-    let client = crate::app::posts::for_client(state, p.clone()).await;
+    let mut gone = p.clone();
+    if gone.delete_at == 0 {
+        gone.delete_at = rustmost_model::now_ms();
+        gone.update_at = gone.delete_at;
+    }
+    let client = crate::app::posts::for_client(state, gone).await;
     let post = as_string(&client);
     let mut plain = Event::new("post_deleted", json!({"post": post})).to_channel(&p.channel_id);
     plain.broadcast.contains_sanitized_data = true;
@@ -183,6 +188,28 @@ pub fn reaction(added: bool, r: &Reaction) -> Event {
         "reaction_removed"
     };
     Event::new(name, json!({"reaction": as_string(r)})).to_channel(&r.channel_id)
+}
+
+/// `reaction_removed` for a reaction just deleted.
+pub fn reaction_removed(
+    state: &AppState,
+    user_id: String,
+    post_id: String,
+    emoji_name: String,
+    channel_id: String,
+) {
+    let now = rustmost_model::now_ms();
+    let r = Reaction {
+        user_id,
+        post_id,
+        emoji_name,
+        create_at: 0,
+        update_at: now,
+        delete_at: now,
+        remote_id: Some(String::new()),
+        channel_id,
+    };
+    state.events.publish(reaction(false, &r));
 }
 
 /// `channel_created`: to its creator only.

@@ -159,24 +159,11 @@ async fn delete_reaction(
             "api.reaction.delete.archived_channel.app_error",
         ));
     }
-    let now = now_ms();
     state
         .store
-        .delete_reaction(&uid, &pid, &emoji, now)
+        .delete_reaction(&uid, &pid, &emoji, now_ms())
         .await
         .or_internal("app.reaction.delete_all_with_emoji_name.get_reactions.app_error")?;
-    let r = Reaction {
-        user_id: uid,
-        post_id: pid,
-        emoji_name: emoji,
-        create_at: 0,
-        update_at: now,
-        delete_at: now,
-        remote_id: Some(String::new()),
-        channel_id: c.id,
-    };
-    state
-        .events
-        .publish(crate::realtime::events::reaction(false, &r));
+    crate::realtime::events::reaction_removed(&state, uid, pid, emoji, c.id);
     Ok(status_ok())
 }
