@@ -203,6 +203,16 @@ impl Cluster {
     fn timings(&self) -> Timings {
         *self.timings.read().expect("timings lock")
     }
+
+    /// The pool notifications go out on, with several nodes.
+    pub fn pool(&self) -> Option<&PgPool> {
+        self.notify.as_ref()
+    }
+
+    /// This node's id in notifications.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
 }
 
 /// The `application_name` of every node's `LISTEN` connection, to find it in
@@ -221,7 +231,8 @@ async fn subscribe(url: &str) -> Result<PgListener, sqlx::Error> {
         .connect_with(opts)
         .await?;
     let mut l = PgListener::connect_with(&pool).await?;
-    l.listen(CHANNEL).await?;
+    l.listen_all([CHANNEL, crate::realtime::cluster::CHANNEL])
+        .await?;
     Ok(l)
 }
 
@@ -262,6 +273,7 @@ impl AppState {
 }
 
 fn apply_local(state: &Inner, inv: &Invalidation) {
+    state.events.hub.on_invalidation(inv);
     match inv {
         Invalidation::SessionHash(h) => state.sessions.remove_hash(h),
         Invalidation::SessionIds(ids) => state.sessions.remove_ids(ids),
@@ -285,10 +297,21 @@ async fn apply_remote(state: &Inner, node: &str, payload: &str) {
     let Ok(w) = serde_json::from_str::<Wire>(payload) else {
         tracing::warn!("unreadable cache invalidation; dropping the session cache");
         state.sessions.clear();
+        state.events.hub.distrust_all(|_| true);
         return;
     };
     if w.node == node {
         return;
+    }
+    // Sockets whose session this message evicts re-check it before writing anything more.
+    let distrust = |state: &Inner| {
+        state
+            .events
+            .hub
+            .distrust_all(|s| state.sessions.get(&s.token_hash).is_none());
+    };
+    if w.kind == "user_roles" {
+        state.events.hub.distrust_all(|s| s.user_id == w.key);
     }
     match w.kind.as_str() {
         "session_hash" => state.sessions.remove_hash(&w.key),
@@ -304,6 +327,7 @@ async fn apply_remote(state: &Inner, node: &str, payload: &str) {
         "role" => reload_roles(state).await,
         _ => state.sessions.clear(),
     }
+    distrust(state);
 }
 
 /// Reloads every role (there are few); the sessions cache is not involved. A role put by this
@@ -376,7 +400,18 @@ async fn listen(
             Event::Message(Ok(Some(n))) => {
                 last_heard = Instant::now();
                 let Some(state) = weak.upgrade() else { return };
-                apply_remote(&state, &node, n.payload()).await;
+                if n.channel() == crate::realtime::cluster::CHANNEL {
+                    let pool = state.cluster.notify.clone();
+                    crate::realtime::cluster::apply_remote(
+                        &state,
+                        &node,
+                        pool.as_ref(),
+                        n.payload(),
+                    )
+                    .await;
+                } else {
+                    apply_remote(&state, &node, n.payload()).await;
+                }
                 continue;
             }
             Event::Message(Ok(None)) => "connection closed".to_string(),
@@ -422,6 +457,7 @@ async fn listen(
         // Anything changed while the connection was down went unheard.
         reload_roles(&state).await;
         state.sessions.resume();
+        state.events.hub.distrust_all(|_| true);
         tracing::info!("cache invalidation listener back");
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod listen;
 pub mod ratelimit;
+pub mod realtime;
 pub mod state;
 pub mod web;
 
@@ -101,6 +102,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         roles: Default::default(),
         sessions: Default::default(),
         cluster,
+        events: Default::default(),
     }));
     // Listening starts before the roles load, so no change made meanwhile goes unseen.
     if let Some(l) = listener {
@@ -110,6 +112,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         cluster::start_listening(&state, source, l);
     }
     app::roles::seed_and_load(store.as_ref(), &state.roles).await?;
+    realtime::start(&state).await?;
     Ok(state)
 }
 

@@ -26,6 +26,8 @@ pub struct Inner {
     /// Carries cache invalidations to the other nodes on the same database; change cached
     /// state through [`AppState::invalidate`], not the caches directly.
     pub cluster: crate::cluster::Cluster,
+    /// Real-time events: `state.events.publish(ev)` once a change is committed.
+    pub events: crate::realtime::Realtime,
 }
 
 /// An authenticated session: a login session or one minted from a personal access token.

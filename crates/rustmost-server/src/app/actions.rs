@@ -122,16 +122,44 @@ pub async fn do_post_action(
             .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e.to_string()))?;
         apply_update(
             state,
-            p,
+            p.clone(),
             &c,
             new,
             u.get("props").is_some_and(Value::is_object),
         )
         .await?;
     }
-    // `ephemeral_text` goes to the clicking user's open clients; without a WebSocket there
-    // is no client to deliver it to.
+    if let Some(text) = answer
+        .get("ephemeral_text")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
+        send_ephemeral_text(state, &user.id, &p, text).await;
+    }
     Ok(client_trigger)
+}
+
+/// `ephemeral_text`: a `system_ephemeral` reply in the post's thread for the clicking user's
+/// open clients only (never stored), keeping the post's webhook overrides as upstream.
+async fn send_ephemeral_text(state: &AppState, user_id: &str, p: &post::Post, text: &str) {
+    let mut e = post::Post {
+        channel_id: p.channel_id.clone(),
+        root_id: if p.root_id.is_empty() {
+            p.id.clone()
+        } else {
+            p.root_id.clone()
+        },
+        user_id: user_id.to_string(),
+        message: text.to_string(),
+        ..Default::default()
+    };
+    for k in ["from_webhook", "override_username", "override_icon_url"] {
+        if let Some(v) = p.props.get(k) {
+            e.props.insert(k.to_string(), v.clone());
+        }
+    }
+    let e = posts::ephemeral_post(e);
+    crate::realtime::events::ephemeral(state, user_id, &e).await;
 }
 
 /// The integration's answer, refused once it grows past `cap` bytes so a hostile or broken
@@ -195,5 +223,7 @@ async fn apply_update(
         .store
         .update_post(&old)
         .await
-        .or_internal("app.post.update.app_error")
+        .or_internal("app.post.update.app_error")?;
+    crate::realtime::events::post_edited(state, &old).await;
+    Ok(())
 }

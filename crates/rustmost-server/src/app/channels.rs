@@ -104,6 +104,9 @@ pub async fn create_channel(
         )
         .or_internal("app.channel.create_channel.internal_error")?;
     save_new_member(state, &c, creator, true).await?;
+    state
+        .events
+        .publish(crate::realtime::events::channel_created(&c));
     let msg = teams::fill(
         "api.channel.join_channel.post_and_forget",
         &[&creator.username],
@@ -179,6 +182,9 @@ pub async fn add_user_to_channel(
         return Ok(m);
     }
     let m = save_new_member(state, c, u, false).await?;
+    state
+        .events
+        .publish(crate::realtime::events::user_added(c, &u.id));
     if requestor.id == u.id {
         let msg = teams::fill("api.channel.join_channel.post_and_forget", &[&u.username]);
         let props = serde_json::json!({"username": u.username});
@@ -221,7 +227,11 @@ pub async fn archive_channel(state: &AppState, mut c: Channel, by: &User) -> Api
         .store
         .update_channel(&c)
         .await
-        .or_internal("app.channel.delete.app_error")
+        .or_internal("app.channel.delete.app_error")?;
+    state
+        .events
+        .publish(crate::realtime::events::channel_deleted(&c));
+    Ok(())
 }
 
 /// `RestoreChannel` (unarchive).
@@ -238,6 +248,9 @@ pub async fn restore_channel(state: &AppState, mut c: Channel, by: &User) -> Api
         .update_channel(&c)
         .await
         .or_internal("app.channel.update_channel.internal_error")?;
+    state
+        .events
+        .publish(crate::realtime::events::channel_restored(&c));
     let msg = crate::error::lookup("api.channel.restore_channel.unarchived")
         .unwrap_or_default()
         .replace("{{.Username}}", &by.username);

@@ -182,11 +182,13 @@ pub async fn create_post(
         .await
         .on_conflict("posts_id", "app.post.save.existing.app_error")
         .or_internal("app.post.save.app_error")?;
-    state
+    let p = state
         .store
         .get_post(&p.id)
         .await
-        .or_internal("app.post.get.app_error")
+        .or_internal("app.post.get.app_error")?;
+    crate::realtime::events::posted(state, &p, channel).await;
+    Ok(p)
 }
 
 /// Stores a system message (joins, leaves, archiving) in a channel.
@@ -211,7 +213,9 @@ pub async fn system_post(
         .store
         .insert_post(&p)
         .await
-        .or_internal("app.post.save.app_error")
+        .or_internal("app.post.save.app_error")?;
+    crate::realtime::events::posted(state, &p, c).await;
+    Ok(())
 }
 
 /// `SendEphemeralPost`: a `system_ephemeral` post for one user, never stored.
@@ -256,7 +260,9 @@ pub async fn delete_post(state: &AppState, p: &Post, by: &str) -> ApiResult<()> 
         .store
         .delete_post(&p.id, now_ms(), by)
         .await
-        .or_internal("app.post.delete.app_error")
+        .or_internal("app.post.delete.app_error")?;
+    crate::realtime::events::post_deleted(state, p, by).await;
+    Ok(())
 }
 
 /// Builds a `PostList` from posts newest first; `extra` posts (thread roots) go in `posts`

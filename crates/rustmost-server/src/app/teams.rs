@@ -163,6 +163,9 @@ pub async fn join_user_to_team(
         .save_team_member(&m)
         .await
         .or_internal("app.team.join_user_to_team.save_member.app_error")?;
+    state
+        .events
+        .publish(crate::realtime::events::added_to_team(&t.id, &u.id));
     for name in [DEFAULT_CHANNEL, OFF_TOPIC_CHANNEL] {
         let Ok(c) = state.store.get_channel_by_name(&t.id, name).await else {
             continue;
@@ -171,6 +174,9 @@ pub async fn join_user_to_team(
             continue;
         }
         channels::save_new_member(state, &c, u, false).await?;
+        state
+            .events
+            .publish(crate::realtime::events::user_added(&c, &u.id));
         if name == DEFAULT_CHANNEL {
             match requestor {
                 Some(r) if r.id != u.id => {
@@ -246,6 +252,7 @@ pub async fn remove_user_from_team(
         .save_team_member(&m)
         .await
         .or_internal("app.team.remove_member.app_error")?;
+    crate::realtime::events::leave_team(state, &t.id, &u.id);
     Ok(())
 }
 

@@ -384,6 +384,9 @@ pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
         };
     }
     save_new(state, &u).await?;
+    state
+        .events
+        .publish(crate::realtime::events::new_user(&u.id));
     Ok(u)
 }
 
@@ -493,6 +496,8 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
             crate::app::bots::disable_owned_by(state, &u.id).await?;
         }
     }
+    // After the revocation: the deactivated user's sockets close before this is sent.
+    crate::realtime::events::user_updated(state, &u);
     Ok(u)
 }
 
@@ -536,6 +541,9 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
             user_id: user_id.to_string(),
         })
         .await;
+    state
+        .events
+        .publish(crate::realtime::events::user_role_updated(user_id, &roles));
     Ok(())
 }
 

@@ -21,3 +21,4 @@ mod teams;
 mod token_races;
 mod users_filters;
 mod web;
+mod websocket;

@@ -102,6 +102,7 @@ async fn update_config(
         *slot = cur.clone();
     }
     let cfg = state.config.replace(&v).await.map_err(map_config_error)?;
+    crate::realtime::events::config_changed(&state);
     Ok(no_cache(ok(cfg.sanitized())))
 }
 
@@ -136,6 +137,7 @@ async fn patch_config(
         );
     }
     let cfg = state.config.patch(&v).await.map_err(map_config_error)?;
+    crate::realtime::events::config_changed(&state);
     Ok(no_cache(ok(cfg.sanitized())))
 }
 
@@ -148,6 +150,7 @@ async fn config_reload(State(state): State<AppState>, s: AuthSession) -> ApiResu
         .reload()
         .await
         .map_err(|e| ApiError::internal("api.config.reload_config.app_error", format!("{e:?}")))?;
+    crate::realtime::events::config_changed(&state);
     Ok(crate::api::v4::status_ok())
 }
 

@@ -135,6 +135,7 @@ async fn create_ephemeral_post(
     p.create_at = rustmost_model::now_ms();
     authz::require(&state, &s, "create_post_ephemeral")?;
     let p = posts::ephemeral_post(p);
+    crate::realtime::events::ephemeral(&state, &req.user_id, &p).await;
     Ok(created(posts::for_client(&state, p).await))
 }
 

@@ -103,6 +103,9 @@ async fn save_reaction(
         .save_reaction(&r)
         .await
         .or_internal("app.reaction.save.save.app_error")?;
+    state
+        .events
+        .publish(crate::realtime::events::reaction(true, &r));
     Ok(ok(r))
 }
 
@@ -161,5 +164,6 @@ async fn delete_reaction(
         .delete_reaction(&uid, &pid, &emoji, now_ms())
         .await
         .or_internal("app.reaction.delete_all_with_emoji_name.get_reactions.app_error")?;
+    crate::realtime::events::reaction_removed(&state, uid, pid, emoji, c.id);
     Ok(status_ok())
 }

@@ -425,6 +425,7 @@ async fn patch_user(
     users::save_profile(&state, &u).await?;
     // The answer shows the stored row, not the copy read before the password check.
     let u = users::get_user(&state, &id).await?;
+    crate::realtime::events::user_updated(&state, &u);
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 

@@ -1,0 +1,535 @@
+//! The hub: every WebSocket connection of this node, one task that decides who receives each
+//! event (spec §5) and hands it to the connections' bounded queues in order, the memberships
+//! that decision reads, and the window in which a dropped connection may resume.
+
+use super::event::{Event, Prepared};
+use crate::cluster::Invalidation;
+use crate::state::{Inner, Session};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc};
+
+/// Upstream's send queue per connection.
+pub const SEND_QUEUE: usize = 256;
+/// Upstream's dead queue: how many sent events a connection keeps for a resume.
+pub const DEAD_QUEUE: usize = 128;
+/// How long a dropped connection may be resumed (upstream: the 5-minute reaper).
+pub const RESUME_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// What a connection's socket task writes.
+pub enum Out {
+    Event(u64, Arc<Prepared>),
+}
+
+/// A registered (authenticated) connection; it outlives its socket for [`RESUME_WINDOW`].
+pub struct Conn {
+    pub id: String,
+    pub user_id: String,
+    /// The credential, kept to re-validate the session when it may have changed.
+    token: RwLock<(String, Arc<Session>)>,
+    /// Set when the session may have been revoked: nothing is written until it is re-checked.
+    pub suspect: AtomicBool,
+    /// Wakes the socket task to re-check at once.
+    pub wake: Notify,
+    q: Mutex<Queue>,
+    /// Bumped by each socket that takes the connection over.
+    generation: AtomicU64,
+}
+
+struct Queue {
+    next_seq: u64,
+    recent: VecDeque<(u64, Arc<Prepared>)>,
+    tx: Option<mpsc::Sender<Out>>,
+    gone_at: Option<Instant>,
+    /// Closed for good (revoked, or its queue overflowed): never resumed.
+    dead: bool,
+}
+
+/// How a resume request ends.
+pub enum Resume {
+    /// The connection continues; these events (original `seq`) are replayed first.
+    Continued,
+    /// Unknown, expired or too far behind: a fresh connection (new id, `hello`).
+    Fresh,
+}
+
+impl Conn {
+    fn new(id: String, token: String, s: Arc<Session>) -> Self {
+        Conn {
+            id,
+            user_id: s.user_id.clone(),
+            token: RwLock::new((token, s)),
+            suspect: AtomicBool::new(false),
+            wake: Notify::new(),
+            q: Mutex::new(Queue {
+                next_seq: 0,
+                recent: VecDeque::new(),
+                tx: None,
+                gone_at: None,
+                dead: false,
+            }),
+            generation: AtomicU64::new(0),
+        }
+    }
+    pub fn session(&self) -> Arc<Session> {
+        self.token.read().expect("conn lock").1.clone()
+    }
+    pub fn token(&self) -> String {
+        self.token.read().expect("conn lock").0.clone()
+    }
+    pub fn set_session(&self, token: String, s: Arc<Session>) {
+        *self.token.write().expect("conn lock") = (token, s);
+    }
+    /// Marks the session for a re-check before anything more is written.
+    pub fn distrust(&self) {
+        self.suspect.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Gives the event the next `seq` and queues it. `false` when the queue is full: the
+    /// connection must then be closed (upstream drops a slow consumer).
+    fn push(&self, p: &Arc<Prepared>) -> bool {
+        let mut q = self.q.lock().expect("queue lock");
+        if q.dead {
+            return true;
+        }
+        if let Some(tx) = &q.tx
+            && matches!(
+                p.event.as_str(),
+                "typing" | "status_change" | "multiple_channels_viewed"
+            )
+            && SEND_QUEUE - tx.capacity() >= SEND_QUEUE / 2
+        {
+            return true;
+        }
+        let seq = q.next_seq;
+        q.next_seq += 1;
+        q.recent.push_back((seq, p.clone()));
+        if q.recent.len() > DEAD_QUEUE {
+            q.recent.pop_front();
+        }
+        if let Some(tx) = &q.tx {
+            match tx.try_send(Out::Event(seq, p.clone())) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    q.dead = true;
+                    q.tx = None;
+                    return false;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    q.tx = None;
+                    q.gone_at = Some(Instant::now());
+                }
+            }
+        }
+        true
+    }
+
+    /// Attaches a socket; returns its queue and generation. With `from`, the events from that
+    /// `seq` on are queued first (the caller checked they are all kept).
+    fn attach(&self, from: Option<u64>) -> (mpsc::Receiver<Out>, u64) {
+        let (tx, rx) = mpsc::channel(SEND_QUEUE);
+        let mut q = self.q.lock().expect("queue lock");
+        if let Some(from) = from {
+            for (seq, p) in q.recent.iter().filter(|(s, _)| *s >= from) {
+                let _ = tx.try_send(Out::Event(*seq, p.clone()));
+            }
+        }
+        q.tx = Some(tx);
+        q.gone_at = None;
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        (rx, generation)
+    }
+
+    /// The socket of `generation` is gone; the connection waits for a resume.
+    pub fn detach(&self, generation: u64) {
+        let mut q = self.q.lock().expect("queue lock");
+        if self.generation.load(Ordering::SeqCst) == generation {
+            q.tx = None;
+            q.gone_at = Some(Instant::now());
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.q.lock().expect("queue lock").tx.is_some()
+    }
+
+    /// Whether `Out` from `generation` is still this connection's current socket.
+    pub fn is_current(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::SeqCst) == generation
+    }
+}
+
+/// How long a user's memberships are trusted without an event saying they changed: the bound
+/// on a change made without one (by hand in the database, or whose event was lost between
+/// nodes).
+const MEMBERSHIP_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// A user's channels and teams, as the delivery rules read them.
+struct Membership {
+    channels: HashSet<String>,
+    teams: HashSet<String>,
+    at: Instant,
+}
+
+enum Msg {
+    Event(Arc<Prepared>),
+    /// The user may have no connection left: their cached memberships can go.
+    Forget(String),
+}
+
+/// The connections of this node and the queue into the delivery task.
+pub struct Hub {
+    conns: RwLock<HashMap<String, Arc<Conn>>>,
+    tx: mpsc::UnboundedSender<Msg>,
+    rx: Mutex<Option<mpsc::UnboundedReceiver<Msg>>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Hub {
+            conns: RwLock::new(HashMap::new()),
+            tx,
+            rx: Mutex::new(Some(rx)),
+        }
+    }
+}
+
+impl Hub {
+    /// Queues an event for delivery on this node (in publishing order).
+    pub fn deliver_local(&self, e: Event) {
+        let _ = self.tx.send(Msg::Event(Arc::new(Prepared::new(e))));
+    }
+
+    /// Registers a fresh connection and queues its `hello` as `seq` 0.
+    pub fn register(
+        &self,
+        token: String,
+        s: Arc<Session>,
+        hello: Event,
+    ) -> (Arc<Conn>, mpsc::Receiver<Out>, u64) {
+        let id = hello
+            .data
+            .get("connection_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let c = Arc::new(Conn::new(id.clone(), token, s));
+        let (rx, generation) = c.attach(None);
+        c.push(&Arc::new(Prepared::new(hello)));
+        self.conns.write().expect("hub lock").insert(id, c.clone());
+        (c, rx, generation)
+    }
+
+    /// Spec §7: the connection `id` of `user_id` continues from `next_seq` if it is known and
+    /// every event from there on is still kept; otherwise the caller starts a fresh one.
+    pub fn resume(
+        &self,
+        id: &str,
+        user_id: &str,
+        next_seq: u64,
+        token: String,
+        s: Arc<Session>,
+    ) -> Option<(Arc<Conn>, mpsc::Receiver<Out>, u64)> {
+        let c = self.conns.read().expect("hub lock").get(id).cloned()?;
+        if c.user_id != user_id {
+            return None;
+        }
+        let ok = {
+            let mut q = c.q.lock().expect("queue lock");
+            let kept = q.next_seq == next_seq
+                || q.recent
+                    .front()
+                    .is_some_and(|(first, _)| *first <= next_seq)
+                    && next_seq < q.next_seq;
+            if !kept || q.dead {
+                q.recent.clear();
+            }
+            kept && !q.dead
+        };
+        if !ok {
+            self.remove(id);
+            return None;
+        }
+        c.set_session(token, s);
+        c.suspect.store(false, Ordering::SeqCst);
+        let (rx, generation) = c.attach(Some(next_seq));
+        Some((c, rx, generation))
+    }
+
+    /// Drops a connection for good (credentials gone, or closed by the server).
+    pub fn remove(&self, id: &str) {
+        let removed = self.conns.write().expect("hub lock").remove(id);
+        if let Some(c) = removed {
+            c.q.lock().expect("queue lock").dead = true;
+            let _ = self.tx.send(Msg::Forget(c.user_id.clone()));
+        }
+    }
+
+    /// Users with a live socket on this node.
+    pub fn online_users(&self) -> HashSet<String> {
+        self.conns
+            .read()
+            .expect("hub lock")
+            .values()
+            .filter(|c| c.is_live())
+            .map(|c| c.user_id.clone())
+            .collect()
+    }
+
+    /// Marks the connections whose session the invalidation may have ended, so each checks
+    /// its credential before it writes anything more.
+    pub fn on_invalidation(&self, inv: &Invalidation) {
+        let conns = self.conns.read().expect("hub lock");
+        for c in conns.values() {
+            let s = c.session();
+            let hit = match inv {
+                Invalidation::SessionHash(h) => s.token_hash == *h,
+                Invalidation::SessionIds(ids) => ids.contains(&s.id),
+                Invalidation::UserSessions { user_id, keep } => {
+                    s.user_id == *user_id && keep.as_deref() != Some(s.id.as_str())
+                }
+                Invalidation::UserRoles { user_id, .. } => s.user_id == *user_id,
+                Invalidation::Role(_) => false,
+                Invalidation::AllSessions => true,
+            };
+            if hit {
+                c.distrust();
+            }
+        }
+    }
+
+    /// Every connection re-checks its credential (config change, lost invalidations).
+    pub fn distrust_all(&self, f: impl Fn(&Session) -> bool) {
+        for c in self.conns.read().expect("hub lock").values() {
+            if f(&c.session()) {
+                c.distrust();
+            }
+        }
+    }
+
+    fn snapshot(&self) -> Vec<Arc<Conn>> {
+        self.conns
+            .read()
+            .expect("hub lock")
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    fn has_user(&self, user_id: &str) -> bool {
+        self.conns
+            .read()
+            .expect("hub lock")
+            .values()
+            .any(|c| c.user_id == user_id)
+    }
+
+    /// Drops connections whose socket left more than [`RESUME_WINDOW`] ago.
+    fn reap(&self, window: Duration) {
+        let old: Vec<String> = self
+            .conns
+            .read()
+            .expect("hub lock")
+            .values()
+            .filter(|c| {
+                let q = c.q.lock().expect("queue lock");
+                q.dead || q.gone_at.is_some_and(|t| t.elapsed() > window)
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        for id in old {
+            self.remove(&id);
+        }
+    }
+}
+
+/// Runs the delivery task and the reaper until the state is dropped.
+pub fn start(state: &Arc<Inner>) -> Vec<tokio::task::JoinHandle<()>> {
+    let Some(rx) = state.events.hub.rx.lock().expect("hub rx").take() else {
+        return Vec::new();
+    };
+    let weak = Arc::downgrade(state);
+    let reaper = {
+        let weak = weak.clone();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                t.tick().await;
+                let Some(state) = weak.upgrade() else { return };
+                state.events.hub.reap(RESUME_WINDOW);
+            }
+        })
+    };
+    vec![tokio::spawn(deliver(weak, rx)), reaper]
+}
+
+async fn deliver(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Msg>) {
+    let mut members: HashMap<String, Arc<Membership>> = HashMap::new();
+    while let Some(msg) = rx.recv().await {
+        let Some(state) = weak.upgrade() else { return };
+        let p = match msg {
+            Msg::Forget(uid) => {
+                if !state.events.hub.has_user(&uid) {
+                    members.remove(&uid);
+                }
+                continue;
+            }
+            Msg::Event(p) => p,
+        };
+        for uid in &p.membership_of {
+            members.remove(uid);
+        }
+        let b = &p.broadcast;
+        for c in state.events.hub.snapshot() {
+            if !b.connection_id.is_empty() && c.id != b.connection_id {
+                continue;
+            }
+            if c.id == b.omit_connection_id {
+                continue;
+            }
+            if b.contains_sanitized_data || b.contains_sensitive_data {
+                let admin = state.roles.grants(&c.session().roles(), "manage_system");
+                if admin == b.contains_sanitized_data {
+                    continue;
+                }
+            }
+            if !b.user_id.is_empty() {
+                if c.user_id != b.user_id {
+                    continue;
+                }
+            } else {
+                if b.omit_users
+                    .as_ref()
+                    .is_some_and(|o| o.contains_key(&c.user_id))
+                {
+                    continue;
+                }
+                if !b.channel_id.is_empty() || !b.team_id.is_empty() {
+                    let cached = members
+                        .get(&c.user_id)
+                        .filter(|m| m.at.elapsed() < MEMBERSHIP_MAX_AGE);
+                    let m = match cached {
+                        Some(m) => m.clone(),
+                        None => match load_membership(&state, &c.user_id).await {
+                            Some(m) => {
+                                let m = Arc::new(m);
+                                members.insert(c.user_id.clone(), m.clone());
+                                m
+                            }
+                            None => continue,
+                        },
+                    };
+                    if !b.channel_id.is_empty() && !m.channels.contains(&b.channel_id) {
+                        continue;
+                    }
+                    if b.channel_id.is_empty() && !m.teams.contains(&b.team_id) {
+                        continue;
+                    }
+                }
+            }
+            if !c.push(&p) {
+                tracing::info!(connection_id = %c.id, "websocket send queue full; closing the connection");
+                state.events.hub.remove(&c.id);
+            }
+        }
+    }
+}
+
+/// Reads a user's memberships; `None` (nothing delivered) when the store fails.
+async fn load_membership(state: &Inner, user_id: &str) -> Option<Membership> {
+    let channels = state
+        .store
+        .list_channels_for_user(user_id, None, true, None)
+        .await;
+    let teams = state.store.list_teams_for_user(user_id, None).await;
+    match (channels, teams) {
+        (Ok(c), Ok(t)) => Some(Membership {
+            channels: c.into_iter().map(|c| c.id).collect(),
+            teams: t.into_iter().map(|t| t.id).collect(),
+            at: Instant::now(),
+        }),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "could not read memberships for event delivery");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::atomic::AtomicI64;
+
+    fn session(user: &str) -> Arc<Session> {
+        Arc::new(Session {
+            id: "s".into(),
+            token_hash: "h".into(),
+            user_id: user.into(),
+            roles: RwLock::new(String::new()),
+            create_at: 0,
+            expires_at: 0,
+            last_activity_at: AtomicI64::new(0),
+            device_id: String::new(),
+            is_oauth: false,
+            props: BTreeMap::new(),
+            access_token_id: None,
+            is_bot: false,
+            last_used_written: AtomicI64::new(0),
+        })
+    }
+
+    fn hello(id: &str) -> Event {
+        Event::new("hello", serde_json::json!({"connection_id": id}))
+    }
+
+    #[test]
+    fn a_slow_consumer_is_dropped_and_typing_is_shed_first() {
+        let hub = Hub::default();
+        let (c, _rx, _) = hub.register("t".into(), session("u"), hello("c1"));
+        let typing = Arc::new(Prepared::new(Event::new("typing", serde_json::json!({}))));
+        let posted = Arc::new(Prepared::new(Event::new("posted", serde_json::json!({}))));
+        // The hello holds one slot; fill to half, then typing is dropped without a seq.
+        for _ in 1..SEND_QUEUE / 2 {
+            assert!(c.push(&posted));
+        }
+        let before = c.q.lock().unwrap().next_seq;
+        assert!(c.push(&typing));
+        assert_eq!(c.q.lock().unwrap().next_seq, before);
+        for _ in SEND_QUEUE / 2..SEND_QUEUE {
+            assert!(c.push(&posted));
+        }
+        // Full: the connection is reported for closing and is never resumed.
+        assert!(!c.push(&posted));
+        hub.remove("c1");
+        assert!(hub.resume("c1", "u", 1, "t".into(), session("u")).is_none());
+    }
+
+    #[test]
+    fn resume_replays_what_is_kept_and_refuses_the_rest() {
+        let hub = Hub::default();
+        let (c, rx, generation) = hub.register("t".into(), session("u"), hello("c1"));
+        drop(rx);
+        c.detach(generation);
+        let posted = Arc::new(Prepared::new(Event::new("posted", serde_json::json!({}))));
+        for _ in 0..3 {
+            assert!(c.push(&posted));
+        }
+        // Another user cannot take it over.
+        assert!(hub.resume("c1", "v", 1, "t".into(), session("v")).is_none());
+        let (_, mut rx, _) = hub.resume("c1", "u", 2, "t".into(), session("u")).unwrap();
+        let seqs: Vec<u64> = std::iter::from_fn(|| match rx.try_recv() {
+            Ok(Out::Event(n, _)) => Some(n),
+            Err(_) => None,
+        })
+        .collect();
+        assert_eq!(seqs, [2, 3]);
+        // Past the end: refused, and the connection is gone.
+        assert!(hub.resume("c1", "u", 9, "t".into(), session("u")).is_none());
+        assert!(hub.resume("c1", "u", 4, "t".into(), session("u")).is_none());
+    }
+}
