@@ -193,11 +193,11 @@ async fn echo(state: &AppState, args: &CommandArgs, message: &str) -> CommandRes
             delay = d;
         }
         text = message[1..end].to_string();
-    } else if let Some(idx) = message.rfind(' ') {
-        if let Ok(d) = message[idx..].trim().parse::<i64>() {
-            delay = d;
-            text = message[..idx].to_string();
-        }
+    } else if let Some(idx) = message.rfind(' ')
+        && let Ok(d) = message[idx..].trim().parse::<i64>()
+    {
+        delay = d;
+        text = message[..idx].to_string();
     }
     if delay > 10000 {
         return ephemeral("Delays must be under 10000 seconds.");

@@ -694,6 +694,16 @@ async fn create_command_post(state: &AppState, mut p: Post) -> ApiResult<Post> {
             }
         }
     }
+    // As `CreatePost`: a bot's post says so.
+    if state
+        .store
+        .get_user(&p.user_id)
+        .await
+        .is_ok_and(|u| u.is_bot)
+    {
+        p.props
+            .insert("from_bot".into(), Value::String("true".into()));
+    }
     posts::pre_save(&mut p);
     posts::validate_post(&p)?;
     state
