@@ -482,7 +482,8 @@ async fn call_integration(
     let resp = rb
         .send()
         .await
-        .map_err(|e| failed(trigger).detail(format!("{e:?}")))?;
+        // Without the URL: a `G` command's query string carries the token.
+        .map_err(|e| failed(trigger).detail(format!("{:?}", e.without_url())))?;
     let status = resp.status();
     let content_type = resp
         .headers()

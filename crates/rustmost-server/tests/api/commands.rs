@@ -711,6 +711,34 @@ async fn guard_refuses_loopback_until_allowed_and_site_url_is_required() {
 }
 
 #[tokio::test]
+async fn a_failed_get_command_keeps_its_token_out_of_errors() {
+    let ts = TestServer::start_with_env(&[
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+        ("MM_SERVICESETTINGS_ENABLEDEVELOPER", "true"),
+    ])
+    .await;
+    let s = setup(&ts).await;
+    let (url, rx) = receiver().await;
+    let cmd = create_cmd(
+        &ts,
+        &s.at,
+        &s.tid,
+        "peek",
+        &url.replace("127.0.0.1", "localhost"),
+        "G",
+    )
+    .await
+    .body;
+    let token = cmd["token"].as_str().unwrap();
+    let r = exec(&ts, &s.at, &s.chat, "/peek").await;
+    r.assert_err(500, "api.command.execute_command.failed.app_error");
+    let detail = r.body["detailed_error"].as_str().unwrap();
+    assert!(!detail.is_empty(), "developer mode shows the cause");
+    assert!(!detail.contains(token), "{detail}");
+    assert_eq!(rx.count(), 0);
+}
+
+#[tokio::test]
 async fn custom_commands_need_a_site_url() {
     let ts = TestServer::start_with_env(&[(
         "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
