@@ -99,6 +99,18 @@ async fn command_webhooks_expire_and_count_uses() {
         assert!(!s.try_use_command_webhook(&h.id, 3).await.unwrap());
         assert_eq!(s.get_command_webhook(&h.id, 0).await.unwrap().use_count, 3);
         assert!(!s.try_use_command_webhook("missing", 3).await.unwrap());
+
+        // Uses racing for the last ones: exactly the limit wins.
+        let mut h2 = h.clone();
+        h2.id = new_id();
+        s.insert_command_webhook(&h2).await.unwrap();
+        let t = || s.try_use_command_webhook(&h2.id, 5);
+        let r = tokio::join!(t(), t(), t(), t(), t(), t(), t(), t());
+        let won = [r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7]
+            .into_iter()
+            .filter(|r| *r.as_ref().unwrap())
+            .count();
+        assert_eq!(won, 5);
     })
     .await;
 }
