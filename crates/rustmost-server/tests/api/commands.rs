@@ -739,6 +739,51 @@ async fn a_failed_get_command_keeps_its_token_out_of_errors() {
 }
 
 #[tokio::test]
+async fn slow_and_oversized_answers_fail() {
+    let (ts, s) = server(&[("MM_SERVICESETTINGS_OUTGOINGINTEGRATIONREQUESTSTIMEOUT", "1")]).await;
+    let app = axum::Router::new().route(
+        "/slow",
+        axum::routing::post(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            "late"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    create_cmd(
+        &ts,
+        &s.at,
+        &s.tid,
+        "slow",
+        &format!("http://127.0.0.1:{port}/slow"),
+        "P",
+    )
+    .await;
+    let started = std::time::Instant::now();
+    exec(&ts, &s.at, &s.chat, "/slow")
+        .await
+        .assert_err(500, "api.command.execute_command.failed.app_error");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // An answer over 1 MiB is cut there, so its JSON no longer parses.
+    let (url, rx) = receiver().await;
+    create_cmd(&ts, &s.at, &s.tid, "big", &url, "P").await;
+    rx.answer(
+        200,
+        "application/json",
+        json!({"text": "x".repeat(1024 * 1024)}),
+    );
+    exec(&ts, &s.at, &s.chat, "/big")
+        .await
+        .assert_err(500, "api.command.execute_command.failed.app_error");
+    rx.answer(200, "application/json", json!({"text": "x".repeat(1000)}));
+    exec(&ts, &s.at, &s.chat, "/big").await.assert_ok();
+}
+
+#[tokio::test]
 async fn custom_commands_need_a_site_url() {
     let ts = TestServer::start_with_env(&[(
         "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
