@@ -1,5 +1,5 @@
 //! The built-in slash commands that need no external service (`app/slashcommands/` upstream):
-//! `/echo`, `/me`, `/shrug`, `/join` (`/open`), `/leave`, `/header`, `/purpose`, the status
+//! `/code`, `/echo`, `/me`, `/shrug`, `/join` (`/open`), `/leave`, `/header`, `/purpose`, the status
 //! commands, `/invite`, `/kick` (`/remove`) and `/help`, with upstream's texts.
 
 use crate::app::commands::CommandArgs;
@@ -15,6 +15,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// trigger, display name, description, hint, listed by autocomplete.
 const BUILTINS: &[(&str, &str, &str, &str, bool)] = &[
     ("away", "away", "Set your status away", "", true),
+    (
+        "code",
+        "code",
+        "Display text as a code block",
+        "[text]",
+        true,
+    ),
     (
         "dnd",
         "dnd",
@@ -136,6 +143,18 @@ pub async fn run(
             } else {
                 format!("{message} {shrug}")
             })
+        }
+        "code" => {
+            if message.is_empty() {
+                return ephemeral("A message must be provided with the /code command.");
+            }
+            CommandResponse {
+                skip_slack_parsing: true,
+                ..in_channel(format!(
+                    "    {}",
+                    message.split('\n').collect::<Vec<_>>().join("\n    ")
+                ))
+            }
         }
         "echo" => echo(state, args, message).await,
         "away" => status(state, args, cmdm::STATUS_AWAY, "You are now away").await,

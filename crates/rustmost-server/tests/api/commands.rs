@@ -1091,8 +1091,8 @@ async fn autocomplete_lists_builtins_and_team_commands() {
         .map(|c| c["trigger"].as_str().unwrap())
         .collect();
     for t in [
-        "me", "shrug", "join", "leave", "header", "purpose", "away", "online", "dnd", "offline",
-        "invite", "kick", "help", "deploy",
+        "code", "me", "shrug", "join", "leave", "header", "purpose", "away", "online", "dnd",
+        "offline", "invite", "kick", "help", "deploy",
     ] {
         assert!(triggers.contains(&t), "{t} in {triggers:?}");
     }
@@ -1161,6 +1161,25 @@ async fn builtin_text_and_status_commands() {
     assert_eq!(
         posts(&ts, &s.at, &s.chat).await[0]["message"],
         "¯\\\\\\_(ツ)\\_/¯"
+    );
+
+    // /code indents every line and skips Slack parsing.
+    exec(
+        &ts,
+        &s.bt,
+        &s.chat,
+        "/code let x = 1;\n<http://a.example.com|a>",
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        posts(&ts, &s.at, &s.chat).await[0]["message"],
+        "    let x = 1;\n    <http://a.example.com|a>"
+    );
+    let r = exec(&ts, &s.bt, &s.chat, "/code").await;
+    assert_eq!(
+        r.body["text"],
+        "A message must be provided with the /code command."
     );
 
     // /echo posts the text as the user; with a delay it waits; errors are ephemeral.
