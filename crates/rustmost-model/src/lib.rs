@@ -5,6 +5,7 @@ pub mod access_token;
 pub mod audit;
 pub mod bot;
 pub mod channel;
+pub mod command;
 pub mod error;
 pub mod id;
 pub mod json;

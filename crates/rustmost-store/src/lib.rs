@@ -324,9 +324,50 @@ pub trait Store:
     + ChannelStore
     + PostStore
     + ReactionStore
+    + CommandStore
+    + StatusStore
     + Send
     + Sync
 {
     /// Short backend name for logs: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+}
+
+// ---- Slash commands and statuses ----
+
+#[async_trait]
+pub trait CommandStore: Send + Sync {
+    async fn insert_command(&self, c: &rustmost_model::command::Command) -> Result<()>;
+    /// A command, deleted or not.
+    async fn get_command(&self, id: &str) -> Result<rustmost_model::command::Command>;
+    /// A team's live commands, oldest first.
+    async fn list_team_commands(
+        &self,
+        team_id: &str,
+    ) -> Result<Vec<rustmost_model::command::Command>>;
+    /// Writes every column but `create_at` and `last_used_at` (matched by id); `NotFound` if
+    /// absent.
+    async fn update_command(&self, c: &rustmost_model::command::Command) -> Result<()>;
+    /// Marks the command deleted at `now`.
+    async fn delete_command(&self, id: &str, now: i64) -> Result<()>;
+    async fn touch_command(&self, id: &str, last_used_at: i64) -> Result<()>;
+    async fn insert_command_webhook(
+        &self,
+        h: &rustmost_model::command::CommandWebhook,
+    ) -> Result<()>;
+    /// A `response_url` created after `since`; `NotFound` otherwise.
+    async fn get_command_webhook(
+        &self,
+        id: &str,
+        since: i64,
+    ) -> Result<rustmost_model::command::CommandWebhook>;
+    /// Counts one use, atomically; `false` when `max_uses` were already spent.
+    async fn try_use_command_webhook(&self, id: &str, max_uses: i64) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait StatusStore: Send + Sync {
+    /// Inserts or replaces the user's status.
+    async fn save_status(&self, s: &rustmost_model::command::Status) -> Result<()>;
+    async fn get_status(&self, user_id: &str) -> Result<rustmost_model::command::Status>;
 }

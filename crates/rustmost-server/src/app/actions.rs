@@ -22,7 +22,7 @@ const MAX_INTEGRATION_RESPONSE: usize = 1024 * 1024;
 /// A signed trigger id (`clientTriggerId:userId:millis:` plus a signature, base64) for the
 /// integration, and the client part for the caller. Signed with a per-process key: dialogs,
 /// which verify it, are not served.
-fn trigger_ids(user_id: &str) -> (String, String) {
+pub(crate) fn trigger_ids(user_id: &str) -> (String, String) {
     static KEY: OnceLock<[u8; 32]> = OnceLock::new();
     let key = KEY.get_or_init(rand::random);
     let client = new_id();

@@ -75,7 +75,8 @@ pub fn validate_post(p: &Post) -> ApiResult<()> {
     if !(p.post_type.is_empty()
         || p.post_type.starts_with("system_")
         || p.post_type.starts_with("custom_")
-        || p.post_type == "slack_attachment")
+        || p.post_type == "slack_attachment"
+        || p.post_type == "me")
     {
         return Err(ApiError::bad_request("model.post.is_valid.type.app_error")
             .detail(format!("id={}", p.id)));
@@ -84,7 +85,7 @@ pub fn validate_post(p: &Post) -> ApiResult<()> {
 }
 
 /// `PreSave`: a fresh id, times, normalized attachments with action ids, hashtags.
-fn pre_save(p: &mut Post) {
+pub fn pre_save(p: &mut Post) {
     p.id = new_id();
     if p.create_at == 0 {
         p.create_at = now_ms();

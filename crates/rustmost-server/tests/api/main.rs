@@ -6,6 +6,7 @@ mod actions;
 mod bots;
 mod channels;
 mod cluster;
+mod commands;
 mod common;
 mod config;
 mod foundation;

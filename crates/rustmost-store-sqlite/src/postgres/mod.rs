@@ -20,6 +20,8 @@ mod audits;
 mod bots;
 #[path = "../areas/channels.rs"]
 mod channels;
+#[path = "../areas/commands.rs"]
+mod commands;
 #[path = "../areas/posts.rs"]
 mod posts;
 #[path = "../areas/roles.rs"]

@@ -9,6 +9,7 @@ mod access_tokens;
 mod audits;
 mod bots;
 mod channels;
+mod commands;
 mod posts;
 mod roles;
 mod sessions;

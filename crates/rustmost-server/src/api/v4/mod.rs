@@ -4,6 +4,7 @@ pub mod access_tokens;
 pub mod audits;
 pub mod bots;
 pub mod channels;
+pub mod commands;
 pub mod config;
 pub mod posts;
 pub mod reactions;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(posts::router())
         .merge(reactions::router())
         .merge(websocket::router())
+        .merge(commands::router())
 }
 
 /// Decodes a JSON body as Go's `json.Decoder` would (a member of the wrong type is an error,
