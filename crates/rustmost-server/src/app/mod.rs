@@ -16,3 +16,4 @@ pub mod sessions;
 pub mod signing;
 pub mod teams;
 pub mod users;
+pub mod webhooks;

@@ -19,3 +19,4 @@ mod teams;
 mod token_races;
 mod users_filters;
 mod web;
+mod webhooks;

@@ -11,6 +11,7 @@ pub mod roles;
 pub mod system;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(channels::router())
         .merge(posts::router())
         .merge(reactions::router())
+        .merge(webhooks::router())
 }
 
 /// Decodes a JSON body as Go's `json.Decoder` would (a member of the wrong type is an error,
