@@ -14,3 +14,4 @@ mod roles;
 mod sessions;
 mod teams;
 mod users;
+mod webhooks;
