@@ -1263,6 +1263,12 @@ async fn call_one(
         Ok(u) if u.delete_at == 0 => u,
         _ => return Err("hook creator missing or deactivated".into()),
     };
+    if scoped_authz::team_roles(state, &hook.team_id, &creator.id)
+        .await
+        .is_none()
+    {
+        return Err("hook creator is no longer on the team".into());
+    }
     let mut props = reply.props.unwrap_or_default();
     for k in post::AUTHOR_PROPS.iter().chain(RESERVED_PROPS) {
         props.remove(*k);
