@@ -573,6 +573,12 @@ async fn channel_field_and_lock() {
         )
         .await;
     assert_eq!(r.body["channel_locked"], false, "{}", r.text);
+    // Upstream lets a hook reach any public channel; here only one its owner may post to.
+    send(&e, &id(&bh), json!({"text": "f", "channel": "open-one"}))
+        .await
+        .assert_err(403, "web.incoming_webhook.permissions.app_error");
+    join(&e, &e.open, &e.bob).await;
+    assert_hook_ok(&send(&e, &id(&bh), json!({"text": "f", "channel": "open-one"})).await);
     send(&e, &id(&bh), json!({"text": "f", "channel": "secret"}))
         .await
         .assert_err(403, "web.incoming_webhook.permissions.app_error");
