@@ -738,6 +738,15 @@ async fn receiver(reply: Value, delay: Duration) -> (String, Seen) {
         );
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://127.0.0.1:{}", l.local_addr().unwrap().port());
+    // `/bounce` sends the client to the same receiver by its IP literal.
+    let literal = format!("{url}/");
+    let app = app.route(
+        "/bounce",
+        axum::routing::post(move || {
+            let to = literal.clone();
+            async move { axum::response::Redirect::temporary(&to) }
+        }),
+    );
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
     (url, seen)
 }
@@ -1125,5 +1134,34 @@ async fn outgoing_timeout_and_silence() {
         posts(&e, &cid).await.len(),
         before + 1,
         "only the stored trigger post"
+    );
+}
+
+#[tokio::test]
+async fn outgoing_redirects_are_checked_again() {
+    use rustmost_server::app::webhooks::fire_outgoing;
+    // `localhost` is allowed by name; the redirect to 127.0.0.1 is not.
+    let e = setup_with(&[(
+        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+        "localhost",
+    )])
+    .await;
+    let cid = id(&e.open);
+    let (url, seen) = receiver(json!({}), Duration::ZERO).await;
+    let port = url.rsplit(':').next().unwrap();
+    outgoing(
+        &e,
+        json!({"team_id": e.tid, "trigger_words": ["hop"],
+               "callback_urls": [format!("http://localhost:{port}/bounce")]}),
+    )
+    .await;
+    let (p, c) = stored_post(&e, &cid, "hop").await;
+    let r = fire_outgoing(&e.ts.state, &p, &c).await.unwrap();
+    let err = r[0].clone().unwrap_err();
+    assert!(err.contains("AllowedUntrustedInternalConnections"), "{err}");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        0,
+        "the redirect target was never called"
     );
 }
