@@ -1114,10 +1114,16 @@ pub async fn fire_outgoing(
         })
         .await
         .or_internal("app.webhooks.get_outgoing_by_team.app_error")?;
-    let matched: Vec<(OutgoingWebhook, String)> = hooks
-        .into_iter()
-        .filter_map(|h| matching_trigger(&h, &c.id, &p.message).map(|w| (h, w)))
-        .collect();
+    let mut matched: Vec<(OutgoingWebhook, String)> = Vec::new();
+    for h in hooks {
+        let Some(word) = matching_trigger(&h, &c.id, &p.message) else {
+            continue;
+        };
+        // A hook sends channel content out only while its creator could still read it.
+        if creator_active_on_team(state, &h).await {
+            matched.push((h, word));
+        }
+    }
     if matched.is_empty() {
         return Ok(Vec::new());
     }
@@ -1150,6 +1156,13 @@ pub async fn fire_outgoing(
         results.push(r.unwrap_or_else(|e| Err(e.to_string())));
     }
     Ok(results)
+}
+
+async fn creator_active_on_team(state: &AppState, h: &OutgoingWebhook) -> bool {
+    matches!(state.store.get_user(&h.creator_id).await, Ok(u) if u.delete_at == 0)
+        && scoped_authz::team_roles(state, &h.team_id, &h.creator_id)
+            .await
+            .is_some()
 }
 
 /// `OutgoingWebhookPayload`: `timestamp` is milliseconds in JSON and seconds in a form.

@@ -1165,3 +1165,30 @@ async fn outgoing_redirects_are_checked_again() {
         "the redirect target was never called"
     );
 }
+
+#[tokio::test]
+async fn outgoing_hook_of_a_creator_gone_from_the_team_stays_silent() {
+    use rustmost_server::app::webhooks::fire_outgoing;
+    let e = setup_with(&[ALLOW_LOOPBACK]).await;
+    grant_own(&e).await;
+    let cid = id(&e.open);
+    let (url, seen) = receiver(json!({}), Duration::ZERO).await;
+    let r =
+        e.ts.post(
+            "/api/v4/hooks/outgoing",
+            &e.bt,
+            json!({"team_id": e.tid, "trigger_words": ["leak"], "callback_urls": [url]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let (p, c) = stored_post(&e, &cid, "leak this").await;
+    assert_eq!(fire_outgoing(&e.ts.state, &p, &c).await.unwrap().len(), 1);
+    e.ts.delete(
+        &format!("/api/v4/teams/{}/members/{}", e.tid, id(&e.bob)),
+        &e.at,
+    )
+    .await
+    .assert_ok();
+    assert!(fire_outgoing(&e.ts.state, &p, &c).await.unwrap().is_empty());
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
