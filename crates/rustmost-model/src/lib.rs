@@ -14,6 +14,7 @@ pub mod role;
 pub mod session;
 pub mod team;
 pub mod user;
+pub mod webhook;
 
 pub use error::AppErrorBody;
 pub use id::{is_valid_id, new_id};

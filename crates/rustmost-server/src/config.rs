@@ -317,6 +317,14 @@ impl Config {
                 b("/ServiceSettings/EnableCommands"),
             );
             m.insert(
+                "EnablePostUsernameOverride".into(),
+                b("/ServiceSettings/EnablePostUsernameOverride"),
+            );
+            m.insert(
+                "EnablePostIconOverride".into(),
+                b("/ServiceSettings/EnablePostIconOverride"),
+            );
+            m.insert(
                 "EnableUserDeactivation".into(),
                 b("/TeamSettings/EnableUserDeactivation"),
             );

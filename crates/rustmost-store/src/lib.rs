@@ -8,6 +8,7 @@ use rustmost_model::post::{Post, Reaction};
 use rustmost_model::role::Role;
 use rustmost_model::team::{Team, TeamMember};
 use rustmost_model::user::User;
+use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
 use std::collections::BTreeMap;
 
 /// What can go wrong in a store; each backend maps its driver errors into these once.
@@ -326,6 +327,7 @@ pub trait Store:
     + ReactionStore
     + CommandStore
     + StatusStore
+    + WebhookStore
     + Send
     + Sync
 {
@@ -370,4 +372,39 @@ pub trait StatusStore: Send + Sync {
     /// Inserts or replaces the user's status.
     async fn save_status(&self, s: &rustmost_model::command::Status) -> Result<()>;
     async fn get_status(&self, user_id: &str) -> Result<rustmost_model::command::Status>;
+}
+
+// ---- WebhookStore ----
+
+/// Which live webhooks a listing returns; every filter is optional.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookQuery {
+    pub team_id: Option<String>,
+    pub channel_id: Option<String>,
+    /// The creator (`user_id` of incoming hooks, `creator_id` of outgoing ones).
+    pub user_id: Option<String>,
+    pub page: Option<Page>,
+}
+
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn insert_incoming_webhook(&self, h: &IncomingWebhook) -> Result<()>;
+    /// A hook, deleted or not.
+    async fn get_incoming_webhook(&self, id: &str) -> Result<IncomingWebhook>;
+    /// Writes every column but the id and `create_at`; `NotFound` if absent.
+    async fn update_incoming_webhook(&self, h: &IncomingWebhook) -> Result<()>;
+    /// Live hooks, oldest first.
+    async fn list_incoming_webhooks(&self, q: &WebhookQuery) -> Result<Vec<IncomingWebhook>>;
+    async fn count_incoming_webhooks(&self, q: &WebhookQuery) -> Result<i64>;
+    /// Gives the hook a new id (its URL's secret); `NotFound` if absent.
+    async fn change_incoming_webhook_id(&self, old: &str, new: &str, now: i64) -> Result<()>;
+    async fn touch_incoming_webhook(&self, id: &str, at: i64) -> Result<()>;
+    async fn insert_outgoing_webhook(&self, h: &OutgoingWebhook) -> Result<()>;
+    /// A hook, deleted or not.
+    async fn get_outgoing_webhook(&self, id: &str) -> Result<OutgoingWebhook>;
+    /// Writes every column but the id and `create_at`; `NotFound` if absent.
+    async fn update_outgoing_webhook(&self, h: &OutgoingWebhook) -> Result<()>;
+    /// Live hooks, oldest first.
+    async fn list_outgoing_webhooks(&self, q: &WebhookQuery) -> Result<Vec<OutgoingWebhook>>;
+    async fn touch_outgoing_webhook(&self, id: &str, at: i64) -> Result<()>;
 }

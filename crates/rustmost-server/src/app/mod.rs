@@ -19,3 +19,4 @@ pub mod sessions;
 pub mod signing;
 pub mod teams;
 pub mod users;
+pub mod webhooks;

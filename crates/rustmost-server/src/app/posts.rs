@@ -183,6 +183,7 @@ pub async fn create_post(
         .await
         .on_conflict("posts_id", "app.post.save.existing.app_error")
         .or_internal("app.post.save.app_error")?;
+    crate::app::webhooks::spawn_outgoing(state, &p, channel);
     let p = state
         .store
         .get_post(&p.id)

@@ -22,4 +22,5 @@ mod teams;
 mod token_races;
 mod users_filters;
 mod web;
+mod webhooks;
 mod websocket;

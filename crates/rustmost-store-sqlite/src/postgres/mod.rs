@@ -32,6 +32,8 @@ mod sessions;
 mod teams;
 #[path = "../areas/users.rs"]
 mod users;
+#[path = "../areas/webhooks.rs"]
+mod webhooks;
 
 /// A store on one PostgreSQL database.
 #[derive(Clone)]

@@ -23,3 +23,5 @@ mod sessions;
 mod teams;
 #[path = "../areas/users.rs"]
 mod users;
+#[path = "../areas/webhooks.rs"]
+mod webhooks;

@@ -15,3 +15,4 @@ mod roles;
 mod sessions;
 mod teams;
 mod users;
+mod webhooks;

@@ -12,6 +12,7 @@ pub mod roles;
 pub mod system;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 pub mod websocket;
 
 use crate::error::{ApiError, ApiResult};
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(reactions::router())
         .merge(websocket::router())
         .merge(commands::router())
+        .merge(webhooks::router())
 }
 
 /// Decodes a JSON body as Go's `json.Decoder` would (a member of the wrong type is an error,

@@ -1,0 +1,1385 @@
+//! Incoming and outgoing webhooks: their rules and permissions, the posts an incoming hook
+//! (or an outgoing hook's reply) makes (`CreateWebhookPost`), and the outgoing calls fired
+//! after a post, signed and sent through the outgoing-request guard.
+
+use crate::app::outgoing::{Guard, untrusted_client};
+use crate::app::{authz, channels, posts, scoped_authz, signing, teams, users};
+use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::state::{AppState, Session};
+use rustmost_model::channel::{self, Channel, ChannelMember};
+use rustmost_model::post::{self, Post};
+use rustmost_model::user::User;
+use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
+use rustmost_model::{new_id, now_ms};
+use rustmost_store::{StoreError, WebhookQuery};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// The newer permission name first (named in a denial), then the older one that implies it.
+pub const OWN_INCOMING: &[&str] = &["manage_own_incoming_webhooks", "manage_incoming_webhooks"];
+pub const OTHERS_INCOMING: &[&str] = &["manage_others_incoming_webhooks"];
+/// The older `manage_incoming_webhooks` was migrated upstream to own + bypass.
+pub const BYPASS_LOCK: &[&str] = &[
+    "bypass_incoming_webhook_channel_lock",
+    "manage_incoming_webhooks",
+];
+pub const OWN_OUTGOING: &[&str] = &["manage_own_outgoing_webhooks", "manage_outgoing_webhooks"];
+pub const OTHERS_OUTGOING: &[&str] = &["manage_others_outgoing_webhooks"];
+
+pub const INCOMING_NOT_FOUND: &str = "app.webhooks.get_incoming.app_error";
+pub const OUTGOING_NOT_FOUND: &str = "app.webhooks.get_outgoing.app_error";
+/// Upstream's `MaxIntegrationResponseSize`.
+const MAX_REPLY: usize = 1024 * 1024;
+/// Upstream refuses to split webhook props longer than this.
+const MAX_SPLIT_PROPS_RUNES: usize = 760_000;
+/// Keys of a webhook post's props that only the server writes.
+const RESERVED_PROPS: &[&str] = &["attachments"];
+const SLACK_ATTACHMENT: &str = "slack_attachment";
+
+/// Any of `perms` through the session's system roles or its team membership.
+pub async fn has_team_any(state: &AppState, s: &Session, team_id: &str, perms: &[&str]) -> bool {
+    for p in perms {
+        if scoped_authz::has_team(state, s, team_id, p).await {
+            return true;
+        }
+    }
+    false
+}
+
+/// Any of `perms` in the team, or 403 naming the first.
+pub async fn require_team_any(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    perms: &[&str],
+) -> ApiResult<()> {
+    if has_team_any(state, s, team_id, perms).await {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms[..1]))
+    }
+}
+
+/// Any of `perms` through the system roles alone, or 403 naming the first.
+pub fn require_system_any(state: &AppState, s: &Session, perms: &[&str]) -> ApiResult<()> {
+    if perms.iter().any(|p| authz::has(state, s, p)) {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms[..1]))
+    }
+}
+
+pub fn incoming_enabled(state: &AppState) -> ApiResult<()> {
+    if state
+        .config
+        .get()
+        .bool("/ServiceSettings/EnableIncomingWebhooks")
+    {
+        Ok(())
+    } else {
+        Err(ApiError::not_implemented(
+            "api.incoming_webhook.disabled.app_error",
+        ))
+    }
+}
+
+pub fn outgoing_enabled(state: &AppState) -> ApiResult<()> {
+    if state
+        .config
+        .get()
+        .bool("/ServiceSettings/EnableOutgoingWebhooks")
+    {
+        Ok(())
+    } else {
+        Err(ApiError::not_implemented(
+            "api.outgoing_webhook.disabled.app_error",
+        ))
+    }
+}
+
+// ---- Incoming webhooks: objects ----
+
+fn too_long(s: &str, max: usize) -> bool {
+    s.chars().count() > max
+}
+
+/// `IncomingWebhook.IsValid` for the fields a client sets.
+pub fn validate_incoming(h: &IncomingWebhook) -> ApiResult<()> {
+    let bad = |f: &str| {
+        ApiError::bad_request(format!("model.incoming_hook.{f}.app_error")).detail(h.id.clone())
+    };
+    if !rustmost_model::is_valid_id(&h.channel_id) {
+        return Err(bad("channel_id"));
+    }
+    if too_long(&h.display_name, 64) {
+        return Err(bad("display_name"));
+    }
+    if too_long(&h.description, 500) {
+        return Err(bad("description"));
+    }
+    if too_long(&h.username, 64) {
+        return Err(bad("username"));
+    }
+    if !h.username.is_empty() && !rustmost_model::user::is_valid_username(&h.username) {
+        return Err(ApiError::bad_request(
+            "api.incoming_webhook.invalid_username.app_error",
+        ));
+    }
+    if too_long(&h.icon_url, 1024) {
+        return Err(bad("icon_url"));
+    }
+    Ok(())
+}
+
+/// A live incoming hook, or 404.
+pub async fn get_incoming(state: &AppState, id: &str) -> ApiResult<IncomingWebhook> {
+    match state
+        .store
+        .get_incoming_webhook(id)
+        .await
+        .or_not_found(INCOMING_NOT_FOUND)?
+    {
+        h if h.delete_at == 0 => Ok(h),
+        _ => Err(ApiError::not_found(INCOMING_NOT_FOUND)),
+    }
+}
+
+/// The checks every per-hook REST call makes: own permission in the hook's team, the channel
+/// readable when it is not public, and `manage_others` for someone else's hook.
+pub async fn require_manage_incoming(
+    state: &AppState,
+    s: &Session,
+    h: &IncomingWebhook,
+) -> ApiResult<()> {
+    require_team_any(state, s, &h.team_id, OWN_INCOMING).await?;
+    if let Ok(c) = state.store.get_channel(&h.channel_id).await
+        && !c.is_open()
+    {
+        scoped_authz::require_channel(state, s, &c.id, "read_channel_content").await?;
+    }
+    if h.user_id != s.user_id {
+        require_team_any(state, s, &h.team_id, OTHERS_INCOMING).await?;
+    }
+    Ok(())
+}
+
+/// `POST /hooks/incoming`: the hook is saved in the channel's team, for the caller unless a
+/// permitted caller names another user; without the bypass permission it is locked to its
+/// channel; the username and icon stay empty while their overrides are off.
+pub async fn create_incoming(
+    state: &AppState,
+    s: &Session,
+    mut h: IncomingWebhook,
+) -> ApiResult<IncomingWebhook> {
+    let c = channels::get_channel(state, &h.channel_id).await?;
+    require_team_any(state, s, &c.team_id, OWN_INCOMING).await?;
+    if !c.is_open() {
+        scoped_authz::require_channel(state, s, &c.id, "read_channel_content").await?;
+    }
+    if h.user_id.is_empty() {
+        h.user_id = s.user_id.clone();
+    } else if h.user_id != s.user_id {
+        require_team_any(state, s, &c.team_id, OTHERS_INCOMING).await?;
+        let owner = state
+            .store
+            .get_user(&h.user_id)
+            .await
+            .map_err(|_| ApiError::invalid_param("user_id"))?;
+        if owner.delete_at != 0 {
+            return Err(ApiError::invalid_param("user_id"));
+        }
+    }
+    if !has_team_any(state, s, &c.team_id, BYPASS_LOCK).await {
+        h.channel_locked = true;
+    }
+    incoming_enabled(state)?;
+    let cfg = state.config.get();
+    if !cfg.bool("/ServiceSettings/EnablePostUsernameOverride") {
+        h.username.clear();
+    }
+    if !cfg.bool("/ServiceSettings/EnablePostIconOverride") {
+        h.icon_url.clear();
+    }
+    let now = now_ms();
+    h.id = new_id();
+    h.team_id = c.team_id.clone();
+    h.create_at = now;
+    h.update_at = now;
+    h.delete_at = 0;
+    h.last_used_at = 0;
+    validate_incoming(&h)?;
+    state
+        .store
+        .insert_incoming_webhook(&h)
+        .await
+        .or_internal("app.webhooks.save_incoming.app_error")?;
+    Ok(h)
+}
+
+/// `PUT /hooks/incoming/{id}` after the per-hook checks: owner, team, times and id are kept;
+/// the username and icon keep their old values while their overrides are off.
+pub async fn update_incoming(
+    state: &AppState,
+    s: &Session,
+    old: IncomingWebhook,
+    mut new: IncomingWebhook,
+) -> ApiResult<IncomingWebhook> {
+    if new.channel_id != old.channel_id {
+        let c = channels::get_channel(state, &new.channel_id).await?;
+        if c.team_id != old.team_id {
+            return Err(ApiError::bad_request("api.webhook.team_mismatch.app_error"));
+        }
+        if !c.is_open() {
+            scoped_authz::require_channel(state, s, &c.id, "read_channel_content").await?;
+        }
+    }
+    if !has_team_any(state, s, &old.team_id, BYPASS_LOCK).await {
+        new.channel_locked = true;
+    }
+    incoming_enabled(state)?;
+    let cfg = state.config.get();
+    if !cfg.bool("/ServiceSettings/EnablePostUsernameOverride") {
+        new.username = old.username.clone();
+    }
+    if !cfg.bool("/ServiceSettings/EnablePostIconOverride") {
+        new.icon_url = old.icon_url.clone();
+    }
+    new.id = old.id;
+    new.user_id = old.user_id;
+    new.team_id = old.team_id;
+    new.create_at = old.create_at;
+    new.delete_at = 0;
+    new.last_used_at = old.last_used_at;
+    new.update_at = now_ms();
+    validate_incoming(&new)?;
+    state
+        .store
+        .update_incoming_webhook(&new)
+        .await
+        .or_internal("app.webhooks.update_incoming.app_error")?;
+    Ok(new)
+}
+
+pub async fn delete_incoming(state: &AppState, mut h: IncomingWebhook) -> ApiResult<()> {
+    incoming_enabled(state)?;
+    let now = now_ms();
+    h.delete_at = now;
+    h.update_at = now;
+    state
+        .store
+        .update_incoming_webhook(&h)
+        .await
+        .or_internal("app.webhooks.delete_incoming.app_error")
+}
+
+/// Gives the hook a new id, so the old URL stops working (Rustmost's addition).
+pub async fn regen_incoming_id(state: &AppState, h: IncomingWebhook) -> ApiResult<IncomingWebhook> {
+    incoming_enabled(state)?;
+    let new = new_id();
+    state
+        .store
+        .change_incoming_webhook_id(&h.id, &new, now_ms())
+        .await
+        .or_not_found(INCOMING_NOT_FOUND)?;
+    get_incoming(state, &new).await
+}
+
+// ---- Incoming webhooks: posting ----
+
+/// The body of `POST /hooks/{id}` (`IncomingWebhookRequest`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct IncomingRequest {
+    pub text: Option<String>,
+    pub username: String,
+    pub icon_url: String,
+    pub channel: String,
+    pub icon_emoji: String,
+    #[serde(rename = "type")]
+    pub post_type: String,
+    pub props: Option<Map<String, Value>>,
+    pub attachments: Option<Value>,
+    pub priority: Option<Value>,
+}
+
+/// `IncomingWebhookRequestFromJSON`: on a decode failure, raw newlines and tabs inside string
+/// literals are escaped (Slack clients send them) and decoding is tried once more.
+pub fn parse_incoming_request(body: &[u8]) -> ApiResult<IncomingRequest> {
+    if let Ok(r) = rustmost_model::json::from_slice(body) {
+        return Ok(r);
+    }
+    let escaped = escape_control_in_strings(body);
+    rustmost_model::json::from_slice(&escaped).map_err(|e| {
+        ApiError::bad_request("model.incoming_hook.parse_data.app_error").detail(e.to_string())
+    })
+}
+
+fn escape_control_in_strings(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    let (mut in_str, mut esc) = (false, false);
+    for &b in body {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            } else if b == b'\n' {
+                out.extend_from_slice(b"\\n");
+                continue;
+            } else if b == b'\t' {
+                out.extend_from_slice(b"\\t");
+                continue;
+            } else if b == b'\r' {
+                out.extend_from_slice(b"\\r");
+                continue;
+            }
+        } else if b == b'"' {
+            in_str = true;
+        }
+        out.push(b);
+    }
+    out
+}
+
+fn hook_error(id: &'static str, status: axum::http::StatusCode) -> ApiError {
+    ApiError::new(id, status)
+}
+
+/// Slack's markup in text: `<!channel>`/`<!here>`/`<!all>` become mentions and `<@USERID>`
+/// the user's `@username`.
+async fn slack_text(state: &AppState, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else {
+            out.push_str(after);
+            return out;
+        };
+        let inner = &after[1..end];
+        let replaced = if let Some(word) = inner.strip_prefix('!') {
+            let word = word.split('|').next().unwrap_or_default();
+            matches!(word, "channel" | "here" | "all").then(|| format!("@{word}"))
+        } else if let Some(id) = inner.strip_prefix('@') {
+            let id = id.split('|').next().unwrap_or_default();
+            match state.store.get_user(id).await {
+                Ok(u) if rustmost_model::is_valid_id(id) => Some(format!("@{}", u.username)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match replaced {
+            Some(r) => out.push_str(&r),
+            None => out.push_str(&after[..=end]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Slack's `<url|label>` links become Markdown `[label](url)`.
+fn slack_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else {
+            out.push_str(after);
+            return out;
+        };
+        let inner = &after[1..end];
+        match inner.split_once('|') {
+            Some((url, label))
+                if url.starts_with("http://")
+                    || url.starts_with("https://")
+                    || url.starts_with("mailto:") =>
+            {
+                out.push_str(&format!("[{label}]({url})"));
+            }
+            _ => out.push_str(&after[..=end]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Slack processing of the attachments' pretext, text, title and field values.
+async fn slack_attachments(state: &AppState, atts: &mut Value) {
+    let Some(list) = atts.as_array_mut() else {
+        return;
+    };
+    for a in list.iter_mut().filter_map(Value::as_object_mut) {
+        for k in ["pretext", "text", "title"] {
+            if let Some(Value::String(s)) = a.get(k) {
+                let t = slack_text(state, s).await;
+                a.insert(k.into(), Value::String(t));
+            }
+        }
+        if let Some(Value::Array(fields)) = a.get_mut("fields") {
+            for f in fields.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(Value::String(s)) = f.get("value") {
+                    let t = slack_text(state, s).await;
+                    f.insert("value".into(), Value::String(t));
+                }
+            }
+        }
+    }
+}
+
+/// Whether the user's system, team or channel roles grant `perm` in the channel.
+async fn user_has_channel_perm(state: &AppState, u: &User, c: &Channel, perm: &str) -> bool {
+    if state.roles.grants(&u.roles, perm) {
+        return true;
+    }
+    if let Ok(m) = state.store.get_channel_member(&c.id, &u.id).await
+        && state.roles.grants(&m.roles, perm)
+    {
+        return true;
+    }
+    if c.team_id.is_empty() {
+        return false;
+    }
+    scoped_authz::team_roles(state, &c.team_id, &u.id)
+        .await
+        .is_some_and(|r| state.roles.grants(&r, perm))
+}
+
+/// Whether the user may post in the channel, as `POST /posts` decides for them.
+async fn user_can_post(state: &AppState, u: &User, c: &Channel) -> bool {
+    if user_has_channel_perm(state, u, c, "create_post").await {
+        return true;
+    }
+    c.is_open() && user_has_channel_perm(state, u, c, "create_post_public").await
+}
+
+/// The direct channel of two users (`{id1}__{id2}`, ids sorted), created with both members
+/// when it does not exist yet.
+async fn direct_channel(state: &AppState, a: &User, b: &User) -> ApiResult<Channel> {
+    let (x, y) = if a.id <= b.id { (a, b) } else { (b, a) };
+    let name = format!("{}__{}", x.id, y.id);
+    if let Ok(c) = state.store.get_channel_by_name("", &name).await {
+        return Ok(c);
+    }
+    let now = now_ms();
+    let c = Channel {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        name: name.clone(),
+        channel_type: channel::CHANNEL_DIRECT.into(),
+        creator_id: a.id.clone(),
+        ..Default::default()
+    };
+    match state.store.insert_channel(&c).await {
+        Ok(()) => {}
+        // Another request created it meanwhile.
+        Err(StoreError::Conflict { .. }) => {
+            return state
+                .store
+                .get_channel_by_name("", &name)
+                .await
+                .or_internal("app.channel.get_by_name.existing.app_error");
+        }
+        Err(e) => {
+            return Err(ApiError::internal(
+                "app.channel.create_direct_channel.internal_error",
+                e,
+            ));
+        }
+    }
+    for u in [x, y] {
+        let mut m = ChannelMember {
+            channel_id: c.id.clone(),
+            user_id: u.id.clone(),
+            notify_props: channel::default_channel_notify_props(),
+            last_update_at: now,
+            scheme_user: !u.roles.split_whitespace().any(|r| r == "system_guest"),
+            scheme_guest: u.roles.split_whitespace().any(|r| r == "system_guest"),
+            ..Default::default()
+        };
+        m.compute_roles();
+        state
+            .store
+            .save_channel_member(&m)
+            .await
+            .or_internal("app.channel.save_member.app_error")?;
+        if x.id == y.id {
+            break;
+        }
+    }
+    Ok(c)
+}
+
+/// `HandleIncomingWebhook`: everything after the body is decoded. Beyond upstream, the hook
+/// works only while its owner is active and on the hook's team, and only into channels the
+/// owner could post to themselves.
+pub async fn handle_incoming(
+    state: &AppState,
+    hook_id: &str,
+    req: IncomingRequest,
+) -> ApiResult<()> {
+    use axum::http::StatusCode as S;
+    let text = req.text.clone().unwrap_or_default();
+    if text.is_empty() && req.attachments.as_ref().is_none_or(Value::is_null) {
+        return Err(hook_error(
+            "web.incoming_webhook.text.app_error",
+            S::BAD_REQUEST,
+        ));
+    }
+    let hook = match state.store.get_incoming_webhook(hook_id).await {
+        Ok(h) if h.delete_at == 0 => h,
+        _ => {
+            return Err(hook_error(
+                "web.incoming_webhook.invalid.app_error",
+                S::BAD_REQUEST,
+            ));
+        }
+    };
+    let owner = match state.store.get_user(&hook.user_id).await {
+        Ok(u) if u.delete_at == 0 => u,
+        _ => {
+            return Err(
+                hook_error("web.incoming_webhook.user.app_error", S::FORBIDDEN)
+                    .param("user", hook.user_id.clone()),
+            );
+        }
+    };
+    if scoped_authz::team_roles(state, &hook.team_id, &owner.id)
+        .await
+        .is_none()
+    {
+        return Err(permissions_error(&owner.id, &hook.channel_id));
+    }
+    let mut props = req.props.clone().unwrap_or_default();
+    for k in post::AUTHOR_PROPS.iter().chain(RESERVED_PROPS) {
+        props.remove(*k);
+    }
+    props.insert(
+        "webhook_display_name".into(),
+        Value::String(hook.display_name.clone()),
+    );
+    let text = slack_text(state, &text).await;
+    let mut post_type = req.post_type.clone();
+    if let Some(mut atts) = req.attachments.clone().filter(|a| !a.is_null()) {
+        slack_attachments(state, &mut atts).await;
+        props.insert("attachments".into(), atts);
+        post_type = SLACK_ATTACHMENT.into();
+    }
+    let channel = resolve_channel(state, &hook, &owner, &req.channel).await?;
+    if hook.channel_locked && channel.id != hook.channel_id {
+        return Err(hook_error(
+            "web.incoming_webhook.channel_locked.app_error",
+            S::FORBIDDEN,
+        )
+        .param("channel_id", channel.id.clone()));
+    }
+    if !channel.is_open()
+        && !user_has_channel_perm(state, &owner, &channel, "read_channel_content").await
+    {
+        return Err(permissions_error(&owner.id, &channel.id));
+    }
+    if !user_can_post(state, &owner, &channel).await {
+        return Err(permissions_error(&owner.id, &channel.id));
+    }
+    let username = if req.username.is_empty() {
+        hook.username.clone()
+    } else {
+        req.username.clone()
+    };
+    let icon_url = if req.icon_url.is_empty() {
+        hook.icon_url.clone()
+    } else {
+        req.icon_url.clone()
+    };
+    create_webhook_post(
+        state,
+        &owner,
+        &channel,
+        WebhookPost {
+            text,
+            username,
+            icon_url,
+            icon_emoji: req.icon_emoji.clone(),
+            props,
+            post_type,
+            root_id: String::new(),
+            priority: req.priority.clone(),
+        },
+    )
+    .await?;
+    let _ = state.store.touch_incoming_webhook(&hook.id, now_ms()).await;
+    Ok(())
+}
+
+fn permissions_error(user: &str, channel: &str) -> ApiError {
+    ApiError::forbidden("web.incoming_webhook.permissions.app_error")
+        .param("user", user.to_string())
+        .param("channel", channel.to_string())
+}
+
+/// The channel a request names: none (the hook's), `@username` (a direct message with the
+/// owner), or a channel name in the hook's team, with or without `#`.
+async fn resolve_channel(
+    state: &AppState,
+    hook: &IncomingWebhook,
+    owner: &User,
+    name: &str,
+) -> ApiResult<Channel> {
+    use axum::http::StatusCode as S;
+    if name.is_empty() {
+        return state
+            .store
+            .get_channel(&hook.channel_id)
+            .await
+            .or_not_found("app.channel.get.existing.app_error");
+    }
+    if let Some(username) = name.strip_prefix('@') {
+        let target = match state.store.get_user_by_username(username).await {
+            Ok(u) if u.delete_at == 0 => u,
+            _ => {
+                return Err(
+                    hook_error("web.incoming_webhook.user.app_error", S::BAD_REQUEST)
+                        .param("user", username.to_string()),
+                );
+            }
+        };
+        // `RestrictDirectMessage: team` limits the owner to teammates, as it limits them.
+        if state
+            .config
+            .get()
+            .str("/TeamSettings/RestrictDirectMessage")
+            == "team"
+            && target.id != owner.id
+            && scoped_authz::team_roles(state, &hook.team_id, &target.id)
+                .await
+                .is_none()
+        {
+            return Err(permissions_error(&owner.id, &format!("@{username}")));
+        }
+        return direct_channel(state, owner, &target).await;
+    }
+    let name = name.strip_prefix('#').unwrap_or(name);
+    match state.store.get_channel_by_name(&hook.team_id, name).await {
+        Ok(c) => Ok(c),
+        Err(StoreError::NotFound) => Err(hook_error(
+            "web.incoming_webhook.channel.app_error",
+            S::NOT_FOUND,
+        )),
+        Err(e) => Err(ApiError::internal(
+            "web.incoming_webhook.channel.app_error",
+            e,
+        )),
+    }
+}
+
+/// What a webhook post carries before `CreateWebhookPost` shapes it.
+pub struct WebhookPost {
+    pub text: String,
+    pub username: String,
+    pub icon_url: String,
+    pub icon_emoji: String,
+    pub props: Map<String, Value>,
+    pub post_type: String,
+    pub root_id: String,
+    pub priority: Option<Value>,
+}
+
+/// Splits text into parts of at most `max` characters.
+fn split_runes(text: &str, max: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(max).map(|c| c.iter().collect()).collect()
+}
+
+/// `CreateWebhookPost`: a post by `owner` marked `from_webhook`, with the overrides their
+/// switches allow, Slack links made Markdown, and text longer than a post split over several
+/// consecutive posts (the attachments on the last). These posts never fire outgoing hooks.
+pub async fn create_webhook_post(
+    state: &AppState,
+    owner: &User,
+    c: &Channel,
+    w: WebhookPost,
+) -> ApiResult<Post> {
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.create_post.can_not_post_to_deleted.error",
+        ));
+    }
+    if let Some(p) = &w.priority
+        && !p.is_null()
+        && p.get("priority").is_none_or(Value::is_null)
+    {
+        return Err(ApiError::bad_request("api.context.invalid_param.app_error")
+            .param("Name", "post.priority"));
+    }
+    if w.post_type.starts_with("system_") {
+        return Err(
+            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
+        );
+    }
+    if !(w.post_type.is_empty()
+        || w.post_type.starts_with("custom_")
+        || w.post_type == SLACK_ATTACHMENT)
+    {
+        return Err(ApiError::internal(
+            "api.post.create_webhook_post.creating.app_error",
+            format!("type={}", w.post_type),
+        ));
+    }
+    let cfg = state.config.get();
+    let mut props = w.props;
+    for k in post::AUTHOR_PROPS {
+        if *k != "webhook_display_name" {
+            props.remove(*k);
+        }
+    }
+    props.insert("from_webhook".into(), Value::String("true".into()));
+    if cfg.bool("/ServiceSettings/EnablePostUsernameOverride") && !owner.is_bot {
+        let name = if w.username.is_empty() {
+            "webhook".to_string()
+        } else {
+            w.username
+        };
+        props.insert("override_username".into(), Value::String(name));
+    }
+    if cfg.bool("/ServiceSettings/EnablePostIconOverride") && !owner.is_bot {
+        if !w.icon_url.is_empty() {
+            props.insert("override_icon_url".into(), Value::String(w.icon_url));
+        }
+        if !w.icon_emoji.is_empty() {
+            props.insert("override_icon_emoji".into(), Value::String(w.icon_emoji));
+        }
+    }
+    let attachments = props.remove("attachments");
+    let text = slack_links(&w.text);
+    let parts = split_runes(&text, post::POST_MESSAGE_MAX_RUNES);
+    let props_len = serde_json::to_string(&props)
+        .map(|s| s.chars().count())
+        .unwrap_or(0);
+    if parts.len() > 1 && props_len > MAX_SPLIT_PROPS_RUNES {
+        return Err(
+            ApiError::bad_request("web.incoming_webhook.split_props_length.app_error")
+                .param("Max", MAX_SPLIT_PROPS_RUNES.to_string()),
+        );
+    }
+    let n = parts.len();
+    let mut last = None;
+    for (i, part) in parts.into_iter().enumerate() {
+        let mut p_props = props.clone();
+        let mut p_type = if w.post_type == SLACK_ATTACHMENT {
+            String::new()
+        } else {
+            w.post_type.clone()
+        };
+        if i + 1 == n
+            && let Some(a) = &attachments
+        {
+            p_props.insert("attachments".into(), a.clone());
+            p_type = w.post_type.clone();
+        }
+        let mut p = Post {
+            id: new_id(),
+            channel_id: c.id.clone(),
+            user_id: owner.id.clone(),
+            root_id: w.root_id.clone(),
+            message: part,
+            post_type: p_type,
+            props: p_props,
+            create_at: now_ms(),
+            ..Default::default()
+        };
+        p.update_at = p.create_at;
+        post::normalize_attachments(&mut p.props);
+        p.hashtags = posts::parse_hashtags(&p.message);
+        posts::validate_post(&p)?;
+        state.store.insert_post(&p).await.map_err(|e| {
+            ApiError::internal("api.post.create_webhook_post.creating.app_error", e)
+        })?;
+        last = Some(p);
+    }
+    last.ok_or_else(|| {
+        ApiError::internal(
+            "api.post.create_webhook_post.creating.app_error",
+            "no parts",
+        )
+    })
+}
+
+// ---- Outgoing webhooks: objects ----
+
+/// `OutgoingWebhook.IsValid`.
+pub fn validate_outgoing(h: &OutgoingWebhook) -> ApiResult<()> {
+    let bad = |f: &str| {
+        ApiError::bad_request(format!("model.outgoing_hook.is_valid.{f}.app_error"))
+            .detail(h.id.clone())
+    };
+    if !rustmost_model::is_valid_id(&h.team_id) {
+        return Err(bad("team_id"));
+    }
+    if !h.channel_id.is_empty() && !rustmost_model::is_valid_id(&h.channel_id) {
+        return Err(bad("channel_id"));
+    }
+    if too_long(&h.display_name, 64) {
+        return Err(bad("display_name"));
+    }
+    if too_long(&h.description, 500) {
+        return Err(bad("description"));
+    }
+    let printed = |v: &[String]| serde_json::to_string(v).map(|s| s.len()).unwrap_or(0);
+    if printed(&h.trigger_words) > 1024 {
+        return Err(bad("words"));
+    }
+    if h.trigger_words.iter().any(String::is_empty) {
+        return Err(bad("trigger_words"));
+    }
+    if h.callback_urls.is_empty() || printed(&h.callback_urls) > 1024 {
+        return Err(bad("callback"));
+    }
+    for u in &h.callback_urls {
+        match reqwest::Url::parse(u) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {}
+            _ => return Err(bad("url")),
+        }
+    }
+    if too_long(&h.content_type, 128) || !(0..=1).contains(&h.trigger_when) {
+        return Err(bad("content_type"));
+    }
+    if too_long(&h.username, 64) {
+        return Err(bad("username"));
+    }
+    if too_long(&h.icon_url, 1024) {
+        return Err(bad("icon_url"));
+    }
+    Ok(())
+}
+
+pub async fn get_outgoing(state: &AppState, id: &str) -> ApiResult<OutgoingWebhook> {
+    match state
+        .store
+        .get_outgoing_webhook(id)
+        .await
+        .or_not_found(OUTGOING_NOT_FOUND)?
+    {
+        h if h.delete_at == 0 => Ok(h),
+        _ => Err(ApiError::not_found(OUTGOING_NOT_FOUND)),
+    }
+}
+
+/// Own permission in the hook's team, and `manage_others` for someone else's hook.
+pub async fn require_manage_outgoing(
+    state: &AppState,
+    s: &Session,
+    h: &OutgoingWebhook,
+) -> ApiResult<()> {
+    require_team_any(state, s, &h.team_id, OWN_OUTGOING).await?;
+    if h.creator_id != s.user_id {
+        require_team_any(state, s, &h.team_id, OTHERS_OUTGOING).await?;
+    }
+    Ok(())
+}
+
+fn intersects(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|x| b.contains(x))
+}
+
+/// Whether another live hook of the team watches the same channel with a shared URL and a
+/// shared trigger word.
+async fn overlaps(state: &AppState, h: &OutgoingWebhook) -> ApiResult<bool> {
+    let all = state
+        .store
+        .list_outgoing_webhooks(&WebhookQuery {
+            team_id: Some(h.team_id.clone()),
+            ..Default::default()
+        })
+        .await
+        .or_internal("app.webhooks.get_outgoing_by_team.app_error")?;
+    Ok(all.iter().any(|o| {
+        o.id != h.id
+            && o.channel_id == h.channel_id
+            && intersects(&o.callback_urls, &h.callback_urls)
+            && intersects(&o.trigger_words, &h.trigger_words)
+    }))
+}
+
+/// The channel rules shared by create and update: an open channel of the hook's team, or
+/// no channel and at least one trigger word.
+async fn check_outgoing_channel(
+    state: &AppState,
+    h: &OutgoingWebhook,
+    update: bool,
+) -> ApiResult<()> {
+    if !h.channel_id.is_empty() {
+        let c = channels::get_channel(state, &h.channel_id).await?;
+        if !c.is_open() {
+            return Err(ApiError::forbidden(if update {
+                "api.webhooks.update_outgoing.not_open.app_error"
+            } else {
+                "api.outgoing_webhook.disabled.app_error"
+            }));
+        }
+        if c.team_id != h.team_id {
+            return Err(ApiError::forbidden(if update {
+                "api.webhooks.update_outgoing.permissions.app_error"
+            } else {
+                "api.webhooks.create_outgoing.permissions.app_error"
+            }));
+        }
+    } else if h.trigger_words.is_empty() {
+        return Err(if update {
+            ApiError::internal(
+                "api.webhooks.update_outgoing.triggers.app_error",
+                "no triggers",
+            )
+        } else {
+            ApiError::bad_request("api.webhooks.create_outgoing.triggers.app_error")
+        });
+    }
+    Ok(())
+}
+
+pub async fn create_outgoing(
+    state: &AppState,
+    s: &Session,
+    mut h: OutgoingWebhook,
+) -> ApiResult<OutgoingWebhook> {
+    if h.creator_id.is_empty() {
+        h.creator_id = s.user_id.clone();
+    }
+    require_team_any(state, s, &h.team_id, OWN_OUTGOING).await?;
+    if h.creator_id != s.user_id {
+        require_team_any(state, s, &h.team_id, OTHERS_OUTGOING).await?;
+        match state.store.get_user(&h.creator_id).await {
+            Ok(u) if u.delete_at == 0 => {}
+            _ => return Err(ApiError::invalid_param("creator_id")),
+        }
+    }
+    outgoing_enabled(state)?;
+    check_outgoing_channel(state, &h, false).await?;
+    if overlaps(state, &h).await? {
+        return Err(ApiError::internal(
+            "api.webhooks.create_outgoing.intersect.app_error",
+            "overlapping hook",
+        ));
+    }
+    let now = now_ms();
+    h.id = new_id();
+    h.token = new_id();
+    h.create_at = now;
+    h.update_at = now;
+    h.delete_at = 0;
+    h.last_used_at = 0;
+    validate_outgoing(&h)?;
+    state
+        .store
+        .insert_outgoing_webhook(&h)
+        .await
+        .or_internal("app.webhooks.save_outgoing.app_error")?;
+    Ok(h)
+}
+
+/// `PUT /hooks/outgoing/{id}` after the per-hook checks. The token is never taken from the
+/// body (upstream stores whatever the body says); only `regen_token` changes it.
+pub async fn update_outgoing(
+    state: &AppState,
+    old: OutgoingWebhook,
+    new: OutgoingWebhook,
+) -> ApiResult<OutgoingWebhook> {
+    outgoing_enabled(state)?;
+    let h = OutgoingWebhook {
+        id: old.id,
+        token: old.token,
+        create_at: old.create_at,
+        update_at: now_ms(),
+        delete_at: 0,
+        creator_id: old.creator_id,
+        team_id: old.team_id,
+        last_used_at: old.last_used_at,
+        ..new
+    };
+    check_outgoing_channel(state, &h, true).await?;
+    if overlaps(state, &h).await? {
+        return Err(ApiError::bad_request(
+            "api.webhooks.update_outgoing.intersect.app_error",
+        ));
+    }
+    validate_outgoing(&h)?;
+    state
+        .store
+        .update_outgoing_webhook(&h)
+        .await
+        .or_internal("app.webhooks.update_outgoing.app_error")?;
+    Ok(h)
+}
+
+pub async fn delete_outgoing(state: &AppState, mut h: OutgoingWebhook) -> ApiResult<()> {
+    outgoing_enabled(state)?;
+    let now = now_ms();
+    h.delete_at = now;
+    h.update_at = now;
+    state
+        .store
+        .update_outgoing_webhook(&h)
+        .await
+        .or_internal("app.webhooks.delete_outgoing.app_error")
+}
+
+pub async fn regen_outgoing_token(
+    state: &AppState,
+    mut h: OutgoingWebhook,
+) -> ApiResult<OutgoingWebhook> {
+    outgoing_enabled(state)?;
+    h.token = new_id();
+    h.update_at = now_ms();
+    state
+        .store
+        .update_outgoing_webhook(&h)
+        .await
+        .or_internal("app.webhooks.regenerate_token.app_error")?;
+    Ok(h)
+}
+
+// ---- Outgoing webhooks: firing ----
+
+/// The matching trigger word of a hook for a post's text, or `None` when the hook does not
+/// fire. A channel hook without triggers fires on every post (the word is then empty).
+pub fn matching_trigger(h: &OutgoingWebhook, post_channel: &str, text: &str) -> Option<String> {
+    if !h.channel_id.is_empty() && h.channel_id != post_channel {
+        return None;
+    }
+    if !h.channel_id.is_empty() && h.trigger_words.is_empty() {
+        return Some(String::new());
+    }
+    let first = text.split_whitespace().next().unwrap_or_default();
+    if first.is_empty() {
+        return None;
+    }
+    h.trigger_words
+        .iter()
+        .find(|w| match h.trigger_when {
+            0 => first == w.as_str(),
+            _ => first.starts_with(w.as_str()),
+        })
+        .cloned()
+}
+
+/// Fires the outgoing hooks a new post matches, off the request path: the post is saved and
+/// answered whatever the integrations do.
+pub fn spawn_outgoing(state: &AppState, p: &Post, c: &Channel) {
+    let (state, p, c) = (state.clone(), p.clone(), c.clone());
+    tokio::spawn(async move {
+        match fire_outgoing(&state, &p, &c).await {
+            Ok(results) => {
+                for e in results.into_iter().filter_map(Result::err) {
+                    tracing::warn!(post_id = %p.id, error = %e, "outgoing webhook call failed");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(post_id = %p.id, error = %e.id, detail = %e.detailed, "outgoing webhooks failed");
+            }
+        }
+    });
+}
+
+/// Calls every outgoing hook the post matches (each callback URL concurrently) and posts
+/// their replies; one result per call. Only posts in public channels fire, and never a
+/// webhook's own post.
+pub async fn fire_outgoing(
+    state: &AppState,
+    p: &Post,
+    c: &Channel,
+) -> ApiResult<Vec<Result<(), String>>> {
+    if !c.is_open()
+        || p.props.contains_key("from_webhook")
+        || !state
+            .config
+            .get()
+            .bool("/ServiceSettings/EnableOutgoingWebhooks")
+    {
+        return Ok(Vec::new());
+    }
+    let hooks = state
+        .store
+        .list_outgoing_webhooks(&WebhookQuery {
+            team_id: Some(c.team_id.clone()),
+            ..Default::default()
+        })
+        .await
+        .or_internal("app.webhooks.get_outgoing_by_team.app_error")?;
+    let mut matched: Vec<(OutgoingWebhook, String)> = Vec::new();
+    for h in hooks {
+        let Some(word) = matching_trigger(&h, &c.id, &p.message) else {
+            continue;
+        };
+        // A hook sends channel content out only while its creator could still read it.
+        if creator_active_on_team(state, &h).await {
+            matched.push((h, word));
+        }
+    }
+    if matched.is_empty() {
+        return Ok(Vec::new());
+    }
+    let author = users::get_user(state, &p.user_id).await?;
+    let team = teams::get_team(state, &c.team_id).await?;
+    let mut calls = tokio::task::JoinSet::new();
+    for (hook, word) in matched {
+        let _ = state.store.touch_outgoing_webhook(&hook.id, now_ms()).await;
+        for url in hook.callback_urls.clone() {
+            let payload = Payload {
+                token: hook.token.clone(),
+                team_id: team.id.clone(),
+                team_domain: team.name.clone(),
+                channel_id: c.id.clone(),
+                channel_name: c.name.clone(),
+                timestamp: p.create_at,
+                user_id: author.id.clone(),
+                user_name: author.username.clone(),
+                post_id: p.id.clone(),
+                text: p.message.clone(),
+                trigger_word: word.clone(),
+                file_ids: p.file_ids.join(","),
+            };
+            let (state, hook, p, c) = (state.clone(), hook.clone(), p.clone(), c.clone());
+            calls.spawn(async move { call_one(&state, &hook, &url, &payload, &p, &c).await });
+        }
+    }
+    let mut results = Vec::new();
+    while let Some(r) = calls.join_next().await {
+        results.push(r.unwrap_or_else(|e| Err(e.to_string())));
+    }
+    Ok(results)
+}
+
+async fn creator_active_on_team(state: &AppState, h: &OutgoingWebhook) -> bool {
+    matches!(state.store.get_user(&h.creator_id).await, Ok(u) if u.delete_at == 0)
+        && scoped_authz::team_roles(state, &h.team_id, &h.creator_id)
+            .await
+            .is_some()
+}
+
+/// `OutgoingWebhookPayload`: `timestamp` is milliseconds in JSON and seconds in a form.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Payload {
+    token: String,
+    team_id: String,
+    team_domain: String,
+    channel_id: String,
+    channel_name: String,
+    timestamp: i64,
+    user_id: String,
+    user_name: String,
+    post_id: String,
+    text: String,
+    trigger_word: String,
+    file_ids: String,
+}
+
+impl Payload {
+    fn form(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", &self.token)
+            .append_pair("team_id", &self.team_id)
+            .append_pair("team_domain", &self.team_domain)
+            .append_pair("channel_id", &self.channel_id)
+            .append_pair("channel_name", &self.channel_name)
+            .append_pair("timestamp", &(self.timestamp / 1000).to_string())
+            .append_pair("user_id", &self.user_id)
+            .append_pair("user_name", &self.user_name)
+            .append_pair("post_id", &self.post_id)
+            .append_pair("text", &self.text)
+            .append_pair("trigger_word", &self.trigger_word)
+            .append_pair("file_ids", &self.file_ids)
+            .finish()
+    }
+}
+
+/// The reply an integration may send (`OutgoingWebhookResponse`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Reply {
+    text: Option<String>,
+    username: String,
+    icon_url: String,
+    props: Option<Map<String, Value>>,
+    attachments: Option<Value>,
+    #[serde(rename = "type")]
+    post_type: String,
+    response_type: String,
+    priority: Option<Value>,
+}
+
+/// One call: the payload signed with the hook's token, through the guarded client, and the
+/// reply (at most 1 MiB) posted by the hook's creator.
+async fn call_one(
+    state: &AppState,
+    hook: &OutgoingWebhook,
+    url: &str,
+    payload: &Payload,
+    trigger: &Post,
+    c: &Channel,
+) -> Result<(), String> {
+    let cfg = state.config.get();
+    let url = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    let guard = Guard::new(cfg.str("/ServiceSettings/AllowedUntrustedInternalConnections"));
+    guard.check_url(&url)?;
+    let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
+        t if t > 0 => t as u64,
+        _ => 30,
+    };
+    let client =
+        untrusted_client(guard, Duration::from_secs(timeout)).map_err(|e| e.to_string())?;
+    let (body, content_type) = if hook.content_type == "application/json" {
+        (
+            serde_json::to_vec(payload).map_err(|e| e.to_string())?,
+            "application/json",
+        )
+    } else {
+        (
+            payload.form().into_bytes(),
+            "application/x-www-form-urlencoded",
+        )
+    };
+    let mut req = client
+        .post(url)
+        .header("Content-Type", content_type)
+        .header("Accept", "application/json");
+    for (k, v) in signing::headers(&hook.token, &body) {
+        req = req.header(k, v);
+    }
+    let mut resp = req.body(body).send().await.map_err(|e| format!("{e:?}"))?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        if bytes.len() + chunk.len() > MAX_REPLY {
+            return Err(format!("reply larger than {MAX_REPLY} bytes"));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let raw: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+    let has_text = raw.get("text").is_some();
+    let reply: Reply = rustmost_model::json::from_value(raw).map_err(|e| e.to_string())?;
+    let has_attachments = reply.attachments.as_ref().is_some_and(|a| !a.is_null());
+    if !has_text && !has_attachments {
+        return Ok(());
+    }
+    let creator = match state.store.get_user(&hook.creator_id).await {
+        Ok(u) if u.delete_at == 0 => u,
+        _ => return Err("hook creator missing or deactivated".into()),
+    };
+    if scoped_authz::team_roles(state, &hook.team_id, &creator.id)
+        .await
+        .is_none()
+    {
+        return Err("hook creator is no longer on the team".into());
+    }
+    let mut props = reply.props.unwrap_or_default();
+    for k in post::AUTHOR_PROPS.iter().chain(RESERVED_PROPS) {
+        props.remove(*k);
+    }
+    props.insert(
+        "webhook_display_name".into(),
+        Value::String(hook.display_name.clone()),
+    );
+    let mut post_type = reply.post_type;
+    if let Some(a) = reply.attachments.filter(|a| !a.is_null()) {
+        props.insert("attachments".into(), a);
+        post_type = SLACK_ATTACHMENT.into();
+    }
+    // A comment joins the trigger's thread at its root (upstream can root it at a reply).
+    let root_id = if reply.response_type == "comment" {
+        if trigger.root_id.is_empty() {
+            trigger.id.clone()
+        } else {
+            trigger.root_id.clone()
+        }
+    } else {
+        String::new()
+    };
+    let pick = |a: String, b: &str| if a.is_empty() { b.to_string() } else { a };
+    create_webhook_post(
+        state,
+        &creator,
+        c,
+        WebhookPost {
+            text: reply.text.unwrap_or_default(),
+            username: pick(reply.username, &hook.username),
+            icon_url: pick(reply.icon_url, &hook.icon_url),
+            icon_emoji: String::new(),
+            props,
+            post_type,
+            root_id,
+            priority: reply.priority,
+        },
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("{}: {}", e.id, e.detailed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook(channel: &str, words: &[&str], when: i64) -> OutgoingWebhook {
+        OutgoingWebhook {
+            channel_id: channel.into(),
+            trigger_words: words.iter().map(|w| w.to_string()).collect(),
+            trigger_when: when,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn trigger_rules() {
+        let exact = hook("", &["build"], 0);
+        assert_eq!(
+            matching_trigger(&exact, "c", "build now"),
+            Some("build".into())
+        );
+        assert_eq!(matching_trigger(&exact, "c", "builder now"), None);
+        assert_eq!(matching_trigger(&exact, "c", "now build"), None);
+        assert_eq!(matching_trigger(&exact, "c", "Build now"), None);
+        let prefix = hook("", &["build"], 1);
+        assert_eq!(
+            matching_trigger(&prefix, "c", "builder x"),
+            Some("build".into())
+        );
+        let chan = hook("c", &[], 0);
+        assert_eq!(
+            matching_trigger(&chan, "c", "anything"),
+            Some(String::new())
+        );
+        assert_eq!(matching_trigger(&chan, "d", "anything"), None);
+    }
+
+    #[test]
+    fn raw_newlines_in_strings_are_escaped() {
+        let r = parse_incoming_request(b"{\"text\": \"a\nb\tc\"}").unwrap();
+        assert_eq!(r.text.as_deref(), Some("a\nb\tc"));
+        assert!(parse_incoming_request(b"{\"text\": ").is_err());
+    }
+
+    #[test]
+    fn slack_links_become_markdown() {
+        assert_eq!(
+            slack_links("see <https://x.io/a|the docs> and <notalink|x>"),
+            "see [the docs](https://x.io/a) and <notalink|x>"
+        );
+    }
+
+    #[test]
+    fn long_text_splits_on_characters() {
+        let t = "é".repeat(5);
+        assert_eq!(split_runes(&t, 2), vec!["éé", "éé", "é"]);
+    }
+}
