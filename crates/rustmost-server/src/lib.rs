@@ -67,7 +67,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
                 source.split('@').next_back().unwrap_or_default()
             );
         }
-        let store = rustmost_store_sqlite::PostgresStore::connect(&source).await?;
+        let store = rustmost_store_sql::PostgresStore::connect(&source).await?;
         // Other nodes may serve the same database: caches follow their changes.
         pg_listener = Some(cluster::Cluster::postgres(&source).await?);
         Arc::new(store)
@@ -87,7 +87,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         } else {
             format!("sqlite:{path}")
         };
-        Arc::new(rustmost_store_sqlite::SqliteStore::connect(&url).await?)
+        Arc::new(rustmost_store_sql::SqliteStore::connect(&url).await?)
     } else {
         anyhow::bail!("unknown SqlSettings.DriverName {driver:?}: use \"sqlite\" or \"postgres\"");
     };

@@ -84,7 +84,10 @@ async fn on_hash_thread<T: Send + 'static>(
 }
 
 /// A hashing slot: while it is held, one Argon2 computation may run.
-pub struct HashPermit(#[allow(dead_code)] SemaphorePermit<'static>);
+pub struct HashPermit(
+    #[expect(dead_code, reason = "held only so that dropping it frees the slot")]
+    SemaphorePermit<'static>,
+);
 
 /// Waits (at most [`HASH_WAIT`]) for a hashing slot; refuses with 503 when none frees up.
 pub async fn hash_permit() -> ApiResult<HashPermit> {

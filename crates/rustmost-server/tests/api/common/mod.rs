@@ -2,7 +2,10 @@
 //! fresh PostgreSQL database when `RUSTMOST_TEST_DATASOURCE` is set), plus
 //! small HTTP helpers that keep status and AppError assertions short.
 
-#![allow(dead_code)]
+#![expect(
+    dead_code,
+    reason = "each test module uses its own subset of the helpers"
+)]
 
 pub mod smtp;
 

@@ -9,7 +9,7 @@ use rustmost_model::post::Post;
 use rustmost_model::team::{Team, TeamMember};
 use rustmost_model::user::User;
 use rustmost_store::{Page, SessionRow, Store, StoreError};
-use rustmost_store_sqlite::{PostgresStore, SqliteStore};
+use rustmost_store_sql::{PostgresStore, SqliteStore};
 use std::collections::BTreeMap;
 
 pub use rustmost_store::{

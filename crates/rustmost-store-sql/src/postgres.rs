@@ -12,23 +12,23 @@ use std::time::Duration;
 type Db = PostgresStore;
 type DbRow = sqlx::postgres::PgRow;
 
-#[path = "../areas/access_tokens.rs"]
+#[path = "areas/access_tokens.rs"]
 mod access_tokens;
-#[path = "../areas/audits.rs"]
+#[path = "areas/audits.rs"]
 mod audits;
-#[path = "../areas/bots.rs"]
+#[path = "areas/bots.rs"]
 mod bots;
-#[path = "../areas/channels.rs"]
+#[path = "areas/channels.rs"]
 mod channels;
-#[path = "../areas/posts.rs"]
+#[path = "areas/posts.rs"]
 mod posts;
-#[path = "../areas/roles.rs"]
+#[path = "areas/roles.rs"]
 mod roles;
-#[path = "../areas/sessions.rs"]
+#[path = "areas/sessions.rs"]
 mod sessions;
-#[path = "../areas/teams.rs"]
+#[path = "areas/teams.rs"]
 mod teams;
-#[path = "../areas/users.rs"]
+#[path = "areas/users.rs"]
 mod users;
 
 /// A store on one PostgreSQL database.
