@@ -101,6 +101,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         roles: Default::default(),
         sessions: Default::default(),
         cluster,
+        clock: state::Clock::system(),
     }));
     // Listening starts before the roles load, so no change made meanwhile goes unseen.
     if let Some(l) = listener {

@@ -2,11 +2,6 @@
 //! fresh PostgreSQL database when `RUSTMOST_TEST_DATASOURCE` is set), plus
 //! small HTTP helpers that keep status and AppError assertions short.
 
-#![expect(
-    dead_code,
-    reason = "each test module uses its own subset of the helpers"
-)]
-
 pub mod smtp;
 
 use reqwest::{Method, StatusCode};
