@@ -8,14 +8,25 @@
 //! when the connection is back it drops its session cache and reloads the roles, since
 //! notifications sent meanwhile are lost. A notification is sent right after its change commits,
 //! so one is lost if the node dies in between; cached sessions are therefore re-read from the
-//! database every [`MAX_SESSION_CACHE_AGE`] on PostgreSQL.
+//! database every [`MAX_SESSION_CACHE_AGE`] on PostgreSQL, and the role table every
+//! [`MAX_ROLE_CACHE_AGE`].
+//!
+//! A notification carries no authority: any account that can connect to the database can
+//! `NOTIFY`, so a message only names what to drop or reload (a session hash, session ids, a
+//! user id, a role name) and the data always comes from the database. A forged message can
+//! cost database reads, never grant anything.
+//!
+//! A connection that hangs (a silent network partition) delivers nothing and reports no error,
+//! so the listener pings its own connection after [`Timings::ping_every`] without traffic and
+//! treats a ping unanswered within [`Timings::ping_timeout`] as a lost connection.
 
 use crate::state::{AppState, Inner};
 use rustmost_model::role::Role;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
-use std::sync::{OnceLock, Weak};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 /// The one channel every node listens on.
 pub const CHANNEL: &str = "rustmost_cache";
@@ -24,6 +35,27 @@ pub const CHANNEL: &str = "rustmost_cache";
 /// bound on a change whose notification was lost (the sending node died between its commit and
 /// its `NOTIFY`, or could not publish).
 pub const MAX_SESSION_CACHE_AGE: Duration = Duration::from_secs(60);
+
+/// With several nodes, how long a node trusts its role table before reading it again.
+pub const MAX_ROLE_CACHE_AGE: Duration = Duration::from_secs(60);
+
+/// How the listener watches its connection; tests shorten them.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    /// Ping the `LISTEN` connection after this long without a message.
+    pub ping_every: Duration,
+    /// A ping not answered within this is a hung connection: reconnect.
+    pub ping_timeout: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            ping_every: Duration::from_secs(15),
+            ping_timeout: Duration::from_secs(5),
+        }
+    }
+}
 
 /// PostgreSQL refuses `NOTIFY` payloads of 8000 bytes or more.
 const MAX_PAYLOAD: usize = 7900;
@@ -40,10 +72,10 @@ pub enum Invalidation {
         user_id: String,
         keep: Option<String>,
     },
-    /// A user's new roles, for the sessions they have open.
-    UserRoles { user_id: String, roles: String },
-    /// A role's new permissions (other nodes reload it from the database: a role with every
-    /// permission does not fit in a notification).
+    /// A user's roles changed: their cached sessions are dropped and read again.
+    UserRoles { user_id: String },
+    /// A role's new permissions, as just committed by this node (other nodes are told only the
+    /// name and reload the roles from the database).
     Role(Role),
     /// Every session on the server.
     AllSessions,
@@ -61,8 +93,6 @@ struct Wire {
     keys: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     keep: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    roles: Option<String>,
 }
 
 impl Wire {
@@ -73,7 +103,6 @@ impl Wire {
             key: String::new(),
             keys: Vec::new(),
             keep: None,
-            roles: None,
         };
         match inv {
             Invalidation::SessionHash(h) => {
@@ -89,10 +118,9 @@ impl Wire {
                 w.key = user_id.clone();
                 w.keep = keep.clone();
             }
-            Invalidation::UserRoles { user_id, roles } => {
+            Invalidation::UserRoles { user_id } => {
                 w.kind = "user_roles".into();
                 w.key = user_id.clone();
-                w.roles = Some(roles.clone());
             }
             Invalidation::Role(r) => {
                 w.kind = "role".into();
@@ -116,7 +144,6 @@ impl Wire {
             key: String::new(),
             keys: Vec::new(),
             keep: None,
-            roles: None,
         })
         .unwrap_or_default()
     }
@@ -128,6 +155,9 @@ pub struct Cluster {
     node: String,
     notify: Option<PgPool>,
     listener: OnceLock<AbortOnDrop>,
+    timings: std::sync::RwLock<Timings>,
+    /// Wakes the listener to re-read its timings and the role table's age.
+    wake: Arc<Notify>,
 }
 
 /// Stops the listening task with the state that owns it, so its connection does not outlive it.
@@ -159,7 +189,7 @@ impl Cluster {
             Cluster {
                 node: rustmost_model::new_id(),
                 notify: Some(notify),
-                listener: OnceLock::new(),
+                ..Default::default()
             },
             listener,
         ))
@@ -169,15 +199,41 @@ impl Cluster {
     pub fn is_shared(&self) -> bool {
         self.notify.is_some()
     }
+
+    fn timings(&self) -> Timings {
+        *self.timings.read().expect("timings lock")
+    }
 }
 
+/// The `application_name` of every node's `LISTEN` connection, to find it in
+/// `pg_stat_activity`.
+pub const LISTENER_APPLICATION_NAME: &str = "rustmost_cache_listener";
+
 async fn subscribe(url: &str) -> Result<PgListener, sqlx::Error> {
-    let mut l = PgListener::connect(url).await?;
+    let opts = url
+        .parse::<sqlx::postgres::PgConnectOptions>()?
+        .application_name(LISTENER_APPLICATION_NAME);
+    // As `PgListener::connect` does: one connection, kept for as long as it lives.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_with(opts)
+        .await?;
+    let mut l = PgListener::connect_with(&pool).await?;
     l.listen(CHANNEL).await?;
     Ok(l)
 }
 
 impl AppState {
+    /// Changes how the listener watches its connection and how old the role table may get
+    /// (tests shorten both); takes effect at once.
+    pub fn set_cluster_timings(&self, t: Timings, role_max_age: Duration) {
+        *self.cluster.timings.write().expect("timings lock") = t;
+        self.roles.set_max_age(role_max_age);
+        self.cluster.wake.notify_one();
+    }
+
     /// Applies a state change to this node's caches and tells the other nodes. Call it after
     /// the change is committed, so a node that reloads on the message sees it.
     pub async fn invalidate(&self, inv: Invalidation) {
@@ -215,9 +271,9 @@ fn apply_local(state: &Inner, inv: &Invalidation) {
                 .sessions
                 .remove_where(|s| s.user_id == *user_id && s.id != *k),
         },
-        Invalidation::UserRoles { user_id, roles } => {
-            state.sessions.set_roles_for_user(user_id, roles)
-        }
+        // Evicted rather than updated in place: two role changes applied out of commit order
+        // would otherwise leave the older roles cached.
+        Invalidation::UserRoles { user_id } => state.sessions.remove_user(user_id),
         Invalidation::Role(r) => state.roles.put(r.clone()),
         Invalidation::AllSessions => state.sessions.clear(),
     }
@@ -244,64 +300,124 @@ async fn apply_remote(state: &Inner, node: &str, payload: &str) {
                 keep: w.keep,
             },
         ),
-        "user_roles" => {
-            state
-                .sessions
-                .set_roles_for_user(&w.key, w.roles.as_deref().unwrap_or_default());
-        }
+        "user_roles" => state.sessions.remove_user(&w.key),
         "role" => reload_roles(state).await,
         _ => state.sessions.clear(),
     }
 }
 
-/// Reloads every role (there are few); the sessions cache is not involved.
+/// Reloads every role (there are few); the sessions cache is not involved. A role put by this
+/// node while the read was under way wins: the read starts over.
 async fn reload_roles(state: &Inner) {
-    match state.store.list_roles().await {
-        Ok(roles) => state.roles.replace_all(roles),
-        Err(e) => {
-            tracing::error!(error = %e, "could not reload roles after a change on another node")
+    for _ in 0..3 {
+        let epoch = state.roles.epoch();
+        match state.store.list_roles().await {
+            Ok(roles) => {
+                if state.roles.replace_all_if_unchanged(roles, epoch) {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not reload the roles from the database");
+                return;
+            }
         }
     }
 }
 
 /// Runs the `LISTEN` loop for `state` until the state is dropped.
 pub fn start_listening(state: &AppState, url: String, listener: PgListener) {
+    state.roles.set_max_age(MAX_ROLE_CACHE_AGE);
     let weak = std::sync::Arc::downgrade(&state.0);
     let node = state.cluster.node.clone();
-    let task = tokio::spawn(listen(weak, node, url, listener));
+    let wake = state.cluster.wake.clone();
+    let task = tokio::spawn(listen(weak, node, url, listener, wake));
     let _ = state.cluster.listener.set(AbortOnDrop(task));
 }
 
-async fn listen(weak: Weak<Inner>, node: String, url: String, mut listener: PgListener) {
+/// What woke the listener.
+enum Event {
+    Message(Result<Option<sqlx::postgres::PgNotification>, sqlx::Error>),
+    Timer,
+    Woken,
+}
+
+async fn listen(
+    weak: Weak<Inner>,
+    node: String,
+    url: String,
+    mut listener: PgListener,
+    wake: Arc<Notify>,
+) {
+    let mut last_heard = Instant::now();
     loop {
-        let lost = match listener.try_recv().await {
-            Ok(Some(n)) => {
+        // The state is held only between waits, so dropping it ends the task.
+        let (t, wait) = {
+            let Some(state) = weak.upgrade() else { return };
+            if state.roles.fresh_for() == Some(Duration::ZERO) {
+                reload_roles(&state).await;
+            }
+            let t = state.cluster.timings();
+            let ping_in = t.ping_every.saturating_sub(last_heard.elapsed());
+            // Still stale here means the reload failed: retry after a pause, not in a spin.
+            let reload_in = state.roles.fresh_for().map(|r| match r.is_zero() {
+                true => Duration::from_secs(1),
+                false => r,
+            });
+            let wait = reload_in.map_or(ping_in, |r| r.min(ping_in));
+            (t, wait)
+        };
+        let event = tokio::select! {
+            m = listener.try_recv() => Event::Message(m),
+            () = tokio::time::sleep(wait) => Event::Timer,
+            () = wake.notified() => Event::Woken,
+        };
+        let lost = match event {
+            Event::Message(Ok(Some(n))) => {
+                last_heard = Instant::now();
                 let Some(state) = weak.upgrade() else { return };
                 apply_remote(&state, &node, n.payload()).await;
                 continue;
             }
-            Ok(None) => "connection closed".to_string(),
-            Err(e) => e.to_string(),
+            Event::Message(Ok(None)) => "connection closed".to_string(),
+            Event::Message(Err(e)) => e.to_string(),
+            Event::Woken => continue,
+            Event::Timer if last_heard.elapsed() < t.ping_every => continue,
+            Event::Timer => {
+                let ping = sqlx::query("SELECT 1").execute(&mut listener);
+                match tokio::time::timeout(t.ping_timeout, ping).await {
+                    Ok(Ok(_)) => {
+                        last_heard = Instant::now();
+                        continue;
+                    }
+                    Ok(Err(e)) => e.to_string(),
+                    Err(_) => format!("no answer to a ping within {:?}", t.ping_timeout),
+                }
+            }
         };
         tracing::warn!(error = %lost, "cache invalidation listener lost; caching no sessions until it is back");
         match weak.upgrade() {
             Some(state) => state.sessions.suspend(),
             None => return,
         }
+        // A hung connection is not waited on any longer.
+        drop(listener);
         let mut wait = Duration::from_millis(200);
         listener = loop {
             tokio::time::sleep(wait).await;
             if weak.strong_count() == 0 {
                 return;
             }
-            match subscribe(&url).await {
-                Ok(l) => break l,
-                Err(e) => {
+            match tokio::time::timeout(Duration::from_secs(10), subscribe(&url)).await {
+                Ok(Ok(l)) => break l,
+                Err(_) => tracing::warn!("cache invalidation listener: reconnect timed out"),
+                Ok(Err(e)) => {
                     tracing::warn!(error = %e, "cache invalidation listener: reconnect failed");
                     wait = (wait * 2).min(Duration::from_secs(10));
                 }
             }
         };
+        last_heard = Instant::now();
         let Some(state) = weak.upgrade() else { return };
         // Anything changed while the connection was down went unheard.
         reload_roles(&state).await;

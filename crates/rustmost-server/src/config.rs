@@ -10,14 +10,102 @@ use std::sync::Arc;
 /// What Mattermost shows in place of a secret setting.
 pub const FAKE_SETTING: &str = "********************************";
 
-/// Settings whose values are secrets: sanitized on every read, restored when a client writes the
-/// placeholder back.
-const SECRET_PATHS: &[&str] = &[
-    "/SqlSettings/DataSource",
-    "/SqlSettings/AtRestEncryptKey",
-    "/EmailSettings/SMTPPassword",
-    "/FileSettings/PublicLinkSalt",
+/// Settings whose values are secrets, as upstream's `Config.Sanitize` lists them: masked on
+/// every read, restored when a client writes the placeholder back (`desanitize`). `always`
+/// masks the value even when empty; otherwise an empty value shows as empty. A path the config
+/// does not have is skipped.
+struct Secret {
+    path: &'static str,
+    always: bool,
+}
+
+const SECRETS: &[Secret] = &[
+    Secret {
+        path: "/SqlSettings/DataSource",
+        always: true,
+    },
+    Secret {
+        path: "/SqlSettings/AtRestEncryptKey",
+        always: true,
+    },
+    Secret {
+        path: "/FileSettings/PublicLinkSalt",
+        always: true,
+    },
+    Secret {
+        path: "/FileSettings/AmazonS3SecretAccessKey",
+        always: false,
+    },
+    Secret {
+        path: "/EmailSettings/SMTPPassword",
+        always: false,
+    },
+    Secret {
+        path: "/LdapSettings/BindPassword",
+        always: false,
+    },
+    Secret {
+        path: "/GitLabSettings/Secret",
+        always: false,
+    },
+    Secret {
+        path: "/GoogleSettings/Secret",
+        always: false,
+    },
+    Secret {
+        path: "/Office365Settings/Secret",
+        always: false,
+    },
+    Secret {
+        path: "/OpenIdSettings/Secret",
+        always: false,
+    },
+    Secret {
+        path: "/ElasticsearchSettings/Password",
+        always: true,
+    },
+    Secret {
+        path: "/MessageExportSettings/GlobalRelaySettings/SMTPPassword",
+        always: false,
+    },
+    Secret {
+        path: "/ServiceSettings/SplitKey",
+        always: true,
+    },
+    Secret {
+        path: "/CacheSettings/RedisPassword",
+        always: true,
+    },
 ];
+
+/// Lists of secrets: every string element is masked.
+const SECRET_LISTS: &[&str] = &[
+    "/SqlSettings/DataSourceReplicas",
+    "/SqlSettings/DataSourceSearchReplicas",
+];
+
+/// Lists of objects whose `DataSource` is a secret (`SqlSettings.ReplicaLagSettings`).
+const SECRET_DATASOURCE_LISTS: &[&str] = &["/SqlSettings/ReplicaLagSettings"];
+
+/// Every masked slot of `v` as a JSON pointer, with whether it is masked even when empty.
+fn secret_slots(v: &Value) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = SECRETS
+        .iter()
+        .filter(|s| v.pointer(s.path).is_some())
+        .map(|s| (s.path.to_string(), s.always))
+        .collect();
+    for list in SECRET_LISTS {
+        if let Some(Value::Array(a)) = v.pointer(list) {
+            out.extend((0..a.len()).map(|i| (format!("{list}/{i}"), true)));
+        }
+    }
+    for list in SECRET_DATASOURCE_LISTS {
+        if let Some(Value::Array(a)) = v.pointer(list) {
+            out.extend((0..a.len()).map(|i| (format!("{list}/{i}/DataSource"), true)));
+        }
+    }
+    out
+}
 
 fn defaults() -> Value {
     serde_json::from_str(include_str!("../data/default_config.json"))
@@ -69,18 +157,11 @@ impl Config {
     /// The config as `GET /api/v4/config` shows it: secrets replaced by the placeholder.
     pub fn sanitized(&self) -> Value {
         let mut v = self.effective.clone();
-        for p in SECRET_PATHS {
-            if let Some(slot) = v.pointer_mut(p) {
-                let always =
-                    *p == "/SqlSettings/DataSource" || *p == "/FileSettings/PublicLinkSalt";
-                if always || slot.as_str().is_some_and(|s| !s.is_empty()) {
-                    *slot = Value::String(FAKE_SETTING.into());
-                }
-            }
-        }
-        if let Some(Value::Array(reps)) = v.pointer_mut("/SqlSettings/DataSourceReplicas") {
-            for r in reps.iter_mut() {
-                *r = Value::String(FAKE_SETTING.into());
+        for (p, always) in secret_slots(&self.effective) {
+            if let Some(slot) = v.pointer_mut(&p)
+                && (always || slot.as_str().is_some_and(|s| !s.is_empty()))
+            {
+                *slot = Value::String(FAKE_SETTING.into());
             }
         }
         v
@@ -390,22 +471,10 @@ impl ConfigService {
                 *slot = o.clone();
             }
         }
-        for p in SECRET_PATHS {
-            let is_fake = next.pointer(p).and_then(Value::as_str) == Some(FAKE_SETTING);
-            if is_fake && let (Some(o), Some(slot)) = (old.pointer(p), next.pointer_mut(p)) {
+        for (p, _) in secret_slots(next) {
+            let is_fake = next.pointer(&p).and_then(Value::as_str) == Some(FAKE_SETTING);
+            if is_fake && let (Some(o), Some(slot)) = (old.pointer(&p), next.pointer_mut(&p)) {
                 *slot = o.clone();
-            }
-        }
-        if let (Some(Value::Array(o)), Some(Value::Array(n))) = (
-            old.pointer("/SqlSettings/DataSourceReplicas").cloned(),
-            next.pointer_mut("/SqlSettings/DataSourceReplicas"),
-        ) {
-            for (i, slot) in n.iter_mut().enumerate() {
-                if slot.as_str() == Some(FAKE_SETTING)
-                    && let Some(orig) = o.get(i)
-                {
-                    *slot = orig.clone();
-                }
             }
         }
     }
@@ -440,16 +509,34 @@ impl ConfigService {
     }
 }
 
+/// Writes `v` to `p` so that a crash leaves either the old file or the new one, never a
+/// truncated one: a fresh temporary file in the same directory (mode 0600, as the file holds
+/// the database and SMTP passwords), flushed to disk, then renamed over `p`. On failure the
+/// temporary file is removed.
 fn write_atomically(p: &std::path::Path, v: &Value) -> Result<(), ConfigError> {
-    if let Some(dir) = p.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| ConfigError::Io(e.to_string()))?;
-    }
-    let tmp = p.with_extension("json.tmp");
+    use std::io::Write;
+    let io = |e: std::io::Error| ConfigError::Io(e.to_string());
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
     let text = serde_json::to_string_pretty(v).map_err(|e| ConfigError::Io(e.to_string()))?;
-    std::fs::write(&tmp, text).map_err(|e| ConfigError::Io(e.to_string()))?;
-    std::fs::rename(&tmp, p).map_err(|e| ConfigError::Io(e.to_string()))
+    // `tempfile` creates the file with mode 0600 on Unix.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".config.json.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(text.as_bytes()).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(p).map_err(|e| io(e.error))?;
+    // The rename itself is durable once the directory is flushed.
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 fn leaf_paths(v: &Value, prefix: String, out: &mut Vec<String>) {
@@ -614,6 +701,13 @@ fn validate(c: &Value) -> Result<(), ConfigError> {
             detail: String::new(),
         });
     }
+    let ports = s("/ServiceSettings/AllowedOutgoingIntegrationPorts");
+    if let Err(detail) = crate::app::outgoing::parse_ports(&ports) {
+        return Err(ConfigError::Invalid {
+            id: "model.config.is_valid.allowed_outgoing_integration_ports.app_error",
+            detail,
+        });
+    }
     let site = s("/ServiceSettings/SiteURL");
     if !(site.is_empty() || site.starts_with("http://") || site.starts_with("https://")) {
         return Err(ConfigError::Invalid {
@@ -709,6 +803,98 @@ mod tests {
             c.patch(&invalid).await,
             Err(ConfigError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn every_upstream_secret_is_masked_and_comes_back_from_the_placeholder() {
+        let real = serde_json::json!({
+            "SqlSettings": {"DataSource": "postgres://u:pw@db/x", "AtRestEncryptKey": "",
+                "DataSourceReplicas": ["postgres://r1", "postgres://r2"],
+                "DataSourceSearchReplicas": ["postgres://s1"],
+                "ReplicaLagSettings": [{"DataSource": "postgres://lag", "QueryAbsoluteLag": "q"}]},
+            "FileSettings": {"PublicLinkSalt": "", "AmazonS3SecretAccessKey": "x-s3-secret"},
+            "EmailSettings": {"SMTPPassword": "x-smtp-secret", "SMTPUsername": "me"},
+            "LdapSettings": {"BindPassword": "x-ldap-secret"},
+            "GitLabSettings": {"Secret": "x-gl-secret"}, "GoogleSettings": {"Secret": ""},
+            "Office365Settings": {"Secret": "x-o365-secret"}, "OpenIdSettings": {"Secret": "x-oid-secret"},
+            "ElasticsearchSettings": {"Password": ""},
+            "MessageExportSettings": {"GlobalRelaySettings": {"SMTPPassword": "x-gr-secret"}},
+            "ServiceSettings": {"SplitKey": "x-split-secret"},
+            "CacheSettings": {"RedisPassword": "x-redis-secret"},
+        });
+        let c = Config {
+            effective: real.clone(),
+            persisted: real.clone(),
+        };
+        let s = c.sanitized();
+        let text = s.to_string();
+        for secret in ["pw@db", "r1", "r2", "s1", "lag", "-secret"] {
+            assert!(!text.contains(secret), "{secret} shown in {text}");
+        }
+        for p in [
+            "/SqlSettings/AtRestEncryptKey",
+            "/FileSettings/PublicLinkSalt",
+            "/ElasticsearchSettings/Password",
+            "/SqlSettings/ReplicaLagSettings/0/DataSource",
+            "/SqlSettings/DataSourceSearchReplicas/0",
+        ] {
+            assert_eq!(s.pointer(p).unwrap(), FAKE_SETTING, "{p}");
+        }
+        // Empty optional secrets stay empty, as upstream; other settings are untouched.
+        assert_eq!(s.pointer("/GoogleSettings/Secret").unwrap(), "");
+        assert_eq!(s.pointer("/EmailSettings/SMTPUsername").unwrap(), "me");
+        assert_eq!(
+            s.pointer("/SqlSettings/ReplicaLagSettings/0/QueryAbsoluteLag")
+                .unwrap(),
+            "q"
+        );
+        let svc = ConfigService::load(None, Vec::new()).unwrap();
+        let mut back = s.clone();
+        svc.restore(&real, &mut back);
+        assert_eq!(back, real);
+    }
+
+    #[test]
+    fn config_file_is_private_and_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub").join("config.json");
+        write_atomically(&p, &serde_json::json!({"a": 1})).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+            // A file left readable by an older version is replaced by a private one.
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        // A reader holding the old file still sees it whole: the new one is a new file.
+        let before = std::fs::File::open(&p).unwrap();
+        write_atomically(&p, &serde_json::json!({"a": 2})).unwrap();
+        let old: Value = serde_json::from_reader(before).unwrap();
+        assert_eq!(old["a"], 1);
+        let new: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        assert_eq!(new["a"], 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let names = |d: &std::path::Path| -> Vec<String> {
+            std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(names(&dir.path().join("sub")), ["config.json"]);
+        // A write that cannot complete (here the target is a non-empty directory) leaves
+        // nothing behind.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir_all(blocked.join("config.json")).unwrap();
+        std::fs::write(blocked.join("config.json").join("x"), "x").unwrap();
+        let target = blocked.join("config.json");
+        assert!(write_atomically(&target, &serde_json::json!({})).is_err());
+        assert_eq!(names(&blocked), ["config.json"]);
     }
 
     #[test]

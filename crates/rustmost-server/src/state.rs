@@ -127,23 +127,72 @@ impl Session {
 }
 
 /// Role name → role, kept whole in memory: every permission check reads it.
+///
+/// With several nodes the whole table is read again once it is older than its maximum age (see
+/// [`crate::cluster`]), the bound on a lost notification. As with sessions, a reload that
+/// started before a role was put is not installed (`epoch`), so it cannot undo that change.
 #[derive(Default)]
 pub struct RoleCache {
     by_name: RwLock<HashMap<String, (Role, HashSet<String>)>>,
+    loaded_at: RwLock<Option<std::time::Instant>>,
+    /// 0 = never stale (one node: every change goes through this process).
+    max_age_ms: AtomicU64,
+    epoch: AtomicU64,
 }
 
 impl RoleCache {
+    /// Installs `roles` unconditionally (the initial load); a reload under way is dropped.
     pub fn replace_all(&self, roles: Vec<Role>) {
         let mut m = self.by_name.write();
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.fill(&mut m, roles);
+    }
+    fn fill(&self, m: &mut HashMap<String, (Role, HashSet<String>)>, roles: Vec<Role>) {
         m.clear();
         for r in roles {
             let set = r.permissions.iter().cloned().collect();
             m.insert(r.name.clone(), (r, set));
         }
+        *self.loaded_at.write() = Some(std::time::Instant::now());
+    }
+    /// The change counter; note it before reading the roles from the database.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+    /// Installs `roles` unless a role was put since `epoch` was noted; returns whether it did.
+    pub fn replace_all_if_unchanged(&self, roles: Vec<Role>, epoch: u64) -> bool {
+        let mut m = self.by_name.write();
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return false;
+        }
+        self.fill(&mut m, roles);
+        true
     }
     pub fn put(&self, r: Role) {
         let set = r.permissions.iter().cloned().collect();
-        self.by_name.write().insert(r.name.clone(), (r, set));
+        let mut m = self.by_name.write();
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        m.insert(r.name.clone(), (r, set));
+    }
+    /// Makes the table stale once older than `d` (0 = never).
+    pub fn set_max_age(&self, d: std::time::Duration) {
+        self.max_age_ms.store(
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+    /// How long until the table is stale: `None` when it never is, zero when it is already.
+    pub fn fresh_for(&self) -> Option<std::time::Duration> {
+        let max_age = self.max_age_ms.load(Ordering::Relaxed);
+        if max_age == 0 {
+            return None;
+        }
+        let max_age = std::time::Duration::from_millis(max_age);
+        let age = self
+            .loaded_at
+            .read()
+            .map_or(max_age, |t| t.elapsed());
+        Some(max_age.saturating_sub(age))
     }
     pub fn get(&self, name: &str) -> Option<Role> {
         self.by_name.read().get(name).map(|(r, _)| r.clone())
@@ -344,6 +393,44 @@ mod tests {
             is_bot: false,
             last_used_written: AtomicI64::new(0),
         })
+    }
+
+    fn role(name: &str, perms: &[&str]) -> Role {
+        Role {
+            id: name.into(),
+            name: name.into(),
+            display_name: String::new(),
+            description: String::new(),
+            create_at: 0,
+            update_at: 0,
+            delete_at: 0,
+            permissions: perms.iter().map(|p| p.to_string()).collect(),
+            scheme_managed: false,
+            built_in: true,
+        }
+    }
+
+    #[test]
+    fn a_role_reload_that_started_before_a_put_is_dropped_and_the_table_ages() {
+        let c = RoleCache::default();
+        assert_eq!(c.fresh_for(), None);
+        let noted = c.epoch();
+        c.put(role("r", &["new"]));
+        assert!(!c.replace_all_if_unchanged(vec![role("r", &["old"])], noted));
+        assert!(c.grants("r", "new"));
+        let noted = c.epoch();
+        c.replace_all(vec![role("r", &["loaded"])]);
+        assert!(!c.replace_all_if_unchanged(vec![role("r", &["old"])], noted));
+        assert!(c.grants("r", "loaded"));
+        let noted = c.epoch();
+        assert!(c.replace_all_if_unchanged(vec![role("r", &["old"])], noted));
+        assert!(c.grants("r", "old"));
+        c.set_max_age(std::time::Duration::from_millis(30));
+        assert!(c.fresh_for().unwrap() > std::time::Duration::ZERO);
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        assert_eq!(c.fresh_for(), Some(std::time::Duration::ZERO));
+        c.replace_all(vec![role("r", &[])]);
+        assert!(c.fresh_for().unwrap() > std::time::Duration::ZERO);
     }
 
     #[test]

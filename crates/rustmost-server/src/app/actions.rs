@@ -88,7 +88,7 @@ pub async fn do_post_action(
             .detail("only http and https integration URLs are supported"));
     }
     let cfg = state.config.get();
-    let guard = Guard::new(cfg.str("/ServiceSettings/AllowedUntrustedInternalConnections"));
+    let guard = Guard::from_config(&cfg);
     let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
         t if t > 0 => t,
         _ => 30,

@@ -537,7 +537,6 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
     state
         .invalidate(Invalidation::UserRoles {
             user_id: user_id.to_string(),
-            roles,
         })
         .await;
     Ok(())

@@ -287,7 +287,7 @@ async fn a_node_that_lost_its_listener_serves_no_stale_session_and_recovers() {
     let killed = a
         .raw_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
+             WHERE datname = current_database() AND application_name = 'rustmost_cache_listener' \
              AND pid <> pg_backend_pid()",
             &[],
         )
@@ -321,8 +321,227 @@ async fn a_node_that_lost_its_listener_serves_no_stale_session_and_recovers() {
 async fn listeners(node: &TestServer) -> u64 {
     node.raw_execute(
         "SELECT pid FROM pg_stat_activity \
-         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+         WHERE datname = current_database() AND application_name = 'rustmost_cache_listener'",
         &[],
     )
     .await
+}
+
+/// Sends `payload` on the invalidation channel behind the servers' backs, as any account that
+/// can connect to the database could.
+async fn forge_notify(node: &TestServer, payload: Value) {
+    node.raw_execute(
+        "SELECT pg_notify('rustmost_cache', $1)",
+        &[crate::common::SqlArg::Text(&payload.to_string())],
+    )
+    .await;
+}
+
+/// Waits until B has applied every notification sent so far: they are applied in order, so
+/// once `marker` (a session cached on both nodes) logged out on A is refused on B, everything
+/// sent before the logout has been handled.
+async fn b_caught_up(a: &TestServer, b: &TestServer, marker: &str) {
+    let r = a
+        .req(Method::POST, "/api/v4/users/logout", Some(marker), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(b, marker).await;
+}
+
+#[tokio::test]
+async fn a_forged_notification_grants_nothing_and_a_genuine_role_change_still_propagates() {
+    let Some((a, b)) = two_nodes("forged notification").await else {
+        return;
+    };
+    let (_, admin) = a.admin().await;
+    let (u, token) = a.user(&admin, "mallory").await;
+    let uid = u["id"].as_str().unwrap();
+    forge_notify(
+        &a,
+        json!({"node": "forger", "kind": "role", "key": "system_user",
+        "permissions": ["manage_system"]}),
+    )
+    .await;
+    // Every kind the listener knows, each claiming admin roles for the user, one at a time
+    // with the user's session cached on B beforehand.
+    for (i, kind) in [
+        "user",
+        "role",
+        "session_hash",
+        "session_ids",
+        "all_sessions",
+        "user_roles",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (_, marker) = a.user(&admin, &format!("marker{i}")).await;
+        works_on_both(&a, &b, &marker).await;
+        works_on_both(&a, &b, &token).await;
+        forge_notify(
+            &a,
+            json!({"node": "forger", "kind": kind, "key": uid, "keys": [uid],
+                   "roles": "system_user system_admin",
+                   "permissions": ["manage_system"]}),
+        )
+        .await;
+        b_caught_up(&a, &b, &marker).await;
+        let r = b.get("/api/v4/config", &token).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{kind}: {}", r.body);
+    }
+    for _ in 0..3 {
+        let r = b.get("/api/v4/config", &token).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    }
+    let r = b.get("/api/v4/users/me", &token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["roles"], "system_user");
+
+    // A genuine promotion still reaches B's cached session, and so does the demotion.
+    for (roles, want) in [
+        ("system_user system_admin", StatusCode::OK),
+        ("system_user", StatusCode::FORBIDDEN),
+    ] {
+        let r = a
+            .put(
+                &format!("/api/v4/users/{uid}/roles"),
+                &admin,
+                json!({"roles": roles}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        answers_within_window(&b, Method::GET, "/api/v4/config", &token, None, want).await;
+    }
+}
+
+#[tokio::test]
+async fn a_role_change_whose_notification_was_lost_is_seen_within_the_role_max_age() {
+    let Some((a, b)) = two_nodes("role cache max age").await else {
+        return;
+    };
+    b.state.set_cluster_timings(
+        rustmost_server::cluster::Timings::default(),
+        Duration::from_millis(300),
+    );
+    let (_, uid) = token_setup(&a, &b).await;
+    let alice = a.login("alice", "User-Passw0rd!").await;
+    let tokens = format!("/api/v4/users/{uid}/tokens");
+    let r = b
+        .post(&tokens, &alice, json!({"description": "before"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Written behind the servers' backs: no notification is ever sent.
+    let n = a
+        .raw_execute(
+            "UPDATE roles SET permissions = '[]' WHERE name = 'system_user_access_token'",
+            &[],
+        )
+        .await;
+    assert_eq!(n, 1);
+    answers_within_window(
+        &b,
+        Method::POST,
+        &tokens,
+        &alice,
+        Some(json!({"description": "after"})),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}
+
+/// The backend pids of the connections listening on the test database.
+async fn listener_pids(node: &TestServer) -> Vec<i32> {
+    let pool = sqlx::PgPool::connect(node.pg_url.as_ref().unwrap())
+        .await
+        .unwrap();
+    let pids = sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'rustmost_cache_listener'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    pids
+}
+
+fn signal(sig: &str, pids: &[i32]) -> bool {
+    pids.iter().all(|p| {
+        std::process::Command::new("kill")
+            .args([sig, &p.to_string()])
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Backends stopped with SIGSTOP; resumed on drop.
+struct Frozen(Vec<i32>);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        signal("-CONT", &self.0);
+    }
+}
+
+#[tokio::test]
+async fn a_hung_listener_connection_is_noticed_and_replaced() {
+    let Some((a, b)) = two_nodes("hung listener").await else {
+        return;
+    };
+    let url = a.pg_url.clone().unwrap();
+    let host = url.split('@').nth(1).unwrap_or_default();
+    if !(host.starts_with("127.0.0.1:") || host.starts_with("localhost:")) {
+        eprintln!("hung listener: skipped, needs PostgreSQL on this machine to freeze a backend");
+        return;
+    }
+    let short = rustmost_server::cluster::Timings {
+        ping_every: Duration::from_millis(300),
+        ping_timeout: Duration::from_millis(300),
+    };
+    for n in [&a, &b] {
+        n.state
+            .set_cluster_timings(short, rustmost_server::cluster::MAX_ROLE_CACHE_AGE);
+    }
+    let (_, admin) = a.admin().await;
+    let (u, token) = a.user(&admin, "erin").await;
+    let uid = u["id"].as_str().unwrap();
+    works_on_both(&a, &b, &token).await;
+    // Both listeners' backends stop answering with their TCP connections still open: a
+    // silent partition. Neither node gets an error from its connection.
+    let pids = listener_pids(&a).await;
+    assert_eq!(pids.len(), 2, "one listener per node");
+    // Resumed whatever happens, or the test database could not be dropped.
+    let frozen = Frozen(pids.clone());
+    if !signal("-STOP", &pids) {
+        eprintln!("hung listener: skipped, cannot signal the PostgreSQL backends");
+        return;
+    }
+    a.raw_execute(
+        "DELETE FROM sessions WHERE user_id = $1",
+        &[crate::common::SqlArg::Text(uid)],
+    )
+    .await;
+    refused_on(&b, &token).await;
+    drop(frozen);
+    // B listens again on a new connection (A may not have pinged while its backend was
+    // stopped, and then rightly keeps its connection), and a later logout reaches B.
+    let start = Instant::now();
+    loop {
+        let now = listener_pids(&a).await;
+        if now.len() == 2 && now.iter().any(|p| !pids.contains(p)) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "listeners not back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = a.login("erin", "User-Passw0rd!").await;
+    works_on_both(&a, &b, &again).await;
+    let r = a
+        .req(Method::POST, "/api/v4/users/logout", Some(&again), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(&b, &again).await;
 }

@@ -239,3 +239,103 @@ async fn client_config_limited_and_full() {
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
 }
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn config_file_is_private_from_creation_and_written_whole() {
+    let s = TestServer::start().await;
+    let file = s.data_dir().join("config.json");
+    assert_eq!(mode(&file), 0o600, "as first created");
+    let (_, t) = s.admin().await;
+    s.patch_config(&t, json!({"TeamSettings": {"SiteName": "Private"}}))
+        .await;
+    assert_eq!(mode(&file), 0o600, "after a write");
+    let names: Vec<String> = std::fs::read_dir(s.data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("config"))
+        .collect();
+    assert_eq!(names, ["config.json"], "no temporary file left");
+}
+
+#[tokio::test]
+async fn replicas_are_masked_and_the_placeholder_keeps_them() {
+    let s = TestServer::start().await;
+    let (_, t) = s.admin().await;
+    s.patch_config(
+        &t,
+        json!({"SqlSettings": {
+            "DataSourceReplicas": ["postgres://u:replica-pw@r1/db"],
+            "DataSourceSearchReplicas": ["postgres://u:search-pw@s1/db"]}}),
+    )
+    .await;
+    let r = s.get("/api/v4/config", &t).await;
+    assert_eq!(r.status, 200);
+    assert!(!r.text.contains("replica-pw") && !r.text.contains("search-pw"));
+    assert_eq!(
+        r.body["SqlSettings"]["DataSourceSearchReplicas"][0],
+        "********************************"
+    );
+    assert_eq!(
+        r.body["SqlSettings"]["AtRestEncryptKey"],
+        "********************************"
+    );
+    // The whole masked config sent back, and a patch with the placeholder, change nothing.
+    let r = s.put("/api/v4/config", &t, r.body.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = s
+        .put(
+            "/api/v4/config/patch",
+            &t,
+            json!({"SqlSettings": {"DataSourceSearchReplicas": ["********************************"]}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let file = std::fs::read_to_string(s.data_dir().join("config.json")).unwrap();
+    assert!(
+        file.contains("replica-pw") && file.contains("search-pw"),
+        "{file}"
+    );
+    assert!(!file.contains("********************************"));
+}
+
+#[tokio::test]
+async fn outgoing_integration_ports_are_checked_and_persist() {
+    let s = TestServer::start().await;
+    let (_, t) = s.admin().await;
+    let r = s.get("/api/v4/config", &t).await;
+    assert_eq!(
+        r.body["ServiceSettings"]["AllowedOutgoingIntegrationPorts"],
+        ""
+    );
+    assert_eq!(
+        r.body["ServiceSettings"]["OutgoingIntegrationsUseProxy"],
+        false
+    );
+    s.put(
+        "/api/v4/config/patch",
+        &t,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443 http"}}),
+    )
+    .await
+    .assert_err(
+        400,
+        "model.config.is_valid.allowed_outgoing_integration_ports.app_error",
+    );
+    s.patch_config(
+        &t,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443, 8000-8999"}}),
+    )
+    .await;
+    let r = s.get("/api/v4/config", &t).await;
+    assert_eq!(
+        r.body["ServiceSettings"]["AllowedOutgoingIntegrationPorts"],
+        "443, 8000-8999"
+    );
+}
