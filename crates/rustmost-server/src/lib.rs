@@ -69,7 +69,8 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         }
         let store = rustmost_store_sql::PostgresStore::connect(&source).await?;
         // Other nodes may serve the same database: caches follow their changes.
-        pg_listener = Some(cluster::Cluster::postgres(&source).await?);
+        let feed = rustmost_store_sql::PgChangeFeed::connect(&source).await?;
+        pg_listener = Some(cluster::Cluster::shared(Arc::new(feed)).await?);
         Arc::new(store)
     } else if driver == "sqlite" || driver == "sqlite3" || driver.is_empty() {
         let path = source
@@ -108,7 +109,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         // A notification lost to a crash between a commit and its NOTIFY goes unseen for at
         // most this long.
         state.sessions.set_max_age(cluster::MAX_SESSION_CACHE_AGE);
-        cluster::start_listening(&state, source, l);
+        cluster::start_listening(&state, l);
     }
     app::roles::seed_and_load(store.as_ref(), &state.roles).await?;
     Ok(state)

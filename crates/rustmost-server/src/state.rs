@@ -188,10 +188,7 @@ impl RoleCache {
             return None;
         }
         let max_age = std::time::Duration::from_millis(max_age);
-        let age = self
-            .loaded_at
-            .read()
-            .map_or(max_age, |t| t.elapsed());
+        let age = self.loaded_at.read().map_or(max_age, |t| t.elapsed());
         Some(max_age.saturating_sub(age))
     }
     pub fn get(&self, name: &str) -> Option<Role> {

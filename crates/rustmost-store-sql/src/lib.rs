@@ -11,7 +11,7 @@
 mod postgres;
 mod sqlite;
 
-pub use postgres::PostgresStore;
+pub use postgres::{CHANNEL, LISTENER_APPLICATION_NAME, PgChangeFeed, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use rustmost_store::StoreError;

@@ -1,5 +1,5 @@
 //! The PostgreSQL backend: connection setup, migrations (migrations-postgres/, the same versions
-//! as the SQLite tree) and the naming of its unique violations.
+//! as the SQLite tree), the naming of its unique violations, and the change feed (feed.rs).
 
 use crate::{map_err, other};
 use rustmost_store::{Store, StoreError};
@@ -7,6 +7,10 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
+
+mod feed;
+
+pub use feed::{CHANNEL, LISTENER_APPLICATION_NAME, PgChangeFeed};
 
 /// `Db`/`DbRow` for the areas compiled against PostgreSQL.
 type Db = PostgresStore;

@@ -48,6 +48,17 @@ pub async fn on_each_backend(test: impl AsyncFn(&dyn Store)) {
     }
 }
 
+/// Runs `test` with the URL of a fresh PostgreSQL database when one is configured (for what
+/// only PostgreSQL has, like the change feed); returns whether it ran.
+pub async fn on_postgres(test: impl AsyncFn(&str)) -> bool {
+    let Some(base) = pg_base_url() else {
+        return false;
+    };
+    let db = PgDatabase::create(&base).await;
+    test(&db.url).await;
+    true
+}
+
 /// A uniquely named database on the test server, dropped (with its connections) when this is,
 /// also when the test panics.
 struct PgDatabase {

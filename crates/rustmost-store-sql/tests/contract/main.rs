@@ -9,6 +9,7 @@ mod access_tokens;
 mod audits;
 mod bots;
 mod channels;
+mod feed;
 mod posts;
 mod roles;
 mod sessions;
