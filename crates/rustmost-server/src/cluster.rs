@@ -1,6 +1,8 @@
 //! Cache invalidation across nodes: every eviction a state change causes goes through
 //! [`AppState::invalidate`], which applies it to this node's caches and, on PostgreSQL, publishes
-//! it with `NOTIFY` so every other node serving the same database applies it too.
+//! it on the store's change feed (`NOTIFY`) so every other node serving the same database
+//! applies it too. The feed's connection handling lives with the store
+//! (`rustmost_store_sql::PgChangeFeed`); this module gives its messages their meaning.
 //!
 //! Delivery is asynchronous: another node drops a revoked session within the time PostgreSQL
 //! takes to deliver a notification (milliseconds on a healthy network). While a node's `LISTEN`
@@ -17,19 +19,19 @@
 //! cost database reads, never grant anything.
 //!
 //! A connection that hangs (a silent network partition) delivers nothing and reports no error,
-//! so the listener pings its own connection after [`Timings::ping_every`] without traffic and
+//! so the feed pings its own connection after [`Timings::ping_every`] without traffic and
 //! treats a ping unanswered within [`Timings::ping_timeout`] as a lost connection.
 
 use crate::state::{AppState, Inner};
 use rustmost_model::role::Role;
+use rustmost_store::feed::{ChangeFeed, FeedEvent, Subscription};
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use std::sync::{Arc, OnceLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Notify;
 
-/// The one channel every node listens on.
-pub const CHANNEL: &str = "rustmost_cache";
+/// How the change feed watches its connection; tests shorten them.
+pub use rustmost_store::feed::FeedTimings as Timings;
 
 /// With several nodes, how long a node trusts a cached session before reading it again: the
 /// bound on a change whose notification was lost (the sending node died between its commit and
@@ -38,27 +40,6 @@ pub const MAX_SESSION_CACHE_AGE: Duration = Duration::from_secs(60);
 
 /// With several nodes, how long a node trusts its role table before reading it again.
 pub const MAX_ROLE_CACHE_AGE: Duration = Duration::from_secs(60);
-
-/// How the listener watches its connection; tests shorten them.
-#[derive(Debug, Clone, Copy)]
-pub struct Timings {
-    /// Ping the `LISTEN` connection after this long without a message.
-    pub ping_every: Duration,
-    /// A ping not answered within this is a hung connection: reconnect.
-    pub ping_timeout: Duration,
-}
-
-impl Default for Timings {
-    fn default() -> Self {
-        Timings {
-            ping_every: Duration::from_secs(15),
-            ping_timeout: Duration::from_secs(5),
-        }
-    }
-}
-
-/// PostgreSQL refuses `NOTIFY` payloads of 8000 bytes or more.
-const MAX_PAYLOAD: usize = 7900;
 
 /// A change to cached state, as the caller knows it.
 #[derive(Debug, Clone)]
@@ -131,11 +112,11 @@ impl Wire {
         w
     }
 
-    /// The JSON to send; a change too big for one notification widens to dropping every
-    /// cached session, which is always safe.
-    fn payload(&self) -> String {
+    /// The JSON to send; a change too big for one notification (`max` bytes) widens to
+    /// dropping every cached session, which is always safe.
+    fn payload(&self, max: usize) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();
-        if json.len() < MAX_PAYLOAD {
+        if json.len() < max {
             return json;
         }
         serde_json::to_string(&Wire {
@@ -149,14 +130,16 @@ impl Wire {
     }
 }
 
-/// How this node shares invalidations: not at all (SQLite, one node), or over PostgreSQL.
+/// How this node shares invalidations: not at all (SQLite, one node), or over the store's
+/// change feed (PostgreSQL).
 #[derive(Default)]
 pub struct Cluster {
     node: String,
-    notify: Option<PgPool>,
+    feed: Option<Arc<dyn ChangeFeed>>,
+    /// The shared PostgreSQL database, for the real-time relay's large events.
+    pool: Option<sqlx::PgPool>,
     listener: OnceLock<AbortOnDrop>,
-    timings: std::sync::RwLock<Timings>,
-    /// Wakes the listener to re-read its timings and the role table's age.
+    /// Wakes the listener to re-read the role table's age.
     wake: Arc<Notify>,
 }
 
@@ -175,38 +158,37 @@ impl Cluster {
         Self::default()
     }
 
-    /// Shares invalidations with every node on the PostgreSQL database at `url`. Returns the
-    /// cluster and a listener already subscribed, to hand to [`start_listening`] once the
-    /// state exists.
-    pub async fn postgres(url: &str) -> anyhow::Result<(Self, PgListener)> {
-        let notify = PgPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
-        let listener = subscribe(url).await?;
+    /// Shares invalidations with every node that publishes on `feed`. Returns the cluster and
+    /// a subscription already listening, to hand to [`start_listening`] once the state exists.
+    pub async fn shared(
+        feed: Arc<dyn ChangeFeed>,
+        pool: sqlx::PgPool,
+    ) -> anyhow::Result<(Self, Box<dyn Subscription>)> {
+        let subscription = feed.subscribe().await?;
         Ok((
             Cluster {
                 node: rustmost_model::new_id(),
-                notify: Some(notify),
+                feed: Some(feed),
+                pool: Some(pool),
                 ..Default::default()
             },
-            listener,
+            subscription,
         ))
     }
 
     /// Whether invalidations leave this process.
     pub fn is_shared(&self) -> bool {
-        self.notify.is_some()
+        self.feed.is_some()
     }
 
-    fn timings(&self) -> Timings {
-        *self.timings.read().expect("timings lock")
+    /// The database the real-time relay keeps events too large for one notification in.
+    pub fn pool(&self) -> Option<&sqlx::PgPool> {
+        self.pool.as_ref()
     }
 
-    /// The pool notifications go out on, with several nodes.
-    pub fn pool(&self) -> Option<&PgPool> {
-        self.notify.as_ref()
+    /// The feed this node publishes on, with several nodes.
+    pub fn feed(&self) -> Option<&Arc<dyn ChangeFeed>> {
+        self.feed.as_ref()
     }
 
     /// This node's id in notifications.
@@ -215,32 +197,13 @@ impl Cluster {
     }
 }
 
-/// The `application_name` of every node's `LISTEN` connection, to find it in
-/// `pg_stat_activity`.
-pub const LISTENER_APPLICATION_NAME: &str = "rustmost_cache_listener";
-
-async fn subscribe(url: &str) -> Result<PgListener, sqlx::Error> {
-    let opts = url
-        .parse::<sqlx::postgres::PgConnectOptions>()?
-        .application_name(LISTENER_APPLICATION_NAME);
-    // As `PgListener::connect` does: one connection, kept for as long as it lives.
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .max_lifetime(None)
-        .idle_timeout(None)
-        .connect_with(opts)
-        .await?;
-    let mut l = PgListener::connect_with(&pool).await?;
-    l.listen_all([CHANNEL, crate::realtime::cluster::CHANNEL])
-        .await?;
-    Ok(l)
-}
-
 impl AppState {
     /// Changes how the listener watches its connection and how old the role table may get
     /// (tests shorten both); takes effect at once.
     pub fn set_cluster_timings(&self, t: Timings, role_max_age: Duration) {
-        *self.cluster.timings.write().expect("timings lock") = t;
+        if let Some(feed) = &self.cluster.feed {
+            feed.set_timings(t);
+        }
         self.roles.set_max_age(role_max_age);
         self.cluster.wake.notify_one();
     }
@@ -249,24 +212,11 @@ impl AppState {
     /// the change is committed, so a node that reloads on the message sees it.
     pub async fn invalidate(&self, inv: Invalidation) {
         apply_local(self, &inv);
-        let Some(pool) = &self.cluster.notify else {
+        let Some(feed) = &self.cluster.feed else {
             return;
         };
-        let payload = Wire::new(&self.cluster.node, &inv).payload();
-        let mut last = None;
-        // One retry covers a pooled connection that died since its last use.
-        for _ in 0..2 {
-            match sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(&payload)
-                .execute(pool)
-                .await
-            {
-                Ok(_) => return,
-                Err(e) => last = Some(e),
-            }
-        }
-        if let Some(e) = last {
+        let payload = Wire::new(&self.cluster.node, &inv).payload(feed.max_payload());
+        if let Err(e) = feed.notify(&payload).await {
             tracing::error!(error = %e, "could not publish a cache invalidation to the other nodes");
         }
     }
@@ -349,122 +299,85 @@ async fn reload_roles(state: &Inner) {
     }
 }
 
-/// Runs the `LISTEN` loop for `state` until the state is dropped.
-pub fn start_listening(state: &AppState, url: String, listener: PgListener) {
+/// Applies what `subscription` hears to `state` until the state is dropped.
+pub fn start_listening(state: &AppState, subscription: Box<dyn Subscription>) {
     state.roles.set_max_age(MAX_ROLE_CACHE_AGE);
     let weak = std::sync::Arc::downgrade(&state.0);
     let node = state.cluster.node.clone();
     let wake = state.cluster.wake.clone();
-    let task = tokio::spawn(listen(weak, node, url, listener, wake));
+    let task = tokio::spawn(listen(weak, node, subscription, wake));
     let _ = state.cluster.listener.set(AbortOnDrop(task));
-}
-
-/// What woke the listener.
-enum Event {
-    Message(Result<Option<sqlx::postgres::PgNotification>, sqlx::Error>),
-    Timer,
-    Woken,
 }
 
 async fn listen(
     weak: Weak<Inner>,
     node: String,
-    url: String,
-    mut listener: PgListener,
+    mut subscription: Box<dyn Subscription>,
     wake: Arc<Notify>,
 ) {
-    let mut last_heard = Instant::now();
     loop {
         // The state is held only between waits, so dropping it ends the task.
-        let (t, wait) = {
+        let reload_in = {
             let Some(state) = weak.upgrade() else { return };
             if state.roles.fresh_for() == Some(Duration::ZERO) {
                 reload_roles(&state).await;
             }
-            let t = state.cluster.timings();
-            let ping_in = t.ping_every.saturating_sub(last_heard.elapsed());
             // Still stale here means the reload failed: retry after a pause, not in a spin.
-            let reload_in = state.roles.fresh_for().map(|r| match r.is_zero() {
+            state.roles.fresh_for().map(|r| match r.is_zero() {
                 true => Duration::from_secs(1),
                 false => r,
-            });
-            let wait = reload_in.map_or(ping_in, |r| r.min(ping_in));
-            (t, wait)
+            })
+        };
+        let reload_due = async {
+            match reload_in {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
         };
         let event = tokio::select! {
-            m = listener.try_recv() => Event::Message(m),
-            () = tokio::time::sleep(wait) => Event::Timer,
-            () = wake.notified() => Event::Woken,
+            e = subscription.next() => e,
+            () = reload_due => continue,
+            () = wake.notified() => continue,
         };
-        let lost = match event {
-            Event::Message(Ok(Some(n))) => {
-                last_heard = Instant::now();
-                let Some(state) = weak.upgrade() else { return };
-                if n.channel() == crate::realtime::cluster::CHANNEL {
-                    let pool = state.cluster.notify.clone();
-                    crate::realtime::cluster::apply_remote(
-                        &state,
-                        &node,
-                        pool.as_ref(),
-                        n.payload(),
-                    )
-                    .await;
-                } else {
-                    apply_remote(&state, &node, n.payload()).await;
-                }
-                continue;
-            }
-            Event::Message(Ok(None)) => "connection closed".to_string(),
-            Event::Message(Err(e)) => e.to_string(),
-            Event::Woken => continue,
-            Event::Timer if last_heard.elapsed() < t.ping_every => continue,
-            Event::Timer => {
-                let ping = sqlx::query("SELECT 1").execute(&mut listener);
-                match tokio::time::timeout(t.ping_timeout, ping).await {
-                    Ok(Ok(_)) => {
-                        last_heard = Instant::now();
-                        continue;
+        let Some(state) = weak.upgrade() else { return };
+        match event {
+            Some(FeedEvent::Message(payload)) => {
+                match payload.strip_prefix(crate::realtime::cluster::PREFIX) {
+                    Some(ev) => {
+                        let pool = state.cluster.pool.clone();
+                        crate::realtime::cluster::apply_remote(&state, &node, pool.as_ref(), ev)
+                            .await
                     }
-                    Ok(Err(e)) => e.to_string(),
-                    Err(_) => format!("no answer to a ping within {:?}", t.ping_timeout),
+                    None => apply_remote(&state, &node, &payload).await,
                 }
             }
-        };
-        tracing::warn!(error = %lost, "cache invalidation listener lost; caching no sessions until it is back");
-        match weak.upgrade() {
-            Some(state) => state.sessions.suspend(),
-            None => return,
-        }
-        // A hung connection is not waited on any longer.
-        drop(listener);
-        let mut wait = Duration::from_millis(200);
-        listener = loop {
-            tokio::time::sleep(wait).await;
-            if weak.strong_count() == 0 {
+            Some(FeedEvent::Lost(why)) => {
+                tracing::warn!(error = %why, "cache invalidation listener lost; caching no sessions until it is back");
+                state.sessions.suspend();
+            }
+            Some(FeedEvent::Back) => {
+                // Anything changed while the connection was down went unheard.
+                reload_roles(&state).await;
+                state.sessions.resume();
+                state.events.hub.distrust_all(|_| true);
+                tracing::info!("cache invalidation listener back");
+            }
+            None => {
+                // The feed ended: from now on nothing from the other nodes is heard.
+                tracing::error!("cache invalidation feed ended; caching no sessions");
+                state.sessions.suspend();
                 return;
             }
-            match tokio::time::timeout(Duration::from_secs(10), subscribe(&url)).await {
-                Ok(Ok(l)) => break l,
-                Err(_) => tracing::warn!("cache invalidation listener: reconnect timed out"),
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "cache invalidation listener: reconnect failed");
-                    wait = (wait * 2).min(Duration::from_secs(10));
-                }
-            }
-        };
-        last_heard = Instant::now();
-        let Some(state) = weak.upgrade() else { return };
-        // Anything changed while the connection was down went unheard.
-        reload_roles(&state).await;
-        state.sessions.resume();
-        state.events.hub.distrust_all(|_| true);
-        tracing::info!("cache invalidation listener back");
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// PostgreSQL's limit, as the feed reports it.
+    const MAX_PAYLOAD: usize = 7900;
 
     #[test]
     fn payloads_round_trip_and_stay_under_the_notify_limit() {
@@ -475,14 +388,14 @@ mod tests {
                 keep: Some("s".into()),
             },
         );
-        let back: Wire = serde_json::from_str(&w.payload()).unwrap();
+        let back: Wire = serde_json::from_str(&w.payload(MAX_PAYLOAD)).unwrap();
         assert_eq!(back, w);
         assert_eq!(
-            w.payload(),
+            w.payload(MAX_PAYLOAD),
             r#"{"node":"n1","kind":"user","key":"u","keep":"s"}"#
         );
         let many = Invalidation::SessionIds((0..1000).map(|i| format!("{i:026}")).collect());
-        let p = Wire::new("n1", &many).payload();
+        let p = Wire::new("n1", &many).payload(MAX_PAYLOAD);
         assert!(p.len() < MAX_PAYLOAD);
         let back: Wire = serde_json::from_str(&p).unwrap();
         assert_eq!(back.kind, "all_sessions");

@@ -1,10 +1,11 @@
 //! Mattermost-layout configuration: defaults, the persisted `config.json`, `MM_*` environment
 //! overrides (which always win and are never persisted), sanitizing, and the client config.
 
+use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// What Mattermost shows in place of a secret setting.
 pub const FAKE_SETTING: &str = "********************************";
@@ -417,7 +418,7 @@ impl ConfigService {
 
     /// The snapshot in effect now.
     pub fn get(&self) -> Arc<Config> {
-        self.current.read().expect("config lock").clone()
+        self.current.read().clone()
     }
 
     /// Keys set by the environment, as a tree with `true` at each leaf.
@@ -498,7 +499,7 @@ impl ConfigService {
     fn install(&self, persisted: Value) -> Result<(), ConfigError> {
         let effective = overlay(&persisted, &self.env);
         validate(&effective)?;
-        *self.current.write().expect("config lock") = Arc::new(Config {
+        *self.current.write() = Arc::new(Config {
             effective,
             persisted,
         });

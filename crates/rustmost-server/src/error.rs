@@ -1,7 +1,7 @@
 //! `ApiError`, the one error type handlers return, and its rendering as Mattermost AppError JSON.
 //!
 //! Handlers build errors with the upstream i18n id at the call site; `IntoResponse` only parks the
-//! error in the response extensions, and `finalize_errors` (in `lib.rs`) renders it once, with the
+//! error in the response extensions, and the `finalize` middleware (in `lib.rs`) renders it once, with the
 //! request id and with `detailed_error` wiped unless developer mode is on.
 
 use axum::http::StatusCode;

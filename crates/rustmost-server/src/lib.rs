@@ -68,9 +68,10 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
                 source.split('@').next_back().unwrap_or_default()
             );
         }
-        let store = rustmost_store_sqlite::PostgresStore::connect(&source).await?;
+        let store = rustmost_store_sql::PostgresStore::connect(&source).await?;
         // Other nodes may serve the same database: caches follow their changes.
-        pg_listener = Some(cluster::Cluster::postgres(&source).await?);
+        let feed = rustmost_store_sql::PgChangeFeed::connect(&source).await?;
+        pg_listener = Some(cluster::Cluster::shared(Arc::new(feed), store.pool().clone()).await?);
         Arc::new(store)
     } else if driver == "sqlite" || driver == "sqlite3" || driver.is_empty() {
         let path = source
@@ -88,7 +89,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         } else {
             format!("sqlite:{path}")
         };
-        Arc::new(rustmost_store_sqlite::SqliteStore::connect(&url).await?)
+        Arc::new(rustmost_store_sql::SqliteStore::connect(&url).await?)
     } else {
         anyhow::bail!("unknown SqlSettings.DriverName {driver:?}: use \"sqlite\" or \"postgres\"");
     };
@@ -103,13 +104,14 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         sessions: Default::default(),
         cluster,
         events: Default::default(),
+        clock: state::Clock::system(),
     }));
     // Listening starts before the roles load, so no change made meanwhile goes unseen.
     if let Some(l) = listener {
         // A notification lost to a crash between a commit and its NOTIFY goes unseen for at
         // most this long.
         state.sessions.set_max_age(cluster::MAX_SESSION_CACHE_AGE);
-        cluster::start_listening(&state, source, l);
+        cluster::start_listening(&state, l);
     }
     app::roles::seed_and_load(store.as_ref(), &state.roles).await?;
     realtime::start(&state).await?;

@@ -11,13 +11,14 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use parking_lot::RwLock;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -77,18 +78,18 @@ impl CertStore {
     pub fn reload(&self, paths: Option<(PathBuf, PathBuf)>) -> anyhow::Result<()> {
         let (cert, key) = match paths {
             Some(p) => p,
-            None => self.files.read().unwrap_or_else(|e| e.into_inner()).clone(),
+            None => self.files.read().clone(),
         };
         let ck = load_certified_key(&cert, &key)?;
-        *self.key.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ck);
-        *self.files.write().unwrap_or_else(|e| e.into_inner()) = (cert, key);
+        *self.key.write() = Arc::new(ck);
+        *self.files.write() = (cert, key);
         Ok(())
     }
 }
 
 impl ResolvesServerCert for CertStore {
     fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.key.read().unwrap_or_else(|e| e.into_inner()).clone())
+        Some(self.key.read().clone())
     }
 }
 

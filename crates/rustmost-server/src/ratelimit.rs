@@ -15,8 +15,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hashlink::LruCache;
+use parking_lot::Mutex;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The id of the 429 answer. Upstream answers plain text `limit exceeded` without an id; this
@@ -96,7 +97,7 @@ impl Gcra {
     pub fn check(&self, key: &str, quantity: u32, now: Instant) -> Decision {
         let every = self.quota.every;
         let increment = every.saturating_mul(quantity);
-        let mut store = self.store.lock().expect("rate limit store");
+        let mut store = self.store.lock();
         // How far ahead of now the key's theoretical arrival time is (zero once it passed).
         let ahead = store
             .get(key)
@@ -125,7 +126,7 @@ impl Gcra {
     }
 
     pub fn len(&self) -> usize {
-        self.store.lock().expect("rate limit store").len()
+        self.store.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -142,7 +143,7 @@ struct LiveLimiter {
 
 impl LiveLimiter {
     fn get(&self, quota: Quota) -> Arc<Gcra> {
-        let mut cur = self.current.lock().expect("rate limiter");
+        let mut cur = self.current.lock();
         match &*cur {
             Some(g) if g.quota == quota => g.clone(),
             _ => {
@@ -296,7 +297,7 @@ fn session_user(req: &Request, state: &AppState) -> Option<String> {
     let s = state
         .sessions
         .get(&crate::app::sessions::hash_secret(&token))?;
-    (s.expires_at <= 0 || s.expires_at > rustmost_model::now_ms()).then(|| s.user_id.clone())
+    (s.expires_at <= 0 || s.expires_at > state.clock.now_ms()).then(|| s.user_id.clone())
 }
 
 /// The method, URI and headers of a request as `Parts` (what the token parser reads).

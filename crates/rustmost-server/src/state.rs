@@ -1,11 +1,12 @@
 //! `AppState`: the store, the live config, and the in-memory caches shared by every request.
 
 use crate::config::ConfigService;
+use parking_lot::RwLock;
 use rustmost_model::role::Role;
 use rustmost_store::Store;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -28,6 +29,67 @@ pub struct Inner {
     pub cluster: crate::cluster::Cluster,
     /// Real-time events: `state.events.publish(ev)` once a change is committed.
     pub events: crate::realtime::Realtime,
+    /// What the server takes as the current time; read it with `state.clock.now_ms()`.
+    pub clock: Clock,
+}
+
+/// The server's clock, in milliseconds since the epoch: the system clock, or in tests one that
+/// moves only when told, so expiry is tested without waiting for it.
+#[derive(Debug)]
+pub struct Clock {
+    /// [`Clock::SYSTEM`] while this is the system clock, else the time it shows.
+    shows: AtomicI64,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+impl Clock {
+    const SYSTEM: i64 = i64::MIN;
+
+    /// The system clock.
+    pub fn system() -> Self {
+        Clock {
+            shows: AtomicI64::new(Self::SYSTEM),
+        }
+    }
+
+    /// A clock stopped at `start_ms` that moves only by [`Clock::set`] and [`Clock::advance`].
+    pub fn manual(start_ms: i64) -> Self {
+        Clock {
+            shows: AtomicI64::new(start_ms),
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        match self.shows.load(Ordering::SeqCst) {
+            Self::SYSTEM => rustmost_model::now_ms(),
+            t => t,
+        }
+    }
+
+    /// Stops the clock at `ms`.
+    pub fn set(&self, ms: i64) {
+        self.shows.store(ms.max(Self::SYSTEM + 1), Ordering::SeqCst);
+    }
+
+    /// Moves the clock forward by `d`; a system clock stops at the system time plus `d`.
+    pub fn advance(&self, d: std::time::Duration) {
+        let d = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        let _ = self
+            .shows
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                let base = if t == Self::SYSTEM {
+                    rustmost_model::now_ms()
+                } else {
+                    t
+                };
+                Some(base.saturating_add(d))
+            });
+    }
 }
 
 /// An authenticated session: a login session or one minted from a personal access token.
@@ -53,7 +115,7 @@ pub struct Session {
 
 impl Session {
     pub fn roles(&self) -> String {
-        self.roles.read().expect("roles lock").clone()
+        self.roles.read().clone()
     }
     pub fn is_access_token(&self) -> bool {
         self.access_token_id.is_some()
@@ -83,7 +145,7 @@ pub struct RoleCache {
 impl RoleCache {
     /// Installs `roles` unconditionally (the initial load); a reload under way is dropped.
     pub fn replace_all(&self, roles: Vec<Role>) {
-        let mut m = self.by_name.write().expect("role lock");
+        let mut m = self.by_name.write();
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.fill(&mut m, roles);
     }
@@ -93,7 +155,7 @@ impl RoleCache {
             let set = r.permissions.iter().cloned().collect();
             m.insert(r.name.clone(), (r, set));
         }
-        *self.loaded_at.write().expect("role lock") = Some(std::time::Instant::now());
+        *self.loaded_at.write() = Some(std::time::Instant::now());
     }
     /// The change counter; note it before reading the roles from the database.
     pub fn epoch(&self) -> u64 {
@@ -101,7 +163,7 @@ impl RoleCache {
     }
     /// Installs `roles` unless a role was put since `epoch` was noted; returns whether it did.
     pub fn replace_all_if_unchanged(&self, roles: Vec<Role>, epoch: u64) -> bool {
-        let mut m = self.by_name.write().expect("role lock");
+        let mut m = self.by_name.write();
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return false;
         }
@@ -110,7 +172,7 @@ impl RoleCache {
     }
     pub fn put(&self, r: Role) {
         let set = r.permissions.iter().cloned().collect();
-        let mut m = self.by_name.write().expect("role lock");
+        let mut m = self.by_name.write();
         self.epoch.fetch_add(1, Ordering::SeqCst);
         m.insert(r.name.clone(), (r, set));
     }
@@ -128,23 +190,15 @@ impl RoleCache {
             return None;
         }
         let max_age = std::time::Duration::from_millis(max_age);
-        let age = self
-            .loaded_at
-            .read()
-            .expect("role lock")
-            .map_or(max_age, |t| t.elapsed());
+        let age = self.loaded_at.read().map_or(max_age, |t| t.elapsed());
         Some(max_age.saturating_sub(age))
     }
     pub fn get(&self, name: &str) -> Option<Role> {
-        self.by_name
-            .read()
-            .expect("role lock")
-            .get(name)
-            .map(|(r, _)| r.clone())
+        self.by_name.read().get(name).map(|(r, _)| r.clone())
     }
     /// Whether any live role in the space-separated `roles` grants `perm`.
     pub fn grants(&self, roles: &str, perm: &str) -> bool {
-        let m = self.by_name.read().expect("role lock");
+        let m = self.by_name.read();
         roles.split_whitespace().any(|name| {
             m.get(name)
                 .is_some_and(|(r, set)| r.delete_at == 0 && set.contains(perm))
@@ -195,7 +249,6 @@ impl SessionCache {
         let max_age = self.max_age_ms.load(Ordering::Relaxed);
         self.by_hash
             .read()
-            .expect("session lock")
             .get(hash)
             .filter(|c| max_age == 0 || c.at.elapsed().as_millis() < u128::from(max_age))
             .map(|c| c.s.clone())
@@ -213,7 +266,7 @@ impl SessionCache {
         if self.suspended.load(Ordering::SeqCst) {
             return;
         }
-        let mut m = self.by_hash.write().expect("session lock");
+        let mut m = self.by_hash.write();
         self.make_room(&mut m, &s.token_hash);
         m.insert(s.token_hash.clone(), Cached::new(s));
     }
@@ -222,7 +275,7 @@ impl SessionCache {
         self.capacity.store(n, Ordering::Relaxed);
     }
     pub fn len(&self) -> usize {
-        self.by_hash.read().expect("session lock").len()
+        self.by_hash.read().len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -256,7 +309,7 @@ impl SessionCache {
     }
     /// Caches `s` unless something was evicted since `epoch` was noted; returns whether it did.
     pub fn put_if_unchanged(&self, s: Arc<Session>, epoch: u64) -> bool {
-        let mut m = self.by_hash.write().expect("session lock");
+        let mut m = self.by_hash.write();
         if self.epoch.load(Ordering::SeqCst) != epoch || self.suspended.load(Ordering::SeqCst) {
             return false;
         }
@@ -266,7 +319,7 @@ impl SessionCache {
     }
     /// Runs `f` on the map with the epoch bumped, all under the write lock.
     fn evict(&self, f: impl FnOnce(&mut HashMap<String, Cached>)) {
-        let mut m = self.by_hash.write().expect("session lock");
+        let mut m = self.by_hash.write();
         self.epoch.fetch_add(1, Ordering::SeqCst);
         f(&mut m);
     }
@@ -294,7 +347,7 @@ impl SessionCache {
         self.evict(|m| {
             for s in m.values().map(|c| &c.s) {
                 if s.user_id == user_id {
-                    *s.roles.write().expect("roles lock") = roles.to_string();
+                    *s.roles.write() = roles.to_string();
                 }
             }
         });
@@ -432,6 +485,40 @@ mod tests {
         assert!(c.get("h").is_none());
         c.put(session("s", "h"));
         assert!(c.get("h").is_some());
+    }
+
+    /// The panic layer keeps the server alive after a handler panics, so a panic while a cache
+    /// lock is held must not leave the lock unusable for every later request.
+    #[test]
+    fn a_panic_under_the_session_lock_leaves_the_cache_usable() {
+        let c = SessionCache::default();
+        c.put(session("s", "h"));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            c.remove_where(|_| panic!("a bug while the write lock is held"))
+        }));
+        assert!(panicked.is_err());
+        assert!(c.get("h").is_some());
+        c.put(session("t", "h2"));
+        assert_eq!(c.len(), 2);
+        c.set_roles_for_user("u", "system_user");
+        assert_eq!(c.get("h").unwrap().roles(), "system_user");
+    }
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told_and_a_system_clock_stops_when_advanced() {
+        let c = Clock::manual(1_000);
+        assert_eq!(c.now_ms(), 1_000);
+        c.advance(std::time::Duration::from_secs(2));
+        assert_eq!(c.now_ms(), 3_000);
+        c.set(5);
+        assert_eq!(c.now_ms(), 5);
+        let s = Clock::system();
+        let before = rustmost_model::now_ms();
+        assert!(s.now_ms() >= before);
+        s.advance(std::time::Duration::from_secs(3600));
+        let stopped = s.now_ms();
+        assert!(stopped >= before + 3_600_000);
+        assert_eq!(s.now_ms(), stopped);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The storage interface every backend implements: per-area traits, rows, and `StoreError`.
+//! The storage interface every backend implements: per-area traits, rows, `StoreError`, and the
+//! change feed between nodes (`feed`).
 
 use async_trait::async_trait;
 use rustmost_model::audit::Audit;
@@ -10,6 +11,8 @@ use rustmost_model::team::{Team, TeamMember};
 use rustmost_model::user::User;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
 use std::collections::BTreeMap;
+
+pub mod feed;
 
 /// What can go wrong in a store; each backend maps its driver errors into these once.
 #[derive(Debug, thiserror::Error)]

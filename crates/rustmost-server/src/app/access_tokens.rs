@@ -13,7 +13,7 @@ use crate::state::{AppState, Session};
 use rand::Rng;
 use rustmost_model::access_token::UserAccessToken;
 use rustmost_model::user::User;
-use rustmost_model::{is_valid_id, new_id, now_ms};
+use rustmost_model::{is_valid_id, new_id};
 use rustmost_store::{AccessTokenRow, Page, SessionRow, StoreError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -131,7 +131,7 @@ pub async fn session_for_token(
     if !user.is_bot && !state.config.get().enable_user_access_tokens() {
         return Err(ApiError::unauthorized(INVALID).detail(TOKENS_OFF));
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if t.expires_at > 0 && now >= t.expires_at {
         audits::record(
             state,
@@ -224,7 +224,7 @@ pub(crate) async fn check_token_session(state: &AppState, s: &Session) -> ApiRes
     if !t.is_active {
         return refuse("inactive_token");
     }
-    if t.expires_at > 0 && now_ms() >= t.expires_at {
+    if t.expires_at > 0 && state.clock.now_ms() >= t.expires_at {
         return refuse("expired token");
     }
     match state.store.get_user(&s.user_id).await {
@@ -255,7 +255,7 @@ pub fn record_use(state: &AppState, s: &Arc<Session>, ip: impl FnOnce() -> Strin
     let Some(token_id) = s.access_token_id.clone() else {
         return;
     };
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let last = s.last_used_written.load(Ordering::Relaxed);
     if now - last < LAST_USED_WRITE_MS {
         return;
@@ -300,7 +300,7 @@ async fn check_expiry(state: &AppState, user: &User, expires_at: i64) -> ApiResu
         .get()
         .i64("/ServiceSettings/MaximumPersonalAccessTokenLifetimeDays");
     let applies = days > 0 && policy_applies(state, user).await?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if expires_at == 0 {
         if applies {
             return Err(ApiError::bad_request(
@@ -353,7 +353,7 @@ pub async fn create(
         description: description.to_string(),
         is_active: true,
         expires_at,
-        create_at: now_ms(),
+        create_at: state.clock.now_ms(),
         last_used_at: 0,
         last_used_ip: String::new(),
     };
@@ -510,7 +510,7 @@ pub async fn rotate(
 pub async fn delete_expired(state: &AppState) -> ApiResult<usize> {
     let gone = state
         .store
-        .delete_expired_tokens(now_ms())
+        .delete_expired_tokens(state.clock.now_ms())
         .await
         .or_internal("app.user_access_token.delete.app_error")?;
     for t in &gone {
@@ -541,7 +541,10 @@ pub async fn non_compliant(state: &AppState) -> ApiResult<Option<Vec<AccessToken
     if days <= 0 {
         return Ok(None);
     }
-    let latest = now_ms().saturating_add(days.saturating_mul(DAY_MS));
+    let latest = state
+        .clock
+        .now_ms()
+        .saturating_add(days.saturating_mul(DAY_MS));
     let rows = state
         .store
         .list_non_compliant_tokens(latest)

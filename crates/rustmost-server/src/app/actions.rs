@@ -196,7 +196,7 @@ async fn apply_update(
             "api.post.update_post.can_not_update_post_in_deleted.error",
         ));
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if new.message != old.message {
         old.message = new.message;
         old.edit_at = now;

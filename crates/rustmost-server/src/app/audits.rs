@@ -5,7 +5,7 @@ use crate::state::AppState;
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use rustmost_model::audit::Audit;
-use rustmost_model::{new_id, now_ms};
+use rustmost_model::new_id;
 use std::net::SocketAddr;
 
 /// One record to write.
@@ -22,7 +22,7 @@ pub struct Entry<'a> {
 pub async fn record(state: &AppState, e: Entry<'_>) {
     let a = Audit {
         id: new_id(),
-        create_at: now_ms(),
+        create_at: state.clock.now_ms(),
         user_id: e.user_id.to_string(),
         action: e.action.to_string(),
         extra_info: e.extra_info.to_string(),

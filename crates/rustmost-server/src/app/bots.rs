@@ -6,8 +6,8 @@ use crate::app::{authz, sessions, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::bot::{Bot, BotPatch};
+use rustmost_model::new_id;
 use rustmost_model::user::{self, User, UserPatch};
-use rustmost_model::{new_id, now_ms};
 use rustmost_store::{BotQuery, StoreError};
 
 pub const BOT_NOT_FOUND: &str = "store.sql_bot.get.missing.app_error";
@@ -75,7 +75,7 @@ pub async fn get(state: &AppState, id: &str, include_deleted: bool) -> ApiResult
 
 /// `CreateBot`: the user row, then the bot row (the user row is removed again if that fails).
 pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult<Bot> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let mut b = Bot {
         owner_id: owner_id.to_string(),
         ..Default::default()
@@ -127,7 +127,7 @@ pub async fn patch(state: &AppState, id: &str, p: &BotPatch) -> ApiResult<Bot> {
     u.email = bot_email(&b.username);
     u.first_name = b.display_name.clone();
     u.bot_description = b.description.clone();
-    b.update_at = now_ms();
+    b.update_at = state.clock.now_ms();
     u.update_at = b.update_at;
     users::save(state, &u).await?;
     state
@@ -150,7 +150,7 @@ pub async fn list(state: &AppState, q: &BotQuery) -> ApiResult<Vec<Bot>> {
 /// work again once it is enabled) and stamps the bot row.
 pub async fn set_active(state: &AppState, id: &str, active: bool) -> ApiResult<Bot> {
     let mut u = users::get_user(state, id).await?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if (u.delete_at != 0) == active {
         u.delete_at = if active { 0 } else { now };
         u.update_at = now;
@@ -194,7 +194,7 @@ pub async fn disable_owned_by(state: &AppState, owner_id: &str) -> ApiResult<()>
 pub async fn assign(state: &AppState, id: &str, owner_id: &str) -> ApiResult<Bot> {
     let mut b = get(state, id, true).await?;
     b.owner_id = owner_id.to_string();
-    b.update_at = now_ms();
+    b.update_at = state.clock.now_ms();
     state
         .store
         .update_bot(&b)
@@ -241,7 +241,7 @@ pub async fn convert_to_user(
         u.roles = format!("{} system_admin", u.roles).trim().to_string();
     }
     u.password = users::hash_password(password).await?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     u.last_password_update = now;
     u.update_at = now;
     users::save(state, &u).await?;
@@ -259,7 +259,7 @@ pub async fn convert_to_user(
 /// in, and token sessions are re-minted as bot sessions). The returned bot is upstream's
 /// `BotFromUser`, whose display name is the username; later reads show the user's first name.
 pub async fn convert_from_user(state: &AppState, mut u: User) -> ApiResult<Bot> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let b = Bot {
         user_id: u.id.clone(),
         username: u.username.clone(),

@@ -5,8 +5,8 @@ use crate::app::{posts, teams};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
 use rustmost_model::channel::{self, Channel, ChannelMember, DEFAULT_CHANNEL};
+use rustmost_model::new_id;
 use rustmost_model::user::User;
-use rustmost_model::{new_id, now_ms};
 use rustmost_store::StoreError;
 
 pub const CHANNEL_NOT_FOUND: &str = "app.channel.get.existing.app_error";
@@ -77,7 +77,7 @@ pub async fn create_channel(
         .param("MaxChannelsPerTeam", max.to_string()));
     }
     teams::get_team(state, &c.team_id).await?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     c.id = new_id();
     c.create_at = now;
     c.update_at = now;
@@ -123,7 +123,7 @@ pub async fn save_new_member(
     u: &User,
     admin: bool,
 ) -> ApiResult<ChannelMember> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let mut m = ChannelMember {
         channel_id: c.id.clone(),
         user_id: u.id.clone(),
@@ -220,7 +220,7 @@ pub async fn archive_channel(state: &AppState, mut c: Channel, by: &User) -> Api
     let msg = teams::fill("api.channel.delete_channel.archived", &[&by.username]);
     let props = serde_json::json!({"username": by.username});
     posts::system_post(state, &c, &by.id, "system_channel_deleted", msg, props).await?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     c.delete_at = now;
     c.update_at = now;
     state
@@ -242,7 +242,7 @@ pub async fn restore_channel(state: &AppState, mut c: Channel, by: &User) -> Api
         ));
     }
     c.delete_at = 0;
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     state
         .store
         .update_channel(&c)

@@ -5,7 +5,6 @@
 use crate::app::{sessions, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
-use rustmost_model::now_ms;
 use rustmost_model::user::User;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -79,7 +78,7 @@ pub async fn login(state: &AppState, c: &Credentials) -> ApiResult<LoggedIn> {
     if !users::check_password_counted(state, &user, &c.password).await? {
         return Err(invalid_credentials(state));
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     state
         .store
         .record_login(&user.id, now)

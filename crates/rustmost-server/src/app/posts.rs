@@ -260,7 +260,7 @@ pub async fn for_client(state: &AppState, mut p: Post) -> Post {
 pub async fn delete_post(state: &AppState, p: &Post, by: &str) -> ApiResult<()> {
     state
         .store
-        .delete_post(&p.id, now_ms(), by)
+        .delete_post(&p.id, state.clock.now_ms(), by)
         .await
         .or_internal("app.post.delete.app_error")?;
     crate::realtime::events::post_deleted(state, p, by).await;

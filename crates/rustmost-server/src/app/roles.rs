@@ -74,7 +74,7 @@ pub fn check_roles_exist(state: &AppState, roles: &str) -> ApiResult<()> {
 
 /// Replaces a role's permissions, in the store and in memory (live sessions see it at once).
 pub async fn patch_permissions(state: &AppState, id: &str, perms: Vec<String>) -> ApiResult<Role> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     state
         .store
         .update_role_permissions(id, &perms, now)

@@ -3,7 +3,7 @@
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
-use rustmost_model::{new_id, now_ms};
+use rustmost_model::new_id;
 use rustmost_store::{SessionRow, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ pub fn from_row(r: SessionRow) -> Session {
         id: r.id,
         token_hash: r.token_hash,
         user_id: r.user_id,
-        roles: std::sync::RwLock::new(r.roles),
+        roles: parking_lot::RwLock::new(r.roles),
         create_at: r.create_at,
         expires_at: r.expires_at,
         last_activity_at: AtomicI64::new(r.last_activity_at),
@@ -50,7 +50,7 @@ pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session
         return Err(e);
     }
     let hash = hash_secret(token);
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if let Some(s) = state.sessions.get(&hash) {
         if expired(state, &s, now) {
             state.sessions.remove_hash(&hash);
@@ -120,7 +120,7 @@ pub(crate) fn invalid_token(detail: &str) -> ApiError {
 
 /// Records activity at most every five minutes, off the request path.
 pub fn touch(state: &AppState, s: &Arc<Session>) {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let last = s.last_activity();
     if now - last < ACTIVITY_WRITE_MS || s.is_access_token() {
         return;
@@ -160,7 +160,7 @@ pub async fn create_login_session(
         cfg.i64("/ServiceSettings/SessionLengthMobileInHours")
     };
     limit_sessions(state, user_id).await?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let secret = new_id();
     props.insert("csrf".into(), new_id());
     // A revoke-all or role change for the user that runs while the row is written must not be

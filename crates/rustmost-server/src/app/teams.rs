@@ -5,9 +5,9 @@ use crate::app::{channels, posts, scoped_authz};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::channel::{CHANNEL_OPEN, Channel, DEFAULT_CHANNEL, OFF_TOPIC_CHANNEL};
+use rustmost_model::new_id;
 use rustmost_model::team::{self, Team, TeamMember};
 use rustmost_model::user::{self, User};
-use rustmost_model::{new_id, now_ms};
 use rustmost_store::{Page, StoreError};
 
 pub const TEAM_NOT_FOUND: &str = "app.team.get.find.app_error";
@@ -65,7 +65,7 @@ pub async fn create_team_with_user(
     mut t: Team,
     creator: &User,
 ) -> ApiResult<Team> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     t.id = new_id();
     t.create_at = now;
     t.update_at = now;
@@ -154,7 +154,7 @@ pub async fn join_user_to_team(
         user_id: u.id.clone(),
         scheme_user: true,
         scheme_admin: !t.email.is_empty() && t.email == u.email,
-        create_at: now_ms(),
+        create_at: state.clock.now_ms(),
         ..Default::default()
     };
     m.compute_roles();
@@ -246,7 +246,7 @@ pub async fn remove_user_from_team(
         .delete_team_channel_members(&t.id, &u.id)
         .await
         .or_internal("app.channel.remove_member.app_error")?;
-    m.delete_at = now_ms();
+    m.delete_at = state.clock.now_ms();
     state
         .store
         .save_team_member(&m)

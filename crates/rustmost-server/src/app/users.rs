@@ -8,8 +8,8 @@ use crate::state::{AppState, Session};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::StatusCode;
+use rustmost_model::new_id;
 use rustmost_model::user::{self, User};
-use rustmost_model::{new_id, now_ms};
 use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -84,7 +84,10 @@ async fn on_hash_thread<T: Send + 'static>(
 }
 
 /// A hashing slot: while it is held, one Argon2 computation may run.
-pub struct HashPermit(#[allow(dead_code)] SemaphorePermit<'static>);
+pub struct HashPermit(
+    #[expect(dead_code, reason = "held only so that dropping it frees the slot")]
+    SemaphorePermit<'static>,
+);
 
 /// Waits (at most [`HASH_WAIT`]) for a hashing slot; refuses with 503 when none frees up.
 pub async fn hash_permit() -> ApiResult<HashPermit> {
@@ -320,7 +323,7 @@ pub async fn get_user(state: &AppState, id: &str) -> ApiResult<User> {
 /// Saves a new user, applying Mattermost's `PreSave` (id, times, lowercase names, defaults) and
 /// making the first non-bot account a system admin. `password` is the plain text, if any.
 pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     u.id = new_id();
     u.create_at = now;
     u.update_at = now;
@@ -429,7 +432,7 @@ pub async fn set_password(state: &AppState, user_id: &str, new_password: &str) -
     let hash = hash_password(new_password).await?;
     state
         .store
-        .set_password(user_id, &hash, now_ms())
+        .set_password(user_id, &hash, state.clock.now_ms())
         .await
         .or_not_found(MISSING_ACCOUNT)
 }
@@ -478,7 +481,7 @@ pub fn sanitize_self(mut u: User) -> User {
 /// account's access tokens are kept (they work again after reactivation). With
 /// `DisableBotsWhenOwnerIsDeactivated` the account's bots are disabled too.
 pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResult<User> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     u.delete_at = if active { 0 } else { now };
     u.update_at = now;
     state
@@ -528,7 +531,7 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
     let roles = roles.split_whitespace().collect::<Vec<_>>().join(" ");
     state
         .store
-        .set_user_roles(&u.id, &roles, now_ms())
+        .set_user_roles(&u.id, &roles, state.clock.now_ms())
         .await
         .or_not_found(MISSING_ACCOUNT)?;
     state

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgPool;
 use tokio::sync::mpsc;
 
-/// The channel events travel on (cache invalidations use `crate::cluster::CHANNEL`).
-pub const CHANNEL: &str = "rustmost_events";
+/// Events share the store's change feed with cache invalidations; this prefix tells them apart.
+pub const PREFIX: &str = "ev:";
 
-const MAX_PAYLOAD: usize = 7900;
+/// Below the feed's limit with the prefix added.
+const MAX_PAYLOAD: usize = 7900 - PREFIX.len();
 /// How long a stored event is kept for slow receivers.
 const KEEP_MS: i64 = 60_000;
 
@@ -39,7 +40,12 @@ pub async fn ensure_table(pool: &PgPool) -> Result<(), sqlx::Error> {
 }
 
 /// Sends this node's events to the others, in order, until the state is dropped.
-pub async fn relay(pool: PgPool, node: String, mut rx: mpsc::UnboundedReceiver<Event>) {
+pub async fn relay(
+    pool: PgPool,
+    feed: std::sync::Arc<dyn rustmost_store::feed::ChangeFeed>,
+    node: String,
+    mut rx: mpsc::UnboundedReceiver<Event>,
+) {
     let mut stored = 0u32;
     while let Some(e) = rx.recv().await {
         let full = serde_json::to_string(&Wire {
@@ -78,22 +84,7 @@ pub async fn relay(pool: PgPool, node: String, mut rx: mpsc::UnboundedReceiver<E
                 }
             }
         };
-        let mut last = None;
-        for _ in 0..2 {
-            match sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(&payload)
-                .execute(&pool)
-                .await
-            {
-                Ok(_) => {
-                    last = None;
-                    break;
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        if let Some(e) = last {
+        if let Err(e) = feed.notify(&format!("{PREFIX}{payload}")).await {
             tracing::error!(error = %e, "could not send an event to the other nodes");
         }
     }

@@ -5,9 +5,10 @@
 use super::event::{Event, Prepared};
 use crate::cluster::Invalidation;
 use crate::state::{Inner, Session};
+use parking_lot::{Mutex, RwLock};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 
@@ -74,13 +75,13 @@ impl Conn {
         }
     }
     pub fn session(&self) -> Arc<Session> {
-        self.token.read().expect("conn lock").1.clone()
+        self.token.read().1.clone()
     }
     pub fn token(&self) -> String {
-        self.token.read().expect("conn lock").0.clone()
+        self.token.read().0.clone()
     }
     pub fn set_session(&self, token: String, s: Arc<Session>) {
-        *self.token.write().expect("conn lock") = (token, s);
+        *self.token.write() = (token, s);
     }
     /// Marks the session for a re-check before anything more is written.
     pub fn distrust(&self) {
@@ -91,7 +92,7 @@ impl Conn {
     /// Gives the event the next `seq` and queues it. `false` when the queue is full: the
     /// connection must then be closed (upstream drops a slow consumer).
     fn push(&self, p: &Arc<Prepared>) -> bool {
-        let mut q = self.q.lock().expect("queue lock");
+        let mut q = self.q.lock();
         if q.dead {
             return true;
         }
@@ -131,7 +132,7 @@ impl Conn {
     /// `seq` on are queued first (the caller checked they are all kept).
     fn attach(&self, from: Option<u64>) -> (mpsc::Receiver<Out>, u64) {
         let (tx, rx) = mpsc::channel(SEND_QUEUE);
-        let mut q = self.q.lock().expect("queue lock");
+        let mut q = self.q.lock();
         if let Some(from) = from {
             for (seq, p) in q.recent.iter().filter(|(s, _)| *s >= from) {
                 let _ = tx.try_send(Out::Event(*seq, p.clone()));
@@ -145,7 +146,7 @@ impl Conn {
 
     /// The socket of `generation` is gone; the connection waits for a resume.
     pub fn detach(&self, generation: u64) {
-        let mut q = self.q.lock().expect("queue lock");
+        let mut q = self.q.lock();
         if self.generation.load(Ordering::SeqCst) == generation {
             q.tx = None;
             q.gone_at = Some(Instant::now());
@@ -153,7 +154,7 @@ impl Conn {
     }
 
     pub fn is_live(&self) -> bool {
-        self.q.lock().expect("queue lock").tx.is_some()
+        self.q.lock().tx.is_some()
     }
 
     /// Whether `Out` from `generation` is still this connection's current socket.
@@ -220,7 +221,7 @@ impl Hub {
         let c = Arc::new(Conn::new(id.clone(), token, s));
         let (rx, generation) = c.attach(None);
         c.push(&Arc::new(Prepared::new(hello)));
-        self.conns.write().expect("hub lock").insert(id, c.clone());
+        self.conns.write().insert(id, c.clone());
         (c, rx, generation)
     }
 
@@ -234,12 +235,12 @@ impl Hub {
         token: String,
         s: Arc<Session>,
     ) -> Option<(Arc<Conn>, mpsc::Receiver<Out>, u64)> {
-        let c = self.conns.read().expect("hub lock").get(id).cloned()?;
+        let c = self.conns.read().get(id).cloned()?;
         if c.user_id != user_id {
             return None;
         }
         let ok = {
-            let mut q = c.q.lock().expect("queue lock");
+            let mut q = c.q.lock();
             let kept = q.next_seq == next_seq
                 || q.recent
                     .front()
@@ -262,9 +263,9 @@ impl Hub {
 
     /// Drops a connection for good (credentials gone, or closed by the server).
     pub fn remove(&self, id: &str) {
-        let removed = self.conns.write().expect("hub lock").remove(id);
+        let removed = self.conns.write().remove(id);
         if let Some(c) = removed {
-            c.q.lock().expect("queue lock").dead = true;
+            c.q.lock().dead = true;
             let _ = self.tx.send(Msg::Forget(c.user_id.clone()));
         }
     }
@@ -273,7 +274,6 @@ impl Hub {
     pub fn online_users(&self) -> HashSet<String> {
         self.conns
             .read()
-            .expect("hub lock")
             .values()
             .filter(|c| c.is_live())
             .map(|c| c.user_id.clone())
@@ -283,7 +283,7 @@ impl Hub {
     /// Marks the connections whose session the invalidation may have ended, so each checks
     /// its credential before it writes anything more.
     pub fn on_invalidation(&self, inv: &Invalidation) {
-        let conns = self.conns.read().expect("hub lock");
+        let conns = self.conns.read();
         for c in conns.values() {
             let s = c.session();
             let hit = match inv {
@@ -304,7 +304,7 @@ impl Hub {
 
     /// Every connection re-checks its credential (config change, lost invalidations).
     pub fn distrust_all(&self, f: impl Fn(&Session) -> bool) {
-        for c in self.conns.read().expect("hub lock").values() {
+        for c in self.conns.read().values() {
             if f(&c.session()) {
                 c.distrust();
             }
@@ -312,20 +312,11 @@ impl Hub {
     }
 
     fn snapshot(&self) -> Vec<Arc<Conn>> {
-        self.conns
-            .read()
-            .expect("hub lock")
-            .values()
-            .cloned()
-            .collect()
+        self.conns.read().values().cloned().collect()
     }
 
     fn has_user(&self, user_id: &str) -> bool {
-        self.conns
-            .read()
-            .expect("hub lock")
-            .values()
-            .any(|c| c.user_id == user_id)
+        self.conns.read().values().any(|c| c.user_id == user_id)
     }
 
     /// Drops connections whose socket left more than [`RESUME_WINDOW`] ago.
@@ -333,10 +324,9 @@ impl Hub {
         let old: Vec<String> = self
             .conns
             .read()
-            .expect("hub lock")
             .values()
             .filter(|c| {
-                let q = c.q.lock().expect("queue lock");
+                let q = c.q.lock();
                 q.dead || q.gone_at.is_some_and(|t| t.elapsed() > window)
             })
             .map(|c| c.id.clone())
@@ -349,7 +339,7 @@ impl Hub {
 
 /// Runs the delivery task and the reaper until the state is dropped.
 pub fn start(state: &Arc<Inner>) -> Vec<tokio::task::JoinHandle<()>> {
-    let Some(rx) = state.events.hub.rx.lock().expect("hub rx").take() else {
+    let Some(rx) = state.events.hub.rx.lock().take() else {
         return Vec::new();
     };
     let weak = Arc::downgrade(state);
@@ -497,9 +487,9 @@ mod tests {
         for _ in 1..SEND_QUEUE / 2 {
             assert!(c.push(&posted));
         }
-        let before = c.q.lock().unwrap().next_seq;
+        let before = c.q.lock().next_seq;
         assert!(c.push(&typing));
-        assert_eq!(c.q.lock().unwrap().next_seq, before);
+        assert_eq!(c.q.lock().next_seq, before);
         for _ in SEND_QUEUE / 2..SEND_QUEUE {
             assert!(c.push(&posted));
         }

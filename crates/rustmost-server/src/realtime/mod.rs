@@ -13,7 +13,8 @@ pub mod hub;
 
 pub use event::{Broadcast, Event};
 
-use std::sync::{Mutex, OnceLock};
+use parking_lot::Mutex;
+use std::sync::OnceLock;
 use tokio::sync::mpsc;
 
 /// This node's real-time side: its hub, and the relay to other nodes when there are any.
@@ -48,22 +49,20 @@ impl Realtime {
     }
 
     fn keep(&self, tasks: Vec<tokio::task::JoinHandle<()>>) {
-        self.tasks
-            .lock()
-            .expect("tasks lock")
-            .extend(tasks.into_iter().map(AbortOnDrop));
+        self.tasks.lock().extend(tasks.into_iter().map(AbortOnDrop));
     }
 }
 
 /// Starts delivery (and, on PostgreSQL, the relay to other nodes) for `state`.
 pub async fn start(state: &crate::state::AppState) -> anyhow::Result<()> {
     state.events.keep(hub::start(&state.0));
-    if let Some(pool) = state.cluster.pool() {
+    if let (Some(pool), Some(feed)) = (state.cluster.pool(), state.cluster.feed()) {
         cluster::ensure_table(pool).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let _ = state.events.relay.set(tx);
         let task = tokio::spawn(cluster::relay(
             pool.clone(),
+            feed.clone(),
             state.cluster.node().to_string(),
             rx,
         ));

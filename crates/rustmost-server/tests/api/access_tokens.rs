@@ -614,7 +614,7 @@ async fn matrix_expiry_refuses_and_is_audited() {
     let secret = r.body["token"].as_str().unwrap().to_string();
     let tid = id(&r.body).to_string();
     assert_eq!(me_status(&srv, &secret).await, 200);
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    srv.state.clock.advance(Duration::from_millis(1700));
     srv.get("/api/v4/users/me", &secret)
         .await
         .assert_err(401, "api.context.session_expired.app_error");

@@ -15,6 +15,7 @@ mod hardening_races;
 mod input;
 mod invite;
 mod listen;
+mod locks;
 mod posts;
 mod ratelimit;
 mod reactions;

@@ -132,7 +132,7 @@ async fn create_ephemeral_post(
         return Err(ApiError::invalid_param("post"));
     };
     p.user_id = s.user_id.clone();
-    p.create_at = rustmost_model::now_ms();
+    p.create_at = state.clock.now_ms();
     authz::require(&state, &s, "create_post_ephemeral")?;
     let p = posts::ephemeral_post(p);
     crate::realtime::events::ephemeral(&state, &req.user_id, &p).await;

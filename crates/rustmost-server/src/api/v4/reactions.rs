@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use rustmost_model::now_ms;
 use rustmost_model::post::{self, Reaction};
 
 /// Mattermost's `UniqueEmojiReactionLimitPerPost` default.
@@ -84,7 +83,7 @@ async fn save_reaction(
             "app.reaction.save.save.too_many_reactions",
         ));
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if r.create_at == 0 {
         r.create_at = now;
     }
@@ -161,7 +160,7 @@ async fn delete_reaction(
     }
     state
         .store
-        .delete_reaction(&uid, &pid, &emoji, now_ms())
+        .delete_reaction(&uid, &pid, &emoji, state.clock.now_ms())
         .await
         .or_internal("app.reaction.delete_all_with_emoji_name.get_reactions.app_error")?;
     crate::realtime::events::reaction_removed(&state, uid, pid, emoji, c.id);

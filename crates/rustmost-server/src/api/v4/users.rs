@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use rustmost_model::now_ms;
 use rustmost_model::user::{User, UserPatch};
 use rustmost_store::UserQuery;
 use std::collections::HashMap;
@@ -421,7 +420,7 @@ async fn patch_user(
     let hash = std::mem::take(&mut u.password);
     users::validate_user(&u)?;
     u.password = hash;
-    u.update_at = now_ms();
+    u.update_at = state.clock.now_ms();
     users::save_profile(&state, &u).await?;
     // The answer shows the stored row, not the copy read before the password check.
     let u = users::get_user(&state, &id).await?;

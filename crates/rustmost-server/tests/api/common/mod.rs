@@ -2,8 +2,6 @@
 //! fresh PostgreSQL database when `RUSTMOST_TEST_DATASOURCE` is set), plus
 //! small HTTP helpers that keep status and AppError assertions short.
 
-#![allow(dead_code)]
-
 pub mod smtp;
 
 use reqwest::{Method, StatusCode};

@@ -9,7 +9,7 @@ use rustmost_model::post::Post;
 use rustmost_model::team::{Team, TeamMember};
 use rustmost_model::user::User;
 use rustmost_store::{Page, SessionRow, Store, StoreError};
-use rustmost_store_sqlite::{PostgresStore, SqliteStore};
+use rustmost_store_sql::{PostgresStore, SqliteStore};
 use std::collections::BTreeMap;
 
 pub use rustmost_store::{
@@ -46,6 +46,17 @@ pub async fn on_each_backend(test: impl AsyncFn(&dyn Store)) {
         test(&pg).await;
         pg.close().await;
     }
+}
+
+/// Runs `test` with the URL of a fresh PostgreSQL database when one is configured (for what
+/// only PostgreSQL has, like the change feed); returns whether it ran.
+pub async fn on_postgres(test: impl AsyncFn(&str)) -> bool {
+    let Some(base) = pg_base_url() else {
+        return false;
+    };
+    let db = PgDatabase::create(&base).await;
+    test(&db.url).await;
+    true
 }
 
 /// A uniquely named database on the test server, dropped (with its connections) when this is,

@@ -10,6 +10,7 @@ mod audits;
 mod bots;
 mod channels;
 mod commands;
+mod feed;
 mod posts;
 mod roles;
 mod sessions;

@@ -1,5 +1,5 @@
 //! The PostgreSQL backend: connection setup, migrations (migrations-postgres/, the same versions
-//! as the SQLite tree) and the naming of its unique violations.
+//! as the SQLite tree), the naming of its unique violations, and the change feed (feed.rs).
 
 use crate::{map_err, other};
 use rustmost_store::{Store, StoreError};
@@ -8,31 +8,35 @@ use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod feed;
+
+pub use feed::{CHANNEL, LISTENER_APPLICATION_NAME, PgChangeFeed};
+
 /// `Db`/`DbRow` for the areas compiled against PostgreSQL.
 type Db = PostgresStore;
 type DbRow = sqlx::postgres::PgRow;
 
-#[path = "../areas/access_tokens.rs"]
+#[path = "areas/access_tokens.rs"]
 mod access_tokens;
-#[path = "../areas/audits.rs"]
+#[path = "areas/audits.rs"]
 mod audits;
-#[path = "../areas/bots.rs"]
+#[path = "areas/bots.rs"]
 mod bots;
-#[path = "../areas/channels.rs"]
+#[path = "areas/channels.rs"]
 mod channels;
-#[path = "../areas/commands.rs"]
+#[path = "areas/commands.rs"]
 mod commands;
-#[path = "../areas/posts.rs"]
+#[path = "areas/posts.rs"]
 mod posts;
-#[path = "../areas/roles.rs"]
+#[path = "areas/roles.rs"]
 mod roles;
-#[path = "../areas/sessions.rs"]
+#[path = "areas/sessions.rs"]
 mod sessions;
-#[path = "../areas/teams.rs"]
+#[path = "areas/teams.rs"]
 mod teams;
-#[path = "../areas/users.rs"]
+#[path = "areas/users.rs"]
 mod users;
-#[path = "../areas/webhooks.rs"]
+#[path = "areas/webhooks.rs"]
 mod webhooks;
 
 /// A store on one PostgreSQL database.
@@ -42,6 +46,11 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// The connection pool, for the server's real-time relay (its large-event table).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Connects to `url` (`postgres://user:password@host:port/database?...`) and applies pending
     /// migrations. The database must exist.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

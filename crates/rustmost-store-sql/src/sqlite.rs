@@ -1,0 +1,96 @@
+//! The SQLite backend: connection setup, migrations (migrations/, the same versions as the
+//! PostgreSQL tree) and the naming of its unique violations.
+
+use crate::other;
+use rustmost_store::{Store, StoreError};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// `Db`/`DbRow` for the areas compiled against SQLite.
+type Db = SqliteStore;
+type DbRow = sqlx::sqlite::SqliteRow;
+
+#[path = "areas/access_tokens.rs"]
+mod access_tokens;
+#[path = "areas/audits.rs"]
+mod audits;
+#[path = "areas/bots.rs"]
+mod bots;
+#[path = "areas/channels.rs"]
+mod channels;
+#[path = "areas/commands.rs"]
+mod commands;
+#[path = "areas/posts.rs"]
+mod posts;
+#[path = "areas/roles.rs"]
+mod roles;
+#[path = "areas/sessions.rs"]
+mod sessions;
+#[path = "areas/teams.rs"]
+mod teams;
+#[path = "areas/users.rs"]
+mod users;
+#[path = "areas/webhooks.rs"]
+mod webhooks;
+
+/// A store on one SQLite database file (or `:memory:`).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite:path` or `sqlite::memory:`)
+    /// and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let memory = url.contains(":memory:");
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(other)?
+            .create_if_missing(true)
+            .journal_mode(if memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        // An in-memory database exists per connection, so it must be a pool of one.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if memory { 1 } else { 8 })
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts)
+            .await
+            .map_err(other)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(other)?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool, flushing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+/// Names a unique violation from SQLite's message: "UNIQUE constraint failed: users.username"
+/// becomes `users_username`, and a composite key's columns are joined with `+`.
+pub(crate) fn constraint_name(msg: &str) -> String {
+    msg.rsplit(": ")
+        .next()
+        .unwrap_or(msg)
+        .replace('.', "_")
+        .replace(", ", "+")
+}
