@@ -446,6 +446,12 @@ async fn a_user_demoted_and_deactivated_before_its_conversion_to_a_bot_stays_so(
         .unwrap();
     let stored = srv.state.store.get_user(id(&u)).await.unwrap();
     assert!(stored.is_bot);
-    assert_eq!(stored.roles, "system_user", "the conversion undid the demotion");
-    assert_ne!(stored.delete_at, 0, "the conversion reactivated the account");
+    assert_eq!(
+        stored.roles, "system_user",
+        "the conversion undid the demotion"
+    );
+    assert_ne!(
+        stored.delete_at, 0,
+        "the conversion reactivated the account"
+    );
 }
