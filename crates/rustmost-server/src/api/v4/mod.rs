@@ -5,6 +5,7 @@ pub mod audits;
 pub mod bots;
 pub mod channels;
 pub mod config;
+pub mod nul;
 pub mod posts;
 pub mod reactions;
 pub mod roles;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(channels::router())
         .merge(posts::router())
         .merge(reactions::router())
+        .layer(axum::middleware::from_fn(nul::refuse_nul))
 }
 
 /// Decodes a JSON body as Go's `json.Decoder` would (a member of the wrong type is an error,
