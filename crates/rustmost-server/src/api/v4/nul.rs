@@ -3,14 +3,12 @@
 //! both backends, rather than a 500 from one database and a stored value in the other.
 
 use crate::error::ApiError;
-use axum::extract::Request;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::extract::{FromRequest, Request};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-
-/// Axum's default body limit, which every route keeps: a larger body is refused here as the
-/// handler's extractor would refuse it.
-const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Whether a JSON text holds a NUL character: the `\u0000` escape, or a raw NUL byte (which no
 /// JSON text may hold, but a lenient reader might pass on). An escaped backslash followed by
@@ -32,7 +30,8 @@ pub fn has_nul(body: &[u8]) -> bool {
     false
 }
 
-/// The middleware: bodies of writes other than file uploads are read (capped) and checked.
+/// The middleware: bodies of writes other than file uploads are read (within the body limit,
+/// a larger one refused as the handler would refuse it) and checked.
 pub async fn refuse_nul(req: Request, next: Next) -> Response {
     if !matches!(
         *req.method(),
@@ -52,17 +51,16 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
         Ok(b) => b,
-        Err(e) => {
+        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
             return ApiError::new(
-                "api.context.invalid_body_param.app_error",
+                "api.context.body_too_large.app_error",
                 StatusCode::PAYLOAD_TOO_LARGE,
             )
-            .param("Name", "body")
-            .detail(e.to_string())
             .into_response();
         }
+        Err(e) => return ApiError::from(e).into_response(),
     };
     if has_nul(&bytes) {
         return ApiError::invalid_param("body")
