@@ -2,7 +2,8 @@
 //! logins (unknown and known accounts) while a probe pings it; prints the probe's latency
 //! (p50/p99) and the process's memory (VmRSS, VmHWM) before and after. Asserts nothing.
 //!
-//! `cargo bench -p rustmost-server --bench login_flood` (set `FLOOD_LOGINS`, `FLOOD_CONCURRENCY`).
+//! `cargo bench -p rustmost-server --bench login_flood` (set `FLOOD_LOGINS`, `FLOOD_CONCURRENCY`,
+//! and any `MM_*` config override).
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -62,10 +63,15 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let opts = rustmost_server::ServerOptions {
             config_path: Some(dir.path().join("config.json")),
-            env: vec![(
-                "MM_SQLSETTINGS_DATASOURCE".into(),
-                dir.path().join("flood.db").display().to_string(),
-            )],
+            // `MM_*` from the environment apply too, e.g. `MM_RATELIMITSETTINGS_LOGINMAXBURST=0` and
+            // `MM_RATELIMITSETTINGS_LOGINMAXBURSTPERACCOUNT=0` to measure the Argon2 bound alone.
+            env: std::env::vars()
+                .filter(|(k, _)| k.starts_with("MM_"))
+                .chain([(
+                    "MM_SQLSETTINGS_DATASOURCE".into(),
+                    dir.path().join("flood.db").display().to_string(),
+                )])
+                .collect(),
         };
         let state = rustmost_server::build_state(&opts).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -104,6 +104,9 @@ pub trait UserStore: Send + Sync {
     async fn set_user_delete_at(&self, id: &str, delete_at: i64, at: i64) -> Result<()>;
     /// Sets `roles` and `update_at`.
     async fn set_user_roles(&self, id: &str, roles: &str, at: i64) -> Result<()>;
+    /// Sets `is_bot`, `bot_description` and `update_at` (a conversion between bot and user, or a
+    /// bot's patch).
+    async fn set_user_bot(&self, id: &str, is_bot: bool, description: &str, at: i64) -> Result<()>;
 }
 
 #[async_trait]

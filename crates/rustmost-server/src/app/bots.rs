@@ -105,9 +105,7 @@ pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult
     users::save_new(state, &u).await?;
     if let Err(e) = state.store.insert_bot(&b).await {
         // Keep the pair consistent: without its bot row the user would be a broken account.
-        let mut gone = u.clone();
-        gone.delete_at = now;
-        let _ = state.store.update_user(&gone).await;
+        let _ = state.store.set_user_delete_at(&u.id, now, now).await;
         return Err(ApiError::internal("app.bot.createbot.internal_error", e));
     }
     Ok(b)
@@ -129,7 +127,13 @@ pub async fn patch(state: &AppState, id: &str, p: &BotPatch) -> ApiResult<Bot> {
     u.bot_description = b.description.clone();
     b.update_at = state.clock.now_ms();
     u.update_at = b.update_at;
-    users::save(state, &u).await?;
+    // Column writes only: a deactivation or role change committed since the read stays.
+    users::save_profile(state, &u).await?;
+    state
+        .store
+        .set_user_bot(id, true, &b.description, b.update_at)
+        .await
+        .or_internal("app.bot.patchbot.internal_error")?;
     state
         .store
         .update_bot(&b)
@@ -149,12 +153,14 @@ pub async fn list(state: &AppState, q: &BotQuery) -> ApiResult<Vec<Bot>> {
 /// Deactivates or reactivates a bot's user (deactivation ends its sessions; its tokens stay and
 /// work again once it is enabled) and stamps the bot row.
 pub async fn set_active(state: &AppState, id: &str, active: bool) -> ApiResult<Bot> {
-    let mut u = users::get_user(state, id).await?;
+    let u = users::get_user(state, id).await?;
     let now = state.clock.now_ms();
     if (u.delete_at != 0) == active {
-        u.delete_at = if active { 0 } else { now };
-        u.update_at = now;
-        users::save(state, &u).await?;
+        state
+            .store
+            .set_user_delete_at(id, if active { 0 } else { now }, now)
+            .await
+            .or_not_found(users::MISSING_ACCOUNT)?;
         if !active {
             sessions::revoke_all_for_user(state, id, None).await?;
         }
@@ -205,8 +211,10 @@ pub async fn assign(state: &AppState, id: &str, owner_id: &str) -> ApiResult<Bot
 
 /// `ConvertBotToUser`: optional admin role, the patch, a password; the bot row goes and every
 /// session ends (so token sessions are re-minted without the bot flag). Everything is checked
-/// before anything is written, and the user row (roles included) is written once, so a refusal
-/// leaves the bot as it was (upstream grants the admin role first).
+/// before anything is written, the profile (where a taken username or e-mail refuses) first, so
+/// a refusal leaves the bot as it was (upstream grants the admin role first). Only the columns
+/// the conversion changes are written: a deactivation or role change committed while the
+/// password was being hashed stays.
 pub async fn convert_to_user(
     state: &AppState,
     b: &Bot,
@@ -237,14 +245,32 @@ pub async fn convert_to_user(
     u.bot_description = String::new();
     u.password = String::new();
     users::validate_user(&u)?;
-    if make_admin && !u.roles.split_whitespace().any(|r| r == "system_admin") {
-        u.roles = format!("{} system_admin", u.roles).trim().to_string();
-    }
-    u.password = users::hash_password(password).await?;
+    let hash = users::hash_password(password).await?;
     let now = state.clock.now_ms();
-    u.last_password_update = now;
     u.update_at = now;
-    users::save(state, &u).await?;
+    users::save_profile(state, &u).await?;
+    state
+        .store
+        .set_password(&u.id, &hash, now)
+        .await
+        .or_not_found(users::MISSING_ACCOUNT)?;
+    if make_admin {
+        // The roles as they are now, not as read before the hashing.
+        let current = users::get_user(state, &u.id).await?.roles;
+        if !current.split_whitespace().any(|r| r == "system_admin") {
+            let roles = format!("{current} system_admin").trim().to_string();
+            state
+                .store
+                .set_user_roles(&u.id, &roles, now)
+                .await
+                .or_not_found(users::MISSING_ACCOUNT)?;
+        }
+    }
+    state
+        .store
+        .set_user_bot(&u.id, false, "", now)
+        .await
+        .or_not_found(users::MISSING_ACCOUNT)?;
     state
         .store
         .delete_bot(&b.user_id)
@@ -252,13 +278,13 @@ pub async fn convert_to_user(
         .or_internal("app.user.convert_bot_to_user.app_error")?;
     // Ends every session, so none keeps the old roles or the bot flag.
     sessions::revoke_all_for_user(state, &u.id, None).await?;
-    Ok(u)
+    users::get_user(state, &u.id).await
 }
 
 /// `ConvertUserToBot`: the user becomes a bot owned by itself; its sessions end (bots do not log
 /// in, and token sessions are re-minted as bot sessions). The returned bot is upstream's
 /// `BotFromUser`, whose display name is the username; later reads show the user's first name.
-pub async fn convert_from_user(state: &AppState, mut u: User) -> ApiResult<Bot> {
+pub async fn convert_from_user(state: &AppState, u: User) -> ApiResult<Bot> {
     let now = state.clock.now_ms();
     let b = Bot {
         user_id: u.id.clone(),
@@ -277,9 +303,12 @@ pub async fn convert_from_user(state: &AppState, mut u: User) -> ApiResult<Bot> 
         .await
         .on_conflict("bots", "app.bot.createbot.internal_error")
         .or_internal("app.bot.createbot.internal_error")?;
-    u.is_bot = true;
-    u.update_at = now;
-    users::save(state, &u).await?;
+    // The flag only: `u` was read by the caller, and a demotion or deactivation since stays.
+    state
+        .store
+        .set_user_bot(&u.id, true, &u.bot_description, now)
+        .await
+        .or_not_found(users::MISSING_ACCOUNT)?;
     sessions::revoke_all_for_user(state, &u.id, None).await?;
     Ok(b)
 }

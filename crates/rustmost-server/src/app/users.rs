@@ -404,17 +404,6 @@ pub async fn save_new(state: &AppState, u: &User) -> ApiResult<()> {
         .or_internal("app.user.save.app_error")
 }
 
-/// Writes a changed user, mapping unique violations.
-pub async fn save(state: &AppState, u: &User) -> ApiResult<()> {
-    state
-        .store
-        .update_user(u)
-        .await
-        .on_conflict("username", "app.user.save.username_exists.app_error")
-        .on_conflict("email", "app.user.save.email_exists.app_error")
-        .or_not_found(MISSING_ACCOUNT)
-}
-
 /// Writes the profile fields of `u` only: a role change, deactivation or password reset that
 /// commits while the caller held its copy of the row is not undone.
 pub async fn save_profile(state: &AppState, u: &User) -> ApiResult<()> {

@@ -1,14 +1,15 @@
 //! Races and floods around login and credentials: an admin's decision (demotion, deactivation,
 //! password reset) committed while a login or password change is checking a password must not
 //! be undone or outlived; parallel wrong passwords must all count; the per-user session limit;
-//! access tokens on routes where a session is optional; the cookie's `Secure` flag.
+//! access tokens on routes where a session is optional; the cookie's `Secure` flag; a conversion
+//! between bot and user that must not undo a deactivation or demotion.
 //!
 //! The "meanwhile" is forced by holding every password-hashing slot: the login has read the
 //! user and waits for a slot, the admin's change commits, then the slots are released.
 
 use crate::common::TestServer;
 use reqwest::Method;
-use rustmost_server::app::{sessions, users};
+use rustmost_server::app::{bots, sessions, users};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -32,12 +33,13 @@ async fn login_req(srv: &TestServer, login_id: &str, pw: &str) -> crate::common:
 /// Runs `request` while every hashing slot is held, waits until it is blocked on one (it has
 /// read what it reads before checking a password), runs `meanwhile`, then releases the slots
 /// and returns the request's answer.
-async fn with_change_during_password_check<F>(
+async fn with_change_during_password_check<F, T>(
     request: F,
     meanwhile: impl std::future::Future<Output = ()>,
-) -> crate::common::Resp
+) -> T
 where
-    F: std::future::Future<Output = crate::common::Resp> + Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
 {
     let mut held = Vec::new();
     for _ in 0..users::hash_slot_count() {
@@ -386,4 +388,70 @@ async fn the_secure_cookie_flag_follows_the_site_url_not_a_forwarded_header() {
     .await;
     let cookies = login_cookies(&srv, true).await;
     assert!(cookies.iter().all(|c| !c.contains("Secure")), "{cookies:?}");
+}
+
+/// Converting a bot to a user hashes the new password between reading the user and writing it:
+/// the bot's deactivation committed meanwhile is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_disabled_while_it_is_converted_to_a_user_stays_disabled() {
+    let srv = TestServer::start().await;
+    let (_, admin) = srv.admin().await;
+    srv.patch_config(
+        &admin,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+    )
+    .await;
+    let b = srv.create_bot(&admin, "convbot").await;
+    let bid = b["user_id"].as_str().unwrap().to_string();
+    let bot = bots::get(&srv.state, &bid, true).await.unwrap();
+    let state = srv.state.clone();
+    let converted = with_change_during_password_check(
+        async move {
+            let patch = rustmost_model::user::UserPatch {
+                email: Some("convbot@example.com".into()),
+                ..Default::default()
+            };
+            bots::convert_to_user(&state, &bot, patch, PW, false)
+                .await
+                .map(|u| u.id)
+                .map_err(|e| e.id)
+        },
+        async {
+            bots::set_active(&srv.state, &bid, false).await.unwrap();
+        },
+    )
+    .await;
+    assert_eq!(converted.as_deref(), Ok(bid.as_str()));
+    let stored = srv.state.store.get_user(&bid).await.unwrap();
+    assert!(!stored.is_bot);
+    assert_eq!(stored.email, "convbot@example.com");
+    assert_ne!(stored.password, "");
+    assert_ne!(stored.delete_at, 0, "the conversion re-enabled the account");
+}
+
+/// Converting a user to a bot writes from a copy of the user read earlier (the handler's): a
+/// demotion and a deactivation committed since are kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_demoted_and_deactivated_before_its_conversion_to_a_bot_stays_so() {
+    let srv = TestServer::start().await;
+    let u = second_admin(&srv).await;
+    let read_earlier = users::get_user(&srv.state, id(&u)).await.unwrap();
+    users::update_roles(&srv.state, id(&u), "system_user")
+        .await
+        .unwrap();
+    let target = users::get_user(&srv.state, id(&u)).await.unwrap();
+    users::set_active(&srv.state, target, false).await.unwrap();
+    bots::convert_from_user(&srv.state, read_earlier)
+        .await
+        .unwrap();
+    let stored = srv.state.store.get_user(id(&u)).await.unwrap();
+    assert!(stored.is_bot);
+    assert_eq!(
+        stored.roles, "system_user",
+        "the conversion undid the demotion"
+    );
+    assert_ne!(
+        stored.delete_at, 0,
+        "the conversion reactivated the account"
+    );
 }

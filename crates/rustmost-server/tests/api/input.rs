@@ -1,6 +1,6 @@
 //! Bad input that used to be accepted: malformed role bodies, fields of the wrong type in every
-//! JSON writer (refused as Go's decoder refuses them), and posts made to look like a bot's or
-//! another user's.
+//! JSON writer (refused as Go's decoder refuses them), posts made to look like a bot's or
+//! another user's, and text holding a NUL character (which PostgreSQL cannot store).
 
 use crate::common::{Resp, TestServer};
 use reqwest::Method;
@@ -317,4 +317,89 @@ async fn a_bot_is_marked_from_bot_and_overrides_follow_the_config() {
         stored_props(&ts, &at, pid).await,
         json!({"from_bot": "true", "override_username": "Deploys", "override_icon_url": "http://x/i.png"})
     );
+}
+
+/// Every writer of free text refuses a NUL character with 400, on SQLite as on PostgreSQL (run
+/// with `RUSTMOST_TEST_DATASOURCE`), and stores nothing; an escaped backslash before `u0000` is
+/// ordinary text.
+#[tokio::test]
+async fn text_with_a_nul_character_is_refused_by_every_writer() {
+    let ts = TestServer::start().await;
+    let (_, at) = ts.admin().await;
+    ts.patch_config(
+        &at,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true, "EnableUserAccessTokens": true}}),
+    )
+    .await;
+    let (tid, cid) = team_and_channel(&ts, &at).await;
+    let (me, _) = ts.user(&at, "nully").await;
+    let uid = me["id"].as_str().unwrap().to_string();
+    let bot = ts.create_bot(&at, "nulbot").await;
+    let bid = bot["user_id"].as_str().unwrap().to_string();
+    let nul = "a\u{0}b";
+    let cases: Vec<(Method, String, Value)> = vec![
+        (
+            Method::POST,
+            "/api/v4/posts".into(),
+            json!({"channel_id": cid, "message": nul}),
+        ),
+        (
+            Method::POST,
+            "/api/v4/users".into(),
+            json!({"username": "nul2", "email": "nul2@example.com", "password": "Passw0rd-Passw0rd!", "first_name": nul}),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v4/users/{uid}/patch"),
+            json!({"nickname": nul}),
+        ),
+        (
+            Method::POST,
+            "/api/v4/teams".into(),
+            json!({"name": "nulteam", "display_name": nul, "type": "O"}),
+        ),
+        (
+            Method::POST,
+            "/api/v4/channels".into(),
+            json!({"team_id": tid, "name": "nulchan", "display_name": "N", "type": "O", "header": nul}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v4/users/{uid}/tokens"),
+            json!({"description": nul}),
+        ),
+        (
+            Method::POST,
+            "/api/v4/bots".into(),
+            json!({"username": "nulbot2", "display_name": nul}),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v4/bots/{bid}"),
+            json!({"description": nul}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v4/teams/{tid}/channels/search"),
+            json!({"term": nul}),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let r = ts.req(method.clone(), &path, Some(&at), Some(body)).await;
+        assert_eq!(r.status, 400, "{method} {path}: {}", r.text);
+        assert_invalid_body(&r, "body", &format!("{method} {path}"));
+    }
+    assert!(ts.state.store.get_user_by_username("nul2").await.is_err());
+    let stored = ts.state.store.get_user(&uid).await.unwrap();
+    assert_eq!(stored.nickname, "");
+    // The six characters `\u0000` written as text (an escaped backslash) are kept as they are.
+    let r = raw(
+        &ts,
+        Method::POST,
+        "/api/v4/posts",
+        &at,
+        &format!(r#"{{"channel_id": "{cid}", "message": "x\\u0000y"}}"#),
+    )
+    .await;
+    assert_eq!(r.assert_ok()["message"], "x\\u0000y");
 }

@@ -226,3 +226,67 @@ async fn tls_serves_http2_by_alpn_honours_the_minimum_version_and_reloads() {
     assert!(handshake(&a13, &der3, true).await.is_ok());
     assert!(handshake(&a13, &der3, false).await.is_err());
 }
+
+/// Behind a TLS listener (and no https `SiteURL`), the login cookies are `Secure`; the setting
+/// is kept in the effective config as set.
+#[tokio::test]
+async fn login_cookies_are_secure_behind_a_tls_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _) = self_signed(dir.path(), "cookie");
+    let env = [
+        ("MM_SERVICESETTINGS_CONNECTIONSECURITY", "TLS"),
+        ("MM_SERVICESETTINGS_TLSCERTFILE", cert.as_str()),
+        ("MM_SERVICESETTINGS_TLSKEYFILE", key.as_str()),
+    ];
+    let ts = TestServer::start_with_env(&env).await;
+    let cfg = ts.state.config.get();
+    assert_eq!(cfg.str("/ServiceSettings/ConnectionSecurity"), "TLS");
+    assert!(!cfg.str("/ServiceSettings/SiteURL").starts_with("https"));
+    let https = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let base = format!("https://{}/api/v4", addr(&ts));
+    let pw = crate::common::ADMIN_PASSWORD;
+    let r = https
+        .post(format!("{base}/users"))
+        .json(&serde_json::json!({"username": "tlsadmin", "email": "tlsadmin@example.com", "password": pw}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = https
+        .post(format!("{base}/users/login"))
+        .header("X-Requested-With", "XMLHttpRequest")
+        .json(&serde_json::json!({"login_id": "tlsadmin", "password": pw}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let token = r.headers()["Token"].to_str().unwrap().to_string();
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let auth = cookies
+        .iter()
+        .find(|c| c.starts_with("MMAUTHTOKEN="))
+        .expect("an MMAUTHTOKEN cookie");
+    assert!(auth.ends_with("; Secure"), "{auth}");
+    assert!(
+        cookies.iter().all(|c| c.ends_with("; Secure")),
+        "{cookies:?}"
+    );
+    // The first user is the admin: the config it reads names the TLS listener.
+    let r = https
+        .get(format!("{base}/config"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["ServiceSettings"]["ConnectionSecurity"], "TLS");
+}

@@ -403,6 +403,20 @@ impl UserStore for Db {
             .map_err(map_err)?;
         one_row(res.rows_affected())
     }
+
+    async fn set_user_bot(&self, id: &str, is_bot: bool, description: &str, at: i64) -> Result<()> {
+        let res = sqlx::query(
+            "UPDATE users SET is_bot = $2, bot_description = $3, update_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(is_bot)
+        .bind(description)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        one_row(res.rows_affected())
+    }
 }
 
 fn one_row(affected: u64) -> Result<()> {

@@ -194,7 +194,11 @@ async fn rotate_token_replaces_secret_and_drops_old_sessions() {
         let minted = token_session(s, &t).await;
         let other_minted = token_session(s, &other).await;
 
-        s.rotate_token(&t.id, "new-hash", T0 + 2000).await.unwrap();
+        // The ids of the sessions of the secret replaced, and only those.
+        assert_eq!(
+            s.rotate_token(&t.id, "new-hash", T0 + 2000).await.unwrap(),
+            vec![minted.id.clone()]
+        );
         let want = AccessTokenRow {
             token_hash: "new-hash".into(),
             expires_at: T0 + 2000,
@@ -206,6 +210,18 @@ async fn rotate_token_replaces_secret_and_drops_old_sessions() {
         assert_not_found(s.get_session(&minted.id).await);
         assert_eq!(s.get_session(&other_minted.id).await.unwrap(), other_minted);
 
+        // A session of the new secret goes with the next rotation, and only it.
+        let fresh = token_session(s, &want).await;
+        assert_eq!(
+            s.rotate_token(&t.id, "newer-hash", T0 + 2000)
+                .await
+                .unwrap(),
+            vec![fresh.id.clone()]
+        );
+        assert_eq!(
+            s.rotate_token(&t.id, "new-hash", T0 + 2000).await.unwrap(),
+            Vec::<String>::new()
+        );
         assert_not_found(s.rotate_token("nope", "h", 0).await);
         // Rotating onto another token's secret is a unique violation and changes nothing.
         assert_conflict(

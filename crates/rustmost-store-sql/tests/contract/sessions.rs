@@ -163,3 +163,83 @@ async fn session_roles_and_activity_updates() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn delete_lru_sessions_keeps_the_most_recently_used_and_returns_the_rest() {
+    on_each_backend(async |s| {
+        let oldest = session("u", T0);
+        let old = session("u", T0 + 1);
+        // Same activity as `newer`, created earlier: the older creation goes first.
+        let mut tied = session("u", T0 + 2);
+        tied.create_at = T0 - 1;
+        let newer = session("u", T0 + 2);
+        let newest = session("u", T0 + 3);
+        let other = session("v", T0 - 5);
+        for x in [&oldest, &old, &tied, &newer, &newest, &other] {
+            s.insert_session(x).await.unwrap();
+        }
+        let mut gone = s.delete_lru_sessions_for_user("u", 2).await.unwrap();
+        gone.sort();
+        let mut want = vec![oldest.id.clone(), old.id.clone(), tied.id.clone()];
+        want.sort();
+        assert_eq!(gone, want);
+        let left = ids(&s.list_sessions_for_user("u").await.unwrap(), |x| &x.id);
+        assert_eq!(left, vec![newest.id.clone(), newer.id.clone()]);
+        assert_eq!(s.get_session(&other.id).await.unwrap(), other);
+
+        // Nothing beyond the limit: nothing deleted.
+        assert!(
+            s.delete_lru_sessions_for_user("u", 2)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // A negative limit keeps nothing, as 0 does.
+        let mut gone = s.delete_lru_sessions_for_user("u", -1).await.unwrap();
+        gone.sort();
+        let mut want = vec![newer.id.clone(), newest.id.clone()];
+        want.sort();
+        assert_eq!(gone, want);
+        assert!(s.list_sessions_for_user("u").await.unwrap().is_empty());
+        assert_eq!(s.get_session(&other.id).await.unwrap(), other);
+        assert!(
+            s.delete_lru_sessions_for_user("nobody", 0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refresh_session_roles_copies_the_users_current_roles() {
+    on_each_backend(async |s| {
+        let u = add_user(s, "alice").await;
+        s.set_user_roles(&u.id, "system_user system_admin", T0)
+            .await
+            .unwrap();
+        let a = session(&u.id, T0);
+        let b = session(&u.id, T0 + 1);
+        let orphan = session("no-such-user", T0);
+        for x in [&a, &b, &orphan] {
+            s.insert_session(x).await.unwrap();
+        }
+        assert_eq!(
+            s.refresh_session_roles(&a.id).await.unwrap(),
+            "system_user system_admin"
+        );
+        let want = rustmost_store::SessionRow {
+            roles: "system_user system_admin".into(),
+            ..a.clone()
+        };
+        assert_eq!(s.get_session(&a.id).await.unwrap(), want);
+        // Only the session named.
+        assert_eq!(s.get_session(&b.id).await.unwrap(), b);
+        // A session whose user is gone gets no roles.
+        assert_eq!(s.refresh_session_roles(&orphan.id).await.unwrap(), "");
+        assert_eq!(s.get_session(&orphan.id).await.unwrap().roles, "");
+        assert_not_found(s.refresh_session_roles("nope").await);
+    })
+    .await;
+}

@@ -448,3 +448,183 @@ async fn list_users_sorts_and_pages() {
     })
     .await;
 }
+
+/// The column writes of the login and admin paths: each changes its own columns and nothing
+/// else (so it cannot undo a concurrent change to another column), touches no other user, and
+/// is `NotFound` for a missing id.
+#[tokio::test]
+async fn add_failed_attempt_counts_in_the_database() {
+    on_each_backend(async |s| {
+        let u = add_user(s, "alice").await;
+        let other = add_user(s, "bob").await;
+        assert_eq!(s.add_failed_attempt(&u.id).await.unwrap(), 3);
+        assert_eq!(s.add_failed_attempt(&u.id).await.unwrap(), 4);
+        let want = rustmost_model::user::User {
+            failed_attempts: 4,
+            ..u.clone()
+        };
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+        assert_eq!(s.get_user(&other.id).await.unwrap(), other);
+        assert_not_found(s.add_failed_attempt("nope").await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn record_login_sets_last_login_and_clears_failed_attempts_only() {
+    on_each_backend(async |s| {
+        let u = add_user(s, "alice").await;
+        let other = add_user(s, "bob").await;
+        s.record_login(&u.id, T0 + 50).await.unwrap();
+        let want = rustmost_model::user::User {
+            last_login: T0 + 50,
+            failed_attempts: 0,
+            ..u.clone()
+        };
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+        assert_eq!(s.get_user(&other.id).await.unwrap(), other);
+        assert_not_found(s.record_login("nope", T0).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn set_password_sets_the_hash_and_its_times_and_clears_failed_attempts_only() {
+    on_each_backend(async |s| {
+        let u = add_user(s, "alice").await;
+        let other = add_user(s, "bob").await;
+        s.set_password(&u.id, "$argon2id$new", T0 + 60)
+            .await
+            .unwrap();
+        let want = rustmost_model::user::User {
+            password: "$argon2id$new".into(),
+            last_password_update: T0 + 60,
+            update_at: T0 + 60,
+            failed_attempts: 0,
+            ..u.clone()
+        };
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+        assert_eq!(s.get_user(&other.id).await.unwrap(), other);
+        assert_not_found(s.set_password("nope", "h", T0).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_user_profile_writes_the_profile_and_never_roles_activation_or_credentials() {
+    on_each_backend(async |s| {
+        let u = add_user(s, "alice").await;
+        let other = add_user(s, "bob").await;
+        // Everything changed in the copy; only the profile columns may reach the row.
+        let copy = rustmost_model::user::User {
+            update_at: T0 + 70,
+            username: "alice2".into(),
+            email: "alice2@example.com".into(),
+            email_verified: false,
+            nickname: "n2".into(),
+            first_name: "F2".into(),
+            last_name: "L2".into(),
+            position: "p2".into(),
+            locale: "de".into(),
+            props: Some(map(&[("k", "v")])),
+            notify_props: Some(map(&[("push", "all")])),
+            timezone: Some(map(&[("manualTimezone", "UTC")])),
+            disable_welcome_email: false,
+            // Not profile columns:
+            delete_at: T0 + 71,
+            roles: "system_user system_admin".into(),
+            password: "stale".into(),
+            failed_attempts: 9,
+            last_login: T0 + 72,
+            last_password_update: T0 + 73,
+            is_bot: true,
+            bot_description: "d".into(),
+            auth_service: "gitlab".into(),
+            mfa_active: false,
+            ..u.clone()
+        };
+        s.update_user_profile(&copy).await.unwrap();
+        let want = rustmost_model::user::User {
+            update_at: copy.update_at,
+            username: copy.username.clone(),
+            email: copy.email.clone(),
+            email_verified: copy.email_verified,
+            nickname: copy.nickname.clone(),
+            first_name: copy.first_name.clone(),
+            last_name: copy.last_name.clone(),
+            position: copy.position.clone(),
+            locale: copy.locale.clone(),
+            props: copy.props.clone(),
+            notify_props: copy.notify_props.clone(),
+            timezone: copy.timezone.clone(),
+            disable_welcome_email: copy.disable_welcome_email,
+            ..u.clone()
+        };
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+        assert_eq!(s.get_user(&other.id).await.unwrap(), other);
+
+        // A taken username or e-mail is a named conflict and changes nothing.
+        let taken_name = rustmost_model::user::User {
+            username: "bob".into(),
+            ..want.clone()
+        };
+        assert_conflict(s.update_user_profile(&taken_name).await, "users_username");
+        let taken_email = rustmost_model::user::User {
+            email: other.email.clone(),
+            ..want.clone()
+        };
+        assert_conflict(s.update_user_profile(&taken_email).await, "users_email");
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+
+        let mut ghost = user("ghost");
+        ghost.id = rustmost_model::new_id();
+        assert_not_found(s.update_user_profile(&ghost).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn set_user_delete_at_roles_and_bot_change_only_their_columns() {
+    on_each_backend(async |s| {
+        let u = add_user(s, "alice").await;
+        let other = add_user(s, "bob").await;
+
+        s.set_user_delete_at(&u.id, T0 + 80, T0 + 81).await.unwrap();
+        let mut want = rustmost_model::user::User {
+            delete_at: T0 + 80,
+            update_at: T0 + 81,
+            ..u.clone()
+        };
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+        s.set_user_delete_at(&u.id, 0, T0 + 82).await.unwrap();
+        want.delete_at = 0;
+        want.update_at = T0 + 82;
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+
+        s.set_user_roles(&u.id, "system_user system_admin", T0 + 83)
+            .await
+            .unwrap();
+        want.roles = "system_user system_admin".into();
+        want.update_at = T0 + 83;
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+
+        s.set_user_bot(&u.id, true, "a bot now", T0 + 84)
+            .await
+            .unwrap();
+        want.is_bot = true;
+        want.bot_description = "a bot now".into();
+        want.update_at = T0 + 84;
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+        s.set_user_bot(&u.id, false, "", T0 + 85).await.unwrap();
+        want.is_bot = false;
+        want.bot_description = String::new();
+        want.update_at = T0 + 85;
+        assert_eq!(s.get_user(&u.id).await.unwrap(), want);
+
+        assert_eq!(s.get_user(&other.id).await.unwrap(), other);
+        assert_not_found(s.set_user_delete_at("nope", 1, T0).await);
+        assert_not_found(s.set_user_roles("nope", "system_user", T0).await);
+        assert_not_found(s.set_user_bot("nope", true, "", T0).await);
+    })
+    .await;
+}

@@ -6,6 +6,7 @@ pub mod bots;
 pub mod channels;
 pub mod commands;
 pub mod config;
+pub mod nul;
 pub mod posts;
 pub mod reactions;
 pub mod roles;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(websocket::router())
         .merge(commands::router())
         .merge(webhooks::router())
+        .layer(axum::middleware::from_fn(nul::refuse_nul))
 }
 
 /// Decodes a JSON body as Go's `json.Decoder` would (a member of the wrong type is an error,
