@@ -15,7 +15,10 @@ pub mod team;
 pub mod user;
 
 pub use error::AppErrorBody;
-pub use id::{is_valid_id, new_id};
+pub use id::{
+    BotId, ChannelId, InvalidId, PostId, RoleId, SessionId, TeamId, TokenId, UserId, is_valid_id,
+    new_id,
+};
 
 /// Milliseconds since the Unix epoch, the unit of every Mattermost timestamp.
 pub fn now_ms() -> i64 {

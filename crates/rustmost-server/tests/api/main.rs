@@ -14,6 +14,7 @@ mod hardening_races;
 mod input;
 mod invite;
 mod listen;
+mod path_ids;
 mod posts;
 mod ratelimit;
 mod reactions;

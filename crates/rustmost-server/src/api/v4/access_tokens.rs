@@ -2,16 +2,18 @@
 //! Token JSON always carries `expires_at` and Rustmost's `last_used_at`/`last_used_ip`.
 
 use crate::api::v4::audits::RequestInfo;
-use crate::api::v4::{map_from_json, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{map_from_json, ok, paging, parse_body, status_ok};
 use crate::app::{access_tokens as tokens, authz, bots, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Session};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::TokenId;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -75,10 +77,9 @@ async fn create_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let user = users::get_user(&state, &id).await?;
     if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
         return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
@@ -108,10 +109,9 @@ async fn create_token(
 async fn get_tokens_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require(&state, &s, tokens::READ)?;
     require_user_or_bot(&state, &s, &id).await?;
     Ok(ok(tokens::list_for_user(&state, &id, paging(&q)).await?))
@@ -155,9 +155,8 @@ async fn search_tokens(
 async fn get_token(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(token_id): Path<String>,
+    PathId(id): PathId<TokenId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&token_id, "token_id", None)?;
     authz::require(&state, &s, tokens::READ)?;
     let t = tokens::get(&state, &id).await?;
     require_user_or_bot(&state, &s, &t.user_id).await?;

@@ -5,6 +5,7 @@ pub mod audits;
 pub mod bots;
 pub mod channels;
 pub mod config;
+pub mod ids;
 pub mod posts;
 pub mod reactions;
 pub mod roles;
@@ -64,20 +65,6 @@ pub fn map_from_json(body: &[u8]) -> HashMap<String, String> {
         }
     }
     m
-}
-
-/// A path id that must be a valid 26-char id (or `me` where `me_id` is given).
-pub fn require_id(raw: &str, name: &str, me_id: Option<&str>) -> ApiResult<String> {
-    if raw == "me"
-        && let Some(me) = me_id
-    {
-        return Ok(me.to_string());
-    }
-    if rustmost_model::is_valid_id(raw) {
-        Ok(raw.to_string())
-    } else {
-        Err(ApiError::invalid_url_param(name))
-    }
 }
 
 /// `page`/`per_page` as Mattermost reads them: invalid or negative values fall back to the
