@@ -108,11 +108,11 @@ async fn resolve(
     loc: TokenLocation,
     required: bool,
 ) -> Result<Option<Arc<Session>>, ApiError> {
-    let session = match app::sessions::get_session(state, token).await {
+    let session = match app::credentials::resolve(state, token).await {
         Ok(s) => s,
         Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return Err(e),
         // A live token refused only because tokens are off is refused on every route.
-        Err(e) if app::access_tokens::is_tokens_off_refusal(&e) => {
+        Err(e) if app::credentials::is_tokens_off_refusal(&e) => {
             return Err(ApiError::session_expired("UserAccessToken"));
         }
         Err(_) if !required => return Ok(None),
