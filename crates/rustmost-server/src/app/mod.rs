@@ -8,6 +8,7 @@ pub mod bots;
 pub mod channels;
 pub mod credentials;
 pub mod email;
+pub mod i18n;
 pub mod jobs;
 pub mod login;
 pub mod outgoing;

@@ -30,7 +30,7 @@ impl FromRequestParts<AppState> for RequestInfo {
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
         Ok(RequestInfo {
             path: parts.uri.path().to_string(),
-            ip: audits::client_ip(parts),
+            ip: crate::auth::client_ip(parts),
         })
     }
 }
