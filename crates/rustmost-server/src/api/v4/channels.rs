@@ -42,10 +42,13 @@ pub fn router() -> Router<AppState> {
             "/api/v4/channels/{channel_id}/stats",
             get(get_channel_stats),
         )
-        .route("/api/v4/teams/{team_id}/channels", get(get_public_channels))
+        .route(
+            "/api/v4/teams/{team_id}/channels",
+            get(get_public_channels_for_team),
+        )
         .route(
             "/api/v4/teams/{team_id}/channels/search",
-            post(search_channels),
+            post(search_channels_for_team),
         )
         .route(
             "/api/v4/teams/{team_id}/channels/name/{channel_name}",
@@ -322,7 +325,7 @@ async fn get_channel_stats(
 
 /// # `GET /api/v4/teams/{team_id}/channels`
 /// The team's live public channels by display name, paged (`list_team_channels`).
-async fn get_public_channels(
+async fn get_public_channels_for_team(
     State(state): State<AppState>,
     s: AuthSession,
     PathId(tid): PathId<TeamId>,
@@ -346,7 +349,7 @@ struct ChannelSearch {
 /// # `POST /api/v4/teams/{team_id}/channels/search` `{"term"}`
 /// Live public channels whose name or display name (or a word of it) starts with `term`,
 /// at most 100 (`list_team_channels`).
-async fn search_channels(
+async fn search_channels_for_team(
     State(state): State<AppState>,
     s: AuthSession,
     PathId(tid): PathId<TeamId>,
