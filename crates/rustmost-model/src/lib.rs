@@ -17,7 +17,10 @@ pub mod user;
 pub mod webhook;
 
 pub use error::AppErrorBody;
-pub use id::{is_valid_id, new_id};
+pub use id::{
+    BotId, ChannelId, CommandId, HookId, InvalidId, PostId, RoleId, SessionId, TeamId, TokenId,
+    UserId, is_valid_id, new_id,
+};
 
 /// Milliseconds since the Unix epoch, the unit of every Mattermost timestamp.
 pub fn now_ms() -> i64 {

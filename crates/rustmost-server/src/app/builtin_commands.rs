@@ -343,7 +343,7 @@ async fn remove_member(
         .await
         .map_err(|e| e.to_string())?;
     let r = if user.id == by.id {
-        let msg = crate::app::teams::fill("api.channel.leave.left", &[&user.username]);
+        let msg = crate::app::i18n::fill("api.channel.leave.left", &[&user.username]);
         posts::system_post(
             state,
             c,
@@ -354,7 +354,7 @@ async fn remove_member(
         )
         .await
     } else {
-        let msg = crate::app::teams::fill("api.channel.remove_member.removed", &[&user.username]);
+        let msg = crate::app::i18n::fill("api.channel.remove_member.removed", &[&user.username]);
         posts::system_post(
             state,
             c,

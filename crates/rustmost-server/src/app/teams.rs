@@ -1,6 +1,7 @@
 //! Teams: validation, creation (with the default channels, the creator as team admin),
 //! joining and leaving, and what a viewer may see of a team.
 
+use crate::app::i18n::fill;
 use crate::app::{channels, posts, scoped_authz};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -263,15 +264,6 @@ pub async fn sanitize_for(state: &AppState, s: &Session, mut t: Team) -> Team {
         t.sanitize();
     }
     t
-}
-
-/// An upstream message with Go-style `%v` placeholders filled in order.
-pub fn fill(id: &str, args: &[&str]) -> String {
-    let mut msg = crate::error::lookup(id).unwrap_or_else(|| id.to_string());
-    for a in args {
-        msg = msg.replacen("%v", a, 1);
-    }
-    msg
 }
 
 /// Domain lists as written in settings (`"@corp.example.com, example.org"`): `@` and `,` are

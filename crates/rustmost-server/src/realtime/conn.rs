@@ -153,7 +153,7 @@ pub fn server_version(_state: &AppState) -> String {
 /// A token that authenticates a socket: a live session (login or access token) whose use is
 /// allowed now (humans' access tokens stop while `EnableUserAccessTokens` is off).
 pub async fn valid_session(state: &AppState, token: &str) -> Option<Arc<Session>> {
-    let s = app::sessions::get_session(state, token).await.ok()?;
+    let s = app::credentials::resolve(state, token).await.ok()?;
     allowed(state, &s).then_some(s)
 }
 

@@ -2,16 +2,18 @@
 //! Token JSON always carries `expires_at` and Rustmost's `last_used_at`/`last_used_ip`.
 
 use crate::api::v4::audits::RequestInfo;
-use crate::api::v4::{map_from_json, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{map_from_json, ok, paging, parse_body, status_ok};
 use crate::app::{access_tokens as tokens, authz, bots, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Session};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::TokenId;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -19,15 +21,33 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/v4/users/{user_id}/tokens",
-            post(create_token).get(get_tokens_for_user),
+            post(create_user_access_token).get(get_user_access_tokens_for_user),
         )
-        .route("/api/v4/users/tokens", get(get_all_tokens))
-        .route("/api/v4/users/tokens/search", post(search_tokens))
-        .route("/api/v4/users/tokens/{token_id}", get(get_token))
-        .route("/api/v4/users/tokens/revoke", post(revoke_token))
-        .route("/api/v4/users/tokens/disable", post(disable_token))
-        .route("/api/v4/users/tokens/enable", post(enable_token))
-        .route("/api/v4/users/tokens/rotate", post(rotate_token))
+        .route("/api/v4/users/tokens", get(get_user_access_tokens))
+        .route(
+            "/api/v4/users/tokens/search",
+            post(search_user_access_tokens),
+        )
+        .route(
+            "/api/v4/users/tokens/{token_id}",
+            get(get_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/revoke",
+            post(revoke_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/disable",
+            post(disable_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/enable",
+            post(enable_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/rotate",
+            post(rotate_user_access_token),
+        )
         .route(
             "/api/v4/users/tokens/non_compliant/count",
             get(count_non_compliant),
@@ -71,14 +91,13 @@ struct CreateBody {
 /// bot's manager or `edit_other_users`, `manage_system` for an admin's token; then 501 when
 /// personal access tokens are off (bots exempt) and the `MaximumPersonalAccessTokenLifetimeDays`
 /// policy. No e-mail is sent. The secret is `rmpat_…` (42 characters), not a 26-char id.
-async fn create_token(
+async fn create_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let user = users::get_user(&state, &id).await?;
     if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
         return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
@@ -105,13 +124,12 @@ async fn create_token(
 /// # `GET /api/v4/users/{user_id}/tokens`
 /// The user's tokens without secrets (`page`, `per_page`): `read_user_access_token`, then oneself,
 /// the bot's manager or `edit_other_users`.
-async fn get_tokens_for_user(
+async fn get_user_access_tokens_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require(&state, &s, tokens::READ)?;
     require_user_or_bot(&state, &s, &id).await?;
     Ok(ok(tokens::list_for_user(&state, &id, paging(&q)).await?))
@@ -119,7 +137,7 @@ async fn get_tokens_for_user(
 
 /// # `GET /api/v4/users/tokens`
 /// Every token on the server (`manage_system`), paged, oldest first.
-async fn get_all_tokens(
+async fn get_user_access_tokens(
     State(state): State<AppState>,
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
@@ -136,7 +154,7 @@ struct SearchBody {
 
 /// # `POST /api/v4/users/tokens/search` `{"term"}`
 /// `manage_system`. As in Mattermost the term matches a token id, user id or username exactly.
-async fn search_tokens(
+async fn search_user_access_tokens(
     State(state): State<AppState>,
     s: AuthSession,
     body: Bytes,
@@ -152,12 +170,11 @@ async fn search_tokens(
 /// # `GET /api/v4/users/tokens/{token_id}`
 /// Valid id (400), `read_user_access_token`, the token (404
 /// `app.user_access_token.get_by_user.app_error`), then the owner check (403).
-async fn get_token(
+async fn get_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(token_id): Path<String>,
+    PathId(id): PathId<TokenId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&token_id, "token_id", None)?;
     authz::require(&state, &s, tokens::READ)?;
     let t = tokens::get(&state, &id).await?;
     require_user_or_bot(&state, &s, &t.user_id).await?;
@@ -184,7 +201,7 @@ async fn token_action(
 /// # `POST /api/v4/users/tokens/revoke` `{"token_id"}`
 /// `revoke_user_access_token`; deletes the token and its sessions (the next request with it is
 /// refused).
-async fn revoke_token(
+async fn revoke_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
@@ -199,7 +216,7 @@ async fn revoke_token(
 
 /// # `POST /api/v4/users/tokens/disable` `{"token_id"}`
 /// `revoke_user_access_token` (Mattermost has no separate permission); ends its sessions.
-async fn disable_token(
+async fn disable_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
@@ -214,7 +231,7 @@ async fn disable_token(
 
 /// # `POST /api/v4/users/tokens/enable` `{"token_id"}`
 /// `create_user_access_token`, as upstream.
-async fn enable_token(
+async fn enable_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
@@ -240,7 +257,7 @@ struct RotateBody {
 /// working at once. Body (400), not OAuth, `create_user_access_token`, token (404), owner (404),
 /// owner check, `manage_system` for an admin's token, not a remote user, not disabled (400), then
 /// 501 when tokens are off (bots exempt) and the lifetime policy. `expires_at` omitted = never.
-async fn rotate_token(
+async fn rotate_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,

@@ -1,17 +1,19 @@
 //! `/api/v4/bots*` and `POST /api/v4/users/{user_id}/convert_to_bot`: bot accounts.
 
 use crate::api::v4::audits::RequestInfo;
-use crate::api::v4::{created, etag, flag, handle_etag, ok, paging, parse_body, require_id};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{created, etag, flag, handle_etag, ok, paging, parse_body};
 use crate::app::{authz, bots, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::BotId;
 use rustmost_model::bot::BotPatch;
 use rustmost_model::user::UserPatch;
 use rustmost_store::BotQuery;
@@ -79,10 +81,9 @@ async fn create_bot(
 async fn patch_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let p = patch_body(&body)?;
     bots::check_manage(&state, &s, &id).await?;
     Ok(ok(bots::patch(&state, &id, &p).await?))
@@ -94,11 +95,10 @@ async fn patch_bot(
 async fn get_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let b = bots::get(&state, &id, flag(&q, "include_deleted")).await?;
     let visible = authz::has(&state, &s, bots::READ_OTHERS_BOTS)
         || (b.owner_id == s.user_id && authz::has(&state, &s, bots::READ_BOTS));
@@ -157,10 +157,9 @@ async fn set_active(
     state: AppState,
     s: AuthSession,
     info: RequestInfo,
-    bot_user_id: String,
+    id: BotId,
     active: bool,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
     bots::check_manage(&state, &s, &id).await?;
     let b = bots::set_active(&state, &id, active).await?;
     info.log(&state, &s, &format!("bot_user_id={id} active={active}"))
@@ -175,9 +174,9 @@ async fn disable_bot(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
 ) -> ApiResult<Response> {
-    set_active(state, s, info, bot_user_id, false).await
+    set_active(state, s, info, id, false).await
 }
 
 /// # `POST /api/v4/bots/{bot_user_id}/enable`
@@ -185,9 +184,9 @@ async fn enable_bot(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
 ) -> ApiResult<Response> {
-    set_active(state, s, info, bot_user_id, true).await
+    set_active(state, s, info, id, true).await
 }
 
 /// # `POST /api/v4/bots/{bot_user_id}/assign/{user_id}`
@@ -196,10 +195,9 @@ async fn enable_bot(
 async fn assign_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((bot_user_id, user_id)): Path<(String, String)>,
+    UserIdOrMe(owner): UserIdOrMe,
+    PathId(id): PathId<BotId>,
 ) -> ApiResult<Response> {
-    let owner = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
     bots::check_manage(&state, &s, &id).await?;
     if let Ok(u) = state.store.get_user(&owner).await
         && u.is_bot
@@ -215,11 +213,10 @@ async fn assign_bot(
 async fn convert_bot_to_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let b = bots::get(&state, &id, false).await?;
     let p: UserPatch = rustmost_model::json::from_slice(&body)
         .map_err(|e| ApiError::invalid_param("userPatch").detail(e.to_string()))?;
@@ -239,9 +236,8 @@ async fn convert_bot_to_user(
 async fn convert_user_to_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let u = users::get_user(&state, &id).await?;
     authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
     Ok(ok(bots::convert_from_user(&state, u).await?))

@@ -1,6 +1,7 @@
 //! `/api/v4/channels*`, a team's channels, and a user's channels.
 
-use crate::api::v4::{created, flag, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
 use crate::app::{authz, channels, scoped_authz, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -11,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use rustmost_model::channel::{Channel, ChannelStats};
+use rustmost_model::{ChannelId, TeamId};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -40,10 +42,13 @@ pub fn router() -> Router<AppState> {
             "/api/v4/channels/{channel_id}/stats",
             get(get_channel_stats),
         )
-        .route("/api/v4/teams/{team_id}/channels", get(get_public_channels))
+        .route(
+            "/api/v4/teams/{team_id}/channels",
+            get(get_public_channels_for_team),
+        )
         .route(
             "/api/v4/teams/{team_id}/channels/search",
-            post(search_channels),
+            post(search_channels_for_team),
         )
         .route(
             "/api/v4/teams/{team_id}/channels/name/{channel_name}",
@@ -129,9 +134,8 @@ async fn can_read(state: &AppState, s: &AuthSession, c: &Channel) -> bool {
 async fn get_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let c = channels::get_channel(&state, &id).await?;
     if !can_read(&state, &s, &c).await {
         let perm = if c.is_open() {
@@ -150,10 +154,9 @@ async fn get_channel(
 async fn delete_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let c = channels::get_channel(&state, &id).await?;
     if c.is_group_or_direct() {
         return Err(ApiError::bad_request(
@@ -181,9 +184,8 @@ async fn delete_channel(
 async fn restore_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let c = channels::get_channel(&state, &id).await?;
     scoped_authz::require_team(&state, &s, &c.team_id, "manage_team").await?;
     let by = users::get_user(&state, &s.user_id).await?;
@@ -196,10 +198,9 @@ async fn restore_channel(
 async fn get_channel_members(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     scoped_authz::require_channel(&state, &s, &id, "read_channel").await?;
     let list = state
         .store
@@ -213,10 +214,9 @@ async fn get_channel_members(
 async fn get_channel_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((channel_id, user_id)): Path<(String, String)>,
+    PathId(cid): PathId<ChannelId>,
+    UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let cid = require_id(&channel_id, "channel_id", None)?;
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
     scoped_authz::require_channel(&state, &s, &cid, "read_channel").await?;
     let m = state
         .store
@@ -234,10 +234,9 @@ async fn get_channel_member(
 async fn add_channel_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let props: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     // A member of the wrong type is refused rather than read as absent (or, in `user_ids`,
     // silently dropped).
@@ -301,9 +300,8 @@ async fn add_channel_member(
 async fn get_channel_stats(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     scoped_authz::require_channel(&state, &s, &id, "read_channel").await?;
     let c = channels::get_channel(&state, &id).await?;
     let member_count = state
@@ -327,13 +325,12 @@ async fn get_channel_stats(
 
 /// # `GET /api/v4/teams/{team_id}/channels`
 /// The team's live public channels by display name, paged (`list_team_channels`).
-async fn get_public_channels(
+async fn get_public_channels_for_team(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     scoped_authz::require_team(&state, &s, &tid, "list_team_channels").await?;
     let list = state
         .store
@@ -352,13 +349,12 @@ struct ChannelSearch {
 /// # `POST /api/v4/teams/{team_id}/channels/search` `{"term"}`
 /// Live public channels whose name or display name (or a word of it) starts with `term`,
 /// at most 100 (`list_team_channels`).
-async fn search_channels(
+async fn search_channels_for_team(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     let search: ChannelSearch = parse_body(&body, "channel_search")?;
     scoped_authz::require_team(&state, &s, &tid, "list_team_channels").await?;
     let term = search.term.trim();
@@ -381,10 +377,10 @@ async fn search_channels(
 async fn get_channel_by_name(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((team_id, name)): Path<(String, String)>,
+    PathId(tid): PathId<TeamId>,
+    Path((_, name)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     if !rustmost_model::channel::is_valid_channel_name(&name) {
         return Err(ApiError::invalid_url_param("channel_name"));
     }
@@ -418,11 +414,10 @@ fn optional_paging(q: &HashMap<String, String>) -> Option<rustmost_store::Page> 
 async fn get_channels_for_team_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((user_id, team_id)): Path<(String, String)>,
+    UserIdOrMe(uid): UserIdOrMe,
+    PathId(tid): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    let tid = require_id(&team_id, "team_id", None)?;
     authz::require_permission_to_user(&state, &s, &uid).await?;
     scoped_authz::require_team(&state, &s, &tid, "view_team").await?;
     let list = state
@@ -444,10 +439,9 @@ async fn get_channels_for_team_for_user(
 async fn get_channels_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(uid): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require_permission_to_user(&state, &s, &uid).await?;
     let list = state
         .store

@@ -1,7 +1,8 @@
 //! `/api/v4/commands*`, `/api/v4/teams/{team_id}/commands/*` and the `response_url` endpoint
 //! `POST /hooks/commands/{id}`: slash command management, execution and later answers.
 
-use crate::api::v4::{created, flag, ok, parse_body, require_id, status_ok};
+use crate::api::v4::ids::PathId;
+use crate::api::v4::{created, flag, ok, parse_body, status_ok};
 use crate::app::commands::{self, CommandArgs};
 use crate::app::{channels, scoped_authz, teams};
 use crate::auth::AuthSession;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use rustmost_model::channel::{CHANNEL_DIRECT, CHANNEL_GROUP};
 use rustmost_model::command::Command;
+use rustmost_model::{CommandId, TeamId};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -121,9 +123,8 @@ async fn list_commands(
 async fn get_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c = commands::get_command(&state, &id)
         .await
         .map_err(|_| commands::not_found())?;
@@ -141,10 +142,9 @@ async fn get_command(
 async fn update_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c: Command = parse_body(&body, "command")?;
     if c.id != id {
         return Err(ApiError::invalid_param("command"));
@@ -163,9 +163,8 @@ async fn update_command(
 async fn delete_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c = commands::get_command(&state, &id)
         .await
         .map_err(|_| commands::not_found())?;
@@ -186,10 +185,9 @@ struct MoveRequest {
 async fn move_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let req: MoveRequest = parse_body(&body, "team_id")?;
     let team = teams::get_team(&state, &req.team_id).await?;
     require_own(&state, &s, &team.id).await?;
@@ -224,9 +222,8 @@ async fn user_may_manage(state: &AppState, user_id: &str, team_id: &str) -> bool
 async fn regen_command_token(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c = commands::get_command(&state, &id)
         .await
         .map_err(|_| commands::not_found())?;
@@ -309,9 +306,8 @@ async fn execute_command(
 async fn list_autocomplete_commands(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(team_id): PathId<TeamId>,
 ) -> ApiResult<Response> {
-    let team_id = require_id(&team_id, "team_id", None)?;
     scoped_authz::require_team(&state, &s, &team_id, "view_team").await?;
     Ok(ok(commands::list_commands(&state, &team_id, true).await?))
 }
@@ -322,10 +318,9 @@ async fn list_autocomplete_commands(
 async fn autocomplete_suggestions(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(team_id): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let team_id = require_id(&team_id, "team_id", None)?;
     scoped_authz::require_team(&state, &s, &team_id, "view_team").await?;
     let input = q.get("user_input").cloned().unwrap_or_default();
     if input.is_empty() {

@@ -1,7 +1,8 @@
 //! `/api/v4/posts*` and `/api/v4/channels/{channel_id}/posts`: creating, reading and deleting
 //! posts, ephemeral posts.
 
-use crate::api::v4::{created, flag, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, PathParam};
+use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
 use crate::app::{authz, channels, posts, scoped_authz};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -12,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use rustmost_model::post::Post;
+use rustmost_model::{ChannelId, PostId};
 use rustmost_store::Page;
 use serde::Deserialize;
 use serde_json::Value;
@@ -48,7 +50,8 @@ async fn do_post_action(
     if action_id.is_empty() || !action_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ApiError::not_found("api.context.404.app_error"));
     }
-    let pid = require_id(&post_id, "post_id", None)?;
+    // Parsed after the action id, whose 404 comes first (upstream's router).
+    let pid = PostId::from_param(&post_id)?;
     // An undecodable body is logged and the click goes ahead without a selection, as upstream.
     let mut selected = String::new();
     match serde_json::from_slice::<Value>(&body) {
@@ -154,10 +157,9 @@ struct PostEphemeral {
 async fn get_post(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(post_id): Path<String>,
+    PathId(id): PathId<PostId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&post_id, "post_id", None)?;
     let include_deleted = flag(&q, "include_deleted");
     if include_deleted
         && !scoped_authz::has_channel_by_post(&state, &s, &id, "read_deleted_posts").await
@@ -188,10 +190,9 @@ async fn get_post(
 async fn delete_post(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(post_id): Path<String>,
+    PathId(id): PathId<PostId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&post_id, "post_id", None)?;
     let Ok(p) = posts::get_live_post(&state, &id).await else {
         return Err(ApiError::permission(&s.user_id, &["delete_post"]));
     };
@@ -224,10 +225,9 @@ async fn delete_post(
 async fn get_posts_for_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let since = match q.get("since").filter(|v| !v.is_empty()) {
         Some(v) => Some(
             v.parse::<i64>()

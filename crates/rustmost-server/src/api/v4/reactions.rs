@@ -1,7 +1,8 @@
 //! Reactions: `POST /api/v4/reactions`, `GET /api/v4/posts/{post_id}/reactions`,
 //! `DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}`.
 
-use crate::api::v4::{ok, require_id, status_ok};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{ok, status_ok};
 use crate::app::{authz, channels, posts, scoped_authz};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -11,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
+use rustmost_model::PostId;
 use rustmost_model::post::{self, Reaction};
 
 /// Mattermost's `UniqueEmojiReactionLimitPerPost` default.
@@ -113,9 +115,8 @@ async fn save_reaction(
 async fn get_reactions(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(post_id): Path<String>,
+    PathId(id): PathId<PostId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&post_id, "post_id", None)?;
     if !scoped_authz::has_channel_by_post(&state, &s, &id, "read_channel_content").await {
         return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
     }
@@ -134,11 +135,11 @@ async fn get_reactions(
 async fn delete_reaction(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((user_id, post_id, emoji)): Path<(String, String, String)>,
+    UserIdOrMe(uid): UserIdOrMe,
+    PathId(pid): PathId<PostId>,
+    Path((_, _, emoji)): Path<(String, String, String)>,
     _body: Bytes,
 ) -> ApiResult<Response> {
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    let pid = require_id(&post_id, "post_id", None)?;
     if !post::is_valid_emoji_name(&emoji) {
         return Err(ApiError::invalid_url_param("emoji_name"));
     }
@@ -163,6 +164,6 @@ async fn delete_reaction(
         .delete_reaction(&uid, &pid, &emoji, state.clock.now_ms())
         .await
         .or_internal("app.reaction.delete_all_with_emoji_name.get_reactions.app_error")?;
-    crate::realtime::events::reaction_removed(&state, uid, pid, emoji, c.id);
+    crate::realtime::events::reaction_removed(&state, uid.into(), pid.into(), emoji, c.id);
     Ok(status_ok())
 }

@@ -1,6 +1,7 @@
 //! `/api/v4/roles*`: reading roles and changing their permissions.
 
-use crate::api::v4::{ok, parse_body, require_id};
+use crate::api::v4::ids::PathId;
+use crate::api::v4::{ok, parse_body};
 use crate::app::{authz, roles};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -10,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use rustmost_model::RoleId;
 use rustmost_model::role::{Role, RolePatch};
 
 pub fn router() -> Router<AppState> {
@@ -36,9 +38,8 @@ async fn get_all_roles(State(state): State<AppState>, s: AuthSession) -> ApiResu
 async fn get_role(
     State(state): State<AppState>,
     _s: AuthSession,
-    Path(id): Path<String>,
+    PathId(id): PathId<RoleId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&id, "role_id", None)?;
     Ok(ok(state
         .store
         .get_role(&id)
@@ -104,10 +105,9 @@ async fn get_roles_by_names(
 async fn patch_role(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(id): Path<String>,
+    PathId(id): PathId<RoleId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&id, "role_id", None)?;
     let patch: RolePatch = parse_body(&body, "role")?;
     let old = state
         .store

@@ -1,6 +1,7 @@
 //! `/api/v4/teams*` and `/api/v4/users/{user_id}/teams`: teams and team members.
 
-use crate::api::v4::{created, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{created, ok, paging, parse_body, status_ok};
 use crate::app::{authz, scoped_authz, teams, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -12,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use rustmost_model::TeamId;
 use rustmost_model::team::{Team, TeamMember};
 use rustmost_store::TeamListing;
 use std::collections::HashMap;
@@ -63,10 +65,9 @@ async fn invite_users_to_team(
     State(state): State<AppState>,
     Extension(limiters): Extension<Arc<Limiters>>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     scoped_authz::require_team(&state, &s, &tid, "invite_user").await?;
     if !scoped_authz::has_team(&state, &s, &tid, "add_user_to_team").await {
         return Err(ApiError::permission(&s.user_id, &["invite_user"]));
@@ -196,9 +197,8 @@ async fn visible_team(state: &AppState, s: &AuthSession, t: Team) -> ApiResult<R
 async fn get_team(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(id): PathId<TeamId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&team_id, "team_id", None)?;
     let t = teams::get_team(&state, &id).await?;
     visible_team(&state, &s, t).await
 }
@@ -226,10 +226,9 @@ async fn get_team_by_name(
 async fn get_teams_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     if id != s.user_id && !authz::has(&state, &s, "read_other_users_teams") {
         return Err(ApiError::permission(
             &s.user_id,
@@ -254,10 +253,9 @@ async fn get_teams_for_user(
 async fn get_team_members(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(id): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&team_id, "team_id", None)?;
     scoped_authz::require_team(&state, &s, &id, "view_team").await?;
     let list = state
         .store
@@ -271,10 +269,9 @@ async fn get_team_members(
 async fn get_team_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((team_id, user_id)): Path<(String, String)>,
+    PathId(tid): PathId<TeamId>,
+    UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
     scoped_authz::require_team(&state, &s, &tid, "view_team").await?;
     let m = state
         .store
@@ -290,10 +287,9 @@ async fn get_team_member(
 async fn add_team_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     let m: TeamMember = rustmost_model::json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("api.team.add_team_member.invalid_body.app_error")
             .detail(e.to_string())
@@ -326,10 +322,9 @@ async fn add_team_member(
 async fn remove_team_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((team_id, user_id)): Path<(String, String)>,
+    PathId(tid): PathId<TeamId>,
+    UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
     if uid != s.user_id {
         scoped_authz::require_team(&state, &s, &tid, "remove_user_from_team").await?;
     }

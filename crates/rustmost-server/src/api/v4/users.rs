@@ -1,6 +1,7 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
-use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::UserIdOrMe;
+use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, status_ok};
 use crate::app::{self, authz, bots, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -306,9 +307,8 @@ async fn logout(State(state): State<AppState>, s: MaybeSession) -> ApiResult<Res
 async fn get_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let u = users::get_user(&state, &id).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
@@ -362,10 +362,9 @@ async fn get_user_by_email(
 async fn patch_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let p: UserPatch = parse_body(&body, "user")?;
     authz::require_permission_to_user(&state, &s, &id).await?;
     let mut u = users::get_user(&state, &id)
@@ -435,10 +434,9 @@ async fn patch_user(
 async fn update_user_active(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let Some(active) = v.get("active").and_then(serde_json::Value::as_bool) else {
         return Err(ApiError::invalid_param("active"));
@@ -482,10 +480,9 @@ async fn update_user_active(
 async fn delete_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require_permission_to_user(&state, &s, &id).await?;
     if s.user_id == id
         && !state
@@ -522,10 +519,9 @@ async fn delete_user(
 async fn update_password(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let props = map_from_json(&body);
     let new_password = props.get("new_password").cloned().unwrap_or_default();
     let u;
@@ -593,10 +589,9 @@ async fn update_user_roles(
     State(state): State<AppState>,
     s: AuthSession,
     info: crate::api::v4::audits::RequestInfo,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     // Upstream reads the body with `MapFromJSON`, so anything but `{"roles": "<string>"}`
     // becomes `roles: ""` and strips the user of every role; here it is refused.
     let roles = match serde_json::from_slice::<serde_json::Value>(&body) {
@@ -630,9 +625,8 @@ async fn update_user_roles(
 async fn get_sessions(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require_permission_to_user(&state, &s, &id).await?;
     let rows = state
         .store
@@ -646,10 +640,9 @@ async fn get_sessions(
 async fn revoke_session(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require_permission_to_user(&state, &s, &id).await?;
     let props = map_from_json(&body);
     let sid = props.get("session_id").cloned().unwrap_or_default();
@@ -672,9 +665,8 @@ async fn revoke_session(
 async fn revoke_all_sessions_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require_permission_to_user(&state, &s, &id).await?;
     sessions::revoke_all_for_user(&state, &id, None).await?;
     Ok(status_ok())
