@@ -8,6 +8,7 @@ pub mod channel;
 pub mod error;
 pub mod id;
 pub mod json;
+pub mod permission;
 pub mod post;
 pub mod role;
 pub mod session;
@@ -16,6 +17,7 @@ pub mod user;
 
 pub use error::AppErrorBody;
 pub use id::{is_valid_id, new_id};
+pub use permission::Permission;
 
 /// Milliseconds since the Unix epoch, the unit of every Mattermost timestamp.
 pub fn now_ms() -> i64 {

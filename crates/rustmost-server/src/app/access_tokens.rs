@@ -34,10 +34,6 @@ const SESSION_LIFETIME_MS: i64 = 100 * 365 * 24 * 3_600_000;
 const LAST_USED_WRITE_MS: i64 = 60_000;
 const DAY_MS: i64 = 86_400_000;
 
-pub const CREATE: &str = "create_user_access_token";
-pub const READ: &str = "read_user_access_token";
-pub const REVOKE: &str = "revoke_user_access_token";
-
 const NOT_FOUND: &str = "app.user_access_token.get_by_user.app_error";
 const INVALID: &str = "app.user_access_token.invalid_or_missing";
 const TOKENS_OFF: &str = "EnableUserAccessTokens=false";

@@ -5,19 +5,13 @@
 use crate::app::{authz, sessions, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_model::bot::{Bot, BotPatch};
 use rustmost_model::user::{self, User, UserPatch};
 use rustmost_model::{new_id, now_ms};
 use rustmost_store::{BotQuery, StoreError};
 
 pub const BOT_NOT_FOUND: &str = "store.sql_bot.get.missing.app_error";
-
-pub const CREATE_BOT: &str = "create_bot";
-pub const READ_BOTS: &str = "read_bots";
-pub const READ_OTHERS_BOTS: &str = "read_others_bots";
-pub const MANAGE_BOTS: &str = "manage_bots";
-pub const MANAGE_OTHERS_BOTS: &str = "manage_others_bots";
-pub const ASSIGN_BOT: &str = "assign_bot";
 
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found(BOT_NOT_FOUND).detail(format!("bot_user_id={id}"))
@@ -215,29 +209,13 @@ pub async fn convert_to_user(
     make_admin: bool,
 ) -> ApiResult<User> {
     let mut u = users::get_user(state, &b.user_id).await?;
-    if let Some(v) = p.username {
-        u.username = v.trim().to_lowercase();
-    }
-    if let Some(v) = p.email {
-        u.email = v.trim().to_lowercase();
-    }
-    for (dst, src) in [
-        (&mut u.nickname, p.nickname),
-        (&mut u.first_name, p.first_name),
-        (&mut u.last_name, p.last_name),
-        (&mut u.position, p.position),
-        (&mut u.locale, p.locale),
-    ] {
-        if let Some(v) = src {
-            *dst = v;
-        }
-    }
+    p.apply(&mut u);
     users::validate_password(state, password)?;
     u.is_bot = false;
     u.bot_description = String::new();
     u.password = String::new();
     users::validate_user(&u)?;
-    if make_admin && !u.roles.split_whitespace().any(|r| r == "system_admin") {
+    if make_admin && !u.is_system_admin() {
         u.roles = format!("{} system_admin", u.roles).trim().to_string();
     }
     u.password = users::hash_password(password).await?;
@@ -289,9 +267,9 @@ pub async fn convert_from_user(state: &AppState, mut u: User) -> ApiResult<Bot> 
 pub async fn check_manage(state: &AppState, s: &Session, id: &str) -> ApiResult<Bot> {
     let b = get(state, id, true).await?;
     let (manage, read) = if b.owner_id == s.user_id {
-        (MANAGE_BOTS, READ_BOTS)
+        (Permission::ManageBots, Permission::ReadBots)
     } else {
-        (MANAGE_OTHERS_BOTS, READ_OTHERS_BOTS)
+        (Permission::ManageOthersBots, Permission::ReadOthersBots)
     };
     if authz::has(state, s, manage) {
         return Ok(b);

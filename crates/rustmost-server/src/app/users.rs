@@ -504,8 +504,8 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
         e
     })?;
     crate::app::roles::check_roles_exist(state, roles)?;
-    let was_admin = u.roles.split_whitespace().any(|r| r == "system_admin");
-    let is_admin = roles.split_whitespace().any(|r| r == "system_admin");
+    let was_admin = u.is_system_admin();
+    let is_admin = rustmost_model::user::roles_include_system_admin(roles);
     if was_admin && !is_admin {
         let admins = state
             .store

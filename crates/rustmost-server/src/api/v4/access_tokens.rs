@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::Permission;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -39,7 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn oauth_refused(s: &Session) -> ApiError {
-    let mut e = ApiError::permission(&s.user_id, &[tokens::CREATE]);
+    let mut e = ApiError::permission(&s.user_id, &[Permission::CreateUserAccessToken]);
     e.detailed.push_str(", attempted access by oauth app");
     e
 }
@@ -48,12 +49,11 @@ async fn require_user_or_bot(state: &AppState, s: &Session, user_id: &str) -> Ap
     if bots::has_permission_to_user_or_bot(state, s, user_id).await? {
         Ok(())
     } else {
-        Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]))
+        Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::EditOtherUsers],
+        ))
     }
-}
-
-fn is_system_admin_user(roles: &str) -> bool {
-    roles.split_whitespace().any(|r| r == "system_admin")
 }
 
 #[derive(Deserialize)]
@@ -81,7 +81,10 @@ async fn create_token(
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let user = users::get_user(&state, &id).await?;
     if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::CreateUserAccessToken],
+        ));
     }
     if s.is_oauth {
         return Err(oauth_refused(&s));
@@ -91,10 +94,13 @@ async fn create_token(
         return Err(ApiError::invalid_param("description"));
     }
     info.log(&state, &s, "").await;
-    authz::require(&state, &s, tokens::CREATE)?;
+    authz::require(&state, &s, Permission::CreateUserAccessToken)?;
     require_user_or_bot(&state, &s, &id).await?;
-    if is_system_admin_user(&user.roles) && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    if user.is_system_admin() && !authz::is_system_admin(&state, &s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
     }
     let t = tokens::create(&state, &id, &b.description, b.expires_at).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
@@ -112,7 +118,7 @@ async fn get_tokens_for_user(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require(&state, &s, tokens::READ)?;
+    authz::require(&state, &s, Permission::ReadUserAccessToken)?;
     require_user_or_bot(&state, &s, &id).await?;
     Ok(ok(tokens::list_for_user(&state, &id, paging(&q)).await?))
 }
@@ -124,7 +130,7 @@ async fn get_all_tokens(
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     Ok(ok(tokens::list_all(&state, paging(&q)).await?))
 }
 
@@ -141,7 +147,7 @@ async fn search_tokens(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     let b: SearchBody = parse_body(&body, "user_access_token_search")?;
     if b.term.is_empty() {
         return Err(ApiError::invalid_param("term"));
@@ -158,7 +164,7 @@ async fn get_token(
     Path(token_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&token_id, "token_id", None)?;
-    authz::require(&state, &s, tokens::READ)?;
+    authz::require(&state, &s, Permission::ReadUserAccessToken)?;
     let t = tokens::get(&state, &id).await?;
     require_user_or_bot(&state, &s, &t.user_id).await?;
     Ok(ok(tokens::to_wire(&t)))
@@ -171,7 +177,7 @@ async fn token_action(
     s: &Session,
     info: &RequestInfo,
     body: &[u8],
-    perm: &str,
+    perm: Permission,
 ) -> ApiResult<rustmost_store::AccessTokenRow> {
     let token_id = map_from_json(body).remove("token_id").unwrap_or_default();
     info.log(state, s, "").await;
@@ -190,7 +196,7 @@ async fn revoke_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::REVOKE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
     tokens::revoke(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -205,7 +211,7 @@ async fn disable_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::REVOKE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
     tokens::disable(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -220,7 +226,7 @@ async fn enable_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::CREATE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::CreateUserAccessToken).await?;
     tokens::enable(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -253,15 +259,21 @@ async fn rotate_token(
     if s.is_oauth {
         return Err(oauth_refused(&s));
     }
-    authz::require(&state, &s, tokens::CREATE)?;
+    authz::require(&state, &s, Permission::CreateUserAccessToken)?;
     let t = tokens::get(&state, &b.token_id).await?;
     let owner = users::get_user(&state, &t.user_id).await?;
     require_user_or_bot(&state, &s, &t.user_id).await?;
-    if is_system_admin_user(&owner.roles) && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    if owner.is_system_admin() && !authz::is_system_admin(&state, &s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
     }
     if owner.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::CreateUserAccessToken],
+        ));
     }
     if !t.is_active {
         return Err(ApiError::bad_request(
@@ -278,7 +290,7 @@ async fn rotate_token(
 /// `{"count": n}`: tokens of humans and user-owned bots that never expire or outlive
 /// `MaximumPersonalAccessTokenLifetimeDays`; 0 when there is no policy. `manage_system`.
 async fn count_non_compliant(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     let n = tokens::non_compliant(&state)
         .await?
         .map(|v| v.len())
@@ -294,7 +306,7 @@ async fn revoke_non_compliant(
     s: AuthSession,
     info: RequestInfo,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     let Some(list) = tokens::non_compliant(&state).await? else {
         return Err(ApiError::bad_request(
             "app.user_access_token.revoke_non_compliant.no_policy.app_error",

@@ -4,7 +4,7 @@ use crate::api::v4::audits::RequestInfo;
 use crate::api::v4::{created, etag, flag, handle_etag, ok, paging, parse_body, require_id};
 use crate::app::{authz, bots, users};
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::Permission;
 use rustmost_model::bot::BotPatch;
 use rustmost_model::user::UserPatch;
 use rustmost_store::BotQuery;
@@ -54,11 +55,15 @@ async fn create_bot(
     body: Bytes,
 ) -> ApiResult<Response> {
     let p = patch_body(&body)?;
-    authz::require(&state, &s, bots::CREATE_BOT)?;
-    if let Ok(u) = state.store.get_user(&s.user_id).await
+    authz::require(&state, &s, Permission::CreateBot)?;
+    if let Some(u) = state
+        .store
+        .get_user(&s.user_id)
+        .await
+        .optional("app.user.get.app_error")?
         && u.is_bot
     {
-        return Err(ApiError::permission(&s.user_id, &[bots::CREATE_BOT]));
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreateBot]));
     }
     if !state
         .config
@@ -100,8 +105,8 @@ async fn get_bot(
 ) -> ApiResult<Response> {
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let b = bots::get(&state, &id, flag(&q, "include_deleted")).await?;
-    let visible = authz::has(&state, &s, bots::READ_OTHERS_BOTS)
-        || (b.owner_id == s.user_id && authz::has(&state, &s, bots::READ_BOTS));
+    let visible = authz::has(&state, &s, Permission::ReadOthersBots)
+        || (b.owner_id == s.user_id && authz::has(&state, &s, Permission::ReadBots));
     if !visible {
         return Err(ApiError::not_found(bots::BOT_NOT_FOUND).detail(format!("bot_user_id={id}")));
     }
@@ -122,12 +127,12 @@ async fn get_bots(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let owner_id = if authz::has(&state, &s, bots::READ_OTHERS_BOTS) {
+    let owner_id = if authz::has(&state, &s, Permission::ReadOthersBots) {
         None
-    } else if authz::has(&state, &s, bots::READ_BOTS) {
+    } else if authz::has(&state, &s, Permission::ReadBots) {
         Some(s.user_id.clone())
     } else {
-        return Err(ApiError::permission(&s.user_id, &[bots::READ_BOTS]));
+        return Err(ApiError::permission(&s.user_id, &[Permission::ReadBots]));
     };
     let list = bots::list(
         &state,
@@ -201,10 +206,14 @@ async fn assign_bot(
     let owner = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
     bots::check_manage(&state, &s, &id).await?;
-    if let Ok(u) = state.store.get_user(&owner).await
+    if let Some(u) = state
+        .store
+        .get_user(&owner)
+        .await
+        .optional("app.user.get.app_error")?
         && u.is_bot
     {
-        return Err(ApiError::permission(&s.user_id, &[bots::ASSIGN_BOT]));
+        return Err(ApiError::permission(&s.user_id, &[Permission::AssignBot]));
     }
     Ok(ok(bots::assign(&state, &id, &owner).await?))
 }
@@ -227,7 +236,7 @@ async fn convert_bot_to_user(
     if password.is_empty() {
         return Err(ApiError::invalid_param("userPatch"));
     }
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     let u = bots::convert_to_user(&state, &b, p, &password, flag(&q, "set_system_admin")).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
@@ -243,6 +252,6 @@ async fn convert_user_to_bot(
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let u = users::get_user(&state, &id).await?;
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     Ok(ok(bots::convert_from_user(&state, u).await?))
 }

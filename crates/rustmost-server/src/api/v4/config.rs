@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use rustmost_model::Permission;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -27,8 +28,7 @@ pub fn router() -> Router<AppState> {
 
 fn require_read(state: &AppState, s: &AuthSession) -> ApiResult<()> {
     let perms = authz::sysconsole_read_permissions(state);
-    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
-    if authz::is_system_admin(state, s) || perms.iter().any(|p| authz::has(state, s, p)) {
+    if authz::is_system_admin(state, s) || perms.iter().any(|p| authz::has(state, s, *p)) {
         Ok(())
     } else {
         Err(ApiError::permission(&s.user_id, &perms))
@@ -37,7 +37,6 @@ fn require_read(state: &AppState, s: &AuthSession) -> ApiResult<()> {
 
 fn require_write(state: &AppState, s: &AuthSession) -> ApiResult<()> {
     let perms = authz::sysconsole_write_permissions(state);
-    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
     // Rustmost applies a write all-or-nothing, so it asks for `manage_system` (which every
     // role holding all `sysconsole_write_*` permissions has).
     if authz::is_system_admin(state, s) {
@@ -142,7 +141,11 @@ async fn patch_config(
 /// # `POST /api/v4/config/reload`
 /// Re-reads `config.json`. Needs `reload_config` (here: `manage_system`).
 async fn config_reload(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require_any(&state, &s, &["reload_config", "manage_system"])?;
+    authz::require_any(
+        &state,
+        &s,
+        &[Permission::ReloadConfig, Permission::ManageSystem],
+    )?;
     state
         .config
         .reload()

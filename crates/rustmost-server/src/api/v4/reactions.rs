@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
+use rustmost_model::Permission;
 use rustmost_model::now_ms;
 use rustmost_model::post::{self, Reaction};
 
@@ -51,8 +52,8 @@ async fn save_reaction(
             "api.reaction.save_reaction.user_id.app_error",
         ));
     }
-    if !scoped_authz::has_channel_by_post(&state, &s, &r.post_id, "add_reaction").await {
-        return Err(ApiError::permission(&s.user_id, &["add_reaction"]));
+    if !scoped_authz::has_channel_by_post(&state, &s, &r.post_id, Permission::AddReaction).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::AddReaction]));
     }
     let p = posts::get_live_post(&state, &r.post_id).await?;
     let c = channels::get_channel(&state, &p.channel_id).await?;
@@ -114,8 +115,11 @@ async fn get_reactions(
     Path(post_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&post_id, "post_id", None)?;
-    if !scoped_authz::has_channel_by_post(&state, &s, &id, "read_channel_content").await {
-        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+    if !scoped_authz::has_channel_by_post(&state, &s, &id, Permission::ReadChannelContent).await? {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadChannelContent],
+        ));
     }
     let list = state
         .store
@@ -140,13 +144,16 @@ async fn delete_reaction(
     if !post::is_valid_emoji_name(&emoji) {
         return Err(ApiError::invalid_url_param("emoji_name"));
     }
-    if !scoped_authz::has_channel_by_post(&state, &s, &pid, "remove_reaction").await {
-        return Err(ApiError::permission(&s.user_id, &["remove_reaction"]));
-    }
-    if uid != s.user_id && !authz::has(&state, &s, "remove_others_reactions") {
+    if !scoped_authz::has_channel_by_post(&state, &s, &pid, Permission::RemoveReaction).await? {
         return Err(ApiError::permission(
             &s.user_id,
-            &["remove_others_reactions"],
+            &[Permission::RemoveReaction],
+        ));
+    }
+    if uid != s.user_id && !authz::has(&state, &s, Permission::RemoveOthersReactions) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::RemoveOthersReactions],
         ));
     }
     let p = posts::get_live_post(&state, &pid).await?;

@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use rustmost_model::Permission;
 use rustmost_model::role::{Role, RolePatch};
 
 pub fn router() -> Router<AppState> {
@@ -24,7 +25,7 @@ pub fn router() -> Router<AppState> {
 /// # `GET /api/v4/roles`
 /// Every role; needs `manage_system`.
 async fn get_all_roles(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     Ok(ok(state
         .store
         .list_roles()
@@ -118,8 +119,8 @@ async fn patch_role(
         &state,
         &s,
         &[
-            "sysconsole_write_user_management_permissions",
-            "sysconsole_write_user_management_system_roles",
+            Permission::SysconsoleWriteUserManagementPermissions,
+            Permission::SysconsoleWriteUserManagementSystemRoles,
         ],
     )?;
     let Some(mut perms) = patch.permissions else {
@@ -127,13 +128,15 @@ async fn patch_role(
     };
     // Upstream refuses to move these through a role patch: a role could otherwise grant itself
     // more power than the admin editing it intended.
-    const NOT_ALLOWED: &[&str] = &[
-        "manage_roles",
-        "manage_system",
-        "sysconsole_read_user_management_system_roles",
-        "sysconsole_write_user_management_system_roles",
+    const NOT_ALLOWED: &[Permission] = &[
+        Permission::ManageRoles,
+        Permission::ManageSystem,
+        Permission::SysconsoleReadUserManagementSystemRoles,
+        Permission::SysconsoleWriteUserManagementSystemRoles,
     ];
-    let changed = |p: &&str| old.permissions.iter().any(|o| o == p) != perms.iter().any(|n| n == p);
+    let changed = |p: &Permission| {
+        old.permissions.iter().any(|o| o == p.as_str()) != perms.iter().any(|n| n == p.as_str())
+    };
     if NOT_ALLOWED.iter().any(changed) {
         return Err(ApiError::not_implemented(
             "api.roles.patch_roles.not_allowed_permission.error",

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use rustmost_model::Permission;
 use rustmost_model::now_ms;
 use rustmost_model::user::{User, UserPatch};
 use rustmost_store::UserQuery;
@@ -144,16 +145,16 @@ async fn get_users(
     // filter given: each one needs its own permission, checked in upstream's order so the
     // single-filter cases fail exactly as upstream does.
     if let Some(c) = &not_in_channel {
-        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+        scoped_authz::require_channel(&state, &s, c, Permission::ReadChannel).await?;
     }
     if let Some(t) = &not_in_team {
-        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+        scoped_authz::require_team(&state, &s, t, Permission::ViewTeam).await?;
     }
     if let Some(t) = &in_team {
-        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+        scoped_authz::require_team(&state, &s, t, Permission::ViewTeam).await?;
     }
     if let Some(c) = &in_channel {
-        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+        scoped_authz::require_channel(&state, &s, c, Permission::ReadChannel).await?;
     }
     let uq = UserQuery {
         page: Some(paging(&q)),
@@ -372,11 +373,11 @@ async fn patch_user(
     let mut u = users::get_user(&state, &id)
         .await
         .map_err(|_| ApiError::invalid_param("user_id"))?;
-    if u.roles.split_whitespace().any(|r| r == "system_admin")
-        && s.user_id != id
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    if u.is_system_admin() && s.user_id != id && !authz::is_system_admin(&state, &s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
     }
     // Changing one's own e-mail needs the password (upstream `patchUser`).
     if let Some(new_email) = &p.email
@@ -389,35 +390,7 @@ async fn patch_user(
         }
         users::double_check_password(&state, &u, pw).await?;
     }
-    if let Some(v) = p.username {
-        u.username = v.trim().to_lowercase();
-    }
-    if let Some(v) = p.email {
-        u.email = v.trim().to_lowercase();
-    }
-    for (dst, src) in [
-        (&mut u.nickname, p.nickname),
-        (&mut u.first_name, p.first_name),
-        (&mut u.last_name, p.last_name),
-        (&mut u.position, p.position),
-        (&mut u.locale, p.locale),
-    ] {
-        if let Some(v) = src {
-            *dst = v;
-        }
-    }
-    if let Some(v) = p.props {
-        u.props = Some(v);
-    }
-    if let Some(v) = p.notify_props {
-        u.notify_props = Some(v);
-    }
-    if let Some(v) = p.timezone {
-        u.timezone = Some(v);
-    }
-    if let Some(v) = p.disable_welcome_email {
-        u.disable_welcome_email = v;
-    }
+    p.apply(&mut u);
     let hash = std::mem::take(&mut u.password);
     users::validate_user(&u)?;
     u.password = hash;
@@ -444,7 +417,7 @@ async fn update_user_active(
         return Err(ApiError::invalid_param("active"));
     };
     let self_deactivate = !active && id == s.user_id;
-    if !self_deactivate && !authz::has(&state, &s, "sysconsole_write_user_management_users") {
+    if !self_deactivate && !authz::has(&state, &s, Permission::SysconsoleWriteUserManagementUsers) {
         return Err(
             ApiError::forbidden("api.user.update_active.permissions.app_error")
                 .detail(format!("userId={id}")),
@@ -461,10 +434,11 @@ async fn update_user_active(
         ));
     }
     let u = users::get_user(&state, &id).await?;
-    if u.roles.split_whitespace().any(|r| r == "system_admin")
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    if u.is_system_admin() && !authz::is_system_admin(&state, &s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
     }
     if u.is_bot {
         // As through /bots: the bot row is kept in step with its user.
@@ -499,10 +473,11 @@ async fn delete_user(
         ));
     }
     let u = users::get_user(&state, &id).await?;
-    if u.roles.split_whitespace().any(|r| r == "system_admin")
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
+    if u.is_system_admin() && !authz::is_system_admin(&state, &s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
     }
     if flag(&q, "permanent") {
         return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
@@ -549,14 +524,18 @@ async fn update_password(
                     e
                 }
             })?;
-    } else if let Ok(target) = state.store.get_user(&id).await
+    } else if let Some(target) = state
+        .store
+        .get_user(&id)
+        .await
+        .optional("app.user.get.app_error")?
         && authz::has(
             &state,
             &s,
-            if target.roles.split_whitespace().any(|r| r == "system_admin") {
-                authz::MANAGE_SYSTEM
+            if target.is_system_admin() {
+                Permission::ManageSystem
             } else {
-                "sysconsole_write_user_management_users"
+                Permission::SysconsoleWriteUserManagementUsers
             },
         )
     {
@@ -617,7 +596,7 @@ async fn update_user_roles(
             "api.user.update_user_roles.license.app_error",
         ));
     }
-    authz::require(&state, &s, authz::MANAGE_ROLES)?;
+    authz::require(&state, &s, Permission::ManageRoles)?;
     users::update_roles(&state, &id, &roles).await?;
     info.log(&state, &s, &format!("user={id} roles={roles}"))
         .await;
@@ -686,7 +665,7 @@ async fn revoke_all_sessions_all_users(
     State(state): State<AppState>,
     s: AuthSession,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     state
         .store
         .delete_all_sessions()
