@@ -1,7 +1,7 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{self, authz, bots, scoped_authz, sessions, users};
+use crate::app::{self, authz, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use rustmost_model::Permission;
-use rustmost_model::now_ms;
 use rustmost_model::user::{User, UserPatch};
 use rustmost_store::UserQuery;
 use std::collections::HashMap;
@@ -369,35 +368,7 @@ async fn patch_user(
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let p: UserPatch = parse_body(&body, "user")?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    let mut u = users::get_user(&state, &id)
-        .await
-        .map_err(|_| ApiError::invalid_param("user_id"))?;
-    if u.is_system_admin() && s.user_id != id && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    // Changing one's own e-mail needs the password (upstream `patchUser`).
-    if let Some(new_email) = &p.email
-        && !new_email.trim().eq_ignore_ascii_case(&u.email)
-        && s.user_id == id
-    {
-        let pw = p.password.as_deref().unwrap_or("");
-        if pw.is_empty() {
-            return Err(ApiError::invalid_param("password"));
-        }
-        users::double_check_password(&state, &u, pw).await?;
-    }
-    p.apply(&mut u);
-    let hash = std::mem::take(&mut u.password);
-    users::validate_user(&u)?;
-    u.password = hash;
-    u.update_at = now_ms();
-    users::save_profile(&state, &u).await?;
-    // The answer shows the stored row, not the copy read before the password check.
-    let u = users::get_user(&state, &id).await?;
+    let u = users::patch(&state, &s, &id, p).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
@@ -416,36 +387,7 @@ async fn update_user_active(
     let Some(active) = v.get("active").and_then(serde_json::Value::as_bool) else {
         return Err(ApiError::invalid_param("active"));
     };
-    let self_deactivate = !active && id == s.user_id;
-    if !self_deactivate && !authz::has(&state, &s, Permission::SysconsoleWriteUserManagementUsers) {
-        return Err(
-            ApiError::forbidden("api.user.update_active.permissions.app_error")
-                .detail(format!("userId={id}")),
-        );
-    }
-    if self_deactivate
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
-    }
-    let u = users::get_user(&state, &id).await?;
-    if u.is_system_admin() && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    if u.is_bot {
-        // As through /bots: the bot row is kept in step with its user.
-        bots::set_active(&state, &id, active).await?;
-        return Ok(status_ok());
-    }
-    users::set_active(&state, u, active).await?;
+    users::update_active(&state, &s, &id, active).await?;
     Ok(status_ok())
 }
 
@@ -460,34 +402,7 @@ async fn delete_user(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    if s.user_id == id
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
-    }
-    let u = users::get_user(&state, &id).await?;
-    if u.is_system_admin() && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    if flag(&q, "permanent") {
-        return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
-            .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
-    }
-    if u.is_bot {
-        bots::set_active(&state, &id, false).await?;
-    } else {
-        users::set_active(&state, u, false).await?;
-    }
+    users::deactivate(&state, &s, &id, flag(&q, "permanent")).await?;
     Ok(status_ok())
 }
 
@@ -503,57 +418,8 @@ async fn update_password(
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let props = map_from_json(&body);
     let new_password = props.get("new_password").cloned().unwrap_or_default();
-    let u;
-    if s.user_id == id {
-        let current = props.get("current_password").cloned().unwrap_or_default();
-        if current.is_empty() {
-            return Err(ApiError::invalid_param("current_password"));
-        }
-        u = users::get_user(&state, &id).await?;
-        if !users::is_password_user(&u) || u.auth_data.as_deref().is_some_and(|a| !a.is_empty()) {
-            return Err(ApiError::bad_request(
-                "api.user.update_password.oauth.app_error",
-            ));
-        }
-        users::double_check_password(&state, &u, &current)
-            .await
-            .map_err(|e| {
-                if e.id == "api.user.check_user_password.invalid.app_error" {
-                    ApiError::bad_request("api.user.update_password.incorrect.app_error")
-                } else {
-                    e
-                }
-            })?;
-    } else if let Some(target) = state
-        .store
-        .get_user(&id)
-        .await
-        .optional("app.user.get.app_error")?
-        && authz::has(
-            &state,
-            &s,
-            if target.is_system_admin() {
-                Permission::ManageSystem
-            } else {
-                Permission::SysconsoleWriteUserManagementUsers
-            },
-        )
-    {
-        u = target;
-    } else {
-        return Err(ApiError::forbidden(
-            "api.user.update_password.context.app_error",
-        ));
-    }
-    users::validate_password(&state, &new_password)?;
-    users::set_password(&state, &u.id, &new_password).await?;
-    if state
-        .config
-        .get()
-        .bool("/ServiceSettings/TerminateSessionsOnPasswordChange")
-    {
-        sessions::revoke_all_for_user(&state, &id, Some(&s.id)).await?;
-    }
+    let current = props.get("current_password").cloned().unwrap_or_default();
+    users::update_password(&state, &s, &id, &current, &new_password).await?;
     Ok(status_ok())
 }
 
@@ -596,8 +462,7 @@ async fn update_user_roles(
             "api.user.update_user_roles.license.app_error",
         ));
     }
-    authz::require(&state, &s, Permission::ManageRoles)?;
-    users::update_roles(&state, &id, &roles).await?;
+    users::update_roles_as(&state, &s, &id, &roles).await?;
     info.log(&state, &s, &format!("user={id} roles={roles}"))
         .await;
     Ok(status_ok())
@@ -612,12 +477,7 @@ async fn get_sessions(
     Path(user_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    let rows = state
-        .store
-        .list_sessions_for_user(&id)
-        .await
-        .or_internal("app.session.get_sessions.app_error")?;
+    let rows = users::sessions_of(&state, &s, &id).await?;
     Ok(ok(rows.iter().map(sessions::to_wire).collect::<Vec<_>>()))
 }
 
@@ -629,21 +489,9 @@ async fn revoke_session(
     body: Bytes,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
     let props = map_from_json(&body);
     let sid = props.get("session_id").cloned().unwrap_or_default();
-    if sid.is_empty() {
-        return Err(ApiError::invalid_param("session_id"));
-    }
-    let row = state
-        .store
-        .get_session(&sid)
-        .await
-        .map_err(|_| ApiError::bad_request("app.session.get.app_error"))?;
-    if row.user_id != id {
-        return Err(ApiError::invalid_url_param("user_id"));
-    }
-    sessions::revoke_session(&state, &sid).await?;
+    users::revoke_session_of(&state, &s, &id, &sid).await?;
     Ok(status_ok())
 }
 
@@ -654,8 +502,7 @@ async fn revoke_all_sessions_for_user(
     Path(user_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    sessions::revoke_all_for_user(&state, &id, None).await?;
+    users::revoke_all_sessions_of(&state, &s, &id).await?;
     Ok(status_ok())
 }
 
@@ -665,14 +512,6 @@ async fn revoke_all_sessions_all_users(
     State(state): State<AppState>,
     s: AuthSession,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    state
-        .store
-        .delete_all_sessions()
-        .await
-        .or_internal("app.session.remove.app_error")?;
-    state
-        .invalidate(crate::cluster::Invalidation::AllSessions)
-        .await;
+    users::revoke_all_sessions_everyone(&state, &s).await?;
     Ok(status_ok())
 }
