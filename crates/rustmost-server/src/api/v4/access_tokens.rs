@@ -3,7 +3,7 @@
 
 use crate::api::v4::audits::RequestInfo;
 use crate::api::v4::{map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{access_tokens as tokens, authz, bots, users};
+use crate::app::{access_tokens as tokens, authz, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Session};
@@ -39,23 +39,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn oauth_refused(s: &Session) -> ApiError {
-    let mut e = ApiError::permission(&s.user_id, &[Permission::CreateUserAccessToken]);
-    e.detailed.push_str(", attempted access by oauth app");
-    e
-}
-
-async fn require_user_or_bot(state: &AppState, s: &Session, user_id: &str) -> ApiResult<()> {
-    if bots::has_permission_to_user_or_bot(state, s, user_id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::EditOtherUsers],
-        ))
-    }
-}
-
 #[derive(Deserialize)]
 struct CreateBody {
     #[serde(default)]
@@ -80,29 +63,13 @@ async fn create_token(
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let user = users::get_user(&state, &id).await?;
-    if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::CreateUserAccessToken],
-        ));
-    }
-    if s.is_oauth {
-        return Err(oauth_refused(&s));
-    }
+    tokens::refuse_remote_or_oauth(&s, &user)?;
     let b: CreateBody = parse_body(&body, "user_access_token")?;
     if b.description.is_empty() {
         return Err(ApiError::invalid_param("description"));
     }
     info.log(&state, &s, "").await;
-    authz::require(&state, &s, Permission::CreateUserAccessToken)?;
-    require_user_or_bot(&state, &s, &id).await?;
-    if user.is_system_admin() && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    let t = tokens::create(&state, &id, &b.description, b.expires_at).await?;
+    let t = tokens::create_as(&state, &s, &user, &b.description, b.expires_at).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(ok(t))
@@ -118,9 +85,9 @@ async fn get_tokens_for_user(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require(&state, &s, Permission::ReadUserAccessToken)?;
-    require_user_or_bot(&state, &s, &id).await?;
-    Ok(ok(tokens::list_for_user(&state, &id, paging(&q)).await?))
+    Ok(ok(
+        tokens::list_for_user_as(&state, &s, &id, paging(&q)).await?
+    ))
 }
 
 /// # `GET /api/v4/users/tokens`
@@ -130,8 +97,7 @@ async fn get_all_tokens(
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    Ok(ok(tokens::list_all(&state, paging(&q)).await?))
+    Ok(ok(tokens::list_all_as(&state, &s, paging(&q)).await?))
 }
 
 #[derive(Deserialize)]
@@ -164,9 +130,7 @@ async fn get_token(
     Path(token_id): Path<String>,
 ) -> ApiResult<Response> {
     let id = require_id(&token_id, "token_id", None)?;
-    authz::require(&state, &s, Permission::ReadUserAccessToken)?;
-    let t = tokens::get(&state, &id).await?;
-    require_user_or_bot(&state, &s, &t.user_id).await?;
+    let t = tokens::get_as(&state, &s, &id, Permission::ReadUserAccessToken).await?;
     Ok(ok(tokens::to_wire(&t)))
 }
 
@@ -181,10 +145,7 @@ async fn token_action(
 ) -> ApiResult<rustmost_store::AccessTokenRow> {
     let token_id = map_from_json(body).remove("token_id").unwrap_or_default();
     info.log(state, s, "").await;
-    authz::require(state, s, perm)?;
-    let t = tokens::get(state, &token_id).await?;
-    require_user_or_bot(state, s, &t.user_id).await?;
-    Ok(t)
+    tokens::get_as(state, s, &token_id, perm).await
 }
 
 /// # `POST /api/v4/users/tokens/revoke` `{"token_id"}`
@@ -256,31 +217,7 @@ async fn rotate_token(
     if b.token_id.is_empty() {
         return Err(ApiError::invalid_param("token_id"));
     }
-    if s.is_oauth {
-        return Err(oauth_refused(&s));
-    }
-    authz::require(&state, &s, Permission::CreateUserAccessToken)?;
-    let t = tokens::get(&state, &b.token_id).await?;
-    let owner = users::get_user(&state, &t.user_id).await?;
-    require_user_or_bot(&state, &s, &t.user_id).await?;
-    if owner.is_system_admin() && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    if owner.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::CreateUserAccessToken],
-        ));
-    }
-    if !t.is_active {
-        return Err(ApiError::bad_request(
-            "api.user.rotate_user_access_token.disabled_token.app_error",
-        ));
-    }
-    let out = tokens::rotate(&state, &t, &owner, b.expires_at).await?;
+    let (t, out) = tokens::rotate_as(&state, &s, &b.token_id, b.expires_at).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(ok(out))
@@ -290,8 +227,7 @@ async fn rotate_token(
 /// `{"count": n}`: tokens of humans and user-owned bots that never expire or outlive
 /// `MaximumPersonalAccessTokenLifetimeDays`; 0 when there is no policy. `manage_system`.
 async fn count_non_compliant(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    let n = tokens::non_compliant(&state)
+    let n = tokens::non_compliant_as(&state, &s)
         .await?
         .map(|v| v.len())
         .unwrap_or(0);
@@ -306,8 +242,7 @@ async fn revoke_non_compliant(
     s: AuthSession,
     info: RequestInfo,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    let Some(list) = tokens::non_compliant(&state).await? else {
+    let Some(list) = tokens::non_compliant_as(&state, &s).await? else {
         return Err(ApiError::bad_request(
             "app.user_access_token.revoke_non_compliant.no_policy.app_error",
         ));
