@@ -2,9 +2,9 @@
 
 use crate::api::v4::audits::RequestInfo;
 use crate::api::v4::{created, etag, flag, handle_etag, ok, paging, parse_body, require_id};
-use crate::app::{authz, bots, users};
+use crate::app::{bots, users};
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
-use rustmost_model::Permission;
 use rustmost_model::bot::BotPatch;
 use rustmost_model::user::UserPatch;
 use rustmost_store::BotQuery;
@@ -55,24 +54,7 @@ async fn create_bot(
     body: Bytes,
 ) -> ApiResult<Response> {
     let p = patch_body(&body)?;
-    authz::require(&state, &s, Permission::CreateBot)?;
-    if let Some(u) = state
-        .store
-        .get_user(&s.user_id)
-        .await
-        .optional("app.user.get.app_error")?
-        && u.is_bot
-    {
-        return Err(ApiError::permission(&s.user_id, &[Permission::CreateBot]));
-    }
-    if !state
-        .config
-        .get()
-        .bool("/ServiceSettings/EnableBotAccountCreation")
-    {
-        return Err(ApiError::forbidden("api.bot.create_disabled"));
-    }
-    let b = bots::create(&state, &s.user_id, &p).await?;
+    let b = bots::create_as(&state, &s, &p).await?;
     info.log(&state, &s, &format!("bot_user_id={}", b.user_id))
         .await;
     Ok(created(b))
@@ -89,8 +71,7 @@ async fn patch_bot(
 ) -> ApiResult<Response> {
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let p = patch_body(&body)?;
-    bots::check_manage(&state, &s, &id).await?;
-    Ok(ok(bots::patch(&state, &id, &p).await?))
+    Ok(ok(bots::patch_as(&state, &s, &id, &p).await?))
 }
 
 /// # `GET /api/v4/bots/{bot_user_id}?include_deleted`
@@ -104,12 +85,7 @@ async fn get_bot(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
-    let b = bots::get(&state, &id, flag(&q, "include_deleted")).await?;
-    let visible = authz::has(&state, &s, Permission::ReadOthersBots)
-        || (b.owner_id == s.user_id && authz::has(&state, &s, Permission::ReadBots));
-    if !visible {
-        return Err(ApiError::not_found(bots::BOT_NOT_FOUND).detail(format!("bot_user_id={id}")));
-    }
+    let b = bots::get_as(&state, &s, &id, flag(&q, "include_deleted")).await?;
     if let Some(not_modified) = handle_etag(&headers, &etag(&[&b.user_id, &b.update_at])) {
         return Ok(not_modified);
     }
@@ -127,18 +103,12 @@ async fn get_bots(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let owner_id = if authz::has(&state, &s, Permission::ReadOthersBots) {
-        None
-    } else if authz::has(&state, &s, Permission::ReadBots) {
-        Some(s.user_id.clone())
-    } else {
-        return Err(ApiError::permission(&s.user_id, &[Permission::ReadBots]));
-    };
-    let list = bots::list(
+    let list = bots::list_as(
         &state,
-        &BotQuery {
+        &s,
+        BotQuery {
             page: Some(paging(&q)),
-            owner_id,
+            owner_id: None,
             include_deleted: flag(&q, "include_deleted"),
             only_orphaned: flag(&q, "only_orphaned"),
         },
@@ -166,8 +136,7 @@ async fn set_active(
     active: bool,
 ) -> ApiResult<Response> {
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
-    bots::check_manage(&state, &s, &id).await?;
-    let b = bots::set_active(&state, &id, active).await?;
+    let b = bots::set_active_as(&state, &s, &id, active).await?;
     info.log(&state, &s, &format!("bot_user_id={id} active={active}"))
         .await;
     Ok(ok(b))
@@ -205,17 +174,7 @@ async fn assign_bot(
 ) -> ApiResult<Response> {
     let owner = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let id = require_id(&bot_user_id, "bot_user_id", None)?;
-    bots::check_manage(&state, &s, &id).await?;
-    if let Some(u) = state
-        .store
-        .get_user(&owner)
-        .await
-        .optional("app.user.get.app_error")?
-        && u.is_bot
-    {
-        return Err(ApiError::permission(&s.user_id, &[Permission::AssignBot]));
-    }
-    Ok(ok(bots::assign(&state, &id, &owner).await?))
+    Ok(ok(bots::assign_as(&state, &s, &id, &owner).await?))
 }
 
 /// # `POST /api/v4/bots/{bot_user_id}/convert_to_user?set_system_admin` (UserPatch with password)
@@ -236,8 +195,8 @@ async fn convert_bot_to_user(
     if password.is_empty() {
         return Err(ApiError::invalid_param("userPatch"));
     }
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    let u = bots::convert_to_user(&state, &b, p, &password, flag(&q, "set_system_admin")).await?;
+    let make_admin = flag(&q, "set_system_admin");
+    let u = bots::convert_to_user_as(&state, &s, &b, p, &password, make_admin).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
@@ -252,6 +211,5 @@ async fn convert_user_to_bot(
 ) -> ApiResult<Response> {
     let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let u = users::get_user(&state, &id).await?;
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    Ok(ok(bots::convert_from_user(&state, u).await?))
+    Ok(ok(bots::convert_from_user_as(&state, &s, u).await?))
 }
