@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod login;
 pub mod outgoing;
 pub mod posts;
+pub mod reactions;
 pub mod roles;
 pub mod scoped_authz;
 pub mod sessions;
