@@ -546,36 +546,6 @@ pub async fn non_compliant(state: &AppState) -> ApiResult<Option<Vec<AccessToken
     Ok(Some(rows))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_well_formed_and_distinct() {
-        let a = generate_secret();
-        let b = generate_secret();
-        assert_eq!(a.len(), TOKEN_LEN);
-        assert!(a.starts_with(PREFIX));
-        assert!(is_well_formed(&a));
-        assert_ne!(a, b);
-    }
-
-    #[test]
-    fn a_changed_character_breaks_the_checksum() {
-        let a = generate_secret();
-        let mut bytes = a.clone().into_bytes();
-        let i = PREFIX.len() + 3;
-        bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
-        let typo = String::from_utf8(bytes).unwrap();
-        assert!(!is_well_formed(&typo));
-        assert!(reject_malformed(&typo).is_some());
-        assert!(!is_well_formed(&a[..a.len() - 1]));
-        assert!(reject_malformed(&a).is_none());
-        // Not ours at all: left to the normal lookup.
-        assert!(reject_malformed(&new_id()).is_none());
-    }
-}
-
 fn oauth_refused(s: &Session) -> ApiError {
     let mut e = ApiError::permission(&s.user_id, &[Permission::CreateUserAccessToken]);
     e.detailed.push_str(", attempted access by oauth app");
@@ -710,4 +680,34 @@ pub async fn non_compliant_as(
 ) -> ApiResult<Option<Vec<AccessTokenRow>>> {
     authz::require(state, s, Permission::ManageSystem)?;
     non_compliant(state).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_well_formed_and_distinct() {
+        let a = generate_secret();
+        let b = generate_secret();
+        assert_eq!(a.len(), TOKEN_LEN);
+        assert!(a.starts_with(PREFIX));
+        assert!(is_well_formed(&a));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_changed_character_breaks_the_checksum() {
+        let a = generate_secret();
+        let mut bytes = a.clone().into_bytes();
+        let i = PREFIX.len() + 3;
+        bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
+        let typo = String::from_utf8(bytes).unwrap();
+        assert!(!is_well_formed(&typo));
+        assert!(reject_malformed(&typo).is_some());
+        assert!(!is_well_formed(&a[..a.len() - 1]));
+        assert!(reject_malformed(&a).is_none());
+        // Not ours at all: left to the normal lookup.
+        assert!(reject_malformed(&new_id()).is_none());
+    }
 }

@@ -541,38 +541,6 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_password_check_waits_a_bounded_time_for_a_slot_then_gets_a_503() {
-        let mut held = Vec::new();
-        for _ in 0..hash_slot_count() {
-            held.push(hash_permit().await.unwrap());
-        }
-        let e = hash_permit_within(Duration::from_millis(50))
-            .await
-            .err()
-            .expect("no slot is free");
-        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(e.id, "app.user.password_hash.busy.app_error");
-        held.pop();
-        // Other tests in this process may take the freed slot first, for one hash.
-        assert!(hash_permit_within(Duration::from_secs(5)).await.is_ok());
-    }
-
-    #[tokio::test]
-    async fn the_dummy_hash_has_the_parameters_of_a_real_one() {
-        let slot = hash_permit().await.unwrap();
-        let dummy = PasswordHash::new(dummy_hash(&slot).await.unwrap()).unwrap();
-        let real_s = hash_password_held(&slot, "Some-Passw0rd").await.unwrap();
-        let real = PasswordHash::new(&real_s).unwrap();
-        assert_eq!(dummy.algorithm, real.algorithm);
-        assert_eq!(dummy.params, real.params);
-    }
-}
-
 /// `patchUser`: profile fields of oneself, or of another account with `edit_other_users` (a
 /// system admin's only with `manage_system`); one's own e-mail change needs the password.
 /// Answers the stored row.
@@ -720,7 +688,7 @@ pub async fn update_password(
         .optional("app.user.get.app_error")?
         && authz::has(
             state,
-            &s,
+            s,
             if target.is_system_admin() {
                 Permission::ManageSystem
             } else {
@@ -813,4 +781,36 @@ pub async fn update_roles_as(
 ) -> ApiResult<()> {
     authz::require(state, s, Permission::ManageRoles)?;
     update_roles(state, id, roles).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_password_check_waits_a_bounded_time_for_a_slot_then_gets_a_503() {
+        let mut held = Vec::new();
+        for _ in 0..hash_slot_count() {
+            held.push(hash_permit().await.unwrap());
+        }
+        let e = hash_permit_within(Duration::from_millis(50))
+            .await
+            .err()
+            .expect("no slot is free");
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.id, "app.user.password_hash.busy.app_error");
+        held.pop();
+        // Other tests in this process may take the freed slot first, for one hash.
+        assert!(hash_permit_within(Duration::from_secs(5)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_has_the_parameters_of_a_real_one() {
+        let slot = hash_permit().await.unwrap();
+        let dummy = PasswordHash::new(dummy_hash(&slot).await.unwrap()).unwrap();
+        let real_s = hash_password_held(&slot, "Some-Passw0rd").await.unwrap();
+        let real = PasswordHash::new(&real_s).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.params, real.params);
+    }
 }
