@@ -1,7 +1,7 @@
 //! `/api/v4/roles*`: reading roles and changing their permissions.
 
 use crate::api::v4::{ok, parse_body, require_id};
-use crate::app::{authz, roles};
+use crate::app::roles;
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use rustmost_model::Permission;
 use rustmost_model::role::{Role, RolePatch};
 
 pub fn router() -> Router<AppState> {
@@ -25,12 +24,7 @@ pub fn router() -> Router<AppState> {
 /// # `GET /api/v4/roles`
 /// Every role; needs `manage_system`.
 async fn get_all_roles(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    Ok(ok(state
-        .store
-        .list_roles()
-        .await
-        .or_internal("app.role.get_all.app_error")?))
+    Ok(ok(roles::list_all(&state, &s).await?))
 }
 
 /// # `GET /api/v4/roles/{role_id}`
@@ -110,48 +104,5 @@ async fn patch_role(
 ) -> ApiResult<Response> {
     let id = require_id(&id, "role_id", None)?;
     let patch: RolePatch = parse_body(&body, "role")?;
-    let old = state
-        .store
-        .get_role(&id)
-        .await
-        .or_not_found("app.role.get.app_error")?;
-    authz::require_any(
-        &state,
-        &s,
-        &[
-            Permission::SysconsoleWriteUserManagementPermissions,
-            Permission::SysconsoleWriteUserManagementSystemRoles,
-        ],
-    )?;
-    let Some(mut perms) = patch.permissions else {
-        return Ok(ok(old));
-    };
-    // Upstream refuses to move these through a role patch: a role could otherwise grant itself
-    // more power than the admin editing it intended.
-    const NOT_ALLOWED: &[Permission] = &[
-        Permission::ManageRoles,
-        Permission::ManageSystem,
-        Permission::SysconsoleReadUserManagementSystemRoles,
-        Permission::SysconsoleWriteUserManagementSystemRoles,
-    ];
-    let changed = |p: &Permission| {
-        old.permissions.iter().any(|o| o == p.as_str()) != perms.iter().any(|n| n == p.as_str())
-    };
-    if NOT_ALLOWED.iter().any(changed) {
-        return Err(ApiError::not_implemented(
-            "api.roles.patch_roles.not_allowed_permission.error",
-        ));
-    }
-    if matches!(
-        old.name.as_str(),
-        "system_guest" | "team_guest" | "channel_guest"
-    ) {
-        return Err(ApiError::not_implemented(
-            "api.roles.patch_roles.license.error",
-        ));
-    }
-    let mut seen = std::collections::HashSet::new();
-    perms.retain(|p| seen.insert(p.clone()));
-    let r = roles::patch_permissions(&state, &id, perms).await?;
-    Ok(ok(r))
+    Ok(ok(roles::patch(&state, &s, &id, patch).await?))
 }
