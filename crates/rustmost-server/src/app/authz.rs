@@ -96,3 +96,25 @@ fn admin_permissions_with_prefix(state: &AppState, prefix: &str) -> Vec<Permissi
         })
         .unwrap_or_default()
 }
+
+/// Any `sysconsole_read_*` permission (or `manage_system`), else 403 naming them all.
+pub fn require_sysconsole_read(state: &AppState, s: &Session) -> ApiResult<()> {
+    let perms = sysconsole_read_permissions(state);
+    if is_system_admin(state, s) || perms.iter().any(|p| has(state, s, *p)) {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms))
+    }
+}
+
+/// Every config write: `manage_system`, else 403 naming the `sysconsole_write_*` permissions.
+pub fn require_sysconsole_write(state: &AppState, s: &Session) -> ApiResult<()> {
+    let perms = sysconsole_write_permissions(state);
+    // Rustmost applies a write all-or-nothing, so it asks for `manage_system` (which every
+    // role holding all `sysconsole_write_*` permissions has).
+    if is_system_admin(state, s) {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms))
+    }
+}

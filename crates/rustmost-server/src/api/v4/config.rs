@@ -26,26 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v4/config/environment", get(get_environment_config))
 }
 
-fn require_read(state: &AppState, s: &AuthSession) -> ApiResult<()> {
-    let perms = authz::sysconsole_read_permissions(state);
-    if authz::is_system_admin(state, s) || perms.iter().any(|p| authz::has(state, s, *p)) {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &perms))
-    }
-}
-
-fn require_write(state: &AppState, s: &AuthSession) -> ApiResult<()> {
-    let perms = authz::sysconsole_write_permissions(state);
-    // Rustmost applies a write all-or-nothing, so it asks for `manage_system` (which every
-    // role holding all `sysconsole_write_*` permissions has).
-    if authz::is_system_admin(state, s) {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &perms))
-    }
-}
-
 fn no_cache(mut r: Response) -> Response {
     r.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -65,7 +45,7 @@ fn map_config_error(e: ConfigError) -> ApiError {
 /// # `GET /api/v4/config`
 /// The whole config with secrets sanitized. Needs a `sysconsole_read_*` permission.
 async fn get_config(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    require_read(&state, &s)?;
+    authz::require_sysconsole_read(&state, &s)?;
     Ok(no_cache(ok(state.config.get().sanitized())))
 }
 
@@ -81,7 +61,7 @@ async fn update_config(
     if !v.is_object() {
         return Err(ApiError::invalid_param("config"));
     }
-    require_write(&state, &s)?;
+    authz::require_sysconsole_write(&state, &s)?;
     let old = state.config.get();
     let new_site = v
         .pointer("/ServiceSettings/SiteURL")
@@ -115,7 +95,7 @@ async fn patch_config(
     if !v.is_object() {
         return Err(ApiError::invalid_param("config"));
     }
-    require_write(&state, &s)?;
+    authz::require_sysconsole_write(&state, &s)?;
     let old = state.config.get();
     if let Some(Value::String(site)) = v.pointer("/ServiceSettings/SiteURL")
         && site.is_empty()
@@ -183,7 +163,7 @@ async fn get_environment_config(
     State(state): State<AppState>,
     s: AuthSession,
 ) -> ApiResult<Response> {
-    if require_read(&state, &s).is_err() {
+    if authz::require_sysconsole_read(&state, &s).is_err() {
         return Ok(no_cache(ok(serde_json::json!({}))));
     }
     Ok(no_cache(ok(state.config.environment())))
