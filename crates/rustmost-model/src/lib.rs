@@ -9,6 +9,7 @@ pub mod command;
 pub mod error;
 pub mod id;
 pub mod json;
+pub mod permission;
 pub mod post;
 pub mod role;
 pub mod session;
@@ -21,6 +22,7 @@ pub use id::{
     BotId, ChannelId, CommandId, HookId, InvalidId, PostId, RoleId, SessionId, TeamId, TokenId,
     UserId, is_valid_id, new_id,
 };
+pub use permission::Permission;
 
 /// Milliseconds since the Unix epoch, the unit of every Mattermost timestamp.
 pub fn now_ms() -> i64 {

@@ -3,13 +3,13 @@
 //! secret into a session is `credentials`.
 
 use crate::app::secrets::{generate_secret, hash_secret};
-use crate::app::{audits, email, users};
+use crate::app::{audits, authz, bots, email, users};
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::access_token::UserAccessToken;
 use rustmost_model::user::User;
-use rustmost_model::{is_valid_id, new_id};
+use rustmost_model::{Permission, is_valid_id, new_id};
 use rustmost_store::{AccessTokenRow, Page, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -17,10 +17,6 @@ use std::sync::atomic::Ordering;
 /// `last_used_at` is written at most this often per token.
 const LAST_USED_WRITE_MS: i64 = 60_000;
 const DAY_MS: i64 = 86_400_000;
-
-pub const CREATE: &str = "create_user_access_token";
-pub const READ: &str = "read_user_access_token";
-pub const REVOKE: &str = "revoke_user_access_token";
 
 const NOT_FOUND: &str = "app.user_access_token.get_by_user.app_error";
 /// The API form of a stored token; the secret is never part of it.
@@ -339,4 +335,140 @@ pub async fn non_compliant(state: &AppState) -> ApiResult<Option<Vec<AccessToken
         .await
         .or_internal("app.user_access_token.count_non_compliant.app_error")?;
     Ok(Some(rows))
+}
+
+fn oauth_refused(s: &Session) -> ApiError {
+    let mut e = ApiError::permission(&s.user_id, &[Permission::CreateUserAccessToken]);
+    e.detailed.push_str(", attempted access by oauth app");
+    e
+}
+
+/// Oneself, the bot's manager, or [`authz::has_permission_to_user`]; else 403 naming
+/// `edit_other_users`.
+async fn require_user_or_bot(state: &AppState, s: &Session, user_id: &str) -> ApiResult<()> {
+    if bots::has_permission_to_user_or_bot(state, s, user_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::EditOtherUsers],
+        ))
+    }
+}
+
+/// The gates `createUserAccessToken` passes before reading its body: no token for a remote
+/// user, none through an OAuth session.
+pub fn refuse_remote_or_oauth(s: &Session, user: &User) -> ApiResult<()> {
+    if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::CreateUserAccessToken],
+        ));
+    }
+    if s.is_oauth {
+        return Err(oauth_refused(s));
+    }
+    Ok(())
+}
+
+/// `create_user_access_token`, then oneself or the bot's manager or `edit_other_users`, then
+/// `manage_system` for an admin's token; then [`create`].
+pub async fn create_as(
+    state: &AppState,
+    s: &Session,
+    user: &User,
+    description: &str,
+    expires_at: i64,
+) -> ApiResult<UserAccessToken> {
+    authz::require(state, s, Permission::CreateUserAccessToken)?;
+    require_user_or_bot(state, s, &user.id).await?;
+    if user.is_system_admin() && !authz::is_system_admin(state, s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
+    }
+    create(state, &user.id, description, expires_at).await
+}
+
+/// `read_user_access_token`, then the owner check; then [`list_for_user`].
+pub async fn list_for_user_as(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+    page: Page,
+) -> ApiResult<Vec<UserAccessToken>> {
+    authz::require(state, s, Permission::ReadUserAccessToken)?;
+    require_user_or_bot(state, s, user_id).await?;
+    list_for_user(state, user_id, page).await
+}
+
+/// Every token (`manage_system`).
+pub async fn list_all_as(
+    state: &AppState,
+    s: &Session,
+    page: Page,
+) -> ApiResult<Vec<UserAccessToken>> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    list_all(state, page).await
+}
+
+/// Mattermost's order for reading or acting on one token: `perm`, the token (404), then the
+/// owner check.
+pub async fn get_as(
+    state: &AppState,
+    s: &Session,
+    token_id: &str,
+    perm: Permission,
+) -> ApiResult<AccessTokenRow> {
+    authz::require(state, s, perm)?;
+    let t = get(state, token_id).await?;
+    require_user_or_bot(state, s, &t.user_id).await?;
+    Ok(t)
+}
+
+/// `rotateUserAccessToken` after the body: not OAuth, `create_user_access_token`, token (404),
+/// owner (404), owner check, `manage_system` for an admin's token, not a remote user, not
+/// disabled (400); then [`rotate`]. Returns the token row and the rotated token.
+pub async fn rotate_as(
+    state: &AppState,
+    s: &Session,
+    token_id: &str,
+    expires_at: i64,
+) -> ApiResult<(AccessTokenRow, UserAccessToken)> {
+    if s.is_oauth {
+        return Err(oauth_refused(s));
+    }
+    authz::require(state, s, Permission::CreateUserAccessToken)?;
+    let t = get(state, token_id).await?;
+    let owner = users::get_user(state, &t.user_id).await?;
+    require_user_or_bot(state, s, &t.user_id).await?;
+    if owner.is_system_admin() && !authz::is_system_admin(state, s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
+    }
+    if owner.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::CreateUserAccessToken],
+        ));
+    }
+    if !t.is_active {
+        return Err(ApiError::bad_request(
+            "api.user.rotate_user_access_token.disabled_token.app_error",
+        ));
+    }
+    let out = rotate(state, &t, &owner, expires_at).await?;
+    Ok((t, out))
+}
+
+/// [`non_compliant`] for `manage_system`.
+pub async fn non_compliant_as(
+    state: &AppState,
+    s: &Session,
+) -> ApiResult<Option<Vec<AccessTokenRow>>> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    non_compliant(state).await
 }

@@ -178,7 +178,12 @@ pub async fn add_user_to_channel(
         }
         Err(e) => return Err(ApiError::internal("app.team.get_member.app_error", e)),
     }
-    if let Ok(m) = state.store.get_channel_member(&c.id, &u.id).await {
+    if let Some(m) = state
+        .store
+        .get_channel_member(&c.id, &u.id)
+        .await
+        .optional("app.channel.get_member.app_error")?
+    {
         return Ok(m);
     }
     let m = save_new_member(state, c, u, false).await?;

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod login;
 pub mod outgoing;
 pub mod posts;
+pub mod reactions;
 pub mod roles;
 pub mod scoped_authz;
 pub mod secrets;

@@ -372,7 +372,14 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                 .and_then(Value::as_str)
                 .unwrap_or("");
             if !rustmost_model::is_valid_id(cid)
-                || !app::scoped_authz::has_channel(state, &s, cid, "create_post").await
+                || !app::scoped_authz::has_channel(
+                    state,
+                    &s,
+                    cid,
+                    rustmost_model::Permission::CreatePost,
+                )
+                .await
+                .unwrap_or(false)
             {
                 err_reply(
                     seq,

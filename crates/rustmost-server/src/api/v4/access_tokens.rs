@@ -4,7 +4,7 @@
 use crate::api::v4::audits::RequestInfo;
 use crate::api::v4::ids::{PathId, UserIdOrMe};
 use crate::api::v4::{map_from_json, ok, paging, parse_body, status_ok};
-use crate::app::{access_tokens as tokens, authz, bots, users};
+use crate::app::{access_tokens as tokens, authz, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Session};
@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use rustmost_model::TokenId;
+use rustmost_model::{Permission, TokenId};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -58,24 +58,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn oauth_refused(s: &Session) -> ApiError {
-    let mut e = ApiError::permission(&s.user_id, &[tokens::CREATE]);
-    e.detailed.push_str(", attempted access by oauth app");
-    e
-}
-
-async fn require_user_or_bot(state: &AppState, s: &Session, user_id: &str) -> ApiResult<()> {
-    if bots::has_permission_to_user_or_bot(state, s, user_id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]))
-    }
-}
-
-fn is_system_admin_user(roles: &str) -> bool {
-    roles.split_whitespace().any(|r| r == "system_admin")
-}
-
 #[derive(Deserialize)]
 struct CreateBody {
     #[serde(default)]
@@ -99,23 +81,13 @@ async fn create_user_access_token(
     body: Bytes,
 ) -> ApiResult<Response> {
     let user = users::get_user(&state, &id).await?;
-    if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
-    }
-    if s.is_oauth {
-        return Err(oauth_refused(&s));
-    }
+    tokens::refuse_remote_or_oauth(&s, &user)?;
     let b: CreateBody = parse_body(&body, "user_access_token")?;
     if b.description.is_empty() {
         return Err(ApiError::invalid_param("description"));
     }
     info.log(&state, &s, "").await;
-    authz::require(&state, &s, tokens::CREATE)?;
-    require_user_or_bot(&state, &s, &id).await?;
-    if is_system_admin_user(&user.roles) && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
-    }
-    let t = tokens::create(&state, &id, &b.description, b.expires_at).await?;
+    let t = tokens::create_as(&state, &s, &user, &b.description, b.expires_at).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(ok(t))
@@ -130,9 +102,9 @@ async fn get_user_access_tokens_for_user(
     UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, tokens::READ)?;
-    require_user_or_bot(&state, &s, &id).await?;
-    Ok(ok(tokens::list_for_user(&state, &id, paging(&q)).await?))
+    Ok(ok(
+        tokens::list_for_user_as(&state, &s, &id, paging(&q)).await?
+    ))
 }
 
 /// # `GET /api/v4/users/tokens`
@@ -142,8 +114,7 @@ async fn get_user_access_tokens(
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    Ok(ok(tokens::list_all(&state, paging(&q)).await?))
+    Ok(ok(tokens::list_all_as(&state, &s, paging(&q)).await?))
 }
 
 #[derive(Deserialize)]
@@ -159,7 +130,7 @@ async fn search_user_access_tokens(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     let b: SearchBody = parse_body(&body, "user_access_token_search")?;
     if b.term.is_empty() {
         return Err(ApiError::invalid_param("term"));
@@ -175,9 +146,7 @@ async fn get_user_access_token(
     s: AuthSession,
     PathId(id): PathId<TokenId>,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, tokens::READ)?;
-    let t = tokens::get(&state, &id).await?;
-    require_user_or_bot(&state, &s, &t.user_id).await?;
+    let t = tokens::get_as(&state, &s, &id, Permission::ReadUserAccessToken).await?;
     Ok(ok(tokens::to_wire(&t)))
 }
 
@@ -188,14 +157,11 @@ async fn token_action(
     s: &Session,
     info: &RequestInfo,
     body: &[u8],
-    perm: &str,
+    perm: Permission,
 ) -> ApiResult<rustmost_store::AccessTokenRow> {
     let token_id = map_from_json(body).remove("token_id").unwrap_or_default();
     info.log(state, s, "").await;
-    authz::require(state, s, perm)?;
-    let t = tokens::get(state, &token_id).await?;
-    require_user_or_bot(state, s, &t.user_id).await?;
-    Ok(t)
+    tokens::get_as(state, s, &token_id, perm).await
 }
 
 /// # `POST /api/v4/users/tokens/revoke` `{"token_id"}`
@@ -207,7 +173,7 @@ async fn revoke_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::REVOKE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
     tokens::revoke(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -222,7 +188,7 @@ async fn disable_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::REVOKE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
     tokens::disable(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -237,7 +203,7 @@ async fn enable_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::CREATE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::CreateUserAccessToken).await?;
     tokens::enable(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -267,25 +233,7 @@ async fn rotate_user_access_token(
     if b.token_id.is_empty() {
         return Err(ApiError::invalid_param("token_id"));
     }
-    if s.is_oauth {
-        return Err(oauth_refused(&s));
-    }
-    authz::require(&state, &s, tokens::CREATE)?;
-    let t = tokens::get(&state, &b.token_id).await?;
-    let owner = users::get_user(&state, &t.user_id).await?;
-    require_user_or_bot(&state, &s, &t.user_id).await?;
-    if is_system_admin_user(&owner.roles) && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
-    }
-    if owner.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
-    }
-    if !t.is_active {
-        return Err(ApiError::bad_request(
-            "api.user.rotate_user_access_token.disabled_token.app_error",
-        ));
-    }
-    let out = tokens::rotate(&state, &t, &owner, b.expires_at).await?;
+    let (t, out) = tokens::rotate_as(&state, &s, &b.token_id, b.expires_at).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(ok(out))
@@ -295,8 +243,7 @@ async fn rotate_user_access_token(
 /// `{"count": n}`: tokens of humans and user-owned bots that never expire or outlive
 /// `MaximumPersonalAccessTokenLifetimeDays`; 0 when there is no policy. `manage_system`.
 async fn count_non_compliant(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    let n = tokens::non_compliant(&state)
+    let n = tokens::non_compliant_as(&state, &s)
         .await?
         .map(|v| v.len())
         .unwrap_or(0);
@@ -311,8 +258,7 @@ async fn revoke_non_compliant(
     s: AuthSession,
     info: RequestInfo,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    let Some(list) = tokens::non_compliant(&state).await? else {
+    let Some(list) = tokens::non_compliant_as(&state, &s).await? else {
         return Err(ApiError::bad_request(
             "app.user_access_token.revoke_non_compliant.no_policy.app_error",
         ));

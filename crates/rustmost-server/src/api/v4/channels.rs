@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::Permission;
 use rustmost_model::channel::{Channel, ChannelStats};
 use rustmost_model::{ChannelId, TeamId};
 use serde_json::Value;
@@ -91,9 +92,10 @@ async fn create_channel(
         ));
     }
     if c.is_open() {
-        scoped_authz::require_team(&state, &s, &c.team_id, "create_public_channel").await?;
+        scoped_authz::require_team(&state, &s, &c.team_id, Permission::CreatePublicChannel).await?;
     } else if c.is_private() {
-        scoped_authz::require_team(&state, &s, &c.team_id, "create_private_channel").await?;
+        scoped_authz::require_team(&state, &s, &c.team_id, Permission::CreatePrivateChannel)
+            .await?;
     }
     let creator = users::get_user(&state, &s.user_id).await?;
     let c = channels::create_channel(&state, c, &creator).await?;
@@ -110,8 +112,8 @@ async fn get_all_channels(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let perms = [
-        "sysconsole_read_user_management_groups",
-        "sysconsole_read_user_management_channels",
+        Permission::SysconsoleReadUserManagementGroups,
+        Permission::SysconsoleReadUserManagementChannels,
     ];
     authz::require_any(&state, &s, &perms)?;
     let list = state
@@ -124,10 +126,13 @@ async fn get_all_channels(
 
 /// Mattermost's read rule: `read_channel` in the channel, or for a public channel
 /// `read_public_channel` in its team.
-async fn can_read(state: &AppState, s: &AuthSession, c: &Channel) -> bool {
-    scoped_authz::has_channel(state, s, &c.id, "read_channel").await
-        || (c.is_open()
-            && scoped_authz::has_team(state, s, &c.team_id, "read_public_channel").await)
+async fn can_read(state: &AppState, s: &AuthSession, c: &Channel) -> ApiResult<bool> {
+    Ok(
+        scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannel).await?
+            || (c.is_open()
+                && scoped_authz::has_team(state, s, &c.team_id, Permission::ReadPublicChannel)
+                    .await?),
+    )
 }
 
 /// # `GET /api/v4/channels/{channel_id}`
@@ -137,11 +142,11 @@ async fn get_channel(
     PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
     let c = channels::get_channel(&state, &id).await?;
-    if !can_read(&state, &s, &c).await {
+    if !can_read(&state, &s, &c).await? {
         let perm = if c.is_open() {
-            "read_public_channel"
+            Permission::ReadPublicChannel
         } else {
-            "read_channel"
+            Permission::ReadChannel
         };
         return Err(ApiError::permission(&s.user_id, &[perm]));
     }
@@ -164,9 +169,9 @@ async fn delete_channel(
         ));
     }
     let perm = if c.is_open() {
-        "delete_public_channel"
+        Permission::DeletePublicChannel
     } else {
-        "delete_private_channel"
+        Permission::DeletePrivateChannel
     };
     scoped_authz::require_channel(&state, &s, &id, perm).await?;
     if flag(&q, "permanent") {
@@ -187,7 +192,7 @@ async fn restore_channel(
     PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
     let c = channels::get_channel(&state, &id).await?;
-    scoped_authz::require_team(&state, &s, &c.team_id, "manage_team").await?;
+    scoped_authz::require_team(&state, &s, &c.team_id, Permission::ManageTeam).await?;
     let by = users::get_user(&state, &s.user_id).await?;
     let c = channels::restore_channel(&state, c, &by).await?;
     Ok(ok(c))
@@ -201,7 +206,7 @@ async fn get_channel_members(
     PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_channel(&state, &s, &id, "read_channel").await?;
+    scoped_authz::require_channel(&state, &s, &id, Permission::ReadChannel).await?;
     let list = state
         .store
         .list_channel_members(&id, paging(&q))
@@ -217,7 +222,7 @@ async fn get_channel_member(
     PathId(cid): PathId<ChannelId>,
     UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    scoped_authz::require_channel(&state, &s, &cid, "read_channel").await?;
+    scoped_authz::require_channel(&state, &s, &cid, Permission::ReadChannel).await?;
     let m = state
         .store
         .get_channel_member(&cid, &uid)
@@ -270,18 +275,29 @@ async fn add_channel_member(
     let mut out = Vec::new();
     for uid in &ids {
         let is_self = *uid == s.user_id;
-        let is_new = state.store.get_channel_member(&id, uid).await.is_err();
+        let is_new = state
+            .store
+            .get_channel_member(&id, uid)
+            .await
+            .optional("app.channel.get_member.app_error")?
+            .is_none();
         if c.is_open() {
             if is_self && is_new {
-                scoped_authz::require_team(&state, &s, &c.team_id, "join_public_channels").await?;
-            } else if !is_self {
-                scoped_authz::require_channel(&state, &s, &id, "manage_public_channel_members")
+                scoped_authz::require_team(&state, &s, &c.team_id, Permission::JoinPublicChannels)
                     .await?;
+            } else if !is_self {
+                scoped_authz::require_channel(
+                    &state,
+                    &s,
+                    &id,
+                    Permission::ManagePublicChannelMembers,
+                )
+                .await?;
             }
         } else if !is_self || is_new {
             // A member adding themselves again has nothing to do (answered with the
             // existing membership).
-            scoped_authz::require_channel(&state, &s, &id, "manage_private_channel_members")
+            scoped_authz::require_channel(&state, &s, &id, Permission::ManagePrivateChannelMembers)
                 .await?;
         }
         let u = users::get_user(&state, uid).await?;
@@ -302,7 +318,7 @@ async fn get_channel_stats(
     s: AuthSession,
     PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_channel(&state, &s, &id, "read_channel").await?;
+    scoped_authz::require_channel(&state, &s, &id, Permission::ReadChannel).await?;
     let c = channels::get_channel(&state, &id).await?;
     let member_count = state
         .store
@@ -331,7 +347,7 @@ async fn get_public_channels_for_team(
     PathId(tid): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_team(&state, &s, &tid, "list_team_channels").await?;
+    scoped_authz::require_team(&state, &s, &tid, Permission::ListTeamChannels).await?;
     let list = state
         .store
         .list_public_channels(&tid, paging(&q))
@@ -356,7 +372,7 @@ async fn search_channels_for_team(
     body: Bytes,
 ) -> ApiResult<Response> {
     let search: ChannelSearch = parse_body(&body, "channel_search")?;
-    scoped_authz::require_team(&state, &s, &tid, "list_team_channels").await?;
+    scoped_authz::require_team(&state, &s, &tid, Permission::ListTeamChannels).await?;
     let term = search.term.trim();
     // Names and display names are at most 64 characters, so a longer prefix matches nothing;
     // answering early also keeps huge terms away from SQLite's LIKE limits.
@@ -396,7 +412,7 @@ async fn get_channel_by_name(
     if c.delete_at != 0 && !flag(&q, "include_deleted") {
         return Err(missing());
     }
-    if !can_read(&state, &s, &c).await {
+    if !can_read(&state, &s, &c).await? {
         return Err(missing());
     }
     Ok(ok(c))
@@ -419,7 +435,7 @@ async fn get_channels_for_team_for_user(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     authz::require_permission_to_user(&state, &s, &uid).await?;
-    scoped_authz::require_team(&state, &s, &tid, "view_team").await?;
+    scoped_authz::require_team(&state, &s, &tid, Permission::ViewTeam).await?;
     let list = state
         .store
         .list_channels_for_user(

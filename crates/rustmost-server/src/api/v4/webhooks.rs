@@ -82,11 +82,11 @@ async fn list_incoming(
     let others = match &team_id {
         Some(t) => {
             webhooks::require_team_any(&state, &s, t, OWN_INCOMING).await?;
-            webhooks::has_team_any(&state, &s, t, OTHERS_INCOMING).await
+            webhooks::has_team_any(&state, &s, t, OTHERS_INCOMING).await?
         }
         None => {
             webhooks::require_system_any(&state, &s, OWN_INCOMING)?;
-            OTHERS_INCOMING.iter().any(|p| authz::has(&state, &s, p))
+            OTHERS_INCOMING.iter().any(|p| authz::has(&state, &s, *p))
         }
     };
     webhooks::incoming_enabled(&state)?;
@@ -314,15 +314,15 @@ async fn list_outgoing(
         let c = channels::get_channel(&state, cid).await?;
         let mut own = false;
         for p in OWN_OUTGOING {
-            own = own || scoped_authz::has_channel(&state, &s, &c.id, p).await;
+            own = own || scoped_authz::has_channel(&state, &s, &c.id, *p).await?;
         }
         if !own {
             return Err(ApiError::permission(&s.user_id, &OWN_OUTGOING[..1]));
         }
-        scoped_authz::has_channel(&state, &s, &c.id, OTHERS_OUTGOING[0]).await
+        scoped_authz::has_channel(&state, &s, &c.id, OTHERS_OUTGOING[0]).await?
     } else if let Some(t) = &team_id {
         webhooks::require_team_any(&state, &s, t, OWN_OUTGOING).await?;
-        webhooks::has_team_any(&state, &s, t, OTHERS_OUTGOING).await
+        webhooks::has_team_any(&state, &s, t, OTHERS_OUTGOING).await?
     } else {
         webhooks::require_system_any(&state, &s, OWN_OUTGOING)?;
         authz::has(&state, &s, OTHERS_OUTGOING[0])
