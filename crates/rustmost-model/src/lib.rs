@@ -9,6 +9,7 @@ pub mod command;
 pub mod error;
 pub mod id;
 pub mod json;
+pub mod permission;
 pub mod post;
 pub mod role;
 pub mod session;
@@ -17,7 +18,11 @@ pub mod user;
 pub mod webhook;
 
 pub use error::AppErrorBody;
-pub use id::{is_valid_id, new_id};
+pub use id::{
+    BotId, ChannelId, CommandId, HookId, InvalidId, PostId, RoleId, SessionId, TeamId, TokenId,
+    UserId, is_valid_id, new_id,
+};
+pub use permission::Permission;
 
 /// Milliseconds since the Unix epoch, the unit of every Mattermost timestamp.
 pub fn now_ms() -> i64 {

@@ -142,6 +142,54 @@ pub struct UserPatch {
     pub disable_welcome_email: Option<bool>,
 }
 
+impl User {
+    /// Whether the user's roles include `system_admin`.
+    pub fn is_system_admin(&self) -> bool {
+        roles_include_system_admin(&self.roles)
+    }
+}
+
+/// Whether a space-separated role list includes `system_admin`.
+pub fn roles_include_system_admin(roles: &str) -> bool {
+    roles.split_whitespace().any(|r| r == "system_admin")
+}
+
+impl UserPatch {
+    /// Merges the patch into `u` (`User.Patch`): usernames and e-mails are trimmed and
+    /// lower-cased; `password` is not a profile field and is left to the caller.
+    pub fn apply(self, u: &mut User) {
+        if let Some(v) = self.username {
+            u.username = v.trim().to_lowercase();
+        }
+        if let Some(v) = self.email {
+            u.email = v.trim().to_lowercase();
+        }
+        for (dst, src) in [
+            (&mut u.nickname, self.nickname),
+            (&mut u.first_name, self.first_name),
+            (&mut u.last_name, self.last_name),
+            (&mut u.position, self.position),
+            (&mut u.locale, self.locale),
+        ] {
+            if let Some(v) = src {
+                *dst = v;
+            }
+        }
+        if let Some(v) = self.props {
+            u.props = Some(v);
+        }
+        if let Some(v) = self.notify_props {
+            u.notify_props = Some(v);
+        }
+        if let Some(v) = self.timezone {
+            u.timezone = Some(v);
+        }
+        if let Some(v) = self.disable_welcome_email {
+            u.disable_welcome_email = v;
+        }
+    }
+}
+
 /// The notify props a new user gets (`SetDefaultNotifications`).
 pub fn default_notify_props() -> StringMap {
     let mut m = StringMap::new();

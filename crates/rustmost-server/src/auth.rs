@@ -1,12 +1,14 @@
 //! Request authentication: finding the token (Mattermost's order), resolving it to a session,
-//! the query-string and CSRF rules, and the `Session`/`MaybeSession` extractors.
+//! the query-string and CSRF rules, the `Session`/`MaybeSession` extractors, and the client's
+//! address.
 
 use crate::app;
 use crate::error::ApiError;
 use crate::state::{AppState, Session};
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Where the token came from; the CSRF and query-string rules depend on it.
@@ -54,6 +56,21 @@ pub fn parse_auth_token(parts: &Parts) -> Option<(String, TokenLocation)> {
     None
 }
 
+/// The client's address: the connection's peer, or (when the server sits behind something that
+/// did not pass the peer through) the first `X-Forwarded-For` entry.
+pub fn client_ip(parts: &Parts) -> String {
+    if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        return addr.ip().to_string();
+    }
+    parts
+        .headers
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
 /// A request's authenticated session; extracting it answers 401 when there is none.
 pub struct AuthSession(pub Arc<Session>);
 
@@ -81,7 +98,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Arc<Session
     };
     refuse_disabled_token(state, &session)?;
     // Only a request that is let through counts as a use of its token.
-    app::access_tokens::record_use(state, &session, || app::audits::client_ip(parts));
+    app::access_tokens::record_use(state, &session, || client_ip(parts));
     Ok(session)
 }
 
@@ -108,11 +125,11 @@ async fn resolve(
     loc: TokenLocation,
     required: bool,
 ) -> Result<Option<Arc<Session>>, ApiError> {
-    let session = match app::sessions::get_session(state, token).await {
+    let session = match app::credentials::resolve(state, token).await {
         Ok(s) => s,
         Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return Err(e),
         // A live token refused only because tokens are off is refused on every route.
-        Err(e) if app::access_tokens::is_tokens_off_refusal(&e) => {
+        Err(e) if app::credentials::is_tokens_off_refusal(&e) => {
             return Err(ApiError::session_expired("UserAccessToken"));
         }
         Err(_) if !required => return Ok(None),
@@ -186,7 +203,7 @@ impl FromRequestParts<AppState> for MaybeSession {
         let session = resolve(parts, state, &token, loc, false).await?;
         if let Some(s) = &session {
             refuse_disabled_token(state, s)?;
-            app::access_tokens::record_use(state, s, || app::audits::client_ip(parts));
+            app::access_tokens::record_use(state, s, || client_ip(parts));
         }
         Ok(MaybeSession(session))
     }

@@ -6,6 +6,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rustmost_model::Permission;
 use rustmost_store::StoreError;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -71,9 +72,10 @@ impl ApiError {
         Self::bad_request("api.context.invalid_body_param.app_error").param("Name", name)
     }
     /// 403 `api.context.permissions.app_error` naming the missing permissions.
-    pub fn permission(user_id: &str, perms: &[&str]) -> Self {
+    pub fn permission(user_id: &str, perms: &[Permission]) -> Self {
+        let names: Vec<&str> = perms.iter().map(|p| p.as_str()).collect();
         Self::forbidden("api.context.permissions.app_error")
-            .detail(format!("userId={user_id}, permission={}", perms.join(",")))
+            .detail(format!("userId={user_id}, permission={}", names.join(",")))
     }
     /// 401 `api.context.session_expired.app_error`.
     pub fn session_expired(detail: impl Into<String>) -> Self {
@@ -117,6 +119,8 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
 pub trait StoreResultExt<T> {
     fn or_not_found(self, id: &'static str) -> ApiResult<T>;
     fn or_internal(self, id: &'static str) -> ApiResult<T>;
+    /// `NotFound` is an answer (`None`); any other failure is a 500 `id`, never "absent".
+    fn optional(self, id: &'static str) -> ApiResult<Option<T>>;
     /// A unique violation whose constraint contains `constraint` becomes 400 `id`.
     fn on_conflict(self, constraint: &str, id: &'static str) -> Result<T, StoreErrorOr>;
 }
@@ -137,6 +141,13 @@ impl<T> StoreResultExt<T> for Result<T, StoreError> {
     }
     fn or_internal(self, id: &'static str) -> ApiResult<T> {
         self.map_err(|e| ApiError::internal(id, e))
+    }
+    fn optional(self, id: &'static str) -> ApiResult<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(ApiError::internal(id, e)),
+        }
     }
     fn on_conflict(self, constraint: &str, id: &'static str) -> Result<T, StoreErrorOr> {
         self.map_err(|e| match e {
@@ -161,6 +172,14 @@ impl<T> StoreResultExt<T> for Result<T, StoreErrorOr> {
             StoreErrorOr::Api(a) => a,
             StoreErrorOr::Store(other) => ApiError::internal(id, other),
         })
+    }
+    fn optional(self, id: &'static str) -> ApiResult<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreErrorOr::Store(StoreError::NotFound)) => Ok(None),
+            Err(StoreErrorOr::Api(a)) => Err(a),
+            Err(StoreErrorOr::Store(e)) => Err(ApiError::internal(id, e)),
+        }
     }
     fn on_conflict(self, constraint: &str, id: &'static str) -> Result<T, StoreErrorOr> {
         self.map_err(|e| match e {

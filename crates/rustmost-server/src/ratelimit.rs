@@ -296,7 +296,7 @@ fn session_user(req: &Request, state: &AppState) -> Option<String> {
     }
     let s = state
         .sessions
-        .get(&crate::app::sessions::hash_secret(&token))?;
+        .get(&crate::app::secrets::hash_secret(&token))?;
     (s.expires_at <= 0 || s.expires_at > state.clock.now_ms()).then(|| s.user_id.clone())
 }
 

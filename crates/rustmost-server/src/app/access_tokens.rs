@@ -1,100 +1,24 @@
-//! Personal access tokens: the secret format, turning a presented secret into a session, the
-//! token lifecycle (create, disable, enable, revoke, rotate, expiry policy) and last-used tracking.
-//!
-//! A secret is `rmpat_` + 30 random base62 characters + 6 base62 characters of the CRC32 of the
-//! random part, so secret scanners can recognise one and a mistyped one is refused before any
-//! lookup. Only its SHA-256 is stored, and the session minted from it carries the same hash, which
-//! is how a token's sessions are found and evicted.
+//! Personal access tokens: the token lifecycle (create, disable, enable, revoke, rotate, expiry
+//! policy) and last-used tracking. The secret's format is in `secrets`; turning a presented
+//! secret into a session is `credentials`.
 
-use crate::app::{audits, email, sessions, users};
+use crate::app::secrets::{generate_secret, hash_secret};
+use crate::app::{audits, authz, bots, email, users};
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
-use rand::Rng;
 use rustmost_model::access_token::UserAccessToken;
 use rustmost_model::user::User;
-use rustmost_model::{is_valid_id, new_id};
-use rustmost_store::{AccessTokenRow, Page, SessionRow, StoreError};
-use std::collections::BTreeMap;
+use rustmost_model::{Permission, is_valid_id, new_id};
+use rustmost_store::{AccessTokenRow, Page, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// Every Rustmost access token starts with this.
-pub const PREFIX: &str = "rmpat_";
-const RANDOM_LEN: usize = 30;
-const CHECK_LEN: usize = 6;
-/// Length of a whole secret.
-pub const TOKEN_LEN: usize = PREFIX.len() + RANDOM_LEN + CHECK_LEN;
-
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// Mattermost's `SessionUserAccessTokenExpiryHours`: 100 years.
-const SESSION_LIFETIME_MS: i64 = 100 * 365 * 24 * 3_600_000;
 /// `last_used_at` is written at most this often per token.
 const LAST_USED_WRITE_MS: i64 = 60_000;
 const DAY_MS: i64 = 86_400_000;
 
-pub const CREATE: &str = "create_user_access_token";
-pub const READ: &str = "read_user_access_token";
-pub const REVOKE: &str = "revoke_user_access_token";
-
 const NOT_FOUND: &str = "app.user_access_token.get_by_user.app_error";
-const INVALID: &str = "app.user_access_token.invalid_or_missing";
-const TOKENS_OFF: &str = "EnableUserAccessTokens=false";
-
-/// Whether `e` refused a live token only because personal access tokens are turned off.
-pub fn is_tokens_off_refusal(e: &ApiError) -> bool {
-    e.id == INVALID && e.detailed == TOKENS_OFF
-}
-
-fn checksum(random: &str) -> String {
-    let mut n = crc32fast::hash(random.as_bytes());
-    let mut out = [b'0'; CHECK_LEN];
-    for slot in out.iter_mut().rev() {
-        *slot = BASE62[(n % 62) as usize];
-        n /= 62;
-    }
-    String::from_utf8(out.to_vec()).expect("base62 is ASCII")
-}
-
-/// A fresh secret.
-pub fn generate_secret() -> String {
-    let mut rng = rand::rngs::OsRng;
-    let random: String = (0..RANDOM_LEN)
-        .map(|_| BASE62[rng.gen_range(0..62)] as char)
-        .collect();
-    let check = checksum(&random);
-    format!("{PREFIX}{random}{check}")
-}
-
-/// Whether `s` has the prefix, the length, the alphabet and a matching checksum.
-pub fn is_well_formed(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix(PREFIX) else {
-        return false;
-    };
-    if rest.len() != RANDOM_LEN + CHECK_LEN || !rest.bytes().all(|c| c.is_ascii_alphanumeric()) {
-        return false;
-    }
-    let (random, check) = rest.split_at(RANDOM_LEN);
-    checksum(random) == check
-}
-
-/// Refuses, before any lookup, a value that claims to be one of our tokens but is damaged.
-pub fn reject_malformed(token: &str) -> Option<ApiError> {
-    if token.starts_with(PREFIX) && !is_well_formed(token) {
-        return Some(
-            ApiError::unauthorized(INVALID)
-                .detail("malformed access token")
-                .message(
-                    "Invalid or expired session, please login again. The personal access token \
-                     is malformed (wrong length or checksum): it was probably mistyped or cut \
-                     short when copied.",
-                ),
-        );
-    }
-    None
-}
-
 /// The API form of a stored token; the secret is never part of it.
 pub fn to_wire(r: &AccessTokenRow) -> UserAccessToken {
     UserAccessToken {
@@ -107,146 +31,6 @@ pub fn to_wire(r: &AccessTokenRow) -> UserAccessToken {
         last_used_at: r.last_used_at,
         last_used_ip: r.last_used_ip.clone(),
     }
-}
-
-/// Resolves a secret that is not a login session (`createSessionForUserAccessToken`): checks the
-/// token and its owner, then persists and caches a session for it, so later requests with the
-/// same secret are served from the cache.
-pub async fn session_for_token(
-    state: &AppState,
-    token: &str,
-    hash: String,
-) -> ApiResult<Arc<Session>> {
-    // Noted before the token is read, so a revocation racing this lookup keeps the cache clean.
-    let epoch = state.sessions.epoch();
-    let t = match state.store.get_token_by_hash(&hash).await {
-        Ok(t) => t,
-        Err(StoreError::NotFound) => return Err(not_a_token(state, token).await),
-        Err(e) => return Err(ApiError::internal(INVALID, e)),
-    };
-    if !t.is_active {
-        return Err(ApiError::unauthorized(INVALID).detail("inactive_token"));
-    }
-    let user = users::get_user(state, &t.user_id).await?;
-    if !user.is_bot && !state.config.get().enable_user_access_tokens() {
-        return Err(ApiError::unauthorized(INVALID).detail(TOKENS_OFF));
-    }
-    let now = state.clock.now_ms();
-    if t.expires_at > 0 && now >= t.expires_at {
-        audits::record(
-            state,
-            audits::Entry {
-                user_id: &t.user_id,
-                action: "rejectExpiredUserAccessToken",
-                extra_info: &format!("token_id={}", t.id),
-                ip: "",
-                session_id: "",
-            },
-        )
-        .await;
-        return Err(ApiError::unauthorized("app.user_access_token.expired")
-            .detail(format!("token_id={}", t.id)));
-    }
-    if user.delete_at != 0 {
-        return Err(ApiError::unauthorized(INVALID).detail(format!("inactive_user_id={}", user.id)));
-    }
-    let mut props = BTreeMap::new();
-    props.insert("user_access_token_id".to_string(), t.id.clone());
-    props.insert("type".to_string(), "UserAccessToken".to_string());
-    let guest = user.roles.split_whitespace().any(|r| r == "system_guest");
-    props.insert("is_guest".to_string(), guest.to_string());
-    if user.is_bot {
-        props.insert("is_bot".to_string(), "true".to_string());
-    }
-    let mut expires_at = now + SESSION_LIFETIME_MS;
-    if t.expires_at > 0 {
-        expires_at = expires_at.min(t.expires_at);
-    }
-    let row = SessionRow {
-        id: new_id(),
-        token_hash: hash,
-        create_at: now,
-        expires_at,
-        last_activity_at: now,
-        user_id: user.id.clone(),
-        device_id: String::new(),
-        roles: user.roles.clone(),
-        is_oauth: false,
-        props,
-    };
-    match state.store.insert_session(&row).await {
-        Ok(()) => {
-            // The roles copied above may predate a role change that committed before the
-            // insert; take them again from the user row now that the session row exists (a
-            // later change updates the row itself).
-            let mut row = row;
-            row.roles = match state.store.refresh_session_roles(&row.id).await {
-                Ok(r) => r,
-                Err(StoreError::NotFound) => {
-                    return Err(ApiError::unauthorized(INVALID).detail("session revoked"));
-                }
-                Err(e) => {
-                    let _ = state.store.delete_session(&row.id).await;
-                    return Err(ApiError::internal("app.session.save.app_error", e));
-                }
-            };
-            let s = Arc::new(sessions::from_row(row));
-            // The checks above ran before the insert: a revoke, disable, rotate or deactivation
-            // committed in between deleted the sessions it could see, not this one. Look again
-            // now that the row exists; anything later will find and delete it.
-            if let Err(e) = check_token_session(state, &s).await {
-                if let Err(de) = state.store.delete_session(&s.id).await {
-                    tracing::error!(error = %de, "could not delete the session of a revoked token");
-                }
-                return Err(e);
-            }
-            state.sessions.put_if_unchanged(s.clone(), epoch);
-            Ok(s)
-        }
-        // A concurrent first request with the same secret minted the session already.
-        Err(StoreError::Conflict { .. }) => Box::pin(sessions::get_session(state, token)).await,
-        Err(e) => Err(ApiError::internal("app.session.save.app_error", e)),
-    }
-}
-
-/// Whether the token a session was minted from is still the live credential it was: present
-/// under the same secret, active, unexpired, and its owner active. Refusals are 401.
-pub(crate) async fn check_token_session(state: &AppState, s: &Session) -> ApiResult<()> {
-    let refuse = |why: &str| Err(ApiError::unauthorized(INVALID).detail(why.to_string()));
-    let t = match state.store.get_token_by_hash(&s.token_hash).await {
-        Ok(t) => t,
-        Err(StoreError::NotFound) => return refuse("token revoked or rotated"),
-        Err(e) => return Err(ApiError::internal(INVALID, e)),
-    };
-    if s.access_token_id.as_deref() != Some(t.id.as_str()) || t.user_id != s.user_id {
-        return refuse("session does not match its token");
-    }
-    if !t.is_active {
-        return refuse("inactive_token");
-    }
-    if t.expires_at > 0 && state.clock.now_ms() >= t.expires_at {
-        return refuse("expired token");
-    }
-    match state.store.get_user(&s.user_id).await {
-        Ok(u) if u.delete_at == 0 => Ok(()),
-        Ok(u) => refuse(&format!("inactive_user_id={}", u.id)),
-        Err(StoreError::NotFound) => refuse("token owner missing"),
-        Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
-    }
-}
-
-/// The refusal for a secret matching no token. Pasting a token's id instead of the token is the
-/// most common mistake, so that case says so.
-async fn not_a_token(state: &AppState, token: &str) -> ApiError {
-    let err = ApiError::unauthorized(INVALID).detail("token not found");
-    if is_valid_id(token) && state.store.get_token(token).await.is_ok() {
-        return err.detail("token id presented").message(
-            "Invalid or expired session, please login again. This value is the ID of a personal \
-             access token, not the token itself: use the token secret that was shown once when \
-             the token was created (it starts with \"rmpat_\").",
-        );
-    }
-    err
 }
 
 /// Records that a token authenticated a request: at most once a minute per token, off the
@@ -348,7 +132,7 @@ pub async fn create(
     let secret = generate_secret();
     let row = AccessTokenRow {
         id: new_id(),
-        token_hash: sessions::hash_secret(&secret),
+        token_hash: hash_secret(&secret),
         user_id: user.id.clone(),
         description: description.to_string(),
         is_active: true,
@@ -483,7 +267,7 @@ pub async fn rotate(
     tokens_disabled_for(state, owner)?;
     check_expiry(state, owner, expires_at).await?;
     let secret = generate_secret();
-    let hash = sessions::hash_secret(&secret);
+    let hash = hash_secret(&secret);
     let gone = state
         .store
         .rotate_token(&t.id, &hash, expires_at)
@@ -553,32 +337,138 @@ pub async fn non_compliant(state: &AppState) -> ApiResult<Option<Vec<AccessToken
     Ok(Some(rows))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn oauth_refused(s: &Session) -> ApiError {
+    let mut e = ApiError::permission(&s.user_id, &[Permission::CreateUserAccessToken]);
+    e.detailed.push_str(", attempted access by oauth app");
+    e
+}
 
-    #[test]
-    fn secrets_are_well_formed_and_distinct() {
-        let a = generate_secret();
-        let b = generate_secret();
-        assert_eq!(a.len(), TOKEN_LEN);
-        assert!(a.starts_with(PREFIX));
-        assert!(is_well_formed(&a));
-        assert_ne!(a, b);
+/// Oneself, the bot's manager, or [`authz::has_permission_to_user`]; else 403 naming
+/// `edit_other_users`.
+async fn require_user_or_bot(state: &AppState, s: &Session, user_id: &str) -> ApiResult<()> {
+    if bots::has_permission_to_user_or_bot(state, s, user_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::EditOtherUsers],
+        ))
     }
+}
 
-    #[test]
-    fn a_changed_character_breaks_the_checksum() {
-        let a = generate_secret();
-        let mut bytes = a.clone().into_bytes();
-        let i = PREFIX.len() + 3;
-        bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
-        let typo = String::from_utf8(bytes).unwrap();
-        assert!(!is_well_formed(&typo));
-        assert!(reject_malformed(&typo).is_some());
-        assert!(!is_well_formed(&a[..a.len() - 1]));
-        assert!(reject_malformed(&a).is_none());
-        // Not ours at all: left to the normal lookup.
-        assert!(reject_malformed(&new_id()).is_none());
+/// The gates `createUserAccessToken` passes before reading its body: no token for a remote
+/// user, none through an OAuth session.
+pub fn refuse_remote_or_oauth(s: &Session, user: &User) -> ApiResult<()> {
+    if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::CreateUserAccessToken],
+        ));
     }
+    if s.is_oauth {
+        return Err(oauth_refused(s));
+    }
+    Ok(())
+}
+
+/// `create_user_access_token`, then oneself or the bot's manager or `edit_other_users`, then
+/// `manage_system` for an admin's token; then [`create`].
+pub async fn create_as(
+    state: &AppState,
+    s: &Session,
+    user: &User,
+    description: &str,
+    expires_at: i64,
+) -> ApiResult<UserAccessToken> {
+    authz::require(state, s, Permission::CreateUserAccessToken)?;
+    require_user_or_bot(state, s, &user.id).await?;
+    if user.is_system_admin() && !authz::is_system_admin(state, s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
+    }
+    create(state, &user.id, description, expires_at).await
+}
+
+/// `read_user_access_token`, then the owner check; then [`list_for_user`].
+pub async fn list_for_user_as(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+    page: Page,
+) -> ApiResult<Vec<UserAccessToken>> {
+    authz::require(state, s, Permission::ReadUserAccessToken)?;
+    require_user_or_bot(state, s, user_id).await?;
+    list_for_user(state, user_id, page).await
+}
+
+/// Every token (`manage_system`).
+pub async fn list_all_as(
+    state: &AppState,
+    s: &Session,
+    page: Page,
+) -> ApiResult<Vec<UserAccessToken>> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    list_all(state, page).await
+}
+
+/// Mattermost's order for reading or acting on one token: `perm`, the token (404), then the
+/// owner check.
+pub async fn get_as(
+    state: &AppState,
+    s: &Session,
+    token_id: &str,
+    perm: Permission,
+) -> ApiResult<AccessTokenRow> {
+    authz::require(state, s, perm)?;
+    let t = get(state, token_id).await?;
+    require_user_or_bot(state, s, &t.user_id).await?;
+    Ok(t)
+}
+
+/// `rotateUserAccessToken` after the body: not OAuth, `create_user_access_token`, token (404),
+/// owner (404), owner check, `manage_system` for an admin's token, not a remote user, not
+/// disabled (400); then [`rotate`]. Returns the token row and the rotated token.
+pub async fn rotate_as(
+    state: &AppState,
+    s: &Session,
+    token_id: &str,
+    expires_at: i64,
+) -> ApiResult<(AccessTokenRow, UserAccessToken)> {
+    if s.is_oauth {
+        return Err(oauth_refused(s));
+    }
+    authz::require(state, s, Permission::CreateUserAccessToken)?;
+    let t = get(state, token_id).await?;
+    let owner = users::get_user(state, &t.user_id).await?;
+    require_user_or_bot(state, s, &t.user_id).await?;
+    if owner.is_system_admin() && !authz::is_system_admin(state, s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
+    }
+    if owner.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::CreateUserAccessToken],
+        ));
+    }
+    if !t.is_active {
+        return Err(ApiError::bad_request(
+            "api.user.rotate_user_access_token.disabled_token.app_error",
+        ));
+    }
+    let out = rotate(state, &t, &owner, expires_at).await?;
+    Ok((t, out))
+}
+
+/// [`non_compliant`] for `manage_system`.
+pub async fn non_compliant_as(
+    state: &AppState,
+    s: &Session,
+) -> ApiResult<Option<Vec<AccessTokenRow>>> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    non_compliant(state).await
 }

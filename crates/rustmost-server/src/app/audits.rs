@@ -1,12 +1,10 @@
 //! Audit records (Mattermost's `LogAudit`): who did what through which path, from where. A
-//! failure to record is logged, never shown to the client.
+//! failure to record is logged, never shown to the client. The client address comes from the
+//! HTTP layer (`auth::client_ip`).
 
 use crate::state::AppState;
-use axum::extract::ConnectInfo;
-use axum::http::request::Parts;
 use rustmost_model::audit::Audit;
 use rustmost_model::new_id;
-use std::net::SocketAddr;
 
 /// One record to write.
 pub struct Entry<'a> {
@@ -32,19 +30,4 @@ pub async fn record(state: &AppState, e: Entry<'_>) {
     if let Err(err) = state.store.insert_audit(&a).await {
         tracing::error!(error = %err, id = "app.audit.save.saving.app_error", "could not save audit record");
     }
-}
-
-/// The client's address: the connection's peer, or (when the server sits behind something that
-/// did not pass the peer through) the first `X-Forwarded-For` entry.
-pub fn client_ip(parts: &Parts) -> String {
-    if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-        return addr.ip().to_string();
-    }
-    parts
-        .headers
-        .get("X-Forwarded-For")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default()
 }

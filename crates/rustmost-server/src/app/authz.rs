@@ -3,19 +3,16 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_store::StoreError;
 
-pub const MANAGE_SYSTEM: &str = "manage_system";
-pub const EDIT_OTHER_USERS: &str = "edit_other_users";
-pub const MANAGE_ROLES: &str = "manage_roles";
-
 /// Whether the session's system roles grant `perm`.
-pub fn has(state: &AppState, s: &Session, perm: &str) -> bool {
-    state.roles.grants(&s.roles(), perm)
+pub fn has(state: &AppState, s: &Session, perm: Permission) -> bool {
+    state.roles.grants(&s.roles(), perm.as_str())
 }
 
 /// `perm` or 403 `api.context.permissions.app_error` naming it.
-pub fn require(state: &AppState, s: &Session, perm: &str) -> ApiResult<()> {
+pub fn require(state: &AppState, s: &Session, perm: Permission) -> ApiResult<()> {
     if has(state, s, perm) {
         Ok(())
     } else {
@@ -24,8 +21,8 @@ pub fn require(state: &AppState, s: &Session, perm: &str) -> ApiResult<()> {
 }
 
 /// Any one of `perms`, else 403 naming them all.
-pub fn require_any(state: &AppState, s: &Session, perms: &[&str]) -> ApiResult<()> {
-    if perms.iter().any(|p| has(state, s, p)) {
+pub fn require_any(state: &AppState, s: &Session, perms: &[Permission]) -> ApiResult<()> {
+    if perms.iter().any(|p| has(state, s, *p)) {
         Ok(())
     } else {
         Err(ApiError::permission(&s.user_id, perms))
@@ -43,14 +40,14 @@ pub async fn has_permission_to_user(
     if user_id.is_empty() {
         return Ok(false);
     }
-    if has(state, s, MANAGE_SYSTEM) || s.user_id == user_id {
+    if has(state, s, Permission::ManageSystem) || s.user_id == user_id {
         return Ok(true);
     }
-    if !has(state, s, EDIT_OTHER_USERS) {
+    if !has(state, s, Permission::EditOtherUsers) {
         return Ok(false);
     }
     match state.store.get_user(user_id).await {
-        Ok(u) => Ok(!u.roles.split_whitespace().any(|r| r == "system_admin")),
+        Ok(u) => Ok(!u.is_system_admin()),
         Err(StoreError::NotFound) => Ok(false),
         Err(e) => Err(ApiError::internal("app.user.get.app_error", e)),
     }
@@ -65,38 +62,59 @@ pub async fn require_permission_to_user(
     if has_permission_to_user(state, s, user_id).await? {
         Ok(())
     } else {
-        Err(ApiError::permission(&s.user_id, &[EDIT_OTHER_USERS]))
+        Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::EditOtherUsers],
+        ))
     }
 }
 
 pub fn is_system_admin(state: &AppState, s: &Session) -> bool {
-    has(state, s, MANAGE_SYSTEM)
+    has(state, s, Permission::ManageSystem)
 }
 
 /// Every `sysconsole_read_*` permission a role could carry, from the admin role's list.
-pub fn sysconsole_read_permissions(state: &AppState) -> Vec<String> {
+pub fn sysconsole_read_permissions(state: &AppState) -> Vec<Permission> {
+    admin_permissions_with_prefix(state, "sysconsole_read_")
+}
+
+/// Every `sysconsole_write_*` permission.
+pub fn sysconsole_write_permissions(state: &AppState) -> Vec<Permission> {
+    admin_permissions_with_prefix(state, "sysconsole_write_")
+}
+
+fn admin_permissions_with_prefix(state: &AppState, prefix: &str) -> Vec<Permission> {
     state
         .roles
         .get("system_admin")
         .map(|r| {
             r.permissions
-                .into_iter()
-                .filter(|p| p.starts_with("sysconsole_read_"))
+                .iter()
+                .filter(|p| p.starts_with(prefix))
+                .filter_map(|p| Permission::from_name(p))
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Every `sysconsole_write_*` permission.
-pub fn sysconsole_write_permissions(state: &AppState) -> Vec<String> {
-    state
-        .roles
-        .get("system_admin")
-        .map(|r| {
-            r.permissions
-                .into_iter()
-                .filter(|p| p.starts_with("sysconsole_write_"))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Any `sysconsole_read_*` permission (or `manage_system`), else 403 naming them all.
+pub fn require_sysconsole_read(state: &AppState, s: &Session) -> ApiResult<()> {
+    let perms = sysconsole_read_permissions(state);
+    if is_system_admin(state, s) || perms.iter().any(|p| has(state, s, *p)) {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms))
+    }
+}
+
+/// Every config write: `manage_system`, else 403 naming the `sysconsole_write_*` permissions.
+pub fn require_sysconsole_write(state: &AppState, s: &Session) -> ApiResult<()> {
+    let perms = sysconsole_write_permissions(state);
+    // Rustmost applies a write all-or-nothing, so it asks for `manage_system` (which every
+    // role holding all `sysconsole_write_*` permissions has).
+    if is_system_admin(state, s) {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &perms))
+    }
 }

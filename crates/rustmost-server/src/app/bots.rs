@@ -5,19 +5,13 @@
 use crate::app::{authz, sessions, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_model::bot::{Bot, BotPatch};
 use rustmost_model::new_id;
 use rustmost_model::user::{self, User, UserPatch};
 use rustmost_store::{BotQuery, StoreError};
 
 pub const BOT_NOT_FOUND: &str = "store.sql_bot.get.missing.app_error";
-
-pub const CREATE_BOT: &str = "create_bot";
-pub const READ_BOTS: &str = "read_bots";
-pub const READ_OTHERS_BOTS: &str = "read_others_bots";
-pub const MANAGE_BOTS: &str = "manage_bots";
-pub const MANAGE_OTHERS_BOTS: &str = "manage_others_bots";
-pub const ASSIGN_BOT: &str = "assign_bot";
 
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found(BOT_NOT_FOUND).detail(format!("bot_user_id={id}"))
@@ -223,23 +217,7 @@ pub async fn convert_to_user(
     make_admin: bool,
 ) -> ApiResult<User> {
     let mut u = users::get_user(state, &b.user_id).await?;
-    if let Some(v) = p.username {
-        u.username = v.trim().to_lowercase();
-    }
-    if let Some(v) = p.email {
-        u.email = v.trim().to_lowercase();
-    }
-    for (dst, src) in [
-        (&mut u.nickname, p.nickname),
-        (&mut u.first_name, p.first_name),
-        (&mut u.last_name, p.last_name),
-        (&mut u.position, p.position),
-        (&mut u.locale, p.locale),
-    ] {
-        if let Some(v) = src {
-            *dst = v;
-        }
-    }
+    p.apply(&mut u);
     users::validate_password(state, password)?;
     u.is_bot = false;
     u.bot_description = String::new();
@@ -318,9 +296,9 @@ pub async fn convert_from_user(state: &AppState, u: User) -> ApiResult<Bot> {
 pub async fn check_manage(state: &AppState, s: &Session, id: &str) -> ApiResult<Bot> {
     let b = get(state, id, true).await?;
     let (manage, read) = if b.owner_id == s.user_id {
-        (MANAGE_BOTS, READ_BOTS)
+        (Permission::ManageBots, Permission::ReadBots)
     } else {
-        (MANAGE_OTHERS_BOTS, READ_OTHERS_BOTS)
+        (Permission::ManageOthersBots, Permission::ReadOthersBots)
     };
     if authz::has(state, s, manage) {
         return Ok(b);
@@ -350,4 +328,108 @@ pub async fn has_permission_to_user_or_bot(
         Err(e) if e.status.is_server_error() => Err(e),
         Err(_) => Ok(false),
     }
+}
+
+/// `createBot`: `create_bot`, callers that are bots refused (403), then
+/// `EnableBotAccountCreation`; the bot is owned by the caller.
+pub async fn create_as(state: &AppState, s: &Session, p: &BotPatch) -> ApiResult<Bot> {
+    authz::require(state, s, Permission::CreateBot)?;
+    if let Some(u) = state
+        .store
+        .get_user(&s.user_id)
+        .await
+        .optional("app.user.get.app_error")?
+        && u.is_bot
+    {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreateBot]));
+    }
+    if !state
+        .config
+        .get()
+        .bool("/ServiceSettings/EnableBotAccountCreation")
+    {
+        return Err(ApiError::forbidden("api.bot.create_disabled"));
+    }
+    create(state, &s.user_id, p).await
+}
+
+/// [`patch`] for a caller passing [`check_manage`].
+pub async fn patch_as(state: &AppState, s: &Session, id: &str, p: &BotPatch) -> ApiResult<Bot> {
+    check_manage(state, s, id).await?;
+    patch(state, id, p).await
+}
+
+/// The bot if the caller may read it (`read_others_bots`, or their own with `read_bots`);
+/// otherwise 404 as if absent.
+pub async fn get_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    include_deleted: bool,
+) -> ApiResult<Bot> {
+    let b = get(state, id, include_deleted).await?;
+    let visible = authz::has(state, s, Permission::ReadOthersBots)
+        || (b.owner_id == s.user_id && authz::has(state, s, Permission::ReadBots));
+    if !visible {
+        return Err(not_found(id));
+    }
+    Ok(b)
+}
+
+/// All bots with `read_others_bots`, the caller's own with `read_bots`, else 403 `read_bots`
+/// (`q.owner_id` is set from the permission).
+pub async fn list_as(state: &AppState, s: &Session, mut q: BotQuery) -> ApiResult<Vec<Bot>> {
+    q.owner_id = if authz::has(state, s, Permission::ReadOthersBots) {
+        None
+    } else if authz::has(state, s, Permission::ReadBots) {
+        Some(s.user_id.clone())
+    } else {
+        return Err(ApiError::permission(&s.user_id, &[Permission::ReadBots]));
+    };
+    list(state, &q).await
+}
+
+/// [`set_active`] for a caller passing [`check_manage`].
+pub async fn set_active_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    active: bool,
+) -> ApiResult<Bot> {
+    check_manage(state, s, id).await?;
+    set_active(state, id, active).await
+}
+
+/// `assignBot`: [`check_manage`], and a bot cannot own a bot (403 `assign_bot`).
+pub async fn assign_as(state: &AppState, s: &Session, id: &str, owner_id: &str) -> ApiResult<Bot> {
+    check_manage(state, s, id).await?;
+    if let Some(u) = state
+        .store
+        .get_user(owner_id)
+        .await
+        .optional("app.user.get.app_error")?
+        && u.is_bot
+    {
+        return Err(ApiError::permission(&s.user_id, &[Permission::AssignBot]));
+    }
+    assign(state, id, owner_id).await
+}
+
+/// [`convert_to_user`] for `manage_system`.
+pub async fn convert_to_user_as(
+    state: &AppState,
+    s: &Session,
+    b: &Bot,
+    p: UserPatch,
+    password: &str,
+    make_admin: bool,
+) -> ApiResult<User> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    convert_to_user(state, b, p, password, make_admin).await
+}
+
+/// [`convert_from_user`] for `manage_system`.
+pub async fn convert_from_user_as(state: &AppState, s: &Session, u: User) -> ApiResult<Bot> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    convert_from_user(state, u).await
 }

@@ -5,6 +5,7 @@
 use crate::app::commands::CommandArgs;
 use crate::app::{channels, posts, scoped_authz};
 use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_model::channel::{self, Channel};
 use rustmost_model::command::{self as cmdm, Command, CommandResponse, Status};
 use rustmost_model::now_ms;
@@ -302,11 +303,17 @@ async fn join(state: &AppState, s: &Session, args: &CommandArgs, message: &str) 
         return ephemeral("Unable to find the channel.");
     }
     if c.is_open() {
-        if !scoped_authz::has_channel(state, s, &c.id, "join_public_channels").await {
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::JoinPublicChannels)
+            .await
+            .unwrap_or(false)
+        {
             return fail();
         }
     } else if c.is_private() {
-        if !scoped_authz::has_channel(state, s, &c.id, "read_channel").await {
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannel)
+            .await
+            .unwrap_or(false)
+        {
             return ephemeral("Unable to find the channel.");
         }
     } else {
@@ -343,7 +350,7 @@ async fn remove_member(
         .await
         .map_err(|e| e.to_string())?;
     let r = if user.id == by.id {
-        let msg = crate::app::teams::fill("api.channel.leave.left", &[&user.username]);
+        let msg = crate::app::i18n::fill("api.channel.leave.left", &[&user.username]);
         posts::system_post(
             state,
             c,
@@ -354,7 +361,7 @@ async fn remove_member(
         )
         .await
     } else {
-        let msg = crate::app::teams::fill("api.channel.remove_member.removed", &[&user.username]);
+        let msg = crate::app::i18n::fill("api.channel.remove_member.removed", &[&user.username]);
         posts::system_post(
             state,
             c,
@@ -421,9 +428,13 @@ async fn header_or_purpose(
         ))
     };
     let allowed = if c.is_open() {
-        scoped_authz::has_channel(state, s, &c.id, "manage_public_channel_properties").await
+        scoped_authz::has_channel(state, s, &c.id, Permission::ManagePublicChannelProperties)
+            .await
+            .unwrap_or(false)
     } else if c.is_private() {
-        scoped_authz::has_channel(state, s, &c.id, "manage_private_channel_properties").await
+        scoped_authz::has_channel(state, s, &c.id, Permission::ManagePrivateChannelProperties)
+            .await
+            .unwrap_or(false)
     } else if !header {
         return ephemeral(
             "Unable to set purpose for direct message channels. Use /header to set the header \
@@ -556,11 +567,17 @@ async fn invite(
         ))
     };
     if c.is_open() {
-        if !scoped_authz::has_channel(state, s, &c.id, "manage_public_channel_members").await {
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePublicChannelMembers)
+            .await
+            .unwrap_or(false)
+        {
             return denied();
         }
     } else if c.is_private() {
-        if !scoped_authz::has_channel(state, s, &c.id, "manage_private_channel_members").await {
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePrivateChannelMembers)
+            .await
+            .unwrap_or(false)
+        {
             if state
                 .store
                 .get_channel_member(&c.id, &args.user_id)
@@ -621,11 +638,17 @@ async fn kick(state: &AppState, s: &Session, args: &CommandArgs, message: &str) 
     };
     let denied = || ephemeral("You don't have the appropriate permissions to remove the member.");
     if c.is_open() {
-        if !scoped_authz::has_channel(state, s, &c.id, "manage_public_channel_members").await {
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePublicChannelMembers)
+            .await
+            .unwrap_or(false)
+        {
             return denied();
         }
     } else if c.is_private() {
-        if !scoped_authz::has_channel(state, s, &c.id, "manage_private_channel_members").await {
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePrivateChannelMembers)
+            .await
+            .unwrap_or(false)
+        {
             return denied();
         }
     } else {

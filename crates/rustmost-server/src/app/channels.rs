@@ -1,7 +1,7 @@
 //! Channels: validation, creation (the creator becomes channel admin), memberships, archiving
 //! and restoring, each announced in the channel as Mattermost does.
 
-use crate::app::{posts, teams};
+use crate::app::{i18n, posts, teams};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
 use rustmost_model::channel::{self, Channel, ChannelMember, DEFAULT_CHANNEL};
@@ -107,7 +107,7 @@ pub async fn create_channel(
     state
         .events
         .publish(crate::realtime::events::channel_created(&c));
-    let msg = teams::fill(
+    let msg = i18n::fill(
         "api.channel.join_channel.post_and_forget",
         &[&creator.username],
     );
@@ -178,7 +178,12 @@ pub async fn add_user_to_channel(
         }
         Err(e) => return Err(ApiError::internal("app.team.get_member.app_error", e)),
     }
-    if let Ok(m) = state.store.get_channel_member(&c.id, &u.id).await {
+    if let Some(m) = state
+        .store
+        .get_channel_member(&c.id, &u.id)
+        .await
+        .optional("app.channel.get_member.app_error")?
+    {
         return Ok(m);
     }
     let m = save_new_member(state, c, u, false).await?;
@@ -186,11 +191,11 @@ pub async fn add_user_to_channel(
         .events
         .publish(crate::realtime::events::user_added(c, &u.id));
     if requestor.id == u.id {
-        let msg = teams::fill("api.channel.join_channel.post_and_forget", &[&u.username]);
+        let msg = i18n::fill("api.channel.join_channel.post_and_forget", &[&u.username]);
         let props = serde_json::json!({"username": u.username});
         posts::system_post(state, c, &u.id, "system_join_channel", msg, props).await?;
     } else {
-        let msg = teams::fill(
+        let msg = i18n::fill(
             "api.channel.add_member.added",
             &[&u.username, &requestor.username],
         );
@@ -217,7 +222,7 @@ pub async fn archive_channel(state: &AppState, mut c: Channel, by: &User) -> Api
                 .param("Channel", DEFAULT_CHANNEL),
         );
     }
-    let msg = teams::fill("api.channel.delete_channel.archived", &[&by.username]);
+    let msg = i18n::fill("api.channel.delete_channel.archived", &[&by.username]);
     let props = serde_json::json!({"username": by.username});
     posts::system_post(state, &c, &by.id, "system_channel_deleted", msg, props).await?;
     let now = state.clock.now_ms();

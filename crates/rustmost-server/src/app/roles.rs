@@ -1,9 +1,11 @@
 //! Built-in roles: seeding a fresh database and keeping the in-memory role table current.
 
+use crate::app::authz;
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
-use crate::state::AppState;
-use rustmost_model::role::{self, Role};
+use crate::state::{AppState, Session};
+use rustmost_model::Permission;
+use rustmost_model::role::{self, Role, RolePatch};
 use rustmost_model::{new_id, now_ms};
 use rustmost_store::{Store, StoreError};
 
@@ -86,5 +88,64 @@ pub async fn patch_permissions(state: &AppState, id: &str, perms: Vec<String>) -
         .await
         .or_not_found("app.role.get.app_error")?;
     state.invalidate(Invalidation::Role(r.clone())).await;
+    Ok(r)
+}
+
+/// Every role (`manage_system`).
+pub async fn list_all(state: &AppState, s: &Session) -> ApiResult<Vec<Role>> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    state
+        .store
+        .list_roles()
+        .await
+        .or_internal("app.role.get_all.app_error")
+}
+
+/// `patchRole`: the role (404), then `sysconsole_write_user_management_permissions` or
+/// `..._system_roles`; the protected permissions and the guest roles cannot change (501).
+pub async fn patch(state: &AppState, s: &Session, id: &str, patch: RolePatch) -> ApiResult<Role> {
+    let old = state
+        .store
+        .get_role(id)
+        .await
+        .or_not_found("app.role.get.app_error")?;
+    authz::require_any(
+        state,
+        s,
+        &[
+            Permission::SysconsoleWriteUserManagementPermissions,
+            Permission::SysconsoleWriteUserManagementSystemRoles,
+        ],
+    )?;
+    let Some(mut perms) = patch.permissions else {
+        return Ok(old);
+    };
+    // Upstream refuses to move these through a role patch: a role could otherwise grant itself
+    // more power than the admin editing it intended.
+    const NOT_ALLOWED: &[Permission] = &[
+        Permission::ManageRoles,
+        Permission::ManageSystem,
+        Permission::SysconsoleReadUserManagementSystemRoles,
+        Permission::SysconsoleWriteUserManagementSystemRoles,
+    ];
+    let changed = |p: &Permission| {
+        old.permissions.iter().any(|o| o == p.as_str()) != perms.iter().any(|n| n == p.as_str())
+    };
+    if NOT_ALLOWED.iter().any(changed) {
+        return Err(ApiError::not_implemented(
+            "api.roles.patch_roles.not_allowed_permission.error",
+        ));
+    }
+    if matches!(
+        old.name.as_str(),
+        "system_guest" | "team_guest" | "channel_guest"
+    ) {
+        return Err(ApiError::not_implemented(
+            "api.roles.patch_roles.license.error",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    perms.retain(|p| seen.insert(p.clone()));
+    let r = patch_permissions(state, id, perms).await?;
     Ok(r)
 }

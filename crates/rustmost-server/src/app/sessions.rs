@@ -1,27 +1,18 @@
-//! Login sessions: creation, lookup by secret (cache first), activity, revocation.
+//! Login sessions: creation, activity, expiry, revocation, and the row to session mapping.
+//! Resolving a presented secret to a session is `credentials`.
 
+use crate::app::secrets::hash_secret;
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::new_id;
 use rustmost_store::{SessionRow, StoreError};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// How often `last_activity_at` is written back: Mattermost's five minutes.
 const ACTIVITY_WRITE_MS: i64 = 5 * 60 * 1000;
-
-/// The hex SHA-256 of a secret: the only form in which secrets reach the database.
-pub fn hash_secret(secret: &str) -> String {
-    let d = Sha256::digest(secret.as_bytes());
-    let mut s = String::with_capacity(64);
-    for b in d {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
 
 pub fn from_row(r: SessionRow) -> Session {
     Session {
@@ -41,66 +32,8 @@ pub fn from_row(r: SessionRow) -> Session {
     }
 }
 
-/// Resolves a secret to a live session: cache, then sessions table, then access tokens.
-pub async fn get_session(state: &AppState, token: &str) -> ApiResult<Arc<Session>> {
-    if token.is_empty() || token.len() > 256 {
-        return Err(invalid_token("empty or oversized token"));
-    }
-    if let Some(e) = super::access_tokens::reject_malformed(token) {
-        return Err(e);
-    }
-    let hash = hash_secret(token);
-    let now = state.clock.now_ms();
-    if let Some(s) = state.sessions.get(&hash) {
-        if expired(state, &s, now) {
-            state.sessions.remove_hash(&hash);
-            return drop_expired(state, &s, token, hash).await;
-        }
-        return Ok(s);
-    }
-    // Noted before the read: a revocation that lands while the row is in flight must win.
-    let epoch = state.sessions.epoch();
-    match state.store.get_session_by_token_hash(&hash).await {
-        Ok(row) => {
-            let s = Arc::new(from_row(row));
-            if expired(state, &s, now) {
-                return drop_expired(state, &s, token, hash).await;
-            }
-            if s.is_access_token()
-                && let Err(e) = super::access_tokens::check_token_session(state, &s).await
-            {
-                // A row that outlived its token (or its owner's activation) is never honoured.
-                if e.status != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
-                    let _ = state.store.delete_session(&s.id).await;
-                }
-                return Err(e);
-            }
-            state.sessions.put_if_unchanged(s.clone(), epoch);
-            Ok(s)
-        }
-        Err(StoreError::NotFound) => {
-            super::access_tokens::session_for_token(state, token, hash).await
-        }
-        Err(e) => Err(ApiError::internal("app.session.get.app_error", e)),
-    }
-}
-
-/// Deletes an expired session. A login session is then refused; an access token's session is
-/// re-derived from the token, which decides (and records an expired token's refusal).
-async fn drop_expired(
-    state: &AppState,
-    s: &Session,
-    token: &str,
-    hash: String,
-) -> ApiResult<Arc<Session>> {
-    let _ = state.store.delete_session(&s.id).await;
-    if s.is_access_token() {
-        return super::access_tokens::session_for_token(state, token, hash).await;
-    }
-    Err(invalid_token("session expired"))
-}
-
-fn expired(state: &AppState, s: &Session, now: i64) -> bool {
+/// Whether a session is past its expiry, or (a login session on the web) idle too long.
+pub(crate) fn expired(state: &AppState, s: &Session, now: i64) -> bool {
     if s.expires_at != 0 && s.expires_at < now {
         return true;
     }
@@ -112,10 +45,6 @@ fn expired(state: &AppState, s: &Session, now: i64) -> bool {
         .get()
         .i64("/ServiceSettings/SessionIdleTimeoutInMinutes");
     idle > 0 && s.last_activity() + idle * 60_000 < now
-}
-
-pub(crate) fn invalid_token(detail: &str) -> ApiError {
-    ApiError::unauthorized("api.context.invalid_token.error").detail(detail.to_string())
 }
 
 /// Records activity at most every five minutes, off the request path.

@@ -1,9 +1,11 @@
 //! Teams: validation, creation (with the default channels, the creator as team admin),
 //! joining and leaving, and what a viewer may see of a team.
 
+use crate::app::i18n::fill;
 use crate::app::{channels, posts, scoped_authz};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_model::channel::{CHANNEL_OPEN, Channel, DEFAULT_CHANNEL, OFF_TOPIC_CHANNEL};
 use rustmost_model::new_id;
 use rustmost_model::team::{self, Team, TeamMember};
@@ -124,7 +126,11 @@ pub async fn join_user_to_team(
     u: &User,
     requestor: Option<&User>,
 ) -> ApiResult<TeamMember> {
-    if let Ok(m) = state.store.get_team_member(&t.id, &u.id).await
+    if let Some(m) = state
+        .store
+        .get_team_member(&t.id, &u.id)
+        .await
+        .optional("app.team.get_member.app_error")?
         && m.delete_at == 0
     {
         return Ok(m);
@@ -218,10 +224,11 @@ pub async fn remove_user_from_team(
         }
         Err(e) => return Err(ApiError::internal("app.team.get_member.app_error", e)),
     };
-    if let Ok(c) = state
+    if let Some(c) = state
         .store
         .get_channel_by_name(&t.id, DEFAULT_CHANNEL)
         .await
+        .optional("app.channel.get_by_name.existing.app_error")?
     {
         if requestor.id == u.id {
             let msg = fill("api.team.leave.left", &[&u.username]);
@@ -258,20 +265,11 @@ pub async fn remove_user_from_team(
 
 /// The team as the session may see it (`SanitizeTeam`): without `manage_team` the e-mail and
 /// invite id are blanked.
-pub async fn sanitize_for(state: &AppState, s: &Session, mut t: Team) -> Team {
-    if !scoped_authz::has_team(state, s, &t.id, "manage_team").await {
+pub async fn sanitize_for(state: &AppState, s: &Session, mut t: Team) -> ApiResult<Team> {
+    if !scoped_authz::has_team(state, s, &t.id, Permission::ManageTeam).await? {
         t.sanitize();
     }
-    t
-}
-
-/// An upstream message with Go-style `%v` placeholders filled in order.
-pub fn fill(id: &str, args: &[&str]) -> String {
-    let mut msg = crate::error::lookup(id).unwrap_or_else(|| id.to_string());
-    for a in args {
-        msg = msg.replacen("%v", a, 1);
-    }
-    msg
+    Ok(t)
 }
 
 /// Domain lists as written in settings (`"@corp.example.com, example.org"`): `@` and `,` are

@@ -1,15 +1,16 @@
 //! Users: validation, password hashing, creation (first user becomes admin), sanitizing for a
 //! viewer, activation and role changes.
 
-use crate::app::{authz, sessions};
+use crate::app::{authz, bots, sessions};
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::StatusCode;
+use rustmost_model::Permission;
 use rustmost_model::new_id;
-use rustmost_model::user::{self, User};
+use rustmost_model::user::{self, User, UserPatch};
 use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -501,8 +502,8 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
         e
     })?;
     crate::app::roles::check_roles_exist(state, roles)?;
-    let was_admin = u.roles.split_whitespace().any(|r| r == "system_admin");
-    let is_admin = roles.split_whitespace().any(|r| r == "system_admin");
+    let was_admin = u.is_system_admin();
+    let is_admin = rustmost_model::user::roles_include_system_admin(roles);
     if was_admin && !is_admin {
         let admins = state
             .store
@@ -537,6 +538,249 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
         .events
         .publish(crate::realtime::events::user_role_updated(user_id, &roles));
     Ok(())
+}
+
+/// `patchUser`: profile fields of oneself, or of another account with `edit_other_users` (a
+/// system admin's only with `manage_system`); one's own e-mail change needs the password.
+/// Answers the stored row.
+pub async fn patch(state: &AppState, s: &Session, id: &str, p: UserPatch) -> ApiResult<User> {
+    authz::require_permission_to_user(state, s, id).await?;
+    let mut u = get_user(state, id).await.map_err(|e| {
+        if e.status.is_server_error() {
+            e
+        } else {
+            ApiError::invalid_param("user_id")
+        }
+    })?;
+    if u.is_system_admin() && s.user_id != id && !authz::is_system_admin(state, s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
+    }
+    // Changing one's own e-mail needs the password (upstream `patchUser`).
+    if let Some(new_email) = &p.email
+        && !new_email.trim().eq_ignore_ascii_case(&u.email)
+        && s.user_id == id
+    {
+        let pw = p.password.as_deref().unwrap_or("");
+        if pw.is_empty() {
+            return Err(ApiError::invalid_param("password"));
+        }
+        double_check_password(state, &u, pw).await?;
+    }
+    p.apply(&mut u);
+    let hash = std::mem::take(&mut u.password);
+    validate_user(&u)?;
+    u.password = hash;
+    u.update_at = state.clock.now_ms();
+    save_profile(state, &u).await?;
+    // The answer shows the stored row, not the copy read before the password check.
+    let u = get_user(state, id).await?;
+    crate::realtime::events::user_updated(state, &u);
+    Ok(u)
+}
+
+/// `updateUserActive`: `sysconsole_write_user_management_users`, or oneself deactivating when
+/// `EnableUserDeactivation` is on; a system admin only by a system admin. A bot's row follows
+/// its user.
+pub async fn update_active(state: &AppState, s: &Session, id: &str, active: bool) -> ApiResult<()> {
+    let self_deactivate = !active && id == s.user_id;
+    if !self_deactivate && !authz::has(state, s, Permission::SysconsoleWriteUserManagementUsers) {
+        return Err(
+            ApiError::forbidden("api.user.update_active.permissions.app_error")
+                .detail(format!("userId={id}")),
+        );
+    }
+    if self_deactivate
+        && !state
+            .config
+            .get()
+            .bool("/TeamSettings/EnableUserDeactivation")
+    {
+        return Err(ApiError::unauthorized(
+            "api.user.update_active.not_enable.app_error",
+        ));
+    }
+    let u = get_user(state, id).await?;
+    if u.is_system_admin() && !authz::is_system_admin(state, s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
+    }
+    if u.is_bot {
+        // As through /bots: the bot row is kept in step with its user.
+        bots::set_active(state, id, active).await?;
+        return Ok(());
+    }
+    set_active(state, u, active).await?;
+    Ok(())
+}
+
+/// `deleteUser` (deactivation only): oneself, `manage_system`, or `edit_other_users` for a
+/// non-admin; permanent deletion is refused.
+pub async fn deactivate(state: &AppState, s: &Session, id: &str, permanent: bool) -> ApiResult<()> {
+    authz::require_permission_to_user(state, s, id).await?;
+    if s.user_id == id
+        && !state
+            .config
+            .get()
+            .bool("/TeamSettings/EnableUserDeactivation")
+        && !authz::is_system_admin(state, s)
+    {
+        return Err(ApiError::unauthorized(
+            "api.user.update_active.not_enable.app_error",
+        ));
+    }
+    let u = get_user(state, id).await?;
+    if u.is_system_admin() && !authz::is_system_admin(state, s) {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ManageSystem],
+        ));
+    }
+    if permanent {
+        return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
+            .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
+    }
+    if u.is_bot {
+        bots::set_active(state, id, false).await?;
+    } else {
+        set_active(state, u, false).await?;
+    }
+    Ok(())
+}
+
+/// `updatePassword`: oneself with the current password, or without it an admin holding
+/// `sysconsole_write_user_management_users` (`manage_system` for a system admin's account).
+pub async fn update_password(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    current: &str,
+    new_password: &str,
+) -> ApiResult<()> {
+    let u;
+    if s.user_id == id {
+        if current.is_empty() {
+            return Err(ApiError::invalid_param("current_password"));
+        }
+        u = get_user(state, id).await?;
+        if !is_password_user(&u) || u.auth_data.as_deref().is_some_and(|a| !a.is_empty()) {
+            return Err(ApiError::bad_request(
+                "api.user.update_password.oauth.app_error",
+            ));
+        }
+        double_check_password(state, &u, current)
+            .await
+            .map_err(|e| {
+                if e.id == "api.user.check_user_password.invalid.app_error" {
+                    ApiError::bad_request("api.user.update_password.incorrect.app_error")
+                } else {
+                    e
+                }
+            })?;
+    } else if let Some(target) = state
+        .store
+        .get_user(id)
+        .await
+        .optional("app.user.get.app_error")?
+        && authz::has(
+            state,
+            s,
+            if target.is_system_admin() {
+                Permission::ManageSystem
+            } else {
+                Permission::SysconsoleWriteUserManagementUsers
+            },
+        )
+    {
+        u = target;
+    } else {
+        return Err(ApiError::forbidden(
+            "api.user.update_password.context.app_error",
+        ));
+    }
+    validate_password(state, new_password)?;
+    set_password(state, &u.id, new_password).await?;
+    if state
+        .config
+        .get()
+        .bool("/ServiceSettings/TerminateSessionsOnPasswordChange")
+    {
+        sessions::revoke_all_for_user(state, id, Some(&s.id)).await?;
+    }
+    Ok(())
+}
+
+/// The user's sessions (oneself, or [`authz::require_permission_to_user`]).
+pub async fn sessions_of(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+) -> ApiResult<Vec<rustmost_store::SessionRow>> {
+    authz::require_permission_to_user(state, s, id).await?;
+    let rows = state
+        .store
+        .list_sessions_for_user(id)
+        .await
+        .or_internal("app.session.get_sessions.app_error")?;
+    Ok(rows)
+}
+
+/// `revokeSession`: one session of the user (oneself, or [`authz::require_permission_to_user`]).
+pub async fn revoke_session_of(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    sid: &str,
+) -> ApiResult<()> {
+    authz::require_permission_to_user(state, s, id).await?;
+    if sid.is_empty() {
+        return Err(ApiError::invalid_param("session_id"));
+    }
+    let row = state
+        .store
+        .get_session(sid)
+        .await
+        .map_err(|_| ApiError::bad_request("app.session.get.app_error"))?;
+    if row.user_id != id {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    sessions::revoke_session(state, sid).await?;
+    Ok(())
+}
+
+/// `revokeAllSessionsForUser` (oneself, or [`authz::require_permission_to_user`]).
+pub async fn revoke_all_sessions_of(state: &AppState, s: &Session, id: &str) -> ApiResult<()> {
+    authz::require_permission_to_user(state, s, id).await?;
+    sessions::revoke_all_for_user(state, id, None).await
+}
+
+/// `revokeAllSessionsAllUsers`: every session on the server (`manage_system`).
+pub async fn revoke_all_sessions_everyone(state: &AppState, s: &Session) -> ApiResult<()> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    state
+        .store
+        .delete_all_sessions()
+        .await
+        .or_internal("app.session.remove.app_error")?;
+    state
+        .invalidate(crate::cluster::Invalidation::AllSessions)
+        .await;
+    Ok(())
+}
+
+/// `updateUserRoles` after the body checks: `manage_roles`, then [`update_roles`].
+pub async fn update_roles_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    roles: &str,
+) -> ApiResult<()> {
+    authz::require(state, s, Permission::ManageRoles)?;
+    update_roles(state, id, roles).await
 }
 
 #[cfg(test)]

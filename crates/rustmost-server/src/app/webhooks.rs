@@ -6,6 +6,7 @@ use crate::app::outgoing::{Guard, untrusted_client};
 use crate::app::{authz, channels, posts, scoped_authz, signing, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_model::channel::{self, Channel, ChannelMember};
 use rustmost_model::post::{self, Post};
 use rustmost_model::user::User;
@@ -16,15 +17,21 @@ use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// The newer permission name first (named in a denial), then the older one that implies it.
-pub const OWN_INCOMING: &[&str] = &["manage_own_incoming_webhooks", "manage_incoming_webhooks"];
-pub const OTHERS_INCOMING: &[&str] = &["manage_others_incoming_webhooks"];
-/// The older `manage_incoming_webhooks` was migrated upstream to own + bypass.
-pub const BYPASS_LOCK: &[&str] = &[
-    "bypass_incoming_webhook_channel_lock",
-    "manage_incoming_webhooks",
+pub const OWN_INCOMING: &[Permission] = &[
+    Permission::ManageOwnIncomingWebhooks,
+    Permission::ManageIncomingWebhooks,
 ];
-pub const OWN_OUTGOING: &[&str] = &["manage_own_outgoing_webhooks", "manage_outgoing_webhooks"];
-pub const OTHERS_OUTGOING: &[&str] = &["manage_others_outgoing_webhooks"];
+pub const OTHERS_INCOMING: &[Permission] = &[Permission::ManageOthersIncomingWebhooks];
+/// The older `manage_incoming_webhooks` was migrated upstream to own + bypass.
+pub const BYPASS_LOCK: &[Permission] = &[
+    Permission::BypassIncomingWebhookChannelLock,
+    Permission::ManageIncomingWebhooks,
+];
+pub const OWN_OUTGOING: &[Permission] = &[
+    Permission::ManageOwnOutgoingWebhooks,
+    Permission::ManageOutgoingWebhooks,
+];
+pub const OTHERS_OUTGOING: &[Permission] = &[Permission::ManageOthersOutgoingWebhooks];
 
 pub const INCOMING_NOT_FOUND: &str = "app.webhooks.get_incoming.app_error";
 pub const OUTGOING_NOT_FOUND: &str = "app.webhooks.get_outgoing.app_error";
@@ -37,13 +44,18 @@ const RESERVED_PROPS: &[&str] = &["attachments"];
 const SLACK_ATTACHMENT: &str = "slack_attachment";
 
 /// Any of `perms` through the session's system roles or its team membership.
-pub async fn has_team_any(state: &AppState, s: &Session, team_id: &str, perms: &[&str]) -> bool {
+pub async fn has_team_any(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    perms: &[Permission],
+) -> ApiResult<bool> {
     for p in perms {
-        if scoped_authz::has_team(state, s, team_id, p).await {
-            return true;
+        if scoped_authz::has_team(state, s, team_id, *p).await? {
+            return Ok(true);
         }
     }
-    false
+    Ok(false)
 }
 
 /// Any of `perms` in the team, or 403 naming the first.
@@ -51,9 +63,9 @@ pub async fn require_team_any(
     state: &AppState,
     s: &Session,
     team_id: &str,
-    perms: &[&str],
+    perms: &[Permission],
 ) -> ApiResult<()> {
-    if has_team_any(state, s, team_id, perms).await {
+    if has_team_any(state, s, team_id, perms).await? {
         Ok(())
     } else {
         Err(ApiError::permission(&s.user_id, &perms[..1]))
@@ -61,8 +73,8 @@ pub async fn require_team_any(
 }
 
 /// Any of `perms` through the system roles alone, or 403 naming the first.
-pub fn require_system_any(state: &AppState, s: &Session, perms: &[&str]) -> ApiResult<()> {
-    if perms.iter().any(|p| authz::has(state, s, p)) {
+pub fn require_system_any(state: &AppState, s: &Session, perms: &[Permission]) -> ApiResult<()> {
+    if perms.iter().any(|p| authz::has(state, s, *p)) {
         Ok(())
     } else {
         Err(ApiError::permission(&s.user_id, &perms[..1]))
@@ -155,7 +167,7 @@ pub async fn require_manage_incoming(
     if let Ok(c) = state.store.get_channel(&h.channel_id).await
         && !c.is_open()
     {
-        scoped_authz::require_channel(state, s, &c.id, "read_channel_content").await?;
+        scoped_authz::require_channel(state, s, &c.id, Permission::ReadChannelContent).await?;
     }
     if h.user_id != s.user_id {
         require_team_any(state, s, &h.team_id, OTHERS_INCOMING).await?;
@@ -174,7 +186,7 @@ pub async fn create_incoming(
     let c = channels::get_channel(state, &h.channel_id).await?;
     require_team_any(state, s, &c.team_id, OWN_INCOMING).await?;
     if !c.is_open() {
-        scoped_authz::require_channel(state, s, &c.id, "read_channel_content").await?;
+        scoped_authz::require_channel(state, s, &c.id, Permission::ReadChannelContent).await?;
     }
     if h.user_id.is_empty() {
         h.user_id = s.user_id.clone();
@@ -189,7 +201,7 @@ pub async fn create_incoming(
             return Err(ApiError::invalid_param("user_id"));
         }
     }
-    if !has_team_any(state, s, &c.team_id, BYPASS_LOCK).await {
+    if !has_team_any(state, s, &c.team_id, BYPASS_LOCK).await? {
         h.channel_locked = true;
     }
     incoming_enabled(state)?;
@@ -230,10 +242,10 @@ pub async fn update_incoming(
             return Err(ApiError::bad_request("api.webhook.team_mismatch.app_error"));
         }
         if !c.is_open() {
-            scoped_authz::require_channel(state, s, &c.id, "read_channel_content").await?;
+            scoped_authz::require_channel(state, s, &c.id, Permission::ReadChannelContent).await?;
         }
     }
-    if !has_team_any(state, s, &old.team_id, BYPASS_LOCK).await {
+    if !has_team_any(state, s, &old.team_id, BYPASS_LOCK).await? {
         new.channel_locked = true;
     }
     incoming_enabled(state)?;
@@ -434,29 +446,32 @@ async fn slack_attachments(state: &AppState, atts: &mut Value) {
 }
 
 /// Whether the user's system, team or channel roles grant `perm` in the channel.
-async fn user_has_channel_perm(state: &AppState, u: &User, c: &Channel, perm: &str) -> bool {
-    if state.roles.grants(&u.roles, perm) {
+async fn user_has_channel_perm(state: &AppState, u: &User, c: &Channel, perm: Permission) -> bool {
+    if state.roles.grants(&u.roles, perm.as_str()) {
         return true;
     }
     if let Ok(m) = state.store.get_channel_member(&c.id, &u.id).await
-        && state.roles.grants(&m.roles, perm)
+        && state.roles.grants(&m.roles, perm.as_str())
     {
         return true;
     }
     if c.team_id.is_empty() {
         return false;
     }
+    // A store failure reads as no membership (the hook is refused).
     scoped_authz::team_roles(state, &c.team_id, &u.id)
         .await
-        .is_some_and(|r| state.roles.grants(&r, perm))
+        .ok()
+        .flatten()
+        .is_some_and(|r| state.roles.grants(&r, perm.as_str()))
 }
 
 /// Whether the user may post in the channel, as `POST /posts` decides for them.
 async fn user_can_post(state: &AppState, u: &User, c: &Channel) -> bool {
-    if user_has_channel_perm(state, u, c, "create_post").await {
+    if user_has_channel_perm(state, u, c, Permission::CreatePost).await {
         return true;
     }
-    c.is_open() && user_has_channel_perm(state, u, c, "create_post_public").await
+    c.is_open() && user_has_channel_perm(state, u, c, Permission::CreatePostPublic).await
 }
 
 /// The direct channel of two users (`{id1}__{id2}`, ids sorted), created with both members
@@ -552,7 +567,7 @@ pub async fn handle_incoming(
         }
     };
     if scoped_authz::team_roles(state, &hook.team_id, &owner.id)
-        .await
+        .await?
         .is_none()
     {
         return Err(permissions_error(&owner.id, &hook.channel_id));
@@ -581,7 +596,7 @@ pub async fn handle_incoming(
         .param("channel_id", channel.id.clone()));
     }
     if !channel.is_open()
-        && !user_has_channel_perm(state, &owner, &channel, "read_channel_content").await
+        && !user_has_channel_perm(state, &owner, &channel, Permission::ReadChannelContent).await
     {
         return Err(permissions_error(&owner.id, &channel.id));
     }
@@ -658,7 +673,7 @@ async fn resolve_channel(
             == "team"
             && target.id != owner.id
             && scoped_authz::team_roles(state, &hook.team_id, &target.id)
-                .await
+                .await?
                 .is_none()
         {
             return Err(permissions_error(&owner.id, &format!("@{username}")));
@@ -1162,6 +1177,8 @@ async fn creator_active_on_team(state: &AppState, h: &OutgoingWebhook) -> bool {
     matches!(state.store.get_user(&h.creator_id).await, Ok(u) if u.delete_at == 0)
         && scoped_authz::team_roles(state, &h.team_id, &h.creator_id)
             .await
+            .ok()
+            .flatten()
             .is_some()
 }
 
@@ -1278,6 +1295,8 @@ async fn call_one(
     };
     if scoped_authz::team_roles(state, &hook.team_id, &creator.id)
         .await
+        .ok()
+        .flatten()
         .is_none()
     {
         return Err("hook creator is no longer on the team".into());

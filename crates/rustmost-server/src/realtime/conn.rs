@@ -153,7 +153,7 @@ pub fn server_version(_state: &AppState) -> String {
 /// A token that authenticates a socket: a live session (login or access token) whose use is
 /// allowed now (humans' access tokens stop while `EnableUserAccessTokens` is off).
 pub async fn valid_session(state: &AppState, token: &str) -> Option<Arc<Session>> {
-    let s = app::sessions::get_session(state, token).await.ok()?;
+    let s = app::credentials::resolve(state, token).await.ok()?;
     allowed(state, &s).then_some(s)
 }
 
@@ -372,7 +372,14 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                 .and_then(Value::as_str)
                 .unwrap_or("");
             if !rustmost_model::is_valid_id(cid)
-                || !app::scoped_authz::has_channel(state, &s, cid, "create_post").await
+                || !app::scoped_authz::has_channel(
+                    state,
+                    &s,
+                    cid,
+                    rustmost_model::Permission::CreatePost,
+                )
+                .await
+                .unwrap_or(false)
             {
                 err_reply(
                     seq,

@@ -695,7 +695,7 @@ async fn secrets_are_not_stored_in_the_database() {
     let (_, secret) = srv.create_token(&alice_s, "me", "n8n").await;
     assert_eq!(me_status(&srv, &secret).await, 200);
     let login = srv.login("alice", "User-Passw0rd!").await;
-    let hash = rustmost_server::app::sessions::hash_secret(&secret);
+    let hash = rustmost_server::app::secrets::hash_secret(&secret);
     if let Some(rows) = srv.pg_dump_rows().await {
         for s in [&secret, &login, &alice_s] {
             assert!(!rows.contains(s.as_str()), "secret found in the database");
@@ -1286,7 +1286,7 @@ async fn expired_tokens_are_deleted_with_their_sessions() {
     for s in [&old_secret, &live_secret, &forever] {
         assert_eq!(me_status(&srv, s).await, 200);
     }
-    let hash = rustmost_server::app::sessions::hash_secret(&old_secret);
+    let hash = rustmost_server::app::secrets::hash_secret(&old_secret);
     assert!(srv.state.sessions.get(&hash).is_some());
     expire_now(&srv, id(&old)).await;
 

@@ -9,7 +9,7 @@
 
 use crate::common::TestServer;
 use reqwest::Method;
-use rustmost_server::app::{bots, sessions, users};
+use rustmost_server::app::{bots, credentials, sessions, users};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -95,10 +95,10 @@ async fn a_demotion_during_login_is_kept_and_the_new_session_has_the_new_roles()
     let stored = srv.state.store.get_user(id(&u)).await.unwrap();
     assert_eq!(stored.roles, "system_user", "the login undid the demotion");
     let token = r.headers["Token"].to_str().unwrap().to_string();
-    let s = sessions::get_session(&srv.state, &token).await.unwrap();
+    let s = credentials::resolve(&srv.state, &token).await.unwrap();
     assert_eq!(s.roles(), "system_user", "the session kept the old roles");
     srv.state.sessions.clear();
-    let s = sessions::get_session(&srv.state, &token).await.unwrap();
+    let s = credentials::resolve(&srv.state, &token).await.unwrap();
     assert_eq!(
         s.roles(),
         "system_user",

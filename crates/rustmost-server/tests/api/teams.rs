@@ -385,3 +385,56 @@ async fn team_member_json_has_no_create_at() {
         assert_eq!(keys(m), expected);
     }
 }
+
+/// A permission check that cannot read the membership tables answers 500, not 403: an outage
+/// must not look like "no permission" (nor "not a member").
+#[tokio::test]
+async fn a_store_failure_in_a_permission_check_is_a_500_not_a_403() {
+    use crate::common::SqlArg;
+    let ts = TestServer::start().await;
+    let (_, at) = ts.admin().await;
+    let (_, bt) = ts.user(&at, "bob").await;
+    let t = team(&ts, &at, "closed", false).await;
+    let tid = t["id"].as_str().unwrap();
+    let c = ts
+        .get(
+            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
+            &at,
+        )
+        .await;
+    let cid = c.assert_ok()["id"].as_str().unwrap().to_owned();
+    let channel = format!("/api/v4/channels/{cid}");
+    let members = format!("/api/v4/teams/{tid}/members");
+    // Bob is in neither: both are refusals while the store answers.
+    ts.get(&channel, &bt)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    ts.get(&members, &bt)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+
+    let none: &[SqlArg] = &[];
+    ts.raw_execute(
+        "ALTER TABLE channel_members RENAME TO channel_members_gone",
+        none,
+    )
+    .await;
+    ts.get(&channel, &bt)
+        .await
+        .assert_err(500, "app.channel.get_member.app_error");
+    ts.raw_execute(
+        "ALTER TABLE channel_members_gone RENAME TO channel_members",
+        none,
+    )
+    .await;
+    ts.raw_execute("ALTER TABLE team_members RENAME TO team_members_gone", none)
+        .await;
+    ts.get(&members, &bt)
+        .await
+        .assert_err(500, "app.team.get_member.app_error");
+    ts.raw_execute("ALTER TABLE team_members_gone RENAME TO team_members", none)
+        .await;
+    ts.get(&members, &bt)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+}

@@ -5,7 +5,7 @@
 //! directly.
 
 use crate::common::TestServer;
-use rustmost_server::app::{access_tokens, sessions};
+use rustmost_server::app::{access_tokens, credentials, secrets, sessions};
 use rustmost_store::{SessionRow, StoreError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -96,7 +96,7 @@ async fn change_commits_during_first_use(sql: &'static str) {
 
     let state = srv.state.clone();
     let s2 = secret.clone();
-    let first_use = tokio::spawn(async move { sessions::get_session(&state, &s2).await });
+    let first_use = tokio::spawn(async move { credentials::resolve(&state, &s2).await });
     // Long enough for the lookup to pass and the insert to start waiting on the lock.
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(
@@ -111,7 +111,7 @@ async fn change_commits_during_first_use(sql: &'static str) {
         .err()
         .unwrap_or_else(|| panic!("{sql}: the raced use was accepted"));
     assert_eq!(err.status.as_u16(), 401, "{sql}");
-    let hash = sessions::hash_secret(&secret);
+    let hash = secrets::hash_secret(&secret);
     assert!(
         matches!(
             srv.state.store.get_session_by_token_hash(&hash).await,
@@ -120,7 +120,7 @@ async fn change_commits_during_first_use(sql: &'static str) {
         "{sql}: a session row survived"
     );
     assert!(srv.state.sessions.get(&hash).is_none(), "{sql}: cached");
-    assert!(sessions::get_session(&srv.state, &secret).await.is_err());
+    assert!(credentials::resolve(&srv.state, &secret).await.is_err());
     assert_eq!(
         srv.get("/api/v4/users/me", &secret).await.status.as_u16(),
         401,
@@ -168,7 +168,7 @@ async fn deactivation_committing_during_first_use_leaves_no_session() {
 async fn a_session_row_without_its_token_is_not_honoured() {
     let (srv, _admin, alice, alice_s) = setup().await;
     let (t, secret) = srv.create_token(&alice_s, "me", "orphan").await;
-    let hash = sessions::hash_secret(&secret);
+    let hash = secrets::hash_secret(&secret);
     srv.state.store.delete_token(id(&t)).await.unwrap();
     srv.state.sessions.clear();
     let mut props = BTreeMap::new();
@@ -213,7 +213,7 @@ async fn a_revocation_between_read_and_cache_fill_wins() {
         srv.get("/api/v4/users/me", &secret).await.status.as_u16(),
         200
     );
-    let hash = sessions::hash_secret(&secret);
+    let hash = secrets::hash_secret(&secret);
     srv.state.sessions.clear();
 
     let noted = srv.state.sessions.epoch();
@@ -247,7 +247,7 @@ async fn hammering_a_token_while_it_is_revoked_never_keeps_it_alive() {
         // Half the rounds start with a session row in the database (cache-fill path), half
         // without (first-use path).
         if round % 2 == 0 {
-            sessions::get_session(&srv.state, &secret).await.unwrap();
+            credentials::resolve(&srv.state, &secret).await.unwrap();
             srv.state.sessions.clear();
         }
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(9));
@@ -258,7 +258,7 @@ async fn hammering_a_token_while_it_is_revoked_never_keeps_it_alive() {
             let b = barrier.clone();
             users.push(tokio::spawn(async move {
                 b.wait().await;
-                let _ = sessions::get_session(&state, &secret).await;
+                let _ = credentials::resolve(&state, &secret).await;
             }));
         }
         let row = access_tokens::get(&srv.state, id(&t)).await.unwrap();
@@ -267,9 +267,9 @@ async fn hammering_a_token_while_it_is_revoked_never_keeps_it_alive() {
         for u in users {
             u.await.unwrap();
         }
-        let hash = sessions::hash_secret(&secret);
+        let hash = secrets::hash_secret(&secret);
         assert!(
-            sessions::get_session(&srv.state, &secret).await.is_err(),
+            credentials::resolve(&srv.state, &secret).await.is_err(),
             "round {round}: revoked token still accepted"
         );
         assert!(srv.state.sessions.get(&hash).is_none(), "round {round}");
@@ -336,7 +336,7 @@ async fn a_demotion_committing_during_first_use_is_not_outlived() {
     .await;
     let state = srv.state.clone();
     let s2 = secret.clone();
-    let first_use = tokio::spawn(async move { sessions::get_session(&state, &s2).await });
+    let first_use = tokio::spawn(async move { credentials::resolve(&state, &s2).await });
     // Long enough for the lookup to pass and the insert to start waiting on the lock.
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(
@@ -348,7 +348,7 @@ async fn a_demotion_committing_during_first_use_is_not_outlived() {
 
     let s = first_use.await.unwrap().expect("the token still works");
     assert_eq!(s.roles(), "system_user", "the session kept the old roles");
-    let hash = sessions::hash_secret(&secret);
+    let hash = secrets::hash_secret(&secret);
     let row = srv
         .state
         .store
@@ -374,10 +374,10 @@ async fn a_secret_issued_between_two_rotations_is_not_left_cached() {
         .await
         .unwrap();
     let between = first.token.clone();
-    sessions::get_session(&srv.state, &between)
+    credentials::resolve(&srv.state, &between)
         .await
         .expect("the first rotation's secret works");
-    let hash = sessions::hash_secret(&between);
+    let hash = secrets::hash_secret(&between);
     assert!(srv.state.sessions.get(&hash).is_some(), "cached by its use");
     let second = access_tokens::rotate(&srv.state, &read_by_second, &owner, 0)
         .await
@@ -386,7 +386,7 @@ async fn a_secret_issued_between_two_rotations_is_not_left_cached() {
         srv.state.sessions.get(&hash).is_none(),
         "the in-between secret is still cached"
     );
-    assert!(sessions::get_session(&srv.state, &between).await.is_err());
+    assert!(credentials::resolve(&srv.state, &between).await.is_err());
     assert_eq!(
         srv.get("/api/v4/users/me", &between).await.status.as_u16(),
         401

@@ -2,16 +2,18 @@
 //! Token JSON always carries `expires_at` and Rustmost's `last_used_at`/`last_used_ip`.
 
 use crate::api::v4::audits::RequestInfo;
-use crate::api::v4::{map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{access_tokens as tokens, authz, bots, users};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{map_from_json, ok, paging, parse_body, status_ok};
+use crate::app::{access_tokens as tokens, authz, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Session};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::{Permission, TokenId};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -19,15 +21,33 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/v4/users/{user_id}/tokens",
-            post(create_token).get(get_tokens_for_user),
+            post(create_user_access_token).get(get_user_access_tokens_for_user),
         )
-        .route("/api/v4/users/tokens", get(get_all_tokens))
-        .route("/api/v4/users/tokens/search", post(search_tokens))
-        .route("/api/v4/users/tokens/{token_id}", get(get_token))
-        .route("/api/v4/users/tokens/revoke", post(revoke_token))
-        .route("/api/v4/users/tokens/disable", post(disable_token))
-        .route("/api/v4/users/tokens/enable", post(enable_token))
-        .route("/api/v4/users/tokens/rotate", post(rotate_token))
+        .route("/api/v4/users/tokens", get(get_user_access_tokens))
+        .route(
+            "/api/v4/users/tokens/search",
+            post(search_user_access_tokens),
+        )
+        .route(
+            "/api/v4/users/tokens/{token_id}",
+            get(get_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/revoke",
+            post(revoke_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/disable",
+            post(disable_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/enable",
+            post(enable_user_access_token),
+        )
+        .route(
+            "/api/v4/users/tokens/rotate",
+            post(rotate_user_access_token),
+        )
         .route(
             "/api/v4/users/tokens/non_compliant/count",
             get(count_non_compliant),
@@ -36,24 +56,6 @@ pub fn router() -> Router<AppState> {
             "/api/v4/users/tokens/non_compliant/revoke",
             post(revoke_non_compliant),
         )
-}
-
-fn oauth_refused(s: &Session) -> ApiError {
-    let mut e = ApiError::permission(&s.user_id, &[tokens::CREATE]);
-    e.detailed.push_str(", attempted access by oauth app");
-    e
-}
-
-async fn require_user_or_bot(state: &AppState, s: &Session, user_id: &str) -> ApiResult<()> {
-    if bots::has_permission_to_user_or_bot(state, s, user_id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &[authz::EDIT_OTHER_USERS]))
-    }
-}
-
-fn is_system_admin_user(roles: &str) -> bool {
-    roles.split_whitespace().any(|r| r == "system_admin")
 }
 
 #[derive(Deserialize)]
@@ -71,32 +73,21 @@ struct CreateBody {
 /// bot's manager or `edit_other_users`, `manage_system` for an admin's token; then 501 when
 /// personal access tokens are off (bots exempt) and the `MaximumPersonalAccessTokenLifetimeDays`
 /// policy. No e-mail is sent. The secret is `rmpat_…` (42 characters), not a 26-char id.
-async fn create_token(
+async fn create_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let user = users::get_user(&state, &id).await?;
-    if user.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
-    }
-    if s.is_oauth {
-        return Err(oauth_refused(&s));
-    }
+    tokens::refuse_remote_or_oauth(&s, &user)?;
     let b: CreateBody = parse_body(&body, "user_access_token")?;
     if b.description.is_empty() {
         return Err(ApiError::invalid_param("description"));
     }
     info.log(&state, &s, "").await;
-    authz::require(&state, &s, tokens::CREATE)?;
-    require_user_or_bot(&state, &s, &id).await?;
-    if is_system_admin_user(&user.roles) && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
-    }
-    let t = tokens::create(&state, &id, &b.description, b.expires_at).await?;
+    let t = tokens::create_as(&state, &s, &user, &b.description, b.expires_at).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(ok(t))
@@ -105,27 +96,25 @@ async fn create_token(
 /// # `GET /api/v4/users/{user_id}/tokens`
 /// The user's tokens without secrets (`page`, `per_page`): `read_user_access_token`, then oneself,
 /// the bot's manager or `edit_other_users`.
-async fn get_tokens_for_user(
+async fn get_user_access_tokens_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require(&state, &s, tokens::READ)?;
-    require_user_or_bot(&state, &s, &id).await?;
-    Ok(ok(tokens::list_for_user(&state, &id, paging(&q)).await?))
+    Ok(ok(
+        tokens::list_for_user_as(&state, &s, &id, paging(&q)).await?
+    ))
 }
 
 /// # `GET /api/v4/users/tokens`
 /// Every token on the server (`manage_system`), paged, oldest first.
-async fn get_all_tokens(
+async fn get_user_access_tokens(
     State(state): State<AppState>,
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    Ok(ok(tokens::list_all(&state, paging(&q)).await?))
+    Ok(ok(tokens::list_all_as(&state, &s, paging(&q)).await?))
 }
 
 #[derive(Deserialize)]
@@ -136,12 +125,12 @@ struct SearchBody {
 
 /// # `POST /api/v4/users/tokens/search` `{"term"}`
 /// `manage_system`. As in Mattermost the term matches a token id, user id or username exactly.
-async fn search_tokens(
+async fn search_user_access_tokens(
     State(state): State<AppState>,
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
+    authz::require(&state, &s, Permission::ManageSystem)?;
     let b: SearchBody = parse_body(&body, "user_access_token_search")?;
     if b.term.is_empty() {
         return Err(ApiError::invalid_param("term"));
@@ -152,15 +141,12 @@ async fn search_tokens(
 /// # `GET /api/v4/users/tokens/{token_id}`
 /// Valid id (400), `read_user_access_token`, the token (404
 /// `app.user_access_token.get_by_user.app_error`), then the owner check (403).
-async fn get_token(
+async fn get_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(token_id): Path<String>,
+    PathId(id): PathId<TokenId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&token_id, "token_id", None)?;
-    authz::require(&state, &s, tokens::READ)?;
-    let t = tokens::get(&state, &id).await?;
-    require_user_or_bot(&state, &s, &t.user_id).await?;
+    let t = tokens::get_as(&state, &s, &id, Permission::ReadUserAccessToken).await?;
     Ok(ok(tokens::to_wire(&t)))
 }
 
@@ -171,26 +157,23 @@ async fn token_action(
     s: &Session,
     info: &RequestInfo,
     body: &[u8],
-    perm: &str,
+    perm: Permission,
 ) -> ApiResult<rustmost_store::AccessTokenRow> {
     let token_id = map_from_json(body).remove("token_id").unwrap_or_default();
     info.log(state, s, "").await;
-    authz::require(state, s, perm)?;
-    let t = tokens::get(state, &token_id).await?;
-    require_user_or_bot(state, s, &t.user_id).await?;
-    Ok(t)
+    tokens::get_as(state, s, &token_id, perm).await
 }
 
 /// # `POST /api/v4/users/tokens/revoke` `{"token_id"}`
 /// `revoke_user_access_token`; deletes the token and its sessions (the next request with it is
 /// refused).
-async fn revoke_token(
+async fn revoke_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::REVOKE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
     tokens::revoke(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -199,13 +182,13 @@ async fn revoke_token(
 
 /// # `POST /api/v4/users/tokens/disable` `{"token_id"}`
 /// `revoke_user_access_token` (Mattermost has no separate permission); ends its sessions.
-async fn disable_token(
+async fn disable_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::REVOKE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
     tokens::disable(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -214,13 +197,13 @@ async fn disable_token(
 
 /// # `POST /api/v4/users/tokens/enable` `{"token_id"}`
 /// `create_user_access_token`, as upstream.
-async fn enable_token(
+async fn enable_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, tokens::CREATE).await?;
+    let t = token_action(&state, &s, &info, &body, Permission::CreateUserAccessToken).await?;
     tokens::enable(&state, &t).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
@@ -240,7 +223,7 @@ struct RotateBody {
 /// working at once. Body (400), not OAuth, `create_user_access_token`, token (404), owner (404),
 /// owner check, `manage_system` for an admin's token, not a remote user, not disabled (400), then
 /// 501 when tokens are off (bots exempt) and the lifetime policy. `expires_at` omitted = never.
-async fn rotate_token(
+async fn rotate_user_access_token(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
@@ -250,25 +233,7 @@ async fn rotate_token(
     if b.token_id.is_empty() {
         return Err(ApiError::invalid_param("token_id"));
     }
-    if s.is_oauth {
-        return Err(oauth_refused(&s));
-    }
-    authz::require(&state, &s, tokens::CREATE)?;
-    let t = tokens::get(&state, &b.token_id).await?;
-    let owner = users::get_user(&state, &t.user_id).await?;
-    require_user_or_bot(&state, &s, &t.user_id).await?;
-    if is_system_admin_user(&owner.roles) && !authz::is_system_admin(&state, &s) {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
-    }
-    if owner.remote_id.as_deref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::permission(&s.user_id, &[tokens::CREATE]));
-    }
-    if !t.is_active {
-        return Err(ApiError::bad_request(
-            "api.user.rotate_user_access_token.disabled_token.app_error",
-        ));
-    }
-    let out = tokens::rotate(&state, &t, &owner, b.expires_at).await?;
+    let (t, out) = tokens::rotate_as(&state, &s, &b.token_id, b.expires_at).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(ok(out))
@@ -278,8 +243,7 @@ async fn rotate_token(
 /// `{"count": n}`: tokens of humans and user-owned bots that never expire or outlive
 /// `MaximumPersonalAccessTokenLifetimeDays`; 0 when there is no policy. `manage_system`.
 async fn count_non_compliant(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    let n = tokens::non_compliant(&state)
+    let n = tokens::non_compliant_as(&state, &s)
         .await?
         .map(|v| v.len())
         .unwrap_or(0);
@@ -294,8 +258,7 @@ async fn revoke_non_compliant(
     s: AuthSession,
     info: RequestInfo,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    let Some(list) = tokens::non_compliant(&state).await? else {
+    let Some(list) = tokens::non_compliant_as(&state, &s).await? else {
         return Err(ApiError::bad_request(
             "app.user_access_token.revoke_non_compliant.no_policy.app_error",
         ));

@@ -1,13 +1,14 @@
 //! `/api/v4/users/{user_id}/audits`, and `RequestInfo`, the path and client address a handler
 //! needs to write an audit record.
 
-use crate::api::v4::{ok, paging, require_id};
+use crate::api::v4::ids::UserIdOrMe;
+use crate::api::v4::{ok, paging};
 use crate::app::{audits, authz};
 use crate::auth::AuthSession;
 use crate::error::{ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::get;
@@ -29,7 +30,7 @@ impl FromRequestParts<AppState> for RequestInfo {
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
         Ok(RequestInfo {
             path: parts.uri.path().to_string(),
-            ip: audits::client_ip(parts),
+            ip: crate::auth::client_ip(parts),
         })
     }
 }
@@ -57,10 +58,9 @@ impl RequestInfo {
 async fn get_user_audits(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require_permission_to_user(&state, &s, &id).await?;
     let list = state
         .store

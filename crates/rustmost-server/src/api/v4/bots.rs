@@ -1,17 +1,19 @@
 //! `/api/v4/bots*` and `POST /api/v4/users/{user_id}/convert_to_bot`: bot accounts.
 
 use crate::api::v4::audits::RequestInfo;
-use crate::api::v4::{created, etag, flag, handle_etag, ok, paging, parse_body, require_id};
-use crate::app::{authz, bots, users};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{created, etag, flag, handle_etag, ok, paging, parse_body};
+use crate::app::{bots, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::BotId;
 use rustmost_model::bot::BotPatch;
 use rustmost_model::user::UserPatch;
 use rustmost_store::BotQuery;
@@ -54,20 +56,7 @@ async fn create_bot(
     body: Bytes,
 ) -> ApiResult<Response> {
     let p = patch_body(&body)?;
-    authz::require(&state, &s, bots::CREATE_BOT)?;
-    if let Ok(u) = state.store.get_user(&s.user_id).await
-        && u.is_bot
-    {
-        return Err(ApiError::permission(&s.user_id, &[bots::CREATE_BOT]));
-    }
-    if !state
-        .config
-        .get()
-        .bool("/ServiceSettings/EnableBotAccountCreation")
-    {
-        return Err(ApiError::forbidden("api.bot.create_disabled"));
-    }
-    let b = bots::create(&state, &s.user_id, &p).await?;
+    let b = bots::create_as(&state, &s, &p).await?;
     info.log(&state, &s, &format!("bot_user_id={}", b.user_id))
         .await;
     Ok(created(b))
@@ -79,13 +68,11 @@ async fn create_bot(
 async fn patch_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let p = patch_body(&body)?;
-    bots::check_manage(&state, &s, &id).await?;
-    Ok(ok(bots::patch(&state, &id, &p).await?))
+    Ok(ok(bots::patch_as(&state, &s, &id, &p).await?))
 }
 
 /// # `GET /api/v4/bots/{bot_user_id}?include_deleted`
@@ -94,17 +81,11 @@ async fn patch_bot(
 async fn get_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
-    let b = bots::get(&state, &id, flag(&q, "include_deleted")).await?;
-    let visible = authz::has(&state, &s, bots::READ_OTHERS_BOTS)
-        || (b.owner_id == s.user_id && authz::has(&state, &s, bots::READ_BOTS));
-    if !visible {
-        return Err(ApiError::not_found(bots::BOT_NOT_FOUND).detail(format!("bot_user_id={id}")));
-    }
+    let b = bots::get_as(&state, &s, &id, flag(&q, "include_deleted")).await?;
     if let Some(not_modified) = handle_etag(&headers, &etag(&[&b.user_id, &b.update_at])) {
         return Ok(not_modified);
     }
@@ -122,18 +103,12 @@ async fn get_bots(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let owner_id = if authz::has(&state, &s, bots::READ_OTHERS_BOTS) {
-        None
-    } else if authz::has(&state, &s, bots::READ_BOTS) {
-        Some(s.user_id.clone())
-    } else {
-        return Err(ApiError::permission(&s.user_id, &[bots::READ_BOTS]));
-    };
-    let list = bots::list(
+    let list = bots::list_as(
         &state,
-        &BotQuery {
+        &s,
+        BotQuery {
             page: Some(paging(&q)),
-            owner_id,
+            owner_id: None,
             include_deleted: flag(&q, "include_deleted"),
             only_orphaned: flag(&q, "only_orphaned"),
         },
@@ -157,12 +132,10 @@ async fn set_active(
     state: AppState,
     s: AuthSession,
     info: RequestInfo,
-    bot_user_id: String,
+    id: BotId,
     active: bool,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
-    bots::check_manage(&state, &s, &id).await?;
-    let b = bots::set_active(&state, &id, active).await?;
+    let b = bots::set_active_as(&state, &s, &id, active).await?;
     info.log(&state, &s, &format!("bot_user_id={id} active={active}"))
         .await;
     Ok(ok(b))
@@ -175,9 +148,9 @@ async fn disable_bot(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
 ) -> ApiResult<Response> {
-    set_active(state, s, info, bot_user_id, false).await
+    set_active(state, s, info, id, false).await
 }
 
 /// # `POST /api/v4/bots/{bot_user_id}/enable`
@@ -185,9 +158,9 @@ async fn enable_bot(
     State(state): State<AppState>,
     s: AuthSession,
     info: RequestInfo,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
 ) -> ApiResult<Response> {
-    set_active(state, s, info, bot_user_id, true).await
+    set_active(state, s, info, id, true).await
 }
 
 /// # `POST /api/v4/bots/{bot_user_id}/assign/{user_id}`
@@ -196,17 +169,10 @@ async fn enable_bot(
 async fn assign_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((bot_user_id, user_id)): Path<(String, String)>,
+    UserIdOrMe(owner): UserIdOrMe,
+    PathId(id): PathId<BotId>,
 ) -> ApiResult<Response> {
-    let owner = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
-    bots::check_manage(&state, &s, &id).await?;
-    if let Ok(u) = state.store.get_user(&owner).await
-        && u.is_bot
-    {
-        return Err(ApiError::permission(&s.user_id, &[bots::ASSIGN_BOT]));
-    }
-    Ok(ok(bots::assign(&state, &id, &owner).await?))
+    Ok(ok(bots::assign_as(&state, &s, &id, &owner).await?))
 }
 
 /// # `POST /api/v4/bots/{bot_user_id}/convert_to_user?set_system_admin` (UserPatch with password)
@@ -215,11 +181,10 @@ async fn assign_bot(
 async fn convert_bot_to_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(bot_user_id): Path<String>,
+    PathId(id): PathId<BotId>,
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&bot_user_id, "bot_user_id", None)?;
     let b = bots::get(&state, &id, false).await?;
     let p: UserPatch = rustmost_model::json::from_slice(&body)
         .map_err(|e| ApiError::invalid_param("userPatch").detail(e.to_string()))?;
@@ -227,8 +192,8 @@ async fn convert_bot_to_user(
     if password.is_empty() {
         return Err(ApiError::invalid_param("userPatch"));
     }
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    let u = bots::convert_to_user(&state, &b, p, &password, flag(&q, "set_system_admin")).await?;
+    let make_admin = flag(&q, "set_system_admin");
+    let u = bots::convert_to_user_as(&state, &s, &b, p, &password, make_admin).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
@@ -239,10 +204,8 @@ async fn convert_bot_to_user(
 async fn convert_user_to_bot(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let u = users::get_user(&state, &id).await?;
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    Ok(ok(bots::convert_from_user(&state, u).await?))
+    Ok(ok(bots::convert_from_user_as(&state, &s, u).await?))
 }

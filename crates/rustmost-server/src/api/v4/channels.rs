@@ -1,6 +1,7 @@
 //! `/api/v4/channels*`, a team's channels, and a user's channels.
 
-use crate::api::v4::{created, flag, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
 use crate::app::{authz, channels, scoped_authz, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -10,7 +11,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::Permission;
 use rustmost_model::channel::{Channel, ChannelStats};
+use rustmost_model::{ChannelId, TeamId};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -40,10 +43,13 @@ pub fn router() -> Router<AppState> {
             "/api/v4/channels/{channel_id}/stats",
             get(get_channel_stats),
         )
-        .route("/api/v4/teams/{team_id}/channels", get(get_public_channels))
+        .route(
+            "/api/v4/teams/{team_id}/channels",
+            get(get_public_channels_for_team),
+        )
         .route(
             "/api/v4/teams/{team_id}/channels/search",
-            post(search_channels),
+            post(search_channels_for_team),
         )
         .route(
             "/api/v4/teams/{team_id}/channels/name/{channel_name}",
@@ -86,9 +92,10 @@ async fn create_channel(
         ));
     }
     if c.is_open() {
-        scoped_authz::require_team(&state, &s, &c.team_id, "create_public_channel").await?;
+        scoped_authz::require_team(&state, &s, &c.team_id, Permission::CreatePublicChannel).await?;
     } else if c.is_private() {
-        scoped_authz::require_team(&state, &s, &c.team_id, "create_private_channel").await?;
+        scoped_authz::require_team(&state, &s, &c.team_id, Permission::CreatePrivateChannel)
+            .await?;
     }
     let creator = users::get_user(&state, &s.user_id).await?;
     let c = channels::create_channel(&state, c, &creator).await?;
@@ -105,8 +112,8 @@ async fn get_all_channels(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let perms = [
-        "sysconsole_read_user_management_groups",
-        "sysconsole_read_user_management_channels",
+        Permission::SysconsoleReadUserManagementGroups,
+        Permission::SysconsoleReadUserManagementChannels,
     ];
     authz::require_any(&state, &s, &perms)?;
     let list = state
@@ -119,25 +126,27 @@ async fn get_all_channels(
 
 /// Mattermost's read rule: `read_channel` in the channel, or for a public channel
 /// `read_public_channel` in its team.
-async fn can_read(state: &AppState, s: &AuthSession, c: &Channel) -> bool {
-    scoped_authz::has_channel(state, s, &c.id, "read_channel").await
-        || (c.is_open()
-            && scoped_authz::has_team(state, s, &c.team_id, "read_public_channel").await)
+async fn can_read(state: &AppState, s: &AuthSession, c: &Channel) -> ApiResult<bool> {
+    Ok(
+        scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannel).await?
+            || (c.is_open()
+                && scoped_authz::has_team(state, s, &c.team_id, Permission::ReadPublicChannel)
+                    .await?),
+    )
 }
 
 /// # `GET /api/v4/channels/{channel_id}`
 async fn get_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let c = channels::get_channel(&state, &id).await?;
-    if !can_read(&state, &s, &c).await {
+    if !can_read(&state, &s, &c).await? {
         let perm = if c.is_open() {
-            "read_public_channel"
+            Permission::ReadPublicChannel
         } else {
-            "read_channel"
+            Permission::ReadChannel
         };
         return Err(ApiError::permission(&s.user_id, &[perm]));
     }
@@ -150,10 +159,9 @@ async fn get_channel(
 async fn delete_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let c = channels::get_channel(&state, &id).await?;
     if c.is_group_or_direct() {
         return Err(ApiError::bad_request(
@@ -161,9 +169,9 @@ async fn delete_channel(
         ));
     }
     let perm = if c.is_open() {
-        "delete_public_channel"
+        Permission::DeletePublicChannel
     } else {
-        "delete_private_channel"
+        Permission::DeletePrivateChannel
     };
     scoped_authz::require_channel(&state, &s, &id, perm).await?;
     if flag(&q, "permanent") {
@@ -181,11 +189,10 @@ async fn delete_channel(
 async fn restore_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let c = channels::get_channel(&state, &id).await?;
-    scoped_authz::require_team(&state, &s, &c.team_id, "manage_team").await?;
+    scoped_authz::require_team(&state, &s, &c.team_id, Permission::ManageTeam).await?;
     let by = users::get_user(&state, &s.user_id).await?;
     let c = channels::restore_channel(&state, c, &by).await?;
     Ok(ok(c))
@@ -196,11 +203,10 @@ async fn restore_channel(
 async fn get_channel_members(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
-    scoped_authz::require_channel(&state, &s, &id, "read_channel").await?;
+    scoped_authz::require_channel(&state, &s, &id, Permission::ReadChannel).await?;
     let list = state
         .store
         .list_channel_members(&id, paging(&q))
@@ -213,11 +219,10 @@ async fn get_channel_members(
 async fn get_channel_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((channel_id, user_id)): Path<(String, String)>,
+    PathId(cid): PathId<ChannelId>,
+    UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let cid = require_id(&channel_id, "channel_id", None)?;
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    scoped_authz::require_channel(&state, &s, &cid, "read_channel").await?;
+    scoped_authz::require_channel(&state, &s, &cid, Permission::ReadChannel).await?;
     let m = state
         .store
         .get_channel_member(&cid, &uid)
@@ -234,10 +239,9 @@ async fn get_channel_member(
 async fn add_channel_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let props: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     // A member of the wrong type is refused rather than read as absent (or, in `user_ids`,
     // silently dropped).
@@ -271,18 +275,29 @@ async fn add_channel_member(
     let mut out = Vec::new();
     for uid in &ids {
         let is_self = *uid == s.user_id;
-        let is_new = state.store.get_channel_member(&id, uid).await.is_err();
+        let is_new = state
+            .store
+            .get_channel_member(&id, uid)
+            .await
+            .optional("app.channel.get_member.app_error")?
+            .is_none();
         if c.is_open() {
             if is_self && is_new {
-                scoped_authz::require_team(&state, &s, &c.team_id, "join_public_channels").await?;
-            } else if !is_self {
-                scoped_authz::require_channel(&state, &s, &id, "manage_public_channel_members")
+                scoped_authz::require_team(&state, &s, &c.team_id, Permission::JoinPublicChannels)
                     .await?;
+            } else if !is_self {
+                scoped_authz::require_channel(
+                    &state,
+                    &s,
+                    &id,
+                    Permission::ManagePublicChannelMembers,
+                )
+                .await?;
             }
         } else if !is_self || is_new {
             // A member adding themselves again has nothing to do (answered with the
             // existing membership).
-            scoped_authz::require_channel(&state, &s, &id, "manage_private_channel_members")
+            scoped_authz::require_channel(&state, &s, &id, Permission::ManagePrivateChannelMembers)
                 .await?;
         }
         let u = users::get_user(&state, uid).await?;
@@ -301,10 +316,9 @@ async fn add_channel_member(
 async fn get_channel_stats(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
-    scoped_authz::require_channel(&state, &s, &id, "read_channel").await?;
+    scoped_authz::require_channel(&state, &s, &id, Permission::ReadChannel).await?;
     let c = channels::get_channel(&state, &id).await?;
     let member_count = state
         .store
@@ -327,14 +341,13 @@ async fn get_channel_stats(
 
 /// # `GET /api/v4/teams/{team_id}/channels`
 /// The team's live public channels by display name, paged (`list_team_channels`).
-async fn get_public_channels(
+async fn get_public_channels_for_team(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
-    scoped_authz::require_team(&state, &s, &tid, "list_team_channels").await?;
+    scoped_authz::require_team(&state, &s, &tid, Permission::ListTeamChannels).await?;
     let list = state
         .store
         .list_public_channels(&tid, paging(&q))
@@ -352,15 +365,14 @@ struct ChannelSearch {
 /// # `POST /api/v4/teams/{team_id}/channels/search` `{"term"}`
 /// Live public channels whose name or display name (or a word of it) starts with `term`,
 /// at most 100 (`list_team_channels`).
-async fn search_channels(
+async fn search_channels_for_team(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     let search: ChannelSearch = parse_body(&body, "channel_search")?;
-    scoped_authz::require_team(&state, &s, &tid, "list_team_channels").await?;
+    scoped_authz::require_team(&state, &s, &tid, Permission::ListTeamChannels).await?;
     let term = search.term.trim();
     // Names and display names are at most 64 characters, so a longer prefix matches nothing;
     // answering early also keeps huge terms away from SQLite's LIKE limits.
@@ -381,10 +393,10 @@ async fn search_channels(
 async fn get_channel_by_name(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((team_id, name)): Path<(String, String)>,
+    PathId(tid): PathId<TeamId>,
+    Path((_, name)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     if !rustmost_model::channel::is_valid_channel_name(&name) {
         return Err(ApiError::invalid_url_param("channel_name"));
     }
@@ -400,7 +412,7 @@ async fn get_channel_by_name(
     if c.delete_at != 0 && !flag(&q, "include_deleted") {
         return Err(missing());
     }
-    if !can_read(&state, &s, &c).await {
+    if !can_read(&state, &s, &c).await? {
         return Err(missing());
     }
     Ok(ok(c))
@@ -418,13 +430,12 @@ fn optional_paging(q: &HashMap<String, String>) -> Option<rustmost_store::Page> 
 async fn get_channels_for_team_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((user_id, team_id)): Path<(String, String)>,
+    UserIdOrMe(uid): UserIdOrMe,
+    PathId(tid): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    let tid = require_id(&team_id, "team_id", None)?;
     authz::require_permission_to_user(&state, &s, &uid).await?;
-    scoped_authz::require_team(&state, &s, &tid, "view_team").await?;
+    scoped_authz::require_team(&state, &s, &tid, Permission::ViewTeam).await?;
     let list = state
         .store
         .list_channels_for_user(
@@ -444,10 +455,9 @@ async fn get_channels_for_team_for_user(
 async fn get_channels_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(uid): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
     authz::require_permission_to_user(&state, &s, &uid).await?;
     let list = state
         .store

@@ -1,7 +1,8 @@
 //! `/api/v4/commands*`, `/api/v4/teams/{team_id}/commands/*` and the `response_url` endpoint
 //! `POST /hooks/commands/{id}`: slash command management, execution and later answers.
 
-use crate::api::v4::{created, flag, ok, parse_body, require_id, status_ok};
+use crate::api::v4::ids::PathId;
+use crate::api::v4::{created, flag, ok, parse_body, status_ok};
 use crate::app::commands::{self, CommandArgs};
 use crate::app::{channels, scoped_authz, teams};
 use crate::auth::AuthSession;
@@ -13,8 +14,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use rustmost_model::Permission;
 use rustmost_model::channel::{CHANNEL_DIRECT, CHANNEL_GROUP};
 use rustmost_model::command::Command;
+use rustmost_model::{CommandId, TeamId};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -43,18 +46,18 @@ pub fn router() -> Router<AppState> {
         .route("/hooks/commands/{hook_id}", post(command_webhook))
 }
 
-const OWN: &str = "manage_own_slash_commands";
+const OWN: Permission = Permission::ManageOwnSlashCommands;
 /// The older name of [`OWN`], still granted by roles made before the split.
-const OWN_OLD: &str = "manage_slash_commands";
-const OTHERS: &str = "manage_others_slash_commands";
+const OWN_OLD: Permission = Permission::ManageSlashCommands;
+const OTHERS: Permission = Permission::ManageOthersSlashCommands;
 
-async fn has_own(state: &AppState, s: &Session, team_id: &str) -> bool {
-    scoped_authz::has_team(state, s, team_id, OWN).await
-        || scoped_authz::has_team(state, s, team_id, OWN_OLD).await
+async fn has_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<bool> {
+    Ok(scoped_authz::has_team(state, s, team_id, OWN).await?
+        || scoped_authz::has_team(state, s, team_id, OWN_OLD).await?)
 }
 
 async fn require_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<()> {
-    if has_own(state, s, team_id).await {
+    if has_own(state, s, team_id).await? {
         Ok(())
     } else {
         Err(ApiError::permission(&s.user_id, &[OWN]))
@@ -64,7 +67,7 @@ async fn require_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<
 /// `manage_own` on the command's team, and `manage_others` unless the caller created it.
 async fn require_manage(state: &AppState, s: &Session, c: &Command) -> ApiResult<()> {
     require_own(state, s, &c.team_id).await?;
-    if s.user_id != c.creator_id && !scoped_authz::has_team(state, s, &c.team_id, OTHERS).await {
+    if s.user_id != c.creator_id && !scoped_authz::has_team(state, s, &c.team_id, OTHERS).await? {
         return Err(ApiError::permission(&s.user_id, &[OTHERS]));
     }
     Ok(())
@@ -98,16 +101,16 @@ async fn list_commands(
     if team_id.is_empty() {
         return Err(ApiError::invalid_param("team_id"));
     }
-    scoped_authz::require_team(&state, &s, &team_id, "view_team").await?;
+    scoped_authz::require_team(&state, &s, &team_id, Permission::ViewTeam).await?;
     if flag(&q, "custom_only") {
         require_own(&state, &s, &team_id).await?;
         let mut list = commands::list_team_commands(&state, &team_id).await?;
-        if !scoped_authz::has_team(&state, &s, &team_id, OTHERS).await {
+        if !scoped_authz::has_team(&state, &s, &team_id, OTHERS).await? {
             list.retain(|c| c.creator_id == s.user_id);
         }
         return Ok(ok(list));
     }
-    let autocomplete_only = !has_own(&state, &s, &team_id).await;
+    let autocomplete_only = !has_own(&state, &s, &team_id).await?;
     Ok(ok(commands::list_commands(
         &state,
         &team_id,
@@ -121,13 +124,12 @@ async fn list_commands(
 async fn get_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c = commands::get_command(&state, &id)
         .await
         .map_err(|_| commands::not_found())?;
-    if !scoped_authz::has_team(&state, &s, &c.team_id, "view_team").await
+    if !scoped_authz::has_team(&state, &s, &c.team_id, Permission::ViewTeam).await?
         || require_manage(&state, &s, &c).await.is_err()
     {
         return Err(commands::not_found());
@@ -141,10 +143,9 @@ async fn get_command(
 async fn update_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c: Command = parse_body(&body, "command")?;
     if c.id != id {
         return Err(ApiError::invalid_param("command"));
@@ -163,9 +164,8 @@ async fn update_command(
 async fn delete_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c = commands::get_command(&state, &id)
         .await
         .map_err(|_| commands::not_found())?;
@@ -186,10 +186,9 @@ struct MoveRequest {
 async fn move_command(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let req: MoveRequest = parse_body(&body, "team_id")?;
     let team = teams::get_team(&state, &req.team_id).await?;
     require_own(&state, &s, &team.id).await?;
@@ -197,7 +196,7 @@ async fn move_command(
         .await
         .map_err(|_| commands::not_found())?;
     require_manage(&state, &s, &c).await?;
-    if !user_may_manage(&state, &c.creator_id, &team.id).await {
+    if !user_may_manage(&state, &c.creator_id, &team.id).await? {
         return Err(ApiError::bad_request(
             "api.command.move_command.creator_no_permission.app_error",
         ));
@@ -207,16 +206,16 @@ async fn move_command(
 }
 
 /// Whether a user (not the caller) holds `manage_own_slash_commands` in the team.
-async fn user_may_manage(state: &AppState, user_id: &str, team_id: &str) -> bool {
+async fn user_may_manage(state: &AppState, user_id: &str, team_id: &str) -> ApiResult<bool> {
     let Ok(u) = state.store.get_user(user_id).await else {
-        return false;
+        return Ok(false);
     };
     let mut roles = u.roles.clone();
-    if let Some(r) = scoped_authz::team_roles(state, team_id, user_id).await {
+    if let Some(r) = scoped_authz::team_roles(state, team_id, user_id).await? {
         roles.push(' ');
         roles.push_str(&r);
     }
-    state.roles.grants(&roles, OWN) || state.roles.grants(&roles, OWN_OLD)
+    Ok(state.roles.grants(&roles, OWN.as_str()) || state.roles.grants(&roles, OWN_OLD.as_str()))
 }
 
 /// # `PUT /api/v4/commands/{command_id}/regen_token`
@@ -224,9 +223,8 @@ async fn user_may_manage(state: &AppState, user_id: &str, team_id: &str) -> bool
 async fn regen_command_token(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(command_id): Path<String>,
+    PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&command_id, "command_id", None)?;
     let c = commands::get_command(&state, &id)
         .await
         .map_err(|_| commands::not_found())?;
@@ -262,8 +260,8 @@ async fn execute_command(
             "api.command.execute_command.start.app_error",
         ));
     }
-    if !scoped_authz::has_channel(&state, &s, &req.channel_id, "create_post").await {
-        return Err(ApiError::permission(&s.user_id, &["create_post"]));
+    if !scoped_authz::has_channel(&state, &s, &req.channel_id, Permission::CreatePost).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
     }
     let c = channels::get_channel(&state, &req.channel_id).await?;
     if c.delete_at != 0 {
@@ -276,11 +274,11 @@ async fn execute_command(
         // Commands run against the channel's team, never one named by the caller.
         team_id = c.team_id.clone();
     } else if scoped_authz::team_roles(&state, &team_id, &s.user_id)
-        .await
+        .await?
         .is_none()
-        && !crate::app::authz::has(&state, &s, "create_post")
+        && !crate::app::authz::has(&state, &s, Permission::CreatePost)
     {
-        return Err(ApiError::permission(&s.user_id, &["create_post"]));
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
     }
     let root_id = if req.root_id.is_empty() {
         req.parent_id
@@ -309,10 +307,9 @@ async fn execute_command(
 async fn list_autocomplete_commands(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(team_id): PathId<TeamId>,
 ) -> ApiResult<Response> {
-    let team_id = require_id(&team_id, "team_id", None)?;
-    scoped_authz::require_team(&state, &s, &team_id, "view_team").await?;
+    scoped_authz::require_team(&state, &s, &team_id, Permission::ViewTeam).await?;
     Ok(ok(commands::list_commands(&state, &team_id, true).await?))
 }
 
@@ -322,11 +319,10 @@ async fn list_autocomplete_commands(
 async fn autocomplete_suggestions(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(team_id): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let team_id = require_id(&team_id, "team_id", None)?;
-    scoped_authz::require_team(&state, &s, &team_id, "view_team").await?;
+    scoped_authz::require_team(&state, &s, &team_id, Permission::ViewTeam).await?;
     let input = q.get("user_input").cloned().unwrap_or_default();
     if input.is_empty() {
         return Err(ApiError::invalid_param("user_input"));

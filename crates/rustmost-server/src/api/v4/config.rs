@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use rustmost_model::Permission;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -23,28 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v4/config/reload", post(config_reload))
         .route("/api/v4/config/client", get(get_client_config))
         .route("/api/v4/config/environment", get(get_environment_config))
-}
-
-fn require_read(state: &AppState, s: &AuthSession) -> ApiResult<()> {
-    let perms = authz::sysconsole_read_permissions(state);
-    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
-    if authz::is_system_admin(state, s) || perms.iter().any(|p| authz::has(state, s, p)) {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &perms))
-    }
-}
-
-fn require_write(state: &AppState, s: &AuthSession) -> ApiResult<()> {
-    let perms = authz::sysconsole_write_permissions(state);
-    let perms: Vec<&str> = perms.iter().map(String::as_str).collect();
-    // Rustmost applies a write all-or-nothing, so it asks for `manage_system` (which every
-    // role holding all `sysconsole_write_*` permissions has).
-    if authz::is_system_admin(state, s) {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &perms))
-    }
 }
 
 fn no_cache(mut r: Response) -> Response {
@@ -66,7 +45,7 @@ fn map_config_error(e: ConfigError) -> ApiError {
 /// # `GET /api/v4/config`
 /// The whole config with secrets sanitized. Needs a `sysconsole_read_*` permission.
 async fn get_config(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    require_read(&state, &s)?;
+    authz::require_sysconsole_read(&state, &s)?;
     Ok(no_cache(ok(state.config.get().sanitized())))
 }
 
@@ -82,7 +61,7 @@ async fn update_config(
     if !v.is_object() {
         return Err(ApiError::invalid_param("config"));
     }
-    require_write(&state, &s)?;
+    authz::require_sysconsole_write(&state, &s)?;
     let old = state.config.get();
     let new_site = v
         .pointer("/ServiceSettings/SiteURL")
@@ -117,7 +96,7 @@ async fn patch_config(
     if !v.is_object() {
         return Err(ApiError::invalid_param("config"));
     }
-    require_write(&state, &s)?;
+    authz::require_sysconsole_write(&state, &s)?;
     let old = state.config.get();
     if let Some(Value::String(site)) = v.pointer("/ServiceSettings/SiteURL")
         && site.is_empty()
@@ -144,7 +123,11 @@ async fn patch_config(
 /// # `POST /api/v4/config/reload`
 /// Re-reads `config.json`. Needs `reload_config` (here: `manage_system`).
 async fn config_reload(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require_any(&state, &s, &["reload_config", "manage_system"])?;
+    authz::require_any(
+        &state,
+        &s,
+        &[Permission::ReloadConfig, Permission::ManageSystem],
+    )?;
     state
         .config
         .reload()
@@ -183,7 +166,7 @@ async fn get_environment_config(
     State(state): State<AppState>,
     s: AuthSession,
 ) -> ApiResult<Response> {
-    if require_read(&state, &s).is_err() {
+    if authz::require_sysconsole_read(&state, &s).is_err() {
         return Ok(no_cache(ok(serde_json::json!({}))));
     }
     Ok(no_cache(ok(state.config.environment())))

@@ -6,6 +6,7 @@ pub mod bots;
 pub mod channels;
 pub mod commands;
 pub mod config;
+pub mod ids;
 pub mod nul;
 pub mod posts;
 pub mod reactions;
@@ -72,20 +73,6 @@ pub fn map_from_json(body: &[u8]) -> HashMap<String, String> {
         }
     }
     m
-}
-
-/// A path id that must be a valid 26-char id (or `me` where `me_id` is given).
-pub fn require_id(raw: &str, name: &str, me_id: Option<&str>) -> ApiResult<String> {
-    if raw == "me"
-        && let Some(me) = me_id
-    {
-        return Ok(me.to_string());
-    }
-    if rustmost_model::is_valid_id(raw) {
-        Ok(raw.to_string())
-    } else {
-        Err(ApiError::invalid_url_param(name))
-    }
 }
 
 /// `page`/`per_page` as Mattermost reads them: invalid or negative values fall back to the

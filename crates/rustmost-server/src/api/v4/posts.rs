@@ -1,7 +1,8 @@
 //! `/api/v4/posts*` and `/api/v4/channels/{channel_id}/posts`: creating, reading and deleting
 //! posts, ephemeral posts.
 
-use crate::api::v4::{created, flag, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, PathParam};
+use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
 use crate::app::{authz, channels, posts, scoped_authz};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -11,8 +12,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use rustmost_model::Permission;
 use rustmost_model::post::Post;
-use rustmost_store::Page;
+use rustmost_model::{ChannelId, PostId};
+use rustmost_store::{Page, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -48,7 +51,8 @@ async fn do_post_action(
     if action_id.is_empty() || !action_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ApiError::not_found("api.context.404.app_error"));
     }
-    let pid = require_id(&post_id, "post_id", None)?;
+    // Parsed after the action id, whose 404 comes first (upstream's router).
+    let pid = PostId::from_param(&post_id)?;
     // An undecodable body is logged and the click goes ahead without a selection, as upstream.
     let mut selected = String::new();
     match serde_json::from_slice::<Value>(&body) {
@@ -59,8 +63,11 @@ async fn do_post_action(
         }
         Err(e) => tracing::warn!(post_id = %pid, error = %e, "Error decoding the action request"),
     }
-    if !scoped_authz::has_channel_by_post(&state, &s, &pid, "read_channel_content").await {
-        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+    if !scoped_authz::has_channel_by_post(&state, &s, &pid, Permission::ReadChannelContent).await? {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadChannelContent],
+        ));
     }
     let trigger =
         crate::app::actions::do_post_action(&state, &s, &pid, &action_id, &selected).await?;
@@ -90,15 +97,21 @@ async fn create_post(
         p.props.remove(*k);
     }
     p.user_id = s.user_id.clone();
-    let mut allowed = scoped_authz::has_channel(&state, &s, &p.channel_id, "create_post").await;
-    if !allowed
-        && let Ok(c) = state.store.get_channel(&p.channel_id).await
-        && c.is_open()
-    {
-        allowed = scoped_authz::has_team(&state, &s, &c.team_id, "create_post_public").await;
+    let mut allowed =
+        scoped_authz::has_channel(&state, &s, &p.channel_id, Permission::CreatePost).await?;
+    if !allowed {
+        match state.store.get_channel(&p.channel_id).await {
+            Ok(c) if c.is_open() => {
+                allowed =
+                    scoped_authz::has_team(&state, &s, &c.team_id, Permission::CreatePostPublic)
+                        .await?;
+            }
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(e) => return Err(ApiError::internal("app.channel.get.find.app_error", e)),
+        }
     }
     if !allowed {
-        return Err(ApiError::permission(&s.user_id, &["create_post"]));
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
     }
     if p.create_at != 0 && !authz::is_system_admin(&state, &s) {
         p.create_at = 0;
@@ -133,7 +146,7 @@ async fn create_ephemeral_post(
     };
     p.user_id = s.user_id.clone();
     p.create_at = state.clock.now_ms();
-    authz::require(&state, &s, "create_post_ephemeral")?;
+    authz::require(&state, &s, Permission::CreatePostEphemeral)?;
     let p = posts::ephemeral_post(p);
     crate::realtime::events::ephemeral(&state, &req.user_id, &p).await;
     Ok(created(posts::for_client(&state, p).await))
@@ -154,15 +167,17 @@ struct PostEphemeral {
 async fn get_post(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(post_id): Path<String>,
+    PathId(id): PathId<PostId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&post_id, "post_id", None)?;
     let include_deleted = flag(&q, "include_deleted");
     if include_deleted
-        && !scoped_authz::has_channel_by_post(&state, &s, &id, "read_deleted_posts").await
+        && !scoped_authz::has_channel_by_post(&state, &s, &id, Permission::ReadDeletedPosts).await?
     {
-        return Err(ApiError::permission(&s.user_id, &["read_deleted_posts"]));
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadDeletedPosts],
+        ));
     }
     let p = state
         .store
@@ -173,11 +188,14 @@ async fn get_post(
         return Err(ApiError::not_found(posts::POST_NOT_FOUND));
     }
     let c = channels::get_channel(&state, &p.channel_id).await?;
-    if !scoped_authz::has_channel(&state, &s, &c.id, "read_channel_content").await {
+    if !scoped_authz::has_channel(&state, &s, &c.id, Permission::ReadChannelContent).await? {
         if !c.is_open() {
-            return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+            return Err(ApiError::permission(
+                &s.user_id,
+                &[Permission::ReadChannelContent],
+            ));
         }
-        scoped_authz::require_team(&state, &s, &c.team_id, "read_public_channel").await?;
+        scoped_authz::require_team(&state, &s, &c.team_id, Permission::ReadPublicChannel).await?;
     }
     Ok(ok(posts::for_client(&state, p).await))
 }
@@ -188,17 +206,16 @@ async fn get_post(
 async fn delete_post(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(post_id): Path<String>,
+    PathId(id): PathId<PostId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&post_id, "post_id", None)?;
     let Ok(p) = posts::get_live_post(&state, &id).await else {
-        return Err(ApiError::permission(&s.user_id, &["delete_post"]));
+        return Err(ApiError::permission(&s.user_id, &[Permission::DeletePost]));
     };
     let perm = if p.user_id == s.user_id {
-        "delete_post"
+        Permission::DeletePost
     } else {
-        "delete_others_posts"
+        Permission::DeleteOthersPosts
     };
     scoped_authz::require_channel(&state, &s, &p.channel_id, perm).await?;
     if flag(&q, "permanent") {
@@ -224,10 +241,9 @@ async fn delete_post(
 async fn get_posts_for_channel(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(channel_id): Path<String>,
+    PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&channel_id, "channel_id", None)?;
     let since = match q.get("since").filter(|v| !v.is_empty()) {
         Some(v) => Some(
             v.parse::<i64>()
@@ -236,8 +252,11 @@ async fn get_posts_for_channel(
         None => None,
     };
     let c = channels::get_channel(&state, &id).await?;
-    if !scoped_authz::has_read_channel(&state, &s, &c).await {
-        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
+    if !scoped_authz::has_read_channel(&state, &s, &c).await? {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadChannelContent],
+        ));
     }
     let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
         let list = state

@@ -1,20 +1,19 @@
 //! Reactions: `POST /api/v4/reactions`, `GET /api/v4/posts/{post_id}/reactions`,
 //! `DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}`.
 
-use crate::api::v4::{ok, require_id, status_ok};
-use crate::app::{authz, channels, posts, scoped_authz};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{ok, status_ok};
+use crate::app::reactions;
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
+use rustmost_model::PostId;
 use rustmost_model::post::{self, Reaction};
-
-/// Mattermost's `UniqueEmojiReactionLimitPerPost` default.
-const UNIQUE_EMOJI_LIMIT: i64 = 50;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,7 +33,7 @@ async fn save_reaction(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mut r: Reaction = rustmost_model::json::from_slice(&body)
+    let r: Reaction = rustmost_model::json::from_slice(&body)
         .map_err(|e| ApiError::invalid_param("reaction").detail(e.to_string()))?;
     if !rustmost_model::is_valid_id(&r.user_id)
         || !rustmost_model::is_valid_id(&r.post_id)
@@ -45,67 +44,7 @@ async fn save_reaction(
             "api.reaction.save_reaction.invalid.app_error",
         ));
     }
-    if r.user_id != s.user_id {
-        return Err(ApiError::forbidden(
-            "api.reaction.save_reaction.user_id.app_error",
-        ));
-    }
-    if !scoped_authz::has_channel_by_post(&state, &s, &r.post_id, "add_reaction").await {
-        return Err(ApiError::permission(&s.user_id, &["add_reaction"]));
-    }
-    let p = posts::get_live_post(&state, &r.post_id).await?;
-    let c = channels::get_channel(&state, &p.channel_id).await?;
-    if c.delete_at != 0 {
-        return Err(ApiError::forbidden(
-            "api.reaction.save.archived_channel.app_error",
-        ));
-    }
-    if !post::is_valid_emoji_name(&r.emoji_name) {
-        return Err(
-            ApiError::bad_request("model.reaction.is_valid.emoji_name.app_error")
-                .detail(format!("emoji_name={}", r.emoji_name)),
-        );
-    }
-    let existing = state
-        .store
-        .list_reactions(&p.id)
-        .await
-        .or_internal("app.reaction.get_for_post.app_error")?;
-    if !existing.iter().any(|e| e.emoji_name == r.emoji_name)
-        && state
-            .store
-            .count_post_emojis(&p.id)
-            .await
-            .or_internal("app.reaction.get_for_post.app_error")?
-            >= UNIQUE_EMOJI_LIMIT
-    {
-        return Err(ApiError::bad_request(
-            "app.reaction.save.save.too_many_reactions",
-        ));
-    }
-    let now = state.clock.now_ms();
-    if r.create_at == 0 {
-        r.create_at = now;
-    }
-    r.update_at = now;
-    r.delete_at = 0;
-    r.remote_id = Some(String::new());
-    r.channel_id = p.channel_id.clone();
-    if let Some(old) = existing
-        .iter()
-        .find(|e| e.user_id == r.user_id && e.emoji_name == r.emoji_name)
-    {
-        r.create_at = old.create_at;
-    }
-    state
-        .store
-        .save_reaction(&r)
-        .await
-        .or_internal("app.reaction.save.save.app_error")?;
-    state
-        .events
-        .publish(crate::realtime::events::reaction(true, &r));
-    Ok(ok(r))
+    Ok(ok(reactions::save(&state, &s, r).await?))
 }
 
 /// # `GET /api/v4/posts/{post_id}/reactions`
@@ -113,18 +52,9 @@ async fn save_reaction(
 async fn get_reactions(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(post_id): Path<String>,
+    PathId(id): PathId<PostId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&post_id, "post_id", None)?;
-    if !scoped_authz::has_channel_by_post(&state, &s, &id, "read_channel_content").await {
-        return Err(ApiError::permission(&s.user_id, &["read_channel_content"]));
-    }
-    let list = state
-        .store
-        .list_reactions(&id)
-        .await
-        .or_internal("app.reaction.get_for_post.app_error")?;
-    Ok(ok(list))
+    Ok(ok(reactions::list(&state, &s, &id).await?))
 }
 
 /// # `DELETE /api/v4/users/{user_id}/posts/{post_id}/reactions/{emoji_name}`
@@ -134,35 +64,14 @@ async fn get_reactions(
 async fn delete_reaction(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((user_id, post_id, emoji)): Path<(String, String, String)>,
+    UserIdOrMe(uid): UserIdOrMe,
+    PathId(pid): PathId<PostId>,
+    Path((_, _, emoji)): Path<(String, String, String)>,
     _body: Bytes,
 ) -> ApiResult<Response> {
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    let pid = require_id(&post_id, "post_id", None)?;
     if !post::is_valid_emoji_name(&emoji) {
         return Err(ApiError::invalid_url_param("emoji_name"));
     }
-    if !scoped_authz::has_channel_by_post(&state, &s, &pid, "remove_reaction").await {
-        return Err(ApiError::permission(&s.user_id, &["remove_reaction"]));
-    }
-    if uid != s.user_id && !authz::has(&state, &s, "remove_others_reactions") {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &["remove_others_reactions"],
-        ));
-    }
-    let p = posts::get_live_post(&state, &pid).await?;
-    let c = channels::get_channel(&state, &p.channel_id).await?;
-    if c.delete_at != 0 {
-        return Err(ApiError::forbidden(
-            "api.reaction.delete.archived_channel.app_error",
-        ));
-    }
-    state
-        .store
-        .delete_reaction(&uid, &pid, &emoji, state.clock.now_ms())
-        .await
-        .or_internal("app.reaction.delete_all_with_emoji_name.get_reactions.app_error")?;
-    crate::realtime::events::reaction_removed(&state, uid, pid, emoji, c.id);
+    reactions::delete(&state, &s, &uid, &pid, &emoji).await?;
     Ok(status_ok())
 }

@@ -1,7 +1,8 @@
 //! `/api/v4/roles*`: reading roles and changing their permissions.
 
-use crate::api::v4::{ok, parse_body, require_id};
-use crate::app::{authz, roles};
+use crate::api::v4::ids::PathId;
+use crate::api::v4::{ok, parse_body};
+use crate::app::roles;
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -10,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use rustmost_model::RoleId;
 use rustmost_model::role::{Role, RolePatch};
 
 pub fn router() -> Router<AppState> {
@@ -24,21 +26,15 @@ pub fn router() -> Router<AppState> {
 /// # `GET /api/v4/roles`
 /// Every role; needs `manage_system`.
 async fn get_all_roles(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    Ok(ok(state
-        .store
-        .list_roles()
-        .await
-        .or_internal("app.role.get_all.app_error")?))
+    Ok(ok(roles::list_all(&state, &s).await?))
 }
 
 /// # `GET /api/v4/roles/{role_id}`
 async fn get_role(
     State(state): State<AppState>,
     _s: AuthSession,
-    Path(id): Path<String>,
+    PathId(id): PathId<RoleId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&id, "role_id", None)?;
     Ok(ok(state
         .store
         .get_role(&id)
@@ -104,51 +100,9 @@ async fn get_roles_by_names(
 async fn patch_role(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(id): Path<String>,
+    PathId(id): PathId<RoleId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&id, "role_id", None)?;
     let patch: RolePatch = parse_body(&body, "role")?;
-    let old = state
-        .store
-        .get_role(&id)
-        .await
-        .or_not_found("app.role.get.app_error")?;
-    authz::require_any(
-        &state,
-        &s,
-        &[
-            "sysconsole_write_user_management_permissions",
-            "sysconsole_write_user_management_system_roles",
-        ],
-    )?;
-    let Some(mut perms) = patch.permissions else {
-        return Ok(ok(old));
-    };
-    // Upstream refuses to move these through a role patch: a role could otherwise grant itself
-    // more power than the admin editing it intended.
-    const NOT_ALLOWED: &[&str] = &[
-        "manage_roles",
-        "manage_system",
-        "sysconsole_read_user_management_system_roles",
-        "sysconsole_write_user_management_system_roles",
-    ];
-    let changed = |p: &&str| old.permissions.iter().any(|o| o == p) != perms.iter().any(|n| n == p);
-    if NOT_ALLOWED.iter().any(changed) {
-        return Err(ApiError::not_implemented(
-            "api.roles.patch_roles.not_allowed_permission.error",
-        ));
-    }
-    if matches!(
-        old.name.as_str(),
-        "system_guest" | "team_guest" | "channel_guest"
-    ) {
-        return Err(ApiError::not_implemented(
-            "api.roles.patch_roles.license.error",
-        ));
-    }
-    let mut seen = std::collections::HashSet::new();
-    perms.retain(|p| seen.insert(p.clone()));
-    let r = roles::patch_permissions(&state, &id, perms).await?;
-    Ok(ok(r))
+    Ok(ok(roles::patch(&state, &s, &id, patch).await?))
 }

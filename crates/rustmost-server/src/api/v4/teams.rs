@@ -1,6 +1,7 @@
 //! `/api/v4/teams*` and `/api/v4/users/{user_id}/teams`: teams and team members.
 
-use crate::api::v4::{created, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::{PathId, UserIdOrMe};
+use crate::api::v4::{created, ok, paging, parse_body, status_ok};
 use crate::app::{authz, scoped_authz, teams, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
@@ -13,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use rustmost_model::team::{Team, TeamMember};
+use rustmost_model::{Permission, TeamId};
 use rustmost_store::TeamListing;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -63,13 +65,12 @@ async fn invite_users_to_team(
     State(state): State<AppState>,
     Extension(limiters): Extension<Arc<Limiters>>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
-    scoped_authz::require_team(&state, &s, &tid, "invite_user").await?;
-    if !scoped_authz::has_team(&state, &s, &tid, "add_user_to_team").await {
-        return Err(ApiError::permission(&s.user_id, &["invite_user"]));
+    scoped_authz::require_team(&state, &s, &tid, Permission::InviteUser).await?;
+    if !scoped_authz::has_team(&state, &s, &tid, Permission::AddUserToTeam).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::InviteUser]));
     }
     let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("api.team.invite_members_to_team_and_channels.invalid_body.app_error")
@@ -145,7 +146,7 @@ async fn create_team(
 ) -> ApiResult<Response> {
     let mut t: Team = parse_body(&body, "team")?;
     t.email = t.email.to_lowercase();
-    if !authz::has(&state, &s, "create_team") {
+    if !authz::has(&state, &s, Permission::CreateTeam) {
         return Err(ApiError::forbidden(
             "api.team.is_team_creation_allowed.disabled.app_error",
         ));
@@ -163,8 +164,8 @@ async fn get_all_teams(
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let public = authz::has(&state, &s, "list_public_teams");
-    let private = authz::has(&state, &s, "list_private_teams");
+    let public = authz::has(&state, &s, Permission::ListPublicTeams);
+    let private = authz::has(&state, &s, Permission::ListPrivateTeams);
     let which = match (public, private) {
         (true, true) => TeamListing::All,
         (true, false) => TeamListing::Open,
@@ -178,17 +179,17 @@ async fn get_all_teams(
         .or_internal("app.team.get_all.app_error")?;
     let mut out = Vec::with_capacity(list.len());
     for t in list {
-        out.push(teams::sanitize_for(&state, &s, t).await);
+        out.push(teams::sanitize_for(&state, &s, t).await?);
     }
     Ok(ok(out))
 }
 
 async fn visible_team(state: &AppState, s: &AuthSession, t: Team) -> ApiResult<Response> {
     let open = t.allow_open_invite && t.team_type == rustmost_model::team::TEAM_OPEN;
-    if !open && !scoped_authz::has_team(state, s, &t.id, "view_team").await {
-        return Err(ApiError::permission(&s.user_id, &["view_team"]));
+    if !open && !scoped_authz::has_team(state, s, &t.id, Permission::ViewTeam).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::ViewTeam]));
     }
-    Ok(ok(teams::sanitize_for(state, s, t).await))
+    Ok(ok(teams::sanitize_for(state, s, t).await?))
 }
 
 /// # `GET /api/v4/teams/{team_id}`
@@ -196,9 +197,8 @@ async fn visible_team(state: &AppState, s: &AuthSession, t: Team) -> ApiResult<R
 async fn get_team(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(id): PathId<TeamId>,
 ) -> ApiResult<Response> {
-    let id = require_id(&team_id, "team_id", None)?;
     let t = teams::get_team(&state, &id).await?;
     visible_team(&state, &s, t).await
 }
@@ -226,14 +226,13 @@ async fn get_team_by_name(
 async fn get_teams_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    if id != s.user_id && !authz::has(&state, &s, "read_other_users_teams") {
+    if id != s.user_id && !authz::has(&state, &s, Permission::ReadOtherUsersTeams) {
         return Err(ApiError::permission(
             &s.user_id,
-            &["read_other_users_teams"],
+            &[Permission::ReadOtherUsersTeams],
         ));
     }
     let page = (q.contains_key("page") || q.contains_key("per_page")).then(|| paging(&q));
@@ -244,7 +243,7 @@ async fn get_teams_for_user(
         .or_internal("app.team.get_all.app_error")?;
     let mut out = Vec::with_capacity(list.len());
     for t in list {
-        out.push(teams::sanitize_for(&state, &s, t).await);
+        out.push(teams::sanitize_for(&state, &s, t).await?);
     }
     Ok(ok(out))
 }
@@ -254,11 +253,10 @@ async fn get_teams_for_user(
 async fn get_team_members(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(id): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&team_id, "team_id", None)?;
-    scoped_authz::require_team(&state, &s, &id, "view_team").await?;
+    scoped_authz::require_team(&state, &s, &id, Permission::ViewTeam).await?;
     let list = state
         .store
         .list_team_members(&id, paging(&q))
@@ -271,11 +269,10 @@ async fn get_team_members(
 async fn get_team_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((team_id, user_id)): Path<(String, String)>,
+    PathId(tid): PathId<TeamId>,
+    UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    scoped_authz::require_team(&state, &s, &tid, "view_team").await?;
+    scoped_authz::require_team(&state, &s, &tid, Permission::ViewTeam).await?;
     let m = state
         .store
         .get_team_member(&tid, &uid)
@@ -290,10 +287,9 @@ async fn get_team_member(
 async fn add_team_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(team_id): Path<String>,
+    PathId(tid): PathId<TeamId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
     let m: TeamMember = rustmost_model::json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("api.team.add_team_member.invalid_body.app_error")
             .detail(e.to_string())
@@ -307,13 +303,13 @@ async fn add_team_member(
     if m.user_id == s.user_id {
         let t = teams::get_team(&state, &tid).await?;
         let perm = if t.allow_open_invite {
-            "join_public_teams"
+            Permission::JoinPublicTeams
         } else {
-            "join_private_teams"
+            Permission::JoinPrivateTeams
         };
         authz::require(&state, &s, perm)?;
     } else {
-        scoped_authz::require_team(&state, &s, &tid, "add_user_to_team").await?;
+        scoped_authz::require_team(&state, &s, &tid, Permission::AddUserToTeam).await?;
     }
     let t = teams::get_team(&state, &tid).await?;
     let u = users::get_user(&state, &m.user_id).await?;
@@ -326,12 +322,11 @@ async fn add_team_member(
 async fn remove_team_member(
     State(state): State<AppState>,
     s: AuthSession,
-    Path((team_id, user_id)): Path<(String, String)>,
+    PathId(tid): PathId<TeamId>,
+    UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let tid = require_id(&team_id, "team_id", None)?;
-    let uid = require_id(&user_id, "user_id", Some(&s.user_id))?;
     if uid != s.user_id {
-        scoped_authz::require_team(&state, &s, &tid, "remove_user_from_team").await?;
+        scoped_authz::require_team(&state, &s, &tid, Permission::RemoveUserFromTeam).await?;
     }
     let t = teams::get_team(&state, &tid).await?;
     let u = users::get_user(&state, &uid).await?;

@@ -1,7 +1,8 @@
 //! `/api/v4/users*`: accounts, login and logout, roles, passwords and sessions.
 
-use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, require_id, status_ok};
-use crate::app::{self, authz, bots, scoped_authz, sessions, users};
+use crate::api::v4::ids::UserIdOrMe;
+use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, status_ok};
+use crate::app::{self, authz, scoped_authz, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -11,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use rustmost_model::Permission;
 use rustmost_model::user::{User, UserPatch};
 use rustmost_store::UserQuery;
 use std::collections::HashMap;
@@ -143,16 +145,16 @@ async fn get_users(
     // filter given: each one needs its own permission, checked in upstream's order so the
     // single-filter cases fail exactly as upstream does.
     if let Some(c) = &not_in_channel {
-        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+        scoped_authz::require_channel(&state, &s, c, Permission::ReadChannel).await?;
     }
     if let Some(t) = &not_in_team {
-        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+        scoped_authz::require_team(&state, &s, t, Permission::ViewTeam).await?;
     }
     if let Some(t) = &in_team {
-        scoped_authz::require_team(&state, &s, t, "view_team").await?;
+        scoped_authz::require_team(&state, &s, t, Permission::ViewTeam).await?;
     }
     if let Some(c) = &in_channel {
-        scoped_authz::require_channel(&state, &s, c, "read_channel").await?;
+        scoped_authz::require_channel(&state, &s, c, Permission::ReadChannel).await?;
     }
     let uq = UserQuery {
         page: Some(paging(&q)),
@@ -306,9 +308,8 @@ async fn logout(State(state): State<AppState>, s: MaybeSession) -> ApiResult<Res
 async fn get_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let u = users::get_user(&state, &id).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
@@ -362,69 +363,11 @@ async fn get_user_by_email(
 async fn patch_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let p: UserPatch = parse_body(&body, "user")?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    let mut u = users::get_user(&state, &id)
-        .await
-        .map_err(|_| ApiError::invalid_param("user_id"))?;
-    if u.roles.split_whitespace().any(|r| r == "system_admin")
-        && s.user_id != id
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
-    }
-    // Changing one's own e-mail needs the password (upstream `patchUser`).
-    if let Some(new_email) = &p.email
-        && !new_email.trim().eq_ignore_ascii_case(&u.email)
-        && s.user_id == id
-    {
-        let pw = p.password.as_deref().unwrap_or("");
-        if pw.is_empty() {
-            return Err(ApiError::invalid_param("password"));
-        }
-        users::double_check_password(&state, &u, pw).await?;
-    }
-    if let Some(v) = p.username {
-        u.username = v.trim().to_lowercase();
-    }
-    if let Some(v) = p.email {
-        u.email = v.trim().to_lowercase();
-    }
-    for (dst, src) in [
-        (&mut u.nickname, p.nickname),
-        (&mut u.first_name, p.first_name),
-        (&mut u.last_name, p.last_name),
-        (&mut u.position, p.position),
-        (&mut u.locale, p.locale),
-    ] {
-        if let Some(v) = src {
-            *dst = v;
-        }
-    }
-    if let Some(v) = p.props {
-        u.props = Some(v);
-    }
-    if let Some(v) = p.notify_props {
-        u.notify_props = Some(v);
-    }
-    if let Some(v) = p.timezone {
-        u.timezone = Some(v);
-    }
-    if let Some(v) = p.disable_welcome_email {
-        u.disable_welcome_email = v;
-    }
-    let hash = std::mem::take(&mut u.password);
-    users::validate_user(&u)?;
-    u.password = hash;
-    u.update_at = state.clock.now_ms();
-    users::save_profile(&state, &u).await?;
-    // The answer shows the stored row, not the copy read before the password check.
-    let u = users::get_user(&state, &id).await?;
-    crate::realtime::events::user_updated(&state, &u);
+    let u = users::patch(&state, &s, &id, p).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), u)))
 }
 
@@ -435,43 +378,14 @@ async fn patch_user(
 async fn update_user_active(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let Some(active) = v.get("active").and_then(serde_json::Value::as_bool) else {
         return Err(ApiError::invalid_param("active"));
     };
-    let self_deactivate = !active && id == s.user_id;
-    if !self_deactivate && !authz::has(&state, &s, "sysconsole_write_user_management_users") {
-        return Err(
-            ApiError::forbidden("api.user.update_active.permissions.app_error")
-                .detail(format!("userId={id}")),
-        );
-    }
-    if self_deactivate
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
-    }
-    let u = users::get_user(&state, &id).await?;
-    if u.roles.split_whitespace().any(|r| r == "system_admin")
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
-    }
-    if u.is_bot {
-        // As through /bots: the bot row is kept in step with its user.
-        bots::set_active(&state, &id, active).await?;
-        return Ok(status_ok());
-    }
-    users::set_active(&state, u, active).await?;
+    users::update_active(&state, &s, &id, active).await?;
     Ok(status_ok())
 }
 
@@ -482,37 +396,10 @@ async fn update_user_active(
 async fn delete_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    if s.user_id == id
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
-    }
-    let u = users::get_user(&state, &id).await?;
-    if u.roles.split_whitespace().any(|r| r == "system_admin")
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::permission(&s.user_id, &[authz::MANAGE_SYSTEM]));
-    }
-    if flag(&q, "permanent") {
-        return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
-            .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
-    }
-    if u.is_bot {
-        bots::set_active(&state, &id, false).await?;
-    } else {
-        users::set_active(&state, u, false).await?;
-    }
+    users::deactivate(&state, &s, &id, flag(&q, "permanent")).await?;
     Ok(status_ok())
 }
 
@@ -522,59 +409,13 @@ async fn delete_user(
 async fn update_password(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     let props = map_from_json(&body);
     let new_password = props.get("new_password").cloned().unwrap_or_default();
-    let u;
-    if s.user_id == id {
-        let current = props.get("current_password").cloned().unwrap_or_default();
-        if current.is_empty() {
-            return Err(ApiError::invalid_param("current_password"));
-        }
-        u = users::get_user(&state, &id).await?;
-        if !users::is_password_user(&u) || u.auth_data.as_deref().is_some_and(|a| !a.is_empty()) {
-            return Err(ApiError::bad_request(
-                "api.user.update_password.oauth.app_error",
-            ));
-        }
-        users::double_check_password(&state, &u, &current)
-            .await
-            .map_err(|e| {
-                if e.id == "api.user.check_user_password.invalid.app_error" {
-                    ApiError::bad_request("api.user.update_password.incorrect.app_error")
-                } else {
-                    e
-                }
-            })?;
-    } else if let Ok(target) = state.store.get_user(&id).await
-        && authz::has(
-            &state,
-            &s,
-            if target.roles.split_whitespace().any(|r| r == "system_admin") {
-                authz::MANAGE_SYSTEM
-            } else {
-                "sysconsole_write_user_management_users"
-            },
-        )
-    {
-        u = target;
-    } else {
-        return Err(ApiError::forbidden(
-            "api.user.update_password.context.app_error",
-        ));
-    }
-    users::validate_password(&state, &new_password)?;
-    users::set_password(&state, &u.id, &new_password).await?;
-    if state
-        .config
-        .get()
-        .bool("/ServiceSettings/TerminateSessionsOnPasswordChange")
-    {
-        sessions::revoke_all_for_user(&state, &id, Some(&s.id)).await?;
-    }
+    let current = props.get("current_password").cloned().unwrap_or_default();
+    users::update_password(&state, &s, &id, &current, &new_password).await?;
     Ok(status_ok())
 }
 
@@ -593,10 +434,9 @@ async fn update_user_roles(
     State(state): State<AppState>,
     s: AuthSession,
     info: crate::api::v4::audits::RequestInfo,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
     // Upstream reads the body with `MapFromJSON`, so anything but `{"roles": "<string>"}`
     // becomes `roles: ""` and strips the user of every role; here it is refused.
     let roles = match serde_json::from_slice::<serde_json::Value>(&body) {
@@ -617,8 +457,7 @@ async fn update_user_roles(
             "api.user.update_user_roles.license.app_error",
         ));
     }
-    authz::require(&state, &s, authz::MANAGE_ROLES)?;
-    users::update_roles(&state, &id, &roles).await?;
+    users::update_roles_as(&state, &s, &id, &roles).await?;
     info.log(&state, &s, &format!("user={id} roles={roles}"))
         .await;
     Ok(status_ok())
@@ -630,15 +469,9 @@ async fn update_user_roles(
 async fn get_sessions(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    let rows = state
-        .store
-        .list_sessions_for_user(&id)
-        .await
-        .or_internal("app.session.get_sessions.app_error")?;
+    let rows = users::sessions_of(&state, &s, &id).await?;
     Ok(ok(rows.iter().map(sessions::to_wire).collect::<Vec<_>>()))
 }
 
@@ -646,25 +479,12 @@ async fn get_sessions(
 async fn revoke_session(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
     let props = map_from_json(&body);
     let sid = props.get("session_id").cloned().unwrap_or_default();
-    if sid.is_empty() {
-        return Err(ApiError::invalid_param("session_id"));
-    }
-    let row = state
-        .store
-        .get_session(&sid)
-        .await
-        .map_err(|_| ApiError::bad_request("app.session.get.app_error"))?;
-    if row.user_id != id {
-        return Err(ApiError::invalid_url_param("user_id"));
-    }
-    sessions::revoke_session(&state, &sid).await?;
+    users::revoke_session_of(&state, &s, &id, &sid).await?;
     Ok(status_ok())
 }
 
@@ -672,11 +492,9 @@ async fn revoke_session(
 async fn revoke_all_sessions_for_user(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(user_id): Path<String>,
+    UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let id = require_id(&user_id, "user_id", Some(&s.user_id))?;
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    sessions::revoke_all_for_user(&state, &id, None).await?;
+    users::revoke_all_sessions_of(&state, &s, &id).await?;
     Ok(status_ok())
 }
 
@@ -686,14 +504,6 @@ async fn revoke_all_sessions_all_users(
     State(state): State<AppState>,
     s: AuthSession,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, authz::MANAGE_SYSTEM)?;
-    state
-        .store
-        .delete_all_sessions()
-        .await
-        .or_internal("app.session.remove.app_error")?;
-    state
-        .invalidate(crate::cluster::Invalidation::AllSessions)
-        .await;
+    users::revoke_all_sessions_everyone(&state, &s).await?;
     Ok(status_ok())
 }

@@ -1,7 +1,8 @@
 //! `/api/v4/hooks/incoming*`, `/api/v4/hooks/outgoing*` and the public `POST /hooks/{id}`
 //! that incoming webhooks post through.
 
-use crate::api::v4::{created, flag, ok, paging, parse_body, require_id, status_ok};
+use crate::api::v4::ids::PathId;
+use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
 use crate::app::webhooks::{
     self, IncomingRequest, OTHERS_INCOMING, OTHERS_OUTGOING, OWN_INCOMING, OWN_OUTGOING,
 };
@@ -15,6 +16,7 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use rustmost_model::HookId;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
 use rustmost_store::WebhookQuery;
 use std::collections::HashMap;
@@ -80,11 +82,11 @@ async fn list_incoming(
     let others = match &team_id {
         Some(t) => {
             webhooks::require_team_any(&state, &s, t, OWN_INCOMING).await?;
-            webhooks::has_team_any(&state, &s, t, OTHERS_INCOMING).await
+            webhooks::has_team_any(&state, &s, t, OTHERS_INCOMING).await?
         }
         None => {
             webhooks::require_system_any(&state, &s, OWN_INCOMING)?;
-            OTHERS_INCOMING.iter().any(|p| authz::has(&state, &s, p))
+            OTHERS_INCOMING.iter().any(|p| authz::has(&state, &s, *p))
         }
     };
     webhooks::incoming_enabled(&state)?;
@@ -117,11 +119,10 @@ async fn list_incoming(
 async fn incoming_for(
     state: &AppState,
     s: &AuthSession,
-    raw_id: &str,
+    id: &HookId,
 ) -> ApiResult<IncomingWebhook> {
-    let id = require_id(raw_id, "hook_id", None)?;
     webhooks::incoming_enabled(state)?;
-    let h = webhooks::get_incoming(state, &id).await?;
+    let h = webhooks::get_incoming(state, id).await?;
     webhooks::require_manage_incoming(state, s, &h).await?;
     Ok(h)
 }
@@ -130,7 +131,7 @@ async fn incoming_for(
 async fn get_incoming(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
     Ok(ok(incoming_for(&state, &s, &hook_id).await?))
 }
@@ -141,10 +142,10 @@ async fn get_incoming(
 async fn update_incoming(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&hook_id, "hook_id", None)?;
+    let id = hook_id;
     let new: IncomingWebhook = parse_body(&body, "hook")?;
     if new.id != id {
         return Err(ApiError::invalid_param("hook_id"));
@@ -161,7 +162,7 @@ async fn update_incoming(
 async fn delete_incoming(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
     let h = incoming_for(&state, &s, &hook_id).await?;
     webhooks::delete_incoming(&state, h).await?;
@@ -174,7 +175,7 @@ async fn delete_incoming(
 async fn regen_incoming_id(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
     let h = incoming_for(&state, &s, &hook_id).await?;
     Ok(ok(webhooks::regen_incoming_id(&state, h).await?))
@@ -313,15 +314,15 @@ async fn list_outgoing(
         let c = channels::get_channel(&state, cid).await?;
         let mut own = false;
         for p in OWN_OUTGOING {
-            own = own || scoped_authz::has_channel(&state, &s, &c.id, p).await;
+            own = own || scoped_authz::has_channel(&state, &s, &c.id, *p).await?;
         }
         if !own {
             return Err(ApiError::permission(&s.user_id, &OWN_OUTGOING[..1]));
         }
-        scoped_authz::has_channel(&state, &s, &c.id, OTHERS_OUTGOING[0]).await
+        scoped_authz::has_channel(&state, &s, &c.id, OTHERS_OUTGOING[0]).await?
     } else if let Some(t) = &team_id {
         webhooks::require_team_any(&state, &s, t, OWN_OUTGOING).await?;
-        webhooks::has_team_any(&state, &s, t, OTHERS_OUTGOING).await
+        webhooks::has_team_any(&state, &s, t, OTHERS_OUTGOING).await?
     } else {
         webhooks::require_system_any(&state, &s, OWN_OUTGOING)?;
         authz::has(&state, &s, OTHERS_OUTGOING[0])
@@ -343,11 +344,10 @@ async fn list_outgoing(
 async fn outgoing_for(
     state: &AppState,
     s: &AuthSession,
-    raw_id: &str,
+    id: &HookId,
 ) -> ApiResult<OutgoingWebhook> {
-    let id = require_id(raw_id, "hook_id", None)?;
     webhooks::outgoing_enabled(state)?;
-    let h = webhooks::get_outgoing(state, &id).await?;
+    let h = webhooks::get_outgoing(state, id).await?;
     webhooks::require_manage_outgoing(state, s, &h).await?;
     Ok(h)
 }
@@ -356,7 +356,7 @@ async fn outgoing_for(
 async fn get_outgoing(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
     Ok(ok(outgoing_for(&state, &s, &hook_id).await?))
 }
@@ -367,10 +367,10 @@ async fn get_outgoing(
 async fn update_outgoing(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = require_id(&hook_id, "hook_id", None)?;
+    let id = hook_id;
     let new: OutgoingWebhook = parse_body(&body, "hook")?;
     if new.id != id {
         return Err(ApiError::invalid_param("hook_id"));
@@ -386,7 +386,7 @@ async fn update_outgoing(
 async fn delete_outgoing(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
     let h = outgoing_for(&state, &s, &hook_id).await?;
     webhooks::delete_outgoing(&state, h).await?;
@@ -398,7 +398,7 @@ async fn delete_outgoing(
 async fn regen_outgoing_token(
     State(state): State<AppState>,
     s: AuthSession,
-    Path(hook_id): Path<String>,
+    PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
     let h = outgoing_for(&state, &s, &hook_id).await?;
     Ok(ok(webhooks::regen_outgoing_token(&state, h).await?))
