@@ -430,7 +430,7 @@ test('chat: a post made through the API appears without a reload, with attachmen
  * `from_webhook` added to the post `hookPostId` (as the server marks an incoming webhook's posts),
  * then reloads the page so the UI reads both afresh.
  */
-async function withOverrides(url, { usernameOn, iconOn, hookPostId }) {
+async function withOverrides(url, { usernameOn, iconOn, hookPostId, hookProps = {} }) {
   await page.unrouteAll({ behavior: 'wait' });
   await page.route(/\/api\/v4\/config\/client\?format=old$/, async (route) => {
     const response = await route.fetch();
@@ -443,7 +443,9 @@ async function withOverrides(url, { usernameOn, iconOn, hookPostId }) {
     await page.route(/\/api\/v4\/channels\/[a-z0-9]+\/posts\?/, async (route) => {
       const response = await route.fetch();
       const json = await response.json();
-      if (json.posts && json.posts[hookPostId]) json.posts[hookPostId].props.from_webhook = 'true';
+      // As an incoming webhook's post looks: the server keeps override props only on those.
+      const p = json.posts && json.posts[hookPostId];
+      if (p) Object.assign(p.props, { from_webhook: 'true', ...hookProps });
       await route.fulfill({ response, json });
     });
   }
@@ -461,6 +463,11 @@ test('chat: username and icon overrides show only on webhook posts the server co
     props: { override_username: 'Grafana', override_icon_url: icon, from_webhook: 'true', from_bot: 'true' },
   });
   assert.equal(forged.status, 201, JSON.stringify(forged.json));
+  // The server keeps none of a person's author props.
+  for (const k of ['override_username', 'override_icon_url', 'from_webhook', 'from_bot']) {
+    assert.equal((forged.json.props || {})[k], undefined, k);
+  }
+  const hookProps = { override_username: 'Grafana', override_icon_url: icon };
   const url = `${server.url}/automation/channels/alerts`;
   const el = page.locator(`article[data-post-id="${forged.json.id}"]`);
   const author = el.locator('.post-author');
@@ -474,7 +481,7 @@ test('chat: username and icon overrides show only on webhook posts the server co
     assert.equal(await el.locator('img.avatar').count(), 0);
 
     // The same post marked as a webhook's, switches on: the override and the BOT tag.
-    await withOverrides(url, { usernameOn: true, iconOn: true, hookPostId: forged.json.id });
+    await withOverrides(url, { usernameOn: true, iconOn: true, hookPostId: forged.json.id, hookProps });
     await el.locator('img.avatar').waitFor(WAIT);
     assert.equal(await author.textContent(), 'Grafana');
     assert.equal(await el.locator('img.avatar').getAttribute('src'), icon);
@@ -482,7 +489,7 @@ test('chat: username and icon overrides show only on webhook posts the server co
     await shot(page, 'chat-webhook-override');
 
     // A webhook's post while the server turns overrides off: the real author.
-    await withOverrides(url, { usernameOn: false, iconOn: false, hookPostId: forged.json.id });
+    await withOverrides(url, { usernameOn: false, iconOn: false, hookPostId: forged.json.id, hookProps });
     await el.getByText('BOT', { exact: true }).waitFor(WAIT);
     assert.equal(await author.textContent(), ADMIN.username);
     assert.equal(await el.locator('img.avatar').count(), 0);
