@@ -341,17 +341,6 @@ impl SessionCache {
     pub fn remove_user(&self, user_id: &str) {
         self.remove_where(|s| s.user_id == user_id);
     }
-    /// Updates the roles of a user's cached sessions in place (a session read before the change
-    /// must not be cached with the old roles, hence the epoch bump).
-    pub fn set_roles_for_user(&self, user_id: &str, roles: &str) {
-        self.evict(|m| {
-            for s in m.values().map(|c| &c.s) {
-                if s.user_id == user_id {
-                    *s.roles.write() = roles.to_string();
-                }
-            }
-        });
-    }
     pub fn clear(&self) {
         self.evict(HashMap::clear);
     }
@@ -439,7 +428,7 @@ mod tests {
             &|c| c.remove_hash("other"),
             &|c| c.remove_ids(&["x".to_string()]),
             &|c| c.remove_user("nobody"),
-            &|c| c.set_roles_for_user("u", "system_user"),
+            &|c| c.remove_where(|s| s.is_bot),
             &|c| c.clear(),
         ];
         for evict in evictions {
@@ -500,8 +489,9 @@ mod tests {
         assert!(c.get("h").is_some());
         c.put(session("t", "h2"));
         assert_eq!(c.len(), 2);
-        c.set_roles_for_user("u", "system_user");
-        assert_eq!(c.get("h").unwrap().roles(), "system_user");
+        c.remove_user("u");
+        assert!(c.get("h").is_none());
+        assert!(c.is_empty());
     }
 
     #[test]
