@@ -2,7 +2,7 @@
 //! integration URL receives the user, channel, team and post with the action's `context`,
 //! and may answer with a post update.
 
-use crate::app::outgoing::{Guard, untrusted_client};
+use crate::app::outgoing::integration_client;
 use crate::app::{channels, posts, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -13,7 +13,6 @@ use rustmost_model::{new_id, now_ms};
 use serde_json::Value;
 use sha2::Sha256;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 const INTEGRATION_ERROR: &str = "api.post.do_action.action_integration.app_error";
 /// Upstream's `MaxIntegrationResponseSize`.
@@ -88,16 +87,8 @@ pub async fn do_post_action(
             .detail("only http and https integration URLs are supported"));
     }
     let cfg = state.config.get();
-    let guard = Guard::from_config(&cfg);
-    let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
-        t if t > 0 => t,
-        _ => 30,
-    };
-    guard
-        .check_url(&url)
+    let client = integration_client(&cfg, &url)
         .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e))?;
-    let client = untrusted_client(guard, Duration::from_secs(timeout as u64))
-        .map_err(|e| ApiError::internal(INTEGRATION_ERROR, e))?;
     tracing::info!(url = %url, user_id = %user.id, post_id = %p.id, "post action request");
     let resp = client
         .post(url)

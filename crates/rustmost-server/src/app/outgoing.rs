@@ -210,6 +210,22 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// The client for one integration request to `url` (slash commands, outgoing webhooks, post
+/// actions): every guard rule from the config, checked against `url` before connecting, and
+/// `OutgoingIntegrationRequestsTimeout` (30 s when unset).
+pub fn integration_client(
+    cfg: &crate::config::Config,
+    url: &reqwest::Url,
+) -> Result<reqwest::Client, String> {
+    let guard = Guard::from_config(cfg);
+    guard.check_url(url)?;
+    let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
+        t if t > 0 => t as u64,
+        _ => 30,
+    };
+    untrusted_client(guard, Duration::from_secs(timeout)).map_err(|e| e.to_string())
+}
+
 /// A client for untrusted URLs: guarded resolution, guarded redirects, a 3 s connect
 /// timeout and the given overall timeout; no proxy from the environment unless the guard
 /// allows one.
