@@ -2,7 +2,7 @@
 //! integration URL receives the user, channel, team and post with the action's `context`,
 //! and may answer with a post update.
 
-use crate::app::outgoing::integration_client;
+use crate::app::outgoing::{integration_client, read_capped};
 use crate::app::{channels, posts, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -101,7 +101,9 @@ pub async fn do_post_action(
         return Err(ApiError::bad_request(INTEGRATION_ERROR)
             .detail(format!("status={}", resp.status().as_u16())));
     }
-    let bytes = read_capped(resp, MAX_INTEGRATION_RESPONSE).await?;
+    let bytes = read_capped(resp, MAX_INTEGRATION_RESPONSE)
+        .await
+        .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e))?;
     if bytes.is_empty() {
         return Ok(client_trigger);
     }
@@ -151,24 +153,6 @@ async fn send_ephemeral_text(state: &AppState, user_id: &str, p: &post::Post, te
     }
     let e = posts::ephemeral_post(e);
     crate::realtime::events::ephemeral(state, user_id, &e).await;
-}
-
-/// The integration's answer, refused once it grows past `cap` bytes so a hostile or broken
-/// integration cannot make the server buffer without bound.
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> ApiResult<Vec<u8>> {
-    let mut out = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e.to_string()))?
-    {
-        if out.len() + chunk.len() > cap {
-            return Err(ApiError::bad_request(INTEGRATION_ERROR)
-                .detail(format!("integration response larger than {cap} bytes")));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
 }
 
 /// `UpdatePost` with an integration's replacement: message and props, never `is_pinned` or

@@ -2,7 +2,7 @@
 //! (or an outgoing hook's reply) makes (`CreateWebhookPost`), and the outgoing calls fired
 //! after a post, signed and sent through the outgoing-request guard.
 
-use crate::app::outgoing::integration_client;
+use crate::app::outgoing::{integration_client, read_capped};
 use crate::app::{authz, channels, posts, scoped_authz, signing, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -1262,14 +1262,8 @@ async fn call_one(
     for (k, v) in signing::headers(&hook.token, &body) {
         req = req.header(k, v);
     }
-    let mut resp = req.body(body).send().await.map_err(|e| format!("{e:?}"))?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
-        if bytes.len() + chunk.len() > MAX_REPLY {
-            return Err(format!("reply larger than {MAX_REPLY} bytes"));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let resp = req.body(body).send().await.map_err(|e| format!("{e:?}"))?;
+    let bytes = read_capped(resp, MAX_REPLY).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
