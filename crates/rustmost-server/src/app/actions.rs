@@ -2,7 +2,7 @@
 //! integration URL receives the user, channel, team and post with the action's `context`,
 //! and may answer with a post update.
 
-use crate::app::outgoing::{Guard, untrusted_client};
+use crate::app::outgoing::{integration_client, read_capped};
 use crate::app::{channels, posts, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -13,7 +13,6 @@ use rustmost_model::{new_id, now_ms};
 use serde_json::Value;
 use sha2::Sha256;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 const INTEGRATION_ERROR: &str = "api.post.do_action.action_integration.app_error";
 /// Upstream's `MaxIntegrationResponseSize`.
@@ -88,16 +87,8 @@ pub async fn do_post_action(
             .detail("only http and https integration URLs are supported"));
     }
     let cfg = state.config.get();
-    let guard = Guard::from_config(&cfg);
-    let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
-        t if t > 0 => t,
-        _ => 30,
-    };
-    guard
-        .check_url(&url)
+    let client = integration_client(&cfg, &url)
         .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e))?;
-    let client = untrusted_client(guard, Duration::from_secs(timeout as u64))
-        .map_err(|e| ApiError::internal(INTEGRATION_ERROR, e))?;
     tracing::info!(url = %url, user_id = %user.id, post_id = %p.id, "post action request");
     let resp = client
         .post(url)
@@ -110,7 +101,9 @@ pub async fn do_post_action(
         return Err(ApiError::bad_request(INTEGRATION_ERROR)
             .detail(format!("status={}", resp.status().as_u16())));
     }
-    let bytes = read_capped(resp, MAX_INTEGRATION_RESPONSE).await?;
+    let bytes = read_capped(resp, MAX_INTEGRATION_RESPONSE)
+        .await
+        .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e))?;
     if bytes.is_empty() {
         return Ok(client_trigger);
     }
@@ -160,24 +153,6 @@ async fn send_ephemeral_text(state: &AppState, user_id: &str, p: &post::Post, te
     }
     let e = posts::ephemeral_post(e);
     crate::realtime::events::ephemeral(state, user_id, &e).await;
-}
-
-/// The integration's answer, refused once it grows past `cap` bytes so a hostile or broken
-/// integration cannot make the server buffer without bound.
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> ApiResult<Vec<u8>> {
-    let mut out = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| ApiError::bad_request(INTEGRATION_ERROR).detail(e.to_string()))?
-    {
-        if out.len() + chunk.len() > cap {
-            return Err(ApiError::bad_request(INTEGRATION_ERROR)
-                .detail(format!("integration response larger than {cap} bytes")));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
 }
 
 /// `UpdatePost` with an integration's replacement: message and props, never `is_pinned` or

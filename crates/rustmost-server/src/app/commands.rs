@@ -2,7 +2,7 @@
 //! first, then built-in), the request to a command's URL behind the outgoing-request guard,
 //! the response's posts (`in_channel`, ephemeral, `extra_responses`), and `response_url`.
 
-use crate::app::outgoing::{Guard, untrusted_client};
+use crate::app::outgoing::integration_client;
 use crate::app::{actions, builtin_commands, posts, signing};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -15,7 +15,6 @@ use rustmost_model::post::Post;
 use rustmost_model::{is_valid_id, new_id, now_ms};
 use rustmost_store::StoreError;
 use serde_json::Value;
-use std::time::Duration;
 
 pub const DISABLED: &str = "api.command.disabled.app_error";
 /// Every failure of `GET /commands/{id}` and its siblings answers this 404.
@@ -442,17 +441,8 @@ async fn call_integration(
 
     let mut url =
         reqwest::Url::parse(&cmd.url).map_err(|e| failed(trigger).detail(e.to_string()))?;
-    let cfg = state.config.get();
-    let guard = Guard::new(cfg.str("/ServiceSettings/AllowedUntrustedInternalConnections"));
-    let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
-        t if t > 0 => t,
-        _ => 30,
-    };
-    guard
-        .check_url(&url)
-        .map_err(|e| failed(trigger).detail(e))?;
-    let client = untrusted_client(guard, Duration::from_secs(timeout as u64))
-        .map_err(|e| failed(trigger).detail(e.to_string()))?;
+    let client =
+        integration_client(&state.config.get(), &url).map_err(|e| failed(trigger).detail(e))?;
     let get = cmd.method == cmdm::METHOD_GET;
     if get {
         let q = match url.query() {

@@ -210,6 +210,35 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// The client for one integration request to `url` (slash commands, outgoing webhooks, post
+/// actions): every guard rule from the config, checked against `url` before connecting, and
+/// `OutgoingIntegrationRequestsTimeout` (30 s when unset).
+pub fn integration_client(
+    cfg: &crate::config::Config,
+    url: &reqwest::Url,
+) -> Result<reqwest::Client, String> {
+    let guard = Guard::from_config(cfg);
+    guard.check_url(url)?;
+    let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
+        t if t > 0 => t as u64,
+        _ => 30,
+    };
+    untrusted_client(guard, Duration::from_secs(timeout)).map_err(|e| e.to_string())
+}
+
+/// An integration's answer, refused once it grows past `cap` bytes so a hostile or broken
+/// integration cannot make the server buffer without bound.
+pub async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        if out.len() + chunk.len() > cap {
+            return Err(format!("integration response larger than {cap} bytes"));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
 /// A client for untrusted URLs: guarded resolution, guarded redirects, a 3 s connect
 /// timeout and the given overall timeout; no proxy from the environment unless the guard
 /// allows one.

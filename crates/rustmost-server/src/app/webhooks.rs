@@ -2,7 +2,7 @@
 //! (or an outgoing hook's reply) makes (`CreateWebhookPost`), and the outgoing calls fired
 //! after a post, signed and sent through the outgoing-request guard.
 
-use crate::app::outgoing::{Guard, untrusted_client};
+use crate::app::outgoing::{integration_client, read_capped};
 use crate::app::{authz, channels, posts, scoped_authz, signing, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -14,7 +14,6 @@ use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
 use rustmost_model::{new_id, now_ms};
 use rustmost_store::{StoreError, WebhookQuery};
 use serde_json::{Map, Value};
-use std::time::Duration;
 
 /// The newer permission name first (named in a denial), then the older one that implies it.
 pub const OWN_INCOMING: &[Permission] = &[
@@ -1243,16 +1242,8 @@ async fn call_one(
     trigger: &Post,
     c: &Channel,
 ) -> Result<(), String> {
-    let cfg = state.config.get();
     let url = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
-    let guard = Guard::new(cfg.str("/ServiceSettings/AllowedUntrustedInternalConnections"));
-    guard.check_url(&url)?;
-    let timeout = match cfg.i64("/ServiceSettings/OutgoingIntegrationRequestsTimeout") {
-        t if t > 0 => t as u64,
-        _ => 30,
-    };
-    let client =
-        untrusted_client(guard, Duration::from_secs(timeout)).map_err(|e| e.to_string())?;
+    let client = integration_client(&state.config.get(), &url)?;
     let (body, content_type) = if hook.content_type == "application/json" {
         (
             serde_json::to_vec(payload).map_err(|e| e.to_string())?,
@@ -1271,14 +1262,8 @@ async fn call_one(
     for (k, v) in signing::headers(&hook.token, &body) {
         req = req.header(k, v);
     }
-    let mut resp = req.body(body).send().await.map_err(|e| format!("{e:?}"))?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
-        if bytes.len() + chunk.len() > MAX_REPLY {
-            return Err(format!("reply larger than {MAX_REPLY} bytes"));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let resp = req.body(body).send().await.map_err(|e| format!("{e:?}"))?;
+    let bytes = read_capped(resp, MAX_REPLY).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
