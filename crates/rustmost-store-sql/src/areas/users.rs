@@ -60,16 +60,13 @@ fn to_json(m: &Option<std::collections::BTreeMap<String, String>>) -> String {
     serde_json::to_string(&m.clone().unwrap_or_default()).unwrap_or_else(|_| "{}".into())
 }
 
-#[async_trait]
-impl UserStore for Db {
-    async fn insert_user(&self, u: &User) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO users ({COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,\
-             $15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30)"
-        ))
-        .bind(&u.id)
-        .bind(u.create_at)
-        .bind(u.update_at)
+type Backend = <DbRow as Row>::Database;
+type Query<'q> = sqlx::query::Query<'q, Backend, <Backend as sqlx::Database>::Arguments<'q>>;
+
+/// Binds `update_at` through `last_login`, in `COLS` order: the columns both the insert and the
+/// update write after their leading ones.
+fn bind_from_update_at<'q>(q: Query<'q>, u: &'q User) -> Query<'q> {
+    q.bind(u.update_at)
         .bind(u.delete_at)
         .bind(&u.username)
         .bind(&u.password)
@@ -97,9 +94,20 @@ impl UserStore for Db {
         .bind(&u.bot_description)
         .bind(u.disable_welcome_email)
         .bind(u.last_login)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+}
+
+#[async_trait]
+impl UserStore for Db {
+    async fn insert_user(&self, u: &User) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO users ({COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,\
+             $15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30)"
+        );
+        let q = sqlx::query(&sql).bind(&u.id).bind(u.create_at);
+        bind_from_update_at(q, u)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -249,7 +257,7 @@ impl UserStore for Db {
     }
 
     async fn update_user(&self, u: &User) -> Result<()> {
-        let res = sqlx::query(
+        let q = sqlx::query(
             "UPDATE users SET update_at=$2, delete_at=$3, username=$4, password=$5, auth_data=$6, \
              auth_service=$7, email=$8, email_verified=$9, nickname=$10, first_name=$11, \
              last_name=$12, position=$13, roles=$14, allow_marketing=$15, props=$16, \
@@ -258,38 +266,11 @@ impl UserStore for Db {
              last_activity_at=$25, is_bot=$26, bot_description=$27, disable_welcome_email=$28, \
              last_login=$29 WHERE id=$1",
         )
-        .bind(&u.id)
-        .bind(u.update_at)
-        .bind(u.delete_at)
-        .bind(&u.username)
-        .bind(&u.password)
-        .bind(&u.auth_data)
-        .bind(&u.auth_service)
-        .bind(&u.email)
-        .bind(u.email_verified)
-        .bind(&u.nickname)
-        .bind(&u.first_name)
-        .bind(&u.last_name)
-        .bind(&u.position)
-        .bind(&u.roles)
-        .bind(u.allow_marketing)
-        .bind(to_json(&u.props))
-        .bind(to_json(&u.notify_props))
-        .bind(u.last_password_update)
-        .bind(u.last_picture_update)
-        .bind(u.failed_attempts)
-        .bind(&u.locale)
-        .bind(to_json(&u.timezone))
-        .bind(u.mfa_active)
-        .bind(&u.remote_id)
-        .bind(u.last_activity_at)
-        .bind(u.is_bot)
-        .bind(&u.bot_description)
-        .bind(u.disable_welcome_email)
-        .bind(u.last_login)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        .bind(&u.id);
+        let res = bind_from_update_at(q, u)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         if res.rows_affected() == 0 {
             return Err(rustmost_store::StoreError::NotFound);
         }
