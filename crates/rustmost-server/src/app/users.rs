@@ -95,8 +95,26 @@ pub async fn hash_permit() -> ApiResult<HashPermit> {
     hash_permit_within(HASH_WAIT).await
 }
 
+/// How many requests are waiting for a hashing slot right now (tests use it to know a request
+/// has read what it reads before its password check).
+pub fn hash_slot_waiters() -> usize {
+    HASH_WAITERS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+static HASH_WAITERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 async fn hash_permit_within(wait: Duration) -> ApiResult<HashPermit> {
-    match tokio::time::timeout(wait, hash_slots().acquire()).await {
+    struct Waiting;
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            HASH_WAITERS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    HASH_WAITERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let waiting = Waiting;
+    let acquired = tokio::time::timeout(wait, hash_slots().acquire()).await;
+    drop(waiting);
+    match acquired {
         Ok(Ok(p)) => Ok(HashPermit(p)),
         _ => Err(ApiError::new(
             "app.user.password_hash.busy.app_error",

@@ -1,5 +1,5 @@
-//! Events across nodes. Each event goes out on PostgreSQL `NOTIFY rustmost_events` as
-//! `{"node","event"}` from one relay task per node, so a node's events keep their order. A
+//! Events across nodes. Each event goes out on the store's change feed (the channel cache
+//! invalidations use), prefixed `ev:`, as `{"node","event"}` from one relay task per node, so a node's events keep their order. A
 //! payload of 7,900 bytes or more (PostgreSQL refuses 8,000) is stored in
 //! `rustmost_ws_events` and only its id is sent (`{"node","ref"}`); receivers read the row in
 //! their `LISTEN` loop, so order is kept there too. Rows older than a minute are deleted as new

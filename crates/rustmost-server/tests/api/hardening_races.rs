@@ -45,9 +45,17 @@ where
     for _ in 0..users::hash_slot_count() {
         held.push(users::hash_permit().await.unwrap());
     }
+    let before = users::hash_slot_waiters();
     let task = tokio::spawn(request);
-    // Long enough for the request to read the user and start waiting for a slot.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The request has read the user once it waits for a slot.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while users::hash_slot_waiters() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never waited for a hashing slot"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert!(
         !task.is_finished(),
         "the request must be waiting for a hashing slot"
