@@ -3,8 +3,11 @@
 
 use crate::other;
 use rustmost_store::{Store, StoreError};
+use sqlx::Connection;
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -49,25 +52,44 @@ impl SqliteStore {
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(other)?
             .create_if_missing(true)
-            .journal_mode(if memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        // An in-memory database exists per connection, so it must be a pool of one.
+        if memory {
+            // An in-memory database exists per connection, so it must be a pool of one.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts.journal_mode(SqliteJournalMode::Memory))
+                .await
+                .map_err(other)?;
+            sqlx::migrate!("./migrations")
+                .run(&pool)
+                .await
+                .map_err(other)?;
+            return Ok(Self { pool });
+        }
+        // Switching a file to WAL takes an exclusive lock that the busy timeout does not wait
+        // for, so two connections doing it at once fail with "database is locked". One
+        // connection switches it (the mode is stored in the file) and migrates, alone; the
+        // pool's connections then find a WAL file and never switch it again.
+        let mut first =
+            SqliteConnection::connect_with(&opts.clone().journal_mode(SqliteJournalMode::Wal))
+                .await
+                .map_err(other)?;
+        sqlx::migrate!("./migrations")
+            .run_direct(&mut first)
+            .await
+            .map_err(other)?;
+        first.close().await.map_err(other)?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(if memory { 1 } else { 8 })
+            .max_connections(8)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(opts)
-            .await
-            .map_err(other)?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
             .await
             .map_err(other)?;
         Ok(Self { pool })

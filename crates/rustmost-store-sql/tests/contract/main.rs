@@ -11,6 +11,7 @@ mod bots;
 mod channels;
 mod commands;
 mod feed;
+mod open;
 mod posts;
 mod roles;
 mod sessions;
