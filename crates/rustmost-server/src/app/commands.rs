@@ -309,7 +309,7 @@ pub async fn execute(
         return handle_response(state, &cmd, args, resp, false).await;
     }
     if let Some(cmd) = builtin_commands::find(&trigger) {
-        let resp = builtin_commands::run(state, s, args, &trigger, &message).await;
+        let resp = builtin_commands::run(state, s, args, &trigger, &message).await?;
         return handle_response(state, &cmd, args, resp, true).await;
     }
     Err(

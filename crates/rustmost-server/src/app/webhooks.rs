@@ -163,7 +163,13 @@ pub async fn require_manage_incoming(
     h: &IncomingWebhook,
 ) -> ApiResult<()> {
     require_team_any(state, s, &h.team_id, OWN_INCOMING).await?;
-    if let Ok(c) = state.store.get_channel(&h.channel_id).await
+    // A hook whose channel is gone has nothing left to read; a failed read is an error, never
+    // a skipped check.
+    if let Some(c) = state
+        .store
+        .get_channel(&h.channel_id)
+        .await
+        .optional("app.channel.get.find.app_error")?
         && !c.is_open()
     {
         scoped_authz::require_channel(state, s, &c.id, Permission::ReadChannelContent).await?;
@@ -444,33 +450,40 @@ async fn slack_attachments(state: &AppState, atts: &mut Value) {
     }
 }
 
-/// Whether the user's system, team or channel roles grant `perm` in the channel.
-async fn user_has_channel_perm(state: &AppState, u: &User, c: &Channel, perm: Permission) -> bool {
+/// Whether the user's system, team or channel roles grant `perm` in the channel. A store
+/// failure is an error (500), never "no membership".
+async fn user_has_channel_perm(
+    state: &AppState,
+    u: &User,
+    c: &Channel,
+    perm: Permission,
+) -> ApiResult<bool> {
     if state.roles.grants(&u.roles, perm.as_str()) {
-        return true;
+        return Ok(true);
     }
-    if let Ok(m) = state.store.get_channel_member(&c.id, &u.id).await
+    if let Some(m) = state
+        .store
+        .get_channel_member(&c.id, &u.id)
+        .await
+        .optional("app.channel.get_member.app_error")?
         && state.roles.grants(&m.roles, perm.as_str())
     {
-        return true;
+        return Ok(true);
     }
     if c.team_id.is_empty() {
-        return false;
+        return Ok(false);
     }
-    // A store failure reads as no membership (the hook is refused).
-    scoped_authz::team_roles(state, &c.team_id, &u.id)
-        .await
-        .ok()
-        .flatten()
-        .is_some_and(|r| state.roles.grants(&r, perm.as_str()))
+    Ok(scoped_authz::team_roles(state, &c.team_id, &u.id)
+        .await?
+        .is_some_and(|r| state.roles.grants(&r, perm.as_str())))
 }
 
 /// Whether the user may post in the channel, as `POST /posts` decides for them.
-async fn user_can_post(state: &AppState, u: &User, c: &Channel) -> bool {
-    if user_has_channel_perm(state, u, c, Permission::CreatePost).await {
-        return true;
+async fn user_can_post(state: &AppState, u: &User, c: &Channel) -> ApiResult<bool> {
+    if user_has_channel_perm(state, u, c, Permission::CreatePost).await? {
+        return Ok(true);
     }
-    c.is_open() && user_has_channel_perm(state, u, c, Permission::CreatePostPublic).await
+    Ok(c.is_open() && user_has_channel_perm(state, u, c, Permission::CreatePostPublic).await?)
 }
 
 /// The direct channel of two users (`{id1}__{id2}`, ids sorted), created with both members
@@ -595,11 +608,11 @@ pub async fn handle_incoming(
         .param("channel_id", channel.id.clone()));
     }
     if !channel.is_open()
-        && !user_has_channel_perm(state, &owner, &channel, Permission::ReadChannelContent).await
+        && !user_has_channel_perm(state, &owner, &channel, Permission::ReadChannelContent).await?
     {
         return Err(permissions_error(&owner.id, &channel.id));
     }
-    if !user_can_post(state, &owner, &channel).await {
+    if !user_can_post(state, &owner, &channel).await? {
         return Err(permissions_error(&owner.id, &channel.id));
     }
     let username = if req.username.is_empty() {
@@ -1134,7 +1147,7 @@ pub async fn fire_outgoing(
             continue;
         };
         // A hook sends channel content out only while its creator could still read it.
-        if creator_active_on_team(state, &h).await {
+        if creator_active_on_team(state, &h).await? {
             matched.push((h, word));
         }
     }
@@ -1172,13 +1185,19 @@ pub async fn fire_outgoing(
     Ok(results)
 }
 
-async fn creator_active_on_team(state: &AppState, h: &OutgoingWebhook) -> bool {
-    matches!(state.store.get_user(&h.creator_id).await, Ok(u) if u.delete_at == 0)
+/// Whether the hook's creator is active and on the hook's team; a store failure is an error,
+/// never "gone".
+async fn creator_active_on_team(state: &AppState, h: &OutgoingWebhook) -> ApiResult<bool> {
+    let active = state
+        .store
+        .get_user(&h.creator_id)
+        .await
+        .optional("app.user.get.app_error")?
+        .is_some_and(|u| u.delete_at == 0);
+    Ok(active
         && scoped_authz::team_roles(state, &h.team_id, &h.creator_id)
-            .await
-            .ok()
-            .flatten()
-            .is_some()
+            .await?
+            .is_some())
 }
 
 /// `OutgoingWebhookPayload`: `timestamp` is milliseconds in JSON and seconds in a form.
@@ -1274,14 +1293,20 @@ async fn call_one(
     if !has_text && !has_attachments {
         return Ok(());
     }
-    let creator = match state.store.get_user(&hook.creator_id).await {
-        Ok(u) if u.delete_at == 0 => u,
+    let store_failure = |e: ApiError| format!("{}: {}", e.id, e.detailed);
+    let creator = match state
+        .store
+        .get_user(&hook.creator_id)
+        .await
+        .optional("app.user.get.app_error")
+        .map_err(store_failure)?
+    {
+        Some(u) if u.delete_at == 0 => u,
         _ => return Err("hook creator missing or deactivated".into()),
     };
     if scoped_authz::team_roles(state, &hook.team_id, &creator.id)
         .await
-        .ok()
-        .flatten()
+        .map_err(store_failure)?
         .is_none()
     {
         return Err("hook creator is no longer on the team".into());

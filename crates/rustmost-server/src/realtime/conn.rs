@@ -371,16 +371,22 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                 .get("channel_id")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            if !rustmost_model::is_valid_id(cid)
-                || !app::scoped_authz::has_channel(
+            let allowed = if rustmost_model::is_valid_id(cid) {
+                app::scoped_authz::has_channel(
                     state,
                     &s,
                     cid,
                     rustmost_model::Permission::CreatePost,
                 )
                 .await
-                .unwrap_or(false)
-            {
+            } else {
+                Ok(false)
+            };
+            // A store failure is answered as the failure it is, never as "not allowed".
+            if let Err(e) = &allowed {
+                tracing::error!(id = %e.id, detail = %e.detailed, "user_typing permission check failed");
+                err_reply(seq, &e.id, e.status.as_u16(), &[])
+            } else if !matches!(allowed, Ok(true)) {
                 err_reply(
                     seq,
                     "api.websocket_handler.invalid_param.app_error",

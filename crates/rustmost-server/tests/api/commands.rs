@@ -1443,3 +1443,25 @@ async fn builtin_channel_commands() {
         "Unable to remove user from the default channel town-square."
     );
 }
+
+/// A store failure while a built-in checks a membership is a 500, never read as "not a
+/// member" (which `/kick` would answer as ephemeral text).
+#[tokio::test]
+async fn a_store_failure_in_a_builtin_membership_check_is_a_500() {
+    use crate::common::SqlArg;
+    let (ts, s) = server(&[]).await;
+    let none: &[SqlArg] = &[];
+    ts.raw_execute(
+        "ALTER TABLE channel_members RENAME TO channel_members_gone",
+        none,
+    )
+    .await;
+    let r = exec(&ts, &s.at, &s.chat, "/kick @bob").await;
+    ts.raw_execute(
+        "ALTER TABLE channel_members_gone RENAME TO channel_members",
+        none,
+    )
+    .await;
+    r.assert_err(500, "app.channel.get_member.app_error");
+    assert!(is_member(&ts, &s.chat, &s.bob).await);
+}

@@ -1192,3 +1192,28 @@ async fn outgoing_hook_of_a_creator_gone_from_the_team_stays_silent() {
     assert!(fire_outgoing(&e.ts.state, &p, &c).await.unwrap().is_empty());
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
+
+/// A store failure while checking whether the hook's owner may post is a 500, never read as
+/// "not a member" (a 403).
+#[tokio::test]
+async fn a_store_failure_in_the_owner_check_is_a_500() {
+    use crate::common::SqlArg;
+    let e = setup().await;
+    grant_own(&e).await;
+    join(&e, &e.open, &e.bob).await;
+    let hid = id(&incoming(&e, &e.bt, json!({"channel_id": id(&e.open)})).await);
+    let none: &[SqlArg] = &[];
+    e.ts.raw_execute(
+        "ALTER TABLE channel_members RENAME TO channel_members_gone",
+        none,
+    )
+    .await;
+    let r = send(&e, &hid, json!({"text": "during the outage"})).await;
+    e.ts.raw_execute(
+        "ALTER TABLE channel_members_gone RENAME TO channel_members",
+        none,
+    )
+    .await;
+    r.assert_err(500, "app.channel.get_member.app_error");
+    assert_hook_ok(&send(&e, &hid, json!({"text": "after"})).await);
+}

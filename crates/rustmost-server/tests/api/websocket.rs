@@ -1171,3 +1171,33 @@ async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
     assert!(carol.got(&ts, "posted").await.is_empty());
     assert_eq!(bob.got(&ts, "posted").await.len(), 1);
 }
+
+/// A store failure in the `user_typing` permission check is answered as the 500 it is, never
+/// as "not allowed" (`invalid_param`).
+#[tokio::test]
+async fn a_store_failure_in_the_typing_check_is_a_500() {
+    use crate::common::SqlArg;
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
+    let none: &[SqlArg] = &[];
+    ts.raw_execute(
+        "ALTER TABLE channel_members RENAME TO channel_members_gone",
+        none,
+    )
+    .await;
+    let r = bob
+        .call(1, "user_typing", json!({"channel_id": w.town}))
+        .await;
+    ts.raw_execute(
+        "ALTER TABLE channel_members_gone RENAME TO channel_members",
+        none,
+    )
+    .await;
+    assert_eq!(r["error"]["id"], "app.channel.get_member.app_error");
+    assert_eq!(r["error"]["status_code"], 500);
+    let r = bob
+        .call(2, "user_typing", json!({"channel_id": w.town}))
+        .await;
+    assert_eq!(r, json!({"status": "OK", "seq_reply": 2}));
+}
