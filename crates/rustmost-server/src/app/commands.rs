@@ -12,7 +12,7 @@ use rustmost_model::command::{
     CommandWebhook,
 };
 use rustmost_model::post::Post;
-use rustmost_model::{is_valid_id, new_id, now_ms};
+use rustmost_model::{is_valid_id, new_id};
 use rustmost_store::StoreError;
 use serde_json::Value;
 
@@ -138,7 +138,7 @@ pub async fn create_command(state: &AppState, mut c: Command) -> ApiResult<Comma
     }
     c.id = new_id();
     c.token = new_id();
-    c.create_at = now_ms();
+    c.create_at = state.clock.now_ms();
     c.update_at = c.create_at;
     c.delete_at = 0;
     c.last_used_at = 0;
@@ -182,7 +182,7 @@ pub async fn update_command(state: &AppState, old: &Command, mut c: Command) -> 
     c.id = old.id.clone();
     c.token = old.token.clone();
     c.create_at = old.create_at;
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     c.delete_at = old.delete_at;
     c.creator_id = old.creator_id.clone();
     c.plugin_id = old.plugin_id.clone();
@@ -196,7 +196,7 @@ pub async fn update_command(state: &AppState, old: &Command, mut c: Command) -> 
 /// `MoveCommand`.
 pub async fn move_command(state: &AppState, mut c: Command, team_id: &str) -> ApiResult<()> {
     c.team_id = team_id.to_string();
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     store_update(state, &c).await
 }
 
@@ -204,7 +204,7 @@ pub async fn move_command(state: &AppState, mut c: Command, team_id: &str) -> Ap
 pub async fn regen_token(state: &AppState, mut c: Command) -> ApiResult<Command> {
     require_enabled(state)?;
     c.token = new_id();
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     store_update(state, &c).await?;
     Ok(c)
 }
@@ -213,7 +213,7 @@ pub async fn delete_command(state: &AppState, id: &str) -> ApiResult<()> {
     require_enabled(state)?;
     state
         .store
-        .delete_command(id, now_ms())
+        .delete_command(id, state.clock.now_ms())
         .await
         .or_internal("app.command.deletecommand.internal_error")
 }
@@ -393,7 +393,7 @@ async fn call_integration(
         .or_not_found("app.channel.get.existing.app_error")?;
     let hook = CommandWebhook {
         id: new_id(),
-        create_at: now_ms(),
+        create_at: state.clock.now_ms(),
         command_id: cmd.id.clone(),
         user_id: args.user_id.clone(),
         channel_id: args.channel_id.clone(),
@@ -466,7 +466,11 @@ async fn call_integration(
         rb = rb.header(k, v);
     }
     tracing::info!(command_id = %cmd.id, user_id = %args.user_id, host = url.host_str().unwrap_or(""), "slash command request");
-    if let Err(e) = state.store.touch_command(&cmd.id, now_ms()).await {
+    if let Err(e) = state
+        .store
+        .touch_command(&cmd.id, state.clock.now_ms())
+        .await
+    {
         tracing::warn!(command_id = %cmd.id, error = %e, "could not record the command's last use");
     }
     let resp = rb
@@ -714,7 +718,7 @@ pub async fn handle_command_webhook(
 ) -> ApiResult<()> {
     let hook = match state
         .store
-        .get_command_webhook(hook_id, now_ms() - COMMAND_WEBHOOK_TTL_MS)
+        .get_command_webhook(hook_id, state.clock.now_ms() - COMMAND_WEBHOOK_TTL_MS)
         .await
     {
         Ok(h) => h,

@@ -8,10 +8,10 @@ use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
 use rustmost_model::channel::{self, Channel, ChannelMember};
+use rustmost_model::new_id;
 use rustmost_model::post::{self, Post};
 use rustmost_model::user::User;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
-use rustmost_model::{new_id, now_ms};
 use rustmost_store::{StoreError, WebhookQuery};
 use serde_json::{Map, Value};
 
@@ -217,7 +217,7 @@ pub async fn create_incoming(
     if !cfg.bool("/ServiceSettings/EnablePostIconOverride") {
         h.icon_url.clear();
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.id = new_id();
     h.team_id = c.team_id.clone();
     h.create_at = now;
@@ -267,7 +267,7 @@ pub async fn update_incoming(
     new.create_at = old.create_at;
     new.delete_at = 0;
     new.last_used_at = old.last_used_at;
-    new.update_at = now_ms();
+    new.update_at = state.clock.now_ms();
     validate_incoming(&new)?;
     state
         .store
@@ -279,7 +279,7 @@ pub async fn update_incoming(
 
 pub async fn delete_incoming(state: &AppState, mut h: IncomingWebhook) -> ApiResult<()> {
     incoming_enabled(state)?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.delete_at = now;
     h.update_at = now;
     state
@@ -295,7 +295,7 @@ pub async fn regen_incoming_id(state: &AppState, h: IncomingWebhook) -> ApiResul
     let new = new_id();
     state
         .store
-        .change_incoming_webhook_id(&h.id, &new, now_ms())
+        .change_incoming_webhook_id(&h.id, &new, state.clock.now_ms())
         .await
         .or_not_found(INCOMING_NOT_FOUND)?;
     get_incoming(state, &new).await
@@ -494,7 +494,7 @@ async fn direct_channel(state: &AppState, a: &User, b: &User) -> ApiResult<Chann
     if let Ok(c) = state.store.get_channel_by_name("", &name).await {
         return Ok(c);
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let c = Channel {
         id: new_id(),
         create_at: now,
@@ -641,7 +641,10 @@ pub async fn handle_incoming(
         },
     )
     .await?;
-    let _ = state.store.touch_incoming_webhook(&hook.id, now_ms()).await;
+    let _ = state
+        .store
+        .touch_incoming_webhook(&hook.id, state.clock.now_ms())
+        .await;
     Ok(())
 }
 
@@ -821,7 +824,7 @@ pub async fn create_webhook_post(
             message: part,
             post_type: p_type,
             props: p_props,
-            create_at: now_ms(),
+            create_at: state.clock.now_ms(),
             ..Default::default()
         };
         p.update_at = p.create_at;
@@ -997,7 +1000,7 @@ pub async fn create_outgoing(
             "overlapping hook",
         ));
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.id = new_id();
     h.token = new_id();
     h.create_at = now;
@@ -1025,7 +1028,7 @@ pub async fn update_outgoing(
         id: old.id,
         token: old.token,
         create_at: old.create_at,
-        update_at: now_ms(),
+        update_at: state.clock.now_ms(),
         delete_at: 0,
         creator_id: old.creator_id,
         team_id: old.team_id,
@@ -1049,7 +1052,7 @@ pub async fn update_outgoing(
 
 pub async fn delete_outgoing(state: &AppState, mut h: OutgoingWebhook) -> ApiResult<()> {
     outgoing_enabled(state)?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.delete_at = now;
     h.update_at = now;
     state
@@ -1065,7 +1068,7 @@ pub async fn regen_outgoing_token(
 ) -> ApiResult<OutgoingWebhook> {
     outgoing_enabled(state)?;
     h.token = new_id();
-    h.update_at = now_ms();
+    h.update_at = state.clock.now_ms();
     state
         .store
         .update_outgoing_webhook(&h)
@@ -1158,7 +1161,10 @@ pub async fn fire_outgoing(
     let team = teams::get_team(state, &c.team_id).await?;
     let mut calls = tokio::task::JoinSet::new();
     for (hook, word) in matched {
-        let _ = state.store.touch_outgoing_webhook(&hook.id, now_ms()).await;
+        let _ = state
+            .store
+            .touch_outgoing_webhook(&hook.id, state.clock.now_ms())
+            .await;
         for url in hook.callback_urls.clone() {
             let payload = Payload {
                 token: hook.token.clone(),

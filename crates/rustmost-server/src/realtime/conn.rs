@@ -202,7 +202,7 @@ async fn serve(
     loop {
         let expires_at = conn.session().expires_at;
         let expiry = if expires_at > 0 {
-            let left = (expires_at - rustmost_model::now_ms()).max(0) as u64;
+            let left = (expires_at - state.clock.now_ms()).max(0) as u64;
             Instant::now() + Duration::from_millis(left.min(86_400_000)) + Duration::from_millis(1)
         } else {
             Instant::now() + Duration::from_secs(86_400)
@@ -363,7 +363,7 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
         "ping" => ok_reply(
             seq,
             Some(json!({"text": "pong", "version": crate::VERSION,
-                "server_time": rustmost_model::now_ms(), "node_id": ""})),
+                "server_time": state.clock.now_ms(), "node_id": ""})),
         ),
         "user_typing" => {
             let cid = req
