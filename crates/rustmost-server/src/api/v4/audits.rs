@@ -27,10 +27,10 @@ pub struct RequestInfo {
 
 impl FromRequestParts<AppState> for RequestInfo {
     type Rejection = Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         Ok(RequestInfo {
             path: parts.uri.path().to_string(),
-            ip: crate::auth::client_ip(parts),
+            ip: crate::auth::request_ip(parts, state),
         })
     }
 }
