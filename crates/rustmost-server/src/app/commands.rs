@@ -2,8 +2,9 @@
 //! first, then built-in), the request to a command's URL behind the outgoing-request guard,
 //! the response's posts (`in_channel`, ephemeral, `extra_responses`), and `response_url`.
 
+use crate::app::integration_posts::{self, IntegrationPost, Origin};
 use crate::app::outgoing::integration_client;
-use crate::app::{actions, builtin_commands, posts, signing};
+use crate::app::{actions, builtin_commands, posts, signing, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use reqwest::StatusCode;
@@ -564,14 +565,10 @@ pub async fn handle_response(
     Ok(resp)
 }
 
-/// Slack's `<!channel>`, `<!here>` and `<!all>` become mentions (`ProcessSlackText`).
-fn process_slack_text(text: &str) -> String {
-    text.replace("<!channel>", "@channel")
-        .replace("<!here>", "@here")
-        .replace("<!all>", "@all")
-}
-
-/// `HandleCommandResponsePost` + `CreateCommandPost`.
+/// `HandleCommandResponsePost`: an `in_channel` response is posted by the caller (marked
+/// `from_webhook` for a custom command, with the overrides the switches allow: the command's
+/// own username and icon first, then the response's); an ephemeral one with text or
+/// attachments reaches only the caller.
 async fn response_post(
     state: &AppState,
     cmd: &Command,
@@ -579,79 +576,55 @@ async fn response_post(
     resp: &CommandResponse,
     builtin: bool,
 ) -> ApiResult<()> {
-    let mut p = Post {
-        channel_id: args.channel_id.clone(),
-        root_id: args.root_id.clone(),
-        user_id: args.user_id.clone(),
-        post_type: resp.post_type.clone(),
-        props: resp.props.clone(),
-        ..Default::default()
-    };
-    // The author props are the server's to set, below.
-    for k in rustmost_model::post::AUTHOR_PROPS {
-        p.props.remove(*k);
-    }
+    let mut channel_id = args.channel_id.clone();
     if !resp.channel_id.is_empty() {
-        state
+        if state
             .store
             .get_channel_member(&resp.channel_id, &args.user_id)
             .await
-            .map_err(|_| ApiError::forbidden("api.command.command_post.forbidden.app_error"))?;
-        p.channel_id = resp.channel_id.clone();
-    }
-    let cfg = state.config.get();
-    let mut from_webhook = !builtin;
-    if cfg.bool("/ServiceSettings/EnablePostUsernameOverride") {
-        let name = if cmd.username.is_empty() {
-            &resp.username
-        } else {
-            &cmd.username
-        };
-        if !name.is_empty() {
-            p.props
-                .insert("override_username".into(), Value::String(name.clone()));
-            from_webhook = true;
+            .optional("app.channel.get_member.app_error")?
+            .is_none()
+        {
+            return Err(ApiError::forbidden(
+                "api.command.command_post.forbidden.app_error",
+            ));
         }
+        channel_id = resp.channel_id.clone();
     }
-    if cfg.bool("/ServiceSettings/EnablePostIconOverride") {
-        let icon = if cmd.icon_url.is_empty() {
-            &resp.icon_url
-        } else {
-            &cmd.icon_url
-        };
-        if !icon.is_empty() {
-            p.props
-                .insert("override_icon_url".into(), Value::String(icon.clone()));
-            from_webhook = true;
-        }
-    }
-    if from_webhook {
-        p.props
-            .insert("from_webhook".into(), Value::String("true".into()));
-    }
-    p.message = if resp.skip_slack_parsing {
-        resp.text.clone()
-    } else {
-        rustmost_model::post::parse_slack_links_to_markdown(&process_slack_text(&resp.text))
+    let first = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+    let w = IntegrationPost {
+        text: resp.text.clone(),
+        post_type: resp.post_type.clone(),
+        props: resp.props.clone(),
+        attachments: resp.attachments.clone().map(Value::Array),
+        root_id: args.root_id.clone(),
+        username: first(&cmd.username, &resp.username),
+        icon_url: first(&cmd.icon_url, &resp.icon_url),
+        skip_slack_parsing: resp.skip_slack_parsing,
+        ..Default::default()
     };
-    if p.post_type.starts_with("system_") {
-        return Err(
-            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
-        );
-    }
-    if let Some(atts) = &resp.attachments {
-        p.props
-            .insert("attachments".into(), Value::Array(atts.clone()));
-        p.post_type = "slack_attachment".into();
-    }
+    let origin = if builtin {
+        Origin::BuiltinCommand
+    } else {
+        Origin::CustomCommand
+    };
+    let author = users::get_user(state, &args.user_id).await?;
     if resp.response_type == cmdm::RESPONSE_IN_CHANNEL {
-        create_command_post(state, p).await?;
+        let c = state
+            .store
+            .get_channel(&channel_id)
+            .await
+            .or_not_found("app.channel.get.existing.app_error")?;
+        integration_posts::create(state, &author, &c, w, origin).await?;
         return Ok(());
     }
     if (resp.response_type.is_empty() || resp.response_type == cmdm::RESPONSE_EPHEMERAL)
         && (!resp.text.is_empty() || resp.attachments.is_some())
     {
-        deliver_ephemeral(state, &args.user_id, p).await;
+        let mut parts = integration_posts::shape(state, &author, &channel_id, w, origin).await?;
+        if let Some(p) = parts.pop() {
+            deliver_ephemeral(state, &args.user_id, p).await;
+        }
     }
     Ok(())
 }
@@ -663,50 +636,6 @@ pub async fn deliver_ephemeral(state: &AppState, user_id: &str, mut p: Post) -> 
     let p = posts::ephemeral_post(p);
     crate::realtime::events::ephemeral(state, user_id, &p).await;
     p
-}
-
-/// `CreatePostMissingChannel` for a command's post: as a user's post, keeping the author props
-/// set above (`from_webhook`, the overrides allowed by config).
-async fn create_command_post(state: &AppState, mut p: Post) -> ApiResult<Post> {
-    let c = state
-        .store
-        .get_channel(&p.channel_id)
-        .await
-        .or_not_found("app.channel.get.existing.app_error")?;
-    if c.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.post.create_post.can_not_post_to_deleted.error",
-        ));
-    }
-    if !p.root_id.is_empty() {
-        match state.store.get_post(&p.root_id).await {
-            Ok(r) if r.delete_at == 0 && r.root_id.is_empty() && r.channel_id == p.channel_id => {}
-            _ => {
-                return Err(
-                    ApiError::bad_request("api.post.create_post.root_id.app_error")
-                        .param("RootId", p.root_id.clone()),
-                );
-            }
-        }
-    }
-    // As `CreatePost`: a bot's post says so.
-    if state
-        .store
-        .get_user(&p.user_id)
-        .await
-        .is_ok_and(|u| u.is_bot)
-    {
-        p.props
-            .insert("from_bot".into(), Value::String("true".into()));
-    }
-    posts::pre_save(&mut p);
-    posts::validate_post(&p)?;
-    state
-        .store
-        .insert_post(&p)
-        .await
-        .or_internal("app.post.save.app_error")?;
-    Ok(p)
 }
 
 /// `POST /hooks/commands/{id}`: a later answer through the `response_url`, at most

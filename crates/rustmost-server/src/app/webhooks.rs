@@ -2,14 +2,15 @@
 //! (or an outgoing hook's reply) makes (`CreateWebhookPost`), and the outgoing calls fired
 //! after a post, signed and sent through the outgoing-request guard.
 
+use crate::app::integration_posts::{self, IntegrationPost, Origin};
 use crate::app::outgoing::{integration_client, read_capped};
-use crate::app::{authz, channels, posts, scoped_authz, signing, teams, users};
+use crate::app::{authz, channels, scoped_authz, signing, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
 use rustmost_model::channel::{self, Channel, ChannelMember};
 use rustmost_model::new_id;
-use rustmost_model::post::{self, Post};
+use rustmost_model::post::Post;
 use rustmost_model::user::User;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
 use rustmost_store::{StoreError, WebhookQuery};
@@ -36,11 +37,6 @@ pub const INCOMING_NOT_FOUND: &str = "app.webhooks.get_incoming.app_error";
 pub const OUTGOING_NOT_FOUND: &str = "app.webhooks.get_outgoing.app_error";
 /// Upstream's `MaxIntegrationResponseSize`.
 const MAX_REPLY: usize = 1024 * 1024;
-/// Upstream refuses to split webhook props longer than this.
-const MAX_SPLIT_PROPS_RUNES: usize = 760_000;
-/// Keys of a webhook post's props that only the server writes.
-const RESERVED_PROPS: &[&str] = &["attachments"];
-const SLACK_ATTACHMENT: &str = "slack_attachment";
 
 /// Any of `perms` through the session's system roles or its team membership.
 pub async fn has_team_any(
@@ -364,92 +360,6 @@ fn hook_error(id: &'static str, status: axum::http::StatusCode) -> ApiError {
     ApiError::new(id, status)
 }
 
-/// Slack's markup in text: `<!channel>`/`<!here>`/`<!all>` become mentions and `<@USERID>`
-/// the user's `@username`.
-async fn slack_text(state: &AppState, text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        let Some(end) = after.find('>') else {
-            out.push_str(after);
-            return out;
-        };
-        let inner = &after[1..end];
-        let replaced = if let Some(word) = inner.strip_prefix('!') {
-            let word = word.split('|').next().unwrap_or_default();
-            matches!(word, "channel" | "here" | "all").then(|| format!("@{word}"))
-        } else if let Some(id) = inner.strip_prefix('@') {
-            let id = id.split('|').next().unwrap_or_default();
-            match state.store.get_user(id).await {
-                Ok(u) if rustmost_model::is_valid_id(id) => Some(format!("@{}", u.username)),
-                _ => None,
-            }
-        } else {
-            None
-        };
-        match replaced {
-            Some(r) => out.push_str(&r),
-            None => out.push_str(&after[..=end]),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Slack's `<url|label>` links become Markdown `[label](url)`.
-fn slack_links(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        let Some(end) = after.find('>') else {
-            out.push_str(after);
-            return out;
-        };
-        let inner = &after[1..end];
-        match inner.split_once('|') {
-            Some((url, label))
-                if url.starts_with("http://")
-                    || url.starts_with("https://")
-                    || url.starts_with("mailto:") =>
-            {
-                out.push_str(&format!("[{label}]({url})"));
-            }
-            _ => out.push_str(&after[..=end]),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Slack processing of the attachments' pretext, text, title and field values.
-async fn slack_attachments(state: &AppState, atts: &mut Value) {
-    let Some(list) = atts.as_array_mut() else {
-        return;
-    };
-    for a in list.iter_mut().filter_map(Value::as_object_mut) {
-        for k in ["pretext", "text", "title"] {
-            if let Some(Value::String(s)) = a.get(k) {
-                let t = slack_text(state, s).await;
-                a.insert(k.into(), Value::String(t));
-            }
-        }
-        if let Some(Value::Array(fields)) = a.get_mut("fields") {
-            for f in fields.iter_mut().filter_map(Value::as_object_mut) {
-                if let Some(Value::String(s)) = f.get("value") {
-                    let t = slack_text(state, s).await;
-                    f.insert("value".into(), Value::String(t));
-                }
-            }
-        }
-    }
-}
-
 /// Whether the user's system, team or channel roles grant `perm` in the channel. A store
 /// failure is an error (500), never "no membership".
 async fn user_has_channel_perm(
@@ -584,21 +494,6 @@ pub async fn handle_incoming(
     {
         return Err(permissions_error(&owner.id, &hook.channel_id));
     }
-    let mut props = req.props.clone().unwrap_or_default();
-    for k in post::AUTHOR_PROPS.iter().chain(RESERVED_PROPS) {
-        props.remove(*k);
-    }
-    props.insert(
-        "webhook_display_name".into(),
-        Value::String(hook.display_name.clone()),
-    );
-    let text = slack_text(state, &text).await;
-    let mut post_type = req.post_type.clone();
-    if let Some(mut atts) = req.attachments.clone().filter(|a| !a.is_null()) {
-        slack_attachments(state, &mut atts).await;
-        props.insert("attachments".into(), atts);
-        post_type = SLACK_ATTACHMENT.into();
-    }
     let channel = resolve_channel(state, &hook, &owner, &req.channel).await?;
     if hook.channel_locked && channel.id != hook.channel_id {
         return Err(hook_error(
@@ -615,30 +510,24 @@ pub async fn handle_incoming(
     if !user_can_post(state, &owner, &channel).await? {
         return Err(permissions_error(&owner.id, &channel.id));
     }
-    let username = if req.username.is_empty() {
-        hook.username.clone()
-    } else {
-        req.username.clone()
-    };
-    let icon_url = if req.icon_url.is_empty() {
-        hook.icon_url.clone()
-    } else {
-        req.icon_url.clone()
-    };
-    create_webhook_post(
+    let pick = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+    integration_posts::create(
         state,
         &owner,
         &channel,
-        WebhookPost {
+        IntegrationPost {
             text,
-            username,
-            icon_url,
-            icon_emoji: req.icon_emoji.clone(),
-            props,
-            post_type,
-            root_id: String::new(),
-            priority: req.priority.clone(),
+            post_type: req.post_type,
+            props: req.props.unwrap_or_default(),
+            attachments: req.attachments,
+            username: pick(&req.username, &hook.username),
+            icon_url: pick(&req.icon_url, &hook.icon_url),
+            icon_emoji: req.icon_emoji,
+            display_name: Some(hook.display_name.clone()),
+            priority: req.priority,
+            ..Default::default()
         },
+        Origin::Webhook,
     )
     .await?;
     let _ = state
@@ -707,141 +596,6 @@ async fn resolve_channel(
             e,
         )),
     }
-}
-
-/// What a webhook post carries before `CreateWebhookPost` shapes it.
-pub struct WebhookPost {
-    pub text: String,
-    pub username: String,
-    pub icon_url: String,
-    pub icon_emoji: String,
-    pub props: Map<String, Value>,
-    pub post_type: String,
-    pub root_id: String,
-    pub priority: Option<Value>,
-}
-
-/// Splits text into parts of at most `max` characters.
-fn split_runes(text: &str, max: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
-    }
-    chars.chunks(max).map(|c| c.iter().collect()).collect()
-}
-
-/// `CreateWebhookPost`: a post by `owner` marked `from_webhook`, with the overrides their
-/// switches allow, Slack links made Markdown, and text longer than a post split over several
-/// consecutive posts (the attachments on the last). These posts never fire outgoing hooks.
-pub async fn create_webhook_post(
-    state: &AppState,
-    owner: &User,
-    c: &Channel,
-    w: WebhookPost,
-) -> ApiResult<Post> {
-    if c.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.post.create_post.can_not_post_to_deleted.error",
-        ));
-    }
-    if let Some(p) = &w.priority
-        && !p.is_null()
-        && p.get("priority").is_none_or(Value::is_null)
-    {
-        return Err(ApiError::bad_request("api.context.invalid_param.app_error")
-            .param("Name", "post.priority"));
-    }
-    if w.post_type.starts_with("system_") {
-        return Err(
-            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
-        );
-    }
-    if !(w.post_type.is_empty()
-        || w.post_type.starts_with("custom_")
-        || w.post_type == SLACK_ATTACHMENT)
-    {
-        return Err(ApiError::internal(
-            "api.post.create_webhook_post.creating.app_error",
-            format!("type={}", w.post_type),
-        ));
-    }
-    let cfg = state.config.get();
-    let mut props = w.props;
-    for k in post::AUTHOR_PROPS {
-        if *k != "webhook_display_name" {
-            props.remove(*k);
-        }
-    }
-    props.insert("from_webhook".into(), Value::String("true".into()));
-    if cfg.bool("/ServiceSettings/EnablePostUsernameOverride") && !owner.is_bot {
-        let name = if w.username.is_empty() {
-            "webhook".to_string()
-        } else {
-            w.username
-        };
-        props.insert("override_username".into(), Value::String(name));
-    }
-    if cfg.bool("/ServiceSettings/EnablePostIconOverride") && !owner.is_bot {
-        if !w.icon_url.is_empty() {
-            props.insert("override_icon_url".into(), Value::String(w.icon_url));
-        }
-        if !w.icon_emoji.is_empty() {
-            props.insert("override_icon_emoji".into(), Value::String(w.icon_emoji));
-        }
-    }
-    let attachments = props.remove("attachments");
-    let text = slack_links(&w.text);
-    let parts = split_runes(&text, post::POST_MESSAGE_MAX_RUNES);
-    let props_len = serde_json::to_string(&props)
-        .map(|s| s.chars().count())
-        .unwrap_or(0);
-    if parts.len() > 1 && props_len > MAX_SPLIT_PROPS_RUNES {
-        return Err(
-            ApiError::bad_request("web.incoming_webhook.split_props_length.app_error")
-                .param("Max", MAX_SPLIT_PROPS_RUNES.to_string()),
-        );
-    }
-    let n = parts.len();
-    let mut last = None;
-    for (i, part) in parts.into_iter().enumerate() {
-        let mut p_props = props.clone();
-        let mut p_type = if w.post_type == SLACK_ATTACHMENT {
-            String::new()
-        } else {
-            w.post_type.clone()
-        };
-        if i + 1 == n
-            && let Some(a) = &attachments
-        {
-            p_props.insert("attachments".into(), a.clone());
-            p_type = w.post_type.clone();
-        }
-        let mut p = Post {
-            id: new_id(),
-            channel_id: c.id.clone(),
-            user_id: owner.id.clone(),
-            root_id: w.root_id.clone(),
-            message: part,
-            post_type: p_type,
-            props: p_props,
-            create_at: state.clock.now_ms(),
-            ..Default::default()
-        };
-        p.update_at = p.create_at;
-        post::normalize_attachments(&mut p.props);
-        p.hashtags = posts::parse_hashtags(&p.message);
-        posts::validate_post(&p)?;
-        state.store.insert_post(&p).await.map_err(|e| {
-            ApiError::internal("api.post.create_webhook_post.creating.app_error", e)
-        })?;
-        last = Some(p);
-    }
-    last.ok_or_else(|| {
-        ApiError::internal(
-            "api.post.create_webhook_post.creating.app_error",
-            "no parts",
-        )
-    })
 }
 
 // ---- Outgoing webhooks: objects ----
@@ -1128,7 +882,6 @@ pub async fn fire_outgoing(
     c: &Channel,
 ) -> ApiResult<Vec<Result<(), String>>> {
     if !c.is_open()
-        || p.props.contains_key("from_webhook")
         || !state
             .config
             .get()
@@ -1317,19 +1070,6 @@ async fn call_one(
     {
         return Err("hook creator is no longer on the team".into());
     }
-    let mut props = reply.props.unwrap_or_default();
-    for k in post::AUTHOR_PROPS.iter().chain(RESERVED_PROPS) {
-        props.remove(*k);
-    }
-    props.insert(
-        "webhook_display_name".into(),
-        Value::String(hook.display_name.clone()),
-    );
-    let mut post_type = reply.post_type;
-    if let Some(a) = reply.attachments.filter(|a| !a.is_null()) {
-        props.insert("attachments".into(), a);
-        post_type = SLACK_ATTACHMENT.into();
-    }
     // A comment joins the trigger's thread at its root (upstream can root it at a reply).
     let root_id = if reply.response_type == "comment" {
         if trigger.root_id.is_empty() {
@@ -1341,20 +1081,23 @@ async fn call_one(
         String::new()
     };
     let pick = |a: String, b: &str| if a.is_empty() { b.to_string() } else { a };
-    create_webhook_post(
+    integration_posts::create(
         state,
         &creator,
         c,
-        WebhookPost {
+        IntegrationPost {
             text: reply.text.unwrap_or_default(),
+            post_type: reply.post_type,
+            props: reply.props.unwrap_or_default(),
+            attachments: reply.attachments,
+            root_id,
             username: pick(reply.username, &hook.username),
             icon_url: pick(reply.icon_url, &hook.icon_url),
-            icon_emoji: String::new(),
-            props,
-            post_type,
-            root_id,
+            display_name: Some(hook.display_name.clone()),
             priority: reply.priority,
+            ..Default::default()
         },
+        Origin::Webhook,
     )
     .await
     .map(|_| ())
@@ -1402,19 +1145,5 @@ mod tests {
         let r = parse_incoming_request(b"{\"text\": \"a\nb\tc\"}").unwrap();
         assert_eq!(r.text.as_deref(), Some("a\nb\tc"));
         assert!(parse_incoming_request(b"{\"text\": ").is_err());
-    }
-
-    #[test]
-    fn slack_links_become_markdown() {
-        assert_eq!(
-            slack_links("see <https://x.io/a|the docs> and <notalink|x>"),
-            "see [the docs](https://x.io/a) and <notalink|x>"
-        );
-    }
-
-    #[test]
-    fn long_text_splits_on_characters() {
-        let t = "é".repeat(5);
-        assert_eq!(split_runes(&t, 2), vec!["éé", "éé", "é"]);
     }
 }

@@ -1201,3 +1201,48 @@ async fn a_store_failure_in_the_typing_check_is_a_500() {
         .await;
     assert_eq!(r, json!({"status": "OK", "seq_reply": 2}));
 }
+
+/// Integration posts reach the channel's sockets as `posted`, as a person's do: an incoming
+/// webhook's post and a built-in command's `in_channel` post.
+#[tokio::test]
+async fn webhook_and_command_posts_are_published() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
+    let r = ts
+        .post(
+            "/api/v4/hooks/incoming",
+            &w.at,
+            json!({"channel_id": w.town}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let hook = r.body["id"].as_str().unwrap().to_string();
+    let r = ts
+        .http
+        .post(format!("{}/hooks/{hook}", ts.url))
+        .json(&json!({"text": "from the hook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = ts
+        .post(
+            "/api/v4/commands/execute",
+            &w.bob.1,
+            json!({"channel_id": w.town, "command": "/me waves"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let posted: Vec<Value> = carol
+        .got(&ts, "posted")
+        .await
+        .iter()
+        .map(|e| serde_json::from_str(e["data"]["post"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    assert_eq!(posted[0]["message"], "from the hook");
+    assert_eq!(posted[0]["props"]["from_webhook"], "true");
+    assert_eq!(posted[1]["message"], "*waves*");
+    assert_eq!(posted[1]["user_id"], w.bob.0.as_str());
+}
