@@ -13,7 +13,7 @@ use rustmost_model::new_id;
 use rustmost_model::post::Post;
 use rustmost_model::user::User;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
-use rustmost_store::{StoreError, WebhookQuery};
+use rustmost_store::{Page, StoreError, WebhookQuery};
 use serde_json::{Map, Value};
 
 /// The newer permission name first (named in a denial), then the older one that implies it.
@@ -102,6 +102,210 @@ pub fn outgoing_enabled(state: &AppState) -> ApiResult<()> {
             "api.outgoing_webhook.disabled.app_error",
         ))
     }
+}
+
+// ---- What the REST endpoints of both kinds share ----
+
+/// A kind of webhook as its REST endpoints see it: the switch, the lookup, the per-hook
+/// checks, update and deletion. The endpoints are written once over it.
+pub trait Hook: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static {
+    /// Whether `PUT` answers 201 (incoming, as upstream) rather than 200.
+    const UPDATE_CREATES: bool;
+    fn id(&self) -> &str;
+    fn team_id(&self) -> &str;
+    /// The kind's `ServiceSettings` switch, else its 501.
+    fn enabled(state: &AppState) -> ApiResult<()>;
+    /// A live hook, else 404.
+    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send;
+    /// The permissions every per-hook call needs.
+    fn require_manage(
+        state: &AppState,
+        s: &Session,
+        h: &Self,
+    ) -> impl Future<Output = ApiResult<()>> + Send;
+    fn update(
+        state: &AppState,
+        s: &Session,
+        old: Self,
+        new: Self,
+    ) -> impl Future<Output = ApiResult<Self>> + Send;
+    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send;
+}
+
+impl Hook for IncomingWebhook {
+    const UPDATE_CREATES: bool = true;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn team_id(&self) -> &str {
+        &self.team_id
+    }
+    fn enabled(state: &AppState) -> ApiResult<()> {
+        incoming_enabled(state)
+    }
+    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send {
+        get_incoming(state, id)
+    }
+    fn require_manage(
+        state: &AppState,
+        s: &Session,
+        h: &Self,
+    ) -> impl Future<Output = ApiResult<()>> + Send {
+        require_manage_incoming(state, s, h)
+    }
+    fn update(
+        state: &AppState,
+        s: &Session,
+        old: Self,
+        new: Self,
+    ) -> impl Future<Output = ApiResult<Self>> + Send {
+        update_incoming(state, s, old, new)
+    }
+    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send {
+        delete_incoming(state, h)
+    }
+}
+
+impl Hook for OutgoingWebhook {
+    const UPDATE_CREATES: bool = false;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn team_id(&self) -> &str {
+        &self.team_id
+    }
+    fn enabled(state: &AppState) -> ApiResult<()> {
+        outgoing_enabled(state)
+    }
+    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send {
+        get_outgoing(state, id)
+    }
+    fn require_manage(
+        state: &AppState,
+        s: &Session,
+        h: &Self,
+    ) -> impl Future<Output = ApiResult<()>> + Send {
+        require_manage_outgoing(state, s, h)
+    }
+    fn update(
+        state: &AppState,
+        _: &Session,
+        old: Self,
+        new: Self,
+    ) -> impl Future<Output = ApiResult<Self>> + Send {
+        update_outgoing(state, old, new)
+    }
+    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send {
+        delete_outgoing(state, h)
+    }
+}
+
+/// A hook the session may manage: the switch, the hook, then the permissions.
+pub async fn hook_for<H: Hook>(state: &AppState, s: &Session, id: &str) -> ApiResult<H> {
+    H::enabled(state)?;
+    let h = H::get(state, id).await?;
+    H::require_manage(state, s, &h).await?;
+    Ok(h)
+}
+
+/// `PUT` of a hook: the body's `id` must be the path's (else 400 naming `hook_id`), and a
+/// `team_id` other than the hook's is 400 `api.webhook.team_mismatch.app_error`.
+pub async fn update_hook<H: Hook>(state: &AppState, s: &Session, id: &str, new: H) -> ApiResult<H> {
+    if new.id() != id {
+        return Err(ApiError::invalid_param("hook_id"));
+    }
+    let old: H = hook_for(state, s, id).await?;
+    if !new.team_id().is_empty() && new.team_id() != old.team_id() {
+        return Err(ApiError::bad_request("api.webhook.team_mismatch.app_error"));
+    }
+    H::update(state, s, old, new).await
+}
+
+pub async fn delete_hook<H: Hook>(state: &AppState, s: &Session, id: &str) -> ApiResult<()> {
+    let h: H = hook_for(state, s, id).await?;
+    H::delete(state, h).await
+}
+
+/// `GET /hooks/incoming`: the live hooks of the team (or of every team), only the caller's
+/// own without `manage_others_incoming_webhooks`, and the total on request.
+pub async fn list_incoming(
+    state: &AppState,
+    s: &Session,
+    team_id: Option<String>,
+    page: Page,
+    with_total: bool,
+) -> ApiResult<(Vec<IncomingWebhook>, Option<i64>)> {
+    let others = match &team_id {
+        Some(t) => {
+            require_team_any(state, s, t, OWN_INCOMING).await?;
+            has_team_any(state, s, t, OTHERS_INCOMING).await?
+        }
+        None => {
+            require_system_any(state, s, OWN_INCOMING)?;
+            OTHERS_INCOMING.iter().any(|p| authz::has(state, s, *p))
+        }
+    };
+    incoming_enabled(state)?;
+    let mut query = WebhookQuery {
+        team_id,
+        user_id: (!others).then(|| s.user_id.clone()),
+        page: Some(page),
+        ..Default::default()
+    };
+    let list = state
+        .store
+        .list_incoming_webhooks(&query)
+        .await
+        .or_internal("app.webhooks.get_incoming_by_user.app_error")?;
+    if !with_total {
+        return Ok((list, None));
+    }
+    query.page = None;
+    let total = state
+        .store
+        .count_incoming_webhooks(&query)
+        .await
+        .or_internal("app.webhooks.get_incoming_count.app_error")?;
+    Ok((list, Some(total)))
+}
+
+/// `GET /hooks/outgoing`: the live hooks of the channel, the team or every team; only the
+/// caller's own without `manage_others_outgoing_webhooks`.
+pub async fn list_outgoing(
+    state: &AppState,
+    s: &Session,
+    channel_id: Option<String>,
+    team_id: Option<String>,
+    page: Page,
+) -> ApiResult<Vec<OutgoingWebhook>> {
+    let others = if let Some(cid) = &channel_id {
+        let c = channels::get_channel(state, cid).await?;
+        let mut own = false;
+        for p in OWN_OUTGOING {
+            own = own || scoped_authz::has_channel(state, s, &c.id, *p).await?;
+        }
+        if !own {
+            return Err(ApiError::permission(&s.user_id, &OWN_OUTGOING[..1]));
+        }
+        scoped_authz::has_channel(state, s, &c.id, OTHERS_OUTGOING[0]).await?
+    } else if let Some(t) = &team_id {
+        require_team_any(state, s, t, OWN_OUTGOING).await?;
+        has_team_any(state, s, t, OTHERS_OUTGOING).await?
+    } else {
+        require_system_any(state, s, OWN_OUTGOING)?;
+        authz::has(state, s, OTHERS_OUTGOING[0])
+    };
+    outgoing_enabled(state)?;
+    state
+        .store
+        .list_outgoing_webhooks(&WebhookQuery {
+            team_id: if channel_id.is_some() { None } else { team_id },
+            channel_id,
+            user_id: (!others).then(|| s.user_id.clone()),
+            page: Some(page),
+        })
+        .await
+        .or_internal("app.webhooks.get_outgoing_by_team.app_error")
 }
 
 // ---- Incoming webhooks: objects ----
