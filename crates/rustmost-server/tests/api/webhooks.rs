@@ -1217,3 +1217,85 @@ async fn a_store_failure_in_the_owner_check_is_a_500() {
     r.assert_err(500, "app.channel.get_member.app_error");
     assert_hook_ok(&send(&e, &hid, json!({"text": "after"})).await);
 }
+
+/// A command's `in_channel` post fires the outgoing webhooks it matches, as upstream's
+/// `CreateCommandPost` (`TriggerWebhooks`): a built-in's, and a custom command's although it is
+/// marked `from_webhook`. A hook's own reply fires nothing.
+#[tokio::test]
+async fn command_posts_fire_outgoing_webhooks() {
+    let e = setup_with(&[
+        ALLOW_LOOPBACK,
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+    ])
+    .await;
+    let cid = id(&e.open);
+    // One receiver serves as the hook's callback and as the custom command's URL.
+    let (url, seen) = receiver(
+        json!({"response_type": "in_channel", "text": "build done"}),
+        Duration::ZERO,
+    )
+    .await;
+    outgoing(
+        &e,
+        json!({"team_id": e.tid, "channel_id": cid, "trigger_words": ["build"],
+               "callback_urls": [url.clone()], "content_type": "application/json"}),
+    )
+    .await;
+    let exec = |command: &'static str| {
+        let (ts, at, cid) = (&e.ts, &e.at, &cid);
+        async move {
+            let r = ts
+                .post(
+                    "/api/v4/commands/execute",
+                    at,
+                    json!({"channel_id": cid, "command": command}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+    };
+    let payload = |i: usize| -> Value {
+        serde_json::from_slice(&seen.lock().unwrap()[i].1).expect("a JSON payload")
+    };
+    let done_posts = || async {
+        posts(&e, &cid)
+            .await
+            .into_iter()
+            .filter(|p| p["message"] == "build done")
+            .count()
+    };
+
+    // A built-in: `/shrug build` posts "build ¯\_(ツ)_/¯".
+    exec("/shrug build").await;
+    wait_seen(&seen, 1).await;
+    let p = payload(0);
+    assert_eq!(p["trigger_word"], "build");
+    assert!(p["text"].as_str().unwrap().starts_with("build "), "{p}");
+    assert_eq!(p["user_id"], e.admin["id"]);
+
+    // A custom command answering `in_channel` "build done": its post fires the hook too.
+    let r =
+        e.ts.post(
+            "/api/v4/commands",
+            &e.at,
+            json!({"team_id": e.tid, "trigger": "ship", "url": url, "method": "P"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    exec("/ship").await;
+    wait_seen(&seen, 3).await;
+    let p = payload(2);
+    assert_eq!(p["trigger_word"], "build");
+    assert_eq!(p["text"], "build done");
+    // The hook answered each call with "build done", posted as its reply; with the command's
+    // own post that makes three, and none of the replies called the hook again.
+    for _ in 0..200 {
+        if done_posts().await >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(done_posts().await, 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(seen.lock().unwrap().len(), 3);
+}
