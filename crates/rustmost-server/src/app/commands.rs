@@ -24,35 +24,9 @@ const FAILED: &str = "api.command.execute_command.failed.app_error";
 /// Upstream's `MaxIntegrationResponseSize`.
 const MAX_RESPONSE: usize = 1024 * 1024;
 
-/// English texts of the ids upstream's catalogue has and ours lacks.
-fn text_of(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "model.command.is_valid.id.app_error" => "Invalid Id.",
-        "model.command.is_valid.token.app_error" => "Invalid token.",
-        "model.command.is_valid.create_at.app_error" => "Create at must be a valid time.",
-        "model.command.is_valid.update_at.app_error" => "Update at must be a valid time.",
-        "model.command.is_valid.user_id.app_error" => "Invalid user id.",
-        "model.command.is_valid.team_id.app_error" => "Invalid team ID.",
-        "model.command.is_valid.trigger.app_error" => "Invalid trigger.",
-        "model.command.is_valid.url.app_error" => "Invalid URL.",
-        "model.command.is_valid.method.app_error" => "Invalid Method.",
-        "model.command.is_valid.display_name.app_error" => "Invalid title.",
-        "model.command.is_valid.description.app_error" => "Invalid description.",
-        NOT_FOUND => "Unable to get the command.",
-        "app.command_webhook.get.missing.app_error" => "Unable to get the webhook.",
-        "app.command_webhook.try_use.invalid.app_error" => "Invalid webhook.",
-        "app.command_webhook.handle_command_webhook.parse" => "Unable to parse incoming data.",
-        _ => return None,
-    })
-}
-
-/// An error whose English text may be missing from the catalogue.
+/// An error of this module (its English text comes from the message catalogue).
 pub fn err(status: StatusCode, id: &'static str) -> ApiError {
-    let e = ApiError::new(id, status);
-    match text_of(id) {
-        Some(t) => e.message(t),
-        None => e,
-    }
+    ApiError::new(id, status)
 }
 
 pub fn not_found() -> ApiError {
@@ -302,7 +276,7 @@ pub async fn execute(
         .store
         .list_team_commands(&args.team_id)
         .await
-        .or_internal("app.command.executecommand.internal_error")?;
+        .or_internal("app.command.tryexecutecustomcommand.internal_error")?;
     if let Some(cmd) = team_cmds.into_iter().find(|c| c.trigger == trigger) {
         let (client_trigger, trigger_id) = actions::trigger_ids(&args.user_id);
         let mut resp = call_integration(state, &cmd, args, &trigger, &message, &trigger_id).await?;
@@ -654,7 +628,7 @@ pub async fn handle_command_webhook(
         Err(StoreError::NotFound) => {
             return Err(err(
                 StatusCode::NOT_FOUND,
-                "app.command_webhook.get.missing.app_error",
+                "app.command_webhook.get.missing",
             ));
         }
         Err(e) => {
@@ -677,11 +651,11 @@ pub async fn handle_command_webhook(
         .store
         .try_use_command_webhook(&hook.id, COMMAND_WEBHOOK_MAX_USES)
         .await
-        .or_internal("app.command_webhook.try_use.app_error")?
+        .or_internal("app.command_webhook.try_use.internal_error")?
     {
         return Err(err(
             StatusCode::BAD_REQUEST,
-            "app.command_webhook.try_use.invalid.app_error",
+            "app.command_webhook.try_use.invalid",
         ));
     }
     let args = CommandArgs {

@@ -316,20 +316,18 @@ fn too_long(s: &str, max: usize) -> bool {
 
 /// `IncomingWebhook.IsValid` for the fields a client sets.
 pub fn validate_incoming(h: &IncomingWebhook) -> ApiResult<()> {
-    let bad = |f: &str| {
-        ApiError::bad_request(format!("model.incoming_hook.{f}.app_error")).detail(h.id.clone())
-    };
+    let bad = |id: &'static str| ApiError::bad_request(id).detail(h.id.clone());
     if !rustmost_model::is_valid_id(&h.channel_id) {
-        return Err(bad("channel_id"));
+        return Err(bad("model.incoming_hook.channel_id.app_error"));
     }
     if too_long(&h.display_name, 64) {
-        return Err(bad("display_name"));
+        return Err(bad("model.incoming_hook.display_name.app_error"));
     }
     if too_long(&h.description, 500) {
-        return Err(bad("description"));
+        return Err(bad("model.incoming_hook.description.app_error"));
     }
     if too_long(&h.username, 64) {
-        return Err(bad("username"));
+        return Err(bad("model.incoming_hook.username.app_error"));
     }
     if !h.username.is_empty() && !rustmost_model::user::is_valid_username(&h.username) {
         return Err(ApiError::bad_request(
@@ -337,7 +335,7 @@ pub fn validate_incoming(h: &IncomingWebhook) -> ApiResult<()> {
         ));
     }
     if too_long(&h.icon_url, 1024) {
-        return Err(bad("icon_url"));
+        return Err(bad("model.incoming_hook.icon_url.app_error"));
     }
     Ok(())
 }
@@ -806,46 +804,43 @@ async fn resolve_channel(
 
 /// `OutgoingWebhook.IsValid`.
 pub fn validate_outgoing(h: &OutgoingWebhook) -> ApiResult<()> {
-    let bad = |f: &str| {
-        ApiError::bad_request(format!("model.outgoing_hook.is_valid.{f}.app_error"))
-            .detail(h.id.clone())
-    };
+    let bad = |id: &'static str| ApiError::bad_request(id).detail(h.id.clone());
     if !rustmost_model::is_valid_id(&h.team_id) {
-        return Err(bad("team_id"));
+        return Err(bad("model.outgoing_hook.is_valid.team_id.app_error"));
     }
     if !h.channel_id.is_empty() && !rustmost_model::is_valid_id(&h.channel_id) {
-        return Err(bad("channel_id"));
+        return Err(bad("model.outgoing_hook.is_valid.channel_id.app_error"));
     }
     if too_long(&h.display_name, 64) {
-        return Err(bad("display_name"));
+        return Err(bad("model.outgoing_hook.is_valid.display_name.app_error"));
     }
     if too_long(&h.description, 500) {
-        return Err(bad("description"));
+        return Err(bad("model.outgoing_hook.is_valid.description.app_error"));
     }
     let printed = |v: &[String]| serde_json::to_string(v).map(|s| s.len()).unwrap_or(0);
     if printed(&h.trigger_words) > 1024 {
-        return Err(bad("words"));
+        return Err(bad("model.outgoing_hook.is_valid.words.app_error"));
     }
     if h.trigger_words.iter().any(String::is_empty) {
-        return Err(bad("trigger_words"));
+        return Err(bad("model.outgoing_hook.is_valid.trigger_words.app_error"));
     }
     if h.callback_urls.is_empty() || printed(&h.callback_urls) > 1024 {
-        return Err(bad("callback"));
+        return Err(bad("model.outgoing_hook.is_valid.callback.app_error"));
     }
     for u in &h.callback_urls {
         match reqwest::Url::parse(u) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {}
-            _ => return Err(bad("url")),
+            _ => return Err(bad("model.outgoing_hook.is_valid.url.app_error")),
         }
     }
     if too_long(&h.content_type, 128) || !(0..=1).contains(&h.trigger_when) {
-        return Err(bad("content_type"));
+        return Err(bad("model.outgoing_hook.is_valid.content_type.app_error"));
     }
     if too_long(&h.username, 64) {
-        return Err(bad("username"));
+        return Err(bad("model.outgoing_hook.username.app_error"));
     }
     if too_long(&h.icon_url, 1024) {
-        return Err(bad("icon_url"));
+        return Err(bad("model.outgoing_hook.icon_url.app_error"));
     }
     Ok(())
 }
@@ -909,26 +904,24 @@ async fn check_outgoing_channel(
         let c = channels::get_channel(state, &h.channel_id).await?;
         if !c.is_open() {
             return Err(ApiError::forbidden(if update {
-                "api.webhooks.update_outgoing.not_open.app_error"
+                "api.webhook.create_outgoing.not_open.app_error"
             } else {
                 "api.outgoing_webhook.disabled.app_error"
             }));
         }
         if c.team_id != h.team_id {
-            return Err(ApiError::forbidden(if update {
-                "api.webhooks.update_outgoing.permissions.app_error"
-            } else {
-                "api.webhooks.create_outgoing.permissions.app_error"
-            }));
+            return Err(ApiError::forbidden(
+                "api.webhook.create_outgoing.permissions.app_error",
+            ));
         }
     } else if h.trigger_words.is_empty() {
         return Err(if update {
             ApiError::internal(
-                "api.webhooks.update_outgoing.triggers.app_error",
+                "api.webhook.create_outgoing.triggers.app_error",
                 "no triggers",
             )
         } else {
-            ApiError::bad_request("api.webhooks.create_outgoing.triggers.app_error")
+            ApiError::bad_request("api.webhook.create_outgoing.triggers.app_error")
         });
     }
     Ok(())
@@ -954,7 +947,7 @@ pub async fn create_outgoing(
     check_outgoing_channel(state, &h, false).await?;
     if overlaps(state, &h).await? {
         return Err(ApiError::internal(
-            "api.webhooks.create_outgoing.intersect.app_error",
+            "api.webhook.create_outgoing.intersect.app_error",
             "overlapping hook",
         ));
     }
@@ -996,7 +989,7 @@ pub async fn update_outgoing(
     check_outgoing_channel(state, &h, true).await?;
     if overlaps(state, &h).await? {
         return Err(ApiError::bad_request(
-            "api.webhooks.update_outgoing.intersect.app_error",
+            "api.webhook.update_outgoing.intersect.app_error",
         ));
     }
     validate_outgoing(&h)?;
@@ -1031,7 +1024,7 @@ pub async fn regen_outgoing_token(
         .store
         .update_outgoing_webhook(&h)
         .await
-        .or_internal("app.webhooks.regenerate_token.app_error")?;
+        .or_internal("app.webhooks.update_outgoing.app_error")?;
     Ok(h)
 }
 

@@ -974,7 +974,7 @@ async fn response_url_limits() {
     assert_eq!(ps[0]["props"]["from_webhook"], "true");
     send(json!({"text": "sixth"}).to_string(), "application/json")
         .await
-        .assert_err(400, "app.command_webhook.try_use.invalid.app_error");
+        .assert_err(400, "app.command_webhook.try_use.invalid");
     // Bad JSON, an unknown id, an expired URL, an oversized body.
     exec(&ts, &s.bt, &s.chat, "/deploy").await.assert_ok();
     let fresh = rx.last().field("response_url");
@@ -1000,7 +1000,7 @@ async fn response_url_limits() {
             .unwrap(),
     )
     .await;
-    r.assert_err(404, "app.command_webhook.get.missing.app_error");
+    r.assert_err(404, "app.command_webhook.get.missing");
     let r = Resp::read(
         http.post(format!("{}{fresh_path}", ts.url))
             .body("x".repeat(300_001))
@@ -1038,7 +1038,7 @@ async fn response_url_limits() {
             .unwrap(),
     )
     .await;
-    r.assert_err(404, "app.command_webhook.get.missing.app_error");
+    r.assert_err(404, "app.command_webhook.get.missing");
     assert_ne!(hook_id, fresh_id);
 }
 

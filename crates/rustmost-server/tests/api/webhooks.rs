@@ -823,7 +823,7 @@ async fn outgoing_rest_rules() {
     };
     e.ts.post("/api/v4/hooks/outgoing", &e.at, base.clone())
         .await
-        .assert_err(400, "api.webhooks.create_outgoing.triggers.app_error");
+        .assert_err(400, "api.webhook.create_outgoing.triggers.app_error");
     e.ts.post(
         "/api/v4/hooks/outgoing",
         &e.at,
@@ -867,7 +867,7 @@ async fn outgoing_rest_rules() {
             with(json!({"trigger_words": ["run"]})),
         )
         .await;
-    r.assert_err(500, "api.webhooks.create_outgoing.intersect.app_error");
+    r.assert_err(500, "api.webhook.create_outgoing.intersect.app_error");
     let h2 = outgoing(&e, with(json!({"channel_id": cid}))).await;
     // Get, list by team and by channel.
     e.ts.get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at)
@@ -901,7 +901,7 @@ async fn outgoing_rest_rules() {
     closed["channel_id"] = json!(id(&e.private));
     e.ts.put(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at, closed)
         .await
-        .assert_err(403, "api.webhooks.update_outgoing.not_open.app_error");
+        .assert_err(403, "api.webhook.create_outgoing.not_open.app_error");
     let mut team = upd.clone();
     team["team_id"] = json!("t".repeat(26));
     e.ts.put(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at, team)
@@ -913,7 +913,7 @@ async fn outgoing_rest_rules() {
     t2["trigger_words"] = json!(["x"]);
     e.ts.put(&format!("/api/v4/hooks/outgoing/{}", id(&h2)), &e.at, t2)
         .await
-        .assert_err(400, "api.webhooks.update_outgoing.intersect.app_error");
+        .assert_err(400, "api.webhook.update_outgoing.intersect.app_error");
     // regen_token and delete.
     let r =
         e.ts.post(
