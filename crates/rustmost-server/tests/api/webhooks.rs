@@ -1299,3 +1299,68 @@ async fn command_posts_fire_outgoing_webhooks() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(seen.lock().unwrap().len(), 3);
 }
+
+/// `AllowedOutgoingIntegrationPorts` limits slash commands and outgoing webhooks as it limits
+/// post actions: while the receiver's port is not listed, a command and an outgoing hook
+/// pointing at it are refused and the receiver never hears from them. (The untrusted-internal
+/// guard is shown for both by `outgoing_guard_refuses_loopback_until_allowed` and
+/// `commands::guard_refuses_loopback_until_allowed_and_site_url_is_required`.)
+#[tokio::test]
+async fn a_port_outside_allowed_outgoing_integration_ports_is_never_called() {
+    use rustmost_server::app::webhooks::fire_outgoing;
+    let e = setup_with(&[
+        ALLOW_LOOPBACK,
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+    ])
+    .await;
+    let cid = id(&e.open);
+    let (url, seen) = receiver(json!({"text": "answered"}), Duration::ZERO).await;
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let other = if port == 443 { 8443 } else { 443 };
+    e.ts.patch_config(
+        &e.at,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": format!("80 {other}")}}),
+    )
+    .await;
+    outgoing(
+        &e,
+        json!({"team_id": e.tid, "trigger_words": ["go"], "callback_urls": [url.clone()]}),
+    )
+    .await;
+    let r =
+        e.ts.post(
+            "/api/v4/commands",
+            &e.at,
+            json!({"team_id": e.tid, "trigger": "ship", "url": url, "method": "P"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let exec = || {
+        e.ts.post(
+            "/api/v4/commands/execute",
+            &e.at,
+            json!({"channel_id": cid, "command": "/ship"}),
+        )
+    };
+
+    let (p, c) = stored_post(&e, &cid, "go").await;
+    let r = fire_outgoing(&e.ts.state, &p, &c).await.unwrap();
+    assert_eq!(r.len(), 1);
+    let err = r[0].clone().unwrap_err();
+    assert!(err.contains("AllowedOutgoingIntegrationPorts"), "{err}");
+    exec()
+        .await
+        .assert_err(500, "api.command.execute_command.failed.app_error");
+    assert!(seen.lock().unwrap().is_empty(), "the receiver was called");
+
+    // Listing the port lets both through.
+    e.ts.patch_config(
+        &e.at,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": format!("80 {port}")}}),
+    )
+    .await;
+    let r = fire_outgoing(&e.ts.state, &p, &c).await.unwrap();
+    assert!(r[0].is_ok(), "{r:?}");
+    exec().await.assert_ok();
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
