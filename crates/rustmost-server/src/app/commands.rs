@@ -4,10 +4,12 @@
 
 use crate::app::integration_posts::{self, IntegrationPost, Origin};
 use crate::app::outgoing::integration_client;
-use crate::app::{actions, builtin_commands, posts, signing, users};
+use crate::app::{actions, authz, builtin_commands, posts, scoped_authz, signing, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use reqwest::StatusCode;
+use rustmost_model::Permission;
+use rustmost_model::channel::{CHANNEL_DIRECT, CHANNEL_GROUP};
 use rustmost_model::command::{
     self as cmdm, COMMAND_WEBHOOK_MAX_USES, COMMAND_WEBHOOK_TTL_MS, Command, CommandResponse,
     CommandWebhook,
@@ -98,7 +100,7 @@ fn duplicate() -> ApiError {
 
 /// `CreateCommand`: the trigger lowercased and unique among the team's and the built-in
 /// commands; a fresh id and token.
-pub async fn create_command(state: &AppState, mut c: Command) -> ApiResult<Command> {
+async fn create_command(state: &AppState, mut c: Command) -> ApiResult<Command> {
     require_enabled(state)?;
     c.trigger = c.trigger.to_lowercase();
     let team_cmds = state
@@ -151,7 +153,7 @@ async fn store_update(state: &AppState, c: &Command) -> ApiResult<()> {
 }
 
 /// `UpdateCommand`: what identifies the command (id, token, creator, team, times) stays.
-pub async fn update_command(state: &AppState, old: &Command, mut c: Command) -> ApiResult<Command> {
+async fn update_command(state: &AppState, old: &Command, mut c: Command) -> ApiResult<Command> {
     require_enabled(state)?;
     c.trigger = c.trigger.to_lowercase();
     c.id = old.id.clone();
@@ -169,7 +171,7 @@ pub async fn update_command(state: &AppState, old: &Command, mut c: Command) -> 
 }
 
 /// `MoveCommand`.
-pub async fn move_command(state: &AppState, mut c: Command, team_id: &str) -> ApiResult<()> {
+async fn move_command(state: &AppState, mut c: Command, team_id: &str) -> ApiResult<()> {
     c.team_id = team_id.to_string();
     c.update_at = state.clock.now_ms();
     store_update(state, &c).await
@@ -194,7 +196,7 @@ pub async fn delete_command(state: &AppState, id: &str) -> ApiResult<()> {
 }
 
 /// `ListTeamCommands`: the team's custom commands, unsanitized.
-pub async fn list_team_commands(state: &AppState, team_id: &str) -> ApiResult<Vec<Command>> {
+async fn list_team_commands(state: &AppState, team_id: &str) -> ApiResult<Vec<Command>> {
     require_enabled(state)?;
     state
         .store
@@ -205,7 +207,7 @@ pub async fn list_team_commands(state: &AppState, team_id: &str) -> ApiResult<Ve
 
 /// `ListAutocompleteCommands` (`autocomplete_only`) or `ListAllCommands`: the built-ins, then
 /// the team's commands (while commands are on), sanitized, each trigger once.
-pub async fn list_commands(
+async fn list_commands(
     state: &AppState,
     team_id: &str,
     autocomplete_only: bool,
@@ -230,6 +232,202 @@ pub async fn list_commands(
         }
     }
     Ok(out)
+}
+
+// ---- What the command endpoints do for a caller: permission first, then the work ----
+
+const OWN: Permission = Permission::ManageOwnSlashCommands;
+/// The older name of [`OWN`], still granted by roles made before the split.
+const OWN_OLD: Permission = Permission::ManageSlashCommands;
+const OTHERS: Permission = Permission::ManageOthersSlashCommands;
+
+async fn has_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<bool> {
+    Ok(scoped_authz::has_team(state, s, team_id, OWN).await?
+        || scoped_authz::has_team(state, s, team_id, OWN_OLD).await?)
+}
+
+async fn require_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<()> {
+    if has_own(state, s, team_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &[OWN]))
+    }
+}
+
+/// `manage_own` on the command's team, and `manage_others` unless the caller created it.
+async fn require_manage(state: &AppState, s: &Session, c: &Command) -> ApiResult<()> {
+    require_own(state, s, &c.team_id).await?;
+    if s.user_id != c.creator_id && !scoped_authz::has_team(state, s, &c.team_id, OTHERS).await? {
+        return Err(ApiError::permission(&s.user_id, &[OTHERS]));
+    }
+    Ok(())
+}
+
+/// A live command by id, where every failure to find it is the 404 upstream answers.
+async fn find_command(state: &AppState, id: &str) -> ApiResult<Command> {
+    get_command(state, id).await.map_err(|_| not_found())
+}
+
+/// A command the session may manage (`manage_own`, and `manage_others` for someone else's).
+pub async fn command_for(state: &AppState, s: &Session, id: &str) -> ApiResult<Command> {
+    let c = find_command(state, id).await?;
+    require_manage(state, s, &c).await?;
+    Ok(c)
+}
+
+/// `POST /commands` for the session: `manage_own_slash_commands` (or the older name) in the
+/// team; the caller is the creator.
+pub async fn create_command_for(
+    state: &AppState,
+    s: &Session,
+    mut c: Command,
+) -> ApiResult<Command> {
+    require_own(state, s, &c.team_id).await?;
+    c.creator_id = s.user_id.clone();
+    create_command(state, c).await
+}
+
+/// `GET /commands/{id}` for the session: `view_team` and the manage permissions, any
+/// refusal answered as the 404 of a missing command (a store failure stays a 500).
+pub async fn view_command(state: &AppState, s: &Session, id: &str) -> ApiResult<Command> {
+    let c = find_command(state, id).await?;
+    if !scoped_authz::has_team(state, s, &c.team_id, Permission::ViewTeam).await? {
+        return Err(not_found());
+    }
+    match require_manage(state, s, &c).await {
+        Ok(()) => Ok(c),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Err(not_found()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /commands?team_id&custom_only` for the session (`view_team`): the team's commands
+/// with tokens (`manage_own`; others' only with `manage_others`), or the built-in and team
+/// commands, sanitized (only the autocomplete ones without `manage_own`).
+pub async fn list_commands_for(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    custom_only: bool,
+) -> ApiResult<Vec<Command>> {
+    scoped_authz::require_team(state, s, team_id, Permission::ViewTeam).await?;
+    if custom_only {
+        require_own(state, s, team_id).await?;
+        let mut list = list_team_commands(state, team_id).await?;
+        if !scoped_authz::has_team(state, s, team_id, OTHERS).await? {
+            list.retain(|c| c.creator_id == s.user_id);
+        }
+        return Ok(list);
+    }
+    let autocomplete_only = !has_own(state, s, team_id).await?;
+    list_commands(state, team_id, autocomplete_only).await
+}
+
+/// The commands the message box offers in a team (`view_team`).
+pub async fn autocomplete_commands(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+) -> ApiResult<Vec<Command>> {
+    scoped_authz::require_team(state, s, team_id, Permission::ViewTeam).await?;
+    list_commands(state, team_id, true).await
+}
+
+/// `PUT /commands/{id}`: the body's `id` must be the path's, its `team_id` the stored one
+/// (400 `api.command.team_mismatch.app_error`), then the manage permissions.
+pub async fn update_command_for(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    c: Command,
+) -> ApiResult<Command> {
+    if c.id != id {
+        return Err(ApiError::invalid_param("command"));
+    }
+    let old = find_command(state, id).await?;
+    if c.team_id != old.team_id {
+        return Err(ApiError::bad_request("api.command.team_mismatch.app_error"));
+    }
+    require_manage(state, s, &old).await?;
+    update_command(state, &old, c).await
+}
+
+/// Whether a user (not the caller) holds `manage_own_slash_commands` in the team; a user
+/// that cannot be read holds nothing.
+async fn user_may_manage(state: &AppState, user_id: &str, team_id: &str) -> ApiResult<bool> {
+    let Some(u) = state
+        .store
+        .get_user(user_id)
+        .await
+        .optional("app.user.get.app_error")?
+    else {
+        return Ok(false);
+    };
+    let mut roles = u.roles.clone();
+    if let Some(r) = scoped_authz::team_roles(state, team_id, user_id).await? {
+        roles.push(' ');
+        roles.push_str(&r);
+    }
+    Ok(state.roles.grants(&roles, OWN.as_str()) || state.roles.grants(&roles, OWN_OLD.as_str()))
+}
+
+/// `PUT /commands/{id}/move`: `manage_own` in both teams (and `manage_others` for someone
+/// else's command); the creator must also be allowed to manage commands in the new team.
+pub async fn move_command_for(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    team_id: &str,
+) -> ApiResult<()> {
+    let team = crate::app::teams::get_team(state, team_id).await?;
+    require_own(state, s, &team.id).await?;
+    let c = command_for(state, s, id).await?;
+    if !user_may_manage(state, &c.creator_id, &team.id).await? {
+        return Err(ApiError::bad_request(
+            "api.command.move_command.creator_no_permission.app_error",
+        ));
+    }
+    move_command(state, c, &team.id).await
+}
+
+/// `POST /commands/execute` for the session: a command in a channel the caller may post to,
+/// run against the channel's team (a direct or group channel takes the team the caller
+/// names, which they must belong to).
+pub async fn execute_for(
+    state: &AppState,
+    s: &Session,
+    mut args: CommandArgs,
+) -> ApiResult<CommandResponse> {
+    if args.command.chars().count() <= 1
+        || !args.command.starts_with('/')
+        || !is_valid_id(&args.channel_id)
+    {
+        return Err(ApiError::bad_request(
+            "api.command.execute_command.start.app_error",
+        ));
+    }
+    if !scoped_authz::has_channel(state, s, &args.channel_id, Permission::CreatePost).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
+    }
+    let c = crate::app::channels::get_channel(state, &args.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.command.execute_command.deleted.error",
+        ));
+    }
+    if c.channel_type != CHANNEL_DIRECT && c.channel_type != CHANNEL_GROUP {
+        // Commands run against the channel's team, never one named by the caller.
+        args.team_id = c.team_id.clone();
+    } else if scoped_authz::team_roles(state, &args.team_id, &s.user_id)
+        .await?
+        .is_none()
+        && !authz::has(state, s, Permission::CreatePost)
+    {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
+    }
+    args.user_id = s.user_id.clone();
+    args.channel_id = c.id;
+    execute(state, s, &args).await
 }
 
 /// `model.CommandArgs`: who runs what, where.
@@ -257,11 +455,7 @@ pub fn split_command(command: &str) -> (String, String) {
 }
 
 /// `ExecuteCommand`: a team command with the trigger, else a built-in one, else 404.
-pub async fn execute(
-    state: &AppState,
-    s: &Session,
-    args: &CommandArgs,
-) -> ApiResult<CommandResponse> {
+async fn execute(state: &AppState, s: &Session, args: &CommandArgs) -> ApiResult<CommandResponse> {
     let (trigger, message) = split_command(&args.command);
     let Some(trigger) = trigger.strip_prefix('/').map(str::to_string) else {
         return Err(

@@ -1218,16 +1218,43 @@ async fn a_store_failure_in_the_owner_check_is_a_500() {
     assert_hook_ok(&send(&e, &hid, json!({"text": "after"})).await);
 }
 
+/// A server that lets integrations call loopback receivers and hands commands a SiteURL.
+async fn setup_for_integrations() -> Env {
+    setup_with(&[
+        ALLOW_LOOPBACK,
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+    ])
+    .await
+}
+
+/// A custom command of the team posting to `url`, created by the admin.
+async fn admin_command(e: &Env, trigger: &str, url: &str) {
+    let r =
+        e.ts.post(
+            "/api/v4/commands",
+            &e.at,
+            json!({"team_id": e.tid, "trigger": trigger, "url": url, "method": "P"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+/// Runs `command` as the admin in the channel.
+async fn admin_exec(e: &Env, cid: &str, command: &str) -> Resp {
+    e.ts.post(
+        "/api/v4/commands/execute",
+        &e.at,
+        json!({"channel_id": cid, "command": command}),
+    )
+    .await
+}
+
 /// A command's `in_channel` post fires the outgoing webhooks it matches, as upstream's
 /// `CreateCommandPost` (`TriggerWebhooks`): a built-in's, and a custom command's although it is
 /// marked `from_webhook`. A hook's own reply fires nothing.
 #[tokio::test]
 async fn command_posts_fire_outgoing_webhooks() {
-    let e = setup_with(&[
-        ALLOW_LOOPBACK,
-        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
-    ])
-    .await;
+    let e = setup_for_integrations().await;
     let cid = id(&e.open);
     // One receiver serves as the hook's callback and as the custom command's URL.
     let (url, seen) = receiver(
@@ -1241,19 +1268,6 @@ async fn command_posts_fire_outgoing_webhooks() {
                "callback_urls": [url.clone()], "content_type": "application/json"}),
     )
     .await;
-    let exec = |command: &'static str| {
-        let (ts, at, cid) = (&e.ts, &e.at, &cid);
-        async move {
-            let r = ts
-                .post(
-                    "/api/v4/commands/execute",
-                    at,
-                    json!({"channel_id": cid, "command": command}),
-                )
-                .await;
-            assert_eq!(r.status, 200, "{}", r.text);
-        }
-    };
     let payload = |i: usize| -> Value {
         serde_json::from_slice(&seen.lock().unwrap()[i].1).expect("a JSON payload")
     };
@@ -1266,7 +1280,7 @@ async fn command_posts_fire_outgoing_webhooks() {
     };
 
     // A built-in: `/shrug build` posts "build ¯\_(ツ)_/¯".
-    exec("/shrug build").await;
+    admin_exec(&e, &cid, "/shrug build").await.assert_ok();
     wait_seen(&seen, 1).await;
     let p = payload(0);
     assert_eq!(p["trigger_word"], "build");
@@ -1274,15 +1288,8 @@ async fn command_posts_fire_outgoing_webhooks() {
     assert_eq!(p["user_id"], e.admin["id"]);
 
     // A custom command answering `in_channel` "build done": its post fires the hook too.
-    let r =
-        e.ts.post(
-            "/api/v4/commands",
-            &e.at,
-            json!({"team_id": e.tid, "trigger": "ship", "url": url, "method": "P"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    exec("/ship").await;
+    admin_command(&e, "ship", &url).await;
+    admin_exec(&e, &cid, "/ship").await.assert_ok();
     wait_seen(&seen, 3).await;
     let p = payload(2);
     assert_eq!(p["trigger_word"], "build");
@@ -1308,11 +1315,7 @@ async fn command_posts_fire_outgoing_webhooks() {
 #[tokio::test]
 async fn a_port_outside_allowed_outgoing_integration_ports_is_never_called() {
     use rustmost_server::app::webhooks::fire_outgoing;
-    let e = setup_with(&[
-        ALLOW_LOOPBACK,
-        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
-    ])
-    .await;
+    let e = setup_for_integrations().await;
     let cid = id(&e.open);
     let (url, seen) = receiver(json!({"text": "answered"}), Duration::ZERO).await;
     let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
@@ -1327,28 +1330,14 @@ async fn a_port_outside_allowed_outgoing_integration_ports_is_never_called() {
         json!({"team_id": e.tid, "trigger_words": ["go"], "callback_urls": [url.clone()]}),
     )
     .await;
-    let r =
-        e.ts.post(
-            "/api/v4/commands",
-            &e.at,
-            json!({"team_id": e.tid, "trigger": "ship", "url": url, "method": "P"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let exec = || {
-        e.ts.post(
-            "/api/v4/commands/execute",
-            &e.at,
-            json!({"channel_id": cid, "command": "/ship"}),
-        )
-    };
+    admin_command(&e, "ship", &url).await;
 
     let (p, c) = stored_post(&e, &cid, "go").await;
     let r = fire_outgoing(&e.ts.state, &p, &c).await.unwrap();
     assert_eq!(r.len(), 1);
     let err = r[0].clone().unwrap_err();
     assert!(err.contains("AllowedOutgoingIntegrationPorts"), "{err}");
-    exec()
+    admin_exec(&e, &cid, "/ship")
         .await
         .assert_err(500, "api.command.execute_command.failed.app_error");
     assert!(seen.lock().unwrap().is_empty(), "the receiver was called");
@@ -1361,6 +1350,6 @@ async fn a_port_outside_allowed_outgoing_integration_ports_is_never_called() {
     .await;
     let r = fire_outgoing(&e.ts.state, &p, &c).await.unwrap();
     assert!(r[0].is_ok(), "{r:?}");
-    exec().await.assert_ok();
+    admin_exec(&e, &cid, "/ship").await.assert_ok();
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
