@@ -26,13 +26,8 @@ const FAILED: &str = "api.command.execute_command.failed.app_error";
 /// Upstream's `MaxIntegrationResponseSize`.
 const MAX_RESPONSE: usize = 1024 * 1024;
 
-/// An error of this module (its English text comes from the message catalogue).
-pub fn err(status: StatusCode, id: &'static str) -> ApiError {
-    ApiError::new(id, status)
-}
-
 pub fn not_found() -> ApiError {
-    err(StatusCode::NOT_FOUND, NOT_FOUND)
+    ApiError::not_found(NOT_FOUND)
 }
 
 /// `ServiceSettings.EnableCommands`, else 501 `api.command.disabled.app_error`.
@@ -45,7 +40,7 @@ pub fn require_enabled(state: &AppState) -> ApiResult<()> {
 }
 
 fn invalid(field: &'static str) -> ApiError {
-    err(StatusCode::BAD_REQUEST, field).detail(String::new())
+    ApiError::bad_request(field).detail(String::new())
 }
 
 /// `Command.IsValid`.
@@ -820,10 +815,7 @@ pub async fn handle_command_webhook(
     {
         Ok(h) => h,
         Err(StoreError::NotFound) => {
-            return Err(err(
-                StatusCode::NOT_FOUND,
-                "app.command_webhook.get.missing",
-            ));
+            return Err(ApiError::not_found("app.command_webhook.get.missing"));
         }
         Err(e) => {
             return Err(ApiError::internal(
@@ -847,10 +839,7 @@ pub async fn handle_command_webhook(
         .await
         .or_internal("app.command_webhook.try_use.internal_error")?
     {
-        return Err(err(
-            StatusCode::BAD_REQUEST,
-            "app.command_webhook.try_use.invalid",
-        ));
+        return Err(ApiError::bad_request("app.command_webhook.try_use.invalid"));
     }
     let args = CommandArgs {
         user_id: hook.user_id,
