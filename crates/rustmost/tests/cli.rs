@@ -1695,3 +1695,553 @@ async fn shell_completions_and_the_man_page() {
     assert!(man.contains(".TH rustmost"), "{man}");
     assert!(man.contains("completion") && man.contains("auth"), "{man}");
 }
+
+/// Posts of a channel, newest first, as the server lists them.
+async fn channel_messages(srv: &Server, tok: &str, channel_id: &str) -> Vec<String> {
+    let (s, b, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v4/channels/{channel_id}/posts"),
+            Some(tok),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| {
+            b["posts"][id.as_str().unwrap()]["message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// mmctl's `webhook` spellings: create, modify, list, show and delete both kinds, in both
+/// output modes, with the server's refusal shown with its AppError id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_commands_with_mmctl_spellings() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &srv.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    rm(
+        a,
+        &[
+            "team",
+            "create",
+            "--name",
+            "hooks",
+            "--display-name",
+            "Hooks",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let alerts = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "hooks",
+            "--name",
+            "alerts",
+            "--display-name",
+            "Alerts",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let alerts_id = alerts["id"].as_str().unwrap().to_string();
+
+    let inc = rm(
+        a,
+        &[
+            "webhook",
+            "create-incoming",
+            "--channel",
+            "hooks:alerts",
+            "--user",
+            "admin",
+            "--display-name",
+            "CI",
+            "--description",
+            "builds",
+            "--lock-to-channel",
+            "--icon",
+            "https://example.com/ci.png",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let inc_id = inc["id"].as_str().unwrap().to_string();
+    assert_eq!(inc["channel_id"], alerts_id.as_str());
+    assert_eq!(inc["channel_locked"], true);
+    assert_eq!(inc["display_name"], "CI");
+    // The hook made by the CLI really posts.
+    let r = srv
+        .http
+        .post(format!("{}/hooks/{inc_id}", srv.url))
+        .json(&json!({"text": "built by the CLI's hook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        channel_messages(&srv, &admin_tok, &alerts_id).await[0],
+        "built by the CLI's hook"
+    );
+
+    let m = rm(
+        a,
+        &[
+            "webhook",
+            "modify-incoming",
+            &inc_id,
+            "--display-name",
+            "Deploys",
+            "--lock-to-channel=false",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(m["display_name"], "Deploys");
+    assert_eq!(
+        m["description"], "builds",
+        "flags left out keep their value"
+    );
+    assert_eq!(m["channel_locked"], false);
+    let m = rm(
+        a,
+        &["webhook", "modify-incoming", &inc_id, "--description", "d2"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(
+        m["channel_locked"], false,
+        "an absent --lock-to-channel keeps the lock"
+    );
+
+    let out = rm(
+        a,
+        &[
+            "webhook",
+            "create-outgoing",
+            "--team",
+            "hooks",
+            "--channel",
+            "hooks:alerts",
+            "--display-name",
+            "builder",
+            "--trigger-word",
+            "build",
+            "--trigger-word",
+            "test",
+            "--trigger-when",
+            "start",
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--content-type",
+            "application/json",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let out_id = out["id"].as_str().unwrap().to_string();
+    assert_eq!(out["trigger_words"], json!(["build", "test"]));
+    assert_eq!(out["trigger_when"], 1);
+    assert_eq!(out["channel_id"], alerts_id.as_str());
+    assert_eq!(out["content_type"], "application/json");
+    assert_eq!(out["token"].as_str().unwrap().len(), 26);
+    let bad = rm(
+        a,
+        &[
+            "webhook",
+            "create-outgoing",
+            "--team",
+            "hooks",
+            "--display-name",
+            "x",
+            "--trigger-word",
+            "x",
+            "--trigger-when",
+            "sometimes",
+            "--url",
+            "http://127.0.0.1:9/x",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(bad.code, 0);
+    assert!(
+        bad.stderr.contains("exact") && bad.stderr.contains("start"),
+        "{}",
+        bad.stderr
+    );
+    // Without a channel, upstream requires trigger words: the server's refusal and its id.
+    let refused = rm(
+        a,
+        &[
+            "webhook",
+            "create-outgoing",
+            "--team",
+            "hooks",
+            "--display-name",
+            "x",
+            "--url",
+            "http://127.0.0.1:9/x",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused
+            .stderr
+            .contains("api.webhooks.create_outgoing.triggers.app_error"),
+        "{}",
+        refused.stderr
+    );
+
+    let m = rm(
+        a,
+        &[
+            "webhook",
+            "modify-outgoing",
+            &out_id,
+            "--url",
+            "http://127.0.0.1:9/v2",
+            "--trigger-when",
+            "exact",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(m["callback_urls"], json!(["http://127.0.0.1:9/v2"]));
+    assert_eq!(m["trigger_words"], json!(["build", "test"]));
+    assert_eq!(m["trigger_when"], 0);
+    assert_eq!(m["token"], out["token"], "modifying keeps the token");
+
+    let list = rm(a, &["webhook", "list", "hooks"], &[]).await.ok().json();
+    assert_eq!(list["incoming_webhooks"][0]["id"], inc_id.as_str());
+    assert_eq!(list["outgoing_webhooks"][0]["id"], out_id.as_str());
+    let all = rm(a, &["webhook", "list", "--json"], &[]).await.ok().json();
+    assert_eq!(all, list, "no team named: every team");
+    let table = rm(a, &["webhook", "list", "-o", "table"], &[])
+        .await
+        .ok()
+        .stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("KIND") && lines[0].contains("DISPLAY_NAME"),
+        "{table}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("incoming") && l.contains(&inc_id) && l.contains("Deploys")),
+        "{table}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("outgoing") && l.contains(&out_id)),
+        "{table}"
+    );
+
+    assert_eq!(
+        rm(a, &["webhook", "show", &inc_id], &[]).await.ok().json()["display_name"],
+        "Deploys"
+    );
+    assert_eq!(
+        rm(a, &["webhook", "show", &out_id], &[]).await.ok().json()["display_name"],
+        "builder"
+    );
+    let missing = rm(a, &["webhook", "show", "aaaaaaaaaaaaaaaaaaaaaaaaaa"], &[]).await;
+    assert_ne!(missing.code, 0);
+    assert!(missing.stderr.contains("no webhook"), "{}", missing.stderr);
+
+    rm(a, &["webhook", "delete", &inc_id], &[]).await.ok();
+    let r = srv
+        .http
+        .post(format!("{}/hooks/{inc_id}", srv.url))
+        .json(&json!({"text": "after delete"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a deleted hook no longer posts");
+    rm(a, &["webhook", "delete", &out_id], &[]).await.ok();
+    let empty = rm(a, &["webhook", "list", "hooks"], &[]).await.ok().json();
+    assert_eq!(
+        empty,
+        json!({"incoming_webhooks": [], "outgoing_webhooks": []})
+    );
+
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableIncomingWebhooks",
+            "false",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let off = rm(
+        a,
+        &["webhook", "create-incoming", "--channel", &alerts_id],
+        &[],
+    )
+    .await;
+    assert_ne!(off.code, 0);
+    assert!(
+        off.stderr
+            .contains("api.incoming_webhook.disabled.app_error")
+            && off.stderr.contains("HTTP 501"),
+        "{}",
+        off.stderr
+    );
+}
+
+/// mmctl's `command` spellings: create, list, show, modify, move, archive/delete, and
+/// `execute` running a built-in command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_command_commands_with_mmctl_spellings() {
+    let srv = Server::start_with(&[("MM_SERVICESETTINGS_SITEURL", "http://127.0.0.1:9")]).await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &srv.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    for t in ["cmds", "other"] {
+        rm(
+            a,
+            &["team", "create", "--name", t, "--display-name", t],
+            &[],
+        )
+        .await
+        .ok();
+    }
+    let c = rm(
+        a,
+        &[
+            "command",
+            "create",
+            "cmds",
+            "--title",
+            "Deploy",
+            "--description",
+            "Deploys things",
+            "--trigger-word",
+            "deploy",
+            "--url",
+            "http://127.0.0.1:9/slash",
+            "--creator",
+            "admin",
+            "--response-username",
+            "deployer",
+            "--icon",
+            "https://example.com/d.png",
+            "--autocomplete",
+            "--autocompleteDesc",
+            "Deploy a build",
+            "--autocompleteHint",
+            "[env]",
+            "--post",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let cid = c["id"].as_str().unwrap().to_string();
+    assert_eq!(c["trigger"], "deploy");
+    assert_eq!(c["method"], "P");
+    assert_eq!(c["auto_complete"], true);
+    assert_eq!(c["auto_complete_hint"], "[env]");
+    assert_eq!(c["display_name"], "Deploy");
+
+    let slash = rm(
+        a,
+        &[
+            "command",
+            "create",
+            "cmds",
+            "--trigger-word",
+            "/x",
+            "--url",
+            "http://127.0.0.1:9/s",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(slash.code, 0);
+    assert!(
+        slash.stderr.contains("cannot begin with a /"),
+        "{}",
+        slash.stderr
+    );
+    let dup = rm(
+        a,
+        &[
+            "command",
+            "create",
+            "cmds",
+            "--trigger-word",
+            "deploy",
+            "--url",
+            "http://127.0.0.1:9/s",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(dup.code, 0);
+    assert!(
+        dup.stderr
+            .contains("api.command.duplicate_trigger.app_error"),
+        "{}",
+        dup.stderr
+    );
+
+    let list = rm(a, &["command", "list", "cmds"], &[]).await.ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["id"], cid.as_str());
+    assert_eq!(list[0]["token"], c["token"]);
+    let table = rm(a, &["command", "list", "-o", "table"], &[])
+        .await
+        .ok()
+        .stdout;
+    assert!(
+        table.lines().next().unwrap().starts_with("ID") && table.contains("deploy"),
+        "{table}"
+    );
+
+    let m = rm(
+        a,
+        &[
+            "command",
+            "modify",
+            &cid,
+            "--title",
+            "Deploy 2",
+            "--post=false",
+            "--autocomplete=false",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(m["display_name"], "Deploy 2");
+    assert_eq!(m["method"], "G");
+    assert_eq!(m["auto_complete"], false);
+    assert_eq!(
+        m["url"], "http://127.0.0.1:9/slash",
+        "flags left out keep their value"
+    );
+    let bad = rm(
+        a,
+        &["command", "modify", &cid, "--trigger-word", "two words"],
+        &[],
+    )
+    .await;
+    assert_ne!(bad.code, 0);
+    assert!(
+        bad.stderr.contains("must not contain spaces"),
+        "{}",
+        bad.stderr
+    );
+
+    let moved = rm(a, &["command", "move", "other", &cid], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(moved["status"], "OK");
+    let other_id = rm(a, &["command", "show", &cid], &[]).await.ok().json()["team_id"].clone();
+    let other = srv
+        .call(
+            reqwest::Method::GET,
+            "/api/v4/teams/name/other",
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await
+        .1;
+    assert_eq!(other_id, other["id"]);
+
+    // `execute` runs a built-in in a channel as the credential's user.
+    let ts = srv
+        .call(
+            reqwest::Method::GET,
+            "/api/v4/teams/name/cmds",
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await
+        .1;
+    let (_, town, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v4/teams/{}/channels/name/town-square",
+                ts["id"].as_str().unwrap()
+            ),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    rm(
+        a,
+        &["command", "execute", "cmds:town-square", "/shrug shipped"],
+        &[],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        channel_messages(&srv, &admin_tok, town["id"].as_str().unwrap()).await[0],
+        "shipped ¯\\\\\\_(ツ)\\_/¯"
+    );
+
+    let archived = rm(a, &["command", "archive", &cid], &[]).await.ok().json();
+    assert_eq!(archived["status"], "OK");
+    let gone = rm(a, &["command", "show", &cid], &[]).await;
+    assert_ne!(gone.code, 0);
+    assert!(
+        gone.stderr.contains("store.sql_command.save.get.app_error"),
+        "{}",
+        gone.stderr
+    );
+    let gone = rm(a, &["command", "delete", &cid], &[]).await;
+    assert_ne!(gone.code, 0);
+}

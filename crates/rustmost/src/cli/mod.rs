@@ -5,12 +5,14 @@
 mod auth;
 mod bot;
 mod channel;
+mod command;
 mod config;
 mod post;
 mod reaction;
 mod team;
 mod token;
 mod user;
+mod webhook;
 
 use crate::credentials;
 use anyhow::{Context, bail};
@@ -21,12 +23,14 @@ use serde_json::Value;
 pub use auth::AuthCmd;
 pub use bot::BotCmd;
 pub use channel::ChannelCmd;
+pub use command::CommandCmd;
 pub use config::ConfigCmd;
 pub use post::{MessageCmd, PostCmd};
 pub use reaction::ReactionCmd;
 pub use team::TeamCmd;
 pub use token::TokenCmd;
 pub use user::UserCmd;
+pub use webhook::WebhookCmd;
 
 /// Connection flags shared by every client command; they beat the saved credential.
 #[derive(Args, Debug, Clone)]
@@ -121,6 +125,50 @@ pub fn read_secret(
     Ok(Some(line))
 }
 
+/// The flags before a noun that take a value (so the noun is found past their values).
+const VALUE_FLAGS: &[&str] = &[
+    "--config",
+    "--url",
+    "--token",
+    "--access-token",
+    "--access-token-file",
+    "--token-file",
+    "--credential",
+    "--local-socket",
+    "--output",
+    "-o",
+];
+
+/// mmctl's `webhook` and `command` call the callback URL `--url`, which is this client's
+/// global server-URL flag: after those nouns, `--url` is rewritten to `--callback-url`, so
+/// commands copied from mmctl's documentation work. Before the noun, `--url` stays the server.
+pub fn mmctl_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    let mut noun: Option<bool> = None;
+    let mut skip_value = false;
+    for (i, a) in args.into_iter().enumerate() {
+        let s = a.to_str().unwrap_or("");
+        match noun {
+            _ if i == 0 => {}
+            None if skip_value => skip_value = false,
+            None if s.starts_with('-') => skip_value = VALUE_FLAGS.contains(&s),
+            None => noun = Some(s == "webhook" || s == "command"),
+            Some(true) if s == "--" => noun = Some(false),
+            Some(true) if s == "--url" => {
+                out.push("--callback-url".into());
+                continue;
+            }
+            Some(true) if s.starts_with("--url=") => {
+                out.push(format!("--callback-url={}", &s["--url=".len()..]).into());
+                continue;
+            }
+            Some(_) => {}
+        }
+        out.push(a);
+    }
+    out
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Saved credentials (URL + access token) and the credential test.
@@ -174,6 +222,23 @@ pub enum Command {
     /// Teams: create, list, add-user.
     #[command(subcommand, after_help = "Example:\n  rustmost team list -o table")]
     Team(TeamCmd),
+    /// Incoming and outgoing webhooks, as mmctl: create-incoming, create-outgoing, list, show,
+    /// modify-incoming, modify-outgoing, delete. After `webhook`, `--url` is the callback URL
+    /// (mmctl's spelling of `--callback-url`); give the server before it or from a credential.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost webhook create-incoming --channel myteam:town-square --display-name CI"
+    )]
+    Webhook(WebhookCmd),
+    /// Custom slash commands, as mmctl: create, list, show, modify, move, delete (archive);
+    /// and execute. After `command`, `--url` is the callback URL (mmctl's spelling of
+    /// `--callback-url`); give the server before it or from a credential.
+    #[command(
+        name = "command",
+        subcommand,
+        after_help = "Example:\n  rustmost command list myteam"
+    )]
+    Slash(CommandCmd),
 }
 
 /// Runs one client command and prints its result.
@@ -190,6 +255,15 @@ pub async fn run(cmd: Command, conn: Conn) -> anyhow::Result<()> {
         Command::Token(c) => token::run(c, &client(&conn)?).await?,
         Command::Bot(c) => bot::run(c, &client(&conn)?).await?,
         Command::Team(c) => team::run(c, &client(&conn)?).await?,
+        Command::Slash(c) => command::run(c, &client(&conn)?).await?,
+        Command::Webhook(c) => {
+            let shown = webhook::run(c, &client(&conn)?).await?;
+            match out {
+                Output::Table => print(&shown.rows, out, webhook::HOOK_COLS),
+                Output::Json => print(&shown.json, out, &[]),
+            }
+            return Ok(());
+        }
     };
     print(&v, out, cols);
     Ok(())
@@ -348,3 +422,79 @@ where
 const PER_PAGE: u32 = 100;
 const USER_COLS: &[&str] = &["id", "username", "email", "roles", "delete_at"];
 const CHANNEL_COLS: &[&str] = &["id", "name", "display_name", "type", "team_id", "delete_at"];
+
+#[cfg(test)]
+mod tests {
+    use super::mmctl_args;
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        mmctl_args(args.iter().map(|a| a.into()))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn url_after_webhook_and_command_is_the_callback() {
+        assert_eq!(
+            rewrite(&[
+                "rustmost",
+                "--url",
+                "http://srv",
+                "webhook",
+                "create-outgoing",
+                "--url",
+                "http://cb",
+                "--url=http://cb2"
+            ]),
+            [
+                "rustmost",
+                "--url",
+                "http://srv",
+                "webhook",
+                "create-outgoing",
+                "--callback-url",
+                "http://cb",
+                "--callback-url=http://cb2"
+            ]
+        );
+        assert_eq!(
+            rewrite(&[
+                "rustmost",
+                "-o",
+                "json",
+                "command",
+                "create",
+                "t",
+                "--url",
+                "http://cb"
+            ]),
+            [
+                "rustmost",
+                "-o",
+                "json",
+                "command",
+                "create",
+                "t",
+                "--callback-url",
+                "http://cb"
+            ]
+        );
+        // Other nouns keep `--url` as the server, and a value that looks like a noun is a value.
+        for keep in [
+            &["rustmost", "user", "list", "--url", "http://srv"][..],
+            &[
+                "rustmost",
+                "--credential",
+                "webhook",
+                "user",
+                "list",
+                "--url",
+                "http://srv",
+            ][..],
+            &["rustmost", "command", "execute", "--", "--url"][..],
+        ] {
+            assert_eq!(rewrite(keep), keep);
+        }
+    }
+}
