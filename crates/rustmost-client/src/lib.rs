@@ -2,6 +2,9 @@
 //! command-line client (and n8n's Mattermost node) sends. Failures keep the server's AppError
 //! (`id`, `message`, `status_code`) so callers can show exactly what the server said.
 
+mod events;
+
+pub use events::{EventStream, Notice};
 use reqwest::Method;
 use rustmost_model::AppErrorBody;
 use serde::de::DeserializeOwned;
@@ -22,10 +25,13 @@ pub enum Error {
         "the server's TLS certificate is not trusted (self-signed, unknown issuer or wrong host \
          name); pass --insecure or save the credential with --insecure to accept it anyway"
     )]
-    Certificate(#[source] reqwest::Error),
+    Certificate(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A 2xx answer whose body was not the JSON expected.
     #[error("unexpected response: {0}")]
     Decode(String),
+    /// The WebSocket upgrade or connection failed.
+    #[error("event stream: {0}")]
+    WebSocket(String),
     /// The base URL cannot be used.
     #[error("invalid server URL {0:?}")]
     BadUrl(String),
@@ -71,7 +77,7 @@ fn transport(e: reqwest::Error) -> Error {
             .and_then(|io| io.get_ref())
             .is_some_and(|inner| bad_cert(inner));
         if bad_cert(s) || wrapped {
-            return Error::Certificate(e);
+            return Error::Certificate(Box::new(e));
         }
         src = s.source();
     }
@@ -125,6 +131,8 @@ pub struct Client {
     http: reqwest::Client,
     /// The local-mode socket, when talking over one.
     socket: Option<std::path::PathBuf>,
+    /// "Ignore SSL Issues", kept for the event stream's own TLS connection.
+    insecure: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -168,6 +176,7 @@ impl Client {
             token: opts.token.filter(|t| !t.is_empty()),
             http,
             socket: None,
+            insecure: opts.insecure,
         })
     }
 
@@ -190,6 +199,7 @@ impl Client {
             token: None,
             http,
             socket: Some(socket.to_path_buf()),
+            insecure: false,
         })
     }
 

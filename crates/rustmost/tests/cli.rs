@@ -530,6 +530,34 @@ async fn self_signed_tls_refused_then_accepted_with_insecure() {
     .ok();
     let me = rm(c, &["user", "get", "admin"], &[]).await.ok().json();
     assert_eq!(me["username"], "admin");
+    // So does the event stream, over `wss://`.
+    rm(
+        c,
+        &["team", "create", "--name", "tls", "--display-name", "TLS"],
+        &[],
+    )
+    .await
+    .ok();
+    let town = rm(
+        c,
+        &["channel", "search", "--team", "tls", "town-square"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let mut l = Listener::spawn(c, &["--event", "posted", "--json", "--count", "1"]);
+    l.status_until("listening").await;
+    let (s, b, _) = srv
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/posts",
+            Some(&tok),
+            json!({"channel_id": town[0]["id"], "message": "over TLS"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(posted_message(&l.event_line().await), "over TLS");
 }
 
 /// Waits for the server to create its local-mode socket (it binds it as serving starts).
@@ -2244,4 +2272,231 @@ async fn slash_command_commands_with_mmctl_spellings() {
     );
     let gone = rm(a, &["command", "delete", &cid], &[]).await;
     assert_ne!(gone.code, 0);
+}
+
+/// A TCP relay in front of the server whose connections can be cut, and which refuses new
+/// ones while paused: a network drop the client cannot tell from a real one.
+struct Relay {
+    url: String,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Relay {
+    async fn start(upstream: &str) -> Self {
+        let target = upstream.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (o, c) = (open.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                if !o.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let target = target.clone();
+                let mut cut = c.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut up) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut down, &mut up) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Relay { url, open, cut }
+    }
+
+    /// Drops every relayed connection and refuses new ones until `resume`.
+    fn drop_all(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cut.send_modify(|g| *g += 1);
+    }
+
+    fn resume(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A running `rustmost events`, read line by line.
+struct Listener {
+    child: tokio::process::Child,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    stderr: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+}
+
+impl Listener {
+    fn spawn(cfg: &Path, args: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
+            .arg("events")
+            .args(args)
+            .env("RUSTMOST_CONFIG_DIR", cfg)
+            .env_remove("RUSTMOST_URL")
+            .env_remove("RUSTMOST_TOKEN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("run rustmost events");
+        let stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        Listener {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The next stdout line (an event), waiting at most 20 s.
+    async fn event_line(&mut self) -> String {
+        tokio::time::timeout(std::time::Duration::from_secs(20), self.stdout.next_line())
+            .await
+            .expect("an event within 20 s")
+            .unwrap()
+            .expect("stdout open")
+    }
+
+    /// Reads stderr until a line containing `what`; returns the lines read.
+    async fn status_until(&mut self, what: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line =
+                tokio::time::timeout(std::time::Duration::from_secs(20), self.stderr.next_line())
+                    .await
+                    .unwrap_or_else(|_| panic!("no {what:?} on stderr within 20 s: {seen:?}"))
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("stderr closed before {what:?}: {seen:?}"));
+            let done = line.contains(what);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+fn posted_message(line: &str) -> String {
+    let ev: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(ev["event"], "posted", "{line}");
+    let post: Value = serde_json::from_str(ev["data"]["post"].as_str().unwrap()).unwrap();
+    post["message"].as_str().unwrap().to_string()
+}
+
+/// `rustmost events` prints the `posted` events of the channel asked for, one JSON line each;
+/// after a network drop it reconnects and resumes, so a post made meanwhile still arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
+    let srv = Server::start().await;
+    let relay = Relay::start(&srv.url).await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &relay.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    let team = rm(
+        a,
+        &["team", "create", "--name", "ev", "--display-name", "Ev"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let alerts = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "ev",
+            "--name",
+            "alerts",
+            "--display-name",
+            "Alerts",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let (_, town, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v4/teams/{}/channels/name/town-square",
+                team["id"].as_str().unwrap()
+            ),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    let post = |channel: Value, message: &'static str| {
+        let srv = &srv;
+        let tok = admin_tok.clone();
+        async move {
+            let (s, b, _) = srv
+                .call(
+                    reqwest::Method::POST,
+                    "/api/v4/posts",
+                    Some(&tok),
+                    json!({"channel_id": channel, "message": message}),
+                )
+                .await;
+            assert_eq!(s, 201, "{b}");
+        }
+    };
+
+    let mut l = Listener::spawn(
+        a,
+        &[
+            "--channel",
+            "ev:alerts",
+            "--event",
+            "posted",
+            "--json",
+            "--count",
+            "2",
+        ],
+    );
+    l.status_until("listening").await;
+    post(town["id"].clone(), "elsewhere").await;
+    post(alerts["id"].clone(), "first").await;
+    assert_eq!(
+        posted_message(&l.event_line().await),
+        "first",
+        "the town-square post is filtered out"
+    );
+
+    relay.drop_all();
+    l.status_until("disconnected").await;
+    post(alerts["id"].clone(), "while away").await;
+    relay.resume();
+    let status = l.status_until("reconnected").await;
+    assert!(status.last().unwrap().contains("resuming"), "{status:?}");
+    assert_eq!(posted_message(&l.event_line().await), "while away");
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), l.child.wait())
+        .await
+        .expect("exits after --count events")
+        .unwrap();
+    assert!(done.success());
+
+    // On a terminal-style output (`-o table`), one readable line per event.
+    let mut l = Listener::spawn(a, &["--event", "posted", "-o", "table", "--count", "1"]);
+    l.status_until("listening").await;
+    post(alerts["id"].clone(), "readable").await;
+    assert_eq!(l.event_line().await, "posted #alerts @admin: readable");
+
+    // A credential the server refuses ends the command with the server's message.
+    let bad = rm(a, &["events", "--access-token", "not-a-token"], &[]).await;
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("HTTP 401"), "{}", bad.stderr);
 }

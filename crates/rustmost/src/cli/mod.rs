@@ -7,6 +7,7 @@ mod bot;
 mod channel;
 mod command;
 mod config;
+mod events;
 mod post;
 mod reaction;
 mod team;
@@ -25,6 +26,7 @@ pub use bot::BotCmd;
 pub use channel::ChannelCmd;
 pub use command::CommandCmd;
 pub use config::ConfigCmd;
+pub use events::EventsCmd;
 pub use post::{MessageCmd, PostCmd};
 pub use reaction::ReactionCmd;
 pub use team::TeamCmd;
@@ -239,6 +241,13 @@ pub enum Command {
         after_help = "Example:\n  rustmost command list myteam"
     )]
     Slash(CommandCmd),
+    /// Prints the real-time events this credential receives (WebSocket), one per line, until
+    /// interrupted; reconnects and resumes after a drop.
+    #[command(
+        visible_alias = "listen",
+        after_help = "Example:\n  rustmost events --event posted --channel myteam:town-square --json"
+    )]
+    Events(EventsCmd),
 }
 
 /// Runs one client command and prints its result.
@@ -246,6 +255,7 @@ pub async fn run(cmd: Command, conn: Conn) -> anyhow::Result<()> {
     let out = conn.format();
     let (v, cols): (Value, &[&str]) = match cmd {
         Command::Auth(c) => return auth::run(c, &conn).await,
+        Command::Events(c) => return events::run(c, &client(&conn)?, out).await,
         Command::Channel(c) => channel::run(c, &client(&conn)?).await?,
         Command::Message(c) => post::run(c, &client(&conn)?).await?,
         Command::Post(c) => post::run_post(c, &client(&conn)?).await?,
