@@ -703,6 +703,15 @@ impl Client {
         )
         .await
     }
+    /// `total_count` of `GET /api/v4/hooks/incoming?team_id=&include_total_count=true`.
+    pub async fn count_incoming_webhooks_for_team(&self, team_id: &str) -> Result<u64> {
+        let mut q = paged(Some(("team_id", team_id)), 0, 1);
+        q.push(("include_total_count", "true".into()));
+        let v = self.get("/hooks/incoming", &q).await?;
+        v["total_count"]
+            .as_u64()
+            .ok_or_else(|| Error::Decode("no total_count in the answer".into()))
+    }
     /// `GET /api/v4/hooks/incoming/{id}`.
     pub async fn get_incoming_webhook(&self, hook_id: &str) -> Result<Value> {
         self.get(&format!("/hooks/incoming/{hook_id}"), &[]).await

@@ -2500,3 +2500,99 @@ async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("HTTP 401"), "{}", bad.stderr);
 }
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), as a person at a terminal
+/// would: returns everything the terminal received, stdout and stderr mixed.
+async fn rm_tty(cfg: &Path, args: &[&str]) -> String {
+    let cmd = std::iter::once(env!("CARGO_BIN_EXE_rustmost"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let o = tokio::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("RUSTMOST_CONFIG_DIR", cfg)
+        .env("TERM", "xterm")
+        .env_remove("RUSTMOST_URL")
+        .env_remove("RUSTMOST_TOKEN")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("util-linux `script` runs the binary on a terminal");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// A long listing whose total the server tells draws an indicatif bar on a terminal, and
+/// nothing of the kind with `--json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_json() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &srv.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    let team = rm(
+        a,
+        &["team", "create", "--name", "many", "--display-name", "Many"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let (_, town, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v4/teams/{}/channels/name/town-square",
+                team["id"].as_str().unwrap()
+            ),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    for i in 0..250 {
+        let (s, b, _) = srv
+            .call(
+                reqwest::Method::POST,
+                "/api/v4/hooks/incoming",
+                Some(&admin_tok),
+                json!({"channel_id": town["id"], "display_name": format!("hook {i}")}),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+    }
+
+    let tty = rm_tty(a, &["webhook", "list", "many"]).await;
+    assert!(tty.contains("/250 incoming webhooks"), "no bar: {tty:?}");
+    assert!(tty.contains("====="), "no bar: {tty:?}");
+    assert!(
+        tty.contains("KIND") && tty.contains("hook 249"),
+        "the table: {tty:?}"
+    );
+
+    let json_tty = rm_tty(a, &["webhook", "list", "many", "--json"]).await;
+    assert!(
+        !json_tty.contains("/250") && !json_tty.contains('\u{1b}'),
+        "{json_tty:?}"
+    );
+    let v: Value = serde_json::from_str(&json_tty.replace("\r\n", "\n")).expect("only JSON");
+    assert_eq!(v["incoming_webhooks"].as_array().unwrap().len(), 250);
+
+    // Not a terminal: nothing but the output either.
+    let piped = rm(a, &["webhook", "list", "many", "-o", "table"], &[])
+        .await
+        .ok();
+    assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
+}

@@ -253,6 +253,10 @@ pub enum Command {
 /// Runs one client command and prints its result.
 pub async fn run(cmd: Command, conn: Conn) -> anyhow::Result<()> {
     let out = conn.format();
+    SHOW_PROGRESS.store(
+        progress_visible(out, std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let (v, cols): (Value, &[&str]) = match cmd {
         Command::Auth(c) => return auth::run(c, &conn).await,
         Command::Events(c) => return events::run(c, &client(&conn)?, out).await,
@@ -402,16 +406,54 @@ async fn resolve_channel(cl: &Client, spec: &str) -> anyhow::Result<String> {
     }
 }
 
+/// Whether progress may be drawn: set once per run, from the output mode.
+static SHOW_PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Progress is for a person: drawn on stderr only when it is a terminal, and never when the
+/// output is JSON (a script reading JSON wants nothing else on either stream).
+fn progress_visible(out: Output, stderr_is_terminal: bool) -> bool {
+    out != Output::Json && stderr_is_terminal
+}
+
+/// A bar when the total is known, else a spinner with the count so far.
+fn progress(what: &str, total: Option<u64>) -> indicatif::ProgressBar {
+    // The target is chosen before anything is set: setting the message already draws.
+    let target = if SHOW_PROGRESS.load(std::sync::atomic::Ordering::Relaxed) {
+        indicatif::ProgressDrawTarget::stderr()
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(total, target);
+    bar.set_style(match total {
+        Some(_) => indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({eta})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+        None => indicatif::ProgressStyle::default_spinner(),
+    });
+    bar.set_message(what.to_string());
+    bar
+}
+
 /// Pages until an empty page (as n8n's `apiRequestAllItems`), with a spinner on a terminal.
-async fn all_pages<F, Fut>(what: &str, mut page_fn: F) -> anyhow::Result<Value>
+async fn all_pages<F, Fut>(what: &str, page_fn: F) -> anyhow::Result<Value>
 where
     F: FnMut(u32) -> Fut,
     Fut: std::future::Future<Output = rustmost_client::Result<Value>>,
 {
-    let bar = indicatif::ProgressBar::new_spinner();
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    all_pages_of(what, None, page_fn).await
+}
+
+/// As [`all_pages`], with a progress bar when the server told the total beforehand.
+async fn all_pages_of<F, Fut>(
+    what: &str,
+    total: Option<u64>,
+    mut page_fn: F,
+) -> anyhow::Result<Value>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = rustmost_client::Result<Value>>,
+{
+    let bar = progress(what, total);
     let mut all = Vec::new();
     for page in 0.. {
         let v = page_fn(page).await?;
@@ -422,8 +464,15 @@ where
             break;
         }
         all.extend(items);
-        bar.set_message(format!("{} {what}", all.len()));
-        bar.tick();
+        let n = all.len() as u64;
+        // Items added while paging can outgrow the total read first.
+        if total.is_some_and(|t| n > t) {
+            bar.set_length(n);
+        }
+        bar.set_position(n);
+        if total.is_none() {
+            bar.set_message(format!("{n} {what}"));
+        }
     }
     bar.finish_and_clear();
     Ok(Value::Array(all))
@@ -435,7 +484,15 @@ const CHANNEL_COLS: &[&str] = &["id", "name", "display_name", "type", "team_id",
 
 #[cfg(test)]
 mod tests {
-    use super::mmctl_args;
+    use super::{Output, mmctl_args, progress_visible};
+
+    #[test]
+    fn progress_only_for_a_person_at_a_terminal() {
+        assert!(progress_visible(Output::Table, true));
+        assert!(!progress_visible(Output::Table, false));
+        assert!(!progress_visible(Output::Json, true));
+        assert!(!progress_visible(Output::Json, false));
+    }
 
     fn rewrite(args: &[&str]) -> Vec<String> {
         mmctl_args(args.iter().map(|a| a.into()))

@@ -1,7 +1,7 @@
 //! `rustmost webhook`: incoming and outgoing webhooks with mmctl's spellings (create-incoming,
 //! create-outgoing, list, show, modify-incoming, modify-outgoing, delete).
 
-use super::{Client, PER_PAGE, all_pages, cell, resolve_channel, team_id, user_id};
+use super::{Client, PER_PAGE, all_pages, all_pages_of, cell, resolve_channel, team_id, user_id};
 use anyhow::bail;
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -303,7 +303,8 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             };
             let (mut incoming, mut outgoing) = (Vec::new(), Vec::new());
             for t in &ids {
-                let inc = all_pages("incoming webhooks", |p| {
+                let total = cl.count_incoming_webhooks_for_team(t).await?;
+                let inc = all_pages_of("incoming webhooks", Some(total), |p| {
                     cl.get_incoming_webhooks_for_team(t, p, PER_PAGE)
                 })
                 .await?;
