@@ -65,7 +65,7 @@ impl Client {
     /// connection is made here, so a refused credential or an unreachable server is an error.
     pub async fn events(&self) -> Result<EventStream> {
         if self.socket.is_some() {
-            return Err(Error::Decode(
+            return Err(Error::WebSocket(
                 "local mode has no user to listen as: use a saved credential or --access-token"
                     .into(),
             ));

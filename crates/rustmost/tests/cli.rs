@@ -650,6 +650,14 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
         .ok()
         .json();
     let tok = t["token"].as_str().unwrap().to_string();
+    // Events need a user to listen as, which local mode has not: a clear refusal.
+    let ev = go(run(&["events"])).await;
+    assert_ne!(ev.code, 0);
+    assert!(
+        ev.stderr.contains("local mode has no user"),
+        "{}",
+        ev.stderr
+    );
     // The token minted locally works over the network.
     let ok = rm(
         c,
