@@ -2503,6 +2503,40 @@ async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
     post(alerts["id"].clone(), "readable").await;
     assert_eq!(l.event_line().await, "posted #alerts @admin: readable");
 
+    // A session logged out while listening: the server closes the socket (1008) and the
+    // command ends with an error instead of reconnecting.
+    let (s, b, second) = srv
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/users/login",
+            None,
+            json!({"login_id": "admin", "password": "Admin-Passw0rd!"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let second = second.unwrap();
+    let mut l = Listener::spawn(a, &["--access-token", &second]);
+    l.status_until("listening").await;
+    let (s, b, _) = srv
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/users/logout",
+            Some(&second),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let status = l.status_until("Error:").await;
+    assert!(
+        status.last().unwrap().contains("ended the event stream"),
+        "{status:?}"
+    );
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), l.child.wait())
+        .await
+        .expect("exits once the credential is gone")
+        .unwrap();
+    assert!(!done.success());
+
     // A credential the server refuses ends the command with the server's message.
     let bad = rm(a, &["events", "--access-token", "not-a-token"], &[]).await;
     assert_ne!(bad.code, 0);
