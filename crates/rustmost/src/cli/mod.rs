@@ -37,7 +37,8 @@ pub use webhook::WebhookCmd;
 /// Connection flags shared by every client command; they beat the saved credential.
 #[derive(Args, Debug, Clone)]
 pub struct Conn {
-    /// Server base URL (default: the saved credential's).
+    /// Server base URL (default: the saved credential's). After `webhook` and `command`,
+    /// `--url` is mmctl's callback URL instead: put this one before those nouns.
     #[arg(long, env = "RUSTMOST_URL", global = true)]
     pub url: Option<String>,
     /// Access token (default: the saved credential's); `-` reads it from stdin.

@@ -58,6 +58,7 @@ pub enum WebhookCmd {
         after_help = "Example:\n  rustmost webhook create-outgoing --team myteam --display-name build --trigger-word build --url https://ci.example.com/hook"
     )]
     CreateOutgoing {
+        /// The team (name or id).
         #[arg(long)]
         team: String,
         /// Only posts in this channel (id or `team:channel`) trigger it.
@@ -66,6 +67,7 @@ pub enum WebhookCmd {
         /// The hook's creator (id, username or email; default: me).
         #[arg(long)]
         user: Option<String>,
+        /// The hook's name in lists.
         #[arg(long)]
         display_name: String,
         #[arg(long)]
@@ -84,6 +86,7 @@ pub enum WebhookCmd {
         /// `application/json` for a JSON request, else a form.
         #[arg(long)]
         content_type: Option<String>,
+        /// Username the replies are posted as (when the server allows username overrides).
         #[arg(long)]
         username: Option<String>,
     },
