@@ -1,10 +1,11 @@
 //! Posts: creation rules (root posts, replies, attachments with action ids, length limits),
 //! system messages, ephemeral posts, deletion, and the post as a client sees it.
 
-use crate::app::users;
+use crate::app::{scoped_authz, users};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
-use crate::state::AppState;
+use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_model::channel::Channel;
 use rustmost_model::post::{self, Post, PostList};
 use rustmost_model::{new_id, now_ms};
@@ -283,6 +284,197 @@ pub async fn post_list(state: &AppState, order: Vec<Post>, extra: Vec<Post>) -> 
         }
     }
     list
+}
+
+/// Props only the server sets (`deleteBy`) or that `SanitizeProps` drops from a client's
+/// post; the author props are settled in [`set_author_props`].
+pub const SERVER_ONLY_PROPS: &[&str] = &["deleteBy", "add_channel_member", "force_notification"];
+
+/// `model.PostPatch`: the fields `PUT /posts/{id}/patch` may change; absent ones stay.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PostPatch {
+    pub is_pinned: Option<bool>,
+    pub message: Option<String>,
+    pub props: Option<Map<String, Value>>,
+    pub file_ids: Option<Vec<String>>,
+    pub has_reactions: Option<bool>,
+}
+
+/// A client's new props for a post: the author props and the server-only props stay as the
+/// stored post has them, whatever the client sent.
+fn merge_client_props(old: &Map<String, Value>, mut new: Map<String, Value>) -> Map<String, Value> {
+    for k in post::AUTHOR_PROPS.iter().chain(SERVER_ONLY_PROPS) {
+        match old.get(*k) {
+            Some(v) => {
+                new.insert((*k).to_string(), v.clone());
+            }
+            None => {
+                new.remove(*k);
+            }
+        }
+    }
+    new
+}
+
+/// The live post an edit is about; a missing one is upstream's 403 `edit_post`.
+async fn post_to_edit(state: &AppState, s: &Session, id: &str) -> ApiResult<Post> {
+    match get_live_post(state, id).await {
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
+            Err(ApiError::permission(&s.user_id, &[Permission::EditPost]))
+        }
+        r => r,
+    }
+}
+
+/// `PostEditTimeLimit` (seconds, -1 for none): a message may not change once it is older.
+fn check_edit_time(state: &AppState, original: &Post, message_changes: bool) -> ApiResult<()> {
+    let limit = state.config.get().i64("/ServiceSettings/PostEditTimeLimit");
+    if limit != -1
+        && message_changes
+        && state.clock.now_ms()
+            > original
+                .create_at
+                .saturating_add(limit.saturating_mul(1000))
+    {
+        return Err(
+            ApiError::bad_request("api.post.update_post.permissions_time_limit.app_error")
+                .param("timeLimit", limit.to_string()),
+        );
+    }
+    Ok(())
+}
+
+/// `UpdatePost`: stores `new` in place of `old` (never a system message, never in an archived
+/// channel), sets `edit_at` when the message or the attachments change, and publishes
+/// `post_edited`. Answers the post as clients see it.
+async fn apply_edit(state: &AppState, old: Post, mut new: Post) -> ApiResult<Post> {
+    if old.post_type.starts_with("system_") {
+        return Err(
+            ApiError::bad_request("api.post.update_post.system_message.app_error")
+                .detail(format!("id={}", old.id)),
+        );
+    }
+    let c = crate::app::channels::get_channel(state, &old.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.update_post.can_not_update_post_in_deleted.error",
+        ));
+    }
+    let now = state.clock.now_ms();
+    post::normalize_attachments(&mut new.props);
+    if new.message != old.message {
+        new.edit_at = now;
+        new.hashtags = parse_hashtags(&new.message);
+    } else if new.file_ids != old.file_ids
+        || new.props.get("attachments") != old.props.get("attachments")
+    {
+        new.edit_at = now;
+    }
+    // Reactions are the server's to count.
+    new.has_reactions = old.has_reactions;
+    new.update_at = now;
+    validate_post(&new)?;
+    state
+        .store
+        .update_post(&new)
+        .await
+        .or_internal("app.post.update.app_error")?;
+    crate::realtime::events::post_edited(state, &new).await;
+    Ok(for_client(state, new).await)
+}
+
+/// `updatePost`: replaces a post's message, props, pin and files. The body's `id` must be the
+/// path's; needs `edit_post` in the channel, and `edit_others_posts` for another's post; a
+/// changed message must be within `PostEditTimeLimit`.
+pub async fn update_post(state: &AppState, s: &Session, id: &str, p: Post) -> ApiResult<Post> {
+    if p.id != id {
+        return Err(ApiError::invalid_param("id"));
+    }
+    let original = post_to_edit(state, s, id).await?;
+    scoped_authz::require_channel(state, s, &original.channel_id, Permission::EditPost).await?;
+    if s.user_id != original.user_id {
+        scoped_authz::require_channel(state, s, &original.channel_id, Permission::EditOthersPosts)
+            .await?;
+    }
+    check_edit_time(state, &original, p.message != original.message)?;
+    let mut new = original.clone();
+    new.message = p.message;
+    new.is_pinned = p.is_pinned;
+    new.props = merge_client_props(&original.props, p.props);
+    // An absent `file_ids` keeps the post's files, as upstream's nil list does.
+    if !p.file_ids.is_empty() {
+        new.file_ids = p.file_ids;
+    }
+    apply_edit(state, original, new).await
+}
+
+/// `patchPost` + `PatchPost`: changes only the fields given. Needs `edit_post` for one's own
+/// post, `edit_others_posts` for another's; a new message must be within
+/// `PostEditTimeLimit`.
+pub async fn patch_post(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    patch: PostPatch,
+) -> ApiResult<Post> {
+    let original = post_to_edit(state, s, id).await?;
+    let perm = if s.user_id == original.user_id {
+        Permission::EditPost
+    } else {
+        Permission::EditOthersPosts
+    };
+    scoped_authz::require_channel(state, s, &original.channel_id, perm).await?;
+    check_edit_time(state, &original, patch.message.is_some())?;
+    let c = crate::app::channels::get_channel(state, &original.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.patch_post.can_not_update_post_in_deleted.error",
+        ));
+    }
+    let mut new = original.clone();
+    if let Some(m) = patch.message {
+        new.message = m;
+    }
+    if let Some(p) = patch.is_pinned {
+        new.is_pinned = p;
+    }
+    if let Some(props) = patch.props {
+        new.props = merge_client_props(&original.props, props);
+    }
+    if let Some(f) = patch.file_ids {
+        new.file_ids = f;
+    }
+    apply_edit(state, original, new).await
+}
+
+/// `getPostThread`: the post's whole thread (root and live replies) as a `PostList`, newest
+/// first. Unknown or deleted: 404; then the channel must be readable.
+pub async fn get_post_thread(state: &AppState, s: &Session, id: &str) -> ApiResult<PostList> {
+    let p = get_live_post(state, id).await?;
+    let root = if p.root_id.is_empty() {
+        p.id.clone()
+    } else {
+        p.root_id.clone()
+    };
+    let thread = state
+        .store
+        .list_thread(&root)
+        .await
+        .or_internal("app.post.get_thread.app_error")?;
+    if !thread.iter().any(|t| t.id == id) {
+        return Err(ApiError::invalid_url_param("post_id"));
+    }
+    let c = crate::app::channels::get_channel(state, &p.channel_id).await?;
+    if !scoped_authz::has_read_channel(state, s, &c).await? {
+        let perm = if c.is_open() {
+            Permission::ReadPublicChannel
+        } else {
+            Permission::ReadChannelContent
+        };
+        return Err(ApiError::permission(&s.user_id, &[perm]));
+    }
+    Ok(post_list(state, thread, Vec::new()).await)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod cluster;
 mod commands;
 mod common;
 mod config;
+mod dm_channels;
 mod foundation;
 mod guide_flow;
 mod hardening_races;

@@ -37,7 +37,13 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v4/channels/{channel_id}/members/{user_id}",
-            get(get_channel_member),
+            get(get_channel_member).delete(remove_channel_member),
+        )
+        .route("/api/v4/channels/direct", post(create_direct_channel))
+        .route("/api/v4/channels/group", post(create_group_channel))
+        .route(
+            "/api/v4/channels/members/{user_id}/view",
+            post(view_channel),
         )
         .route(
             "/api/v4/channels/{channel_id}/stats",
@@ -465,4 +471,71 @@ async fn get_channels_for_user(
         .await
         .or_internal("app.channel.get_channels.get.app_error")?;
     Ok(ok(list))
+}
+
+/// A body of user ids as upstream's `*ArrayFromJSON` reads it: `null` is no ids; anything but
+/// an array of strings is 400 `api.payload.parse.error`.
+fn user_id_list(body: &[u8]) -> ApiResult<Vec<String>> {
+    serde_json::from_slice::<Option<Vec<String>>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| ApiError::bad_request("api.payload.parse.error").detail(e.to_string()))
+}
+
+/// # `POST /api/v4/channels/direct` `["user_id", "other_user_id"]`
+/// The direct channel of two users (201), created if needed (`direct_added`). One of them must
+/// be the caller unless the caller has `manage_system`; needs `create_direct_channel`.
+async fn create_direct_channel(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let ids = user_id_list(&body)?;
+    Ok(created(
+        channels::create_direct_channel(&state, &s, ids).await?,
+    ))
+}
+
+/// # `POST /api/v4/channels/group` `["user_id", ...]`
+/// The group channel of 3 to 8 users, the caller included (201), created if needed
+/// (`group_added` to each member); needs `create_group_channel`.
+async fn create_group_channel(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let ids = user_id_list(&body)?;
+    Ok(created(
+        channels::create_group_channel(&state, &s, ids).await?,
+    ))
+}
+
+/// # `DELETE /api/v4/channels/{channel_id}/members/{user_id}`
+/// Removes a member from a public or private channel (oneself, or with
+/// `manage_public_channel_members` / `manage_private_channel_members`); `user_removed` goes to
+/// the channel and to the removed user.
+async fn remove_channel_member(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(cid): PathId<ChannelId>,
+    UserIdOrMe(uid): UserIdOrMe,
+) -> ApiResult<Response> {
+    channels::remove_channel_member(&state, &s, &cid, &uid).await?;
+    Ok(status_ok())
+}
+
+/// # `POST /api/v4/channels/members/{user_id}/view` `{"channel_id", "prev_channel_id"}`
+/// Marks both channels read (oneself, or `edit_other_users`); answers
+/// `{"status":"OK","last_viewed_at_times":{channel_id: ms}}` and sends
+/// `multiple_channels_viewed` to the user.
+async fn view_channel(
+    State(state): State<AppState>,
+    s: AuthSession,
+    UserIdOrMe(uid): UserIdOrMe,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let times =
+        channels::view_channel(&state, &s, &uid, || parse_body(&body, "channel_view")).await?;
+    Ok(ok(
+        serde_json::json!({"status": "OK", "last_viewed_at_times": times}),
+    ))
 }

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use rustmost_model::Permission;
 use rustmost_model::post::Post;
 use rustmost_model::{ChannelId, PostId};
@@ -24,7 +24,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v4/posts", post(create_post))
         .route("/api/v4/posts/ephemeral", post(create_ephemeral_post))
-        .route("/api/v4/posts/{post_id}", get(get_post).delete(delete_post))
+        .route(
+            "/api/v4/posts/{post_id}",
+            get(get_post).delete(delete_post).put(update_post),
+        )
+        .route("/api/v4/posts/{post_id}/patch", put(patch_post))
+        .route("/api/v4/posts/{post_id}/thread", get(get_post_thread))
         .route(
             "/api/v4/channels/{channel_id}/posts",
             get(get_posts_for_channel),
@@ -76,10 +81,6 @@ async fn do_post_action(
     ))
 }
 
-/// Props only the server sets (`deleteBy`) or that `SanitizeProps` drops from a client's
-/// post; the author props are settled in `app::posts::set_author_props`.
-const SERVER_ONLY_PROPS: &[&str] = &["deleteBy", "add_channel_member", "force_notification"];
-
 /// # `POST /api/v4/posts`
 /// Creates a post (201). Needs `create_post` in the channel, or `create_post_public` in the
 /// team for a public channel. `root_id` makes it a reply; `props.attachments` are stored with
@@ -93,7 +94,7 @@ async fn create_post(
     p.delete_at = 0;
     p.remote_id = None;
     p.metadata = None;
-    for k in SERVER_ONLY_PROPS {
+    for k in posts::SERVER_ONLY_PROPS {
         p.props.remove(*k);
     }
     p.user_id = s.user_id.clone();
@@ -318,4 +319,40 @@ async fn get_posts_for_channel(
         }
     }
     Ok(ok(list))
+}
+
+/// # `PUT /api/v4/posts/{post_id}` (a whole post, its `id` the path's)
+/// Replaces message, props, pin and files (`edit_post`; `edit_others_posts` for another's
+/// post; `PostEditTimeLimit`); `post_edited` goes to the channel.
+async fn update_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(id): PathId<PostId>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let p: Post = parse_body(&body, "post")?;
+    Ok(ok(posts::update_post(&state, &s, &id, p).await?))
+}
+
+/// # `PUT /api/v4/posts/{post_id}/patch` `{"message", "props", "is_pinned", "file_ids"}`
+/// Changes the given fields only, with the permissions of an update.
+async fn patch_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(id): PathId<PostId>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let patch: posts::PostPatch = parse_body(&body, "post")?;
+    Ok(ok(posts::patch_post(&state, &s, &id, patch).await?))
+}
+
+/// # `GET /api/v4/posts/{post_id}/thread`
+/// The post's thread (root and replies) as a `PostList`, newest first; needs read access to
+/// the channel.
+async fn get_post_thread(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(id): PathId<PostId>,
+) -> ApiResult<Response> {
+    Ok(ok(posts::get_post_thread(&state, &s, &id).await?))
 }
