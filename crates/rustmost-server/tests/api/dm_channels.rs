@@ -161,11 +161,9 @@ async fn direct_channel_refusals_follow_upstream() {
     r.assert_err(400, "api.context.invalid_body_param.app_error");
     assert!(r.body["message"].as_str().unwrap().contains("user_id"));
     // Someone else's channel needs manage_system.
-    let r = ts
-        .post("/api/v4/channels/direct", bt, json!([carol, dave]))
-        .await;
-    r.assert_err(403, "api.context.permissions.app_error");
-    assert!(r.body["detailed_error"].is_string());
+    ts.post("/api/v4/channels/direct", bt, json!([carol, dave]))
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
     let r = ts
         .post("/api/v4/channels/direct", &w.at, json!([carol, dave]))
         .await;
@@ -202,17 +200,9 @@ async fn direct_channel_refusals_follow_upstream() {
 
     // Without view_members, only users sharing a team or channel can be reached.
     revoke_from_users(&ts, &w.at, "view_members").await;
-    let r = ts
-        .post("/api/v4/channels/direct", bt, json!([bob, dave]))
-        .await;
-    r.assert_err(403, "api.context.permissions.app_error");
-    assert!(
-        r.body["detailed_error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("view_members")
-            || r.body["detailed_error"] == ""
-    );
+    ts.post("/api/v4/channels/direct", bt, json!([bob, dave]))
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
     let r = ts
         .post("/api/v4/channels/direct", bt, json!([bob, carol]))
         .await;

@@ -18,6 +18,7 @@ mod invite;
 mod listen;
 mod locks;
 mod path_ids;
+mod post_edit;
 mod posts;
 mod ratelimit;
 mod reactions;
