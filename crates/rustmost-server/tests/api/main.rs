@@ -4,6 +4,7 @@
 mod access_tokens;
 mod actions;
 mod bots;
+mod channel_view;
 mod channels;
 mod cluster;
 mod commands;
@@ -22,6 +23,8 @@ mod post_edit;
 mod posts;
 mod ratelimit;
 mod reactions;
+mod remove_member;
+mod status;
 mod teams;
 mod token_races;
 mod users_filters;
