@@ -283,8 +283,8 @@ pub trait ChannelStore: Send + Sync {
     /// Members whose accounts are active.
     async fn count_channel_members(&self, channel_id: &str) -> Result<i64>;
     /// Inserts a channel and its memberships in one transaction (direct and group channels):
-    /// either all exist afterwards or none does. `Conflict` on `channels_name` when a channel
-    /// of that name already exists in the team.
+    /// either all exist afterwards or none does. `Conflict` on `channels_name+channels_team_id`
+    /// when a channel of that name already exists in the team.
     async fn insert_channel_with_members(
         &self,
         c: &Channel,
