@@ -1,14 +1,16 @@
 //! Channels: validation, creation (the creator becomes channel admin), memberships, archiving
 //! and restoring, each announced in the channel as Mattermost does.
 
-use crate::app::{authz, i18n, posts, teams};
+use crate::app::{authz, i18n, posts, scoped_authz, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
-use rustmost_model::channel::{self, Channel, ChannelMember, DEFAULT_CHANNEL};
+use rustmost_model::channel::{
+    self, Channel, ChannelMember, ChannelStats, ChannelWithTeamData, DEFAULT_CHANNEL,
+};
 use rustmost_model::new_id;
 use rustmost_model::user::User;
-use rustmost_store::StoreError;
+use rustmost_store::{Page, StoreError};
 use std::collections::HashSet;
 
 pub const CHANNEL_NOT_FOUND: &str = "app.channel.get.existing.app_error";
@@ -576,7 +578,7 @@ pub async fn remove_channel_member(
     user_id: &str,
 ) -> ApiResult<()> {
     let c = get_channel(state, channel_id).await?;
-    let user = crate::app::users::get_user(state, user_id).await?;
+    let user = users::get_user(state, user_id).await?;
     if !(c.is_open() || c.is_private()) {
         return Err(ApiError::bad_request(
             "api.channel.remove_channel_member.type.app_error",
@@ -593,7 +595,7 @@ pub async fn remove_channel_member(
         } else {
             Permission::ManagePrivateChannelMembers
         };
-        crate::app::scoped_authz::require_channel(state, s, &c.id, perm).await?;
+        scoped_authz::require_channel(state, s, &c.id, perm).await?;
     }
     remove_user_from_channel(state, &c, &user, &s.user_id).await
 }
@@ -705,4 +707,305 @@ pub async fn view_channel(
             ));
     }
     Ok(viewed.into_iter().collect())
+}
+
+// ---- The channel endpoints' rules, for the caller's session (handlers are HTTP glue) ----
+
+/// `createChannel`: `team_id` and `display_name` required (the generic body-parameter error,
+/// the specific message only in `detailed_error`, as upstream's `SetInvalidParamWithDetails`);
+/// `O` needs `create_public_channel`, `P` `create_private_channel` in the team.
+pub async fn create_channel_as(state: &AppState, s: &Session, c: Channel) -> ApiResult<Channel> {
+    let missing = |name: &str, detail_id: &str| {
+        ApiError::invalid_param(name).detail(crate::error::lookup(detail_id).unwrap_or_default())
+    };
+    if c.team_id.is_empty() {
+        return Err(missing(
+            "team_id",
+            "api.channel.create_channel.missing_team_id.error",
+        ));
+    }
+    if c.display_name.is_empty() {
+        return Err(missing(
+            "display_name",
+            "api.channel.create_channel.missing_display_name.error",
+        ));
+    }
+    if c.is_open() {
+        scoped_authz::require_team(state, s, &c.team_id, Permission::CreatePublicChannel).await?;
+    } else if c.is_private() {
+        scoped_authz::require_team(state, s, &c.team_id, Permission::CreatePrivateChannel).await?;
+    }
+    let creator = users::get_user(state, &s.user_id).await?;
+    create_channel(state, c, &creator).await
+}
+
+/// `getAllChannels`: every public and private channel with team names, for
+/// `sysconsole_read_user_management_channels` (or `..._groups`) holders.
+pub async fn get_all_channels(
+    state: &AppState,
+    s: &Session,
+    include_deleted: bool,
+    page: Page,
+) -> ApiResult<Vec<ChannelWithTeamData>> {
+    let perms = [
+        Permission::SysconsoleReadUserManagementGroups,
+        Permission::SysconsoleReadUserManagementChannels,
+    ];
+    authz::require_any(state, s, &perms)?;
+    state
+        .store
+        .list_all_channels(include_deleted, page)
+        .await
+        .or_internal("app.channel.get_all_channels.app_error")
+}
+
+/// Mattermost's read rule: `read_channel` in the channel, or for a public channel
+/// `read_public_channel` in its team.
+async fn can_read(state: &AppState, s: &Session, c: &Channel) -> ApiResult<bool> {
+    Ok(
+        scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannel).await?
+            || (c.is_open()
+                && scoped_authz::has_team(state, s, &c.team_id, Permission::ReadPublicChannel)
+                    .await?),
+    )
+}
+
+/// `getChannel`: a channel the caller may read.
+pub async fn get_channel_as(state: &AppState, s: &Session, id: &str) -> ApiResult<Channel> {
+    let c = get_channel(state, id).await?;
+    if !can_read(state, s, &c).await? {
+        let perm = if c.is_open() {
+            Permission::ReadPublicChannel
+        } else {
+            Permission::ReadChannel
+        };
+        return Err(ApiError::permission(&s.user_id, &[perm]));
+    }
+    Ok(c)
+}
+
+/// `getChannelByName`: a channel the caller may read; otherwise 404, as for a missing one.
+/// Archived channels only with `include_deleted`.
+pub async fn get_channel_by_name_as(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    name: &str,
+    include_deleted: bool,
+) -> ApiResult<Channel> {
+    if !channel::is_valid_channel_name(name) {
+        return Err(ApiError::invalid_url_param("channel_name"));
+    }
+    let missing = || {
+        ApiError::not_found("app.channel.get_by_name.missing.app_error")
+            .detail(format!("teamId={team_id}, channelName={name}"))
+    };
+    let c = state
+        .store
+        .get_channel_by_name(team_id, name)
+        .await
+        .map_err(|_| missing())?;
+    if c.delete_at != 0 && !include_deleted {
+        return Err(missing());
+    }
+    if !can_read(state, s, &c).await? {
+        return Err(missing());
+    }
+    Ok(c)
+}
+
+/// `deleteChannel` (archive): not direct or group channels; `delete_public_channel` /
+/// `delete_private_channel`; permanent deletion is not offered.
+pub async fn delete_channel_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    permanent: bool,
+) -> ApiResult<()> {
+    let c = get_channel(state, id).await?;
+    if c.is_group_or_direct() {
+        return Err(ApiError::bad_request(
+            "api.channel.delete_channel.type.invalid",
+        ));
+    }
+    let perm = if c.is_open() {
+        Permission::DeletePublicChannel
+    } else {
+        Permission::DeletePrivateChannel
+    };
+    scoped_authz::require_channel(state, s, id, perm).await?;
+    if permanent {
+        return Err(ApiError::unauthorized(
+            "api.user.delete_channel.not_enabled.app_error",
+        ));
+    }
+    let by = users::get_user(state, &s.user_id).await?;
+    archive_channel(state, c, &by).await
+}
+
+/// `restoreChannel`: `manage_team` in the channel's team.
+pub async fn restore_channel_as(state: &AppState, s: &Session, id: &str) -> ApiResult<Channel> {
+    let c = get_channel(state, id).await?;
+    scoped_authz::require_team(state, s, &c.team_id, Permission::ManageTeam).await?;
+    let by = users::get_user(state, &s.user_id).await?;
+    restore_channel(state, c, &by).await
+}
+
+/// `getChannelMembers`: memberships ordered by user id, paged (`read_channel`).
+pub async fn get_channel_members(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    page: Page,
+) -> ApiResult<Vec<ChannelMember>> {
+    scoped_authz::require_channel(state, s, id, Permission::ReadChannel).await?;
+    state
+        .store
+        .list_channel_members(id, page)
+        .await
+        .or_internal("app.channel.get_members.app_error")
+}
+
+/// `getChannelMember` (`read_channel`).
+pub async fn get_channel_member(
+    state: &AppState,
+    s: &Session,
+    channel_id: &str,
+    user_id: &str,
+) -> ApiResult<ChannelMember> {
+    scoped_authz::require_channel(state, s, channel_id, Permission::ReadChannel).await?;
+    state
+        .store
+        .get_channel_member(channel_id, user_id)
+        .await
+        .or_not_found("app.channel.get_member.missing.app_error")
+}
+
+/// `addChannelMember` for each of `user_ids` (valid ids, checked by the caller): joining a
+/// public channel oneself needs the team's `join_public_channels`; adding others needs
+/// `manage_public_channel_members`; private channels need `manage_private_channel_members`.
+/// Adding oneself to a channel one already belongs to needs nothing and answers the existing
+/// membership.
+pub async fn add_channel_members(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    user_ids: &[String],
+) -> ApiResult<Vec<ChannelMember>> {
+    let c = get_channel(state, id).await?;
+    if c.is_group_or_direct() {
+        return Err(ApiError::bad_request(
+            "api.channel.add_user_to_channel.type.app_error",
+        ));
+    }
+    let requestor = users::get_user(state, &s.user_id).await?;
+    let mut out = Vec::new();
+    for uid in user_ids {
+        let is_self = *uid == s.user_id;
+        let is_new = state
+            .store
+            .get_channel_member(id, uid)
+            .await
+            .optional("app.channel.get_member.app_error")?
+            .is_none();
+        if c.is_open() {
+            if is_self && is_new {
+                scoped_authz::require_team(state, s, &c.team_id, Permission::JoinPublicChannels)
+                    .await?;
+            } else if !is_self {
+                scoped_authz::require_channel(state, s, id, Permission::ManagePublicChannelMembers)
+                    .await?;
+            }
+        } else if !is_self || is_new {
+            // A member adding themselves again has nothing to do (answered with the
+            // existing membership).
+            scoped_authz::require_channel(state, s, id, Permission::ManagePrivateChannelMembers)
+                .await?;
+        }
+        let u = users::get_user(state, uid).await?;
+        out.push(add_user_to_channel(state, &c, &u, &requestor).await?);
+    }
+    Ok(out)
+}
+
+/// `getChannelStats` (`read_channel`): active members and pinned posts; files are not
+/// stored, so `files_count` is 0.
+pub async fn get_channel_stats(state: &AppState, s: &Session, id: &str) -> ApiResult<ChannelStats> {
+    scoped_authz::require_channel(state, s, id, Permission::ReadChannel).await?;
+    let c = get_channel(state, id).await?;
+    let member_count = state
+        .store
+        .count_channel_members(&c.id)
+        .await
+        .or_internal("app.channel.get_member_count.app_error")?;
+    let pinnedpost_count = state
+        .store
+        .count_pinned_posts(&c.id)
+        .await
+        .or_internal("app.channel.get_pinnedpost_count.app_error")?;
+    Ok(ChannelStats {
+        channel_id: c.id,
+        member_count,
+        guest_count: 0,
+        pinnedpost_count,
+        files_count: 0,
+    })
+}
+
+/// `getPublicChannelsForTeam` (`list_team_channels`).
+pub async fn get_public_channels_for_team(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    page: Page,
+) -> ApiResult<Vec<Channel>> {
+    scoped_authz::require_team(state, s, team_id, Permission::ListTeamChannels).await?;
+    state
+        .store
+        .list_public_channels(team_id, page)
+        .await
+        .or_internal("app.channel.get_public_channels.get.app_error")
+}
+
+/// `searchChannelsForTeam` (`list_team_channels`): live public channels whose name or display
+/// name (or a word of it) starts with `term`, at most 100.
+pub async fn search_channels_for_team(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    term: &str,
+) -> ApiResult<Vec<Channel>> {
+    scoped_authz::require_team(state, s, team_id, Permission::ListTeamChannels).await?;
+    let term = term.trim();
+    // Names and display names are at most 64 characters, so a longer prefix matches nothing;
+    // answering early also keeps huge terms away from SQLite's LIKE limits.
+    if term.chars().count() > 64 {
+        return Ok(Vec::new());
+    }
+    state
+        .store
+        .search_public_channels(team_id, term)
+        .await
+        .or_internal("app.channel.search.app_error")
+}
+
+/// `getChannelsForTeamForUser` / `getChannelsForUser`: the user's channels, in one team (which
+/// needs `view_team`) or all; oneself or `edit_other_users`.
+pub async fn get_channels_for_user(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+    team_id: Option<&str>,
+    include_deleted: bool,
+    page: Option<Page>,
+) -> ApiResult<Vec<Channel>> {
+    authz::require_permission_to_user(state, s, user_id).await?;
+    if let Some(t) = team_id {
+        scoped_authz::require_team(state, s, t, Permission::ViewTeam).await?;
+    }
+    state
+        .store
+        .list_channels_for_user(user_id, team_id, include_deleted, page)
+        .await
+        .or_internal("app.channel.get_channels.get.app_error")
 }

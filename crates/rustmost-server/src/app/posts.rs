@@ -9,6 +9,7 @@ use rustmost_model::Permission;
 use rustmost_model::channel::Channel;
 use rustmost_model::post::{self, Post, PostList};
 use rustmost_model::{new_id, now_ms};
+use rustmost_store::Page;
 use serde_json::{Map, Value, json};
 
 pub const POST_NOT_FOUND: &str = "app.post.get.app_error";
@@ -475,6 +476,220 @@ pub async fn get_post_thread(state: &AppState, s: &Session, id: &str) -> ApiResu
         return Err(ApiError::permission(&s.user_id, &[perm]));
     }
     Ok(post_list(state, thread, Vec::new()).await)
+}
+
+// ---- The post endpoints' rules, for the caller's session (handlers are HTTP glue) ----
+
+/// `createPost`'s checks: `create_post` in the channel, or `create_post_public` in the team for
+/// a public channel; a `create_at` only from system admins; no `system_` types. Answers the
+/// channel the post goes to.
+pub async fn check_create_post(state: &AppState, s: &Session, p: &mut Post) -> ApiResult<Channel> {
+    let mut allowed =
+        scoped_authz::has_channel(state, s, &p.channel_id, Permission::CreatePost).await?;
+    if !allowed {
+        match state.store.get_channel(&p.channel_id).await {
+            Ok(c) if c.is_open() => {
+                allowed =
+                    scoped_authz::has_team(state, s, &c.team_id, Permission::CreatePostPublic)
+                        .await?;
+            }
+            Ok(_) | Err(rustmost_store::StoreError::NotFound) => {}
+            Err(e) => return Err(ApiError::internal("app.channel.get.find.app_error", e)),
+        }
+    }
+    if !allowed {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
+    }
+    if p.create_at != 0 && !crate::app::authz::is_system_admin(state, s) {
+        p.create_at = 0;
+    }
+    if p.post_type.starts_with("system_") {
+        return Err(
+            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
+        );
+    }
+    state.store.get_channel(&p.channel_id).await.map_err(|_| {
+        ApiError::bad_request("api.context.invalid_param.app_error")
+            .param("Name", "post.channel_id")
+    })
+}
+
+/// `createEphemeralPost`: `create_post_ephemeral`; the post reaches `user_id`'s sockets only
+/// and is never stored. Answers it as clients see it.
+pub async fn create_ephemeral_post_as(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+    mut p: Post,
+) -> ApiResult<Post> {
+    p.user_id = s.user_id.clone();
+    p.create_at = state.clock.now_ms();
+    crate::app::authz::require(state, s, Permission::CreatePostEphemeral)?;
+    let p = ephemeral_post(p);
+    crate::realtime::events::ephemeral(state, user_id, &p).await;
+    Ok(for_client(state, p).await)
+}
+
+/// `getPost`: `read_channel_content` in the post's channel (or `read_public_channel` for a
+/// public channel); `include_deleted` also needs `read_deleted_posts`.
+pub async fn get_post_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    include_deleted: bool,
+) -> ApiResult<Post> {
+    if include_deleted
+        && !scoped_authz::has_channel_by_post(state, s, id, Permission::ReadDeletedPosts).await?
+    {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadDeletedPosts],
+        ));
+    }
+    let p = state
+        .store
+        .get_post(id)
+        .await
+        .or_not_found(POST_NOT_FOUND)?;
+    if p.delete_at != 0 && !include_deleted {
+        return Err(ApiError::not_found(POST_NOT_FOUND));
+    }
+    let c = crate::app::channels::get_channel(state, &p.channel_id).await?;
+    if !scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannelContent).await? {
+        if !c.is_open() {
+            return Err(ApiError::permission(
+                &s.user_id,
+                &[Permission::ReadChannelContent],
+            ));
+        }
+        scoped_authz::require_team(state, s, &c.team_id, Permission::ReadPublicChannel).await?;
+    }
+    Ok(for_client(state, p).await)
+}
+
+/// `deletePost`: one's own post (`delete_post`) or another's (`delete_others_posts`), with
+/// the replies of a root. An unknown post answers 403 as upstream does; permanent deletion is
+/// not offered; not in an archived channel.
+pub async fn delete_post_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    permanent: bool,
+) -> ApiResult<()> {
+    let Ok(p) = get_live_post(state, id).await else {
+        return Err(ApiError::permission(&s.user_id, &[Permission::DeletePost]));
+    };
+    let perm = if p.user_id == s.user_id {
+        Permission::DeletePost
+    } else {
+        Permission::DeleteOthersPosts
+    };
+    scoped_authz::require_channel(state, s, &p.channel_id, perm).await?;
+    if permanent {
+        return Err(ApiError::not_implemented(
+            "api.post.delete_post.not_enabled.app_error",
+        ));
+    }
+    let c = crate::app::channels::get_channel(state, &p.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.delete_post.can_not_delete_post_in_deleted.error",
+        ));
+    }
+    delete_post(state, &p, &s.user_id).await
+}
+
+/// `getPostsForChannel`: a page of live posts newest first with the paging cursors, or with
+/// `since` every post changed since then (deleted ones included); thread roots of replies are
+/// added to `posts`. An unknown channel is 404; then `SessionHasPermissionToReadChannel`.
+pub async fn get_posts_for_channel(
+    state: &AppState,
+    s: &Session,
+    channel_id: &str,
+    since: Option<i64>,
+    page: Page,
+) -> ApiResult<PostList> {
+    let c = crate::app::channels::get_channel(state, channel_id).await?;
+    if !scoped_authz::has_read_channel(state, s, &c).await? {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadChannelContent],
+        ));
+    }
+    let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
+        let list = state
+            .store
+            .list_channel_posts_since(channel_id, since)
+            .await
+            .or_internal("app.post.get_posts_since.app_error")?;
+        (list, None)
+    } else {
+        let list = state
+            .store
+            .list_channel_posts(channel_id, page)
+            .await
+            .or_internal("app.post.get_root_posts.app_error")?;
+        (list, Some(page))
+    };
+    let mut extra = Vec::new();
+    for p in &order {
+        if !p.root_id.is_empty()
+            && !order.iter().any(|o| o.id == p.root_id)
+            && !extra.iter().any(|e: &Post| e.id == p.root_id)
+            && let Ok(root) = state.store.get_post(&p.root_id).await
+        {
+            extra.push(root);
+        }
+    }
+    let mut list = post_list(state, order, extra).await;
+    if let Some(page) = cursors {
+        let neighbour = |offset: i64| async move {
+            if offset < 0 {
+                return String::new();
+            }
+            state
+                .store
+                .list_channel_posts(
+                    channel_id,
+                    Page {
+                        page: offset,
+                        per_page: 1,
+                    },
+                )
+                .await
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map(|p| p.id)
+                .unwrap_or_default()
+        };
+        let first = page.offset();
+        if page.page > 0 {
+            list.next_post_id = neighbour(first - 1).await;
+        }
+        if page.per_page > 0 && list.order.len() as i64 == page.per_page {
+            list.prev_post_id = neighbour(first + page.per_page).await;
+        }
+    }
+    Ok(list)
+}
+
+/// `doPostActionWithCookie`'s check: `read_channel_content` in the post's channel, then the
+/// click itself (`app::actions`). Answers the `trigger_id`.
+pub async fn do_post_action_as(
+    state: &AppState,
+    s: &Session,
+    post_id: &str,
+    action_id: &str,
+    selected_option: &str,
+) -> ApiResult<String> {
+    if !scoped_authz::has_channel_by_post(state, s, post_id, Permission::ReadChannelContent).await?
+    {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadChannelContent],
+        ));
+    }
+    crate::app::actions::do_post_action(state, s, post_id, action_id, selected_option).await
 }
 
 #[cfg(test)]
