@@ -318,3 +318,67 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
         .await
         .assert_err(403, "api.context.permissions.app_error");
 }
+
+#[tokio::test]
+async fn a_bot_opens_a_direct_channel_with_its_owner_and_talks_there() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    ts.set_tokens_enabled(&w.at, true).await;
+    ts.patch_config(
+        &w.at,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+    )
+    .await;
+    let bot = ts.create_bot(&w.at, "helper").await;
+    let bot_id = bot["user_id"].as_str().unwrap().to_string();
+    let (_, secret) = ts.create_token(&w.at, &bot_id, "bot").await;
+    let mut owner_ws = Ws::connect(&ts, Auth::Bearer(&w.at)).await;
+    let mut bot_ws = Ws::connect(&ts, Auth::Token(&secret)).await;
+
+    let r = ts
+        .post(
+            "/api/v4/channels/direct",
+            &secret,
+            json!([bot_id, w.admin_id]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let cid = r.body["id"].as_str().unwrap().to_string();
+    for ws in [&mut owner_ws, &mut bot_ws] {
+        let ev = ws.got(&ts, "direct_added").await;
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        assert_eq!(ev[0]["data"]["creator_id"], bot_id.as_str());
+    }
+    let r = ts
+        .post(
+            "/api/v4/posts",
+            &secret,
+            json!({"channel_id": cid, "message": "ready"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let ev = owner_ws.got(&ts, "posted").await;
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0]["data"]["channel_type"], "D");
+    assert_eq!(ev[0]["data"]["sender_name"], "@helper");
+    // The owner's answer reaches the bot.
+    let r = ts
+        .post(
+            "/api/v4/posts",
+            &w.at,
+            json!({"channel_id": cid, "message": "thanks"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // The bot hears its own post too (upstream's `posted` goes to the author as well).
+    let heard: Vec<String> = bot_ws
+        .got(&ts, "posted")
+        .await
+        .iter()
+        .map(|e| {
+            let p: Value = serde_json::from_str(e["data"]["post"].as_str().unwrap()).unwrap();
+            p["message"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(heard, ["ready", "thanks"]);
+}
