@@ -382,3 +382,39 @@ async fn a_bot_opens_a_direct_channel_with_its_owner_and_talks_there() {
         .collect();
     assert_eq!(heard, ["ready", "thanks"]);
 }
+
+#[tokio::test]
+async fn concurrent_creations_of_one_direct_channel_agree() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let (bob, bt) = (&w.bob.0, &w.bob.1);
+    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
+    let calls = (0..8).map(|i| {
+        let (token, ids) = if i % 2 == 0 {
+            (bt, json!([bob, carol]))
+        } else {
+            (ct, json!([carol, bob]))
+        };
+        ts.post("/api/v4/channels/direct", token, ids)
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, 201, "{}", r.text);
+            r.body["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(bws.got(&ts, "direct_added").await.len(), 1);
+    let r = ts.get(&format!("/api/v4/users/{bob}/channels"), bt).await;
+    let dms = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "D")
+        .count();
+    assert_eq!(dms, 1);
+}
