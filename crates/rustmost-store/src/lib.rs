@@ -399,6 +399,10 @@ pub trait StatusStore: Send + Sync {
     /// Inserts or replaces the user's status.
     async fn save_status(&self, s: &rustmost_model::command::Status) -> Result<()>;
     async fn get_status(&self, user_id: &str) -> Result<rustmost_model::command::Status>;
+    /// Saves an automatic status (`manual` false) unless the stored one was set by hand, in one
+    /// statement, so a status set by hand meanwhile is never overwritten; `false` when it was
+    /// left alone.
+    async fn save_status_unless_manual(&self, s: &rustmost_model::command::Status) -> Result<bool>;
     /// The stored statuses among `user_ids` (users without a row are absent).
     async fn get_statuses(
         &self,

@@ -61,23 +61,41 @@ pub async fn all_not_offline(state: &AppState) -> ApiResult<Vec<Status>> {
 }
 
 /// Stores the status and announces it to the user; `quiet_for` is a connection that needs no
-/// telling (the one whose opening or closing caused the change).
+/// telling (the one whose opening or closing caused the change). An automatic change (not
+/// `by_hand`) is written only if no status set by hand is stored by then (one statement, so a
+/// concurrent manual change always wins).
 async fn save_and_broadcast(
     state: &AppState,
     s: &Status,
+    by_hand: bool,
     quiet_for: Option<&str>,
 ) -> ApiResult<()> {
-    state
-        .store
-        .save_status(s)
-        .await
-        .or_internal("app.status.save.app_error")?;
+    if !save(state, s, by_hand).await? {
+        return Ok(());
+    }
     let mut e = crate::realtime::events::status_change(&s.user_id, &s.status);
     if let Some(conn) = quiet_for {
         e.broadcast.omit_connection_id = conn.to_string();
     }
     state.events.publish(e);
     Ok(())
+}
+
+/// Writes the status (an automatic change only over an automatic status); whether it was.
+async fn save(state: &AppState, s: &Status, by_hand: bool) -> ApiResult<bool> {
+    if by_hand {
+        state
+            .store
+            .save_status(s)
+            .await
+            .or_internal("app.status.save.app_error")?;
+        return Ok(true);
+    }
+    state
+        .store
+        .save_status_unless_manual(s)
+        .await
+        .or_internal("app.status.save.app_error")
 }
 
 /// `SetStatusOnline`: not over a manual status unless `manual`; `online` is never manual.
@@ -116,13 +134,9 @@ async fn online(
         last_activity_at: now,
     };
     if old.is_some_and(|o| o.status == STATUS_ONLINE) {
-        return state
-            .store
-            .save_status(&s)
-            .await
-            .or_internal("app.status.save.app_error");
+        return save(state, &s, manual).await.map(|_| ());
     }
-    save_and_broadcast(state, &s, quiet_for).await
+    save_and_broadcast(state, &s, manual, quiet_for).await
 }
 
 /// `SetStatusOffline`: not over a manual status unless `manual`.
@@ -150,7 +164,7 @@ async fn offline_status(
         manual,
         last_activity_at: state.clock.now_ms(),
     };
-    save_and_broadcast(state, &s, quiet_for).await
+    save_and_broadcast(state, &s, manual, quiet_for).await
 }
 
 /// `SetStatusAwayIfNeeded`: by hand always; automatically only for an `online` user idle
@@ -180,7 +194,7 @@ pub async fn set_away_if_needed(state: &AppState, user_id: &str, manual: bool) -
     }
     s.status = STATUS_AWAY.into();
     s.manual = manual;
-    save_and_broadcast(state, &s, None).await
+    save_and_broadcast(state, &s, manual, None).await
 }
 
 /// `SetStatusDoNotDisturb`: always by hand.
@@ -188,7 +202,7 @@ pub async fn set_dnd(state: &AppState, user_id: &str) -> ApiResult<()> {
     let mut s = get(state, user_id).await?;
     s.status = STATUS_DND.into();
     s.manual = true;
-    save_and_broadcast(state, &s, None).await
+    save_and_broadcast(state, &s, true, None).await
 }
 
 /// Activity of the user (a channel viewed): online unless a status set by hand says

@@ -239,6 +239,23 @@ impl StatusStore for Db {
         Ok(())
     }
 
+    async fn save_status_unless_manual(&self, s: &Status) -> Result<bool> {
+        let res = sqlx::query(
+            "INSERT INTO status (user_id, status, manual, last_activity_at) \
+             VALUES ($1,$2,FALSE,$3) \
+             ON CONFLICT (user_id) DO UPDATE SET status=excluded.status, \
+             manual=FALSE, last_activity_at=excluded.last_activity_at \
+             WHERE status.manual = FALSE",
+        )
+        .bind(&s.user_id)
+        .bind(&s.status)
+        .bind(s.last_activity_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(res.rows_affected() > 0)
+    }
+
     async fn get_statuses(&self, user_ids: &[String]) -> Result<Vec<Status>> {
         let mut out = Vec::new();
         // Chunked: both backends cap the number of bound parameters.

@@ -173,3 +173,43 @@ async fn statuses_by_ids_and_the_not_offline_listing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_automatic_status_never_overwrites_one_set_by_hand() {
+    on_each_backend(async |s| {
+        let auto = |status: &str, at: i64| Status {
+            user_id: "u".into(),
+            status: status.into(),
+            manual: false,
+            last_activity_at: at,
+        };
+        // No row yet, then an automatic one: both written.
+        assert!(
+            s.save_status_unless_manual(&auto("online", T0))
+                .await
+                .unwrap()
+        );
+        assert_eq!(s.get_status("u").await.unwrap(), auto("online", T0));
+        assert!(
+            s.save_status_unless_manual(&auto("offline", T0 + 1))
+                .await
+                .unwrap()
+        );
+        assert_eq!(s.get_status("u").await.unwrap(), auto("offline", T0 + 1));
+        // Set by hand: left alone.
+        let dnd = Status {
+            user_id: "u".into(),
+            status: "dnd".into(),
+            manual: true,
+            last_activity_at: T0 + 2,
+        };
+        s.save_status(&dnd).await.unwrap();
+        assert!(
+            !s.save_status_unless_manual(&auto("online", T0 + 3))
+                .await
+                .unwrap()
+        );
+        assert_eq!(s.get_status("u").await.unwrap(), dnd);
+    })
+    .await;
+}
