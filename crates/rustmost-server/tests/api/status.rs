@@ -236,3 +236,68 @@ async fn status_refusals_follow_upstream() {
         .await;
     assert_eq!(r.status, 401);
 }
+
+#[tokio::test]
+async fn an_idle_socket_turns_away_and_back_online() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let (bob, bt) = (&w.bob.0, &w.bob.1);
+    let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
+    assert_eq!(status_of(&ts, bt, bob).await["status"], "online");
+    // Inactive but not idle long enough (UserStatusAwayTimeout, 300 s): still online.
+    let r = bws
+        .call(
+            1,
+            "user_update_active_status",
+            json!({"user_is_active": false}),
+        )
+        .await;
+    assert_eq!(r["status"], "OK");
+    assert_eq!(status_of(&ts, bt, bob).await["status"], "online");
+    assert!(bws.got(&ts, "status_change").await.is_empty());
+    ts.state.clock.advance(Duration::from_secs(301));
+    bws.call(
+        2,
+        "user_update_active_status",
+        json!({"user_is_active": false}),
+    )
+    .await;
+    let s = status_of(&ts, bt, bob).await;
+    assert_eq!(
+        (s["status"].clone(), s["manual"].clone()),
+        (json!("away"), json!(false))
+    );
+    let ev = bws.got(&ts, "status_change").await;
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0]["data"]["status"], "away");
+    // Active again: online, announced.
+    bws.call(
+        3,
+        "user_update_active_status",
+        json!({"user_is_active": true}),
+    )
+    .await;
+    assert_eq!(status_of(&ts, bt, bob).await["status"], "online");
+    assert_eq!(
+        bws.got(&ts, "status_change").await[0]["data"]["status"],
+        "online"
+    );
+    // Viewing a channel is activity too: after going away, a view brings bob back online.
+    ts.state.clock.advance(Duration::from_secs(301));
+    bws.call(
+        4,
+        "user_update_active_status",
+        json!({"user_is_active": false}),
+    )
+    .await;
+    assert_eq!(status_of(&ts, bt, bob).await["status"], "away");
+    let r = ts
+        .post(
+            "/api/v4/channels/members/me/view",
+            bt,
+            json!({"channel_id": w.town}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(status_of(&ts, bt, bob).await["status"], "online");
+}
