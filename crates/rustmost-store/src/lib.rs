@@ -282,6 +282,24 @@ pub trait ChannelStore: Send + Sync {
     ) -> Result<Vec<ChannelMember>>;
     /// Members whose accounts are active.
     async fn count_channel_members(&self, channel_id: &str) -> Result<i64>;
+    /// Inserts a channel and its memberships in one transaction (direct and group channels):
+    /// either all exist afterwards or none does. `Conflict` on `channels_name+channels_team_id`
+    /// when a channel of that name already exists in the team.
+    async fn insert_channel_with_members(
+        &self,
+        c: &Channel,
+        members: &[ChannelMember],
+    ) -> Result<()>;
+    /// Marks the user's memberships among `channel_ids` that have something unread as read up
+    /// to each channel's last post: `last_viewed_at` = the channel's `last_post_at`, message
+    /// counts caught up, mention counts cleared, `last_update_at` = `now`. Returns the channels
+    /// it updated with their `last_post_at`.
+    async fn view_channels(
+        &self,
+        user_id: &str,
+        channel_ids: &[String],
+        now: i64,
+    ) -> Result<Vec<(String, i64)>>;
 }
 
 #[async_trait]
@@ -298,6 +316,9 @@ pub trait PostStore: Send + Sync {
     /// Posts of a channel changed after `since` (deleted ones included), newest first.
     async fn list_channel_posts_since(&self, channel_id: &str, since: i64) -> Result<Vec<Post>>;
     async fn count_pinned_posts(&self, channel_id: &str) -> Result<i64>;
+    /// The live posts of the thread rooted at `root_id` (the root and its replies), newest
+    /// first.
+    async fn list_thread(&self, root_id: &str) -> Result<Vec<Post>>;
 }
 
 #[async_trait]
@@ -378,6 +399,20 @@ pub trait StatusStore: Send + Sync {
     /// Inserts or replaces the user's status.
     async fn save_status(&self, s: &rustmost_model::command::Status) -> Result<()>;
     async fn get_status(&self, user_id: &str) -> Result<rustmost_model::command::Status>;
+    /// Saves an automatic status (`manual` false) unless the stored one was set by hand, in one
+    /// statement, so a status set by hand meanwhile is never overwritten; `false` when it was
+    /// left alone.
+    async fn save_status_unless_manual(&self, s: &rustmost_model::command::Status) -> Result<bool>;
+    /// The stored statuses among `user_ids` (users without a row are absent).
+    async fn get_statuses(
+        &self,
+        user_ids: &[String],
+    ) -> Result<Vec<rustmost_model::command::Status>>;
+    /// Statuses other than `offline`, most recently active first, at most `limit`.
+    async fn list_statuses_not_offline(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<rustmost_model::command::Status>>;
 }
 
 // ---- WebhookStore ----

@@ -8,7 +8,7 @@ use crate::error::{ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
 use rustmost_model::channel::{self, Channel};
-use rustmost_model::command::{self as cmdm, Command, CommandResponse, Status};
+use rustmost_model::command::{self as cmdm, Command, CommandResponse};
 use rustmost_model::post::Post;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -276,17 +276,18 @@ async fn echo(state: &AppState, args: &CommandArgs, message: &str) -> CommandRes
     CommandResponse::default()
 }
 
-/// Sets the user's status by hand (`SetStatusAwayIfNeeded`/`Online`/`Offline`/`DoNotDisturb`
-/// with `manual`).
+/// Sets the user's status by hand through the status service (`SetStatusAwayIfNeeded`/
+/// `Online`/`Offline`/`DoNotDisturb` with `manual`).
 async fn status(state: &AppState, args: &CommandArgs, st: &str, text: &str) -> CommandResponse {
-    let s = Status {
-        user_id: args.user_id.clone(),
-        status: st.into(),
-        manual: true,
-        last_activity_at: state.clock.now_ms(),
+    let uid = &args.user_id;
+    let r = match st {
+        cmdm::STATUS_AWAY => crate::app::status::set_away_if_needed(state, uid, true).await,
+        cmdm::STATUS_ONLINE => crate::app::status::set_online(state, uid, true).await,
+        cmdm::STATUS_OFFLINE => crate::app::status::set_offline(state, uid, true).await,
+        _ => crate::app::status::set_dnd(state, uid).await,
     };
-    if let Err(e) = state.store.save_status(&s).await {
-        tracing::warn!(error = %e, "could not save status");
+    if let Err(e) = r {
+        tracing::warn!(error = ?e.detailed, "could not save status");
     }
     ephemeral(text)
 }

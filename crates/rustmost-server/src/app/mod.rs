@@ -22,6 +22,7 @@ pub mod scoped_authz;
 pub mod secrets;
 pub mod sessions;
 pub mod signing;
+pub mod status;
 pub mod teams;
 pub mod users;
 pub mod webhooks;

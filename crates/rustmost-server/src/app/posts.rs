@@ -1,13 +1,15 @@
 //! Posts: creation rules (root posts, replies, attachments with action ids, length limits),
 //! system messages, ephemeral posts, deletion, and the post as a client sees it.
 
-use crate::app::users;
+use crate::app::{scoped_authz, users};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
-use crate::state::AppState;
+use crate::state::{AppState, Session};
+use rustmost_model::Permission;
 use rustmost_model::channel::Channel;
 use rustmost_model::post::{self, Post, PostList};
 use rustmost_model::{new_id, now_ms};
+use rustmost_store::Page;
 use serde_json::{Map, Value, json};
 
 pub const POST_NOT_FOUND: &str = "app.post.get.app_error";
@@ -283,6 +285,411 @@ pub async fn post_list(state: &AppState, order: Vec<Post>, extra: Vec<Post>) -> 
         }
     }
     list
+}
+
+/// Props only the server sets (`deleteBy`) or that `SanitizeProps` drops from a client's
+/// post; the author props are settled in [`set_author_props`].
+pub const SERVER_ONLY_PROPS: &[&str] = &["deleteBy", "add_channel_member", "force_notification"];
+
+/// `model.PostPatch`: the fields `PUT /posts/{id}/patch` may change; absent ones stay.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PostPatch {
+    pub is_pinned: Option<bool>,
+    pub message: Option<String>,
+    pub props: Option<Map<String, Value>>,
+    pub file_ids: Option<Vec<String>>,
+    pub has_reactions: Option<bool>,
+}
+
+/// A client's new props for a post: the author props and the server-only props stay as the
+/// stored post has them, whatever the client sent.
+fn merge_client_props(old: &Map<String, Value>, mut new: Map<String, Value>) -> Map<String, Value> {
+    for k in post::AUTHOR_PROPS.iter().chain(SERVER_ONLY_PROPS) {
+        match old.get(*k) {
+            Some(v) => {
+                new.insert((*k).to_string(), v.clone());
+            }
+            None => {
+                new.remove(*k);
+            }
+        }
+    }
+    new
+}
+
+/// The live post an edit is about; a missing one is upstream's 403 `edit_post`.
+async fn post_to_edit(state: &AppState, s: &Session, id: &str) -> ApiResult<Post> {
+    match get_live_post(state, id).await {
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
+            Err(ApiError::permission(&s.user_id, &[Permission::EditPost]))
+        }
+        r => r,
+    }
+}
+
+/// `PostEditTimeLimit` (seconds, -1 for none): a message may not change once it is older.
+fn check_edit_time(state: &AppState, original: &Post, message_changes: bool) -> ApiResult<()> {
+    let limit = state.config.get().i64("/ServiceSettings/PostEditTimeLimit");
+    if limit != -1
+        && message_changes
+        && state.clock.now_ms()
+            > original
+                .create_at
+                .saturating_add(limit.saturating_mul(1000))
+    {
+        return Err(
+            ApiError::bad_request("api.post.update_post.permissions_time_limit.app_error")
+                .param("timeLimit", limit.to_string()),
+        );
+    }
+    Ok(())
+}
+
+/// `UpdatePost`: stores `new` in place of `old` (never a system message, never in an archived
+/// channel), sets `edit_at` when the message or the attachments change, and publishes
+/// `post_edited`. Answers the post as clients see it.
+async fn apply_edit(state: &AppState, old: Post, mut new: Post) -> ApiResult<Post> {
+    if old.post_type.starts_with("system_") {
+        return Err(
+            ApiError::bad_request("api.post.update_post.system_message.app_error")
+                .detail(format!("id={}", old.id)),
+        );
+    }
+    let c = crate::app::channels::get_channel(state, &old.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.update_post.can_not_update_post_in_deleted.error",
+        ));
+    }
+    let now = state.clock.now_ms();
+    post::normalize_attachments(&mut new.props);
+    if new.message != old.message {
+        new.edit_at = now;
+        new.hashtags = parse_hashtags(&new.message);
+    } else if new.file_ids != old.file_ids
+        || new.props.get("attachments") != old.props.get("attachments")
+    {
+        new.edit_at = now;
+    }
+    // Reactions are the server's to count.
+    new.has_reactions = old.has_reactions;
+    new.update_at = now;
+    validate_post(&new)?;
+    state
+        .store
+        .update_post(&new)
+        .await
+        .or_internal("app.post.update.app_error")?;
+    crate::realtime::events::post_edited(state, &new).await;
+    Ok(for_client(state, new).await)
+}
+
+/// `updatePost`: replaces a post's message, props, pin and files. The body's `id` must be the
+/// path's; needs `edit_post` in the channel, and `edit_others_posts` for another's post; a
+/// changed message must be within `PostEditTimeLimit`.
+pub async fn update_post(state: &AppState, s: &Session, id: &str, p: Post) -> ApiResult<Post> {
+    if p.id != id {
+        return Err(ApiError::invalid_param("id"));
+    }
+    let original = post_to_edit(state, s, id).await?;
+    scoped_authz::require_channel(state, s, &original.channel_id, Permission::EditPost).await?;
+    if s.user_id != original.user_id {
+        scoped_authz::require_channel(state, s, &original.channel_id, Permission::EditOthersPosts)
+            .await?;
+    }
+    check_edit_time(state, &original, p.message != original.message)?;
+    let mut new = original.clone();
+    new.message = p.message;
+    new.is_pinned = p.is_pinned;
+    new.props = merge_client_props(&original.props, p.props);
+    // An absent `file_ids` keeps the post's files, as upstream's nil list does.
+    if !p.file_ids.is_empty() {
+        new.file_ids = p.file_ids;
+    }
+    apply_edit(state, original, new).await
+}
+
+/// `patchPost` + `PatchPost`: changes only the fields given. Needs `edit_post` for one's own
+/// post, `edit_others_posts` for another's; a new message must be within
+/// `PostEditTimeLimit`.
+pub async fn patch_post(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    patch: PostPatch,
+) -> ApiResult<Post> {
+    let original = post_to_edit(state, s, id).await?;
+    let perm = if s.user_id == original.user_id {
+        Permission::EditPost
+    } else {
+        Permission::EditOthersPosts
+    };
+    scoped_authz::require_channel(state, s, &original.channel_id, perm).await?;
+    check_edit_time(state, &original, patch.message.is_some())?;
+    let c = crate::app::channels::get_channel(state, &original.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.patch_post.can_not_update_post_in_deleted.error",
+        ));
+    }
+    let mut new = original.clone();
+    if let Some(m) = patch.message {
+        new.message = m;
+    }
+    if let Some(p) = patch.is_pinned {
+        new.is_pinned = p;
+    }
+    if let Some(props) = patch.props {
+        new.props = merge_client_props(&original.props, props);
+    }
+    if let Some(f) = patch.file_ids {
+        new.file_ids = f;
+    }
+    apply_edit(state, original, new).await
+}
+
+/// `getPostThread`: the post's whole thread (root and live replies) as a `PostList`, newest
+/// first. Unknown or deleted: 404; then the channel must be readable.
+pub async fn get_post_thread(state: &AppState, s: &Session, id: &str) -> ApiResult<PostList> {
+    let p = get_live_post(state, id).await?;
+    let root = if p.root_id.is_empty() {
+        p.id.clone()
+    } else {
+        p.root_id.clone()
+    };
+    let thread = state
+        .store
+        .list_thread(&root)
+        .await
+        .or_internal("app.post.get_thread.app_error")?;
+    if !thread.iter().any(|t| t.id == id) {
+        return Err(ApiError::invalid_url_param("post_id"));
+    }
+    let c = crate::app::channels::get_channel(state, &p.channel_id).await?;
+    if !scoped_authz::has_read_channel(state, s, &c).await? {
+        let perm = if c.is_open() {
+            Permission::ReadPublicChannel
+        } else {
+            Permission::ReadChannelContent
+        };
+        return Err(ApiError::permission(&s.user_id, &[perm]));
+    }
+    Ok(post_list(state, thread, Vec::new()).await)
+}
+
+// ---- The post endpoints' rules, for the caller's session (handlers are HTTP glue) ----
+
+/// `createPost`'s checks: `create_post` in the channel, or `create_post_public` in the team for
+/// a public channel; a `create_at` only from system admins; no `system_` types. Answers the
+/// channel the post goes to.
+pub async fn check_create_post(state: &AppState, s: &Session, p: &mut Post) -> ApiResult<Channel> {
+    let mut allowed =
+        scoped_authz::has_channel(state, s, &p.channel_id, Permission::CreatePost).await?;
+    if !allowed {
+        match state.store.get_channel(&p.channel_id).await {
+            Ok(c) if c.is_open() => {
+                allowed =
+                    scoped_authz::has_team(state, s, &c.team_id, Permission::CreatePostPublic)
+                        .await?;
+            }
+            Ok(_) | Err(rustmost_store::StoreError::NotFound) => {}
+            Err(e) => return Err(ApiError::internal("app.channel.get.find.app_error", e)),
+        }
+    }
+    if !allowed {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
+    }
+    if p.create_at != 0 && !crate::app::authz::is_system_admin(state, s) {
+        p.create_at = 0;
+    }
+    if p.post_type.starts_with("system_") {
+        return Err(
+            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
+        );
+    }
+    state.store.get_channel(&p.channel_id).await.map_err(|_| {
+        ApiError::bad_request("api.context.invalid_param.app_error")
+            .param("Name", "post.channel_id")
+    })
+}
+
+/// `createEphemeralPost`: `create_post_ephemeral`; the post reaches `user_id`'s sockets only
+/// and is never stored. Answers it as clients see it.
+pub async fn create_ephemeral_post_as(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+    mut p: Post,
+) -> ApiResult<Post> {
+    p.user_id = s.user_id.clone();
+    p.create_at = state.clock.now_ms();
+    crate::app::authz::require(state, s, Permission::CreatePostEphemeral)?;
+    let p = ephemeral_post(p);
+    crate::realtime::events::ephemeral(state, user_id, &p).await;
+    Ok(for_client(state, p).await)
+}
+
+/// `getPost`: `read_channel_content` in the post's channel (or `read_public_channel` for a
+/// public channel); `include_deleted` also needs `read_deleted_posts`.
+pub async fn get_post_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    include_deleted: bool,
+) -> ApiResult<Post> {
+    if include_deleted
+        && !scoped_authz::has_channel_by_post(state, s, id, Permission::ReadDeletedPosts).await?
+    {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadDeletedPosts],
+        ));
+    }
+    let p = state
+        .store
+        .get_post(id)
+        .await
+        .or_not_found(POST_NOT_FOUND)?;
+    if p.delete_at != 0 && !include_deleted {
+        return Err(ApiError::not_found(POST_NOT_FOUND));
+    }
+    let c = crate::app::channels::get_channel(state, &p.channel_id).await?;
+    if !scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannelContent).await? {
+        if !c.is_open() {
+            return Err(ApiError::permission(
+                &s.user_id,
+                &[Permission::ReadChannelContent],
+            ));
+        }
+        scoped_authz::require_team(state, s, &c.team_id, Permission::ReadPublicChannel).await?;
+    }
+    Ok(for_client(state, p).await)
+}
+
+/// `deletePost`: one's own post (`delete_post`) or another's (`delete_others_posts`), with
+/// the replies of a root. An unknown post answers 403 as upstream does; permanent deletion is
+/// not offered; not in an archived channel.
+pub async fn delete_post_as(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    permanent: bool,
+) -> ApiResult<()> {
+    let Ok(p) = get_live_post(state, id).await else {
+        return Err(ApiError::permission(&s.user_id, &[Permission::DeletePost]));
+    };
+    let perm = if p.user_id == s.user_id {
+        Permission::DeletePost
+    } else {
+        Permission::DeleteOthersPosts
+    };
+    scoped_authz::require_channel(state, s, &p.channel_id, perm).await?;
+    if permanent {
+        return Err(ApiError::not_implemented(
+            "api.post.delete_post.not_enabled.app_error",
+        ));
+    }
+    let c = crate::app::channels::get_channel(state, &p.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.delete_post.can_not_delete_post_in_deleted.error",
+        ));
+    }
+    delete_post(state, &p, &s.user_id).await
+}
+
+/// `getPostsForChannel`: a page of live posts newest first with the paging cursors, or with
+/// `since` every post changed since then (deleted ones included); thread roots of replies are
+/// added to `posts`. An unknown channel is 404; then `SessionHasPermissionToReadChannel`.
+pub async fn get_posts_for_channel(
+    state: &AppState,
+    s: &Session,
+    channel_id: &str,
+    since: Option<i64>,
+    page: Page,
+) -> ApiResult<PostList> {
+    let c = crate::app::channels::get_channel(state, channel_id).await?;
+    if !scoped_authz::has_read_channel(state, s, &c).await? {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadChannelContent],
+        ));
+    }
+    let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
+        let list = state
+            .store
+            .list_channel_posts_since(channel_id, since)
+            .await
+            .or_internal("app.post.get_posts_since.app_error")?;
+        (list, None)
+    } else {
+        let list = state
+            .store
+            .list_channel_posts(channel_id, page)
+            .await
+            .or_internal("app.post.get_root_posts.app_error")?;
+        (list, Some(page))
+    };
+    let mut extra = Vec::new();
+    for p in &order {
+        if !p.root_id.is_empty()
+            && !order.iter().any(|o| o.id == p.root_id)
+            && !extra.iter().any(|e: &Post| e.id == p.root_id)
+            && let Ok(root) = state.store.get_post(&p.root_id).await
+        {
+            extra.push(root);
+        }
+    }
+    let mut list = post_list(state, order, extra).await;
+    if let Some(page) = cursors {
+        let neighbour = |offset: i64| async move {
+            if offset < 0 {
+                return String::new();
+            }
+            state
+                .store
+                .list_channel_posts(
+                    channel_id,
+                    Page {
+                        page: offset,
+                        per_page: 1,
+                    },
+                )
+                .await
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map(|p| p.id)
+                .unwrap_or_default()
+        };
+        let first = page.offset();
+        if page.page > 0 {
+            list.next_post_id = neighbour(first - 1).await;
+        }
+        if page.per_page > 0 && list.order.len() as i64 == page.per_page {
+            list.prev_post_id = neighbour(first + page.per_page).await;
+        }
+    }
+    Ok(list)
+}
+
+/// `doPostActionWithCookie`'s check: `read_channel_content` in the post's channel, then the
+/// click itself (`app::actions`). Answers the `trigger_id`.
+pub async fn do_post_action_as(
+    state: &AppState,
+    s: &Session,
+    post_id: &str,
+    action_id: &str,
+    selected_option: &str,
+) -> ApiResult<String> {
+    if !scoped_authz::has_channel_by_post(state, s, post_id, Permission::ReadChannelContent).await?
+    {
+        return Err(ApiError::permission(
+            &s.user_id,
+            &[Permission::ReadChannelContent],
+        ));
+    }
+    crate::app::actions::do_post_action(state, s, post_id, action_id, selected_option).await
 }
 
 #[cfg(test)]

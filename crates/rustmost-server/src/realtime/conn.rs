@@ -100,7 +100,9 @@ pub async fn run(
             return;
         }
     }
+    app::status::connected(&state, &conn.user_id, &conn.id).await;
     let end = serve(&state, &conn, &mut sink, &mut stream, &mut rx).await;
+    let replaced = matches!(end, End::Replaced);
     match end {
         End::Credentials => {
             state.events.hub.remove(&conn.id);
@@ -122,6 +124,9 @@ pub async fn run(
                 .await;
         }
         End::Gone => conn.detach(generation),
+    }
+    if !replaced {
+        app::status::disconnected(&state, &conn.user_id, &conn.id).await;
     }
     let _ = sink.close().await;
 }
@@ -405,16 +410,16 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                 ok_reply(seq, None)
             }
         }
-        "get_statuses" => {
-            let m: Map<String, Value> = state
-                .events
-                .hub
-                .online_users()
-                .into_iter()
-                .map(|u| (u, Value::from("online")))
-                .collect();
-            ok_reply(seq, Some(Value::Object(m)))
-        }
+        "get_statuses" => match app::status::all_not_offline(state).await {
+            Ok(list) => {
+                let m: Map<String, Value> = list
+                    .into_iter()
+                    .map(|st| (st.user_id, Value::from(st.status)))
+                    .collect();
+                ok_reply(seq, Some(Value::Object(m)))
+            }
+            Err(e) => err_reply(seq, &e.id, e.status.as_u16(), &[]),
+        },
         "get_statuses_by_ids" => {
             let ids: Option<Vec<String>> = req
                 .data
@@ -429,24 +434,46 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                     400,
                     &[("Name", "user_ids")],
                 ),
-                Some(ids) => {
-                    let online = state.events.hub.online_users();
-                    let m: Map<String, Value> = ids
-                        .into_iter()
-                        .map(|u| {
-                            let st = if online.contains(&u) {
-                                "online"
-                            } else {
-                                "offline"
-                            };
-                            (u, Value::from(st))
-                        })
-                        .collect();
-                    ok_reply(seq, Some(Value::Object(m)))
+                Some(ids) => match app::status::get_many(state, &ids).await {
+                    Ok(list) => {
+                        let m: Map<String, Value> = list
+                            .into_iter()
+                            .map(|st| (st.user_id, Value::from(st.status)))
+                            .collect();
+                        ok_reply(seq, Some(Value::Object(m)))
+                    }
+                    Err(e) => err_reply(seq, &e.id, e.status.as_u16(), &[]),
+                },
+            }
+        }
+        "user_update_active_status" => {
+            // Upstream: active → online; inactive → away once idle long enough.
+            match req.data.get("user_is_active").and_then(Value::as_bool) {
+                None => err_reply(
+                    seq,
+                    "api.websocket_handler.invalid_param.app_error",
+                    400,
+                    &[("Name", "user_is_active")],
+                ),
+                Some(active) => {
+                    let manual = req
+                        .data
+                        .get("manual")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
+                    let r = if active {
+                        app::status::set_online(state, &s.user_id, manual).await
+                    } else {
+                        app::status::set_away_if_needed(state, &s.user_id, manual).await
+                    };
+                    match r {
+                        Ok(()) => ok_reply(seq, None),
+                        Err(e) => err_reply(seq, &e.id, e.status.as_u16(), &[]),
+                    }
                 }
             }
         }
-        "user_update_active_status" | "presence" | "posted_notify_ack" => ok_reply(seq, None),
+        "presence" | "posted_notify_ack" => ok_reply(seq, None),
         _ => err_reply(seq, "api.web_socket_router.bad_action.app_error", 500, &[]),
     };
     Some(Reply::Send(out))

@@ -358,6 +358,18 @@ pub fn direct_added(channel_id: &str, creator_id: &str, teammate_id: &str) -> Ev
     .changes_membership_of(teammate_id)
 }
 
+/// `group_added`: to one member of a new group channel, with every member's id (a JSON
+/// string, as upstream).
+pub fn group_added(channel_id: &str, user_id: &str, member_ids: &[String]) -> Event {
+    Event::new(
+        "group_added",
+        json!({"teammate_ids": as_string(&member_ids)}),
+    )
+    .to_user(user_id)
+    .to_channel(channel_id)
+    .changes_membership_of(user_id)
+}
+
 /// `status_change`: to the user whose status changed only, as upstream.
 pub fn status_change(user_id: &str, status: &str) -> Event {
     Event::new(

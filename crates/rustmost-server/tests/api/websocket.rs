@@ -19,23 +19,23 @@ type Stream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// How long a test waits for a frame the server must send.
-const WAIT: Duration = Duration::from_secs(5);
+pub(crate) const WAIT: Duration = Duration::from_secs(5);
 
-enum Auth<'a> {
+pub(crate) enum Auth<'a> {
     None,
     Bearer(&'a str),
     Token(&'a str),
     Cookie(&'a str),
 }
 
-struct Ws {
-    s: Stream,
-    user_id: String,
-    conn_id: String,
-    next_seq: u64,
+pub(crate) struct Ws {
+    pub(crate) s: Stream,
+    pub(crate) user_id: String,
+    pub(crate) conn_id: String,
+    pub(crate) next_seq: u64,
 }
 
-async fn open(ts: &TestServer, auth: Auth<'_>, query: &str) -> Result<Stream, u16> {
+pub(crate) async fn open(ts: &TestServer, auth: Auth<'_>, query: &str) -> Result<Stream, u16> {
     let url = format!(
         "{}/api/v4/websocket{query}",
         ts.url.replace("http://", "ws://")
@@ -71,7 +71,7 @@ async fn open(ts: &TestServer, auth: Auth<'_>, query: &str) -> Result<Stream, u1
 }
 
 /// The next text frame as JSON, skipping control frames; `None` once the socket closes.
-async fn next_frame(s: &mut Stream, wait: Duration) -> Option<Value> {
+pub(crate) async fn next_frame(s: &mut Stream, wait: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let m = tokio::time::timeout_at(deadline, s.next())
@@ -88,13 +88,13 @@ async fn next_frame(s: &mut Stream, wait: Duration) -> Option<Value> {
 
 impl Ws {
     /// A socket authenticated at the upgrade, its `hello` read.
-    async fn connect(ts: &TestServer, auth: Auth<'_>) -> Ws {
+    pub(crate) async fn connect(ts: &TestServer, auth: Auth<'_>) -> Ws {
         let mut s = open(ts, auth, "").await.expect("upgrade");
         let hello = next_frame(&mut s, WAIT).await.expect("hello");
         Ws::from_hello(s, &hello)
     }
 
-    fn from_hello(s: Stream, hello: &Value) -> Ws {
+    pub(crate) fn from_hello(s: Stream, hello: &Value) -> Ws {
         assert_eq!(hello["event"], "hello", "{hello}");
         assert_eq!(hello["seq"], 0);
         Ws {
@@ -106,7 +106,7 @@ impl Ws {
     }
 
     /// The next event or reply; events must carry consecutive `seq`s.
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         let v = next_frame(&mut self.s, WAIT)
             .await
             .expect("socket closed unexpectedly");
@@ -117,7 +117,7 @@ impl Ws {
         v
     }
 
-    async fn next_event(&mut self) -> Value {
+    pub(crate) async fn next_event(&mut self) -> Value {
         loop {
             let v = self.next().await;
             if v.get("event").is_some() {
@@ -127,7 +127,7 @@ impl Ws {
     }
 
     /// The next event named `name`, skipping others.
-    async fn next_named(&mut self, name: &str) -> Value {
+    pub(crate) async fn next_named(&mut self, name: &str) -> Value {
         loop {
             let v = self.next_event().await;
             if v["event"] == name {
@@ -137,7 +137,7 @@ impl Ws {
     }
 
     /// Every event up to a marker published now (not included), by name.
-    async fn drain(&mut self, ts: &TestServer) -> Vec<Value> {
+    pub(crate) async fn drain(&mut self, ts: &TestServer) -> Vec<Value> {
         let mark = rustmost_model::new_id();
         ts.state
             .events
@@ -153,7 +153,7 @@ impl Ws {
     }
 
     /// The events named `name` up to now.
-    async fn got(&mut self, ts: &TestServer, name: &str) -> Vec<Value> {
+    pub(crate) async fn got(&mut self, ts: &TestServer, name: &str) -> Vec<Value> {
         self.drain(ts)
             .await
             .into_iter()
@@ -161,7 +161,7 @@ impl Ws {
             .collect()
     }
 
-    async fn send(&mut self, v: Value) {
+    pub(crate) async fn send(&mut self, v: Value) {
         self.s
             .send(Message::Text(v.to_string().into()))
             .await
@@ -169,7 +169,7 @@ impl Ws {
     }
 
     /// Sends an action and returns its reply.
-    async fn call(&mut self, seq: i64, action: &str, data: Value) -> Value {
+    pub(crate) async fn call(&mut self, seq: i64, action: &str, data: Value) -> Value {
         self.send(json!({"seq": seq, "action": action, "data": data}))
             .await;
         loop {
@@ -181,7 +181,7 @@ impl Ws {
     }
 
     /// Asserts the server closes the socket within `within`, delivering no event before.
-    async fn closed_within(mut self, within: Duration) {
+    pub(crate) async fn closed_within(mut self, within: Duration) {
         let start = Instant::now();
         let f = next_frame(&mut self.s, within + Duration::from_millis(200)).await;
         assert!(f.is_none(), "expected the socket to close, got {f:?}");
@@ -195,16 +195,16 @@ impl Ws {
 
 /// Admin, a team, and two members (bob, carol) with town-square: (admin token, team id,
 /// town-square id, bob (id, token), carol (id, token)).
-struct World {
-    at: String,
-    admin_id: String,
-    tid: String,
-    town: String,
-    bob: (String, String),
-    carol: (String, String),
+pub(crate) struct World {
+    pub(crate) at: String,
+    pub(crate) admin_id: String,
+    pub(crate) tid: String,
+    pub(crate) town: String,
+    pub(crate) bob: (String, String),
+    pub(crate) carol: (String, String),
 }
 
-async fn world(ts: &TestServer) -> World {
+pub(crate) async fn world(ts: &TestServer) -> World {
     let (admin, at) = ts.admin().await;
     let r = ts
         .post(
@@ -247,7 +247,7 @@ async fn world(ts: &TestServer) -> World {
     }
 }
 
-async fn private_channel(ts: &TestServer, token: &str, tid: &str, name: &str) -> String {
+pub(crate) async fn private_channel(ts: &TestServer, token: &str, tid: &str, name: &str) -> String {
     let r = ts
         .post(
             "/api/v4/channels",
@@ -259,7 +259,7 @@ async fn private_channel(ts: &TestServer, token: &str, tid: &str, name: &str) ->
     r.body["id"].as_str().unwrap().to_string()
 }
 
-async fn post(ts: &TestServer, token: &str, channel_id: &str, message: &str) -> Value {
+pub(crate) async fn post(ts: &TestServer, token: &str, channel_id: &str, message: &str) -> Value {
     let r = ts
         .post(
             "/api/v4/posts",

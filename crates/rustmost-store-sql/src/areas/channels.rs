@@ -355,6 +355,111 @@ impl ChannelStore for Db {
         Ok(rows.iter().map(row_to_member).collect())
     }
 
+    async fn insert_channel_with_members(
+        &self,
+        c: &Channel,
+        members: &[ChannelMember],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, \
+             display_name, name, header, purpose, last_post_at, total_msg_count, \
+             extra_update_at, creator_id, scheme_id, props, group_constrained, shared, \
+             total_msg_count_root, last_root_post_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
+        )
+        .bind(&c.id)
+        .bind(c.create_at)
+        .bind(c.update_at)
+        .bind(c.delete_at)
+        .bind(&c.team_id)
+        .bind(&c.channel_type)
+        .bind(&c.display_name)
+        .bind(&c.name)
+        .bind(&c.header)
+        .bind(&c.purpose)
+        .bind(c.last_post_at)
+        .bind(c.total_msg_count)
+        .bind(c.extra_update_at)
+        .bind(&c.creator_id)
+        .bind(&c.scheme_id)
+        .bind(props_json(c))
+        .bind(c.group_constrained)
+        .bind(c.shared)
+        .bind(c.total_msg_count_root)
+        .bind(c.last_root_post_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for m in members {
+            sqlx::query(&format!(
+                "INSERT INTO channel_members ({MEMBER_COLS}) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
+            ))
+            .bind(&m.channel_id)
+            .bind(&m.user_id)
+            .bind(&m.explicit_roles)
+            .bind(m.last_viewed_at)
+            .bind(m.msg_count)
+            .bind(m.mention_count)
+            .bind(m.mention_count_root)
+            .bind(m.urgent_mention_count)
+            .bind(m.msg_count_root)
+            .bind(serde_json::to_string(&m.notify_props).unwrap_or_else(|_| "{}".into()))
+            .bind(m.last_update_at)
+            .bind(m.scheme_guest)
+            .bind(m.scheme_user)
+            .bind(m.scheme_admin)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn view_channels(
+        &self,
+        user_id: &str,
+        channel_ids: &[String],
+        now: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        if channel_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..channel_ids.len())
+            .map(|i| format!("${}", i + 3))
+            .collect();
+        let list = placeholders.join(",");
+        // One statement, so a post landing meanwhile is either counted as read with its
+        // `last_post_at` or stays unread; never half of each.
+        let sql = format!(
+            "UPDATE channel_members SET \
+             last_viewed_at = (SELECT c.last_post_at FROM channels c \
+                WHERE c.id = channel_members.channel_id), \
+             msg_count = (SELECT c.total_msg_count FROM channels c \
+                WHERE c.id = channel_members.channel_id), \
+             msg_count_root = (SELECT c.total_msg_count_root FROM channels c \
+                WHERE c.id = channel_members.channel_id), \
+             mention_count = 0, mention_count_root = 0, urgent_mention_count = 0, \
+             last_update_at = $2 \
+             WHERE user_id = $1 AND channel_id IN ({list}) AND EXISTS (SELECT 1 FROM channels c \
+                WHERE c.id = channel_members.channel_id AND (c.total_msg_count > \
+                channel_members.msg_count OR c.last_post_at > channel_members.last_viewed_at \
+                OR channel_members.mention_count > 0)) \
+             RETURNING channel_id, last_viewed_at"
+        );
+        let mut q = sqlx::query(&sql).bind(user_id).bind(now);
+        for id in channel_ids {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("channel_id"), r.get("last_viewed_at")))
+            .collect())
+    }
+
     async fn count_channel_members(&self, channel_id: &str) -> Result<i64> {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM channel_members cm JOIN users u ON u.id = cm.user_id \

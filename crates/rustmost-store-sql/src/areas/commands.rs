@@ -12,6 +12,15 @@ const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, team
     auto_complete_hint, display_name, description, url, plugin_id, autocomplete_data, \
     last_used_at";
 
+fn row_to_status(r: &DbRow) -> Status {
+    Status {
+        user_id: r.get("user_id"),
+        status: r.get("status"),
+        manual: r.get("manual"),
+        last_activity_at: r.get("last_activity_at"),
+    }
+}
+
 fn row_to_command(r: &DbRow) -> Command {
     Command {
         id: r.get("id"),
@@ -230,6 +239,55 @@ impl StatusStore for Db {
         Ok(())
     }
 
+    async fn save_status_unless_manual(&self, s: &Status) -> Result<bool> {
+        let res = sqlx::query(
+            "INSERT INTO status (user_id, status, manual, last_activity_at) \
+             VALUES ($1,$2,FALSE,$3) \
+             ON CONFLICT (user_id) DO UPDATE SET status=excluded.status, \
+             manual=FALSE, last_activity_at=excluded.last_activity_at \
+             WHERE status.manual = FALSE",
+        )
+        .bind(&s.user_id)
+        .bind(&s.status)
+        .bind(s.last_activity_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    async fn get_statuses(&self, user_ids: &[String]) -> Result<Vec<Status>> {
+        let mut out = Vec::new();
+        // Chunked: both backends cap the number of bound parameters.
+        for chunk in user_ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT user_id, status, manual, last_activity_at FROM status \
+                 WHERE user_id IN ({})",
+                placeholders.join(",")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+            out.extend(rows.iter().map(row_to_status));
+        }
+        Ok(out)
+    }
+
+    async fn list_statuses_not_offline(&self, limit: i64) -> Result<Vec<Status>> {
+        let rows = sqlx::query(
+            "SELECT user_id, status, manual, last_activity_at FROM status \
+             WHERE status <> 'offline' ORDER BY last_activity_at DESC, user_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_status).collect())
+    }
+
     async fn get_status(&self, user_id: &str) -> Result<Status> {
         let r = sqlx::query(
             "SELECT user_id, status, manual, last_activity_at FROM status WHERE user_id = $1",
@@ -238,11 +296,6 @@ impl StatusStore for Db {
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok(Status {
-            user_id: r.get("user_id"),
-            status: r.get("status"),
-            manual: r.get("manual"),
-            last_activity_at: r.get("last_activity_at"),
-        })
+        Ok(row_to_status(&r))
     }
 }

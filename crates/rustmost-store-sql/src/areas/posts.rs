@@ -203,6 +203,18 @@ impl PostStore for Db {
         Ok(rows.iter().map(row_to_post).collect())
     }
 
+    async fn list_thread(&self, root_id: &str) -> Result<Vec<Post>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM posts p WHERE (p.id = $1 OR p.root_id = $1) \
+             AND p.delete_at = 0 ORDER BY p.create_at DESC, p.id DESC"
+        ))
+        .bind(root_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_post).collect())
+    }
+
     async fn list_channel_posts_since(&self, channel_id: &str, since: i64) -> Result<Vec<Post>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLS} FROM posts p WHERE p.channel_id = $1 AND p.update_at > $2 \

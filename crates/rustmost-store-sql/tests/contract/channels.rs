@@ -379,3 +379,106 @@ async fn channel_members_listing_and_active_count() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_channel_with_members_is_inserted_whole_or_not_at_all() {
+    on_each_backend(async |s| {
+        let mut dm = channel("", "a__b", "", "D");
+        dm.group_constrained = None;
+        let members = [channel_member(&dm.id, "a"), channel_member(&dm.id, "b")];
+        s.insert_channel_with_members(&dm, &members).await.unwrap();
+        assert_eq!(s.get_channel(&dm.id).await.unwrap(), dm);
+        assert_eq!(s.get_channel_by_name("", "a__b").await.unwrap().id, dm.id);
+        for m in &members {
+            assert_eq!(&s.get_channel_member(&dm.id, &m.user_id).await.unwrap(), m);
+        }
+        // The same name again: a conflict, and none of the second channel's rows.
+        let again = channel("", "a__b", "", "D");
+        assert_conflict(
+            s.insert_channel_with_members(&again, &[channel_member(&again.id, "c")])
+                .await,
+            "channels_name+channels_team_id",
+        );
+        assert_not_found(s.get_channel(&again.id).await);
+        assert_not_found(s.get_channel_member(&again.id, "c").await);
+        // A failing member insert (a repeated user) rolls the channel back too.
+        let gm = channel("", "g", "G", "G");
+        assert!(
+            s.insert_channel_with_members(
+                &gm,
+                &[channel_member(&gm.id, "x"), channel_member(&gm.id, "x")]
+            )
+            .await
+            .is_err()
+        );
+        assert_not_found(s.get_channel(&gm.id).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn viewing_channels_catches_up_only_unread_memberships_of_the_user() {
+    on_each_backend(async |s| {
+        // `channel()` has last_post_at T0+2, 3 messages (2 root); `channel_member()` has read
+        // up to T0 with 5 counted and a mention.
+        let unread = channel("t", "unread", "U", "O");
+        let read = channel("t", "read", "R", "O");
+        let other = channel("t", "other", "O", "O");
+        for c in [&unread, &read, &other] {
+            s.insert_channel(c).await.unwrap();
+        }
+        let mut m = channel_member(&unread.id, "u");
+        m.msg_count = 1;
+        m.mention_count = 0;
+        s.save_channel_member(&m).await.unwrap();
+        let mut done = channel_member(&read.id, "u");
+        done.last_viewed_at = read.last_post_at;
+        done.msg_count = read.total_msg_count;
+        done.mention_count = 0;
+        s.save_channel_member(&done).await.unwrap();
+        let bystander = channel_member(&unread.id, "v");
+        s.save_channel_member(&bystander).await.unwrap();
+
+        let ids = vec![unread.id.clone(), read.id.clone(), other.id.clone()];
+        let got = s.view_channels("u", &ids, T0 + 100).await.unwrap();
+        assert_eq!(got, vec![(unread.id.clone(), unread.last_post_at)]);
+        let after = s.get_channel_member(&unread.id, "u").await.unwrap();
+        assert_eq!(after.last_viewed_at, unread.last_post_at);
+        assert_eq!(after.msg_count, unread.total_msg_count);
+        assert_eq!(after.msg_count_root, unread.total_msg_count_root);
+        assert_eq!(
+            (
+                after.mention_count,
+                after.mention_count_root,
+                after.urgent_mention_count
+            ),
+            (0, 0, 0)
+        );
+        assert_eq!(after.last_update_at, T0 + 100);
+        assert_eq!(after.notify_props, m.notify_props);
+        assert_eq!(s.get_channel_member(&read.id, "u").await.unwrap(), done);
+        assert_eq!(
+            s.get_channel_member(&unread.id, "v").await.unwrap(),
+            bystander
+        );
+        // Nothing left unread; a mention alone counts as unread.
+        assert!(
+            s.view_channels("u", &ids, T0 + 200)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.view_channels("u", &[], T0 + 200)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let got = s
+            .view_channels("v", std::slice::from_ref(&unread.id), T0 + 300)
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+    })
+    .await;
+}

@@ -135,3 +135,81 @@ async fn statuses_upsert() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn statuses_by_ids_and_the_not_offline_listing() {
+    on_each_backend(async |s| {
+        let st = |u: &str, status: &str, at: i64| Status {
+            user_id: u.into(),
+            status: status.into(),
+            manual: status == "dnd",
+            last_activity_at: at,
+        };
+        let rows = [
+            st("a", "online", T0 + 1),
+            st("b", "offline", T0 + 2),
+            st("c", "dnd", T0 + 3),
+            st("d", "away", T0),
+        ];
+        for r in &rows {
+            s.save_status(r).await.unwrap();
+        }
+        let mut ids: Vec<String> = vec!["a".into(), "b".into(), "zz".into()];
+        // More ids than one statement's chunk.
+        ids.extend((0..1200).map(|i| format!("x{i}")));
+        let mut got = s.get_statuses(&ids).await.unwrap();
+        got.sort_by(|x, y| x.user_id.cmp(&y.user_id));
+        assert_eq!(got, vec![rows[0].clone(), rows[1].clone()]);
+        assert!(s.get_statuses(&[]).await.unwrap().is_empty());
+        let live = s.list_statuses_not_offline(10).await.unwrap();
+        assert_eq!(
+            live,
+            vec![rows[2].clone(), rows[0].clone(), rows[3].clone()]
+        );
+        assert_eq!(
+            s.list_statuses_not_offline(1).await.unwrap(),
+            vec![rows[2].clone()]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_automatic_status_never_overwrites_one_set_by_hand() {
+    on_each_backend(async |s| {
+        let auto = |status: &str, at: i64| Status {
+            user_id: "u".into(),
+            status: status.into(),
+            manual: false,
+            last_activity_at: at,
+        };
+        // No row yet, then an automatic one: both written.
+        assert!(
+            s.save_status_unless_manual(&auto("online", T0))
+                .await
+                .unwrap()
+        );
+        assert_eq!(s.get_status("u").await.unwrap(), auto("online", T0));
+        assert!(
+            s.save_status_unless_manual(&auto("offline", T0 + 1))
+                .await
+                .unwrap()
+        );
+        assert_eq!(s.get_status("u").await.unwrap(), auto("offline", T0 + 1));
+        // Set by hand: left alone.
+        let dnd = Status {
+            user_id: "u".into(),
+            status: "dnd".into(),
+            manual: true,
+            last_activity_at: T0 + 2,
+        };
+        s.save_status(&dnd).await.unwrap();
+        assert!(
+            !s.save_status_unless_manual(&auto("online", T0 + 3))
+                .await
+                .unwrap()
+        );
+        assert_eq!(s.get_status("u").await.unwrap(), dnd);
+    })
+    .await;
+}

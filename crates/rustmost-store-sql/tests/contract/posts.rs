@@ -473,3 +473,29 @@ async fn deleting_reactions_clears_the_flag_with_the_last() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_thread_is_its_root_and_live_replies_newest_first() {
+    on_each_backend(async |s| {
+        let c = setup(s).await;
+        let root = post(&c.id, "u", "", T0);
+        s.insert_post(&root).await.unwrap();
+        let r1 = post(&c.id, "u", &root.id, T0 + 10);
+        let r2 = post(&c.id, "v", &root.id, T0 + 20);
+        let gone = post(&c.id, "v", &root.id, T0 + 30);
+        let elsewhere = post(&c.id, "u", "", T0 + 40);
+        for p in [&r1, &r2, &gone, &elsewhere] {
+            s.insert_post(p).await.unwrap();
+        }
+        s.delete_post(&gone.id, T0 + 50, "v").await.unwrap();
+        let thread = s.list_thread(&root.id).await.unwrap();
+        assert_eq!(
+            ids(&thread, |p| &p.id),
+            [r2.id.clone(), r1.id.clone(), root.id.clone()]
+        );
+        assert_eq!(thread[2].reply_count, 2);
+        assert!(s.list_thread(&elsewhere.id).await.unwrap().len() == 1);
+        assert!(s.list_thread("nope").await.unwrap().is_empty());
+    })
+    .await;
+}

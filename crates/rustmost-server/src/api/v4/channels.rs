@@ -2,17 +2,16 @@
 
 use crate::api::v4::ids::{PathId, UserIdOrMe};
 use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
-use crate::app::{authz, channels, scoped_authz, users};
+use crate::app::channels;
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use rustmost_model::Permission;
-use rustmost_model::channel::{Channel, ChannelStats};
+use rustmost_model::channel::Channel;
 use rustmost_model::{ChannelId, TeamId};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -37,7 +36,13 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v4/channels/{channel_id}/members/{user_id}",
-            get(get_channel_member),
+            get(get_channel_member).delete(remove_channel_member),
+        )
+        .route("/api/v4/channels/direct", post(create_direct_channel))
+        .route("/api/v4/channels/group", post(create_group_channel))
+        .route(
+            "/api/v4/channels/members/{user_id}/view",
+            post(view_channel),
         )
         .route(
             "/api/v4/channels/{channel_id}/stats",
@@ -74,32 +79,7 @@ async fn create_channel(
     body: Bytes,
 ) -> ApiResult<Response> {
     let c: Channel = parse_body(&body, "channel")?;
-    // Upstream `SetInvalidParamWithDetails`: the generic body-parameter error, the specific
-    // message only in `detailed_error`.
-    let missing = |name: &str, detail_id: &str| {
-        ApiError::invalid_param(name).detail(crate::error::lookup(detail_id).unwrap_or_default())
-    };
-    if c.team_id.is_empty() {
-        return Err(missing(
-            "team_id",
-            "api.channel.create_channel.missing_team_id.error",
-        ));
-    }
-    if c.display_name.is_empty() {
-        return Err(missing(
-            "display_name",
-            "api.channel.create_channel.missing_display_name.error",
-        ));
-    }
-    if c.is_open() {
-        scoped_authz::require_team(&state, &s, &c.team_id, Permission::CreatePublicChannel).await?;
-    } else if c.is_private() {
-        scoped_authz::require_team(&state, &s, &c.team_id, Permission::CreatePrivateChannel)
-            .await?;
-    }
-    let creator = users::get_user(&state, &s.user_id).await?;
-    let c = channels::create_channel(&state, c, &creator).await?;
-    Ok(created(c))
+    Ok(created(channels::create_channel_as(&state, &s, c).await?))
 }
 
 /// # `GET /api/v4/channels`
@@ -111,28 +91,9 @@ async fn get_all_channels(
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let perms = [
-        Permission::SysconsoleReadUserManagementGroups,
-        Permission::SysconsoleReadUserManagementChannels,
-    ];
-    authz::require_any(&state, &s, &perms)?;
-    let list = state
-        .store
-        .list_all_channels(flag(&q, "include_deleted"), paging(&q))
-        .await
-        .or_internal("app.channel.get_all_channels.app_error")?;
+    let list =
+        channels::get_all_channels(&state, &s, flag(&q, "include_deleted"), paging(&q)).await?;
     Ok(ok(list))
-}
-
-/// Mattermost's read rule: `read_channel` in the channel, or for a public channel
-/// `read_public_channel` in its team.
-async fn can_read(state: &AppState, s: &AuthSession, c: &Channel) -> ApiResult<bool> {
-    Ok(
-        scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannel).await?
-            || (c.is_open()
-                && scoped_authz::has_team(state, s, &c.team_id, Permission::ReadPublicChannel)
-                    .await?),
-    )
 }
 
 /// # `GET /api/v4/channels/{channel_id}`
@@ -141,16 +102,7 @@ async fn get_channel(
     s: AuthSession,
     PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let c = channels::get_channel(&state, &id).await?;
-    if !can_read(&state, &s, &c).await? {
-        let perm = if c.is_open() {
-            Permission::ReadPublicChannel
-        } else {
-            Permission::ReadChannel
-        };
-        return Err(ApiError::permission(&s.user_id, &[perm]));
-    }
-    Ok(ok(c))
+    Ok(ok(channels::get_channel_as(&state, &s, &id).await?))
 }
 
 /// # `DELETE /api/v4/channels/{channel_id}`
@@ -162,25 +114,7 @@ async fn delete_channel(
     PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let c = channels::get_channel(&state, &id).await?;
-    if c.is_group_or_direct() {
-        return Err(ApiError::bad_request(
-            "api.channel.delete_channel.type.invalid",
-        ));
-    }
-    let perm = if c.is_open() {
-        Permission::DeletePublicChannel
-    } else {
-        Permission::DeletePrivateChannel
-    };
-    scoped_authz::require_channel(&state, &s, &id, perm).await?;
-    if flag(&q, "permanent") {
-        return Err(ApiError::unauthorized(
-            "api.user.delete_channel.not_enabled.app_error",
-        ));
-    }
-    let by = users::get_user(&state, &s.user_id).await?;
-    channels::archive_channel(&state, c, &by).await?;
+    channels::delete_channel_as(&state, &s, &id, flag(&q, "permanent")).await?;
     Ok(status_ok())
 }
 
@@ -191,11 +125,7 @@ async fn restore_channel(
     s: AuthSession,
     PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    let c = channels::get_channel(&state, &id).await?;
-    scoped_authz::require_team(&state, &s, &c.team_id, Permission::ManageTeam).await?;
-    let by = users::get_user(&state, &s.user_id).await?;
-    let c = channels::restore_channel(&state, c, &by).await?;
-    Ok(ok(c))
+    Ok(ok(channels::restore_channel_as(&state, &s, &id).await?))
 }
 
 /// # `GET /api/v4/channels/{channel_id}/members`
@@ -206,13 +136,13 @@ async fn get_channel_members(
     PathId(id): PathId<ChannelId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_channel(&state, &s, &id, Permission::ReadChannel).await?;
-    let list = state
-        .store
-        .list_channel_members(&id, paging(&q))
-        .await
-        .or_internal("app.channel.get_members.app_error")?;
-    Ok(ok(list))
+    Ok(ok(channels::get_channel_members(
+        &state,
+        &s,
+        &id,
+        paging(&q),
+    )
+    .await?))
 }
 
 /// # `GET /api/v4/channels/{channel_id}/members/{user_id}`
@@ -222,13 +152,9 @@ async fn get_channel_member(
     PathId(cid): PathId<ChannelId>,
     UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    scoped_authz::require_channel(&state, &s, &cid, Permission::ReadChannel).await?;
-    let m = state
-        .store
-        .get_channel_member(&cid, &uid)
-        .await
-        .or_not_found("app.channel.get_member.missing.app_error")?;
-    Ok(ok(m))
+    Ok(ok(
+        channels::get_channel_member(&state, &s, &cid, &uid).await?
+    ))
 }
 
 /// # `POST /api/v4/channels/{channel_id}/members` `{"user_id"}` or `{"user_ids":[...]}`
@@ -265,44 +191,7 @@ async fn add_channel_member(
     if ids.iter().any(|u| !rustmost_model::is_valid_id(u)) {
         return Err(ApiError::invalid_param("user_id"));
     }
-    let c = channels::get_channel(&state, &id).await?;
-    if c.is_group_or_direct() {
-        return Err(ApiError::bad_request(
-            "api.channel.add_user_to_channel.type.app_error",
-        ));
-    }
-    let requestor = users::get_user(&state, &s.user_id).await?;
-    let mut out = Vec::new();
-    for uid in &ids {
-        let is_self = *uid == s.user_id;
-        let is_new = state
-            .store
-            .get_channel_member(&id, uid)
-            .await
-            .optional("app.channel.get_member.app_error")?
-            .is_none();
-        if c.is_open() {
-            if is_self && is_new {
-                scoped_authz::require_team(&state, &s, &c.team_id, Permission::JoinPublicChannels)
-                    .await?;
-            } else if !is_self {
-                scoped_authz::require_channel(
-                    &state,
-                    &s,
-                    &id,
-                    Permission::ManagePublicChannelMembers,
-                )
-                .await?;
-            }
-        } else if !is_self || is_new {
-            // A member adding themselves again has nothing to do (answered with the
-            // existing membership).
-            scoped_authz::require_channel(&state, &s, &id, Permission::ManagePrivateChannelMembers)
-                .await?;
-        }
-        let u = users::get_user(&state, uid).await?;
-        out.push(channels::add_user_to_channel(&state, &c, &u, &requestor).await?);
-    }
+    let mut out = channels::add_channel_members(&state, &s, &id, &ids).await?;
     if single.as_deref().is_some_and(|u| !u.is_empty()) {
         Ok(created(out.remove(0)))
     } else {
@@ -318,25 +207,7 @@ async fn get_channel_stats(
     s: AuthSession,
     PathId(id): PathId<ChannelId>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_channel(&state, &s, &id, Permission::ReadChannel).await?;
-    let c = channels::get_channel(&state, &id).await?;
-    let member_count = state
-        .store
-        .count_channel_members(&c.id)
-        .await
-        .or_internal("app.channel.get_member_count.app_error")?;
-    let pinnedpost_count = state
-        .store
-        .count_pinned_posts(&c.id)
-        .await
-        .or_internal("app.channel.get_pinnedpost_count.app_error")?;
-    Ok(ok(ChannelStats {
-        channel_id: c.id,
-        member_count,
-        guest_count: 0,
-        pinnedpost_count,
-        files_count: 0,
-    }))
+    Ok(ok(channels::get_channel_stats(&state, &s, &id).await?))
 }
 
 /// # `GET /api/v4/teams/{team_id}/channels`
@@ -347,13 +218,13 @@ async fn get_public_channels_for_team(
     PathId(tid): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_team(&state, &s, &tid, Permission::ListTeamChannels).await?;
-    let list = state
-        .store
-        .list_public_channels(&tid, paging(&q))
-        .await
-        .or_internal("app.channel.get_public_channels.get.app_error")?;
-    Ok(ok(list))
+    Ok(ok(channels::get_public_channels_for_team(
+        &state,
+        &s,
+        &tid,
+        paging(&q),
+    )
+    .await?))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -372,19 +243,13 @@ async fn search_channels_for_team(
     body: Bytes,
 ) -> ApiResult<Response> {
     let search: ChannelSearch = parse_body(&body, "channel_search")?;
-    scoped_authz::require_team(&state, &s, &tid, Permission::ListTeamChannels).await?;
-    let term = search.term.trim();
-    // Names and display names are at most 64 characters, so a longer prefix matches nothing;
-    // answering early also keeps huge terms away from SQLite's LIKE limits.
-    if term.chars().count() > 64 {
-        return Ok(ok(Vec::<serde_json::Value>::new()));
-    }
-    let list = state
-        .store
-        .search_public_channels(&tid, term)
-        .await
-        .or_internal("app.channel.search.app_error")?;
-    Ok(ok(list))
+    Ok(ok(channels::search_channels_for_team(
+        &state,
+        &s,
+        &tid,
+        &search.term,
+    )
+    .await?))
 }
 
 /// # `GET /api/v4/teams/{team_id}/channels/name/{channel_name}`
@@ -397,25 +262,15 @@ async fn get_channel_by_name(
     Path((_, name)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    if !rustmost_model::channel::is_valid_channel_name(&name) {
-        return Err(ApiError::invalid_url_param("channel_name"));
-    }
-    let missing = || {
-        ApiError::not_found("app.channel.get_by_name.missing.app_error")
-            .detail(format!("teamId={tid}, channelName={name}"))
-    };
-    let c = state
-        .store
-        .get_channel_by_name(&tid, &name)
-        .await
-        .map_err(|_| missing())?;
-    if c.delete_at != 0 && !flag(&q, "include_deleted") {
-        return Err(missing());
-    }
-    if !can_read(&state, &s, &c).await? {
-        return Err(missing());
-    }
-    Ok(ok(c))
+    let include_deleted = flag(&q, "include_deleted");
+    Ok(ok(channels::get_channel_by_name_as(
+        &state,
+        &s,
+        &tid,
+        &name,
+        include_deleted,
+    )
+    .await?))
 }
 
 /// Paging for listings Mattermost returns whole: honoured only when the client asks.
@@ -434,18 +289,15 @@ async fn get_channels_for_team_for_user(
     PathId(tid): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require_permission_to_user(&state, &s, &uid).await?;
-    scoped_authz::require_team(&state, &s, &tid, Permission::ViewTeam).await?;
-    let list = state
-        .store
-        .list_channels_for_user(
-            &uid,
-            Some(&tid),
-            flag(&q, "include_deleted"),
-            optional_paging(&q),
-        )
-        .await
-        .or_internal("app.channel.get_channels.get.app_error")?;
+    let list = channels::get_channels_for_user(
+        &state,
+        &s,
+        &uid,
+        Some(&tid),
+        flag(&q, "include_deleted"),
+        optional_paging(&q),
+    )
+    .await?;
     Ok(ok(list))
 }
 
@@ -458,11 +310,81 @@ async fn get_channels_for_user(
     UserIdOrMe(uid): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require_permission_to_user(&state, &s, &uid).await?;
-    let list = state
-        .store
-        .list_channels_for_user(&uid, None, flag(&q, "include_deleted"), optional_paging(&q))
-        .await
-        .or_internal("app.channel.get_channels.get.app_error")?;
+    let list = channels::get_channels_for_user(
+        &state,
+        &s,
+        &uid,
+        None,
+        flag(&q, "include_deleted"),
+        optional_paging(&q),
+    )
+    .await?;
     Ok(ok(list))
+}
+
+/// A body of user ids as upstream's `*ArrayFromJSON` reads it: `null` is no ids; anything but
+/// an array of strings is 400 `api.payload.parse.error`.
+fn user_id_list(body: &[u8]) -> ApiResult<Vec<String>> {
+    serde_json::from_slice::<Option<Vec<String>>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| ApiError::bad_request("api.payload.parse.error").detail(e.to_string()))
+}
+
+/// # `POST /api/v4/channels/direct` `["user_id", "other_user_id"]`
+/// The direct channel of two users (201), created if needed (`direct_added`). One of them must
+/// be the caller unless the caller has `manage_system`; needs `create_direct_channel`.
+async fn create_direct_channel(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let ids = user_id_list(&body)?;
+    Ok(created(
+        channels::create_direct_channel(&state, &s, ids).await?,
+    ))
+}
+
+/// # `POST /api/v4/channels/group` `["user_id", ...]`
+/// The group channel of 3 to 8 users, the caller included (201), created if needed
+/// (`group_added` to each member); needs `create_group_channel`.
+async fn create_group_channel(
+    State(state): State<AppState>,
+    s: AuthSession,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let ids = user_id_list(&body)?;
+    Ok(created(
+        channels::create_group_channel(&state, &s, ids).await?,
+    ))
+}
+
+/// # `DELETE /api/v4/channels/{channel_id}/members/{user_id}`
+/// Removes a member from a public or private channel (oneself, or with
+/// `manage_public_channel_members` / `manage_private_channel_members`); `user_removed` goes to
+/// the channel and to the removed user.
+async fn remove_channel_member(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(cid): PathId<ChannelId>,
+    UserIdOrMe(uid): UserIdOrMe,
+) -> ApiResult<Response> {
+    channels::remove_channel_member(&state, &s, &cid, &uid).await?;
+    Ok(status_ok())
+}
+
+/// # `POST /api/v4/channels/members/{user_id}/view` `{"channel_id", "prev_channel_id"}`
+/// Marks both channels read (oneself, or `edit_other_users`); answers
+/// `{"status":"OK","last_viewed_at_times":{channel_id: ms}}` and sends
+/// `multiple_channels_viewed` to the user.
+async fn view_channel(
+    State(state): State<AppState>,
+    s: AuthSession,
+    UserIdOrMe(uid): UserIdOrMe,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let times =
+        channels::view_channel(&state, &s, &uid, || parse_body(&body, "channel_view")).await?;
+    Ok(ok(
+        serde_json::json!({"status": "OK", "last_viewed_at_times": times}),
+    ))
 }

@@ -11,6 +11,7 @@ pub mod nul;
 pub mod posts;
 pub mod reactions;
 pub mod roles;
+pub mod status;
 pub mod system;
 pub mod teams;
 pub mod users;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(channels::router())
         .merge(posts::router())
         .merge(reactions::router())
+        .merge(status::router())
         .merge(websocket::router())
         .merge(commands::router())
         .merge(webhooks::router())

@@ -3,19 +3,17 @@
 
 use crate::api::v4::ids::{PathId, PathParam};
 use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
-use crate::app::{authz, channels, posts, scoped_authz};
+use crate::app::posts;
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
-use rustmost_model::Permission;
+use axum::routing::{get, post, put};
 use rustmost_model::post::Post;
 use rustmost_model::{ChannelId, PostId};
-use rustmost_store::{Page, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -24,7 +22,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v4/posts", post(create_post))
         .route("/api/v4/posts/ephemeral", post(create_ephemeral_post))
-        .route("/api/v4/posts/{post_id}", get(get_post).delete(delete_post))
+        .route(
+            "/api/v4/posts/{post_id}",
+            get(get_post).delete(delete_post).put(update_post),
+        )
+        .route("/api/v4/posts/{post_id}/patch", put(patch_post))
+        .route("/api/v4/posts/{post_id}/thread", get(get_post_thread))
         .route(
             "/api/v4/channels/{channel_id}/posts",
             get(get_posts_for_channel),
@@ -63,22 +66,11 @@ async fn do_post_action(
         }
         Err(e) => tracing::warn!(post_id = %pid, error = %e, "Error decoding the action request"),
     }
-    if !scoped_authz::has_channel_by_post(&state, &s, &pid, Permission::ReadChannelContent).await? {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ReadChannelContent],
-        ));
-    }
-    let trigger =
-        crate::app::actions::do_post_action(&state, &s, &pid, &action_id, &selected).await?;
+    let trigger = posts::do_post_action_as(&state, &s, &pid, &action_id, &selected).await?;
     Ok(ok(
         serde_json::json!({"status": "OK", "trigger_id": trigger}),
     ))
 }
-
-/// Props only the server sets (`deleteBy`) or that `SanitizeProps` drops from a client's
-/// post; the author props are settled in `app::posts::set_author_props`.
-const SERVER_ONLY_PROPS: &[&str] = &["deleteBy", "add_channel_member", "force_notification"];
 
 /// # `POST /api/v4/posts`
 /// Creates a post (201). Needs `create_post` in the channel, or `create_post_public` in the
@@ -93,38 +85,11 @@ async fn create_post(
     p.delete_at = 0;
     p.remote_id = None;
     p.metadata = None;
-    for k in SERVER_ONLY_PROPS {
+    for k in posts::SERVER_ONLY_PROPS {
         p.props.remove(*k);
     }
     p.user_id = s.user_id.clone();
-    let mut allowed =
-        scoped_authz::has_channel(&state, &s, &p.channel_id, Permission::CreatePost).await?;
-    if !allowed {
-        match state.store.get_channel(&p.channel_id).await {
-            Ok(c) if c.is_open() => {
-                allowed =
-                    scoped_authz::has_team(&state, &s, &c.team_id, Permission::CreatePostPublic)
-                        .await?;
-            }
-            Ok(_) | Err(StoreError::NotFound) => {}
-            Err(e) => return Err(ApiError::internal("app.channel.get.find.app_error", e)),
-        }
-    }
-    if !allowed {
-        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
-    }
-    if p.create_at != 0 && !authz::is_system_admin(&state, &s) {
-        p.create_at = 0;
-    }
-    if p.post_type.starts_with("system_") {
-        return Err(
-            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
-        );
-    }
-    let c = state.store.get_channel(&p.channel_id).await.map_err(|_| {
-        ApiError::bad_request("api.context.invalid_param.app_error")
-            .param("Name", "post.channel_id")
-    })?;
+    let c = posts::check_create_post(&state, &s, &mut p).await?;
     let p = posts::create_post(&state, p, &c, s.is_oauth).await?;
     Ok(created(posts::for_client(&state, p).await))
 }
@@ -141,15 +106,12 @@ async fn create_ephemeral_post(
     if req.user_id.is_empty() {
         return Err(ApiError::invalid_param("user_id"));
     }
-    let Some(mut p) = req.post else {
+    let Some(p) = req.post else {
         return Err(ApiError::invalid_param("post"));
     };
-    p.user_id = s.user_id.clone();
-    p.create_at = state.clock.now_ms();
-    authz::require(&state, &s, Permission::CreatePostEphemeral)?;
-    let p = posts::ephemeral_post(p);
-    crate::realtime::events::ephemeral(&state, &req.user_id, &p).await;
-    Ok(created(posts::for_client(&state, p).await))
+    Ok(created(
+        posts::create_ephemeral_post_as(&state, &s, &req.user_id, p).await?,
+    ))
 }
 
 /// `model.PostEphemeral`.
@@ -171,33 +133,9 @@ async fn get_post(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let include_deleted = flag(&q, "include_deleted");
-    if include_deleted
-        && !scoped_authz::has_channel_by_post(&state, &s, &id, Permission::ReadDeletedPosts).await?
-    {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ReadDeletedPosts],
-        ));
-    }
-    let p = state
-        .store
-        .get_post(&id)
-        .await
-        .or_not_found(posts::POST_NOT_FOUND)?;
-    if p.delete_at != 0 && !include_deleted {
-        return Err(ApiError::not_found(posts::POST_NOT_FOUND));
-    }
-    let c = channels::get_channel(&state, &p.channel_id).await?;
-    if !scoped_authz::has_channel(&state, &s, &c.id, Permission::ReadChannelContent).await? {
-        if !c.is_open() {
-            return Err(ApiError::permission(
-                &s.user_id,
-                &[Permission::ReadChannelContent],
-            ));
-        }
-        scoped_authz::require_team(&state, &s, &c.team_id, Permission::ReadPublicChannel).await?;
-    }
-    Ok(ok(posts::for_client(&state, p).await))
+    Ok(ok(
+        posts::get_post_as(&state, &s, &id, include_deleted).await?
+    ))
 }
 
 /// # `DELETE /api/v4/posts/{post_id}`
@@ -209,27 +147,7 @@ async fn delete_post(
     PathId(id): PathId<PostId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let Ok(p) = posts::get_live_post(&state, &id).await else {
-        return Err(ApiError::permission(&s.user_id, &[Permission::DeletePost]));
-    };
-    let perm = if p.user_id == s.user_id {
-        Permission::DeletePost
-    } else {
-        Permission::DeleteOthersPosts
-    };
-    scoped_authz::require_channel(&state, &s, &p.channel_id, perm).await?;
-    if flag(&q, "permanent") {
-        return Err(ApiError::not_implemented(
-            "api.post.delete_post.not_enabled.app_error",
-        ));
-    }
-    let c = channels::get_channel(&state, &p.channel_id).await?;
-    if c.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.post.delete_post.can_not_delete_post_in_deleted.error",
-        ));
-    }
-    posts::delete_post(&state, &p, &s.user_id).await?;
+    posts::delete_post_as(&state, &s, &id, flag(&q, "permanent")).await?;
     Ok(status_ok())
 }
 
@@ -251,71 +169,42 @@ async fn get_posts_for_channel(
         ),
         None => None,
     };
-    let c = channels::get_channel(&state, &id).await?;
-    if !scoped_authz::has_read_channel(&state, &s, &c).await? {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ReadChannelContent],
-        ));
-    }
-    let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
-        let list = state
-            .store
-            .list_channel_posts_since(&id, since)
-            .await
-            .or_internal("app.post.get_posts_since.app_error")?;
-        (list, None)
-    } else {
-        let page = paging(&q);
-        let list = state
-            .store
-            .list_channel_posts(&id, page)
-            .await
-            .or_internal("app.post.get_root_posts.app_error")?;
-        (list, Some(page))
-    };
-    let mut extra = Vec::new();
-    for p in &order {
-        if !p.root_id.is_empty()
-            && !order.iter().any(|o| o.id == p.root_id)
-            && !extra.iter().any(|e: &Post| e.id == p.root_id)
-            && let Ok(root) = state.store.get_post(&p.root_id).await
-        {
-            extra.push(root);
-        }
-    }
-    let mut list = posts::post_list(&state, order, extra).await;
-    if let Some(page) = cursors {
-        let neighbour = |offset: i64| {
-            let state = state.clone();
-            let id = id.clone();
-            async move {
-                if offset < 0 {
-                    return String::new();
-                }
-                state
-                    .store
-                    .list_channel_posts(
-                        &id,
-                        Page {
-                            page: offset,
-                            per_page: 1,
-                        },
-                    )
-                    .await
-                    .ok()
-                    .and_then(|v| v.into_iter().next())
-                    .map(|p| p.id)
-                    .unwrap_or_default()
-            }
-        };
-        let first = page.offset();
-        if page.page > 0 {
-            list.next_post_id = neighbour(first - 1).await;
-        }
-        if page.per_page > 0 && list.order.len() as i64 == page.per_page {
-            list.prev_post_id = neighbour(first + page.per_page).await;
-        }
-    }
+    let list = posts::get_posts_for_channel(&state, &s, &id, since, paging(&q)).await?;
     Ok(ok(list))
+}
+
+/// # `PUT /api/v4/posts/{post_id}` (a whole post, its `id` the path's)
+/// Replaces message, props, pin and files (`edit_post`; `edit_others_posts` for another's
+/// post; `PostEditTimeLimit`); `post_edited` goes to the channel.
+async fn update_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(id): PathId<PostId>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let p: Post = parse_body(&body, "post")?;
+    Ok(ok(posts::update_post(&state, &s, &id, p).await?))
+}
+
+/// # `PUT /api/v4/posts/{post_id}/patch` `{"message", "props", "is_pinned", "file_ids"}`
+/// Changes the given fields only, with the permissions of an update.
+async fn patch_post(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(id): PathId<PostId>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let patch: posts::PostPatch = parse_body(&body, "post")?;
+    Ok(ok(posts::patch_post(&state, &s, &id, patch).await?))
+}
+
+/// # `GET /api/v4/posts/{post_id}/thread`
+/// The post's thread (root and replies) as a `PostList`, newest first; needs read access to
+/// the channel.
+async fn get_post_thread(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(id): PathId<PostId>,
+) -> ApiResult<Response> {
+    Ok(ok(posts::get_post_thread(&state, &s, &id).await?))
 }
