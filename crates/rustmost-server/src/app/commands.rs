@@ -702,6 +702,7 @@ async fn create_command_post(state: &AppState, mut p: Post) -> ApiResult<Post> {
         .insert_post(&p)
         .await
         .or_internal("app.post.save.app_error")?;
+    crate::realtime::events::posted(state, &p, &c).await;
     Ok(p)
 }
 

@@ -818,6 +818,8 @@ pub async fn create_webhook_post(
         state.store.insert_post(&p).await.map_err(|e| {
             ApiError::internal("api.post.create_webhook_post.creating.app_error", e)
         })?;
+        // Clients hear of a hook's post as of anyone's; without it an open channel stays stale.
+        crate::realtime::events::posted(state, &p, c).await;
         last = Some(p);
     }
     last.ok_or_else(|| {
