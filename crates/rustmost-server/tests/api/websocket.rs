@@ -1241,3 +1241,44 @@ async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
     assert_eq!(inner["message"], "deploying");
     assert_eq!(inner["user_id"], w.bob.0.as_str());
 }
+
+#[tokio::test]
+async fn header_and_purpose_commands_publish_channel_updated_to_members() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "quiet").await;
+    let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
+    let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
+    for (cmd, field, text) in [
+        ("/header", "header", "Freeze"),
+        ("/purpose", "purpose", "Ops"),
+    ] {
+        let r = ts
+            .post(
+                "/api/v4/commands/execute",
+                &w.bob.1,
+                json!({"channel_id": w.town, "command": format!("{cmd} {text}")}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for ws in [&mut bob, &mut carol] {
+            let got = ws.got(&ts, "channel_updated").await;
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0]["broadcast"]["channel_id"], w.town.as_str());
+            let c: Value =
+                serde_json::from_str(got[0]["data"]["channel"].as_str().unwrap()).unwrap();
+            assert_eq!(c[field], text);
+        }
+    }
+    // A private channel's change stays with its members.
+    let r = ts
+        .post(
+            "/api/v4/commands/execute",
+            &w.bob.1,
+            json!({"channel_id": priv_id, "command": "/header secret"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(bob.got(&ts, "channel_updated").await.len(), 1);
+    assert!(carol.got(&ts, "channel_updated").await.is_empty());
+}
