@@ -51,7 +51,7 @@ async function openMenuItem(item) {
 }
 
 const integrationsNav = () => page.getByRole('navigation', { name: 'Integrations' });
-const connected = () => page.locator('.chat-wrap[data-connection="connected"]').waitFor(WAIT);
+const connected = () => page.locator('.chat-wrap[data-synced="true"]').waitFor(WAIT);
 
 async function setSwitch(label, value) {
   const group = page.getByRole('group', { name: `${label}:` });

@@ -77,7 +77,7 @@ async function requireRoute(t, method, path) {
   return true;
 }
 
-const connected = () => page.locator('.chat-wrap[data-connection="connected"]').waitFor(WAIT);
+const connected = () => page.locator('.chat-wrap[data-synced="true"]').waitFor(WAIT);
 const banner = () => page.getByRole('status').filter({ hasText: 'Reconnecting…' });
 
 /** A socket for bob from node (authentication_challenge with his token), collecting events. */
@@ -192,6 +192,24 @@ test('sidebar: a channel the user is added to appears live, and is marked unread
   await api.post('/posts', bobToken, { channel_id: ops.json.id, message: 'ops ping' });
   await sidebar.getByRole('link', { name: /Ops \(unread\)/ }).waitFor(LIVE);
   await shot(page, 'live-sidebar-channel');
+  // Opening it clears the mark; a post in Alerts meanwhile marks Alerts.
+  await sidebar.getByRole('link', { name: /Ops/ }).click();
+  await page.getByRole('heading', { name: /Ops/ }).waitFor(WAIT);
+  await page.locator('.post-list').getByText('ops ping').waitFor(WAIT);
+  assert.equal(await sidebar.getByRole('link', { name: /\(unread\)/ }).count(), 0);
+  await connected();
+  await api.post('/posts', bobToken, { channel_id: channel.id, message: 'meanwhile in alerts' });
+  await sidebar.getByRole('link', { name: /Alerts \(unread\)/ }).click(LIVE);
+  await page.locator('.post-list').getByText('meanwhile in alerts').waitFor(WAIT);
+  assert.equal(await sidebar.getByRole('link', { name: /\(unread\)/ }).count(), 0);
+});
+
+test('a channel header changed by another member (/header) updates the open channel live', async () => {
+  await connected();
+  const r = await api.post('/commands/execute', bobToken, { channel_id: channel.id, command: '/header Deploy freeze until Friday' });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  await page.locator('header.channel-header').getByText('Deploy freeze until Friday').waitFor(LIVE);
+  await shot(page, 'live-channel-header');
 });
 
 test('sidebar: a new direct message (POST /channels/direct) appears live', async (t) => {

@@ -73,12 +73,13 @@ test('socketUrl: ws or wss by page scheme; resume parameters only once an id is 
   assert.equal(socketUrl({ protocol: 'https:', host: 'h' }, 'abc', 7), 'wss://h/api/v4/websocket?connection_id=abc&sequence_number=7');
 });
 
-test('backoffMs doubles from 0.5 s and stops at 30 s, with at most 25% jitter', () => {
+test('backoffMs doubles from 0.5 s and stops at 5 s, with at most 25% jitter', () => {
   assert.equal(backoffMs(0, () => 0), 500);
   assert.equal(backoffMs(1, () => 0), 1000);
   assert.equal(backoffMs(3, () => 0), 4000);
-  assert.equal(backoffMs(20, () => 0), 30000);
-  assert.equal(backoffMs(20, () => 0.999), 37493);
+  assert.equal(backoffMs(4, () => 0), 5000);
+  assert.equal(backoffMs(20, () => 0), 5000);
+  assert.equal(backoffMs(20, () => 0.999), 6249);
   assert.equal(backoffMs(-1, () => 0), 500);
 });
 
@@ -94,6 +95,7 @@ test('events are delivered in order; a drop reconnects with connection_id and th
   assert.equal(made.length, 1);
   assert.equal(made[0].url, 'ws://chat.example:8065/api/v4/websocket');
   made[0].open();
+  assert.equal(sock.state, 'connecting', 'a fresh socket is connected at its hello, not at open');
   made[0].feed(hello('conn1'));
   made[0].feed(posted(1, 'a'));
   made[0].feed(posted(2, 'b'));
@@ -109,6 +111,7 @@ test('events are delivered in order; a drop reconnects with connection_id and th
   assert.equal(made.length, 2);
   assert.equal(made[1].url, 'ws://chat.example:8065/api/v4/websocket?connection_id=conn1&sequence_number=3');
   made[1].open();
+  assert.equal(sock.state, 'connected', 'a resumed socket is connected at open');
   // The server resumes: no hello, the next seq continues.
   made[1].feed(posted(3, 'c'));
   assert.deepEqual(events().map((e) => e.seq), [0, 1, 2, 3]);
@@ -155,7 +158,7 @@ test('failed attempts back off further; a successful open resets the backoff', (
   timers.advance(2000);
   made[3].open();
   made[3].drop();
-  assert.deepEqual(timers.pending().filter((ms) => ms <= 30000), [500]);
+  assert.deepEqual(timers.pending().filter((ms) => ms <= 5000), [500]);
 });
 
 test('request() gets its seq_reply; an unanswered ping closes the socket', async () => {

@@ -21,6 +21,8 @@ const TYPING_SEND_EVERY_MS = 3000;
 const PAGE = 60;
 
 let active = null; // the chat view currently on screen
+// Channels with posts not yet seen, across channel switches (until the page reloads).
+const unreadChannels = new Set();
 
 export function stopChat() {
   if (active && active.off) active.off();
@@ -47,12 +49,15 @@ export async function renderChat(root, teamName, channelName) {
     posts: new Map(), // id -> post, the open channel's loaded posts (ephemeral ones included)
     reactions: new Map(), // post id -> reactions
     typing: new Map(), // user id -> {parentId, timer}
-    unread: new Set(),
+    loading: 0, // post list loads in flight
+    pending: [], // post events held until they finish
+    unread: unreadChannels,
     isActive: () => active === view,
     refreshPosts: () => loadPosts(view),
     openThread: (rootId) => openThread(view, rootId),
     send: (message, rootId) => send(view, message, rootId),
     sendTyping: (parentId) => sendTyping(view, parentId),
+    drawTyping: () => drawTyping(view),
     suggest: null,
     // After a reaction changes from this page: the socket will say so too, but redraw now.
     refresh: async () => {
@@ -66,14 +71,38 @@ export async function renderChat(root, teamName, channelName) {
   active = view;
   const socket = realtime();
   view.socket = socket;
-  view.off = socket.on((msg) => {
+  // Until the socket is registered (its hello), a post made after the REST load below would be
+  // missed: the first hello reloads what this view shows.
+  view.syncOnHello = socket.state !== 'connected';
+  view.off = socket.on(async (msg) => {
     if (active !== view) return;
-    if (msg.type === 'state') showConnection(view, msg.state);
-    else if (msg.type === 'resync') resync(view);
-    else if (msg.type === 'event') onEvent(view, msg.event);
+    if (msg.type === 'state') {
+      showConnection(view, msg.state);
+    } else if (msg.type === 'resync') {
+      view.syncOnHello = false;
+      await resync(view);
+      markSynced(view);
+    } else if (msg.type === 'event' && msg.event.event === 'hello' && view.syncOnHello) {
+      view.syncOnHello = false;
+      await resync(view);
+      markSynced(view);
+    } else if (msg.type === 'event') {
+      onEvent(view, msg.event);
+    }
   });
   showConnection(view, socket.state);
+  let ready;
+  view.ready = new Promise((r) => { ready = r; });
+  try {
+    await initChat(view, teamName, channelName);
+  } finally {
+    ready();
+  }
+}
 
+/** The first load of teams, channels and posts (events wait for it: see `resync`). */
+async function initChat(view, teamName, channelName) {
+  const { sidebar, center } = view;
   try {
     view.teams = await get('/users/me/teams');
   } catch (e) {
@@ -108,6 +137,7 @@ export async function renderChat(root, teamName, channelName) {
     history.replaceState(null, '', `/${team.name}/channels/${channel.name}`);
   }
   view.channel = channel || null;
+  if (channel) unreadChannels.delete(channel.id);
   await drawSidebar(view);
   if (!channel) {
     drawNoChannel(view);
@@ -124,10 +154,16 @@ function drawNoChannel(view) {
     h('button', { type: 'button', class: 'btn btn-primary', onclick: () => createChannelDialog(view.team) }, 'Create a channel')));
 }
 
+/** `data-synced` on the view: connected, and nothing missed before that is still unshown. */
+function markSynced(view) {
+  view.banner.parentElement.dataset.synced = String(view.socket.state === 'connected' && !view.syncOnHello);
+}
+
 function showConnection(view, state) {
   // Only a connection that was up and dropped is news; the first connect is silent.
   const down = state === 'reconnecting';
   view.banner.parentElement.dataset.connection = state;
+  markSynced(view);
   view.banner.hidden = !down;
   view.banner.textContent = down ? 'Reconnecting…' : '';
   view.center.classList.toggle('offline', down);
@@ -188,6 +224,8 @@ async function drawSidebar(view) {
 
 /** Teams and channels again (a membership changed, or the socket missed events). */
 async function reloadSidebar(view) {
+  await view.ready;
+  if (active !== view) return;
   let teams;
   let channels;
   try {
@@ -223,16 +261,23 @@ function drawChannel(view) {
   const log = h('div', { class: 'post-list', role: 'log', 'aria-live': 'polite', 'aria-label': `Messages in ${channelLabel(c)}`, tabindex: '0' });
   view.log = log;
   view.typingEl = h('p', { class: 'typing-indicator', 'aria-live': 'polite' });
+  view.headerEl = h('header', { class: 'channel-header' });
+  drawHeader(view);
   clear(view.center,
-    h('header', { class: 'channel-header' },
-      h('h1', {}, c.type === 'O' ? '# ' : '', channelLabel(c)),
-      c.purpose || c.header ? h('p', { class: 'muted' }, c.header || c.purpose) : null),
+    view.headerEl,
     log,
     view.typingEl,
     composer(`Write to ${channelLabel(c)}`, (message) => send(view, message, ''), {
       onTyping: () => sendTyping(view, ''),
       suggest: view.suggest,
     }));
+}
+
+function drawHeader(view) {
+  const c = view.channel;
+  clear(view.headerEl,
+    h('h1', {}, c.type === 'O' ? '# ' : '', channelLabel(c)),
+    c.purpose || c.header ? h('p', { class: 'muted' }, c.header || c.purpose) : null);
 }
 
 /** Sends what the composer holds: a `/command` is executed, anything else posted. */
@@ -257,6 +302,17 @@ function sendTyping(view, parentId) {
 }
 
 async function loadPosts(view) {
+  view.loading += 1;
+  try {
+    await loadPostsNow(view);
+  } finally {
+    view.loading -= 1;
+    // Events that came while the list was fetched apply on top of it (each is idempotent).
+    if (!view.loading) for (const ev of view.pending.splice(0)) onEvent(view, ev);
+  }
+}
+
+async function loadPostsNow(view) {
   const channel = view.channel;
   if (!channel) return;
   let list;
@@ -333,11 +389,13 @@ async function drawPosts(view) {
 // ---- events ----
 
 const SIDEBAR_EVENTS = new Set([
-  'channel_created', 'channel_deleted', 'channel_restored', 'channel_updated', 'direct_added',
+  'channel_created', 'channel_deleted', 'channel_restored', 'direct_added',
   'group_added', 'added_to_team', 'leave_team', 'update_team', 'delete_team',
 ]);
 
 async function resync(view) {
+  await view.ready;
+  if (active !== view) return;
   view.threadSig = '';
   await reloadSidebar(view);
   await loadPosts(view);
@@ -348,7 +406,15 @@ function inThread(view, p) {
   return view.threadRoot && p && (p.id === view.threadRoot || p.root_id === view.threadRoot);
 }
 
+const POST_EVENTS = new Set([
+  'posted', 'ephemeral_message', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed',
+]);
+
 function onEvent(view, ev) {
+  if (view.loading && POST_EVENTS.has(ev.event)) {
+    view.pending.push(ev);
+    return;
+  }
   const data = ev.data || {};
   const here = view.channel && ev.broadcast && ev.broadcast.channel_id === view.channel.id;
   switch (ev.event) {
@@ -413,6 +479,15 @@ function onEvent(view, ev) {
       // The copy sent to the removed user carries `channel_id`; the channel's copy names who left.
       if (data.channel_id || data.user_id === session.me.id) reloadSidebar(view);
       return;
+    case 'channel_updated': {
+      const c = decodeField(data.channel);
+      if (c && view.channel && c.id === view.channel.id && view.headerEl) {
+        view.channel = { ...view.channel, ...c };
+        drawHeader(view);
+      }
+      reloadSidebar(view);
+      return;
+    }
     case 'config_changed':
       if (data.config && typeof data.config === 'object') {
         Object.assign(session.config, data.config);

@@ -5,9 +5,13 @@
 // away): listeners get `resync` and reload over REST. No DOM here, so node tests drive it with
 // a fake WebSocket and fake timers.
 
-/** Retry delay after `failures` consecutive failed attempts: 0.5 s doubling to 30 s, plus jitter. */
+/**
+ * Retry delay after `failures` consecutive failed attempts: 0.5 s doubling to 5 s, plus up to 25%
+ * jitter. A reconnect costs the server one upgrade, so waiting longer would only keep a person
+ * looking at "Reconnecting…" after the server is back.
+ */
 export function backoffMs(failures, random = Math.random) {
-  const base = Math.min(30000, 500 * 2 ** Math.max(0, failures));
+  const base = Math.min(5000, 500 * 2 ** Math.max(0, failures));
   return Math.round(base + base * 0.25 * random());
 }
 
@@ -92,7 +96,9 @@ export function createSocket(opts = {}) {
       if (ws !== sock) return;
       failures = 0;
       everConnected = true;
-      setState('connected');
+      // A fresh socket counts as connected at its hello, when the server has registered it and
+      // events flow; a resumed one at once, since the server queued what it missed.
+      if (connectionId) setState('connected');
       schedulePing();
     };
     sock.onmessage = (m) => {
@@ -135,6 +141,7 @@ export function createSocket(opts = {}) {
       const fresh = connectionId && id !== connectionId;
       connectionId = id || '';
       nextSeq = (msg.seq || 0) + 1;
+      setState('connected');
       // A new id after an earlier one: whatever happened while away is lost; reload.
       if (fresh) emit({ type: 'resync' });
       emit({ type: 'event', event: msg });

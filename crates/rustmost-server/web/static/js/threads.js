@@ -10,7 +10,7 @@ import { composer } from './composer.js';
 /**
  * Opens the thread of `rootId` in `view.thread`. `view` is the channel view's state: it has
  * `isActive()`, `channel`, `recent` (the channel's loaded posts), `send(message, rootId)`,
- * `sendTyping(parentId)` and `suggest` (the composer's `/` suggestions).
+ * `sendTyping(parentId)`, `drawTyping()` and `suggest` (the composer's `/` suggestions).
  */
 export async function openThread(view, rootId) {
   view.threadRoot = rootId;
@@ -82,6 +82,7 @@ export async function refreshThread(view) {
       await view.send(message, rootId);
       await refreshThread(view);
     }, { onTyping: () => view.sendTyping(rootId), suggest: view.suggest }));
+  view.drawTyping();
   const box = view.thread.querySelector('textarea');
   if (box && draft) box.value = draft;
   if (box && hadFocus) box.focus();
