@@ -323,3 +323,19 @@ test('the message box runs commands: /echo posts, /away answers only to me, /joi
   assert.equal(await box2.inputValue(), '/nosuchcommand now');
   await shot(page, 'slash-unknown');
 });
+
+test('readable at phone width: the Integrations pages and the add form', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const path of ['/ops/integrations', '/ops/integrations/commands/installed', '/ops/integrations/incoming_webhooks/add']) {
+      await page.goto(server.url + path);
+      await page.getByRole('navigation', { name: 'Integrations' }).waitFor(WAIT);
+      await page.locator('.integrations-content h1').waitFor(WAIT);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${path} is ${overflow}px wider than the phone screen`);
+    }
+    await shot(page, 'phone-integrations-add');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
