@@ -28,6 +28,7 @@ let bob;
 let team;
 let channel;
 let postLoads = 0; // GET /channels/{id}/posts made by the page
+let opsId; // a channel bob creates and adds the admin to
 
 before(async () => {
   server = await startServer();
@@ -183,6 +184,7 @@ test('sidebar: a channel the user is added to appears live, and is marked unread
   await connected();
   const ops = await api.post('/channels', bobToken, { team_id: team.id, name: 'ops', display_name: 'Ops', type: 'O' });
   assert.equal(ops.status, 201, JSON.stringify(ops.json));
+  opsId = ops.json.id;
   const sidebar = page.getByRole('navigation', { name: 'Teams and channels' });
   assert.equal(await sidebar.getByRole('link', { name: /Ops/ }).count(), 0);
   const add = await api.post(`/channels/${ops.json.id}/members`, bobToken, { user_id: admin.id });
@@ -220,6 +222,19 @@ test('sidebar: a new direct message (POST /channels/direct) appears live', async
   await api.post('/posts', bobToken, { channel_id: dm.json.id, message: 'psst' });
   await sidebar.getByRole('link', { name: /@bob/ }).waitFor(LIVE);
   await shot(page, 'live-sidebar-dm');
+});
+
+test('removed from the open channel (DELETE /channels/{id}/members/{user_id}): the view says so and the sidebar drops it', async (t) => {
+  if (!await requireRoute(t, 'DELETE', `/channels/${'a'.repeat(26)}/members/${'b'.repeat(26)}`)) return;
+  await page.goto(`${server.url}/live/channels/ops`);
+  await page.getByRole('heading', { name: /Ops/ }).waitFor(WAIT);
+  await connected();
+  const sidebar = page.getByRole('navigation', { name: 'Teams and channels' });
+  const r = await api.call('DELETE', `/channels/${opsId}/members/${admin.id}`, bobToken);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  await page.getByText('You are no longer a member of this channel.').waitFor(LIVE);
+  await sidebar.getByRole('link', { name: /Ops/ }).waitFor({ state: 'detached', ...LIVE });
+  await shot(page, 'live-removed-from-channel');
 });
 
 test('a dropped connection shows "Reconnecting…", resumes with connection_id and sequence_number, and misses nothing', async () => {
