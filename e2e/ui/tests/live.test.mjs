@@ -161,6 +161,27 @@ test('another user edits a post (PUT /posts/{id}/patch): the edit appears live',
   assert.equal(postLoads, loadsBefore);
 });
 
+test('a burst of posts from several users, one of them new to the page, all appear in order', async () => {
+  await connected();
+  const c = await api.post('/users', adminToken, { username: 'carol', email: 'carol@example.com', password: 'Carol-Passw0rd!' });
+  assert.equal(c.status, 201, JSON.stringify(c.json));
+  await api.post(`/teams/${team.id}/members`, adminToken, { team_id: team.id, user_id: c.json.id });
+  await api.post(`/channels/${channel.id}/members`, adminToken, { user_id: c.json.id });
+  const carolToken = await api.login('carol', 'Carol-Passw0rd!');
+  const sent = [];
+  for (let i = 0; i < 30; i += 1) {
+    const [token, who] = i % 3 === 0 ? [carolToken, 'carol'] : [bobToken, 'bob'];
+    sent.push(api.post('/posts', token, { channel_id: channel.id, message: `burst ${i} from ${who}` }));
+  }
+  const ids = (await Promise.all(sent)).map((r) => r.json.id);
+  for (const id of ids) await page.locator(`article[data-post-id="${id}"]`).waitFor(LIVE);
+  const shown = await page.locator('.post-list article.post').evaluateAll((els) => els.map((e) => e.dataset.postId));
+  const stored = (await api.get(`/channels/${channel.id}/posts?per_page=200`, adminToken)).json;
+  const expected = stored.order.filter((id) => ids.includes(id)).reverse();
+  assert.deepEqual(shown.filter((id) => ids.includes(id)), expected, 'in the server order');
+  await page.locator(`article[data-post-id="${ids[0]}"] .post-author`).getByText('carol').waitFor(LIVE);
+});
+
 test('typing: the page shows "bob is typing…" and sends user_typing while the user types', async () => {
   const sock = await bobSocket();
   try {
@@ -198,12 +219,14 @@ test('sidebar: a channel the user is added to appears live, and is marked unread
   await sidebar.getByRole('link', { name: /Ops/ }).click();
   await page.getByRole('heading', { name: /Ops/ }).waitFor(WAIT);
   await page.locator('.post-list').getByText('ops ping').waitFor(WAIT);
-  assert.equal(await sidebar.getByRole('link', { name: /\(unread\)/ }).count(), 0);
+  assert.equal(await sidebar.getByRole('link', { name: /Ops \(unread\)/ }).count(), 0);
   await connected();
   await api.post('/posts', bobToken, { channel_id: channel.id, message: 'meanwhile in alerts' });
   await sidebar.getByRole('link', { name: /Alerts \(unread\)/ }).click(LIVE);
   await page.locator('.post-list').getByText('meanwhile in alerts').waitFor(WAIT);
-  assert.equal(await sidebar.getByRole('link', { name: /\(unread\)/ }).count(), 0);
+  assert.equal(await sidebar.getByRole('link', { name: /Alerts \(unread\)/ }).count(), 0);
+  // Carol joining the team (previous step) posted in Town Square: still unread.
+  await sidebar.getByRole('link', { name: /Town Square \(unread\)/ }).waitFor(LIVE);
 });
 
 test('a channel header changed by another member (/header) updates the open channel live', async () => {

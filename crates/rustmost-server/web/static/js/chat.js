@@ -9,7 +9,7 @@ import { get, post } from './api.js';
 import { h, clear, alertBox, formatDay } from './dom.js';
 import { session } from './session.js';
 import { shell } from './shell.js';
-import { ensureUsers, userName, loadReactions, postEl } from './posts.js';
+import { ensureUsers, userName, loadReactions, postEl, byTime } from './posts.js';
 import { openThread, refreshThread, closeThread } from './threads.js';
 import { composer } from './composer.js';
 import { createTeamDialog, createChannelDialog } from './dialogs.js';
@@ -345,8 +345,11 @@ function addPost(view, p) {
 
 async function drawPosts(view) {
   if (!view.log) return;
+  // Draws overlap when events come fast and a user lookup is slow: only the latest may render.
+  view.drawGen = (view.drawGen || 0) + 1;
+  const gen = view.drawGen;
   const posts = [...view.posts.values()].filter((p) => !p.delete_at)
-    .sort((a, b) => a.create_at - b.create_at);
+    .sort(byTime);
   view.recent = posts;
   const byId = new Map(posts.map((p) => [p.id, p]));
   await ensureUsers(posts.map((p) => p.user_id));
@@ -358,7 +361,7 @@ async function drawPosts(view) {
       // the root is gone or hidden
     }
   }
-  if (active !== view) return;
+  if (active !== view || gen !== view.drawGen) return;
   const log = view.log;
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   const replyCounts = new Map();

@@ -27,6 +27,11 @@ export function authorOf(p) {
   return postAuthor(p, users.get(p.user_id), session.config);
 }
 
+/** Oldest first, ties by id: the server's order (`create_at DESC, id DESC`) reversed. */
+export function byTime(a, b) {
+  return (a.create_at - b.create_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 /** The version of a post list that changes whenever something on screen would. */
 export function listSignature(list) {
   return list.order.map((id) => `${id}:${list.posts[id].update_at}`).join(',');

@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { h, clear, alertBox } from './dom.js';
-import { ensureUsers, listSignature, loadReactions, postEl } from './posts.js';
+import { ensureUsers, listSignature, loadReactions, postEl, byTime } from './posts.js';
 import { composer } from './composer.js';
 
 /**
@@ -45,6 +45,9 @@ async function threadOf(view, rootId) {
 
 export async function refreshThread(view) {
   if (!view.threadRoot) return;
+  // Refreshes overlap when events come fast: only the latest may render.
+  view.threadGen = (view.threadGen || 0) + 1;
+  const gen = view.threadGen;
   let list;
   try {
     list = await threadOf(view, view.threadRoot);
@@ -54,15 +57,15 @@ export async function refreshThread(view) {
     clear(view.thread, err);
     return;
   }
-  if (!view.isActive()) return;
+  if (!view.isActive() || gen !== view.threadGen) return;
   const sig = listSignature(list);
   if (sig === view.threadSig && view.thread.querySelector('.thread-posts')) return;
   view.threadSig = sig;
   const posts = list.order.map((id) => list.posts[id]).filter((p) => !p.delete_at)
-    .sort((a, b) => a.create_at - b.create_at);
+    .sort(byTime);
   await ensureUsers(posts.map((p) => p.user_id));
   const reactions = await loadReactions(posts);
-  if (!view.isActive()) return;
+  if (!view.isActive() || gen !== view.threadGen) return;
   const oldBox = view.thread.querySelector('textarea');
   const draft = oldBox ? oldBox.value : '';
   const hadFocus = oldBox && document.activeElement === oldBox;
