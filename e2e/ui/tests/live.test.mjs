@@ -201,6 +201,29 @@ test('typing: the page shows "bob is typing…" and sends user_typing while the 
   }
 });
 
+test('the open thread shows a new reply and who is typing in it, live', async () => {
+  await connected();
+  const root = await api.post('/posts', bobToken, { channel_id: channel.id, message: 'Thread root for the panel' });
+  const rootEl = page.locator(`article[data-post-id="${root.json.id}"]`);
+  await rootEl.getByRole('button', { name: 'Reply' }).click();
+  const thread = page.getByRole('complementary', { name: 'Thread' });
+  await thread.getByText('Thread root for the panel').waitFor(WAIT);
+  const sock = await bobSocket();
+  try {
+    sock.ws.send(JSON.stringify({ seq: 2, action: 'user_typing', data: { channel_id: channel.id, parent_id: root.json.id } }));
+    await thread.locator('.typing-indicator').getByText('bob is typing…').waitFor(LIVE);
+    // Typing in a thread is not typing in the channel.
+    assert.equal(await page.locator('.channel-view .typing-indicator').textContent(), '');
+  } finally {
+    sock.ws.close();
+  }
+  const reply = await api.post('/posts', bobToken, { channel_id: channel.id, root_id: root.json.id, message: 'A live reply in the thread' });
+  await thread.locator(`article[data-post-id="${reply.json.id}"]`).waitFor(LIVE);
+  await thread.locator('.typing-indicator').getByText('bob is typing…').waitFor({ state: 'detached', ...LIVE });
+  await shot(page, 'live-thread');
+  await thread.getByRole('button', { name: 'Close thread' }).click();
+});
+
 test('sidebar: a channel the user is added to appears live, and is marked unread', async () => {
   await connected();
   const ops = await api.post('/channels', bobToken, { team_id: team.id, name: 'ops', display_name: 'Ops', type: 'O' });
