@@ -2,7 +2,7 @@
 // landing page, Incoming Webhooks, Outgoing Webhooks and Slash Commands, each with its list,
 // Add and Edit forms, Delete, regenerate (URL or token) and the confirmation page that shows a
 // new hook's URL or token once. One table (KINDS) describes the three kinds; the list, the
-// form and the confirmation are shared. Bot Accounts is bots.js.
+// form and the confirmation are shared. Bot Accounts (bots.js) is drawn in the same frame.
 
 import { get, post, put, del } from './api.js';
 import { h, clear, alertBox, confirmDialog, nextId, formatDate, copyText } from './dom.js';
@@ -10,6 +10,7 @@ import { session } from './session.js';
 import { navigate } from './router.js';
 import { shell } from './shell.js';
 import { ensureUsers, userName } from './posts.js';
+import { renderBots } from './bots.js';
 
 const lines = (v) => String(v || '').split('\n').map((s) => s.trim()).filter(Boolean);
 const overrideUsername = () => session.config.EnablePostUsernameOverride === 'true';
@@ -186,6 +187,10 @@ export async function renderIntegrations(root, teamName, kind, action) {
     }, label))))));
   if (!kind) {
     landing(content, team, base);
+    return;
+  }
+  if (kind === 'bots') {
+    await renderBots(content);
     return;
   }
   if (!team) {
