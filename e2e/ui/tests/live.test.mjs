@@ -361,3 +361,26 @@ test('a server restart: "Reconnecting…" while it is down, then the view reload
   await page.locator(`article[data-post-id="${q.json.id}"]`).waitFor(LIVE);
   await shot(page, 'live-after-restart');
 });
+
+test('with no team, a reconnect redraws nothing: the page (and an open menu) stays as it is', async () => {
+  const e = await api.post('/users', adminToken, { username: 'erin', email: 'erin@example.com', password: 'Erin-Passw0rd!' });
+  assert.equal(e.status, 201, JSON.stringify(e.json));
+  const menu = (name) => page.locator('header.topbar').getByRole('button', { name, exact: true });
+  await menu(ADMIN.username).click();
+  await page.getByRole('menuitem', { name: 'Log Out' }).click();
+  await page.getByLabel('Email or Username').fill('erin');
+  await page.getByLabel('Password').fill('Erin-Passw0rd!');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'No teams yet' }).waitFor(WAIT);
+  await connected();
+  await page.evaluate(() => { document.querySelector('header.topbar').dataset.sameTopbar = 'yes'; });
+  await menu('erin').click();
+  await page.getByRole('menuitem', { name: 'Account Settings' }).waitFor(WAIT);
+  const restarting = server.restart(500);
+  await banner().waitFor(WAIT);
+  await restarting;
+  await banner().waitFor({ state: 'hidden', ...WAIT });
+  await connected();
+  assert.equal(await page.locator('header.topbar[data-same-topbar="yes"]').count(), 1, 'the page was not drawn again');
+  assert.equal(await page.getByRole('menuitem', { name: 'Account Settings' }).isVisible(), true, 'the menu is still open');
+});

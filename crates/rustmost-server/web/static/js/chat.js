@@ -140,6 +140,7 @@ async function initChat(view, teamName, channelName) {
   if (channel) unreadChannels.delete(channel.id);
   await drawSidebar(view);
   if (!channel) {
+    view.noChannels = true;
     drawNoChannel(view);
     return;
   }
@@ -233,11 +234,14 @@ async function reloadSidebar(view) {
     const team = teams.find((t) => view.team && t.id === view.team.id) || teams[0];
     channels = team ? await get(`/users/me/teams/${team.id}/channels`) : [];
     if (active !== view) return;
-    if (!team) {
-      view.teams = teams;
-      renderChat(document.getElementById('app'), null, null);
+    // The whole view is drawn again only when what it stands on changed (a first team, the
+    // last team left, a first channel): anything else redraws the sidebar alone, so an open
+    // menu or a draft is not swept away by an event.
+    if (!team !== !view.team) {
+      renderChat(document.getElementById('app'), team ? team.name : null, null);
       return;
     }
+    if (!team) return;
     view.team = team;
   } catch {
     return; // keep what is shown; the next event or resync tries again
@@ -251,7 +255,7 @@ async function reloadSidebar(view) {
     view.posts.clear();
     clear(view.center, h('div', { class: 'empty' },
       h('div', { class: 'alert alert-info', role: 'status' }, 'You are no longer a member of this channel.')));
-  } else if (!view.channel && channels.length) {
+  } else if (view.noChannels && channels.length) {
     renderChat(document.getElementById('app'), view.team.name, null);
   }
 }
