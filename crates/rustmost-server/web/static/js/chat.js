@@ -48,12 +48,12 @@ export async function renderChat(root, teamName, channelName) {
     threadRoot: null, threadSig: '',
     posts: new Map(), // id -> post, the open channel's loaded posts (ephemeral ones included)
     reactions: new Map(), // post id -> reactions
+    roots: new Map(), // id -> post (or null), thread roots not among `posts`
     typing: new Map(), // user id -> {parentId, timer}
     loading: 0, // post list loads in flight
     pending: [], // post events held until they finish
     unread: unreadChannels,
     isActive: () => active === view,
-    refreshPosts: () => loadPosts(view),
     openThread: (rootId) => openThread(view, rootId),
     send: (message, rootId) => send(view, message, rootId),
     sendTyping: (parentId) => sendTyping(view, parentId),
@@ -357,14 +357,17 @@ async function drawPosts(view) {
   view.recent = posts;
   const byId = new Map(posts.map((p) => [p.id, p]));
   await ensureUsers(posts.map((p) => p.user_id));
-  const missingRoots = posts.filter((p) => p.root_id && !byId.has(p.root_id)).map((p) => p.root_id);
+  // Roots older than the loaded page, for "Commented on": fetched once each (null = gone).
+  const missingRoots = posts.filter((p) => p.root_id && !byId.has(p.root_id) && !view.roots.has(p.root_id))
+    .map((p) => p.root_id);
   for (const rid of [...new Set(missingRoots)].slice(0, 10)) {
     try {
-      byId.set(rid, await get(`/posts/${rid}`));
+      view.roots.set(rid, await get(`/posts/${rid}`));
     } catch {
-      // the root is gone or hidden
+      view.roots.set(rid, null);
     }
   }
+  for (const [rid, root] of view.roots) if (root && !byId.has(rid)) byId.set(rid, root);
   if (active !== view || gen !== view.drawGen) return;
   const log = view.log;
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -447,7 +450,10 @@ function onEvent(view, ev) {
       const p = decodeField(data.post);
       if (!p || !view.channel || p.channel_id !== view.channel.id) return;
       if (view.posts.has(p.id)) addPost(view, p);
-      else if (view.recent && view.recent.some((x) => x.root_id === p.id)) drawPosts(view);
+      else if (view.roots.has(p.id)) {
+        view.roots.set(p.id, p);
+        drawPosts(view);
+      }
       if (inThread(view, p)) refreshThread(view);
       return;
     }
@@ -455,6 +461,7 @@ function onEvent(view, ev) {
       const p = decodeField(data.post);
       if (!p || !view.channel || p.channel_id !== view.channel.id) return;
       view.posts.delete(p.id);
+      view.roots.delete(p.id);
       for (const [id, q] of view.posts) if (q.root_id === p.id) view.posts.delete(id);
       drawPosts(view);
       if (view.threadRoot === p.id) closeThread(view);

@@ -146,7 +146,7 @@ const KINDS = {
   },
 };
 
-export function hookUrl(id) {
+function hookUrl(id) {
   return `${location.origin}/hooks/${id}`;
 }
 
