@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests: installs Debian's Chromium if missing, builds the rustmost binary, installs
 # playwright-core from the lockfile and walks the guide in headless Chromium. Screenshots land
-# in e2e/ui/artifacts/. Set E2E_UI_SKIP_MISSING=1 to skip steps whose API routes a build lacks.
+# in e2e/ui/artifacts/. Set E2E_UI_SKIP_MISSING=1 to skip steps whose API routes a build lacks;
+# E2E_UI_WEB_FROM_DISK=1 serves /static/ from the working tree (UI work without rebuilding).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -22,4 +23,5 @@ fi
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
 rm -rf artifacts
-node --test --test-concurrency=1 tests/
+# Node 20 has WebSocket only behind this flag (the live tests open a second user's socket).
+node --experimental-websocket --test --test-concurrency=1 tests/

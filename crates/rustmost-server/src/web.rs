@@ -50,6 +50,9 @@ static ASSETS: &[Asset] = &[
     asset!("/static/js/threads.js", JS),
     asset!("/static/js/dialogs.js", JS),
     asset!("/static/js/emoji.js", JS),
+    asset!("/static/js/realtime.js", JS),
+    asset!("/static/js/slash.js", JS),
+    asset!("/static/js/integrations.js", JS),
 ];
 
 /// The page is same-origin only; images may come from anywhere because message attachments

@@ -3,9 +3,9 @@
 // small helpers for screenshots and direct API calls (to check what the UI did over HTTP).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { join, dirname, resolve, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
@@ -52,33 +52,53 @@ export async function startServer() {
     MM_RATELIMITSETTINGS_LOGINMAXBURST: '0',
     MM_RATELIMITSETTINGS_LOGINMAXBURSTPERACCOUNT: '0',
   };
-  const proc = spawn(findBinary(), [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  proc.stdout.on('data', (d) => { log += d; });
-  proc.stderr.on('data', (d) => { log += d; });
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`rustmost exited early (${proc.exitCode}):\n${log}`);
-    try {
-      const r = await fetch(url + '/api/v4/system/ping');
-      if (r.ok) break;
-    } catch {
-      // not listening yet
+  let proc = null;
+  const spawnServer = async () => {
+    proc = spawn(findBinary(), [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const mine = proc;
+    mine.stdout.on('data', (d) => { log += d; });
+    mine.stderr.on('data', (d) => { log += d; });
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      if (mine.exitCode !== null) throw new Error(`rustmost exited early (${mine.exitCode}):\n${log}`);
+      try {
+        const r = await fetch(url + '/api/v4/system/ping');
+        if (r.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`rustmost did not answer on ${url}:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (Date.now() > deadline) throw new Error(`rustmost did not answer on ${url}:\n${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  const kill = async () => {
+    const p = proc;
+    if (!p) return;
+    proc = null;
+    p.kill('SIGTERM');
+    await new Promise((r) => {
+      if (p.exitCode !== null || p.signalCode !== null) return r();
+      const t = setTimeout(() => { p.kill('SIGKILL'); r(); }, 5000);
+      p.on('exit', () => { clearTimeout(t); r(); });
+      return undefined;
+    });
+  };
+  await spawnServer();
   return {
     url,
     log: () => log,
+    /**
+     * Stops the server and starts it again on the same port and database (sessions survive);
+     * `downMs` is how long it stays down, so a client can be seen noticing.
+     */
+    async restart(downMs = 0) {
+      await kill();
+      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      await spawnServer();
+    },
     async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => {
-        if (proc.exitCode !== null) return r();
-        const t = setTimeout(() => { proc.kill('SIGKILL'); r(); }, 5000);
-        proc.on('exit', () => { clearTimeout(t); r(); });
-        return undefined;
-      });
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -96,6 +116,7 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
+  if (process.env.E2E_UI_WEB_FROM_DISK === '1') await serveWebFromDisk(context);
   return {
     context,
     async close() {
@@ -103,6 +124,25 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }) {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For working on the UI only: answers /static/ requests from the working tree instead of the
+ * files compiled into the binary, so a changed script needs no rebuild. CI never sets it.
+ */
+async function serveWebFromDisk(context) {
+  const webDir = join(repoRoot, 'crates/rustmost-server/web');
+  const types = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+  await context.route(/\/static\/[^?]+$/, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    const file = join(webDir, path);
+    if (!file.startsWith(webDir + '/') || !existsSync(file)) return route.continue();
+    return route.fulfill({
+      status: 200,
+      contentType: types[extname(file)] || 'application/octet-stream',
+      body: readFileSync(file),
+    });
+  });
 }
 
 let shotNo = 0;

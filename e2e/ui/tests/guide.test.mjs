@@ -310,6 +310,8 @@ test('a token with an expiry shows it; a system admin sees the System Admin warn
 test('Integrations > Bot Accounts: create a bot, create and revoke its token, disable and enable it', async (t) => {
   if (!await requireRoute(t, 'GET', '/bots')) return;
   await openMenuItem(ADMIN.username, 'Integrations');
+  await page.getByRole('heading', { name: 'Integrations', exact: true }).waitFor(WAIT);
+  await page.getByRole('navigation', { name: 'Integrations' }).getByRole('link', { name: 'Bot Accounts' }).click();
   await page.getByRole('heading', { name: 'Bot Accounts', exact: true }).waitFor(WAIT);
   await page.getByRole('button', { name: 'Add Bot Account' }).click();
   const form = page.getByRole('form', { name: 'Add Bot Account' });
@@ -385,7 +387,7 @@ test('chat: a post made through the API appears without a reload, with attachmen
   });
   assert.equal(posted.status, 201, JSON.stringify(posted.json));
   const postEl = page.locator(`article[data-post-id="${posted.json.id}"]`);
-  await postEl.waitFor(WAIT); // no reload: the view polls
+  await postEl.waitFor(WAIT); // no reload: the view hears it on the WebSocket
   await postEl.getByText('finished', { exact: true }).waitFor(WAIT);
   await postEl.getByRole('link', { name: 'Build passed' }).waitFor(WAIT);
   await postEl.getByText('All 42 checks succeeded').waitFor(WAIT);

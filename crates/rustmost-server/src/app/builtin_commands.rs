@@ -480,6 +480,10 @@ async fn header_or_purpose(
     if state.store.update_channel(&c).await.is_err() {
         return Ok(ephemeral(format!("Error updating the channel {what}.")));
     }
+    // Upstream's UpdateChannel: members' clients redraw the channel's header at once.
+    state
+        .events
+        .publish(crate::realtime::events::channel_updated(&c));
     let Ok(u) = state.store.get_user(&args.user_id).await else {
         return Ok(CommandResponse::default());
     };

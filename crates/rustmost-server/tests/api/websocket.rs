@@ -1246,3 +1246,114 @@ async fn webhook_and_command_posts_are_published() {
     assert_eq!(posted[1]["message"], "*waves*");
     assert_eq!(posted[1]["user_id"], w.bob.0.as_str());
 }
+
+#[tokio::test]
+async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
+    use axum::routing::post as axum_post;
+    let ts = TestServer::start_with_env(&[
+        (
+            "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+            "127.0.0.1",
+        ),
+        ("MM_SERVICESETTINGS_SITEURL", "http://localhost:8065"),
+    ])
+    .await;
+    let w = world(&ts).await;
+    let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
+    // An incoming webhook's post reaches the channel's members like anyone's.
+    let r = ts
+        .post(
+            "/api/v4/hooks/incoming",
+            &w.at,
+            json!({"channel_id": w.town, "display_name": "ci"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let hook = r.body["id"].as_str().unwrap().to_string();
+    let r = ts
+        .http
+        .post(format!("{}/hooks/{hook}", ts.url))
+        .json(&json!({"text": "build passed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let got = bob.got(&ts, "posted").await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    let inner: Value = serde_json::from_str(got[0]["data"]["post"].as_str().unwrap()).unwrap();
+    assert_eq!(inner["message"], "build passed");
+    assert_eq!(inner["props"]["from_webhook"], "true");
+    assert_eq!(got[0]["broadcast"]["channel_id"], w.town.as_str());
+    // A custom command's in_channel answer too.
+    let app = axum::Router::new().route(
+        "/cmd",
+        axum_post(|| async {
+            axum::Json(json!({"response_type": "in_channel", "text": "deploying"}))
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    let r = ts
+        .post(
+            "/api/v4/commands",
+            &w.at,
+            json!({"team_id": w.tid, "trigger": "deploy", "url": format!("http://{addr}/cmd"), "method": "P"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = ts
+        .post(
+            "/api/v4/commands/execute",
+            &w.bob.1,
+            json!({"channel_id": w.town, "command": "/deploy"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let got = bob.got(&ts, "posted").await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    let inner: Value = serde_json::from_str(got[0]["data"]["post"].as_str().unwrap()).unwrap();
+    assert_eq!(inner["message"], "deploying");
+    assert_eq!(inner["user_id"], w.bob.0.as_str());
+}
+
+#[tokio::test]
+async fn header_and_purpose_commands_publish_channel_updated_to_members() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "quiet").await;
+    let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
+    let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
+    for (cmd, field, text) in [
+        ("/header", "header", "Freeze"),
+        ("/purpose", "purpose", "Ops"),
+    ] {
+        let r = ts
+            .post(
+                "/api/v4/commands/execute",
+                &w.bob.1,
+                json!({"channel_id": w.town, "command": format!("{cmd} {text}")}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for ws in [&mut bob, &mut carol] {
+            let got = ws.got(&ts, "channel_updated").await;
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0]["broadcast"]["channel_id"], w.town.as_str());
+            let c: Value =
+                serde_json::from_str(got[0]["data"]["channel"].as_str().unwrap()).unwrap();
+            assert_eq!(c[field], text);
+        }
+    }
+    // A private channel's change stays with its members.
+    let r = ts
+        .post(
+            "/api/v4/commands/execute",
+            &w.bob.1,
+            json!({"channel_id": priv_id, "command": "/header secret"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(bob.got(&ts, "channel_updated").await.len(), 1);
+    assert!(carol.got(&ts, "channel_updated").await.is_empty());
+}

@@ -1,15 +1,13 @@
 // Integrations > Bot Accounts: create a bot (with optional roles), create, disable and delete
-// its tokens, disable and enable the bot.
+// its tokens, disable and enable the bot. integrations.js draws it beside the Integrations nav.
 
 import { get, post, put } from './api.js';
 import { h, clear, alertBox, field, nextId } from './dom.js';
 import { session } from './session.js';
-import { shell } from './shell.js';
 import { tokenManager } from './tokens.js';
 
-export async function renderBots(root) {
-  const content = h('div', { class: 'page' });
-  clear(root, shell(content, { title: 'Integrations' }));
+/** Draws the page into `content` (the Integrations page's main area). */
+export async function renderBots(content) {
   const err = alertBox();
   const formSlot = h('div');
   const active = h('div', { class: 'bot-list' });

@@ -1,5 +1,6 @@
-// System Console: left sidebar of sections; boolean config pages (Integration Management, Bot
-// Accounts, Users and Teams) saved with PUT /config/patch; the Users list with the role menu
+// System Console: left sidebar of sections; boolean config pages (Integration Management with
+// the webhook, command, override and token switches, Bot Accounts, Users and Teams) saved with
+// PUT /config/patch; the Users list with the role menu
 // (Manage Roles, Manage Tokens, Activate/Deactivate).
 
 import { get, put, post } from './api.js';
@@ -22,6 +23,16 @@ const PAGES = {
   'integrations/integration_management': {
     title: 'Integration Management',
     settings: [
+      ['ServiceSettings.EnableIncomingWebhooks', 'Enable Incoming Webhooks',
+        'When true, incoming webhooks will be allowed. To help combat phishing attacks, all posts from webhooks will be labelled by a BOT tag.'],
+      ['ServiceSettings.EnableOutgoingWebhooks', 'Enable Outgoing Webhooks',
+        'When true, outgoing webhooks will be allowed.'],
+      ['ServiceSettings.EnableCommands', 'Enable Custom Slash Commands',
+        'When true, custom slash commands will be allowed.'],
+      ['ServiceSettings.EnablePostUsernameOverride', 'Enable integrations to override usernames',
+        'When true, webhooks, slash commands and other integrations will be allowed to change the username they are posting as. Note: Combined with allowing integrations to override profile picture icons, users may be able to perform phishing attacks by attempting to impersonate other users.'],
+      ['ServiceSettings.EnablePostIconOverride', 'Enable integrations to override profile picture icons',
+        'When true, webhooks, slash commands and other integrations will be allowed to change the profile picture they post with. Note: Combined with allowing integrations to override usernames, users may be able to perform phishing attacks by attempting to impersonate other users.'],
       ['ServiceSettings.EnableUserAccessTokens', 'Enable Personal Access Tokens',
         'When true, users can create personal access tokens for integrations in Account Settings > Security. They can be used to authenticate against the API and give full access to the account. To manage who can create personal access tokens, go to the System Console > User Management > Users page.'],
     ],

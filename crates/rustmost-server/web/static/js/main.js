@@ -8,12 +8,14 @@ import { session } from './session.js';
 import { startRouter, toLogin, consumeNotice } from './router.js';
 import { renderLogin, renderSignup } from './login.js';
 import { renderConsole } from './console.js';
-import { renderBots } from './bots.js';
+import { renderIntegrations } from './integrations.js';
 import { renderChat, stopChat } from './chat.js';
+import { stopRealtime } from './realtime.js';
 
 const root = () => document.getElementById('app');
 
 setSessionExpiredHandler((err) => {
+  stopRealtime();
   if (session.me) toLogin(err.message);
 });
 
@@ -21,7 +23,8 @@ const ROUTES = [
   [/^\/login\/?$/, () => renderLogin(root(), consumeNotice())],
   [/^\/signup_user_complete\/?$/, () => renderSignup(root())],
   [/^\/admin_console(?:\/([a-z_]+)\/([a-z_]+))?\/?$/, (m) => renderConsole(root(), m[1], m[2]), true],
-  [/^\/(?:[a-z0-9_-]+\/)?integrations\/bots\/?$/, () => renderBots(root()), true],
+  [/^\/(?:([a-z0-9_-]+)\/)?integrations(?:\/([a-z_]+)(?:\/([a-z_]+))?)?\/?$/,
+    (m) => renderIntegrations(root(), m[1], m[2], m[3]), true],
   [/^\/([a-z0-9_-]+)\/channels\/([a-z0-9_-]+)\/?$/, (m) => renderChat(root(), m[1], m[2]), true],
   [/^\/([a-z0-9_-]+)\/?$/, (m) => renderChat(root(), m[1], null), true],
   [/^\/$/, () => renderChat(root(), null, null), true],

@@ -27,6 +27,11 @@ export function authorOf(p) {
   return postAuthor(p, users.get(p.user_id), session.config);
 }
 
+/** Oldest first, ties by id: the server's order (`create_at DESC, id DESC`) reversed. */
+export function byTime(a, b) {
+  return (a.create_at - b.create_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 /** The version of a post list that changes whenever something on screen would. */
 export function listSignature(list) {
   return list.order.map((id) => `${id}:${list.posts[id].update_at}`).join(',');
@@ -77,7 +82,8 @@ export function postEl(p, { view, root, replies, reactions, inThread = false }) 
         author.bot ? h('span', { class: 'badge' }, 'BOT') : null,
         h('time', { datetime: time.toISOString(), title: time.toLocaleString() },
           time.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })),
-        p.edit_at ? h('span', { class: 'muted' }, ' (edited)') : null),
+        p.edit_at ? h('span', { class: 'muted' }, ' (edited)') : null,
+        p.type === 'system_ephemeral' ? h('span', { class: 'muted' }, ' (Only visible to you)') : null),
       root && !inThread ? h('p', { class: 'reply-to' },
         'Commented on ', h('strong', {}, authorOf(root).name + "'s"), ' message: ',
         h('span', { class: 'muted' }, plainText(parseMarkdown(root.message || '')).slice(0, 80) || '(attachment)')) : null,

@@ -8,6 +8,7 @@ export const session = {
   me: null,
   config: {},
   perms: new Set(),
+  lastTeamName: '', // the team the chat view showed last (Integrations opens there)
   get isAdmin() {
     return !!this.me && this.me.roles.split(' ').includes('system_admin');
   },

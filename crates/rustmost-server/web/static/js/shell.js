@@ -6,8 +6,10 @@ import { h, menuButton } from './dom.js';
 import { session, forgetSession } from './session.js';
 import { navigate, toLogin } from './router.js';
 import { openAccountSettings } from './settings.js';
+import { stopRealtime } from './realtime.js';
 
 export async function logout() {
+  stopRealtime();
   try {
     await post('/users/logout');
   } catch {
@@ -17,6 +19,15 @@ export async function logout() {
   toLogin('');
 }
 
+// Any of these in the user's system roles opens Integrations (team admins reach the team's
+// pages by their URL: team-scoped roles are not loaded here).
+const INTEGRATION_PERMS = [
+  'create_bot', 'read_bots', 'manage_bots',
+  'manage_own_incoming_webhooks', 'manage_incoming_webhooks',
+  'manage_own_outgoing_webhooks', 'manage_outgoing_webhooks',
+  'manage_own_slash_commands', 'manage_slash_commands',
+];
+
 /** The app shell: top bar with the username menu, then `content`. */
 export function shell(content, { title } = {}) {
   const me = session.me;
@@ -24,8 +35,8 @@ export function shell(content, { title } = {}) {
     { label: 'Account Settings', onclick: () => openAccountSettings() },
     {
       label: 'Integrations',
-      onclick: () => navigate('/integrations/bots'),
-      hidden: !(session.can('create_bot') || session.can('read_bots') || session.can('manage_bots')),
+      onclick: () => navigate(session.lastTeamName ? `/${session.lastTeamName}/integrations` : '/integrations'),
+      hidden: !INTEGRATION_PERMS.some((p) => session.can(p)),
     },
     { label: 'System Console', onclick: () => navigate('/admin_console'), hidden: !session.isAdmin },
     { label: 'Log Out', onclick: logout },

@@ -1,14 +1,16 @@
 // The thread panel beside the channel: the root post and its replies, oldest first, with a
-// reply composer. It refreshes with the channel view's poll and keeps a draft across redraws.
+// reply composer. The channel view redraws it when an event touches the thread; a redraw keeps
+// the draft.
 
-import { get, post } from './api.js';
+import { get } from './api.js';
 import { h, clear, alertBox } from './dom.js';
-import { ensureUsers, listSignature, loadReactions, postEl } from './posts.js';
+import { ensureUsers, listSignature, loadReactions, postEl, byTime } from './posts.js';
 import { composer } from './composer.js';
 
 /**
  * Opens the thread of `rootId` in `view.thread`. `view` is the channel view's state: it has
- * `isActive()`, `channel`, `recent` (the channel's loaded posts) and `refreshPosts()`.
+ * `isActive()`, `channel`, `recent` (the channel's loaded posts), `send(message, rootId)`,
+ * `sendTyping(parentId)`, `drawTyping()` and `suggest` (the composer's `/` suggestions).
  */
 export async function openThread(view, rootId) {
   view.threadRoot = rootId;
@@ -43,6 +45,9 @@ async function threadOf(view, rootId) {
 
 export async function refreshThread(view) {
   if (!view.threadRoot) return;
+  // Refreshes overlap when events come fast: only the latest may render.
+  view.threadGen = (view.threadGen || 0) + 1;
+  const gen = view.threadGen;
   let list;
   try {
     list = await threadOf(view, view.threadRoot);
@@ -52,15 +57,15 @@ export async function refreshThread(view) {
     clear(view.thread, err);
     return;
   }
-  if (!view.isActive()) return;
+  if (!view.isActive() || gen !== view.threadGen) return;
   const sig = listSignature(list);
   if (sig === view.threadSig && view.thread.querySelector('.thread-posts')) return;
   view.threadSig = sig;
   const posts = list.order.map((id) => list.posts[id]).filter((p) => !p.delete_at)
-    .sort((a, b) => a.create_at - b.create_at);
+    .sort(byTime);
   await ensureUsers(posts.map((p) => p.user_id));
   const reactions = await loadReactions(posts);
-  if (!view.isActive()) return;
+  if (!view.isActive() || gen !== view.threadGen) return;
   const oldBox = view.thread.querySelector('textarea');
   const draft = oldBox ? oldBox.value : '';
   const hadFocus = oldBox && document.activeElement === oldBox;
@@ -75,12 +80,12 @@ export async function refreshThread(view) {
     h('div', { class: 'thread-posts' }, posts.map((p) => postEl(p, {
       view, root: null, replies: 0, reactions: reactions.get(p.id) || [], inThread: true,
     }))),
-    composer('Reply to thread', (message) => post('/posts', {
-      channel_id: view.channel.id, message, root_id: rootId,
-    }).then(async () => {
+    h('p', { class: 'typing-indicator', 'aria-live': 'polite' }),
+    composer('Reply to thread', async (message) => {
+      await view.send(message, rootId);
       await refreshThread(view);
-      await view.refreshPosts();
-    })));
+    }, { onTyping: () => view.sendTyping(rootId), suggest: view.suggest }));
+  view.drawTyping();
   const box = view.thread.querySelector('textarea');
   if (box && draft) box.value = draft;
   if (box && hadFocus) box.focus();
