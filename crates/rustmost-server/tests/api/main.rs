@@ -16,6 +16,7 @@ mod input;
 mod invite;
 mod listen;
 mod locks;
+mod nodes;
 mod path_ids;
 mod posts;
 mod ratelimit;
