@@ -9,6 +9,7 @@
 )]
 
 mod configdb;
+pub mod copy;
 mod postgres;
 mod sqlite;
 
