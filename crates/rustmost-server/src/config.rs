@@ -509,7 +509,18 @@ impl ConfigService {
                     .map_err(|e| ConfigError::Shape(format!("the stored configuration: {e}")))?;
                 merge_known(&defaults(), &doc, false)?
             }
-            None => defaults(),
+            None => {
+                // A first document kept in a database points the data at that database too, so
+                // `MM_CONFIG` alone is enough to start a node.
+                let mut d = defaults();
+                let (driver, source) = match url.strip_prefix("sqlite:") {
+                    Some(p) => ("sqlite", p.strip_prefix("//").unwrap_or(p).to_string()),
+                    None => ("postgres", url.clone()),
+                };
+                d["SqlSettings"]["DriverName"] = Value::from(driver);
+                d["SqlSettings"]["DataSource"] = Value::from(source);
+                d
+            }
         };
         let svc = Self::with(Backing::Database(db), env, persisted)?;
         if stored.is_none() {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 pub enum DbCmd {
     /// Copies every table into an empty database and compares the copy with its source.
     #[command(
-        after_help = "Examples:\n  rustmost db copy --from sqlite:./data/rustmost.db --to postgres://mmuser:pw@db/rustmost\n  rustmost db copy --from postgres://mmuser:pw@db/rustmost --to ./backup.db"
+        after_help = "Example:\n  rustmost db copy --from sqlite:./data/rustmost.db --to postgres://mmuser:pw@db/rustmost\n  rustmost db copy --from postgres://mmuser:pw@db/rustmost --to ./backup.db"
     )]
     Copy {
         /// The source: `sqlite:<file>`, `sqlite://<file>`, a bare SQLite path, or `postgres://…`.
