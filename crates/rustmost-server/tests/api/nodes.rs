@@ -535,6 +535,16 @@ async fn postgres_stopped_and_restarted_under_load_answers_fast_and_recovers() {
         }
     }
     assert!(refused > 0, "the outage refused something");
+    let slowest = answers
+        .iter()
+        .map(|(_, a)| a.took)
+        .max()
+        .unwrap_or_default();
+    eprintln!(
+        "outage: {} answers ({} during the outage), {refused} refused with a 5xx, slowest {slowest:?}",
+        answers.len(),
+        during.len()
+    );
     // Nothing acknowledged was lost.
     let [a, b] = &*nodes;
     let acked: Vec<&String> = answers
