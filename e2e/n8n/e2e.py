@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real n8n against Rustmost, end to end (issue 4).
+"""Real n8n against Rustmost, end to end (issues 4 and 11).
 
 run.sh installs n8n, builds and starts Rustmost and an SMTP sink, then runs this driver, which:
   1. sets the stage over Rustmost's API: an admin, two teams, channels, 110 users (so every
@@ -9,6 +9,8 @@ run.sh installs n8n, builds and starts Rustmost and an SMTP sink, then runs this
      imports and executes the workflows in workflows/ with `n8n execute`;
   3. checks every node's outcome against Rustmost's own state, read back over the API;
   4. starts `n8n start` for what only the editor does: the credential test and the 4 loaders;
+     then a slash command and outgoing webhooks call n8n Webhook-trigger workflows that answer
+     (through their response, or through n8n's Mattermost node);
   5. prints one row per operation (HTTP exchanges seen, what was verified) and exits non-zero
      on any failed check.
 
@@ -28,6 +30,7 @@ import re
 import sys
 import time
 import traceback
+import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
@@ -962,6 +965,147 @@ def rest_phase(c: Ctx) -> None:
     )
 
 
+# ---- 4b. integrations that call n8n: a slash command and outgoing webhooks --------------------
+
+
+def webhook_workflow(wid: str, path: str, answer: dict, respond: bool) -> dict:
+    """An n8n workflow started by a Webhook trigger at /webhook/<path>, followed by `answer`:
+    a Respond to Webhook node (its JSON is Rustmost's reply) or any node run after n8n has
+    already answered (responseMode onReceived)."""
+    trigger = {
+        "id": f"{wid}-hook",
+        "name": "Webhook",
+        "type": "n8n-nodes-base.webhook",
+        "typeVersion": 2,
+        "position": [0, 0],
+        "webhookId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"rustmost-e2e/{path}")),
+        "parameters": {
+            "httpMethod": "POST",
+            "path": path,
+            "responseMode": "responseNode" if respond else "onReceived",
+            "options": {},
+        },
+    }
+    return {
+        "name": f"Rustmost integration: {path}",
+        "nodes": [trigger, {**answer, "position": [300, 0]}],
+        "connections": {"Webhook": {"main": [[{"node": answer["name"], "type": "main", "index": 0}]]}},
+        "settings": {"executionOrder": "v1"},
+        "active": False,
+    }
+
+
+def integrations_phase(c: Ctx) -> None:
+    """Rustmost calls n8n: a custom slash command and an outgoing webhook (JSON) post to an n8n
+    Webhook trigger whose Respond to Webhook node answers in the channel; a second outgoing
+    webhook (form) starts a workflow that answers through n8n's Mattermost node with the PAT."""
+    print("== integrations: a slash command and outgoing webhooks call n8n workflows", flush=True)
+    n, A, ids = c.n8n, c.admin, c.ids
+    hook_base = f"http://127.0.0.1:{c.args.n8n_port}/webhook"
+    signed = '(String($json.headers["x-rustmost-signature"] || "").startsWith("v0=") ? " (signed)" : " (unsigned)")'
+    reply = {
+        "id": "int-respond",
+        "name": "Respond",
+        "type": "n8n-nodes-base.respondToWebhook",
+        "typeVersion": 1.1,
+        "parameters": {
+            "respondWith": "json",
+            "responseBody": "={{ JSON.stringify({response_type: 'in_channel', text: 'n8n heard: ' + "
+            + "$json.body.text + " + signed + "}) }}",
+            "options": {},
+        },
+    }
+    via_node = {
+        "id": "int-post",
+        "name": "message.post",
+        "type": "n8n-nodes-base.mattermost",
+        "typeVersion": 1,
+        "credentials": {"mattermostApi": {"id": CRED_ADMIN["id"], "name": CRED_ADMIN["name"]}},
+        "parameters": {
+            "resource": "message",
+            "operation": "post",
+            "channelId": "={{ $json.body.channel_id }}",
+            "message": "={{ 'n8n node: ' + $json.body.text }}",
+            "attachments": [],
+            "otherOptions": {},
+        },
+    }
+    o = c.op("n8n webhook workflows (setup)")
+    for wid, path, answer, respond in (
+        ("rmE2eIntReply0001", "rustmost-reply", reply, True),
+        ("rmE2eIntNode00001", "rustmost-node", via_node, False),
+    ):
+        status, body = n.rest("POST", "/rest/workflows", webhook_workflow(wid, path, answer, respond))
+        data = (body or {}).get("data") if isinstance(body, dict) else None
+        if not o.expect(status == 200 and data, f"workflow {path} created", f"{status} {_short(body)}"):
+            return
+        status, body = n.rest("POST", f"/rest/workflows/{data['id']}/activate", {"versionId": data["versionId"]})
+        if not o.expect(status == 200, f"workflow {path} active", f"{status} {_short(body)}"):
+            return
+
+    # The callbacks go to n8n on this machine, which the outgoing-request guard refuses unless
+    # it is allowed, as upstream's AllowedUntrustedInternalConnections.
+    A.must("PUT", "/config/patch", {"ServiceSettings": {"AllowedUntrustedInternalConnections": "127.0.0.1"}})
+    ch = A.must(
+        "POST",
+        "/channels",
+        {"team_id": ids["TEAM_ID"], "name": "n8n-integrations", "display_name": "N8N Integrations", "type": "O"},
+    )
+
+    def wait_post(message: str, timeout_s: float = 20) -> dict | None:
+        end = time.time() + timeout_s
+        while time.time() < end:
+            page = A.get(f"/channels/{ch['id']}/posts")
+            for p in page["posts"].values():
+                if p["message"] == message:
+                    return p
+            time.sleep(0.3)
+        return None
+
+    o = c.op("slash command -> n8n Webhook -> in_channel answer")
+    A.must(
+        "POST",
+        "/commands",
+        {"team_id": ids["TEAM_ID"], "trigger": "n8n", "method": "P", "display_name": "n8n",
+         "url": f"{hook_base}/rustmost-reply"},
+    )
+    r = A.call("POST", "/commands/execute", {"channel_id": ch["id"], "command": "/n8n deploy please"})
+    o.http = f"POST /commands/execute {r.status}"
+    if o.equal(r.status, 200, "execute answered 200"):
+        p = wait_post("n8n heard: deploy please (signed)")
+        if o.expect(p is not None, "n8n's answer posted in the channel, the request signed"):
+            o.equal(p["user_id"], ids["ADMIN_ID"], "posted as the invoking user")
+            o.equal(p["props"].get("from_webhook"), "true", "marked from_webhook")
+
+    o = c.op("outgoing webhook (JSON) -> n8n Webhook -> reply")
+    A.must(
+        "POST",
+        "/hooks/outgoing",
+        {"team_id": ids["TEAM_ID"], "channel_id": ch["id"], "display_name": "n8n reply",
+         "trigger_words": ["n8n-ask"], "callback_urls": [f"{hook_base}/rustmost-reply"],
+         "content_type": "application/json"},
+    )
+    A.must("POST", "/posts", {"channel_id": ch["id"], "message": "n8n-ask what time is it"})
+    p = wait_post("n8n heard: n8n-ask what time is it (signed)")
+    if o.expect(p is not None, "n8n's reply posted in the channel, the request signed"):
+        o.equal(p["props"].get("from_webhook"), "true", "marked from_webhook")
+
+    o = c.op("outgoing webhook (form) -> n8n -> Mattermost node (PAT)")
+    A.must(
+        "POST",
+        "/hooks/outgoing",
+        {"team_id": ids["TEAM_ID"], "channel_id": ch["id"], "display_name": "n8n node",
+         "trigger_words": ["n8n-node"], "callback_urls": [f"{hook_base}/rustmost-node"]},
+    )
+    t0 = time.time() * 1000
+    A.must("POST", "/posts", {"channel_id": ch["id"], "message": "n8n-node hello"})
+    p = wait_post("n8n node: n8n-node hello")
+    o.http = summarize_exchanges(c.rec.between(t0, time.time() * 1000))
+    if o.expect(p is not None, "the workflow's Mattermost node posted the answer"):
+        o.equal(p["user_id"], ids["ADMIN_ID"], "posted with the admin PAT")
+        o.expect("from_webhook" not in p["props"], "an ordinary API post", _short(p["props"]))
+
+
 # ---- 5. the credentials n8n used --------------------------------------------------------------
 
 
@@ -1009,7 +1153,7 @@ def main() -> int:
     try:
         setup(c)
         import_credentials(c)
-        for step in (phase1, phase2, phase3, rest_phase, audit_tokens):
+        for step in (phase1, phase2, phase3, rest_phase, integrations_phase, audit_tokens):
             step(c)
     except Exception as e:  # noqa: BLE001 -- any failure must end in the summary, not a bare trace
         o = c.op("run aborted")

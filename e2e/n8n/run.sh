@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Real n8n against Rustmost, end to end (issue 4).
+# Real n8n against Rustmost, end to end (issues 4 and 11).
 #
 # Installs n8n 2.8.4 from npm (cached outside the repository), builds and starts Rustmost on a
 # temporary SQLite database with a local SMTP sink, then runs e2e.py, which sets the stage over
 # the API, drives n8n's Mattermost node through every operation, the credential test and the 4
-# loaders, and checks each result against Rustmost's state.
+# loaders, and checks each result against Rustmost's state; then a slash command and outgoing
+# webhooks call n8n Webhook-trigger workflows, which answer in the channel.
 #
 # Environment:
 #   N8N_DIR       where n8n is installed (default ~/.cache/rustmost-n8n; reused when its

@@ -2,6 +2,9 @@
 //! command-line client (and n8n's Mattermost node) sends. Failures keep the server's AppError
 //! (`id`, `message`, `status_code`) so callers can show exactly what the server said.
 
+mod events;
+
+pub use events::{EventStream, Notice};
 use reqwest::Method;
 use rustmost_model::AppErrorBody;
 use serde::de::DeserializeOwned;
@@ -22,10 +25,13 @@ pub enum Error {
         "the server's TLS certificate is not trusted (self-signed, unknown issuer or wrong host \
          name); pass --insecure or save the credential with --insecure to accept it anyway"
     )]
-    Certificate(#[source] reqwest::Error),
+    Certificate(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A 2xx answer whose body was not the JSON expected.
     #[error("unexpected response: {0}")]
     Decode(String),
+    /// The WebSocket upgrade or connection failed.
+    #[error("event stream: {0}")]
+    WebSocket(String),
     /// The base URL cannot be used.
     #[error("invalid server URL {0:?}")]
     BadUrl(String),
@@ -71,7 +77,7 @@ fn transport(e: reqwest::Error) -> Error {
             .and_then(|io| io.get_ref())
             .is_some_and(|inner| bad_cert(inner));
         if bad_cert(s) || wrapped {
-            return Error::Certificate(e);
+            return Error::Certificate(Box::new(e));
         }
         src = s.source();
     }
@@ -125,6 +131,8 @@ pub struct Client {
     http: reqwest::Client,
     /// The local-mode socket, when talking over one.
     socket: Option<std::path::PathBuf>,
+    /// "Ignore SSL Issues", kept for the event stream's own TLS connection.
+    insecure: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -168,6 +176,7 @@ impl Client {
             token: opts.token.filter(|t| !t.is_empty()),
             http,
             socket: None,
+            insecure: opts.insecure,
         })
     }
 
@@ -190,6 +199,7 @@ impl Client {
             token: None,
             http,
             socket: Some(socket.to_path_buf()),
+            insecure: false,
         })
     }
 
@@ -673,6 +683,137 @@ impl Client {
             .await?;
         Ok(if v.is_null() { json!([]) } else { v })
     }
+
+    // ---- incoming and outgoing webhooks ----
+
+    /// `POST /api/v4/hooks/incoming` with an incoming webhook body.
+    pub async fn create_incoming_webhook(&self, body: &Value) -> Result<Value> {
+        self.post("/hooks/incoming", body).await
+    }
+    /// One page of `GET /api/v4/hooks/incoming?team_id=`.
+    pub async fn get_incoming_webhooks_for_team(
+        &self,
+        team_id: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Value> {
+        self.get(
+            "/hooks/incoming",
+            &paged(Some(("team_id", team_id)), page, per_page),
+        )
+        .await
+    }
+    /// `total_count` of `GET /api/v4/hooks/incoming?team_id=&include_total_count=true`.
+    pub async fn count_incoming_webhooks_for_team(&self, team_id: &str) -> Result<u64> {
+        let mut q = paged(Some(("team_id", team_id)), 0, 1);
+        q.push(("include_total_count", "true".into()));
+        let v = self.get("/hooks/incoming", &q).await?;
+        v["total_count"]
+            .as_u64()
+            .ok_or_else(|| Error::Decode("no total_count in the answer".into()))
+    }
+    /// `GET /api/v4/hooks/incoming/{id}`.
+    pub async fn get_incoming_webhook(&self, hook_id: &str) -> Result<Value> {
+        self.get(&format!("/hooks/incoming/{hook_id}"), &[]).await
+    }
+    /// `PUT /api/v4/hooks/incoming/{id}` with the whole hook (its `id` included).
+    pub async fn update_incoming_webhook(&self, hook_id: &str, hook: &Value) -> Result<Value> {
+        self.put(&format!("/hooks/incoming/{hook_id}"), hook).await
+    }
+    /// `DELETE /api/v4/hooks/incoming/{id}`.
+    pub async fn delete_incoming_webhook(&self, hook_id: &str) -> Result<Value> {
+        self.delete(&format!("/hooks/incoming/{hook_id}")).await
+    }
+    /// `POST /api/v4/hooks/outgoing` with an outgoing webhook body.
+    pub async fn create_outgoing_webhook(&self, body: &Value) -> Result<Value> {
+        self.post("/hooks/outgoing", body).await
+    }
+    /// One page of `GET /api/v4/hooks/outgoing?team_id=`.
+    pub async fn get_outgoing_webhooks_for_team(
+        &self,
+        team_id: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Value> {
+        self.get(
+            "/hooks/outgoing",
+            &paged(Some(("team_id", team_id)), page, per_page),
+        )
+        .await
+    }
+    /// `GET /api/v4/hooks/outgoing/{id}`.
+    pub async fn get_outgoing_webhook(&self, hook_id: &str) -> Result<Value> {
+        self.get(&format!("/hooks/outgoing/{hook_id}"), &[]).await
+    }
+    /// `PUT /api/v4/hooks/outgoing/{id}` with the whole hook (its `id` included).
+    pub async fn update_outgoing_webhook(&self, hook_id: &str, hook: &Value) -> Result<Value> {
+        self.put(&format!("/hooks/outgoing/{hook_id}"), hook).await
+    }
+    /// `DELETE /api/v4/hooks/outgoing/{id}`.
+    pub async fn delete_outgoing_webhook(&self, hook_id: &str) -> Result<Value> {
+        self.delete(&format!("/hooks/outgoing/{hook_id}")).await
+    }
+
+    // ---- slash commands ----
+
+    /// `POST /api/v4/commands` with a command body.
+    pub async fn create_command(&self, body: &Value) -> Result<Value> {
+        self.post("/commands", body).await
+    }
+    /// `GET /api/v4/commands?team_id=&custom_only=`.
+    pub async fn list_commands(&self, team_id: &str, custom_only: bool) -> Result<Value> {
+        self.get(
+            "/commands",
+            &[
+                ("team_id", team_id.to_string()),
+                ("custom_only", custom_only.to_string()),
+            ],
+        )
+        .await
+    }
+    /// `GET /api/v4/commands/{id}`.
+    pub async fn get_command(&self, command_id: &str) -> Result<Value> {
+        self.get(&format!("/commands/{command_id}"), &[]).await
+    }
+    /// `PUT /api/v4/commands/{id}` with the whole command (its `id` and `team_id` included).
+    pub async fn update_command(&self, command_id: &str, command: &Value) -> Result<Value> {
+        self.put(&format!("/commands/{command_id}"), command).await
+    }
+    /// `PUT /api/v4/commands/{id}/move` `{"team_id"}`.
+    pub async fn move_command(&self, command_id: &str, team_id: &str) -> Result<Value> {
+        self.put(
+            &format!("/commands/{command_id}/move"),
+            &json!({"team_id": team_id}),
+        )
+        .await
+    }
+    /// `DELETE /api/v4/commands/{id}`.
+    pub async fn delete_command(&self, command_id: &str) -> Result<Value> {
+        self.delete(&format!("/commands/{command_id}")).await
+    }
+    /// `POST /api/v4/commands/execute` `{"channel_id","command"}`: the CommandResponse.
+    pub async fn execute_command(&self, channel_id: &str, command: &str) -> Result<Value> {
+        self.post(
+            "/commands/execute",
+            &json!({"channel_id": channel_id, "command": command}),
+        )
+        .await
+    }
+}
+
+/// `page`/`per_page` and one optional filter, as the paged list endpoints take them.
+fn paged(
+    filter: Option<(&'static str, &str)>,
+    page: u32,
+    per_page: u32,
+) -> Vec<(&'static str, String)> {
+    let mut q: Vec<(&'static str, String)> = filter
+        .map(|(k, v)| (k, v.to_string()))
+        .into_iter()
+        .collect();
+    q.push(("page", page.to_string()));
+    q.push(("per_page", per_page.to_string()));
+    q
 }
 
 /// The token state changes that share one body shape.

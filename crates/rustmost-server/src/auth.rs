@@ -3,12 +3,13 @@
 //! address.
 
 use crate::app;
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::{AppState, Session};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
-use std::net::SocketAddr;
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, header};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// Where the token came from; the CSRF and query-string rules depend on it.
@@ -56,18 +57,34 @@ pub fn parse_auth_token(parts: &Parts) -> Option<(String, TokenLocation)> {
     None
 }
 
-/// The client's address: the connection's peer, or (when the server sits behind something that
-/// did not pass the peer through) the first `X-Forwarded-For` entry.
-pub fn client_ip(parts: &Parts) -> String {
-    if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-        return addr.ip().to_string();
+/// The client's address, by Mattermost's `GetIPAddress`: the first entry of the first header
+/// listed in `ServiceSettings.TrustedProxyIPHeader` that holds a valid address, else the
+/// connection's peer. A header not listed there is never believed: without the setting, a
+/// client cannot choose the address its audits, token use and rate limits are recorded under.
+pub fn client_ip(headers: &HeaderMap, extensions: &Extensions, cfg: &Config) -> Option<IpAddr> {
+    if let Some(serde_json::Value::Array(names)) = cfg.get("/ServiceSettings/TrustedProxyIPHeader")
+    {
+        for name in names.iter().filter_map(|n| n.as_str()) {
+            let first = headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .unwrap_or_default()
+                .trim();
+            if let Ok(ip) = first.parse::<IpAddr>() {
+                return Some(ip);
+            }
+        }
     }
-    parts
-        .headers
-        .get("X-Forwarded-For")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// [`client_ip`] of a request as the text audits and token use record (empty when unknown).
+pub fn request_ip(parts: &Parts, state: &AppState) -> String {
+    client_ip(&parts.headers, &parts.extensions, &state.config.get())
+        .map(|ip| ip.to_string())
         .unwrap_or_default()
 }
 
@@ -98,7 +115,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Arc<Session
     };
     refuse_disabled_token(state, &session)?;
     // Only a request that is let through counts as a use of its token.
-    app::access_tokens::record_use(state, &session, || client_ip(parts));
+    app::access_tokens::record_use(state, &session, || request_ip(parts, state));
     Ok(session)
 }
 
@@ -203,7 +220,7 @@ impl FromRequestParts<AppState> for MaybeSession {
         let session = resolve(parts, state, &token, loc, false).await?;
         if let Some(s) = &session {
             refuse_disabled_token(state, s)?;
-            app::access_tokens::record_use(state, s, || client_ip(parts));
+            app::access_tokens::record_use(state, s, || request_ip(parts, state));
         }
         Ok(MaybeSession(session))
     }

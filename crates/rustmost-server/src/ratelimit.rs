@@ -10,13 +10,13 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hashlink::LruCache;
 use parking_lot::Mutex;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -231,33 +231,6 @@ fn login_quota(cfg: &Config, key: &str, every: Duration) -> Option<Quota> {
     })
 }
 
-/// The client's address: the first address of the first `ServiceSettings.TrustedProxyIPHeader`
-/// header that has a valid one (only headers listed there are believed), else the socket peer.
-pub fn client_ip(req: &Request, cfg: &Config) -> Option<IpAddr> {
-    if let Some(serde_json::Value::Array(names)) = cfg.get("/ServiceSettings/TrustedProxyIPHeader")
-    {
-        for name in names.iter().filter_map(|n| n.as_str()) {
-            let Some(v) = req.headers().get(name).and_then(|v| v.to_str().ok()) else {
-                continue;
-            };
-            let first = v
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .find(|s| !s.is_empty())
-                .unwrap_or_default();
-            let ip = first
-                .parse::<IpAddr>()
-                .ok()
-                .or_else(|| first.parse::<SocketAddr>().ok().map(|s| s.ip()));
-            if ip.is_some() {
-                return ip;
-            }
-        }
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-}
-
 /// The key of upstream's `GenerateKey`, except that `VaryByUser` keys by the user of a known
 /// session rather than the raw token: an unknown or invalid token falls back to the address.
 fn general_key(req: &Request, cfg: &Config, state: &AppState, ip: Option<IpAddr>) -> String {
@@ -338,7 +311,7 @@ pub async fn limit(
 ) -> Response {
     req.extensions_mut().insert(limiters.clone());
     let cfg = state.config.get();
-    let ip = client_ip(&req, &cfg);
+    let ip = crate::auth::client_ip(req.headers(), req.extensions(), &cfg);
     let mut shown = None;
     if let Some(quota) = general_quota(&cfg) {
         let key = general_key(&req, &cfg, &state, ip);

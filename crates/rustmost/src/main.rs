@@ -45,7 +45,7 @@ enum Top {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cli::mmctl_args(std::env::args_os()));
     match cli.command {
         None | Some(Top::Serve) => match serve(cli.config).await {
             Ok(()) => std::process::ExitCode::SUCCESS,

@@ -530,6 +530,34 @@ async fn self_signed_tls_refused_then_accepted_with_insecure() {
     .ok();
     let me = rm(c, &["user", "get", "admin"], &[]).await.ok().json();
     assert_eq!(me["username"], "admin");
+    // So does the event stream, over `wss://`.
+    rm(
+        c,
+        &["team", "create", "--name", "tls", "--display-name", "TLS"],
+        &[],
+    )
+    .await
+    .ok();
+    let town = rm(
+        c,
+        &["channel", "search", "--team", "tls", "town-square"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let mut l = Listener::spawn(c, &["--event", "posted", "--json", "--count", "1"]);
+    l.status_until("listening").await;
+    let (s, b, _) = srv
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/posts",
+            Some(&tok),
+            json!({"channel_id": town[0]["id"], "message": "over TLS"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(posted_message(&l.event_line().await), "over TLS");
 }
 
 /// Waits for the server to create its local-mode socket (it binds it as serving starts).
@@ -622,6 +650,14 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
         .ok()
         .json();
     let tok = t["token"].as_str().unwrap().to_string();
+    // Events need a user to listen as, which local mode has not: a clear refusal.
+    let ev = go(run(&["events"])).await;
+    assert_ne!(ev.code, 0);
+    assert!(
+        ev.stderr.contains("local mode has no user"),
+        "{}",
+        ev.stderr
+    );
     // The token minted locally works over the network.
     let ok = rm(
         c,
@@ -1694,4 +1730,911 @@ async fn shell_completions_and_the_man_page() {
     let man = rm(c, &["man"], &[]).await.ok().stdout;
     assert!(man.contains(".TH rustmost"), "{man}");
     assert!(man.contains("completion") && man.contains("auth"), "{man}");
+}
+
+/// Posts of a channel, newest first, as the server lists them.
+async fn channel_messages(srv: &Server, tok: &str, channel_id: &str) -> Vec<String> {
+    let (s, b, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v4/channels/{channel_id}/posts"),
+            Some(tok),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| {
+            b["posts"][id.as_str().unwrap()]["message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// mmctl's `webhook` spellings: create, modify, list, show and delete both kinds, in both
+/// output modes, with the server's refusal shown with its AppError id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_commands_with_mmctl_spellings() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &srv.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    rm(
+        a,
+        &[
+            "team",
+            "create",
+            "--name",
+            "hooks",
+            "--display-name",
+            "Hooks",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let alerts = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "hooks",
+            "--name",
+            "alerts",
+            "--display-name",
+            "Alerts",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let alerts_id = alerts["id"].as_str().unwrap().to_string();
+
+    let inc = rm(
+        a,
+        &[
+            "webhook",
+            "create-incoming",
+            "--channel",
+            "hooks:alerts",
+            "--user",
+            "admin",
+            "--display-name",
+            "CI",
+            "--description",
+            "builds",
+            "--lock-to-channel",
+            "--icon",
+            "https://example.com/ci.png",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let inc_id = inc["id"].as_str().unwrap().to_string();
+    assert_eq!(inc["channel_id"], alerts_id.as_str());
+    assert_eq!(inc["channel_locked"], true);
+    assert_eq!(inc["display_name"], "CI");
+    // The hook made by the CLI really posts.
+    let r = srv
+        .http
+        .post(format!("{}/hooks/{inc_id}", srv.url))
+        .json(&json!({"text": "built by the CLI's hook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        channel_messages(&srv, &admin_tok, &alerts_id).await[0],
+        "built by the CLI's hook"
+    );
+
+    let m = rm(
+        a,
+        &[
+            "webhook",
+            "modify-incoming",
+            &inc_id,
+            "--display-name",
+            "Deploys",
+            "--lock-to-channel=false",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(m["display_name"], "Deploys");
+    assert_eq!(
+        m["description"], "builds",
+        "flags left out keep their value"
+    );
+    assert_eq!(m["channel_locked"], false);
+    let m = rm(
+        a,
+        &["webhook", "modify-incoming", &inc_id, "--description", "d2"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(
+        m["channel_locked"], false,
+        "an absent --lock-to-channel keeps the lock"
+    );
+
+    let out = rm(
+        a,
+        &[
+            "webhook",
+            "create-outgoing",
+            "--team",
+            "hooks",
+            "--channel",
+            "hooks:alerts",
+            "--display-name",
+            "builder",
+            "--trigger-word",
+            "build",
+            "--trigger-word",
+            "test",
+            "--trigger-when",
+            "start",
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--content-type",
+            "application/json",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let out_id = out["id"].as_str().unwrap().to_string();
+    assert_eq!(out["trigger_words"], json!(["build", "test"]));
+    assert_eq!(out["trigger_when"], 1);
+    assert_eq!(out["channel_id"], alerts_id.as_str());
+    assert_eq!(out["content_type"], "application/json");
+    assert_eq!(out["token"].as_str().unwrap().len(), 26);
+    let bad = rm(
+        a,
+        &[
+            "webhook",
+            "create-outgoing",
+            "--team",
+            "hooks",
+            "--display-name",
+            "x",
+            "--trigger-word",
+            "x",
+            "--trigger-when",
+            "sometimes",
+            "--url",
+            "http://127.0.0.1:9/x",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(bad.code, 0);
+    assert!(
+        bad.stderr.contains("exact") && bad.stderr.contains("start"),
+        "{}",
+        bad.stderr
+    );
+    // Without a channel, upstream requires trigger words: the server's refusal and its id.
+    let refused = rm(
+        a,
+        &[
+            "webhook",
+            "create-outgoing",
+            "--team",
+            "hooks",
+            "--display-name",
+            "x",
+            "--url",
+            "http://127.0.0.1:9/x",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused
+            .stderr
+            .contains("api.webhooks.create_outgoing.triggers.app_error"),
+        "{}",
+        refused.stderr
+    );
+
+    let m = rm(
+        a,
+        &[
+            "webhook",
+            "modify-outgoing",
+            &out_id,
+            "--url",
+            "http://127.0.0.1:9/v2",
+            "--trigger-when",
+            "exact",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(m["callback_urls"], json!(["http://127.0.0.1:9/v2"]));
+    assert_eq!(m["trigger_words"], json!(["build", "test"]));
+    assert_eq!(m["trigger_when"], 0);
+    assert_eq!(m["token"], out["token"], "modifying keeps the token");
+
+    let list = rm(a, &["webhook", "list", "hooks"], &[]).await.ok().json();
+    assert_eq!(list["incoming_webhooks"][0]["id"], inc_id.as_str());
+    assert_eq!(list["outgoing_webhooks"][0]["id"], out_id.as_str());
+    let all = rm(a, &["webhook", "list", "--json"], &[]).await.ok().json();
+    assert_eq!(all, list, "no team named: every team");
+    let table = rm(a, &["webhook", "list", "-o", "table"], &[])
+        .await
+        .ok()
+        .stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("KIND") && lines[0].contains("DISPLAY_NAME"),
+        "{table}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("incoming") && l.contains(&inc_id) && l.contains("Deploys")),
+        "{table}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("outgoing") && l.contains(&out_id)),
+        "{table}"
+    );
+
+    assert_eq!(
+        rm(a, &["webhook", "show", &inc_id], &[]).await.ok().json()["display_name"],
+        "Deploys"
+    );
+    assert_eq!(
+        rm(a, &["webhook", "show", &out_id], &[]).await.ok().json()["display_name"],
+        "builder"
+    );
+    let missing = rm(a, &["webhook", "show", "aaaaaaaaaaaaaaaaaaaaaaaaaa"], &[]).await;
+    assert_ne!(missing.code, 0);
+    assert!(missing.stderr.contains("no webhook"), "{}", missing.stderr);
+
+    rm(a, &["webhook", "delete", &inc_id], &[]).await.ok();
+    let r = srv
+        .http
+        .post(format!("{}/hooks/{inc_id}", srv.url))
+        .json(&json!({"text": "after delete"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a deleted hook no longer posts");
+    rm(a, &["webhook", "delete", &out_id], &[]).await.ok();
+    let empty = rm(a, &["webhook", "list", "hooks"], &[]).await.ok().json();
+    assert_eq!(
+        empty,
+        json!({"incoming_webhooks": [], "outgoing_webhooks": []})
+    );
+
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableIncomingWebhooks",
+            "false",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    let off = rm(
+        a,
+        &["webhook", "create-incoming", "--channel", &alerts_id],
+        &[],
+    )
+    .await;
+    assert_ne!(off.code, 0);
+    assert!(
+        off.stderr
+            .contains("api.incoming_webhook.disabled.app_error")
+            && off.stderr.contains("HTTP 501"),
+        "{}",
+        off.stderr
+    );
+}
+
+/// mmctl's `command` spellings: create, list, show, modify, move, archive/delete, and
+/// `execute` running a built-in command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_command_commands_with_mmctl_spellings() {
+    let srv = Server::start_with(&[("MM_SERVICESETTINGS_SITEURL", "http://127.0.0.1:9")]).await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &srv.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    for t in ["cmds", "other"] {
+        rm(
+            a,
+            &["team", "create", "--name", t, "--display-name", t],
+            &[],
+        )
+        .await
+        .ok();
+    }
+    let c = rm(
+        a,
+        &[
+            "command",
+            "create",
+            "cmds",
+            "--title",
+            "Deploy",
+            "--description",
+            "Deploys things",
+            "--trigger-word",
+            "deploy",
+            "--url",
+            "http://127.0.0.1:9/slash",
+            "--creator",
+            "admin",
+            "--response-username",
+            "deployer",
+            "--icon",
+            "https://example.com/d.png",
+            "--autocomplete",
+            "--autocompleteDesc",
+            "Deploy a build",
+            "--autocompleteHint",
+            "[env]",
+            "--post",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let cid = c["id"].as_str().unwrap().to_string();
+    assert_eq!(c["trigger"], "deploy");
+    assert_eq!(c["method"], "P");
+    assert_eq!(c["auto_complete"], true);
+    assert_eq!(c["auto_complete_hint"], "[env]");
+    assert_eq!(c["display_name"], "Deploy");
+
+    let slash = rm(
+        a,
+        &[
+            "command",
+            "create",
+            "cmds",
+            "--trigger-word",
+            "/x",
+            "--url",
+            "http://127.0.0.1:9/s",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(slash.code, 0);
+    assert!(
+        slash.stderr.contains("cannot begin with a /"),
+        "{}",
+        slash.stderr
+    );
+    let dup = rm(
+        a,
+        &[
+            "command",
+            "create",
+            "cmds",
+            "--trigger-word",
+            "deploy",
+            "--url",
+            "http://127.0.0.1:9/s",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(dup.code, 0);
+    assert!(
+        dup.stderr
+            .contains("api.command.duplicate_trigger.app_error"),
+        "{}",
+        dup.stderr
+    );
+
+    let list = rm(a, &["command", "list", "cmds"], &[]).await.ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["id"], cid.as_str());
+    assert_eq!(list[0]["token"], c["token"]);
+    let table = rm(a, &["command", "list", "-o", "table"], &[])
+        .await
+        .ok()
+        .stdout;
+    assert!(
+        table.lines().next().unwrap().starts_with("ID") && table.contains("deploy"),
+        "{table}"
+    );
+
+    let m = rm(
+        a,
+        &[
+            "command",
+            "modify",
+            &cid,
+            "--title",
+            "Deploy 2",
+            "--post=false",
+            "--autocomplete=false",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(m["display_name"], "Deploy 2");
+    assert_eq!(m["method"], "G");
+    assert_eq!(m["auto_complete"], false);
+    assert_eq!(
+        m["url"], "http://127.0.0.1:9/slash",
+        "flags left out keep their value"
+    );
+    let bad = rm(
+        a,
+        &["command", "modify", &cid, "--trigger-word", "two words"],
+        &[],
+    )
+    .await;
+    assert_ne!(bad.code, 0);
+    assert!(
+        bad.stderr.contains("must not contain spaces"),
+        "{}",
+        bad.stderr
+    );
+
+    let moved = rm(a, &["command", "move", "other", &cid], &[])
+        .await
+        .ok()
+        .json();
+    assert_eq!(moved["status"], "OK");
+    let other_id = rm(a, &["command", "show", &cid], &[]).await.ok().json()["team_id"].clone();
+    let other = srv
+        .call(
+            reqwest::Method::GET,
+            "/api/v4/teams/name/other",
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await
+        .1;
+    assert_eq!(other_id, other["id"]);
+
+    // `execute` runs a built-in in a channel as the credential's user.
+    let ts = srv
+        .call(
+            reqwest::Method::GET,
+            "/api/v4/teams/name/cmds",
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await
+        .1;
+    let (_, town, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v4/teams/{}/channels/name/town-square",
+                ts["id"].as_str().unwrap()
+            ),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    rm(
+        a,
+        &["command", "execute", "cmds:town-square", "/shrug shipped"],
+        &[],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        channel_messages(&srv, &admin_tok, town["id"].as_str().unwrap()).await[0],
+        "shipped ¯\\\\\\_(ツ)\\_/¯"
+    );
+
+    let archived = rm(a, &["command", "archive", &cid], &[]).await.ok().json();
+    assert_eq!(archived["status"], "OK");
+    let gone = rm(a, &["command", "show", &cid], &[]).await;
+    assert_ne!(gone.code, 0);
+    assert!(
+        gone.stderr.contains("store.sql_command.save.get.app_error"),
+        "{}",
+        gone.stderr
+    );
+    let gone = rm(a, &["command", "delete", &cid], &[]).await;
+    assert_ne!(gone.code, 0);
+}
+
+/// A TCP relay in front of the server whose connections can be cut, and which refuses new
+/// ones while paused: a network drop the client cannot tell from a real one.
+struct Relay {
+    url: String,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Relay {
+    async fn start(upstream: &str) -> Self {
+        let target = upstream.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (o, c) = (open.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                if !o.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let target = target.clone();
+                let mut cut = c.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut up) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut down, &mut up) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Relay { url, open, cut }
+    }
+
+    /// Drops every relayed connection and refuses new ones until `resume`.
+    fn drop_all(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cut.send_modify(|g| *g += 1);
+    }
+
+    fn resume(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A running `rustmost events`, read line by line.
+struct Listener {
+    child: tokio::process::Child,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    stderr: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+}
+
+impl Listener {
+    fn spawn(cfg: &Path, args: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
+            .arg("events")
+            .args(args)
+            .env("RUSTMOST_CONFIG_DIR", cfg)
+            .env_remove("RUSTMOST_URL")
+            .env_remove("RUSTMOST_TOKEN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("run rustmost events");
+        let stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        Listener {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The next stdout line (an event), waiting at most 20 s.
+    async fn event_line(&mut self) -> String {
+        tokio::time::timeout(std::time::Duration::from_secs(20), self.stdout.next_line())
+            .await
+            .expect("an event within 20 s")
+            .unwrap()
+            .expect("stdout open")
+    }
+
+    /// Reads stderr until a line containing `what`; returns the lines read.
+    async fn status_until(&mut self, what: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line =
+                tokio::time::timeout(std::time::Duration::from_secs(20), self.stderr.next_line())
+                    .await
+                    .unwrap_or_else(|_| panic!("no {what:?} on stderr within 20 s: {seen:?}"))
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("stderr closed before {what:?}: {seen:?}"));
+            let done = line.contains(what);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+fn posted_message(line: &str) -> String {
+    let ev: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(ev["event"], "posted", "{line}");
+    let post: Value = serde_json::from_str(ev["data"]["post"].as_str().unwrap()).unwrap();
+    post["message"].as_str().unwrap().to_string()
+}
+
+/// `rustmost events` prints the `posted` events of the channel asked for, one JSON line each;
+/// after a network drop it reconnects and resumes, so a post made meanwhile still arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
+    let srv = Server::start().await;
+    let relay = Relay::start(&srv.url).await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &relay.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    let team = rm(
+        a,
+        &["team", "create", "--name", "ev", "--display-name", "Ev"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let alerts = rm(
+        a,
+        &[
+            "channel",
+            "create",
+            "--team",
+            "ev",
+            "--name",
+            "alerts",
+            "--display-name",
+            "Alerts",
+        ],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let (_, town, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v4/teams/{}/channels/name/town-square",
+                team["id"].as_str().unwrap()
+            ),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    let post = |channel: Value, message: &'static str| {
+        let srv = &srv;
+        let tok = admin_tok.clone();
+        async move {
+            let (s, b, _) = srv
+                .call(
+                    reqwest::Method::POST,
+                    "/api/v4/posts",
+                    Some(&tok),
+                    json!({"channel_id": channel, "message": message}),
+                )
+                .await;
+            assert_eq!(s, 201, "{b}");
+        }
+    };
+
+    let mut l = Listener::spawn(
+        a,
+        &[
+            "--channel",
+            "ev:alerts",
+            "--event",
+            "posted",
+            "--json",
+            "--count",
+            "2",
+        ],
+    );
+    l.status_until("listening").await;
+    post(town["id"].clone(), "elsewhere").await;
+    post(alerts["id"].clone(), "first").await;
+    assert_eq!(
+        posted_message(&l.event_line().await),
+        "first",
+        "the town-square post is filtered out"
+    );
+
+    relay.drop_all();
+    l.status_until("disconnected").await;
+    post(alerts["id"].clone(), "while away").await;
+    relay.resume();
+    let status = l.status_until("reconnected").await;
+    assert!(status.last().unwrap().contains("resuming"), "{status:?}");
+    assert_eq!(posted_message(&l.event_line().await), "while away");
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), l.child.wait())
+        .await
+        .expect("exits after --count events")
+        .unwrap();
+    assert!(done.success());
+
+    // On a terminal-style output (`-o table`), one readable line per event.
+    let mut l = Listener::spawn(a, &["--event", "posted", "-o", "table", "--count", "1"]);
+    l.status_until("listening").await;
+    post(alerts["id"].clone(), "readable").await;
+    assert_eq!(l.event_line().await, "posted #alerts @admin: readable");
+
+    // A session logged out while listening: the server closes the socket (1008) and the
+    // command ends with an error instead of reconnecting.
+    let (s, b, second) = srv
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/users/login",
+            None,
+            json!({"login_id": "admin", "password": "Admin-Passw0rd!"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let second = second.unwrap();
+    let mut l = Listener::spawn(a, &["--access-token", &second]);
+    l.status_until("listening").await;
+    let (s, b, _) = srv
+        .call(
+            reqwest::Method::POST,
+            "/api/v4/users/logout",
+            Some(&second),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let status = l.status_until("Error:").await;
+    assert!(
+        status.last().unwrap().contains("ended the event stream"),
+        "{status:?}"
+    );
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), l.child.wait())
+        .await
+        .expect("exits once the credential is gone")
+        .unwrap();
+    assert!(!done.success());
+
+    // A credential the server refuses ends the command with the server's message.
+    let bad = rm(a, &["events", "--access-token", "not-a-token"], &[]).await;
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("HTTP 401"), "{}", bad.stderr);
+}
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), as a person at a terminal
+/// would: returns everything the terminal received, stdout and stderr mixed.
+async fn rm_tty(cfg: &Path, args: &[&str]) -> String {
+    let cmd = std::iter::once(env!("CARGO_BIN_EXE_rustmost"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let o = tokio::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("RUSTMOST_CONFIG_DIR", cfg)
+        .env("TERM", "xterm")
+        .env_remove("RUSTMOST_URL")
+        .env_remove("RUSTMOST_TOKEN")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("util-linux `script` runs the binary on a terminal");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// A long listing whose total the server tells draws an indicatif bar on a terminal, and
+/// nothing of the kind with `--json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_json() {
+    let srv = Server::start().await;
+    let admin_tok = srv.admin_session().await;
+    let cfg = tempfile::tempdir().unwrap();
+    let a = cfg.path();
+    rm(
+        a,
+        &["auth", "login", &srv.url, "--access-token", &admin_tok],
+        &[],
+    )
+    .await
+    .ok();
+    let team = rm(
+        a,
+        &["team", "create", "--name", "many", "--display-name", "Many"],
+        &[],
+    )
+    .await
+    .ok()
+    .json();
+    let (_, town, _) = srv
+        .call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v4/teams/{}/channels/name/town-square",
+                team["id"].as_str().unwrap()
+            ),
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    for i in 0..250 {
+        let (s, b, _) = srv
+            .call(
+                reqwest::Method::POST,
+                "/api/v4/hooks/incoming",
+                Some(&admin_tok),
+                json!({"channel_id": town["id"], "display_name": format!("hook {i}")}),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+    }
+
+    let tty = rm_tty(a, &["webhook", "list", "many"]).await;
+    assert!(tty.contains("/250 incoming webhooks"), "no bar: {tty:?}");
+    assert!(tty.contains("====="), "no bar: {tty:?}");
+    assert!(
+        tty.contains("KIND") && tty.contains("hook 249"),
+        "the table: {tty:?}"
+    );
+
+    let json_tty = rm_tty(a, &["webhook", "list", "many", "--json"]).await;
+    assert!(
+        !json_tty.contains("/250") && !json_tty.contains('\u{1b}'),
+        "{json_tty:?}"
+    );
+    let v: Value = serde_json::from_str(&json_tty.replace("\r\n", "\n")).expect("only JSON");
+    assert_eq!(v["incoming_webhooks"].as_array().unwrap().len(), 250);
+
+    // Not a terminal: nothing but the output either.
+    let piped = rm(a, &["webhook", "list", "many", "-o", "table"], &[])
+        .await
+        .ok();
+    assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
 }

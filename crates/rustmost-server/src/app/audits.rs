@@ -2,9 +2,12 @@
 //! failure to record is logged, never shown to the client. The client address comes from the
 //! HTTP layer (`auth::client_ip`).
 
-use crate::state::AppState;
+use crate::app::authz;
+use crate::error::{ApiResult, StoreResultExt};
+use crate::state::{AppState, Session};
 use rustmost_model::audit::Audit;
 use rustmost_model::new_id;
+use rustmost_store::Page;
 
 /// One record to write.
 pub struct Entry<'a> {
@@ -30,4 +33,20 @@ pub async fn record(state: &AppState, e: Entry<'_>) {
     if let Err(err) = state.store.insert_audit(&a).await {
         tracing::error!(error = %err, id = "app.audit.save.saving.app_error", "could not save audit record");
     }
+}
+
+/// A user's audit records, newest first: oneself or `edit_other_users` (records belong to the
+/// acting user, as in Mattermost).
+pub async fn get_user_audits(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+    page: Page,
+) -> ApiResult<Vec<Audit>> {
+    authz::require_permission_to_user(state, s, user_id).await?;
+    state
+        .store
+        .list_audits_for_user(user_id, page)
+        .await
+        .or_internal("app.audit.get.finding.app_error")
 }

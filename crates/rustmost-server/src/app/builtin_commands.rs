@@ -4,11 +4,11 @@
 
 use crate::app::commands::CommandArgs;
 use crate::app::{channels, posts, scoped_authz};
+use crate::error::{ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
 use rustmost_model::channel::{self, Channel};
 use rustmost_model::command::{self as cmdm, Command, CommandResponse, Status};
-use rustmost_model::now_ms;
 use rustmost_model::post::Post;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,14 +125,16 @@ fn in_channel(text: impl Into<String>) -> CommandResponse {
 }
 
 /// Runs the built-in `trigger`; failures are answered as ephemeral text, as upstream's are.
+/// A store failure while checking a permission or a membership is an error (500), never
+/// read as "not allowed" or "not a member".
 pub async fn run(
     state: &AppState,
     s: &Session,
     args: &CommandArgs,
     trigger: &str,
     message: &str,
-) -> CommandResponse {
-    match trigger {
+) -> ApiResult<CommandResponse> {
+    Ok(match trigger {
         "me" => CommandResponse {
             post_type: "me".into(),
             ..in_channel(format!("*{message}*"))
@@ -147,7 +149,9 @@ pub async fn run(
         }
         "code" => {
             if message.is_empty() {
-                return ephemeral("A message must be provided with the /code command.");
+                return Ok(ephemeral(
+                    "A message must be provided with the /code command.",
+                ));
             }
             CommandResponse {
                 skip_slack_parsing: true,
@@ -185,14 +189,24 @@ pub async fn run(
                  documentation and guides]({link})"
             ))
         }
-        "join" | "open" => join(state, s, args, message).await,
+        "join" | "open" => join(state, s, args, message).await?,
         "leave" => leave(state, args).await,
-        "header" => header_or_purpose(state, s, args, message, true).await,
-        "purpose" => header_or_purpose(state, s, args, message, false).await,
-        "invite" => invite(state, s, args, message).await,
-        "kick" | "remove" => kick(state, s, args, message).await,
+        "header" => header_or_purpose(state, s, args, message, true).await?,
+        "purpose" => header_or_purpose(state, s, args, message, false).await?,
+        "invite" => invite(state, s, args, message).await?,
+        "kick" | "remove" => kick(state, s, args, message).await?,
         _ => CommandResponse::default(),
-    }
+    })
+}
+
+/// Whether the user is a member of the channel; a store failure is an error, never "no".
+async fn is_member(state: &AppState, channel_id: &str, user_id: &str) -> ApiResult<bool> {
+    Ok(state
+        .store
+        .get_channel_member(channel_id, user_id)
+        .await
+        .optional("app.channel.get_member.app_error")?
+        .is_some())
 }
 
 /// Echoes waiting or scheduled at once, upstream's bound.
@@ -269,7 +283,7 @@ async fn status(state: &AppState, args: &CommandArgs, st: &str, text: &str) -> C
         user_id: args.user_id.clone(),
         status: st.into(),
         manual: true,
-        last_activity_at: now_ms(),
+        last_activity_at: state.clock.now_ms(),
     };
     if let Err(e) = state.store.save_status(&s).await {
         tracing::warn!(error = %e, "could not save status");
@@ -290,31 +304,30 @@ async fn team_name(state: &AppState, team_id: &str) -> Option<String> {
 
 /// `/join ~channel`: joins an open channel (or a private one the user may read) of the team
 /// and points the client at it.
-async fn join(state: &AppState, s: &Session, args: &CommandArgs, message: &str) -> CommandResponse {
+async fn join(
+    state: &AppState,
+    s: &Session,
+    args: &CommandArgs,
+    message: &str,
+) -> ApiResult<CommandResponse> {
     let name = match message.strip_prefix('~') {
         Some(n) => n.to_string(),
         None => message.to_lowercase(),
     };
-    let fail = || ephemeral("An error occurred while joining the channel.");
+    let fail = || Ok(ephemeral("An error occurred while joining the channel."));
     let Ok(c) = state.store.get_channel_by_name(&args.team_id, &name).await else {
-        return ephemeral("An error occurred while listing channels.");
+        return Ok(ephemeral("An error occurred while listing channels."));
     };
     if c.name != name || c.delete_at != 0 {
-        return ephemeral("Unable to find the channel.");
+        return Ok(ephemeral("Unable to find the channel."));
     }
     if c.is_open() {
-        if !scoped_authz::has_channel(state, s, &c.id, Permission::JoinPublicChannels)
-            .await
-            .unwrap_or(false)
-        {
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::JoinPublicChannels).await? {
             return fail();
         }
     } else if c.is_private() {
-        if !scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannel)
-            .await
-            .unwrap_or(false)
-        {
-            return ephemeral("Unable to find the channel.");
+        if !scoped_authz::has_channel(state, s, &c.id, Permission::ReadChannel).await? {
+            return Ok(ephemeral("Unable to find the channel."));
         }
     } else {
         return fail();
@@ -331,10 +344,10 @@ async fn join(state: &AppState, s: &Session, args: &CommandArgs, message: &str) 
     let Some(team) = team_name(state, &c.team_id).await else {
         return fail();
     };
-    CommandResponse {
+    Ok(CommandResponse {
         goto_location: goto(args, &team, &c.name),
         ..Default::default()
-    }
+    })
 }
 
 /// `LeaveChannel`/`RemoveUserFromChannel`: drops the membership and says so in the channel.
@@ -413,14 +426,14 @@ async fn header_or_purpose(
     args: &CommandArgs,
     message: &str,
     header: bool,
-) -> CommandResponse {
+) -> ApiResult<CommandResponse> {
     let (what, max) = if header {
         ("header", 1024)
     } else {
         ("purpose", 250)
     };
     let Ok(mut c) = state.store.get_channel(&args.channel_id).await else {
-        return ephemeral("Error to retrieve the current channel.");
+        return Ok(ephemeral("Error to retrieve the current channel."));
     };
     let denied = || {
         ephemeral(format!(
@@ -429,51 +442,45 @@ async fn header_or_purpose(
     };
     let allowed = if c.is_open() {
         scoped_authz::has_channel(state, s, &c.id, Permission::ManagePublicChannelProperties)
-            .await
-            .unwrap_or(false)
+            .await?
     } else if c.is_private() {
         scoped_authz::has_channel(state, s, &c.id, Permission::ManagePrivateChannelProperties)
-            .await
-            .unwrap_or(false)
+            .await?
     } else if !header {
-        return ephemeral(
+        return Ok(ephemeral(
             "Unable to set purpose for direct message channels. Use /header to set the header \
              instead.",
-        );
+        ));
     } else {
-        state
-            .store
-            .get_channel_member(&c.id, &args.user_id)
-            .await
-            .is_ok()
+        is_member(state, &c.id, &args.user_id).await?
     };
     if !allowed {
-        return denied();
+        return Ok(denied());
     }
     if message.is_empty() {
-        return ephemeral(if header {
+        return Ok(ephemeral(if header {
             "Text must be provided with the /header command."
         } else {
             "A message must be provided with the /purpose command."
-        });
+        }));
     }
     if message.chars().count() > max {
-        return ephemeral(format!(
+        return Ok(ephemeral(format!(
             "The text entered exceeds the character limit. The channel {what} is limited to \
              {max} characters."
-        ));
+        )));
     }
     let old = if header {
         std::mem::replace(&mut c.header, message.to_string())
     } else {
         std::mem::replace(&mut c.purpose, message.to_string())
     };
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     if state.store.update_channel(&c).await.is_err() {
-        return ephemeral(format!("Error updating the channel {what}."));
+        return Ok(ephemeral(format!("Error updating the channel {what}.")));
     }
     let Ok(u) = state.store.get_user(&args.user_id).await else {
-        return CommandResponse::default();
+        return Ok(CommandResponse::default());
     };
     let (text_id, post_type, props) = if header {
         (
@@ -508,7 +515,7 @@ async fn header_or_purpose(
     if let Err(e) = posts::system_post(state, &c, &u.id, post_type, text, props).await {
         tracing::warn!(id = %e.id, "channel {what} change message failed");
     }
-    CommandResponse::default()
+    Ok(CommandResponse::default())
 }
 
 /// `/invite @user [~channel]`: adds the user to the channel (the current one by default).
@@ -517,9 +524,9 @@ async fn invite(
     s: &Session,
     args: &CommandArgs,
     message: &str,
-) -> CommandResponse {
+) -> ApiResult<CommandResponse> {
     if message.is_empty() {
-        return ephemeral("Missing Username and/or Channel.");
+        return Ok(ephemeral("Missing Username and/or Channel."));
     }
     let mut words = message.split_whitespace();
     let username = words
@@ -539,7 +546,7 @@ async fn invite(
         .await
     {
         Ok(u) if u.delete_at == 0 => u,
-        _ => return missing(),
+        _ => return Ok(missing()),
     };
     let c = match words.next() {
         Some(name) => {
@@ -547,17 +554,17 @@ async fn invite(
             match state.store.get_channel_by_name(&args.team_id, name).await {
                 Ok(c) if c.delete_at == 0 => c,
                 _ => {
-                    return ephemeral(format!(
+                    return Ok(ephemeral(format!(
                         "Could not find the channel {name}. Please use the [channel \
                          handle](https://docs.mattermost.com/messaging/managing-channels.html#naming-a-channel) \
                          to identify channels."
-                    ));
+                    )));
                 }
             }
         }
         None => match state.store.get_channel(&args.channel_id).await {
             Ok(c) => c,
-            Err(_) => return ephemeral("Error to retrieve the current channel."),
+            Err(_) => return Ok(ephemeral("Error to retrieve the current channel.")),
         },
     };
     let denied = || {
@@ -568,47 +575,40 @@ async fn invite(
     };
     if c.is_open() {
         if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePublicChannelMembers)
-            .await
-            .unwrap_or(false)
+            .await?
         {
-            return denied();
+            return Ok(denied());
         }
     } else if c.is_private() {
         if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePrivateChannelMembers)
-            .await
-            .unwrap_or(false)
+            .await?
         {
-            if state
-                .store
-                .get_channel_member(&c.id, &args.user_id)
-                .await
-                .is_ok()
-            {
-                return denied();
+            if is_member(state, &c.id, &args.user_id).await? {
+                return Ok(denied());
             }
-            return ephemeral(format!(
+            return Ok(ephemeral(format!(
                 "Could not find the channel {}. Please use the [channel \
                  handle](https://docs.mattermost.com/messaging/managing-channels.html#naming-a-channel) \
                  to identify channels.",
                 c.name
-            ));
+            )));
         }
     } else {
-        return ephemeral("You can't add someone to a direct message channel.");
+        return Ok(ephemeral(
+            "You can't add someone to a direct message channel.",
+        ));
     }
-    if state
-        .store
-        .get_channel_member(&c.id, &target.id)
-        .await
-        .is_ok()
-    {
-        return ephemeral(format!("{} is already in the channel.", target.username));
+    if is_member(state, &c.id, &target.id).await? {
+        return Ok(ephemeral(format!(
+            "{} is already in the channel.",
+            target.username
+        )));
     }
     let Ok(me) = state.store.get_user(&args.user_id).await else {
-        return ephemeral("An error occurred while joining the channel.");
+        return Ok(ephemeral("An error occurred while joining the channel."));
     };
     if let Err(e) = channels::add_user_to_channel(state, &c, &target, &me).await {
-        return ephemeral(match e.id.as_ref() {
+        return Ok(ephemeral(match e.id.as_ref() {
             "app.team.get_member.missing.app_error"
             | "api.channel.add_user.to.channel.failed.deleted.app_error" => {
                 let team = state
@@ -623,39 +623,44 @@ async fn invite(
                 )
             }
             _ => "An error occurred while joining the channel.".to_string(),
-        });
+        }));
     }
     if c.id != args.channel_id {
-        return ephemeral(format!("{} added to {} channel.", target.username, c.name));
+        return Ok(ephemeral(format!(
+            "{} added to {} channel.",
+            target.username, c.name
+        )));
     }
-    CommandResponse::default()
+    Ok(CommandResponse::default())
 }
 
 /// `/kick @user` (`/remove`): removes a member from the current channel.
-async fn kick(state: &AppState, s: &Session, args: &CommandArgs, message: &str) -> CommandResponse {
+async fn kick(
+    state: &AppState,
+    s: &Session,
+    args: &CommandArgs,
+    message: &str,
+) -> ApiResult<CommandResponse> {
     let Ok(c) = state.store.get_channel(&args.channel_id).await else {
-        return ephemeral("Error retrieving the current channel.");
+        return Ok(ephemeral("Error retrieving the current channel."));
     };
     let denied = || ephemeral("You don't have the appropriate permissions to remove the member.");
-    if c.is_open() {
-        if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePublicChannelMembers)
-            .await
-            .unwrap_or(false)
-        {
-            return denied();
-        }
+    let perm = if c.is_open() {
+        Permission::ManagePublicChannelMembers
     } else if c.is_private() {
-        if !scoped_authz::has_channel(state, s, &c.id, Permission::ManagePrivateChannelMembers)
-            .await
-            .unwrap_or(false)
-        {
-            return denied();
-        }
+        Permission::ManagePrivateChannelMembers
     } else {
-        return ephemeral("You can't remove someone from a direct message channel.");
+        return Ok(ephemeral(
+            "You can't remove someone from a direct message channel.",
+        ));
+    };
+    if !scoped_authz::has_channel(state, s, &c.id, perm).await? {
+        return Ok(denied());
     }
     if message.is_empty() {
-        return ephemeral("A message must be provided with the /remove or /kick command.");
+        return Ok(ephemeral(
+            "A message must be provided with the /remove or /kick command.",
+        ));
     }
     let username = message
         .split_whitespace()
@@ -670,30 +675,25 @@ async fn kick(state: &AppState, s: &Session, args: &CommandArgs, message: &str) 
     };
     let target = match state.store.get_user_by_username(&username).await {
         Ok(u) if u.delete_at == 0 => u,
-        _ => return missing(),
+        _ => return Ok(missing()),
     };
-    if state
-        .store
-        .get_channel_member(&c.id, &target.id)
-        .await
-        .is_err()
-    {
-        return ephemeral(format!(
+    if !is_member(state, &c.id, &target.id).await? {
+        return Ok(ephemeral(format!(
             "{} is not a member of this channel.",
             target.username
-        ));
+        )));
     }
     if c.name == channel::DEFAULT_CHANNEL {
-        return ephemeral(format!(
+        return Ok(ephemeral(format!(
             "Unable to remove user from the default channel {}.",
             channel::DEFAULT_CHANNEL
-        ));
+        )));
     }
     let Ok(me) = state.store.get_user(&args.user_id).await else {
-        return denied();
+        return Ok(denied());
     };
     if remove_member(state, &c, &target, &me).await.is_err() {
-        return ephemeral("Can not remove user from this channel type.");
+        return Ok(ephemeral("Can not remove user from this channel type."));
     }
-    CommandResponse::default()
+    Ok(CommandResponse::default())
 }

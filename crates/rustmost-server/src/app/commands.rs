@@ -2,17 +2,20 @@
 //! first, then built-in), the request to a command's URL behind the outgoing-request guard,
 //! the response's posts (`in_channel`, ephemeral, `extra_responses`), and `response_url`.
 
+use crate::app::integration_posts::{self, IntegrationPost, Origin};
 use crate::app::outgoing::integration_client;
-use crate::app::{actions, builtin_commands, posts, signing};
+use crate::app::{actions, authz, builtin_commands, posts, scoped_authz, signing, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use reqwest::StatusCode;
+use rustmost_model::Permission;
+use rustmost_model::channel::{CHANNEL_DIRECT, CHANNEL_GROUP};
 use rustmost_model::command::{
     self as cmdm, COMMAND_WEBHOOK_MAX_USES, COMMAND_WEBHOOK_TTL_MS, Command, CommandResponse,
     CommandWebhook,
 };
 use rustmost_model::post::Post;
-use rustmost_model::{is_valid_id, new_id, now_ms};
+use rustmost_model::{is_valid_id, new_id};
 use rustmost_store::StoreError;
 use serde_json::Value;
 
@@ -23,39 +26,8 @@ const FAILED: &str = "api.command.execute_command.failed.app_error";
 /// Upstream's `MaxIntegrationResponseSize`.
 const MAX_RESPONSE: usize = 1024 * 1024;
 
-/// English texts of the ids upstream's catalogue has and ours lacks.
-fn text_of(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "model.command.is_valid.id.app_error" => "Invalid Id.",
-        "model.command.is_valid.token.app_error" => "Invalid token.",
-        "model.command.is_valid.create_at.app_error" => "Create at must be a valid time.",
-        "model.command.is_valid.update_at.app_error" => "Update at must be a valid time.",
-        "model.command.is_valid.user_id.app_error" => "Invalid user id.",
-        "model.command.is_valid.team_id.app_error" => "Invalid team ID.",
-        "model.command.is_valid.trigger.app_error" => "Invalid trigger.",
-        "model.command.is_valid.url.app_error" => "Invalid URL.",
-        "model.command.is_valid.method.app_error" => "Invalid Method.",
-        "model.command.is_valid.display_name.app_error" => "Invalid title.",
-        "model.command.is_valid.description.app_error" => "Invalid description.",
-        NOT_FOUND => "Unable to get the command.",
-        "app.command_webhook.get.missing.app_error" => "Unable to get the webhook.",
-        "app.command_webhook.try_use.invalid.app_error" => "Invalid webhook.",
-        "app.command_webhook.handle_command_webhook.parse" => "Unable to parse incoming data.",
-        _ => return None,
-    })
-}
-
-/// An error whose English text may be missing from the catalogue.
-pub fn err(status: StatusCode, id: &'static str) -> ApiError {
-    let e = ApiError::new(id, status);
-    match text_of(id) {
-        Some(t) => e.message(t),
-        None => e,
-    }
-}
-
 pub fn not_found() -> ApiError {
-    err(StatusCode::NOT_FOUND, NOT_FOUND)
+    ApiError::not_found(NOT_FOUND)
 }
 
 /// `ServiceSettings.EnableCommands`, else 501 `api.command.disabled.app_error`.
@@ -68,7 +40,7 @@ pub fn require_enabled(state: &AppState) -> ApiResult<()> {
 }
 
 fn invalid(field: &'static str) -> ApiError {
-    err(StatusCode::BAD_REQUEST, field).detail(String::new())
+    ApiError::bad_request(field).detail(String::new())
 }
 
 /// `Command.IsValid`.
@@ -123,7 +95,7 @@ fn duplicate() -> ApiError {
 
 /// `CreateCommand`: the trigger lowercased and unique among the team's and the built-in
 /// commands; a fresh id and token.
-pub async fn create_command(state: &AppState, mut c: Command) -> ApiResult<Command> {
+async fn create_command(state: &AppState, mut c: Command) -> ApiResult<Command> {
     require_enabled(state)?;
     c.trigger = c.trigger.to_lowercase();
     let team_cmds = state
@@ -138,7 +110,7 @@ pub async fn create_command(state: &AppState, mut c: Command) -> ApiResult<Comma
     }
     c.id = new_id();
     c.token = new_id();
-    c.create_at = now_ms();
+    c.create_at = state.clock.now_ms();
     c.update_at = c.create_at;
     c.delete_at = 0;
     c.last_used_at = 0;
@@ -176,13 +148,13 @@ async fn store_update(state: &AppState, c: &Command) -> ApiResult<()> {
 }
 
 /// `UpdateCommand`: what identifies the command (id, token, creator, team, times) stays.
-pub async fn update_command(state: &AppState, old: &Command, mut c: Command) -> ApiResult<Command> {
+async fn update_command(state: &AppState, old: &Command, mut c: Command) -> ApiResult<Command> {
     require_enabled(state)?;
     c.trigger = c.trigger.to_lowercase();
     c.id = old.id.clone();
     c.token = old.token.clone();
     c.create_at = old.create_at;
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     c.delete_at = old.delete_at;
     c.creator_id = old.creator_id.clone();
     c.plugin_id = old.plugin_id.clone();
@@ -194,9 +166,9 @@ pub async fn update_command(state: &AppState, old: &Command, mut c: Command) -> 
 }
 
 /// `MoveCommand`.
-pub async fn move_command(state: &AppState, mut c: Command, team_id: &str) -> ApiResult<()> {
+async fn move_command(state: &AppState, mut c: Command, team_id: &str) -> ApiResult<()> {
     c.team_id = team_id.to_string();
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     store_update(state, &c).await
 }
 
@@ -204,7 +176,7 @@ pub async fn move_command(state: &AppState, mut c: Command, team_id: &str) -> Ap
 pub async fn regen_token(state: &AppState, mut c: Command) -> ApiResult<Command> {
     require_enabled(state)?;
     c.token = new_id();
-    c.update_at = now_ms();
+    c.update_at = state.clock.now_ms();
     store_update(state, &c).await?;
     Ok(c)
 }
@@ -213,13 +185,13 @@ pub async fn delete_command(state: &AppState, id: &str) -> ApiResult<()> {
     require_enabled(state)?;
     state
         .store
-        .delete_command(id, now_ms())
+        .delete_command(id, state.clock.now_ms())
         .await
         .or_internal("app.command.deletecommand.internal_error")
 }
 
 /// `ListTeamCommands`: the team's custom commands, unsanitized.
-pub async fn list_team_commands(state: &AppState, team_id: &str) -> ApiResult<Vec<Command>> {
+async fn list_team_commands(state: &AppState, team_id: &str) -> ApiResult<Vec<Command>> {
     require_enabled(state)?;
     state
         .store
@@ -230,7 +202,7 @@ pub async fn list_team_commands(state: &AppState, team_id: &str) -> ApiResult<Ve
 
 /// `ListAutocompleteCommands` (`autocomplete_only`) or `ListAllCommands`: the built-ins, then
 /// the team's commands (while commands are on), sanitized, each trigger once.
-pub async fn list_commands(
+async fn list_commands(
     state: &AppState,
     team_id: &str,
     autocomplete_only: bool,
@@ -255,6 +227,202 @@ pub async fn list_commands(
         }
     }
     Ok(out)
+}
+
+// ---- What the command endpoints do for a caller: permission first, then the work ----
+
+const OWN: Permission = Permission::ManageOwnSlashCommands;
+/// The older name of [`OWN`], still granted by roles made before the split.
+const OWN_OLD: Permission = Permission::ManageSlashCommands;
+const OTHERS: Permission = Permission::ManageOthersSlashCommands;
+
+async fn has_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<bool> {
+    Ok(scoped_authz::has_team(state, s, team_id, OWN).await?
+        || scoped_authz::has_team(state, s, team_id, OWN_OLD).await?)
+}
+
+async fn require_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<()> {
+    if has_own(state, s, team_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::permission(&s.user_id, &[OWN]))
+    }
+}
+
+/// `manage_own` on the command's team, and `manage_others` unless the caller created it.
+async fn require_manage(state: &AppState, s: &Session, c: &Command) -> ApiResult<()> {
+    require_own(state, s, &c.team_id).await?;
+    if s.user_id != c.creator_id && !scoped_authz::has_team(state, s, &c.team_id, OTHERS).await? {
+        return Err(ApiError::permission(&s.user_id, &[OTHERS]));
+    }
+    Ok(())
+}
+
+/// A live command by id, where every failure to find it is the 404 upstream answers.
+async fn find_command(state: &AppState, id: &str) -> ApiResult<Command> {
+    get_command(state, id).await.map_err(|_| not_found())
+}
+
+/// A command the session may manage (`manage_own`, and `manage_others` for someone else's).
+pub async fn command_for(state: &AppState, s: &Session, id: &str) -> ApiResult<Command> {
+    let c = find_command(state, id).await?;
+    require_manage(state, s, &c).await?;
+    Ok(c)
+}
+
+/// `POST /commands` for the session: `manage_own_slash_commands` (or the older name) in the
+/// team; the caller is the creator.
+pub async fn create_command_for(
+    state: &AppState,
+    s: &Session,
+    mut c: Command,
+) -> ApiResult<Command> {
+    require_own(state, s, &c.team_id).await?;
+    c.creator_id = s.user_id.clone();
+    create_command(state, c).await
+}
+
+/// `GET /commands/{id}` for the session: `view_team` and the manage permissions, any
+/// refusal answered as the 404 of a missing command (a store failure stays a 500).
+pub async fn view_command(state: &AppState, s: &Session, id: &str) -> ApiResult<Command> {
+    let c = find_command(state, id).await?;
+    if !scoped_authz::has_team(state, s, &c.team_id, Permission::ViewTeam).await? {
+        return Err(not_found());
+    }
+    match require_manage(state, s, &c).await {
+        Ok(()) => Ok(c),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Err(not_found()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /commands?team_id&custom_only` for the session (`view_team`): the team's commands
+/// with tokens (`manage_own`; others' only with `manage_others`), or the built-in and team
+/// commands, sanitized (only the autocomplete ones without `manage_own`).
+pub async fn list_commands_for(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    custom_only: bool,
+) -> ApiResult<Vec<Command>> {
+    scoped_authz::require_team(state, s, team_id, Permission::ViewTeam).await?;
+    if custom_only {
+        require_own(state, s, team_id).await?;
+        let mut list = list_team_commands(state, team_id).await?;
+        if !scoped_authz::has_team(state, s, team_id, OTHERS).await? {
+            list.retain(|c| c.creator_id == s.user_id);
+        }
+        return Ok(list);
+    }
+    let autocomplete_only = !has_own(state, s, team_id).await?;
+    list_commands(state, team_id, autocomplete_only).await
+}
+
+/// The commands the message box offers in a team (`view_team`).
+pub async fn autocomplete_commands(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+) -> ApiResult<Vec<Command>> {
+    scoped_authz::require_team(state, s, team_id, Permission::ViewTeam).await?;
+    list_commands(state, team_id, true).await
+}
+
+/// `PUT /commands/{id}`: the body's `id` must be the path's, its `team_id` the stored one
+/// (400 `api.command.team_mismatch.app_error`), then the manage permissions.
+pub async fn update_command_for(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    c: Command,
+) -> ApiResult<Command> {
+    if c.id != id {
+        return Err(ApiError::invalid_param("command"));
+    }
+    let old = find_command(state, id).await?;
+    if c.team_id != old.team_id {
+        return Err(ApiError::bad_request("api.command.team_mismatch.app_error"));
+    }
+    require_manage(state, s, &old).await?;
+    update_command(state, &old, c).await
+}
+
+/// Whether a user (not the caller) holds `manage_own_slash_commands` in the team; a user
+/// that cannot be read holds nothing.
+async fn user_may_manage(state: &AppState, user_id: &str, team_id: &str) -> ApiResult<bool> {
+    let Some(u) = state
+        .store
+        .get_user(user_id)
+        .await
+        .optional("app.user.get.app_error")?
+    else {
+        return Ok(false);
+    };
+    let mut roles = u.roles.clone();
+    if let Some(r) = scoped_authz::team_roles(state, team_id, user_id).await? {
+        roles.push(' ');
+        roles.push_str(&r);
+    }
+    Ok(state.roles.grants(&roles, OWN.as_str()) || state.roles.grants(&roles, OWN_OLD.as_str()))
+}
+
+/// `PUT /commands/{id}/move`: `manage_own` in both teams (and `manage_others` for someone
+/// else's command); the creator must also be allowed to manage commands in the new team.
+pub async fn move_command_for(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    team_id: &str,
+) -> ApiResult<()> {
+    let team = crate::app::teams::get_team(state, team_id).await?;
+    require_own(state, s, &team.id).await?;
+    let c = command_for(state, s, id).await?;
+    if !user_may_manage(state, &c.creator_id, &team.id).await? {
+        return Err(ApiError::bad_request(
+            "api.command.move_command.creator_no_permission.app_error",
+        ));
+    }
+    move_command(state, c, &team.id).await
+}
+
+/// `POST /commands/execute` for the session: a command in a channel the caller may post to,
+/// run against the channel's team (a direct or group channel takes the team the caller
+/// names, which they must belong to).
+pub async fn execute_for(
+    state: &AppState,
+    s: &Session,
+    mut args: CommandArgs,
+) -> ApiResult<CommandResponse> {
+    if args.command.chars().count() <= 1
+        || !args.command.starts_with('/')
+        || !is_valid_id(&args.channel_id)
+    {
+        return Err(ApiError::bad_request(
+            "api.command.execute_command.start.app_error",
+        ));
+    }
+    if !scoped_authz::has_channel(state, s, &args.channel_id, Permission::CreatePost).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
+    }
+    let c = crate::app::channels::get_channel(state, &args.channel_id).await?;
+    if c.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.command.execute_command.deleted.error",
+        ));
+    }
+    if c.channel_type != CHANNEL_DIRECT && c.channel_type != CHANNEL_GROUP {
+        // Commands run against the channel's team, never one named by the caller.
+        args.team_id = c.team_id.clone();
+    } else if scoped_authz::team_roles(state, &args.team_id, &s.user_id)
+        .await?
+        .is_none()
+        && !authz::has(state, s, Permission::CreatePost)
+    {
+        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
+    }
+    args.user_id = s.user_id.clone();
+    args.channel_id = c.id;
+    execute(state, s, &args).await
 }
 
 /// `model.CommandArgs`: who runs what, where.
@@ -282,11 +450,7 @@ pub fn split_command(command: &str) -> (String, String) {
 }
 
 /// `ExecuteCommand`: a team command with the trigger, else a built-in one, else 404.
-pub async fn execute(
-    state: &AppState,
-    s: &Session,
-    args: &CommandArgs,
-) -> ApiResult<CommandResponse> {
+async fn execute(state: &AppState, s: &Session, args: &CommandArgs) -> ApiResult<CommandResponse> {
     let (trigger, message) = split_command(&args.command);
     let Some(trigger) = trigger.strip_prefix('/').map(str::to_string) else {
         return Err(
@@ -301,7 +465,7 @@ pub async fn execute(
         .store
         .list_team_commands(&args.team_id)
         .await
-        .or_internal("app.command.executecommand.internal_error")?;
+        .or_internal("app.command.tryexecutecustomcommand.internal_error")?;
     if let Some(cmd) = team_cmds.into_iter().find(|c| c.trigger == trigger) {
         let (client_trigger, trigger_id) = actions::trigger_ids(&args.user_id);
         let mut resp = call_integration(state, &cmd, args, &trigger, &message, &trigger_id).await?;
@@ -309,7 +473,7 @@ pub async fn execute(
         return handle_response(state, &cmd, args, resp, false).await;
     }
     if let Some(cmd) = builtin_commands::find(&trigger) {
-        let resp = builtin_commands::run(state, s, args, &trigger, &message).await;
+        let resp = builtin_commands::run(state, s, args, &trigger, &message).await?;
         return handle_response(state, &cmd, args, resp, true).await;
     }
     Err(
@@ -393,7 +557,7 @@ async fn call_integration(
         .or_not_found("app.channel.get.existing.app_error")?;
     let hook = CommandWebhook {
         id: new_id(),
-        create_at: now_ms(),
+        create_at: state.clock.now_ms(),
         command_id: cmd.id.clone(),
         user_id: args.user_id.clone(),
         channel_id: args.channel_id.clone(),
@@ -466,7 +630,11 @@ async fn call_integration(
         rb = rb.header(k, v);
     }
     tracing::info!(command_id = %cmd.id, user_id = %args.user_id, host = url.host_str().unwrap_or(""), "slash command request");
-    if let Err(e) = state.store.touch_command(&cmd.id, now_ms()).await {
+    if let Err(e) = state
+        .store
+        .touch_command(&cmd.id, state.clock.now_ms())
+        .await
+    {
         tracing::warn!(command_id = %cmd.id, error = %e, "could not record the command's last use");
     }
     let resp = rb
@@ -560,14 +728,10 @@ pub async fn handle_response(
     Ok(resp)
 }
 
-/// Slack's `<!channel>`, `<!here>` and `<!all>` become mentions (`ProcessSlackText`).
-fn process_slack_text(text: &str) -> String {
-    text.replace("<!channel>", "@channel")
-        .replace("<!here>", "@here")
-        .replace("<!all>", "@all")
-}
-
-/// `HandleCommandResponsePost` + `CreateCommandPost`.
+/// `HandleCommandResponsePost`: an `in_channel` response is posted by the caller (marked
+/// `from_webhook` for a custom command, with the overrides the switches allow: the command's
+/// own username and icon first, then the response's); an ephemeral one with text or
+/// attachments reaches only the caller.
 async fn response_post(
     state: &AppState,
     cmd: &Command,
@@ -575,79 +739,55 @@ async fn response_post(
     resp: &CommandResponse,
     builtin: bool,
 ) -> ApiResult<()> {
-    let mut p = Post {
-        channel_id: args.channel_id.clone(),
-        root_id: args.root_id.clone(),
-        user_id: args.user_id.clone(),
-        post_type: resp.post_type.clone(),
-        props: resp.props.clone(),
-        ..Default::default()
-    };
-    // The author props are the server's to set, below.
-    for k in rustmost_model::post::AUTHOR_PROPS {
-        p.props.remove(*k);
-    }
+    let mut channel_id = args.channel_id.clone();
     if !resp.channel_id.is_empty() {
-        state
+        if state
             .store
             .get_channel_member(&resp.channel_id, &args.user_id)
             .await
-            .map_err(|_| ApiError::forbidden("api.command.command_post.forbidden.app_error"))?;
-        p.channel_id = resp.channel_id.clone();
-    }
-    let cfg = state.config.get();
-    let mut from_webhook = !builtin;
-    if cfg.bool("/ServiceSettings/EnablePostUsernameOverride") {
-        let name = if cmd.username.is_empty() {
-            &resp.username
-        } else {
-            &cmd.username
-        };
-        if !name.is_empty() {
-            p.props
-                .insert("override_username".into(), Value::String(name.clone()));
-            from_webhook = true;
+            .optional("app.channel.get_member.app_error")?
+            .is_none()
+        {
+            return Err(ApiError::forbidden(
+                "api.command.command_post.forbidden.app_error",
+            ));
         }
+        channel_id = resp.channel_id.clone();
     }
-    if cfg.bool("/ServiceSettings/EnablePostIconOverride") {
-        let icon = if cmd.icon_url.is_empty() {
-            &resp.icon_url
-        } else {
-            &cmd.icon_url
-        };
-        if !icon.is_empty() {
-            p.props
-                .insert("override_icon_url".into(), Value::String(icon.clone()));
-            from_webhook = true;
-        }
-    }
-    if from_webhook {
-        p.props
-            .insert("from_webhook".into(), Value::String("true".into()));
-    }
-    p.message = if resp.skip_slack_parsing {
-        resp.text.clone()
-    } else {
-        rustmost_model::post::parse_slack_links_to_markdown(&process_slack_text(&resp.text))
+    let first = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+    let w = IntegrationPost {
+        text: resp.text.clone(),
+        post_type: resp.post_type.clone(),
+        props: resp.props.clone(),
+        attachments: resp.attachments.clone().map(Value::Array),
+        root_id: args.root_id.clone(),
+        username: first(&cmd.username, &resp.username),
+        icon_url: first(&cmd.icon_url, &resp.icon_url),
+        skip_slack_parsing: resp.skip_slack_parsing,
+        ..Default::default()
     };
-    if p.post_type.starts_with("system_") {
-        return Err(
-            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
-        );
-    }
-    if let Some(atts) = &resp.attachments {
-        p.props
-            .insert("attachments".into(), Value::Array(atts.clone()));
-        p.post_type = "slack_attachment".into();
-    }
+    let origin = if builtin {
+        Origin::BuiltinCommand
+    } else {
+        Origin::CustomCommand
+    };
+    let author = users::get_user(state, &args.user_id).await?;
     if resp.response_type == cmdm::RESPONSE_IN_CHANNEL {
-        create_command_post(state, p).await?;
+        let c = state
+            .store
+            .get_channel(&channel_id)
+            .await
+            .or_not_found("app.channel.get.existing.app_error")?;
+        integration_posts::create(state, &author, &c, w, origin).await?;
         return Ok(());
     }
     if (resp.response_type.is_empty() || resp.response_type == cmdm::RESPONSE_EPHEMERAL)
         && (!resp.text.is_empty() || resp.attachments.is_some())
     {
-        deliver_ephemeral(state, &args.user_id, p).await;
+        let mut parts = integration_posts::shape(state, &author, &channel_id, w, origin).await?;
+        if let Some(p) = parts.pop() {
+            deliver_ephemeral(state, &args.user_id, p).await;
+        }
     }
     Ok(())
 }
@@ -661,50 +801,6 @@ pub async fn deliver_ephemeral(state: &AppState, user_id: &str, mut p: Post) -> 
     p
 }
 
-/// `CreatePostMissingChannel` for a command's post: as a user's post, keeping the author props
-/// set above (`from_webhook`, the overrides allowed by config).
-async fn create_command_post(state: &AppState, mut p: Post) -> ApiResult<Post> {
-    let c = state
-        .store
-        .get_channel(&p.channel_id)
-        .await
-        .or_not_found("app.channel.get.existing.app_error")?;
-    if c.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.post.create_post.can_not_post_to_deleted.error",
-        ));
-    }
-    if !p.root_id.is_empty() {
-        match state.store.get_post(&p.root_id).await {
-            Ok(r) if r.delete_at == 0 && r.root_id.is_empty() && r.channel_id == p.channel_id => {}
-            _ => {
-                return Err(
-                    ApiError::bad_request("api.post.create_post.root_id.app_error")
-                        .param("RootId", p.root_id.clone()),
-                );
-            }
-        }
-    }
-    // As `CreatePost`: a bot's post says so.
-    if state
-        .store
-        .get_user(&p.user_id)
-        .await
-        .is_ok_and(|u| u.is_bot)
-    {
-        p.props
-            .insert("from_bot".into(), Value::String("true".into()));
-    }
-    posts::pre_save(&mut p);
-    posts::validate_post(&p)?;
-    state
-        .store
-        .insert_post(&p)
-        .await
-        .or_internal("app.post.save.app_error")?;
-    Ok(p)
-}
-
 /// `POST /hooks/commands/{id}`: a later answer through the `response_url`, at most
 /// [`COMMAND_WEBHOOK_MAX_USES`] times within [`COMMAND_WEBHOOK_TTL_MS`].
 pub async fn handle_command_webhook(
@@ -714,15 +810,12 @@ pub async fn handle_command_webhook(
 ) -> ApiResult<()> {
     let hook = match state
         .store
-        .get_command_webhook(hook_id, now_ms() - COMMAND_WEBHOOK_TTL_MS)
+        .get_command_webhook(hook_id, state.clock.now_ms() - COMMAND_WEBHOOK_TTL_MS)
         .await
     {
         Ok(h) => h,
         Err(StoreError::NotFound) => {
-            return Err(err(
-                StatusCode::NOT_FOUND,
-                "app.command_webhook.get.missing.app_error",
-            ));
+            return Err(ApiError::not_found("app.command_webhook.get.missing"));
         }
         Err(e) => {
             return Err(ApiError::internal(
@@ -744,12 +837,9 @@ pub async fn handle_command_webhook(
         .store
         .try_use_command_webhook(&hook.id, COMMAND_WEBHOOK_MAX_USES)
         .await
-        .or_internal("app.command_webhook.try_use.app_error")?
+        .or_internal("app.command_webhook.try_use.internal_error")?
     {
-        return Err(err(
-            StatusCode::BAD_REQUEST,
-            "app.command_webhook.try_use.invalid.app_error",
-        ));
+        return Err(ApiError::bad_request("app.command_webhook.try_use.invalid"));
     }
     let args = CommandArgs {
         user_id: hook.user_id,

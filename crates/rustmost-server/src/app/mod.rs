@@ -11,6 +11,7 @@ pub mod commands;
 pub mod credentials;
 pub mod email;
 pub mod i18n;
+pub mod integration_posts;
 pub mod jobs;
 pub mod login;
 pub mod outgoing;

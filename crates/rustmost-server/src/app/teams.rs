@@ -2,7 +2,7 @@
 //! joining and leaving, and what a viewer may see of a team.
 
 use crate::app::i18n::fill;
-use crate::app::{channels, posts, scoped_authz};
+use crate::app::{authz, channels, posts, scoped_authz, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
@@ -10,7 +10,7 @@ use rustmost_model::channel::{CHANNEL_OPEN, Channel, DEFAULT_CHANNEL, OFF_TOPIC_
 use rustmost_model::new_id;
 use rustmost_model::team::{self, Team, TeamMember};
 use rustmost_model::user::{self, User};
-use rustmost_store::{Page, StoreError};
+use rustmost_store::{Page, StoreError, TeamListing};
 
 pub const TEAM_NOT_FOUND: &str = "app.team.get.find.app_error";
 
@@ -289,5 +289,262 @@ pub fn is_email_address_allowed(email: &str, rules: &[&str]) -> bool {
     rules.iter().all(|rule| {
         let domains = normalize_domains(rule);
         domains.is_empty() || domains.iter().any(|d| email.ends_with(&format!("@{d}")))
+    })
+}
+
+// ---- What the team endpoints do for a caller: permission first, then the work ----
+
+/// `CreateTeam` for the session's user: `create_team`, else 403
+/// `api.team.is_team_creation_allowed.disabled.app_error`; the creator joins as team admin.
+pub async fn create_team(state: &AppState, s: &Session, t: Team) -> ApiResult<Team> {
+    if !authz::has(state, s, Permission::CreateTeam) {
+        return Err(ApiError::forbidden(
+            "api.team.is_team_creation_allowed.disabled.app_error",
+        ));
+    }
+    let creator = users::get_user(state, &s.user_id).await?;
+    create_team_with_user(state, t, &creator).await
+}
+
+/// Live teams by display name, paged: all with `list_public_teams` and `list_private_teams`,
+/// else only open or only invite-only ones, else none.
+pub async fn get_all_teams(state: &AppState, s: &Session, page: Page) -> ApiResult<Vec<Team>> {
+    let public = authz::has(state, s, Permission::ListPublicTeams);
+    let private = authz::has(state, s, Permission::ListPrivateTeams);
+    let which = match (public, private) {
+        (true, true) => TeamListing::All,
+        (true, false) => TeamListing::Open,
+        (false, true) => TeamListing::Private,
+        (false, false) => return Ok(Vec::new()),
+    };
+    let list = state
+        .store
+        .list_teams(which, page)
+        .await
+        .or_internal("app.team.get_all.app_error")?;
+    sanitize_all_for(state, s, list).await
+}
+
+async fn sanitize_all_for(state: &AppState, s: &Session, list: Vec<Team>) -> ApiResult<Vec<Team>> {
+    let mut out = Vec::with_capacity(list.len());
+    for t in list {
+        out.push(sanitize_for(state, s, t).await?);
+    }
+    Ok(out)
+}
+
+/// The team as the session may see it: `view_team`, except for open teams.
+async fn visible_team(state: &AppState, s: &Session, t: Team) -> ApiResult<Team> {
+    let open = t.allow_open_invite && t.team_type == team::TEAM_OPEN;
+    if !open && !scoped_authz::has_team(state, s, &t.id, Permission::ViewTeam).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::ViewTeam]));
+    }
+    sanitize_for(state, s, t).await
+}
+
+/// `GET /teams/{id}` for the session.
+pub async fn view_team(state: &AppState, s: &Session, id: &str) -> ApiResult<Team> {
+    let t = get_team(state, id).await?;
+    visible_team(state, s, t).await
+}
+
+/// `GET /teams/name/{name}` for the session (the name already checked for shape).
+pub async fn view_team_by_name(state: &AppState, s: &Session, name: &str) -> ApiResult<Team> {
+    let t = state
+        .store
+        .get_team_by_name(name)
+        .await
+        .or_not_found("app.team.get_by_name.missing.app_error")?;
+    visible_team(state, s, t).await
+}
+
+/// The teams a user belongs to: oneself, or `read_other_users_teams`.
+pub async fn get_teams_for_user(
+    state: &AppState,
+    s: &Session,
+    user_id: &str,
+    page: Option<Page>,
+) -> ApiResult<Vec<Team>> {
+    if user_id != s.user_id {
+        authz::require(state, s, Permission::ReadOtherUsersTeams)?;
+    }
+    let list = state
+        .store
+        .list_teams_for_user(user_id, page)
+        .await
+        .or_internal("app.team.get_all.app_error")?;
+    sanitize_all_for(state, s, list).await
+}
+
+/// Active members ordered by user id, paged (`view_team`).
+pub async fn get_team_members(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    page: Page,
+) -> ApiResult<Vec<TeamMember>> {
+    scoped_authz::require_team(state, s, team_id, Permission::ViewTeam).await?;
+    state
+        .store
+        .list_team_members(team_id, page)
+        .await
+        .or_internal("app.team.get_members.app_error")
+}
+
+/// One membership (`view_team`).
+pub async fn get_team_member(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    user_id: &str,
+) -> ApiResult<TeamMember> {
+    scoped_authz::require_team(state, s, team_id, Permission::ViewTeam).await?;
+    state
+        .store
+        .get_team_member(team_id, user_id)
+        .await
+        .or_not_found("app.team.get_member.missing.app_error")
+}
+
+/// Adds a user to the team: joining oneself needs `join_public_teams` /
+/// `join_private_teams`, adding another the team's `add_user_to_team`.
+pub async fn add_team_member(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    user_id: &str,
+) -> ApiResult<TeamMember> {
+    if user_id == s.user_id {
+        let t = get_team(state, team_id).await?;
+        let perm = if t.allow_open_invite {
+            Permission::JoinPublicTeams
+        } else {
+            Permission::JoinPrivateTeams
+        };
+        authz::require(state, s, perm)?;
+    } else {
+        scoped_authz::require_team(state, s, team_id, Permission::AddUserToTeam).await?;
+    }
+    let t = get_team(state, team_id).await?;
+    let u = users::get_user(state, user_id).await?;
+    join_user_to_team(state, &t, &u, None).await
+}
+
+/// Removes a user from the team and all its channels: oneself, or `remove_user_from_team`.
+pub async fn remove_team_member(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    user_id: &str,
+) -> ApiResult<()> {
+    if user_id != s.user_id {
+        scoped_authz::require_team(state, s, team_id, Permission::RemoveUserFromTeam).await?;
+    }
+    let t = get_team(state, team_id).await?;
+    let u = users::get_user(state, user_id).await?;
+    let requestor = users::get_user(state, &s.user_id).await?;
+    remove_user_from_team(state, &t, &u, &requestor).await
+}
+
+/// What an e-mail invitation needs once the caller may send it.
+pub struct Invitation {
+    pub team: Team,
+    pub emails: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The sender's name as `TeamSettings.TeammateNameDisplay` shows it.
+fn display_name(u: &User, format: &str) -> String {
+    let full = format!("{} {}", u.first_name, u.last_name)
+        .trim()
+        .to_string();
+    match format {
+        "nickname_full_name" if !u.nickname.is_empty() => u.nickname.clone(),
+        "nickname_full_name" | "full_name" if !full.is_empty() => full,
+        _ => u.username.clone(),
+    }
+}
+
+/// `InviteNewUsersToTeam` up to the mail: `invite_user` and `add_user_to_team` in the team;
+/// the body a bare JSON array of addresses or `{"emails": [...]}` (trimmed, lowercased);
+/// `EnableEmailInvitations` on; every address inside the team's and the server's allowed
+/// domains. The caller spends the sender's invitations and sends the mails.
+pub async fn prepare_invitation(
+    state: &AppState,
+    s: &Session,
+    team_id: &str,
+    body: &[u8],
+) -> ApiResult<Invitation> {
+    scoped_authz::require_team(state, s, team_id, Permission::InviteUser).await?;
+    if !scoped_authz::has_team(state, s, team_id, Permission::AddUserToTeam).await? {
+        return Err(ApiError::permission(&s.user_id, &[Permission::InviteUser]));
+    }
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request("api.team.invite_members_to_team_and_channels.invalid_body.app_error")
+            .detail(e.to_string())
+    })?;
+    let list = match &v {
+        serde_json::Value::Array(a) => Some(a),
+        serde_json::Value::Object(o) => o.get("emails").and_then(|e| e.as_array()),
+        _ => None,
+    };
+    let Some(list) = list else {
+        return Err(ApiError::bad_request(
+            "api.team.invite_members_to_team_and_channels.invalid_body.app_error",
+        ));
+    };
+    let emails: Vec<String> = list
+        .iter()
+        .filter_map(|e| e.as_str())
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect();
+    if emails.is_empty() {
+        return Err(ApiError::invalid_param("user_email"));
+    }
+    let cfg = state.config.get();
+    if !cfg.bool("/ServiceSettings/EnableEmailInvitations") {
+        return Err(ApiError::not_implemented(
+            "api.team.invite_members.disabled.app_error",
+        ));
+    }
+    let t = get_team(state, team_id).await?;
+    let sender = users::get_user(state, &s.user_id).await?;
+    // Each non-empty rule (the team's, then the server's) must accept the address on its own.
+    let rules = [
+        t.allowed_domains.as_str(),
+        cfg.str("/TeamSettings/RestrictCreationToDomains"),
+    ];
+    let bad: Vec<&str> = emails
+        .iter()
+        .filter(|e| !is_email_address_allowed(e, &rules))
+        .map(String::as_str)
+        .collect();
+    if !bad.is_empty() {
+        return Err(
+            ApiError::bad_request("api.team.invite_members.invalid_email.app_error")
+                .param("Addresses", bad.join(", ")),
+        );
+    }
+    let sender_name = display_name(&sender, cfg.str("/TeamSettings/TeammateNameDisplay"));
+    let link = format!(
+        "{}/signup_user_complete/?id={}",
+        cfg.str("/ServiceSettings/SiteURL").trim_end_matches('/'),
+        t.invite_id
+    );
+    let (subject, text, html) = crate::app::email::invite_mail(
+        cfg.str("/TeamSettings/SiteName"),
+        &sender_name,
+        &t.display_name,
+        &link,
+    );
+    Ok(Invitation {
+        team: t,
+        emails,
+        subject,
+        text,
+        html,
     })
 }

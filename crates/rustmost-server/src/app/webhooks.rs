@@ -2,17 +2,18 @@
 //! (or an outgoing hook's reply) makes (`CreateWebhookPost`), and the outgoing calls fired
 //! after a post, signed and sent through the outgoing-request guard.
 
+use crate::app::integration_posts::{self, IntegrationPost, Origin};
 use crate::app::outgoing::{integration_client, read_capped};
-use crate::app::{authz, channels, posts, scoped_authz, signing, teams, users};
+use crate::app::{authz, channels, scoped_authz, signing, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
 use rustmost_model::channel::{self, Channel, ChannelMember};
-use rustmost_model::post::{self, Post};
+use rustmost_model::new_id;
+use rustmost_model::post::Post;
 use rustmost_model::user::User;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
-use rustmost_model::{new_id, now_ms};
-use rustmost_store::{StoreError, WebhookQuery};
+use rustmost_store::{Page, StoreError, WebhookQuery};
 use serde_json::{Map, Value};
 
 /// The newer permission name first (named in a denial), then the older one that implies it.
@@ -36,11 +37,6 @@ pub const INCOMING_NOT_FOUND: &str = "app.webhooks.get_incoming.app_error";
 pub const OUTGOING_NOT_FOUND: &str = "app.webhooks.get_outgoing.app_error";
 /// Upstream's `MaxIntegrationResponseSize`.
 const MAX_REPLY: usize = 1024 * 1024;
-/// Upstream refuses to split webhook props longer than this.
-const MAX_SPLIT_PROPS_RUNES: usize = 760_000;
-/// Keys of a webhook post's props that only the server writes.
-const RESERVED_PROPS: &[&str] = &["attachments"];
-const SLACK_ATTACHMENT: &str = "slack_attachment";
 
 /// Any of `perms` through the session's system roles or its team membership.
 pub async fn has_team_any(
@@ -108,6 +104,210 @@ pub fn outgoing_enabled(state: &AppState) -> ApiResult<()> {
     }
 }
 
+// ---- What the REST endpoints of both kinds share ----
+
+/// A kind of webhook as its REST endpoints see it: the switch, the lookup, the per-hook
+/// checks, update and deletion. The endpoints are written once over it.
+pub trait Hook: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static {
+    /// Whether `PUT` answers 201 (incoming, as upstream) rather than 200.
+    const UPDATE_CREATES: bool;
+    fn id(&self) -> &str;
+    fn team_id(&self) -> &str;
+    /// The kind's `ServiceSettings` switch, else its 501.
+    fn enabled(state: &AppState) -> ApiResult<()>;
+    /// A live hook, else 404.
+    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send;
+    /// The permissions every per-hook call needs.
+    fn require_manage(
+        state: &AppState,
+        s: &Session,
+        h: &Self,
+    ) -> impl Future<Output = ApiResult<()>> + Send;
+    fn update(
+        state: &AppState,
+        s: &Session,
+        old: Self,
+        new: Self,
+    ) -> impl Future<Output = ApiResult<Self>> + Send;
+    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send;
+}
+
+impl Hook for IncomingWebhook {
+    const UPDATE_CREATES: bool = true;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn team_id(&self) -> &str {
+        &self.team_id
+    }
+    fn enabled(state: &AppState) -> ApiResult<()> {
+        incoming_enabled(state)
+    }
+    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send {
+        get_incoming(state, id)
+    }
+    fn require_manage(
+        state: &AppState,
+        s: &Session,
+        h: &Self,
+    ) -> impl Future<Output = ApiResult<()>> + Send {
+        require_manage_incoming(state, s, h)
+    }
+    fn update(
+        state: &AppState,
+        s: &Session,
+        old: Self,
+        new: Self,
+    ) -> impl Future<Output = ApiResult<Self>> + Send {
+        update_incoming(state, s, old, new)
+    }
+    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send {
+        delete_incoming(state, h)
+    }
+}
+
+impl Hook for OutgoingWebhook {
+    const UPDATE_CREATES: bool = false;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn team_id(&self) -> &str {
+        &self.team_id
+    }
+    fn enabled(state: &AppState) -> ApiResult<()> {
+        outgoing_enabled(state)
+    }
+    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send {
+        get_outgoing(state, id)
+    }
+    fn require_manage(
+        state: &AppState,
+        s: &Session,
+        h: &Self,
+    ) -> impl Future<Output = ApiResult<()>> + Send {
+        require_manage_outgoing(state, s, h)
+    }
+    fn update(
+        state: &AppState,
+        _: &Session,
+        old: Self,
+        new: Self,
+    ) -> impl Future<Output = ApiResult<Self>> + Send {
+        update_outgoing(state, old, new)
+    }
+    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send {
+        delete_outgoing(state, h)
+    }
+}
+
+/// A hook the session may manage: the switch, the hook, then the permissions.
+pub async fn hook_for<H: Hook>(state: &AppState, s: &Session, id: &str) -> ApiResult<H> {
+    H::enabled(state)?;
+    let h = H::get(state, id).await?;
+    H::require_manage(state, s, &h).await?;
+    Ok(h)
+}
+
+/// `PUT` of a hook: the body's `id` must be the path's (else 400 naming `hook_id`), and a
+/// `team_id` other than the hook's is 400 `api.webhook.team_mismatch.app_error`.
+pub async fn update_hook<H: Hook>(state: &AppState, s: &Session, id: &str, new: H) -> ApiResult<H> {
+    if new.id() != id {
+        return Err(ApiError::invalid_param("hook_id"));
+    }
+    let old: H = hook_for(state, s, id).await?;
+    if !new.team_id().is_empty() && new.team_id() != old.team_id() {
+        return Err(ApiError::bad_request("api.webhook.team_mismatch.app_error"));
+    }
+    H::update(state, s, old, new).await
+}
+
+pub async fn delete_hook<H: Hook>(state: &AppState, s: &Session, id: &str) -> ApiResult<()> {
+    let h: H = hook_for(state, s, id).await?;
+    H::delete(state, h).await
+}
+
+/// `GET /hooks/incoming`: the live hooks of the team (or of every team), only the caller's
+/// own without `manage_others_incoming_webhooks`, and the total on request.
+pub async fn list_incoming(
+    state: &AppState,
+    s: &Session,
+    team_id: Option<String>,
+    page: Page,
+    with_total: bool,
+) -> ApiResult<(Vec<IncomingWebhook>, Option<i64>)> {
+    let others = match &team_id {
+        Some(t) => {
+            require_team_any(state, s, t, OWN_INCOMING).await?;
+            has_team_any(state, s, t, OTHERS_INCOMING).await?
+        }
+        None => {
+            require_system_any(state, s, OWN_INCOMING)?;
+            OTHERS_INCOMING.iter().any(|p| authz::has(state, s, *p))
+        }
+    };
+    incoming_enabled(state)?;
+    let mut query = WebhookQuery {
+        team_id,
+        user_id: (!others).then(|| s.user_id.clone()),
+        page: Some(page),
+        ..Default::default()
+    };
+    let list = state
+        .store
+        .list_incoming_webhooks(&query)
+        .await
+        .or_internal("app.webhooks.get_incoming_by_user.app_error")?;
+    if !with_total {
+        return Ok((list, None));
+    }
+    query.page = None;
+    let total = state
+        .store
+        .count_incoming_webhooks(&query)
+        .await
+        .or_internal("app.webhooks.get_incoming_count.app_error")?;
+    Ok((list, Some(total)))
+}
+
+/// `GET /hooks/outgoing`: the live hooks of the channel, the team or every team; only the
+/// caller's own without `manage_others_outgoing_webhooks`.
+pub async fn list_outgoing(
+    state: &AppState,
+    s: &Session,
+    channel_id: Option<String>,
+    team_id: Option<String>,
+    page: Page,
+) -> ApiResult<Vec<OutgoingWebhook>> {
+    let others = if let Some(cid) = &channel_id {
+        let c = channels::get_channel(state, cid).await?;
+        let mut own = false;
+        for p in OWN_OUTGOING {
+            own = own || scoped_authz::has_channel(state, s, &c.id, *p).await?;
+        }
+        if !own {
+            return Err(ApiError::permission(&s.user_id, &OWN_OUTGOING[..1]));
+        }
+        scoped_authz::has_channel(state, s, &c.id, OTHERS_OUTGOING[0]).await?
+    } else if let Some(t) = &team_id {
+        require_team_any(state, s, t, OWN_OUTGOING).await?;
+        has_team_any(state, s, t, OTHERS_OUTGOING).await?
+    } else {
+        require_system_any(state, s, OWN_OUTGOING)?;
+        authz::has(state, s, OTHERS_OUTGOING[0])
+    };
+    outgoing_enabled(state)?;
+    state
+        .store
+        .list_outgoing_webhooks(&WebhookQuery {
+            team_id: if channel_id.is_some() { None } else { team_id },
+            channel_id,
+            user_id: (!others).then(|| s.user_id.clone()),
+            page: Some(page),
+        })
+        .await
+        .or_internal("app.webhooks.get_outgoing_by_team.app_error")
+}
+
 // ---- Incoming webhooks: objects ----
 
 fn too_long(s: &str, max: usize) -> bool {
@@ -116,20 +316,18 @@ fn too_long(s: &str, max: usize) -> bool {
 
 /// `IncomingWebhook.IsValid` for the fields a client sets.
 pub fn validate_incoming(h: &IncomingWebhook) -> ApiResult<()> {
-    let bad = |f: &str| {
-        ApiError::bad_request(format!("model.incoming_hook.{f}.app_error")).detail(h.id.clone())
-    };
+    let bad = |id: &'static str| ApiError::bad_request(id).detail(h.id.clone());
     if !rustmost_model::is_valid_id(&h.channel_id) {
-        return Err(bad("channel_id"));
+        return Err(bad("model.incoming_hook.channel_id.app_error"));
     }
     if too_long(&h.display_name, 64) {
-        return Err(bad("display_name"));
+        return Err(bad("model.incoming_hook.display_name.app_error"));
     }
     if too_long(&h.description, 500) {
-        return Err(bad("description"));
+        return Err(bad("model.incoming_hook.description.app_error"));
     }
     if too_long(&h.username, 64) {
-        return Err(bad("username"));
+        return Err(bad("model.incoming_hook.username.app_error"));
     }
     if !h.username.is_empty() && !rustmost_model::user::is_valid_username(&h.username) {
         return Err(ApiError::bad_request(
@@ -137,7 +335,7 @@ pub fn validate_incoming(h: &IncomingWebhook) -> ApiResult<()> {
         ));
     }
     if too_long(&h.icon_url, 1024) {
-        return Err(bad("icon_url"));
+        return Err(bad("model.incoming_hook.icon_url.app_error"));
     }
     Ok(())
 }
@@ -163,7 +361,13 @@ pub async fn require_manage_incoming(
     h: &IncomingWebhook,
 ) -> ApiResult<()> {
     require_team_any(state, s, &h.team_id, OWN_INCOMING).await?;
-    if let Ok(c) = state.store.get_channel(&h.channel_id).await
+    // A hook whose channel is gone has nothing left to read; a failed read is an error, never
+    // a skipped check.
+    if let Some(c) = state
+        .store
+        .get_channel(&h.channel_id)
+        .await
+        .optional("app.channel.get.find.app_error")?
         && !c.is_open()
     {
         scoped_authz::require_channel(state, s, &c.id, Permission::ReadChannelContent).await?;
@@ -211,7 +415,7 @@ pub async fn create_incoming(
     if !cfg.bool("/ServiceSettings/EnablePostIconOverride") {
         h.icon_url.clear();
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.id = new_id();
     h.team_id = c.team_id.clone();
     h.create_at = now;
@@ -261,7 +465,7 @@ pub async fn update_incoming(
     new.create_at = old.create_at;
     new.delete_at = 0;
     new.last_used_at = old.last_used_at;
-    new.update_at = now_ms();
+    new.update_at = state.clock.now_ms();
     validate_incoming(&new)?;
     state
         .store
@@ -273,7 +477,7 @@ pub async fn update_incoming(
 
 pub async fn delete_incoming(state: &AppState, mut h: IncomingWebhook) -> ApiResult<()> {
     incoming_enabled(state)?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.delete_at = now;
     h.update_at = now;
     state
@@ -289,7 +493,7 @@ pub async fn regen_incoming_id(state: &AppState, h: IncomingWebhook) -> ApiResul
     let new = new_id();
     state
         .store
-        .change_incoming_webhook_id(&h.id, &new, now_ms())
+        .change_incoming_webhook_id(&h.id, &new, state.clock.now_ms())
         .await
         .or_not_found(INCOMING_NOT_FOUND)?;
     get_incoming(state, &new).await
@@ -358,119 +562,40 @@ fn hook_error(id: &'static str, status: axum::http::StatusCode) -> ApiError {
     ApiError::new(id, status)
 }
 
-/// Slack's markup in text: `<!channel>`/`<!here>`/`<!all>` become mentions and `<@USERID>`
-/// the user's `@username`.
-async fn slack_text(state: &AppState, text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        let Some(end) = after.find('>') else {
-            out.push_str(after);
-            return out;
-        };
-        let inner = &after[1..end];
-        let replaced = if let Some(word) = inner.strip_prefix('!') {
-            let word = word.split('|').next().unwrap_or_default();
-            matches!(word, "channel" | "here" | "all").then(|| format!("@{word}"))
-        } else if let Some(id) = inner.strip_prefix('@') {
-            let id = id.split('|').next().unwrap_or_default();
-            match state.store.get_user(id).await {
-                Ok(u) if rustmost_model::is_valid_id(id) => Some(format!("@{}", u.username)),
-                _ => None,
-            }
-        } else {
-            None
-        };
-        match replaced {
-            Some(r) => out.push_str(&r),
-            None => out.push_str(&after[..=end]),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Slack's `<url|label>` links become Markdown `[label](url)`.
-fn slack_links(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        let Some(end) = after.find('>') else {
-            out.push_str(after);
-            return out;
-        };
-        let inner = &after[1..end];
-        match inner.split_once('|') {
-            Some((url, label))
-                if url.starts_with("http://")
-                    || url.starts_with("https://")
-                    || url.starts_with("mailto:") =>
-            {
-                out.push_str(&format!("[{label}]({url})"));
-            }
-            _ => out.push_str(&after[..=end]),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Slack processing of the attachments' pretext, text, title and field values.
-async fn slack_attachments(state: &AppState, atts: &mut Value) {
-    let Some(list) = atts.as_array_mut() else {
-        return;
-    };
-    for a in list.iter_mut().filter_map(Value::as_object_mut) {
-        for k in ["pretext", "text", "title"] {
-            if let Some(Value::String(s)) = a.get(k) {
-                let t = slack_text(state, s).await;
-                a.insert(k.into(), Value::String(t));
-            }
-        }
-        if let Some(Value::Array(fields)) = a.get_mut("fields") {
-            for f in fields.iter_mut().filter_map(Value::as_object_mut) {
-                if let Some(Value::String(s)) = f.get("value") {
-                    let t = slack_text(state, s).await;
-                    f.insert("value".into(), Value::String(t));
-                }
-            }
-        }
-    }
-}
-
-/// Whether the user's system, team or channel roles grant `perm` in the channel.
-async fn user_has_channel_perm(state: &AppState, u: &User, c: &Channel, perm: Permission) -> bool {
+/// Whether the user's system, team or channel roles grant `perm` in the channel. A store
+/// failure is an error (500), never "no membership".
+async fn user_has_channel_perm(
+    state: &AppState,
+    u: &User,
+    c: &Channel,
+    perm: Permission,
+) -> ApiResult<bool> {
     if state.roles.grants(&u.roles, perm.as_str()) {
-        return true;
+        return Ok(true);
     }
-    if let Ok(m) = state.store.get_channel_member(&c.id, &u.id).await
+    if let Some(m) = state
+        .store
+        .get_channel_member(&c.id, &u.id)
+        .await
+        .optional("app.channel.get_member.app_error")?
         && state.roles.grants(&m.roles, perm.as_str())
     {
-        return true;
+        return Ok(true);
     }
     if c.team_id.is_empty() {
-        return false;
+        return Ok(false);
     }
-    // A store failure reads as no membership (the hook is refused).
-    scoped_authz::team_roles(state, &c.team_id, &u.id)
-        .await
-        .ok()
-        .flatten()
-        .is_some_and(|r| state.roles.grants(&r, perm.as_str()))
+    Ok(scoped_authz::team_roles(state, &c.team_id, &u.id)
+        .await?
+        .is_some_and(|r| state.roles.grants(&r, perm.as_str())))
 }
 
 /// Whether the user may post in the channel, as `POST /posts` decides for them.
-async fn user_can_post(state: &AppState, u: &User, c: &Channel) -> bool {
-    if user_has_channel_perm(state, u, c, Permission::CreatePost).await {
-        return true;
+async fn user_can_post(state: &AppState, u: &User, c: &Channel) -> ApiResult<bool> {
+    if user_has_channel_perm(state, u, c, Permission::CreatePost).await? {
+        return Ok(true);
     }
-    c.is_open() && user_has_channel_perm(state, u, c, Permission::CreatePostPublic).await
+    Ok(c.is_open() && user_has_channel_perm(state, u, c, Permission::CreatePostPublic).await?)
 }
 
 /// The direct channel of two users (`{id1}__{id2}`, ids sorted), created with both members
@@ -481,7 +606,7 @@ async fn direct_channel(state: &AppState, a: &User, b: &User) -> ApiResult<Chann
     if let Ok(c) = state.store.get_channel_by_name("", &name).await {
         return Ok(c);
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let c = Channel {
         id: new_id(),
         create_at: now,
@@ -571,21 +696,6 @@ pub async fn handle_incoming(
     {
         return Err(permissions_error(&owner.id, &hook.channel_id));
     }
-    let mut props = req.props.clone().unwrap_or_default();
-    for k in post::AUTHOR_PROPS.iter().chain(RESERVED_PROPS) {
-        props.remove(*k);
-    }
-    props.insert(
-        "webhook_display_name".into(),
-        Value::String(hook.display_name.clone()),
-    );
-    let text = slack_text(state, &text).await;
-    let mut post_type = req.post_type.clone();
-    if let Some(mut atts) = req.attachments.clone().filter(|a| !a.is_null()) {
-        slack_attachments(state, &mut atts).await;
-        props.insert("attachments".into(), atts);
-        post_type = SLACK_ATTACHMENT.into();
-    }
     let channel = resolve_channel(state, &hook, &owner, &req.channel).await?;
     if hook.channel_locked && channel.id != hook.channel_id {
         return Err(hook_error(
@@ -595,40 +705,37 @@ pub async fn handle_incoming(
         .param("channel_id", channel.id.clone()));
     }
     if !channel.is_open()
-        && !user_has_channel_perm(state, &owner, &channel, Permission::ReadChannelContent).await
+        && !user_has_channel_perm(state, &owner, &channel, Permission::ReadChannelContent).await?
     {
         return Err(permissions_error(&owner.id, &channel.id));
     }
-    if !user_can_post(state, &owner, &channel).await {
+    if !user_can_post(state, &owner, &channel).await? {
         return Err(permissions_error(&owner.id, &channel.id));
     }
-    let username = if req.username.is_empty() {
-        hook.username.clone()
-    } else {
-        req.username.clone()
-    };
-    let icon_url = if req.icon_url.is_empty() {
-        hook.icon_url.clone()
-    } else {
-        req.icon_url.clone()
-    };
-    create_webhook_post(
+    let pick = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+    integration_posts::create(
         state,
         &owner,
         &channel,
-        WebhookPost {
+        IntegrationPost {
             text,
-            username,
-            icon_url,
-            icon_emoji: req.icon_emoji.clone(),
-            props,
-            post_type,
-            root_id: String::new(),
-            priority: req.priority.clone(),
+            post_type: req.post_type,
+            props: req.props.unwrap_or_default(),
+            attachments: req.attachments,
+            username: pick(&req.username, &hook.username),
+            icon_url: pick(&req.icon_url, &hook.icon_url),
+            icon_emoji: req.icon_emoji,
+            display_name: Some(hook.display_name.clone()),
+            priority: req.priority,
+            ..Default::default()
         },
+        Origin::Webhook,
     )
     .await?;
-    let _ = state.store.touch_incoming_webhook(&hook.id, now_ms()).await;
+    let _ = state
+        .store
+        .touch_incoming_webhook(&hook.id, state.clock.now_ms())
+        .await;
     Ok(())
 }
 
@@ -693,185 +800,47 @@ async fn resolve_channel(
     }
 }
 
-/// What a webhook post carries before `CreateWebhookPost` shapes it.
-pub struct WebhookPost {
-    pub text: String,
-    pub username: String,
-    pub icon_url: String,
-    pub icon_emoji: String,
-    pub props: Map<String, Value>,
-    pub post_type: String,
-    pub root_id: String,
-    pub priority: Option<Value>,
-}
-
-/// Splits text into parts of at most `max` characters.
-fn split_runes(text: &str, max: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
-    }
-    chars.chunks(max).map(|c| c.iter().collect()).collect()
-}
-
-/// `CreateWebhookPost`: a post by `owner` marked `from_webhook`, with the overrides their
-/// switches allow, Slack links made Markdown, and text longer than a post split over several
-/// consecutive posts (the attachments on the last). These posts never fire outgoing hooks.
-pub async fn create_webhook_post(
-    state: &AppState,
-    owner: &User,
-    c: &Channel,
-    w: WebhookPost,
-) -> ApiResult<Post> {
-    if c.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.post.create_post.can_not_post_to_deleted.error",
-        ));
-    }
-    if let Some(p) = &w.priority
-        && !p.is_null()
-        && p.get("priority").is_none_or(Value::is_null)
-    {
-        return Err(ApiError::bad_request("api.context.invalid_param.app_error")
-            .param("Name", "post.priority"));
-    }
-    if w.post_type.starts_with("system_") {
-        return Err(
-            ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
-        );
-    }
-    if !(w.post_type.is_empty()
-        || w.post_type.starts_with("custom_")
-        || w.post_type == SLACK_ATTACHMENT)
-    {
-        return Err(ApiError::internal(
-            "api.post.create_webhook_post.creating.app_error",
-            format!("type={}", w.post_type),
-        ));
-    }
-    let cfg = state.config.get();
-    let mut props = w.props;
-    for k in post::AUTHOR_PROPS {
-        if *k != "webhook_display_name" {
-            props.remove(*k);
-        }
-    }
-    props.insert("from_webhook".into(), Value::String("true".into()));
-    if cfg.bool("/ServiceSettings/EnablePostUsernameOverride") && !owner.is_bot {
-        let name = if w.username.is_empty() {
-            "webhook".to_string()
-        } else {
-            w.username
-        };
-        props.insert("override_username".into(), Value::String(name));
-    }
-    if cfg.bool("/ServiceSettings/EnablePostIconOverride") && !owner.is_bot {
-        if !w.icon_url.is_empty() {
-            props.insert("override_icon_url".into(), Value::String(w.icon_url));
-        }
-        if !w.icon_emoji.is_empty() {
-            props.insert("override_icon_emoji".into(), Value::String(w.icon_emoji));
-        }
-    }
-    let attachments = props.remove("attachments");
-    let text = slack_links(&w.text);
-    let parts = split_runes(&text, post::POST_MESSAGE_MAX_RUNES);
-    let props_len = serde_json::to_string(&props)
-        .map(|s| s.chars().count())
-        .unwrap_or(0);
-    if parts.len() > 1 && props_len > MAX_SPLIT_PROPS_RUNES {
-        return Err(
-            ApiError::bad_request("web.incoming_webhook.split_props_length.app_error")
-                .param("Max", MAX_SPLIT_PROPS_RUNES.to_string()),
-        );
-    }
-    let n = parts.len();
-    let mut last = None;
-    for (i, part) in parts.into_iter().enumerate() {
-        let mut p_props = props.clone();
-        let mut p_type = if w.post_type == SLACK_ATTACHMENT {
-            String::new()
-        } else {
-            w.post_type.clone()
-        };
-        if i + 1 == n
-            && let Some(a) = &attachments
-        {
-            p_props.insert("attachments".into(), a.clone());
-            p_type = w.post_type.clone();
-        }
-        let mut p = Post {
-            id: new_id(),
-            channel_id: c.id.clone(),
-            user_id: owner.id.clone(),
-            root_id: w.root_id.clone(),
-            message: part,
-            post_type: p_type,
-            props: p_props,
-            create_at: now_ms(),
-            ..Default::default()
-        };
-        p.update_at = p.create_at;
-        post::normalize_attachments(&mut p.props);
-        p.hashtags = posts::parse_hashtags(&p.message);
-        posts::validate_post(&p)?;
-        state.store.insert_post(&p).await.map_err(|e| {
-            ApiError::internal("api.post.create_webhook_post.creating.app_error", e)
-        })?;
-        last = Some(p);
-    }
-    last.ok_or_else(|| {
-        ApiError::internal(
-            "api.post.create_webhook_post.creating.app_error",
-            "no parts",
-        )
-    })
-}
-
 // ---- Outgoing webhooks: objects ----
 
 /// `OutgoingWebhook.IsValid`.
 pub fn validate_outgoing(h: &OutgoingWebhook) -> ApiResult<()> {
-    let bad = |f: &str| {
-        ApiError::bad_request(format!("model.outgoing_hook.is_valid.{f}.app_error"))
-            .detail(h.id.clone())
-    };
+    let bad = |id: &'static str| ApiError::bad_request(id).detail(h.id.clone());
     if !rustmost_model::is_valid_id(&h.team_id) {
-        return Err(bad("team_id"));
+        return Err(bad("model.outgoing_hook.is_valid.team_id.app_error"));
     }
     if !h.channel_id.is_empty() && !rustmost_model::is_valid_id(&h.channel_id) {
-        return Err(bad("channel_id"));
+        return Err(bad("model.outgoing_hook.is_valid.channel_id.app_error"));
     }
     if too_long(&h.display_name, 64) {
-        return Err(bad("display_name"));
+        return Err(bad("model.outgoing_hook.is_valid.display_name.app_error"));
     }
     if too_long(&h.description, 500) {
-        return Err(bad("description"));
+        return Err(bad("model.outgoing_hook.is_valid.description.app_error"));
     }
     let printed = |v: &[String]| serde_json::to_string(v).map(|s| s.len()).unwrap_or(0);
     if printed(&h.trigger_words) > 1024 {
-        return Err(bad("words"));
+        return Err(bad("model.outgoing_hook.is_valid.words.app_error"));
     }
     if h.trigger_words.iter().any(String::is_empty) {
-        return Err(bad("trigger_words"));
+        return Err(bad("model.outgoing_hook.is_valid.trigger_words.app_error"));
     }
     if h.callback_urls.is_empty() || printed(&h.callback_urls) > 1024 {
-        return Err(bad("callback"));
+        return Err(bad("model.outgoing_hook.is_valid.callback.app_error"));
     }
     for u in &h.callback_urls {
         match reqwest::Url::parse(u) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {}
-            _ => return Err(bad("url")),
+            _ => return Err(bad("model.outgoing_hook.is_valid.url.app_error")),
         }
     }
     if too_long(&h.content_type, 128) || !(0..=1).contains(&h.trigger_when) {
-        return Err(bad("content_type"));
+        return Err(bad("model.outgoing_hook.is_valid.content_type.app_error"));
     }
     if too_long(&h.username, 64) {
-        return Err(bad("username"));
+        return Err(bad("model.outgoing_hook.username.app_error"));
     }
     if too_long(&h.icon_url, 1024) {
-        return Err(bad("icon_url"));
+        return Err(bad("model.outgoing_hook.icon_url.app_error"));
     }
     Ok(())
 }
@@ -935,26 +904,24 @@ async fn check_outgoing_channel(
         let c = channels::get_channel(state, &h.channel_id).await?;
         if !c.is_open() {
             return Err(ApiError::forbidden(if update {
-                "api.webhooks.update_outgoing.not_open.app_error"
+                "api.webhook.create_outgoing.not_open.app_error"
             } else {
                 "api.outgoing_webhook.disabled.app_error"
             }));
         }
         if c.team_id != h.team_id {
-            return Err(ApiError::forbidden(if update {
-                "api.webhooks.update_outgoing.permissions.app_error"
-            } else {
-                "api.webhooks.create_outgoing.permissions.app_error"
-            }));
+            return Err(ApiError::forbidden(
+                "api.webhook.create_outgoing.permissions.app_error",
+            ));
         }
     } else if h.trigger_words.is_empty() {
         return Err(if update {
             ApiError::internal(
-                "api.webhooks.update_outgoing.triggers.app_error",
+                "api.webhook.create_outgoing.triggers.app_error",
                 "no triggers",
             )
         } else {
-            ApiError::bad_request("api.webhooks.create_outgoing.triggers.app_error")
+            ApiError::bad_request("api.webhook.create_outgoing.triggers.app_error")
         });
     }
     Ok(())
@@ -980,11 +947,11 @@ pub async fn create_outgoing(
     check_outgoing_channel(state, &h, false).await?;
     if overlaps(state, &h).await? {
         return Err(ApiError::internal(
-            "api.webhooks.create_outgoing.intersect.app_error",
+            "api.webhook.create_outgoing.intersect.app_error",
             "overlapping hook",
         ));
     }
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.id = new_id();
     h.token = new_id();
     h.create_at = now;
@@ -1012,7 +979,7 @@ pub async fn update_outgoing(
         id: old.id,
         token: old.token,
         create_at: old.create_at,
-        update_at: now_ms(),
+        update_at: state.clock.now_ms(),
         delete_at: 0,
         creator_id: old.creator_id,
         team_id: old.team_id,
@@ -1022,7 +989,7 @@ pub async fn update_outgoing(
     check_outgoing_channel(state, &h, true).await?;
     if overlaps(state, &h).await? {
         return Err(ApiError::bad_request(
-            "api.webhooks.update_outgoing.intersect.app_error",
+            "api.webhook.update_outgoing.intersect.app_error",
         ));
     }
     validate_outgoing(&h)?;
@@ -1036,7 +1003,7 @@ pub async fn update_outgoing(
 
 pub async fn delete_outgoing(state: &AppState, mut h: OutgoingWebhook) -> ApiResult<()> {
     outgoing_enabled(state)?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     h.delete_at = now;
     h.update_at = now;
     state
@@ -1052,12 +1019,12 @@ pub async fn regen_outgoing_token(
 ) -> ApiResult<OutgoingWebhook> {
     outgoing_enabled(state)?;
     h.token = new_id();
-    h.update_at = now_ms();
+    h.update_at = state.clock.now_ms();
     state
         .store
         .update_outgoing_webhook(&h)
         .await
-        .or_internal("app.webhooks.regenerate_token.app_error")?;
+        .or_internal("app.webhooks.update_outgoing.app_error")?;
     Ok(h)
 }
 
@@ -1112,7 +1079,6 @@ pub async fn fire_outgoing(
     c: &Channel,
 ) -> ApiResult<Vec<Result<(), String>>> {
     if !c.is_open()
-        || p.props.contains_key("from_webhook")
         || !state
             .config
             .get()
@@ -1134,7 +1100,7 @@ pub async fn fire_outgoing(
             continue;
         };
         // A hook sends channel content out only while its creator could still read it.
-        if creator_active_on_team(state, &h).await {
+        if creator_active_on_team(state, &h).await? {
             matched.push((h, word));
         }
     }
@@ -1145,7 +1111,10 @@ pub async fn fire_outgoing(
     let team = teams::get_team(state, &c.team_id).await?;
     let mut calls = tokio::task::JoinSet::new();
     for (hook, word) in matched {
-        let _ = state.store.touch_outgoing_webhook(&hook.id, now_ms()).await;
+        let _ = state
+            .store
+            .touch_outgoing_webhook(&hook.id, state.clock.now_ms())
+            .await;
         for url in hook.callback_urls.clone() {
             let payload = Payload {
                 token: hook.token.clone(),
@@ -1172,13 +1141,19 @@ pub async fn fire_outgoing(
     Ok(results)
 }
 
-async fn creator_active_on_team(state: &AppState, h: &OutgoingWebhook) -> bool {
-    matches!(state.store.get_user(&h.creator_id).await, Ok(u) if u.delete_at == 0)
+/// Whether the hook's creator is active and on the hook's team; a store failure is an error,
+/// never "gone".
+async fn creator_active_on_team(state: &AppState, h: &OutgoingWebhook) -> ApiResult<bool> {
+    let active = state
+        .store
+        .get_user(&h.creator_id)
+        .await
+        .optional("app.user.get.app_error")?
+        .is_some_and(|u| u.delete_at == 0);
+    Ok(active
         && scoped_authz::team_roles(state, &h.team_id, &h.creator_id)
-            .await
-            .ok()
-            .flatten()
-            .is_some()
+            .await?
+            .is_some())
 }
 
 /// `OutgoingWebhookPayload`: `timestamp` is milliseconds in JSON and seconds in a form.
@@ -1274,30 +1249,23 @@ async fn call_one(
     if !has_text && !has_attachments {
         return Ok(());
     }
-    let creator = match state.store.get_user(&hook.creator_id).await {
-        Ok(u) if u.delete_at == 0 => u,
+    let store_failure = |e: ApiError| format!("{}: {}", e.id, e.detailed);
+    let creator = match state
+        .store
+        .get_user(&hook.creator_id)
+        .await
+        .optional("app.user.get.app_error")
+        .map_err(store_failure)?
+    {
+        Some(u) if u.delete_at == 0 => u,
         _ => return Err("hook creator missing or deactivated".into()),
     };
     if scoped_authz::team_roles(state, &hook.team_id, &creator.id)
         .await
-        .ok()
-        .flatten()
+        .map_err(store_failure)?
         .is_none()
     {
         return Err("hook creator is no longer on the team".into());
-    }
-    let mut props = reply.props.unwrap_or_default();
-    for k in post::AUTHOR_PROPS.iter().chain(RESERVED_PROPS) {
-        props.remove(*k);
-    }
-    props.insert(
-        "webhook_display_name".into(),
-        Value::String(hook.display_name.clone()),
-    );
-    let mut post_type = reply.post_type;
-    if let Some(a) = reply.attachments.filter(|a| !a.is_null()) {
-        props.insert("attachments".into(), a);
-        post_type = SLACK_ATTACHMENT.into();
     }
     // A comment joins the trigger's thread at its root (upstream can root it at a reply).
     let root_id = if reply.response_type == "comment" {
@@ -1310,20 +1278,23 @@ async fn call_one(
         String::new()
     };
     let pick = |a: String, b: &str| if a.is_empty() { b.to_string() } else { a };
-    create_webhook_post(
+    integration_posts::create(
         state,
         &creator,
         c,
-        WebhookPost {
+        IntegrationPost {
             text: reply.text.unwrap_or_default(),
+            post_type: reply.post_type,
+            props: reply.props.unwrap_or_default(),
+            attachments: reply.attachments,
+            root_id,
             username: pick(reply.username, &hook.username),
             icon_url: pick(reply.icon_url, &hook.icon_url),
-            icon_emoji: String::new(),
-            props,
-            post_type,
-            root_id,
+            display_name: Some(hook.display_name.clone()),
             priority: reply.priority,
+            ..Default::default()
         },
+        Origin::Webhook,
     )
     .await
     .map(|_| ())
@@ -1371,19 +1342,5 @@ mod tests {
         let r = parse_incoming_request(b"{\"text\": \"a\nb\tc\"}").unwrap();
         assert_eq!(r.text.as_deref(), Some("a\nb\tc"));
         assert!(parse_incoming_request(b"{\"text\": ").is_err());
-    }
-
-    #[test]
-    fn slack_links_become_markdown() {
-        assert_eq!(
-            slack_links("see <https://x.io/a|the docs> and <notalink|x>"),
-            "see [the docs](https://x.io/a) and <notalink|x>"
-        );
-    }
-
-    #[test]
-    fn long_text_splits_on_characters() {
-        let t = "é".repeat(5);
-        assert_eq!(split_runes(&t, 2), vec!["éé", "éé", "é"]);
     }
 }

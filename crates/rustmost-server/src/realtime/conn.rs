@@ -202,7 +202,7 @@ async fn serve(
     loop {
         let expires_at = conn.session().expires_at;
         let expiry = if expires_at > 0 {
-            let left = (expires_at - rustmost_model::now_ms()).max(0) as u64;
+            let left = (expires_at - state.clock.now_ms()).max(0) as u64;
             Instant::now() + Duration::from_millis(left.min(86_400_000)) + Duration::from_millis(1)
         } else {
             Instant::now() + Duration::from_secs(86_400)
@@ -363,7 +363,7 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
         "ping" => ok_reply(
             seq,
             Some(json!({"text": "pong", "version": crate::VERSION,
-                "server_time": rustmost_model::now_ms(), "node_id": ""})),
+                "server_time": state.clock.now_ms(), "node_id": ""})),
         ),
         "user_typing" => {
             let cid = req
@@ -371,16 +371,22 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                 .get("channel_id")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            if !rustmost_model::is_valid_id(cid)
-                || !app::scoped_authz::has_channel(
+            let allowed = if rustmost_model::is_valid_id(cid) {
+                app::scoped_authz::has_channel(
                     state,
                     &s,
                     cid,
                     rustmost_model::Permission::CreatePost,
                 )
                 .await
-                .unwrap_or(false)
-            {
+            } else {
+                Ok(false)
+            };
+            // A store failure is answered as the failure it is, never as "not allowed".
+            if let Err(e) = &allowed {
+                tracing::error!(id = %e.id, detail = %e.detailed, "user_typing permission check failed");
+                err_reply(seq, &e.id, e.status.as_u16(), &[])
+            } else if !matches!(allowed, Ok(true)) {
                 err_reply(
                     seq,
                     "api.websocket_handler.invalid_param.app_error",

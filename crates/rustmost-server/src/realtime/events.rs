@@ -156,7 +156,7 @@ pub async fn post_edited(state: &AppState, p: &Post) {
 pub async fn post_deleted(state: &AppState, p: &Post, by: &str) {
     let mut gone = p.clone();
     if gone.delete_at == 0 {
-        gone.delete_at = rustmost_model::now_ms();
+        gone.delete_at = state.clock.now_ms();
         gone.update_at = gone.delete_at;
     }
     let client = crate::app::posts::for_client(state, gone).await;
@@ -198,7 +198,7 @@ pub fn reaction_removed(
     emoji_name: String,
     channel_id: String,
 ) {
-    let now = rustmost_model::now_ms();
+    let now = state.clock.now_ms();
     let r = Reaction {
         user_id,
         post_id,

@@ -974,7 +974,7 @@ async fn response_url_limits() {
     assert_eq!(ps[0]["props"]["from_webhook"], "true");
     send(json!({"text": "sixth"}).to_string(), "application/json")
         .await
-        .assert_err(400, "app.command_webhook.try_use.invalid.app_error");
+        .assert_err(400, "app.command_webhook.try_use.invalid");
     // Bad JSON, an unknown id, an expired URL, an oversized body.
     exec(&ts, &s.bt, &s.chat, "/deploy").await.assert_ok();
     let fresh = rx.last().field("response_url");
@@ -1000,7 +1000,7 @@ async fn response_url_limits() {
             .unwrap(),
     )
     .await;
-    r.assert_err(404, "app.command_webhook.get.missing.app_error");
+    r.assert_err(404, "app.command_webhook.get.missing");
     let r = Resp::read(
         http.post(format!("{}{fresh_path}", ts.url))
             .body("x".repeat(300_001))
@@ -1026,15 +1026,10 @@ async fn response_url_limits() {
             .iter()
             .all(|p| p["message"] != "plain")
     );
-    let thirty_one_min_ago = rustmost_model::now_ms() - 31 * 60 * 1000;
-    ts.raw_execute(
-        "UPDATE command_webhooks SET create_at = $1 WHERE id = $2",
-        &[
-            crate::common::SqlArg::Int(thirty_one_min_ago),
-            crate::common::SqlArg::Text(&fresh_id),
-        ],
-    )
-    .await;
+    // Thirty-one minutes later on the server's clock, the URL has expired.
+    ts.state
+        .clock
+        .advance(std::time::Duration::from_secs(31 * 60));
     let r = Resp::read(
         http.post(format!("{}{fresh_path}", ts.url))
             .body("late")
@@ -1043,7 +1038,7 @@ async fn response_url_limits() {
             .unwrap(),
     )
     .await;
-    r.assert_err(404, "app.command_webhook.get.missing.app_error");
+    r.assert_err(404, "app.command_webhook.get.missing");
     assert_ne!(hook_id, fresh_id);
 }
 
@@ -1442,4 +1437,26 @@ async fn builtin_channel_commands() {
         r.body["text"],
         "Unable to remove user from the default channel town-square."
     );
+}
+
+/// A store failure while a built-in checks a membership is a 500, never read as "not a
+/// member" (which `/kick` would answer as ephemeral text).
+#[tokio::test]
+async fn a_store_failure_in_a_builtin_membership_check_is_a_500() {
+    use crate::common::SqlArg;
+    let (ts, s) = server(&[]).await;
+    let none: &[SqlArg] = &[];
+    ts.raw_execute(
+        "ALTER TABLE channel_members RENAME TO channel_members_gone",
+        none,
+    )
+    .await;
+    let r = exec(&ts, &s.at, &s.chat, "/kick @bob").await;
+    ts.raw_execute(
+        "ALTER TABLE channel_members_gone RENAME TO channel_members",
+        none,
+    )
+    .await;
+    r.assert_err(500, "app.channel.get_member.app_error");
+    assert!(is_member(&ts, &s.chat, &s.bob).await);
 }

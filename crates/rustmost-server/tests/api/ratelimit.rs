@@ -394,3 +394,55 @@ async fn logins_are_limited_per_account() {
         200
     );
 }
+
+/// Audits record the address the limiter keys on (one `client_ip`): a forged
+/// `X-Forwarded-For` changes nothing until `TrustedProxyIPHeader` names the header, and then
+/// its first address is the client's.
+#[tokio::test]
+async fn audits_record_the_peer_unless_a_proxy_header_is_trusted() {
+    let ts = TestServer::start().await;
+    let (admin, at) = ts.admin().await;
+    ts.set_tokens_enabled(&at, true).await;
+    let uid = admin["id"].as_str().unwrap().to_string();
+    let c = client("127.0.0.5");
+    let bearer = format!("Bearer {at}");
+    let create_token = |description: &'static str| {
+        let (ts, c, uid, bearer) = (&ts, &c, &uid, &bearer);
+        async move {
+            let r = send(
+                ts,
+                c,
+                Method::POST,
+                &format!("/api/v4/users/{uid}/tokens"),
+                &[
+                    ("Authorization", bearer),
+                    ("X-Forwarded-For", "203.0.113.9, 127.0.0.5"),
+                ],
+                Some(json!({"description": description})),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+    };
+    let newest_ip = || async {
+        let r = ts.get(&format!("/api/v4/users/{uid}/audits"), &at).await;
+        let list = r.assert_ok().as_array().unwrap().clone();
+        let a = list
+            .iter()
+            .find(|a| a["action"] == format!("/api/v4/users/{uid}/tokens").as_str())
+            .unwrap_or_else(|| panic!("token creation audited: {}", r.text))
+            .clone();
+        a["ip_address"].as_str().unwrap().to_string()
+    };
+    create_token("forged").await;
+    assert_eq!(newest_ip().await, "127.0.0.5");
+    patch_from(
+        &ts,
+        "127.0.0.9",
+        &at,
+        json!({"ServiceSettings": {"TrustedProxyIPHeader": ["X-Forwarded-For"]}}),
+    )
+    .await;
+    create_token("through the proxy").await;
+    assert_eq!(newest_ip().await, "203.0.113.9");
+}

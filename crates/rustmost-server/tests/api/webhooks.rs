@@ -823,7 +823,7 @@ async fn outgoing_rest_rules() {
     };
     e.ts.post("/api/v4/hooks/outgoing", &e.at, base.clone())
         .await
-        .assert_err(400, "api.webhooks.create_outgoing.triggers.app_error");
+        .assert_err(400, "api.webhook.create_outgoing.triggers.app_error");
     e.ts.post(
         "/api/v4/hooks/outgoing",
         &e.at,
@@ -867,7 +867,7 @@ async fn outgoing_rest_rules() {
             with(json!({"trigger_words": ["run"]})),
         )
         .await;
-    r.assert_err(500, "api.webhooks.create_outgoing.intersect.app_error");
+    r.assert_err(500, "api.webhook.create_outgoing.intersect.app_error");
     let h2 = outgoing(&e, with(json!({"channel_id": cid}))).await;
     // Get, list by team and by channel.
     e.ts.get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at)
@@ -901,7 +901,7 @@ async fn outgoing_rest_rules() {
     closed["channel_id"] = json!(id(&e.private));
     e.ts.put(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at, closed)
         .await
-        .assert_err(403, "api.webhooks.update_outgoing.not_open.app_error");
+        .assert_err(403, "api.webhook.create_outgoing.not_open.app_error");
     let mut team = upd.clone();
     team["team_id"] = json!("t".repeat(26));
     e.ts.put(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at, team)
@@ -913,7 +913,7 @@ async fn outgoing_rest_rules() {
     t2["trigger_words"] = json!(["x"]);
     e.ts.put(&format!("/api/v4/hooks/outgoing/{}", id(&h2)), &e.at, t2)
         .await
-        .assert_err(400, "api.webhooks.update_outgoing.intersect.app_error");
+        .assert_err(400, "api.webhook.update_outgoing.intersect.app_error");
     // regen_token and delete.
     let r =
         e.ts.post(
@@ -1191,4 +1191,165 @@ async fn outgoing_hook_of_a_creator_gone_from_the_team_stays_silent() {
     .assert_ok();
     assert!(fire_outgoing(&e.ts.state, &p, &c).await.unwrap().is_empty());
     assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// A store failure while checking whether the hook's owner may post is a 500, never read as
+/// "not a member" (a 403).
+#[tokio::test]
+async fn a_store_failure_in_the_owner_check_is_a_500() {
+    use crate::common::SqlArg;
+    let e = setup().await;
+    grant_own(&e).await;
+    join(&e, &e.open, &e.bob).await;
+    let hid = id(&incoming(&e, &e.bt, json!({"channel_id": id(&e.open)})).await);
+    let none: &[SqlArg] = &[];
+    e.ts.raw_execute(
+        "ALTER TABLE channel_members RENAME TO channel_members_gone",
+        none,
+    )
+    .await;
+    let r = send(&e, &hid, json!({"text": "during the outage"})).await;
+    e.ts.raw_execute(
+        "ALTER TABLE channel_members_gone RENAME TO channel_members",
+        none,
+    )
+    .await;
+    r.assert_err(500, "app.channel.get_member.app_error");
+    assert_hook_ok(&send(&e, &hid, json!({"text": "after"})).await);
+}
+
+/// A server that lets integrations call loopback receivers and hands commands a SiteURL.
+async fn setup_for_integrations() -> Env {
+    setup_with(&[
+        ALLOW_LOOPBACK,
+        ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
+    ])
+    .await
+}
+
+/// A custom command of the team posting to `url`, created by the admin.
+async fn admin_command(e: &Env, trigger: &str, url: &str) {
+    let r =
+        e.ts.post(
+            "/api/v4/commands",
+            &e.at,
+            json!({"team_id": e.tid, "trigger": trigger, "url": url, "method": "P"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+/// Runs `command` as the admin in the channel.
+async fn admin_exec(e: &Env, cid: &str, command: &str) -> Resp {
+    e.ts.post(
+        "/api/v4/commands/execute",
+        &e.at,
+        json!({"channel_id": cid, "command": command}),
+    )
+    .await
+}
+
+/// A command's `in_channel` post fires the outgoing webhooks it matches, as upstream's
+/// `CreateCommandPost` (`TriggerWebhooks`): a built-in's, and a custom command's although it is
+/// marked `from_webhook`. A hook's own reply fires nothing.
+#[tokio::test]
+async fn command_posts_fire_outgoing_webhooks() {
+    let e = setup_for_integrations().await;
+    let cid = id(&e.open);
+    // One receiver serves as the hook's callback and as the custom command's URL.
+    let (url, seen) = receiver(
+        json!({"response_type": "in_channel", "text": "build done"}),
+        Duration::ZERO,
+    )
+    .await;
+    outgoing(
+        &e,
+        json!({"team_id": e.tid, "channel_id": cid, "trigger_words": ["build"],
+               "callback_urls": [url.clone()], "content_type": "application/json"}),
+    )
+    .await;
+    let payload = |i: usize| -> Value {
+        serde_json::from_slice(&seen.lock().unwrap()[i].1).expect("a JSON payload")
+    };
+    let done_posts = || async {
+        posts(&e, &cid)
+            .await
+            .into_iter()
+            .filter(|p| p["message"] == "build done")
+            .count()
+    };
+
+    // A built-in: `/shrug build` posts "build ¯\_(ツ)_/¯".
+    admin_exec(&e, &cid, "/shrug build").await.assert_ok();
+    wait_seen(&seen, 1).await;
+    let p = payload(0);
+    assert_eq!(p["trigger_word"], "build");
+    assert!(p["text"].as_str().unwrap().starts_with("build "), "{p}");
+    assert_eq!(p["user_id"], e.admin["id"]);
+
+    // A custom command answering `in_channel` "build done": its post fires the hook too.
+    admin_command(&e, "ship", &url).await;
+    admin_exec(&e, &cid, "/ship").await.assert_ok();
+    wait_seen(&seen, 3).await;
+    let p = payload(2);
+    assert_eq!(p["trigger_word"], "build");
+    assert_eq!(p["text"], "build done");
+    // The hook answered each call with "build done", posted as its reply; with the command's
+    // own post that makes three, and none of the replies called the hook again.
+    for _ in 0..200 {
+        if done_posts().await >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(done_posts().await, 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(seen.lock().unwrap().len(), 3);
+}
+
+/// `AllowedOutgoingIntegrationPorts` limits slash commands and outgoing webhooks as it limits
+/// post actions: while the receiver's port is not listed, a command and an outgoing hook
+/// pointing at it are refused and the receiver never hears from them. (The untrusted-internal
+/// guard is shown for both by `outgoing_guard_refuses_loopback_until_allowed` and
+/// `commands::guard_refuses_loopback_until_allowed_and_site_url_is_required`.)
+#[tokio::test]
+async fn a_port_outside_allowed_outgoing_integration_ports_is_never_called() {
+    use rustmost_server::app::webhooks::fire_outgoing;
+    let e = setup_for_integrations().await;
+    let cid = id(&e.open);
+    let (url, seen) = receiver(json!({"text": "answered"}), Duration::ZERO).await;
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let other = if port == 443 { 8443 } else { 443 };
+    e.ts.patch_config(
+        &e.at,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": format!("80 {other}")}}),
+    )
+    .await;
+    outgoing(
+        &e,
+        json!({"team_id": e.tid, "trigger_words": ["go"], "callback_urls": [url.clone()]}),
+    )
+    .await;
+    admin_command(&e, "ship", &url).await;
+
+    let (p, c) = stored_post(&e, &cid, "go").await;
+    let r = fire_outgoing(&e.ts.state, &p, &c).await.unwrap();
+    assert_eq!(r.len(), 1);
+    let err = r[0].clone().unwrap_err();
+    assert!(err.contains("AllowedOutgoingIntegrationPorts"), "{err}");
+    admin_exec(&e, &cid, "/ship")
+        .await
+        .assert_err(500, "api.command.execute_command.failed.app_error");
+    assert!(seen.lock().unwrap().is_empty(), "the receiver was called");
+
+    // Listing the port lets both through.
+    e.ts.patch_config(
+        &e.at,
+        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": format!("80 {port}")}}),
+    )
+    .await;
+    let r = fire_outgoing(&e.ts.state, &p, &c).await.unwrap();
+    assert!(r[0].is_ok(), "{r:?}");
+    admin_exec(&e, &cid, "/ship").await.assert_ok();
+    assert_eq!(seen.lock().unwrap().len(), 2);
 }

@@ -1171,3 +1171,78 @@ async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
     assert!(carol.got(&ts, "posted").await.is_empty());
     assert_eq!(bob.got(&ts, "posted").await.len(), 1);
 }
+
+/// A store failure in the `user_typing` permission check is answered as the 500 it is, never
+/// as "not allowed" (`invalid_param`).
+#[tokio::test]
+async fn a_store_failure_in_the_typing_check_is_a_500() {
+    use crate::common::SqlArg;
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
+    let none: &[SqlArg] = &[];
+    ts.raw_execute(
+        "ALTER TABLE channel_members RENAME TO channel_members_gone",
+        none,
+    )
+    .await;
+    let r = bob
+        .call(1, "user_typing", json!({"channel_id": w.town}))
+        .await;
+    ts.raw_execute(
+        "ALTER TABLE channel_members_gone RENAME TO channel_members",
+        none,
+    )
+    .await;
+    assert_eq!(r["error"]["id"], "app.channel.get_member.app_error");
+    assert_eq!(r["error"]["status_code"], 500);
+    let r = bob
+        .call(2, "user_typing", json!({"channel_id": w.town}))
+        .await;
+    assert_eq!(r, json!({"status": "OK", "seq_reply": 2}));
+}
+
+/// Integration posts reach the channel's sockets as `posted`, as a person's do: an incoming
+/// webhook's post and a built-in command's `in_channel` post.
+#[tokio::test]
+async fn webhook_and_command_posts_are_published() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
+    let r = ts
+        .post(
+            "/api/v4/hooks/incoming",
+            &w.at,
+            json!({"channel_id": w.town}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let hook = r.body["id"].as_str().unwrap().to_string();
+    let r = ts
+        .http
+        .post(format!("{}/hooks/{hook}", ts.url))
+        .json(&json!({"text": "from the hook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = ts
+        .post(
+            "/api/v4/commands/execute",
+            &w.bob.1,
+            json!({"channel_id": w.town, "command": "/me waves"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let posted: Vec<Value> = carol
+        .got(&ts, "posted")
+        .await
+        .iter()
+        .map(|e| serde_json::from_str(e["data"]["post"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(posted.len(), 2, "{posted:?}");
+    assert_eq!(posted[0]["message"], "from the hook");
+    assert_eq!(posted[0]["props"]["from_webhook"], "true");
+    assert_eq!(posted[1]["message"], "*waves*");
+    assert_eq!(posted[1]["user_id"], w.bob.0.as_str());
+}

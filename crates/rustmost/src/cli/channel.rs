@@ -1,7 +1,8 @@
 //! `rustmost channel`: create, add-user, delete, members, restore, search, statistics, list.
 
 use super::{
-    CHANNEL_COLS, Client, PER_PAGE, USER_COLS, all_pages, cell, resolve_channel, team_id, user_id,
+    CHANNEL_COLS, Client, PER_PAGE, USER_COLS, all_pages, all_pages_of, cell, resolve_channel,
+    team_id, user_id,
 };
 use clap::Subcommand;
 use serde_json::{Value, json};
@@ -98,7 +99,8 @@ pub async fn run(c: ChannelCmd, cl: &Client) -> anyhow::Result<(Value, &'static 
                     Value::Array(v.as_array().cloned().unwrap_or_default())
                 }
                 None => {
-                    all_pages("members", |p| {
+                    let total = cl.get_channel_stats(&channel_id).await?["member_count"].as_u64();
+                    all_pages_of("members", total, |p| {
                         cl.get_channel_members(&channel_id, p, PER_PAGE)
                     })
                     .await?

@@ -5,13 +5,16 @@
 mod auth;
 mod bot;
 mod channel;
+mod command;
 mod config;
 mod db;
+mod events;
 mod post;
 mod reaction;
 mod team;
 mod token;
 mod user;
+mod webhook;
 
 use crate::credentials;
 use anyhow::{Context, bail};
@@ -22,17 +25,21 @@ use serde_json::Value;
 pub use auth::AuthCmd;
 pub use bot::BotCmd;
 pub use channel::ChannelCmd;
+pub use command::CommandCmd;
 pub use config::ConfigCmd;
+pub use events::EventsCmd;
 pub use post::{MessageCmd, PostCmd};
 pub use reaction::ReactionCmd;
 pub use team::TeamCmd;
 pub use token::TokenCmd;
 pub use user::UserCmd;
+pub use webhook::WebhookCmd;
 
 /// Connection flags shared by every client command; they beat the saved credential.
 #[derive(Args, Debug, Clone)]
 pub struct Conn {
-    /// Server base URL (default: the saved credential's).
+    /// Server base URL (default: the saved credential's). After `webhook` and `command`,
+    /// `--url` is mmctl's callback URL instead: put this one before those nouns.
     #[arg(long, env = "RUSTMOST_URL", global = true)]
     pub url: Option<String>,
     /// Access token (default: the saved credential's); `-` reads it from stdin.
@@ -122,6 +129,50 @@ pub fn read_secret(
     Ok(Some(line))
 }
 
+/// The flags before a noun that take a value (so the noun is found past their values).
+const VALUE_FLAGS: &[&str] = &[
+    "--config",
+    "--url",
+    "--token",
+    "--access-token",
+    "--access-token-file",
+    "--token-file",
+    "--credential",
+    "--local-socket",
+    "--output",
+    "-o",
+];
+
+/// mmctl's `webhook` and `command` call the callback URL `--url`, which is this client's
+/// global server-URL flag: after those nouns, `--url` is rewritten to `--callback-url`, so
+/// commands copied from mmctl's documentation work. Before the noun, `--url` stays the server.
+pub fn mmctl_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    let mut noun: Option<bool> = None;
+    let mut skip_value = false;
+    for (i, a) in args.into_iter().enumerate() {
+        let s = a.to_str().unwrap_or("");
+        match noun {
+            _ if i == 0 => {}
+            None if skip_value => skip_value = false,
+            None if s.starts_with('-') => skip_value = VALUE_FLAGS.contains(&s),
+            None => noun = Some(s == "webhook" || s == "command"),
+            Some(true) if s == "--" => noun = Some(false),
+            Some(true) if s == "--url" => {
+                out.push("--callback-url".into());
+                continue;
+            }
+            Some(true) if s.starts_with("--url=") => {
+                out.push(format!("--callback-url={}", &s["--url=".len()..]).into());
+                continue;
+            }
+            Some(_) => {}
+        }
+        out.push(a);
+    }
+    out
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Saved credentials (URL + access token) and the credential test.
@@ -181,13 +232,42 @@ pub enum Command {
     /// Teams: create, list, add-user.
     #[command(subcommand, after_help = "Example:\n  rustmost team list -o table")]
     Team(TeamCmd),
+    /// Incoming and outgoing webhooks, as mmctl: create-incoming, create-outgoing, list, show,
+    /// modify-incoming, modify-outgoing, delete. After `webhook`, `--url` is the callback URL
+    /// (mmctl's spelling of `--callback-url`); give the server before it or from a credential.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost webhook create-incoming --channel myteam:town-square --display-name CI"
+    )]
+    Webhook(WebhookCmd),
+    /// Custom slash commands, as mmctl: create, list, show, modify, move, delete (archive);
+    /// and execute. After `command`, `--url` is the callback URL (mmctl's spelling of
+    /// `--callback-url`); give the server before it or from a credential.
+    #[command(
+        name = "command",
+        subcommand,
+        after_help = "Example:\n  rustmost command list myteam"
+    )]
+    Slash(CommandCmd),
+    /// Prints the real-time events this credential receives (WebSocket), one per line, until
+    /// interrupted; reconnects and resumes after a drop.
+    #[command(
+        visible_alias = "listen",
+        after_help = "Example:\n  rustmost events --event posted --channel myteam:town-square --json"
+    )]
+    Events(EventsCmd),
 }
 
 /// Runs one client command and prints its result.
 pub async fn run(cmd: Command, conn: Conn) -> anyhow::Result<()> {
     let out = conn.format();
+    SHOW_PROGRESS.store(
+        progress_visible(out, std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let (v, cols): (Value, &[&str]) = match cmd {
         Command::Auth(c) => return auth::run(c, &conn).await,
+        Command::Events(c) => return events::run(c, &client(&conn)?, out).await,
         Command::Channel(c) => channel::run(c, &client(&conn)?).await?,
         Command::Message(c) => post::run(c, &client(&conn)?).await?,
         Command::Post(c) => post::run_post(c, &client(&conn)?).await?,
@@ -201,6 +281,15 @@ pub async fn run(cmd: Command, conn: Conn) -> anyhow::Result<()> {
         Command::Token(c) => token::run(c, &client(&conn)?).await?,
         Command::Bot(c) => bot::run(c, &client(&conn)?).await?,
         Command::Team(c) => team::run(c, &client(&conn)?).await?,
+        Command::Slash(c) => command::run(c, &client(&conn)?).await?,
+        Command::Webhook(c) => {
+            let shown = webhook::run(c, &client(&conn)?).await?;
+            match out {
+                Output::Table => print(&shown.rows, out, webhook::HOOK_COLS),
+                Output::Json => print(&shown.json, out, &[]),
+            }
+            return Ok(());
+        }
     };
     print(&v, out, cols);
     Ok(())
@@ -329,16 +418,54 @@ async fn resolve_channel(cl: &Client, spec: &str) -> anyhow::Result<String> {
     }
 }
 
+/// Whether progress may be drawn: set once per run, from the output mode.
+static SHOW_PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Progress is for a person: drawn on stderr only when it is a terminal, and never when the
+/// output is JSON (a script reading JSON wants nothing else on either stream).
+fn progress_visible(out: Output, stderr_is_terminal: bool) -> bool {
+    out != Output::Json && stderr_is_terminal
+}
+
+/// A bar when the total is known, else a spinner with the count so far.
+fn progress(what: &str, total: Option<u64>) -> indicatif::ProgressBar {
+    // The target is chosen before anything is set: setting the message already draws.
+    let target = if SHOW_PROGRESS.load(std::sync::atomic::Ordering::Relaxed) {
+        indicatif::ProgressDrawTarget::stderr()
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(total, target);
+    bar.set_style(match total {
+        Some(_) => indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({eta})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+        None => indicatif::ProgressStyle::default_spinner(),
+    });
+    bar.set_message(what.to_string());
+    bar
+}
+
 /// Pages until an empty page (as n8n's `apiRequestAllItems`), with a spinner on a terminal.
-async fn all_pages<F, Fut>(what: &str, mut page_fn: F) -> anyhow::Result<Value>
+async fn all_pages<F, Fut>(what: &str, page_fn: F) -> anyhow::Result<Value>
 where
     F: FnMut(u32) -> Fut,
     Fut: std::future::Future<Output = rustmost_client::Result<Value>>,
 {
-    let bar = indicatif::ProgressBar::new_spinner();
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    all_pages_of(what, None, page_fn).await
+}
+
+/// As [`all_pages`], with a progress bar when the server told the total beforehand.
+async fn all_pages_of<F, Fut>(
+    what: &str,
+    total: Option<u64>,
+    mut page_fn: F,
+) -> anyhow::Result<Value>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = rustmost_client::Result<Value>>,
+{
+    let bar = progress(what, total);
     let mut all = Vec::new();
     for page in 0.. {
         let v = page_fn(page).await?;
@@ -349,8 +476,15 @@ where
             break;
         }
         all.extend(items);
-        bar.set_message(format!("{} {what}", all.len()));
-        bar.tick();
+        let n = all.len() as u64;
+        // Items added while paging can outgrow the total read first.
+        if total.is_some_and(|t| n > t) {
+            bar.set_length(n);
+        }
+        bar.set_position(n);
+        if total.is_none() {
+            bar.set_message(format!("{n} {what}"));
+        }
     }
     bar.finish_and_clear();
     Ok(Value::Array(all))
@@ -359,3 +493,87 @@ where
 const PER_PAGE: u32 = 100;
 const USER_COLS: &[&str] = &["id", "username", "email", "roles", "delete_at"];
 const CHANNEL_COLS: &[&str] = &["id", "name", "display_name", "type", "team_id", "delete_at"];
+
+#[cfg(test)]
+mod tests {
+    use super::{Output, mmctl_args, progress_visible};
+
+    #[test]
+    fn progress_only_for_a_person_at_a_terminal() {
+        assert!(progress_visible(Output::Table, true));
+        assert!(!progress_visible(Output::Table, false));
+        assert!(!progress_visible(Output::Json, true));
+        assert!(!progress_visible(Output::Json, false));
+    }
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        mmctl_args(args.iter().map(|a| a.into()))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn url_after_webhook_and_command_is_the_callback() {
+        assert_eq!(
+            rewrite(&[
+                "rustmost",
+                "--url",
+                "http://srv",
+                "webhook",
+                "create-outgoing",
+                "--url",
+                "http://cb",
+                "--url=http://cb2"
+            ]),
+            [
+                "rustmost",
+                "--url",
+                "http://srv",
+                "webhook",
+                "create-outgoing",
+                "--callback-url",
+                "http://cb",
+                "--callback-url=http://cb2"
+            ]
+        );
+        assert_eq!(
+            rewrite(&[
+                "rustmost",
+                "-o",
+                "json",
+                "command",
+                "create",
+                "t",
+                "--url",
+                "http://cb"
+            ]),
+            [
+                "rustmost",
+                "-o",
+                "json",
+                "command",
+                "create",
+                "t",
+                "--callback-url",
+                "http://cb"
+            ]
+        );
+        // Other nouns keep `--url` as the server, and a value that looks like a noun is a value.
+        for keep in [
+            &["rustmost", "user", "list", "--url", "http://srv"][..],
+            &[
+                "rustmost",
+                "--credential",
+                "webhook",
+                "user",
+                "list",
+                "--url",
+                "http://srv",
+            ][..],
+            &["rustmost", "command", "execute", "--", "--url"][..],
+        ] {
+            assert_eq!(rewrite(keep), keep);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `rustmost user`: create, list, get, activate/deactivate, invite, roles.
 
 use super::{
-    Client, PER_PAGE, USER_COLS, all_pages, find_user, read_secret, resolve_channel, team_id,
+    Client, PER_PAGE, USER_COLS, all_pages_of, find_user, read_secret, resolve_channel, team_id,
     user_id,
 };
 use anyhow::{Context, bail};
@@ -229,7 +229,14 @@ pub async fn run(c: UserCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'
             };
             let v = match per_page {
                 Some(pp) if !all => cl.list_users(&q, page, pp).await?,
-                _ => all_pages("users", |p| cl.list_users(&q, p, PER_PAGE)).await?,
+                _ => {
+                    // Only a channel filter has a total the server tells (its member count).
+                    let total = match (&q.in_channel, q.inactive) {
+                        (Some(c), false) => cl.get_channel_stats(c).await?["member_count"].as_u64(),
+                        _ => None,
+                    };
+                    all_pages_of("users", total, |p| cl.list_users(&q, p, PER_PAGE)).await?
+                }
             };
             (v, USER_COLS)
         }

@@ -3,9 +3,9 @@
 
 use crate::api::v4::ids::UserIdOrMe;
 use crate::api::v4::{ok, paging};
-use crate::app::{audits, authz};
+use crate::app::audits;
 use crate::auth::AuthSession;
-use crate::error::{ApiResult, StoreResultExt};
+use crate::error::ApiResult;
 use crate::state::{AppState, Session};
 use axum::Router;
 use axum::extract::{FromRequestParts, Query, State};
@@ -27,10 +27,10 @@ pub struct RequestInfo {
 
 impl FromRequestParts<AppState> for RequestInfo {
     type Rejection = Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         Ok(RequestInfo {
             path: parts.uri.path().to_string(),
-            ip: crate::auth::client_ip(parts),
+            ip: crate::auth::request_ip(parts, state),
         })
     }
 }
@@ -61,11 +61,7 @@ async fn get_user_audits(
     UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    authz::require_permission_to_user(&state, &s, &id).await?;
-    let list = state
-        .store
-        .list_audits_for_user(&id, paging(&q))
-        .await
-        .or_internal("app.audit.get.finding.app_error")?;
-    Ok(ok(list))
+    Ok(ok(
+        audits::get_user_audits(&state, &s, &id, paging(&q)).await?
+    ))
 }

@@ -4,18 +4,15 @@
 use crate::api::v4::ids::PathId;
 use crate::api::v4::{created, flag, ok, parse_body, status_ok};
 use crate::app::commands::{self, CommandArgs};
-use crate::app::{channels, scoped_authz, teams};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Session};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use rustmost_model::Permission;
-use rustmost_model::channel::{CHANNEL_DIRECT, CHANNEL_GROUP};
 use rustmost_model::command::Command;
 use rustmost_model::{CommandId, TeamId};
 use serde::Deserialize;
@@ -46,33 +43,6 @@ pub fn router() -> Router<AppState> {
         .route("/hooks/commands/{hook_id}", post(command_webhook))
 }
 
-const OWN: Permission = Permission::ManageOwnSlashCommands;
-/// The older name of [`OWN`], still granted by roles made before the split.
-const OWN_OLD: Permission = Permission::ManageSlashCommands;
-const OTHERS: Permission = Permission::ManageOthersSlashCommands;
-
-async fn has_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<bool> {
-    Ok(scoped_authz::has_team(state, s, team_id, OWN).await?
-        || scoped_authz::has_team(state, s, team_id, OWN_OLD).await?)
-}
-
-async fn require_own(state: &AppState, s: &Session, team_id: &str) -> ApiResult<()> {
-    if has_own(state, s, team_id).await? {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &[OWN]))
-    }
-}
-
-/// `manage_own` on the command's team, and `manage_others` unless the caller created it.
-async fn require_manage(state: &AppState, s: &Session, c: &Command) -> ApiResult<()> {
-    require_own(state, s, &c.team_id).await?;
-    if s.user_id != c.creator_id && !scoped_authz::has_team(state, s, &c.team_id, OTHERS).await? {
-        return Err(ApiError::permission(&s.user_id, &[OTHERS]));
-    }
-    Ok(())
-}
-
 /// # `POST /api/v4/commands`
 /// Creates a custom command for `team_id` (201) with the caller as creator. Needs
 /// `manage_own_slash_commands` (or the older `manage_slash_commands`) in the team.
@@ -81,11 +51,8 @@ async fn create_command(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mut c: Command = parse_body(&body, "command")?;
-    require_own(&state, &s, &c.team_id).await?;
-    c.creator_id = s.user_id.clone();
-    let c = commands::create_command(&state, c).await?;
-    Ok(created(c))
+    let c: Command = parse_body(&body, "command")?;
+    Ok(created(commands::create_command_for(&state, &s, c).await?))
 }
 
 /// # `GET /api/v4/commands?team_id=&custom_only=`
@@ -101,20 +68,12 @@ async fn list_commands(
     if team_id.is_empty() {
         return Err(ApiError::invalid_param("team_id"));
     }
-    scoped_authz::require_team(&state, &s, &team_id, Permission::ViewTeam).await?;
-    if flag(&q, "custom_only") {
-        require_own(&state, &s, &team_id).await?;
-        let mut list = commands::list_team_commands(&state, &team_id).await?;
-        if !scoped_authz::has_team(&state, &s, &team_id, OTHERS).await? {
-            list.retain(|c| c.creator_id == s.user_id);
-        }
-        return Ok(ok(list));
-    }
-    let autocomplete_only = !has_own(&state, &s, &team_id).await?;
-    Ok(ok(commands::list_commands(
+    let custom_only = flag(&q, "custom_only");
+    Ok(ok(commands::list_commands_for(
         &state,
+        &s,
         &team_id,
-        autocomplete_only,
+        custom_only,
     )
     .await?))
 }
@@ -126,15 +85,7 @@ async fn get_command(
     s: AuthSession,
     PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let c = commands::get_command(&state, &id)
-        .await
-        .map_err(|_| commands::not_found())?;
-    if !scoped_authz::has_team(&state, &s, &c.team_id, Permission::ViewTeam).await?
-        || require_manage(&state, &s, &c).await.is_err()
-    {
-        return Err(commands::not_found());
-    }
-    Ok(ok(c))
+    Ok(ok(commands::view_command(&state, &s, &id).await?))
 }
 
 /// # `PUT /api/v4/commands/{command_id}`
@@ -147,17 +98,7 @@ async fn update_command(
     body: Bytes,
 ) -> ApiResult<Response> {
     let c: Command = parse_body(&body, "command")?;
-    if c.id != id {
-        return Err(ApiError::invalid_param("command"));
-    }
-    let old = commands::get_command(&state, &id)
-        .await
-        .map_err(|_| commands::not_found())?;
-    if c.team_id != old.team_id {
-        return Err(ApiError::bad_request("api.command.team_mismatch.app_error"));
-    }
-    require_manage(&state, &s, &old).await?;
-    Ok(ok(commands::update_command(&state, &old, c).await?))
+    Ok(ok(commands::update_command_for(&state, &s, &id, c).await?))
 }
 
 /// # `DELETE /api/v4/commands/{command_id}`
@@ -166,10 +107,7 @@ async fn delete_command(
     s: AuthSession,
     PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let c = commands::get_command(&state, &id)
-        .await
-        .map_err(|_| commands::not_found())?;
-    require_manage(&state, &s, &c).await?;
+    let c = commands::command_for(&state, &s, &id).await?;
     commands::delete_command(&state, &c.id).await?;
     Ok(status_ok())
 }
@@ -190,32 +128,8 @@ async fn move_command(
     body: Bytes,
 ) -> ApiResult<Response> {
     let req: MoveRequest = parse_body(&body, "team_id")?;
-    let team = teams::get_team(&state, &req.team_id).await?;
-    require_own(&state, &s, &team.id).await?;
-    let c = commands::get_command(&state, &id)
-        .await
-        .map_err(|_| commands::not_found())?;
-    require_manage(&state, &s, &c).await?;
-    if !user_may_manage(&state, &c.creator_id, &team.id).await? {
-        return Err(ApiError::bad_request(
-            "api.command.move_command.creator_no_permission.app_error",
-        ));
-    }
-    commands::move_command(&state, c, &team.id).await?;
+    commands::move_command_for(&state, &s, &id, &req.team_id).await?;
     Ok(status_ok())
-}
-
-/// Whether a user (not the caller) holds `manage_own_slash_commands` in the team.
-async fn user_may_manage(state: &AppState, user_id: &str, team_id: &str) -> ApiResult<bool> {
-    let Ok(u) = state.store.get_user(user_id).await else {
-        return Ok(false);
-    };
-    let mut roles = u.roles.clone();
-    if let Some(r) = scoped_authz::team_roles(state, team_id, user_id).await? {
-        roles.push(' ');
-        roles.push_str(&r);
-    }
-    Ok(state.roles.grants(&roles, OWN.as_str()) || state.roles.grants(&roles, OWN_OLD.as_str()))
 }
 
 /// # `PUT /api/v4/commands/{command_id}/regen_token`
@@ -225,10 +139,7 @@ async fn regen_command_token(
     s: AuthSession,
     PathId(id): PathId<CommandId>,
 ) -> ApiResult<Response> {
-    let c = commands::get_command(&state, &id)
-        .await
-        .map_err(|_| commands::not_found())?;
-    require_manage(&state, &s, &c).await?;
+    let c = commands::command_for(&state, &s, &id).await?;
     let c = commands::regen_token(&state, c).await?;
     Ok(ok(json!({"token": c.token})))
 }
@@ -252,44 +163,15 @@ async fn execute_command(
     body: Bytes,
 ) -> ApiResult<Response> {
     let req: ExecuteRequest = parse_body(&body, "command_args")?;
-    if req.command.chars().count() <= 1
-        || !req.command.starts_with('/')
-        || !rustmost_model::is_valid_id(&req.channel_id)
-    {
-        return Err(ApiError::bad_request(
-            "api.command.execute_command.start.app_error",
-        ));
-    }
-    if !scoped_authz::has_channel(&state, &s, &req.channel_id, Permission::CreatePost).await? {
-        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
-    }
-    let c = channels::get_channel(&state, &req.channel_id).await?;
-    if c.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.command.execute_command.deleted.error",
-        ));
-    }
-    let mut team_id = req.team_id;
-    if c.channel_type != CHANNEL_DIRECT && c.channel_type != CHANNEL_GROUP {
-        // Commands run against the channel's team, never one named by the caller.
-        team_id = c.team_id.clone();
-    } else if scoped_authz::team_roles(&state, &team_id, &s.user_id)
-        .await?
-        .is_none()
-        && !crate::app::authz::has(&state, &s, Permission::CreatePost)
-    {
-        return Err(ApiError::permission(&s.user_id, &[Permission::CreatePost]));
-    }
-    let root_id = if req.root_id.is_empty() {
-        req.parent_id
-    } else {
-        req.root_id
-    };
     let args = CommandArgs {
         user_id: s.user_id.clone(),
-        channel_id: c.id.clone(),
-        team_id,
-        root_id,
+        channel_id: req.channel_id,
+        team_id: req.team_id,
+        root_id: if req.root_id.is_empty() {
+            req.parent_id
+        } else {
+            req.root_id
+        },
         command: req.command,
         site_url: state
             .config
@@ -298,7 +180,7 @@ async fn execute_command(
             .trim_end_matches('/')
             .to_string(),
     };
-    Ok(ok(commands::execute(&state, &s, &args).await?))
+    Ok(ok(commands::execute_for(&state, &s, args).await?))
 }
 
 /// # `GET /api/v4/teams/{team_id}/commands/autocomplete`
@@ -309,8 +191,9 @@ async fn list_autocomplete_commands(
     s: AuthSession,
     PathId(team_id): PathId<TeamId>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_team(&state, &s, &team_id, Permission::ViewTeam).await?;
-    Ok(ok(commands::list_commands(&state, &team_id, true).await?))
+    Ok(ok(
+        commands::autocomplete_commands(&state, &s, &team_id).await?
+    ))
 }
 
 /// # `GET /api/v4/teams/{team_id}/commands/autocomplete_suggestions?user_input=/tr`
@@ -322,7 +205,7 @@ async fn autocomplete_suggestions(
     PathId(team_id): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_team(&state, &s, &team_id, Permission::ViewTeam).await?;
+    let offered = commands::autocomplete_commands(&state, &s, &team_id).await?;
     let input = q.get("user_input").cloned().unwrap_or_default();
     if input.is_empty() {
         return Err(ApiError::invalid_param("user_input"));
@@ -334,8 +217,7 @@ async fn autocomplete_suggestions(
         return Ok(ok(Vec::<serde_json::Value>::new()));
     }
     let typed = typed.to_lowercase();
-    let out: Vec<serde_json::Value> = commands::list_commands(&state, &team_id, true)
-        .await?
+    let out: Vec<serde_json::Value> = offered
         .into_iter()
         .filter(|c| c.trigger.starts_with(&typed))
         .map(|c| {

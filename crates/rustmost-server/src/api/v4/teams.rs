@@ -2,9 +2,9 @@
 
 use crate::api::v4::ids::{PathId, UserIdOrMe};
 use crate::api::v4::{created, ok, paging, parse_body, status_ok};
-use crate::app::{authz, scoped_authz, teams, users};
+use crate::app::teams;
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::Limiters;
 use crate::state::AppState;
 use axum::Extension;
@@ -13,9 +13,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
+use rustmost_model::TeamId;
 use rustmost_model::team::{Team, TeamMember};
-use rustmost_model::{Permission, TeamId};
-use rustmost_store::TeamListing;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -39,18 +38,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The sender's name as `TeamSettings.TeammateNameDisplay` shows it.
-fn display_name(u: &rustmost_model::user::User, format: &str) -> String {
-    let full = format!("{} {}", u.first_name, u.last_name)
-        .trim()
-        .to_string();
-    match format {
-        "nickname_full_name" if !u.nickname.is_empty() => u.nickname.clone(),
-        "nickname_full_name" | "full_name" if !full.is_empty() => full,
-        _ => u.username.clone(),
-    }
-}
-
 /// # `POST /api/v4/teams/{team_id}/invite/email`
 /// Mails an invitation to each address (a bare JSON array, or `{"emails": [...]}`) through
 /// `EmailSettings`' SMTP server. Needs `invite_user` and `add_user_to_team` in the team;
@@ -68,71 +55,16 @@ async fn invite_users_to_team(
     PathId(tid): PathId<TeamId>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    scoped_authz::require_team(&state, &s, &tid, Permission::InviteUser).await?;
-    if !scoped_authz::has_team(&state, &s, &tid, Permission::AddUserToTeam).await? {
-        return Err(ApiError::permission(&s.user_id, &[Permission::InviteUser]));
-    }
-    let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request("api.team.invite_members_to_team_and_channels.invalid_body.app_error")
-            .detail(e.to_string())
-    })?;
-    let list = match &v {
-        serde_json::Value::Array(a) => Some(a),
-        serde_json::Value::Object(o) => o.get("emails").and_then(|e| e.as_array()),
-        _ => None,
-    };
-    let Some(list) = list else {
-        return Err(ApiError::bad_request(
-            "api.team.invite_members_to_team_and_channels.invalid_body.app_error",
-        ));
-    };
-    let emails: Vec<String> = list
-        .iter()
-        .filter_map(|e| e.as_str())
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
-        .collect();
-    if emails.is_empty() {
-        return Err(ApiError::invalid_param("user_email"));
-    }
-    let cfg = state.config.get();
-    if !cfg.bool("/ServiceSettings/EnableEmailInvitations") {
-        return Err(ApiError::not_implemented(
-            "api.team.invite_members.disabled.app_error",
-        ));
-    }
-    let t = teams::get_team(&state, &tid).await?;
-    let sender = users::get_user(&state, &s.user_id).await?;
-    // Each non-empty rule (the team's, then the server's) must accept the address on its own.
-    let rules = [
-        t.allowed_domains.as_str(),
-        cfg.str("/TeamSettings/RestrictCreationToDomains"),
-    ];
-    let bad: Vec<&str> = emails
-        .iter()
-        .filter(|e| !teams::is_email_address_allowed(e, &rules))
-        .map(String::as_str)
-        .collect();
-    if !bad.is_empty() {
-        return Err(
-            ApiError::bad_request("api.team.invite_members.invalid_email.app_error")
-                .param("Addresses", bad.join(", ")),
-        );
-    }
-    let sender_name = display_name(&sender, cfg.str("/TeamSettings/TeammateNameDisplay"));
-    let link = format!(
-        "{}/signup_user_complete/?id={}",
-        cfg.str("/ServiceSettings/SiteURL").trim_end_matches('/'),
-        t.invite_id
+    let inv = teams::prepare_invitation(&state, &s, &tid, &body).await?;
+    limiters.spend_invites(&s.user_id, inv.emails.len())?;
+    crate::app::email::send_in_background(
+        state.config.get(),
+        inv.team.id,
+        inv.emails,
+        inv.subject,
+        inv.text,
+        inv.html,
     );
-    let (subject, text, html) = crate::app::email::invite_mail(
-        cfg.str("/TeamSettings/SiteName"),
-        &sender_name,
-        &t.display_name,
-        &link,
-    );
-    limiters.spend_invites(&s.user_id, emails.len())?;
-    crate::app::email::send_in_background(cfg, t.id, emails, subject, text, html);
     Ok(status_ok())
 }
 
@@ -146,14 +78,7 @@ async fn create_team(
 ) -> ApiResult<Response> {
     let mut t: Team = parse_body(&body, "team")?;
     t.email = t.email.to_lowercase();
-    if !authz::has(&state, &s, Permission::CreateTeam) {
-        return Err(ApiError::forbidden(
-            "api.team.is_team_creation_allowed.disabled.app_error",
-        ));
-    }
-    let creator = users::get_user(&state, &s.user_id).await?;
-    let t = teams::create_team_with_user(&state, t, &creator).await?;
-    Ok(created(t))
+    Ok(created(teams::create_team(&state, &s, t).await?))
 }
 
 /// # `GET /api/v4/teams`
@@ -164,32 +89,7 @@ async fn get_all_teams(
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let public = authz::has(&state, &s, Permission::ListPublicTeams);
-    let private = authz::has(&state, &s, Permission::ListPrivateTeams);
-    let which = match (public, private) {
-        (true, true) => TeamListing::All,
-        (true, false) => TeamListing::Open,
-        (false, true) => TeamListing::Private,
-        (false, false) => return Ok(ok(Vec::<Team>::new())),
-    };
-    let list = state
-        .store
-        .list_teams(which, paging(&q))
-        .await
-        .or_internal("app.team.get_all.app_error")?;
-    let mut out = Vec::with_capacity(list.len());
-    for t in list {
-        out.push(teams::sanitize_for(&state, &s, t).await?);
-    }
-    Ok(ok(out))
-}
-
-async fn visible_team(state: &AppState, s: &AuthSession, t: Team) -> ApiResult<Response> {
-    let open = t.allow_open_invite && t.team_type == rustmost_model::team::TEAM_OPEN;
-    if !open && !scoped_authz::has_team(state, s, &t.id, Permission::ViewTeam).await? {
-        return Err(ApiError::permission(&s.user_id, &[Permission::ViewTeam]));
-    }
-    Ok(ok(teams::sanitize_for(state, s, t).await?))
+    Ok(ok(teams::get_all_teams(&state, &s, paging(&q)).await?))
 }
 
 /// # `GET /api/v4/teams/{team_id}`
@@ -199,8 +99,7 @@ async fn get_team(
     s: AuthSession,
     PathId(id): PathId<TeamId>,
 ) -> ApiResult<Response> {
-    let t = teams::get_team(&state, &id).await?;
-    visible_team(&state, &s, t).await
+    Ok(ok(teams::view_team(&state, &s, &id).await?))
 }
 
 /// # `GET /api/v4/teams/name/{team_name}`
@@ -212,12 +111,7 @@ async fn get_team_by_name(
     if !rustmost_model::team::is_valid_team_name(&name) {
         return Err(ApiError::invalid_url_param("team_name"));
     }
-    let t = state
-        .store
-        .get_team_by_name(&name)
-        .await
-        .or_not_found("app.team.get_by_name.missing.app_error")?;
-    visible_team(&state, &s, t).await
+    Ok(ok(teams::view_team_by_name(&state, &s, &name).await?))
 }
 
 /// # `GET /api/v4/users/{user_id}/teams`
@@ -229,23 +123,8 @@ async fn get_teams_for_user(
     UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    if id != s.user_id && !authz::has(&state, &s, Permission::ReadOtherUsersTeams) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ReadOtherUsersTeams],
-        ));
-    }
     let page = (q.contains_key("page") || q.contains_key("per_page")).then(|| paging(&q));
-    let list = state
-        .store
-        .list_teams_for_user(&id, page)
-        .await
-        .or_internal("app.team.get_all.app_error")?;
-    let mut out = Vec::with_capacity(list.len());
-    for t in list {
-        out.push(teams::sanitize_for(&state, &s, t).await?);
-    }
-    Ok(ok(out))
+    Ok(ok(teams::get_teams_for_user(&state, &s, &id, page).await?))
 }
 
 /// # `GET /api/v4/teams/{team_id}/members`
@@ -256,13 +135,9 @@ async fn get_team_members(
     PathId(id): PathId<TeamId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    scoped_authz::require_team(&state, &s, &id, Permission::ViewTeam).await?;
-    let list = state
-        .store
-        .list_team_members(&id, paging(&q))
-        .await
-        .or_internal("app.team.get_members.app_error")?;
-    Ok(ok(list))
+    Ok(ok(
+        teams::get_team_members(&state, &s, &id, paging(&q)).await?
+    ))
 }
 
 /// # `GET /api/v4/teams/{team_id}/members/{user_id}`
@@ -272,13 +147,7 @@ async fn get_team_member(
     PathId(tid): PathId<TeamId>,
     UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    scoped_authz::require_team(&state, &s, &tid, Permission::ViewTeam).await?;
-    let m = state
-        .store
-        .get_team_member(&tid, &uid)
-        .await
-        .or_not_found("app.team.get_member.missing.app_error")?;
-    Ok(ok(m))
+    Ok(ok(teams::get_team_member(&state, &s, &tid, &uid).await?))
 }
 
 /// # `POST /api/v4/teams/{team_id}/members` `{"team_id","user_id"}`
@@ -300,21 +169,9 @@ async fn add_team_member(
     if !rustmost_model::is_valid_id(&m.user_id) {
         return Err(ApiError::invalid_param("user_id"));
     }
-    if m.user_id == s.user_id {
-        let t = teams::get_team(&state, &tid).await?;
-        let perm = if t.allow_open_invite {
-            Permission::JoinPublicTeams
-        } else {
-            Permission::JoinPrivateTeams
-        };
-        authz::require(&state, &s, perm)?;
-    } else {
-        scoped_authz::require_team(&state, &s, &tid, Permission::AddUserToTeam).await?;
-    }
-    let t = teams::get_team(&state, &tid).await?;
-    let u = users::get_user(&state, &m.user_id).await?;
-    let member = teams::join_user_to_team(&state, &t, &u, None).await?;
-    Ok(created(member))
+    Ok(created(
+        teams::add_team_member(&state, &s, &tid, &m.user_id).await?,
+    ))
 }
 
 /// # `DELETE /api/v4/teams/{team_id}/members/{user_id}`
@@ -325,12 +182,6 @@ async fn remove_team_member(
     PathId(tid): PathId<TeamId>,
     UserIdOrMe(uid): UserIdOrMe,
 ) -> ApiResult<Response> {
-    if uid != s.user_id {
-        scoped_authz::require_team(&state, &s, &tid, Permission::RemoveUserFromTeam).await?;
-    }
-    let t = teams::get_team(&state, &tid).await?;
-    let u = users::get_user(&state, &uid).await?;
-    let requestor = users::get_user(&state, &s.user_id).await?;
-    teams::remove_user_from_team(&state, &t, &u, &requestor).await?;
+    teams::remove_team_member(&state, &s, &tid, &uid).await?;
     Ok(status_ok())
 }

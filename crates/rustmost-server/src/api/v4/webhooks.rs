@@ -3,12 +3,9 @@
 
 use crate::api::v4::ids::PathId;
 use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
-use crate::app::webhooks::{
-    self, IncomingRequest, OTHERS_INCOMING, OTHERS_OUTGOING, OWN_INCOMING, OWN_OUTGOING,
-};
-use crate::app::{authz, channels, scoped_authz};
+use crate::app::webhooks::{self, Hook, IncomingRequest};
 use crate::auth::AuthSession;
-use crate::error::{ApiError, ApiResult, StoreResultExt};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -18,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rustmost_model::HookId;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
-use rustmost_store::WebhookQuery;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -29,9 +25,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v4/hooks/incoming/{hook_id}",
-            get(get_incoming)
-                .put(update_incoming)
-                .delete(delete_incoming),
+            get(get_hook::<IncomingWebhook>)
+                .put(update_hook::<IncomingWebhook>)
+                .delete(delete_hook::<IncomingWebhook>),
         )
         .route(
             "/api/v4/hooks/incoming/{hook_id}/regen_id",
@@ -43,15 +39,54 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v4/hooks/outgoing/{hook_id}",
-            get(get_outgoing)
-                .put(update_outgoing)
-                .delete(delete_outgoing),
+            get(get_hook::<OutgoingWebhook>)
+                .put(update_hook::<OutgoingWebhook>)
+                .delete(delete_hook::<OutgoingWebhook>),
         )
         .route(
             "/api/v4/hooks/outgoing/{hook_id}/regen_token",
             post(regen_outgoing_token),
         )
         .route("/hooks/{hook_id}", post(incoming_post))
+}
+
+// ---- Both kinds ----
+
+/// # `GET /api/v4/hooks/incoming/{hook_id}`, `GET /api/v4/hooks/outgoing/{hook_id}`
+/// The kind's switch (501), the hook (404), then its permissions: the own permission in the
+/// hook's team (`manage_own_*` or the older `manage_*`), the channel readable for an incoming
+/// hook in a private channel, and `manage_others_*` for someone else's hook.
+async fn get_hook<H: Hook>(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(hook_id): PathId<HookId>,
+) -> ApiResult<Response> {
+    Ok(ok(webhooks::hook_for::<H>(&state, &s, &hook_id).await?))
+}
+
+/// # `PUT /api/v4/hooks/incoming/{hook_id}`, `PUT /api/v4/hooks/outgoing/{hook_id}`
+/// The body's `id` must be the path's; a `team_id` other than the hook's is 400
+/// `api.webhook.team_mismatch.app_error`. Incoming answers 201, as upstream, outgoing 200;
+/// an outgoing hook keeps its token whatever the body says.
+async fn update_hook<H: Hook>(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(hook_id): PathId<HookId>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let new: H = parse_body(&body, "hook")?;
+    let h = webhooks::update_hook(&state, &s, &hook_id, new).await?;
+    Ok(if H::UPDATE_CREATES { created(h) } else { ok(h) })
+}
+
+/// # `DELETE /api/v4/hooks/incoming/{hook_id}`, `DELETE /api/v4/hooks/outgoing/{hook_id}`
+async fn delete_hook<H: Hook>(
+    State(state): State<AppState>,
+    s: AuthSession,
+    PathId(hook_id): PathId<HookId>,
+) -> ApiResult<Response> {
+    webhooks::delete_hook::<H>(&state, &s, &hook_id).await?;
+    Ok(status_ok())
 }
 
 // ---- Incoming: REST ----
@@ -79,94 +114,16 @@ async fn list_incoming(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let team_id = q.get("team_id").filter(|t| !t.is_empty()).cloned();
-    let others = match &team_id {
-        Some(t) => {
-            webhooks::require_team_any(&state, &s, t, OWN_INCOMING).await?;
-            webhooks::has_team_any(&state, &s, t, OTHERS_INCOMING).await?
-        }
-        None => {
-            webhooks::require_system_any(&state, &s, OWN_INCOMING)?;
-            OTHERS_INCOMING.iter().any(|p| authz::has(&state, &s, *p))
-        }
-    };
-    webhooks::incoming_enabled(&state)?;
-    let mut query = WebhookQuery {
-        team_id,
-        user_id: (!others).then(|| s.user_id.clone()),
-        page: Some(paging(&q)),
-        ..Default::default()
-    };
-    let list = state
-        .store
-        .list_incoming_webhooks(&query)
-        .await
-        .or_internal("app.webhooks.get_incoming_by_user.app_error")?;
-    if flag(&q, "include_total_count") {
-        query.page = None;
-        let total = state
-            .store
-            .count_incoming_webhooks(&query)
-            .await
-            .or_internal("app.webhooks.get_incoming_count.app_error")?;
-        return Ok(ok(serde_json::json!({
+    let with_total = flag(&q, "include_total_count");
+    let (list, total) =
+        webhooks::list_incoming(&state, &s, team_id, paging(&q), with_total).await?;
+    Ok(match total {
+        Some(total) => ok(serde_json::json!({
             "incoming_webhooks": list,
             "total_count": total,
-        })));
-    }
-    Ok(ok(list))
-}
-
-async fn incoming_for(
-    state: &AppState,
-    s: &AuthSession,
-    id: &HookId,
-) -> ApiResult<IncomingWebhook> {
-    webhooks::incoming_enabled(state)?;
-    let h = webhooks::get_incoming(state, id).await?;
-    webhooks::require_manage_incoming(state, s, &h).await?;
-    Ok(h)
-}
-
-/// # `GET /api/v4/hooks/incoming/{hook_id}`
-async fn get_incoming(
-    State(state): State<AppState>,
-    s: AuthSession,
-    PathId(hook_id): PathId<HookId>,
-) -> ApiResult<Response> {
-    Ok(ok(incoming_for(&state, &s, &hook_id).await?))
-}
-
-/// # `PUT /api/v4/hooks/incoming/{hook_id}`
-/// The body's `id` must be the path's; a `team_id` other than the hook's is 400
-/// `api.webhook.team_mismatch.app_error`. Answers 201, as upstream.
-async fn update_incoming(
-    State(state): State<AppState>,
-    s: AuthSession,
-    PathId(hook_id): PathId<HookId>,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let id = hook_id;
-    let new: IncomingWebhook = parse_body(&body, "hook")?;
-    if new.id != id {
-        return Err(ApiError::invalid_param("hook_id"));
-    }
-    let old = incoming_for(&state, &s, &id).await?;
-    if !new.team_id.is_empty() && new.team_id != old.team_id {
-        return Err(ApiError::bad_request("api.webhook.team_mismatch.app_error"));
-    }
-    let h = webhooks::update_incoming(&state, &s, old, new).await?;
-    Ok(created(h))
-}
-
-/// # `DELETE /api/v4/hooks/incoming/{hook_id}`
-async fn delete_incoming(
-    State(state): State<AppState>,
-    s: AuthSession,
-    PathId(hook_id): PathId<HookId>,
-) -> ApiResult<Response> {
-    let h = incoming_for(&state, &s, &hook_id).await?;
-    webhooks::delete_incoming(&state, h).await?;
-    Ok(status_ok())
+        })),
+        None => ok(list),
+    })
 }
 
 /// # `POST /api/v4/hooks/incoming/{hook_id}/regen_id` (Rustmost)
@@ -177,7 +134,7 @@ async fn regen_incoming_id(
     s: AuthSession,
     PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
-    let h = incoming_for(&state, &s, &hook_id).await?;
+    let h = webhooks::hook_for::<IncomingWebhook>(&state, &s, &hook_id).await?;
     Ok(ok(webhooks::regen_incoming_id(&state, h).await?))
 }
 
@@ -310,87 +267,14 @@ async fn list_outgoing(
 ) -> ApiResult<Response> {
     let channel_id = q.get("channel_id").filter(|t| !t.is_empty()).cloned();
     let team_id = q.get("team_id").filter(|t| !t.is_empty()).cloned();
-    let others = if let Some(cid) = &channel_id {
-        let c = channels::get_channel(&state, cid).await?;
-        let mut own = false;
-        for p in OWN_OUTGOING {
-            own = own || scoped_authz::has_channel(&state, &s, &c.id, *p).await?;
-        }
-        if !own {
-            return Err(ApiError::permission(&s.user_id, &OWN_OUTGOING[..1]));
-        }
-        scoped_authz::has_channel(&state, &s, &c.id, OTHERS_OUTGOING[0]).await?
-    } else if let Some(t) = &team_id {
-        webhooks::require_team_any(&state, &s, t, OWN_OUTGOING).await?;
-        webhooks::has_team_any(&state, &s, t, OTHERS_OUTGOING).await?
-    } else {
-        webhooks::require_system_any(&state, &s, OWN_OUTGOING)?;
-        authz::has(&state, &s, OTHERS_OUTGOING[0])
-    };
-    webhooks::outgoing_enabled(&state)?;
-    let list = state
-        .store
-        .list_outgoing_webhooks(&WebhookQuery {
-            team_id: if channel_id.is_some() { None } else { team_id },
-            channel_id,
-            user_id: (!others).then(|| s.user_id.clone()),
-            page: Some(paging(&q)),
-        })
-        .await
-        .or_internal("app.webhooks.get_outgoing_by_team.app_error")?;
-    Ok(ok(list))
-}
-
-async fn outgoing_for(
-    state: &AppState,
-    s: &AuthSession,
-    id: &HookId,
-) -> ApiResult<OutgoingWebhook> {
-    webhooks::outgoing_enabled(state)?;
-    let h = webhooks::get_outgoing(state, id).await?;
-    webhooks::require_manage_outgoing(state, s, &h).await?;
-    Ok(h)
-}
-
-/// # `GET /api/v4/hooks/outgoing/{hook_id}`
-async fn get_outgoing(
-    State(state): State<AppState>,
-    s: AuthSession,
-    PathId(hook_id): PathId<HookId>,
-) -> ApiResult<Response> {
-    Ok(ok(outgoing_for(&state, &s, &hook_id).await?))
-}
-
-/// # `PUT /api/v4/hooks/outgoing/{hook_id}`
-/// The body's `id` must be the path's; another `team_id` is 400
-/// `api.webhook.team_mismatch.app_error`. The token is kept whatever the body says.
-async fn update_outgoing(
-    State(state): State<AppState>,
-    s: AuthSession,
-    PathId(hook_id): PathId<HookId>,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let id = hook_id;
-    let new: OutgoingWebhook = parse_body(&body, "hook")?;
-    if new.id != id {
-        return Err(ApiError::invalid_param("hook_id"));
-    }
-    let old = outgoing_for(&state, &s, &id).await?;
-    if !new.team_id.is_empty() && new.team_id != old.team_id {
-        return Err(ApiError::bad_request("api.webhook.team_mismatch.app_error"));
-    }
-    Ok(ok(webhooks::update_outgoing(&state, old, new).await?))
-}
-
-/// # `DELETE /api/v4/hooks/outgoing/{hook_id}`
-async fn delete_outgoing(
-    State(state): State<AppState>,
-    s: AuthSession,
-    PathId(hook_id): PathId<HookId>,
-) -> ApiResult<Response> {
-    let h = outgoing_for(&state, &s, &hook_id).await?;
-    webhooks::delete_outgoing(&state, h).await?;
-    Ok(status_ok())
+    Ok(ok(webhooks::list_outgoing(
+        &state,
+        &s,
+        channel_id,
+        team_id,
+        paging(&q),
+    )
+    .await?))
 }
 
 /// # `POST /api/v4/hooks/outgoing/{hook_id}/regen_token`
@@ -400,6 +284,6 @@ async fn regen_outgoing_token(
     s: AuthSession,
     PathId(hook_id): PathId<HookId>,
 ) -> ApiResult<Response> {
-    let h = outgoing_for(&state, &s, &hook_id).await?;
+    let h = webhooks::hook_for::<OutgoingWebhook>(&state, &s, &hook_id).await?;
     Ok(ok(webhooks::regen_outgoing_token(&state, h).await?))
 }

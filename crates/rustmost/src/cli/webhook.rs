@@ -1,0 +1,345 @@
+//! `rustmost webhook`: incoming and outgoing webhooks with mmctl's spellings (create-incoming,
+//! create-outgoing, list, show, modify-incoming, modify-outgoing, delete).
+
+use super::{Client, PER_PAGE, all_pages, all_pages_of, cell, resolve_channel, team_id, user_id};
+use anyhow::bail;
+use clap::{Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCmd {
+    /// Creates an incoming webhook; its URL is `<server>/hooks/<id>`.
+    #[command(
+        after_help = "Example:\n  rustmost webhook create-incoming --channel myteam:town-square --user alice --display-name CI --lock-to-channel"
+    )]
+    CreateIncoming {
+        /// The channel (id or `team:channel`).
+        #[arg(long)]
+        channel: String,
+        /// The hook's owner (id, username or email; default: me).
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Only ever post to this channel, whatever the payload's `channel` says.
+        #[arg(long)]
+        lock_to_channel: bool,
+        /// Icon URL (used when the server allows icon overrides).
+        #[arg(long)]
+        icon: Option<String>,
+        /// Username the hook posts as (used when the server allows username overrides).
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Changes an incoming webhook; flags left out keep their value.
+    #[command(
+        after_help = "Example:\n  rustmost webhook modify-incoming 9ud5mtgz4ifjpgzmdnpbfbcd5r --display-name Deploys --lock-to-channel=false"
+    )]
+    ModifyIncoming {
+        hook_id: String,
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// `--lock-to-channel` locks, `--lock-to-channel=false` unlocks, absent keeps.
+        #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+        lock_to_channel: Option<bool>,
+        #[arg(long)]
+        icon: Option<String>,
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Creates an outgoing webhook, called when a post starts with a trigger word.
+    #[command(
+        after_help = "Example:\n  rustmost webhook create-outgoing --team myteam --display-name build --trigger-word build --url https://ci.example.com/hook"
+    )]
+    CreateOutgoing {
+        /// The team (name or id).
+        #[arg(long)]
+        team: String,
+        /// Only posts in this channel (id or `team:channel`) trigger it.
+        #[arg(long)]
+        channel: Option<String>,
+        /// The hook's creator (id, username or email; default: me).
+        #[arg(long)]
+        user: Option<String>,
+        /// The hook's name in lists.
+        #[arg(long)]
+        display_name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// A trigger word (repeat for several).
+        #[arg(long = "trigger-word")]
+        trigger_words: Vec<String>,
+        /// `exact`: the first word is a trigger word; `start`: it starts with one.
+        #[arg(long, value_enum, default_value = "exact")]
+        trigger_when: TriggerWhen,
+        /// A callback URL (repeat for several); mmctl's `--url`, see `rustmost webhook`.
+        #[arg(long = "callback-url", required = true)]
+        urls: Vec<String>,
+        #[arg(long)]
+        icon: Option<String>,
+        /// `application/json` for a JSON request, else a form.
+        #[arg(long)]
+        content_type: Option<String>,
+        /// Username the replies are posted as (when the server allows username overrides).
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Changes an outgoing webhook; flags left out keep their value.
+    #[command(
+        after_help = "Example:\n  rustmost webhook modify-outgoing 9ud5mtgz4ifjpgzmdnpbfbcd5r --trigger-word deploy --trigger-when start"
+    )]
+    ModifyOutgoing {
+        hook_id: String,
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Replaces the trigger words (repeat for several).
+        #[arg(long = "trigger-word")]
+        trigger_words: Vec<String>,
+        #[arg(long, value_enum)]
+        trigger_when: Option<TriggerWhen>,
+        /// Replaces the callback URLs (repeat for several); mmctl's `--url`.
+        #[arg(long = "callback-url")]
+        urls: Vec<String>,
+        #[arg(long)]
+        icon: Option<String>,
+        #[arg(long)]
+        content_type: Option<String>,
+    },
+    /// Lists the incoming and outgoing webhooks of these teams (default: every team).
+    #[command(after_help = "Example:\n  rustmost webhook list myteam --json")]
+    List { teams: Vec<String> },
+    /// Shows one webhook, incoming or outgoing.
+    #[command(after_help = "Example:\n  rustmost webhook show 9ud5mtgz4ifjpgzmdnpbfbcd5r")]
+    Show { hook_id: String },
+    /// Deletes one webhook, incoming or outgoing.
+    #[command(after_help = "Example:\n  rustmost webhook delete 9ud5mtgz4ifjpgzmdnpbfbcd5r")]
+    Delete { hook_id: String },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TriggerWhen {
+    Exact,
+    Start,
+}
+
+impl TriggerWhen {
+    fn code(self) -> i64 {
+        match self {
+            TriggerWhen::Exact => 0,
+            TriggerWhen::Start => 1,
+        }
+    }
+}
+
+/// Table columns; `kind` is added by this module so one table can hold both sorts.
+pub const HOOK_COLS: &[&str] = &["kind", "id", "display_name", "team_id", "channel_id"];
+
+/// What a webhook command prints: the server's JSON, and the rows of its table.
+pub struct Shown {
+    pub json: Value,
+    pub rows: Value,
+}
+
+fn tagged(kind: &str, hook: &Value) -> Value {
+    let mut row = hook.clone();
+    row["kind"] = json!(kind);
+    row
+}
+
+fn one(kind: &str, hook: Value) -> Shown {
+    Shown {
+        rows: tagged(kind, &hook),
+        json: hook,
+    }
+}
+
+/// Incoming first, then outgoing, as mmctl looks a bare webhook id up.
+async fn find(cl: &Client, id: &str) -> anyhow::Result<(&'static str, Value)> {
+    if let Ok(h) = cl.get_incoming_webhook(id).await {
+        return Ok(("incoming", h));
+    }
+    match cl.get_outgoing_webhook(id).await {
+        Ok(h) => Ok(("outgoing", h)),
+        Err(rustmost_client::Error::Api { status: 404, .. }) => {
+            bail!("no webhook with id {id:?} (neither incoming nor outgoing)")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn set(v: &mut Value, key: &str, new: Option<String>) {
+    if let Some(n) = new {
+        v[key] = json!(n);
+    }
+}
+
+pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
+    Ok(match c {
+        WebhookCmd::CreateIncoming {
+            channel,
+            user,
+            display_name,
+            description,
+            lock_to_channel,
+            icon,
+            username,
+        } => {
+            let mut body = json!({
+                "channel_id": resolve_channel(cl, &channel).await?,
+                "channel_locked": lock_to_channel,
+            });
+            if let Some(u) = user {
+                body["user_id"] = json!(user_id(cl, &u).await?);
+            }
+            set(&mut body, "display_name", display_name);
+            set(&mut body, "description", description);
+            set(&mut body, "icon_url", icon);
+            set(&mut body, "username", username);
+            one("incoming", cl.create_incoming_webhook(&body).await?)
+        }
+        WebhookCmd::ModifyIncoming {
+            hook_id,
+            channel,
+            display_name,
+            description,
+            lock_to_channel,
+            icon,
+            username,
+        } => {
+            let mut h = cl.get_incoming_webhook(&hook_id).await?;
+            if let Some(ch) = channel {
+                h["channel_id"] = json!(resolve_channel(cl, &ch).await?);
+            }
+            set(&mut h, "display_name", display_name);
+            set(&mut h, "description", description);
+            set(&mut h, "icon_url", icon);
+            set(&mut h, "username", username);
+            if let Some(l) = lock_to_channel {
+                h["channel_locked"] = json!(l);
+            }
+            one("incoming", cl.update_incoming_webhook(&hook_id, &h).await?)
+        }
+        WebhookCmd::CreateOutgoing {
+            team,
+            channel,
+            user,
+            display_name,
+            description,
+            trigger_words,
+            trigger_when,
+            urls,
+            icon,
+            content_type,
+            username,
+        } => {
+            let mut body = json!({
+                "team_id": team_id(cl, &team).await?,
+                "display_name": display_name,
+                "trigger_words": trigger_words,
+                "trigger_when": trigger_when.code(),
+                "callback_urls": urls,
+            });
+            if let Some(ch) = channel {
+                body["channel_id"] = json!(resolve_channel(cl, &ch).await?);
+            }
+            if let Some(u) = user {
+                body["creator_id"] = json!(user_id(cl, &u).await?);
+            }
+            set(&mut body, "description", description);
+            set(&mut body, "icon_url", icon);
+            set(&mut body, "content_type", content_type);
+            set(&mut body, "username", username);
+            one("outgoing", cl.create_outgoing_webhook(&body).await?)
+        }
+        WebhookCmd::ModifyOutgoing {
+            hook_id,
+            channel,
+            display_name,
+            description,
+            trigger_words,
+            trigger_when,
+            urls,
+            icon,
+            content_type,
+        } => {
+            let mut h = cl.get_outgoing_webhook(&hook_id).await?;
+            if let Some(ch) = channel {
+                h["channel_id"] = json!(resolve_channel(cl, &ch).await?);
+            }
+            set(&mut h, "display_name", display_name);
+            set(&mut h, "description", description);
+            set(&mut h, "icon_url", icon);
+            set(&mut h, "content_type", content_type);
+            if !trigger_words.is_empty() {
+                h["trigger_words"] = json!(trigger_words);
+            }
+            if let Some(w) = trigger_when {
+                h["trigger_when"] = json!(w.code());
+            }
+            if !urls.is_empty() {
+                h["callback_urls"] = json!(urls);
+            }
+            one("outgoing", cl.update_outgoing_webhook(&hook_id, &h).await?)
+        }
+        WebhookCmd::List { teams } => {
+            let ids = if teams.is_empty() {
+                let all = all_pages("teams", |p| cl.get_all_teams(p, PER_PAGE)).await?;
+                all.as_array()
+                    .map(|a| a.iter().map(|t| cell(&t["id"])).collect())
+                    .unwrap_or_default()
+            } else {
+                let mut ids = Vec::new();
+                for t in &teams {
+                    ids.push(team_id(cl, t).await?);
+                }
+                ids
+            };
+            let (mut incoming, mut outgoing) = (Vec::new(), Vec::new());
+            for t in &ids {
+                let total = cl.count_incoming_webhooks_for_team(t).await?;
+                let inc = all_pages_of("incoming webhooks", Some(total), |p| {
+                    cl.get_incoming_webhooks_for_team(t, p, PER_PAGE)
+                })
+                .await?;
+                incoming.extend(inc.as_array().cloned().unwrap_or_default());
+                let out = all_pages("outgoing webhooks", |p| {
+                    cl.get_outgoing_webhooks_for_team(t, p, PER_PAGE)
+                })
+                .await?;
+                outgoing.extend(out.as_array().cloned().unwrap_or_default());
+            }
+            let rows = incoming
+                .iter()
+                .map(|h| tagged("incoming", h))
+                .chain(outgoing.iter().map(|h| tagged("outgoing", h)))
+                .collect();
+            Shown {
+                json: json!({"incoming_webhooks": incoming, "outgoing_webhooks": outgoing}),
+                rows: Value::Array(rows),
+            }
+        }
+        WebhookCmd::Show { hook_id } => {
+            let (kind, h) = find(cl, &hook_id).await?;
+            one(kind, h)
+        }
+        WebhookCmd::Delete { hook_id } => {
+            let (kind, h) = find(cl, &hook_id).await?;
+            if kind == "incoming" {
+                cl.delete_incoming_webhook(&hook_id).await?;
+            } else {
+                cl.delete_outgoing_webhook(&hook_id).await?;
+            }
+            one(kind, h)
+        }
+    })
+}
