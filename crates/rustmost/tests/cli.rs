@@ -1956,7 +1956,7 @@ async fn webhook_commands_with_mmctl_spellings() {
     assert!(
         refused
             .stderr
-            .contains("api.webhooks.create_outgoing.triggers.app_error"),
+            .contains("api.webhook.create_outgoing.triggers.app_error"),
         "{}",
         refused.stderr
     );
