@@ -4,14 +4,24 @@
 //! applies it too. The feed's connection handling lives with the store
 //! (`rustmost_store_sql::PgChangeFeed`); this module gives its messages their meaning.
 //!
+//! On PostgreSQL the notifications of committed changes are sent by the database itself:
+//! triggers (migration 0007) `NOTIFY` inside the transaction that commits a session deletion,
+//! a session's or user's role change, a deactivation, or a role's permissions, and PostgreSQL
+//! delivers them exactly when the change commits, so no change can commit unannounced, whoever
+//! made it. Those messages carry an empty `node`, so every node applies them, the committing
+//! one included (a harmless second eviction). [`AppState::invalidate`] therefore only applies a
+//! change to this node's caches at once.
+//!
 //! Delivery is asynchronous: another node drops a revoked session within the time PostgreSQL
 //! takes to deliver a notification (milliseconds on a healthy network). While a node's `LISTEN`
 //! connection is down it caches no sessions at all (every request reads the database), and
 //! when the connection is back it drops its session cache and reloads the roles, since
-//! notifications sent meanwhile are lost. A notification is sent right after its change commits,
-//! so one is lost if the node dies in between; cached sessions are therefore re-read from the
-//! database every [`MAX_SESSION_CACHE_AGE`] on PostgreSQL, and the role table every
-//! [`MAX_ROLE_CACHE_AGE`].
+//! notifications sent meanwhile are lost. Cached sessions are also re-read from the database
+//! every [`MAX_SESSION_CACHE_AGE`] on PostgreSQL, and the role table every
+//! [`MAX_ROLE_CACHE_AGE`], bounding any change made outside those triggers.
+//!
+//! The configuration, when it lives in the database, has its own channel
+//! (`rustmost_config`): every save announces itself and each node re-reads the document.
 //!
 //! A notification carries no authority: any account that can connect to the database can
 //! `NOTIFY`, so a message only names what to drop or reload (a session hash, session ids, a
@@ -25,7 +35,7 @@
 use crate::state::{AppState, Inner};
 use rustmost_model::role::Role;
 use rustmost_store::feed::{ChangeFeed, FeedEvent, Subscription};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -34,8 +44,7 @@ use tokio::sync::Notify;
 pub use rustmost_store::feed::FeedTimings as Timings;
 
 /// With several nodes, how long a node trusts a cached session before reading it again: the
-/// bound on a change whose notification was lost (the sending node died between its commit and
-/// its `NOTIFY`, or could not publish).
+/// bound on a change no trigger announces (a row edited outside the tables they watch).
 pub const MAX_SESSION_CACHE_AGE: Duration = Duration::from_secs(60);
 
 /// With several nodes, how long a node trusts its role table before reading it again.
@@ -62,8 +71,8 @@ pub enum Invalidation {
     AllSessions,
 }
 
-/// The notification payload: small JSON, e.g. `{"node":"…","kind":"session_hash","key":"…"}`.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+/// The notification payload: small JSON, e.g. `{"node":"","kind":"session_ids","keys":[…]}`.
+#[derive(Debug, Deserialize, PartialEq)]
 struct Wire {
     /// The sending node, which has already applied the change and skips its own message.
     node: String,
@@ -76,69 +85,15 @@ struct Wire {
     keep: Option<String>,
 }
 
-impl Wire {
-    fn new(node: &str, inv: &Invalidation) -> Self {
-        let mut w = Wire {
-            node: node.to_string(),
-            kind: String::new(),
-            key: String::new(),
-            keys: Vec::new(),
-            keep: None,
-        };
-        match inv {
-            Invalidation::SessionHash(h) => {
-                w.kind = "session_hash".into();
-                w.key = h.clone();
-            }
-            Invalidation::SessionIds(ids) => {
-                w.kind = "session_ids".into();
-                w.keys = ids.clone();
-            }
-            Invalidation::UserSessions { user_id, keep } => {
-                w.kind = "user".into();
-                w.key = user_id.clone();
-                w.keep = keep.clone();
-            }
-            Invalidation::UserRoles { user_id } => {
-                w.kind = "user_roles".into();
-                w.key = user_id.clone();
-            }
-            Invalidation::Role(r) => {
-                w.kind = "role".into();
-                w.key = r.name.clone();
-            }
-            Invalidation::AllSessions => w.kind = "all_sessions".into(),
-        }
-        w
-    }
-
-    /// The JSON to send; a change too big for one notification (`max` bytes) widens to
-    /// dropping every cached session, which is always safe.
-    fn payload(&self, max: usize) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        if json.len() < max {
-            return json;
-        }
-        serde_json::to_string(&Wire {
-            node: self.node.clone(),
-            kind: "all_sessions".into(),
-            key: String::new(),
-            keys: Vec::new(),
-            keep: None,
-        })
-        .unwrap_or_default()
-    }
-}
-
 /// How this node shares invalidations: not at all (SQLite, one node), or over the store's
 /// change feed (PostgreSQL).
 #[derive(Default)]
 pub struct Cluster {
     node: String,
     feed: Option<Arc<dyn ChangeFeed>>,
-    /// The shared PostgreSQL database, for the real-time relay's large events.
-    pool: Option<sqlx::PgPool>,
     listener: OnceLock<AbortOnDrop>,
+    /// Follows the shared configuration document, when it lives in the database.
+    config_listener: OnceLock<AbortOnDrop>,
     /// Wakes the listener to re-read the role table's age.
     wake: Arc<Notify>,
 }
@@ -162,14 +117,12 @@ impl Cluster {
     /// a subscription already listening, to hand to [`start_listening`] once the state exists.
     pub async fn shared(
         feed: Arc<dyn ChangeFeed>,
-        pool: sqlx::PgPool,
     ) -> anyhow::Result<(Self, Box<dyn Subscription>)> {
         let subscription = feed.subscribe().await?;
         Ok((
             Cluster {
                 node: rustmost_model::new_id(),
                 feed: Some(feed),
-                pool: Some(pool),
                 ..Default::default()
             },
             subscription,
@@ -179,11 +132,6 @@ impl Cluster {
     /// Whether invalidations leave this process.
     pub fn is_shared(&self) -> bool {
         self.feed.is_some()
-    }
-
-    /// The database the real-time relay keeps events too large for one notification in.
-    pub fn pool(&self) -> Option<&sqlx::PgPool> {
-        self.pool.as_ref()
     }
 
     /// The feed this node publishes on, with several nodes.
@@ -208,17 +156,11 @@ impl AppState {
         self.cluster.wake.notify_one();
     }
 
-    /// Applies a state change to this node's caches and tells the other nodes. Call it after
-    /// the change is committed, so a node that reloads on the message sees it.
+    /// Applies a committed state change to this node's caches. The other nodes hear of it
+    /// from the database, which announced it inside the committing transaction (see the module
+    /// docs).
     pub async fn invalidate(&self, inv: Invalidation) {
         apply_local(self, &inv);
-        let Some(feed) = &self.cluster.feed else {
-            return;
-        };
-        let payload = Wire::new(&self.cluster.node, &inv).payload(feed.max_payload());
-        if let Err(e) = feed.notify(&payload).await {
-            tracing::error!(error = %e, "could not publish a cache invalidation to the other nodes");
-        }
     }
 }
 
@@ -343,11 +285,7 @@ async fn listen(
         match event {
             Some(FeedEvent::Message(payload)) => {
                 match payload.strip_prefix(crate::realtime::cluster::PREFIX) {
-                    Some(ev) => {
-                        let pool = state.cluster.pool.clone();
-                        crate::realtime::cluster::apply_remote(&state, &node, pool.as_ref(), ev)
-                            .await
-                    }
+                    Some(ev) => crate::realtime::cluster::apply_remote(&state, &node, ev),
                     None => apply_remote(&state, &node, &payload).await,
                 }
             }
@@ -372,32 +310,48 @@ async fn listen(
     }
 }
 
+/// Follows the configuration document other nodes save: each announcement (and each
+/// reconnection, since announcements made meanwhile went unheard) re-reads it, and a changed
+/// document takes effect here as if it had been saved here.
+pub fn follow_config(state: &AppState, mut subscription: Box<dyn Subscription>) {
+    let weak = std::sync::Arc::downgrade(&state.0);
+    let task = tokio::spawn(async move {
+        while let Some(event) = subscription.next().await {
+            let Some(inner) = weak.upgrade() else { return };
+            if let FeedEvent::Lost(why) = &event {
+                tracing::warn!(error = %why, "configuration listener lost; reconnecting");
+                continue;
+            }
+            // A failed read is retried at the next announcement or reconnection; meanwhile the
+            // node keeps the document it has.
+            match inner.config.refresh().await {
+                Ok(true) => {
+                    tracing::info!("configuration changed by another node");
+                    crate::realtime::events::config_changed(&AppState(inner));
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = ?e, "could not re-read the configuration"),
+            }
+        }
+    });
+    let _ = state.cluster.config_listener.set(AbortOnDrop(task));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// PostgreSQL's limit, as the feed reports it.
-    const MAX_PAYLOAD: usize = 7900;
-
+    /// What the triggers of migration 0007 send (`json_build_object` puts spaces around `:`).
     #[test]
-    fn payloads_round_trip_and_stay_under_the_notify_limit() {
-        let w = Wire::new(
-            "n1",
-            &Invalidation::UserSessions {
-                user_id: "u".into(),
-                keep: Some("s".into()),
-            },
-        );
-        let back: Wire = serde_json::from_str(&w.payload(MAX_PAYLOAD)).unwrap();
-        assert_eq!(back, w);
-        assert_eq!(
-            w.payload(MAX_PAYLOAD),
-            r#"{"node":"n1","kind":"user","key":"u","keep":"s"}"#
-        );
-        let many = Invalidation::SessionIds((0..1000).map(|i| format!("{i:026}")).collect());
-        let p = Wire::new("n1", &many).payload(MAX_PAYLOAD);
-        assert!(p.len() < MAX_PAYLOAD);
-        let back: Wire = serde_json::from_str(&p).unwrap();
-        assert_eq!(back.kind, "all_sessions");
+    fn trigger_payloads_are_read_as_messages_for_every_node() {
+        let w: Wire =
+            serde_json::from_str(r#"{"node" : "", "kind" : "session_ids", "keys" : ["a", "b"]}"#)
+                .unwrap();
+        assert_eq!(w.node, "");
+        assert_eq!(w.kind, "session_ids");
+        assert_eq!(w.keys, ["a", "b"]);
+        let w: Wire =
+            serde_json::from_str(r#"{"node" : "", "kind" : "user_roles", "key" : "u"}"#).unwrap();
+        assert_eq!((w.kind.as_str(), w.key.as_str()), ("user_roles", "u"));
     }
 }

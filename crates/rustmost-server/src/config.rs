@@ -1,5 +1,6 @@
-//! Mattermost-layout configuration: defaults, the persisted `config.json`, `MM_*` environment
-//! overrides (which always win and are never persisted), sanitizing, and the client config.
+//! Mattermost-layout configuration: defaults, the persisted document (`config.json`, or the
+//! database when `MM_CONFIG` is a database URL, as upstream), `MM_*` environment overrides
+//! (which always win and are never persisted), sanitizing, and the client config.
 
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
@@ -119,8 +120,17 @@ pub enum ConfigError {
     Shape(String),
     /// `IsValid` refused a value: the Mattermost error id and its template parameters.
     Invalid { id: &'static str, detail: String },
-    /// The file could not be written.
+    /// The file or database could not be read or written.
     Io(String),
+}
+
+/// Where the persisted document lives.
+enum Backing {
+    /// Nowhere: tests and tools that keep it in memory.
+    Memory,
+    File(PathBuf),
+    /// The `configurations` table; every node on the database shares it.
+    Database(rustmost_store_sql::ConfigDb),
 }
 
 /// One immutable snapshot of the configuration in effect.
@@ -377,11 +387,69 @@ impl Config {
 
 /// The live configuration: a snapshot readers clone cheaply, replaced atomically on change.
 pub struct ConfigService {
-    path: Option<PathBuf>,
+    backing: Backing,
     /// Environment overrides as a partial tree of typed values.
     env: Value,
     current: RwLock<Arc<Config>>,
     write: tokio::sync::Mutex<()>,
+}
+
+/// Reads a persisted document (file or database), merged over the defaults; `None` when there
+/// is none yet.
+async fn read_source(source: &str) -> Result<Option<Value>, ConfigError> {
+    let text = if rustmost_store_sql::is_database_url(source) {
+        let db = rustmost_store_sql::ConfigDb::connect(source)
+            .await
+            .map_err(|e| ConfigError::Io(e.to_string()))?;
+        let text = db.load().await;
+        db.close().await;
+        text.map_err(|e| ConfigError::Io(e.to_string()))?
+    } else {
+        match std::fs::read_to_string(source) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(ConfigError::Io(format!("{source}: {e}"))),
+        }
+    };
+    let Some(text) = text else { return Ok(None) };
+    let doc: Value = serde_json::from_str(&text)
+        .map_err(|e| ConfigError::Shape(format!("{}: {e}", redact(source))))?;
+    merge_known(&defaults(), &doc, false).map(Some)
+}
+
+/// A config source fit for messages: a database URL loses its password.
+fn redact(source: &str) -> String {
+    match (source.find("://"), source.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…{}", &source[..s], &source[at..]),
+        _ => source.to_string(),
+    }
+}
+
+/// `rustmost config migrate <from> <to>` (upstream's `mmctl config migrate`): copies the
+/// persisted document from one source to another, each a `config.json` path or a database URL.
+/// Environment overrides play no part. Returns nothing to say on success.
+pub async fn migrate(from: &str, to: &str) -> Result<(), ConfigError> {
+    let doc = read_source(from)
+        .await?
+        .ok_or_else(|| ConfigError::Io(format!("{}: no configuration there", redact(from))))?;
+    validate(&doc)?;
+    if rustmost_store_sql::is_database_url(to) {
+        let db = rustmost_store_sql::ConfigDb::connect(to)
+            .await
+            .map_err(|e| ConfigError::Io(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| ConfigError::Io(e.to_string()));
+        let saved = match text {
+            Ok(t) => db
+                .save(&t)
+                .await
+                .map_err(|e| ConfigError::Io(e.to_string())),
+            Err(e) => Err(e),
+        };
+        db.close().await;
+        saved
+    } else {
+        write_atomically(std::path::Path::new(to), &doc)
+    }
 }
 
 impl ConfigService {
@@ -403,8 +471,67 @@ impl ConfigService {
             }
             _ => defaults.clone(),
         };
+        let backing = match path {
+            Some(p) => Backing::File(p),
+            None => Backing::Memory,
+        };
+        Self::with(backing, env, persisted)
+    }
+
+    /// Opens `source` as `MM_CONFIG` names it: a database URL (`postgres://…`, `sqlite:…`)
+    /// keeps the document in that database, anything else is a `config.json` path (see
+    /// [`ConfigService::load`]). A database with no document yet gets the defaults saved.
+    pub async fn open(
+        source: Option<PathBuf>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let url = source
+            .as_ref()
+            .and_then(|p| p.to_str())
+            .filter(|s| rustmost_store_sql::is_database_url(s))
+            .map(str::to_string);
+        let Some(url) = url else {
+            let svc = Self::load(source, env)?;
+            svc.ensure_file()?;
+            return Ok(svc);
+        };
+        let env = env_overrides(&defaults(), env);
+        let db = rustmost_store_sql::ConfigDb::connect(&url)
+            .await
+            .map_err(|e| ConfigError::Io(e.to_string()))?;
+        let stored = db
+            .load()
+            .await
+            .map_err(|e| ConfigError::Io(e.to_string()))?;
+        let persisted = match &stored {
+            Some(text) => {
+                let doc: Value = serde_json::from_str(text)
+                    .map_err(|e| ConfigError::Shape(format!("the stored configuration: {e}")))?;
+                merge_known(&defaults(), &doc, false)?
+            }
+            None => {
+                // A first document kept in a database points the data at that database too, so
+                // `MM_CONFIG` alone is enough to start a node.
+                let mut d = defaults();
+                let (driver, source) = match url.strip_prefix("sqlite:") {
+                    Some(p) => ("sqlite", p.strip_prefix("//").unwrap_or(p).to_string()),
+                    None => ("postgres", url.clone()),
+                };
+                d["SqlSettings"]["DriverName"] = Value::from(driver);
+                d["SqlSettings"]["DataSource"] = Value::from(source);
+                d
+            }
+        };
+        let svc = Self::with(Backing::Database(db), env, persisted)?;
+        if stored.is_none() {
+            svc.save(&svc.get().persisted).await?;
+        }
+        Ok(svc)
+    }
+
+    fn with(backing: Backing, env: Value, persisted: Value) -> Result<Self, ConfigError> {
         let svc = Self {
-            path,
+            backing,
             env,
             current: RwLock::new(Arc::new(Config {
                 effective: Value::Null,
@@ -414,6 +541,49 @@ impl ConfigService {
         };
         svc.install(persisted)?;
         Ok(svc)
+    }
+
+    /// The shared document's change notifications, when the config lives in a database that
+    /// several nodes can share (PostgreSQL).
+    pub async fn subscribe(
+        &self,
+    ) -> Result<Option<Box<dyn rustmost_store::feed::Subscription>>, ConfigError> {
+        match &self.backing {
+            Backing::Database(db) => db
+                .subscribe()
+                .await
+                .map_err(|e| ConfigError::Io(e.to_string())),
+            _ => Ok(None),
+        }
+    }
+
+    /// Re-reads the shared document (another node saved it) and installs it if it differs;
+    /// returns whether it did. Only for a database-backed config.
+    pub async fn refresh(&self) -> Result<bool, ConfigError> {
+        let Backing::Database(db) = &self.backing else {
+            return Ok(false);
+        };
+        let _g = self.write.lock().await;
+        let Some(text) = db
+            .load()
+            .await
+            .map_err(|e| ConfigError::Io(e.to_string()))?
+        else {
+            return Ok(false);
+        };
+        let doc: Value = serde_json::from_str(&text)
+            .map_err(|e| ConfigError::Shape(format!("the stored configuration: {e}")))?;
+        let next = merge_known(&defaults(), &doc, false)?;
+        if next == self.get().persisted {
+            return Ok(false);
+        }
+        self.install(next)?;
+        Ok(true)
+    }
+
+    /// Whether the document is shared through a database.
+    pub fn in_database(&self) -> bool {
+        matches!(self.backing, Backing::Database(_))
     }
 
     /// The snapshot in effect now.
@@ -443,7 +613,7 @@ impl ConfigService {
         let old = self.get();
         let mut next = merge_known(&old.persisted, patch, true)?;
         self.restore(&old.persisted, &mut next);
-        self.install_and_save(next)
+        self.install_and_save(next).await
     }
 
     /// `PUT /config`: the body is a whole config; missing fields take their defaults.
@@ -452,13 +622,17 @@ impl ConfigService {
         let old = self.get();
         let mut next = merge_known(&defaults(), full, true)?;
         self.restore(&old.persisted, &mut next);
-        self.install_and_save(next)
+        self.install_and_save(next).await
     }
 
-    /// `POST /config/reload`: re-reads the file.
+    /// `POST /config/reload`: re-reads the file (or the database).
     pub async fn reload(&self) -> Result<Arc<Config>, ConfigError> {
+        if self.in_database() {
+            self.refresh().await?;
+            return Ok(self.get());
+        }
         let _g = self.write.lock().await;
-        let Some(p) = &self.path else {
+        let Backing::File(p) = &self.backing else {
             return Ok(self.get());
         };
         let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Io(e.to_string()))?;
@@ -487,13 +661,26 @@ impl ConfigService {
         }
     }
 
-    fn install_and_save(&self, persisted: Value) -> Result<Arc<Config>, ConfigError> {
+    async fn install_and_save(&self, persisted: Value) -> Result<Arc<Config>, ConfigError> {
         validate(&overlay(&persisted, &self.env))?;
-        if let Some(p) = &self.path {
-            write_atomically(p, &persisted)?;
-        }
+        self.save(&persisted).await?;
         self.install(persisted)?;
         Ok(self.get())
+    }
+
+    /// Persists the document (never the environment's overrides) where it lives.
+    async fn save(&self, persisted: &Value) -> Result<(), ConfigError> {
+        match &self.backing {
+            Backing::Memory => Ok(()),
+            Backing::File(p) => write_atomically(p, persisted),
+            Backing::Database(db) => {
+                let text = serde_json::to_string_pretty(persisted)
+                    .map_err(|e| ConfigError::Io(e.to_string()))?;
+                db.save(&text)
+                    .await
+                    .map_err(|e| ConfigError::Io(e.to_string()))
+            }
+        }
     }
 
     fn install(&self, persisted: Value) -> Result<(), ConfigError> {
@@ -508,7 +695,7 @@ impl ConfigService {
 
     /// Writes the file if it does not exist yet, as Mattermost does on first start.
     pub fn ensure_file(&self) -> Result<(), ConfigError> {
-        if let Some(p) = &self.path
+        if let Backing::File(p) = &self.backing
             && !p.exists()
         {
             write_atomically(p, &self.get().persisted)?;

@@ -37,7 +37,8 @@ pub const BUILD_HASH: &str = "rustmost";
 /// Where the server finds its config and which environment it sees (tests pass their own).
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
-    /// `config.json`; `None` keeps the config in memory.
+    /// `config.json`, or a database URL (`postgres://…`, `sqlite:…`) holding the config as
+    /// upstream's `MM_CONFIG` may; `None` keeps the config in memory.
     pub config_path: Option<PathBuf>,
     /// `MM_*` overrides, normally `std::env::vars()`.
     pub env: Vec<(String, String)>,
@@ -49,10 +50,13 @@ pub struct RequestId(pub String);
 
 /// Loads the config, opens the store and seeds built-in data.
 pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
-    let config = ConfigService::load(opts.config_path.clone(), opts.env.clone())
+    let config = ConfigService::open(opts.config_path.clone(), opts.env.clone())
+        .await
         .map_err(|e| anyhow::anyhow!("config: {e:?}"))?;
-    config
-        .ensure_file()
+    // Subscribed before anything reads the document further, so no later save goes unheard.
+    let config_feed = config
+        .subscribe()
+        .await
         .map_err(|e| anyhow::anyhow!("config: {e:?}"))?;
     let cfg = config.get();
     let driver = cfg.str("/SqlSettings/DriverName").to_lowercase();
@@ -71,7 +75,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         let store = rustmost_store_sql::PostgresStore::connect(&source).await?;
         // Other nodes may serve the same database: caches follow their changes.
         let feed = rustmost_store_sql::PgChangeFeed::connect(&source).await?;
-        pg_listener = Some(cluster::Cluster::shared(Arc::new(feed), store.pool().clone()).await?);
+        pg_listener = Some(cluster::Cluster::shared(Arc::new(feed)).await?);
         Arc::new(store)
     } else if driver == "sqlite" || driver == "sqlite3" || driver.is_empty() {
         let path = source
@@ -112,6 +116,13 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         // most this long.
         state.sessions.set_max_age(cluster::MAX_SESSION_CACHE_AGE);
         cluster::start_listening(&state, l);
+    }
+    if let Some(f) = config_feed {
+        cluster::follow_config(&state, f);
+        // A save between the first read and the subscription would otherwise go unseen.
+        if let Err(e) = state.config.refresh().await {
+            tracing::error!(error = ?e, "could not re-read the configuration");
+        }
     }
     app::roles::seed_and_load(store.as_ref(), &state.roles).await?;
     realtime::start(&state).await?;

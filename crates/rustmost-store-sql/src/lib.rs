@@ -8,10 +8,16 @@
     reason = "each area file is compiled once per backend (see above)"
 )]
 
+mod configdb;
+pub mod copy;
 mod postgres;
 mod sqlite;
 
-pub use postgres::{CHANNEL, LISTENER_APPLICATION_NAME, PgChangeFeed, PostgresStore};
+pub use configdb::{CONFIG_CHANNEL, ConfigDb, is_database_url};
+pub use postgres::{
+    ACQUIRE_TIMEOUT, CHANNEL, LEASE_APPLICATION_NAME, LISTENER_APPLICATION_NAME, PgChangeFeed,
+    PostgresStore, STATEMENT_TIMEOUT,
+};
 pub use sqlite::SqliteStore;
 
 use rustmost_store::StoreError;

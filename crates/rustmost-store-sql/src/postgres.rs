@@ -10,7 +10,15 @@ use std::time::Duration;
 
 mod feed;
 
-pub use feed::{CHANNEL, LISTENER_APPLICATION_NAME, PgChangeFeed};
+pub use feed::{CHANNEL, LEASE_APPLICATION_NAME, LISTENER_APPLICATION_NAME, PgChangeFeed};
+
+/// How long a caller waits for a pooled connection: with the database unreachable a request
+/// fails (a 5xx) after this, rather than hanging.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The longest one statement may run on the server before PostgreSQL cancels it, so a request
+/// stuck behind a lock or a sick database still answers within about five seconds.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// `Db`/`DbRow` for the areas compiled against PostgreSQL.
 type Db = PostgresStore;
@@ -46,25 +54,30 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// The connection pool, for the server's real-time relay (its large-event table).
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
     /// Connects to `url` (`postgres://user:password@host:port/database?...`) and applies pending
     /// migrations. The database must exist.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let opts = PgConnectOptions::from_str(url).map_err(other)?;
         let pool = PgPoolOptions::new()
             .max_connections(10)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(opts.clone())
             .await
             .map_err(map_err)?;
+        // Migrations may legitimately take longer than a request's statement, so they run
+        // before the limit is set on the pool's connections.
         sqlx::migrate!("./migrations-postgres")
             .run(&pool)
             .await
             .map_err(other)?;
+        pool.close().await;
+        let limit = STATEMENT_TIMEOUT.as_millis().to_string();
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(opts.options([("statement_timeout", limit.as_str())]))
+            .await
+            .map_err(map_err)?;
         Ok(Self { pool })
     }
 

@@ -48,6 +48,16 @@ pub trait ChangeFeed: Send + Sync {
     fn set_timings(&self, t: FeedTimings);
     /// The largest payload [`ChangeFeed::notify`] accepts, in bytes.
     fn max_payload(&self) -> usize;
+    /// Tries to become the one node that runs `job`: `Some` while no other node holds it. The
+    /// lease lasts while it is held (dropped, or its node gone, another node may take it).
+    async fn lead(&self, job: &str) -> Result<Option<Box<dyn Lease>>>;
+}
+
+/// The right to run one job on behalf of every node.
+#[async_trait]
+pub trait Lease: Send {
+    /// Whether the lease is still held; once it answers `false` it is lost for good.
+    async fn held(&mut self) -> bool;
 }
 
 /// One subscriber's end of the feed.

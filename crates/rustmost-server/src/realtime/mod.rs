@@ -56,12 +56,10 @@ impl Realtime {
 /// Starts delivery (and, on PostgreSQL, the relay to other nodes) for `state`.
 pub async fn start(state: &crate::state::AppState) -> anyhow::Result<()> {
     state.events.keep(hub::start(&state.0));
-    if let (Some(pool), Some(feed)) = (state.cluster.pool(), state.cluster.feed()) {
-        cluster::ensure_table(pool).await?;
+    if let Some(feed) = state.cluster.feed() {
         let (tx, rx) = mpsc::unbounded_channel();
         let _ = state.events.relay.set(tx);
         let task = tokio::spawn(cluster::relay(
-            pool.clone(),
             feed.clone(),
             state.cluster.node().to_string(),
             rx,

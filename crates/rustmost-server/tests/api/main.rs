@@ -18,6 +18,7 @@ mod input;
 mod invite;
 mod listen;
 mod locks;
+mod nodes;
 mod path_ids;
 mod post_edit;
 mod posts;

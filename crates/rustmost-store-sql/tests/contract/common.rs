@@ -21,7 +21,7 @@ pub use rustmost_store::{
 pub const T0: i64 = 1_733_000_000_123;
 
 /// The PostgreSQL server to run against as well, as the API tests read it.
-fn pg_base_url() -> Option<String> {
+pub fn pg_base_url() -> Option<String> {
     std::env::var("RUSTMOST_TEST_DATASOURCE")
         .ok()
         .filter(|s| !s.is_empty())

@@ -20,6 +20,34 @@ pub enum ConfigCmd {
     /// Merges a JSON patch from a file (or `-` for stdin).
     #[command(after_help = "Example:\n  rustmost config patch changes.json")]
     Patch { file: String },
+    /// Copies the stored configuration from a `config.json` into a database (`MM_CONFIG` may
+    /// then name that database on every node) or back; works on the files and databases
+    /// directly, as `mmctl config migrate`.
+    #[command(
+        after_help = "Example:\n  rustmost config migrate ./data/config.json postgres://mmuser:pw@db/rustmost"
+    )]
+    Migrate {
+        /// A `config.json` path or a database URL (`postgres://…`, `sqlite:…`).
+        from: String,
+        /// Where to store it, in the same forms.
+        to: String,
+    },
+}
+
+/// `config migrate`: no server involved.
+pub async fn migrate(from: &str, to: &str) -> anyhow::Result<Value> {
+    rustmost_server::config::migrate(from, to)
+        .await
+        .map_err(|e| anyhow::anyhow!("config migrate: {e:?}"))?;
+    Ok(json!({"status": "OK", "from": redact(from), "to": redact(to)}))
+}
+
+/// A database URL without its password, for output.
+fn redact(s: &str) -> String {
+    match (s.find("://"), s.rfind('@')) {
+        (Some(i), Some(at)) if at > i => format!("{}://…{}", &s[..i], &s[at..]),
+        _ => s.to_string(),
+    }
 }
 
 fn key_path(key: &str) -> Vec<&str> {
@@ -73,6 +101,7 @@ pub async fn run(c: ConfigCmd, cl: &Client) -> anyhow::Result<Value> {
             }
             v.clone()
         }
+        ConfigCmd::Migrate { from, to } => migrate(&from, &to).await?,
         ConfigCmd::Patch { file } => {
             let text = if file == "-" {
                 let mut s = String::new();

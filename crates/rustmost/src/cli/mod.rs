@@ -7,6 +7,7 @@ mod bot;
 mod channel;
 mod command;
 mod config;
+mod db;
 mod events;
 mod post;
 mod reaction;
@@ -213,6 +214,12 @@ pub enum Command {
         after_help = "Example:\n  rustmost config get ServiceSettings.SiteURL"
     )]
     Config(ConfigCmd),
+    /// Databases: copy everything from one to another (SQLite up to PostgreSQL, and back).
+    #[command(
+        subcommand,
+        after_help = "Example:\n  rustmost db copy --from sqlite:./data/rustmost.db --to postgres://mmuser:pw@db/rustmost"
+    )]
+    Db(db::DbCmd),
     /// Personal access tokens: create, list, revoke, disable, enable, rotate.
     #[command(
         subcommand,
@@ -266,7 +273,11 @@ pub async fn run(cmd: Command, conn: Conn) -> anyhow::Result<()> {
         Command::Post(c) => post::run_post(c, &client(&conn)?).await?,
         Command::Reaction(c) => reaction::run(c, &client(&conn)?).await?,
         Command::User(c) => user::run(c, &client(&conn)?).await?,
+        Command::Config(config::ConfigCmd::Migrate { from, to }) => {
+            (config::migrate(&from, &to).await?, &[])
+        }
         Command::Config(c) => (config::run(c, &client(&conn)?).await?, &[]),
+        Command::Db(c) => db::run(c).await?,
         Command::Token(c) => token::run(c, &client(&conn)?).await?,
         Command::Bot(c) => bot::run(c, &client(&conn)?).await?,
         Command::Team(c) => team::run(c, &client(&conn)?).await?,

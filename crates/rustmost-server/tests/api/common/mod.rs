@@ -126,11 +126,49 @@ impl TestServer {
         Some(Self::launch(dir, envs, Some(url), None).await)
     }
 
+    /// A node on this server's PostgreSQL database whose configuration source (`MM_CONFIG`) is
+    /// `config` (a database URL or a file) and whose extra `MM_*` environment is `env`; `None`
+    /// on SQLite.
+    pub async fn start_peer_with(&self, config: &str, env: &[(&str, &str)]) -> Option<Self> {
+        Some(Self::start_node(self.pg_url.as_deref()?, Some(config), env).await)
+    }
+
+    /// A node on the PostgreSQL database `url` (which it does not drop), with its configuration
+    /// in `config` (default: its own `config.json`) and the extra `MM_*` environment `env`.
+    pub async fn start_node(url: &str, config: Option<&str>, env: &[(&str, &str)]) -> Self {
+        let url = url.to_string();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut envs = vec![
+            ("MM_SQLSETTINGS_DATASOURCE".to_string(), url.clone()),
+            (
+                "MM_SQLSETTINGS_DRIVERNAME".to_string(),
+                "postgres".to_string(),
+            ),
+        ];
+        envs.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = match config {
+            Some(c) => PathBuf::from(c),
+            None => dir.path().join("config.json"),
+        };
+        Self::launch_with_config(dir, envs, Some(url), None, config).await
+    }
+
     async fn launch(
+        dir: tempfile::TempDir,
+        envs: Vec<(String, String)>,
+        pg_url: Option<String>,
+        pg_database: Option<(String, String)>,
+    ) -> Self {
+        let config = dir.path().join("config.json");
+        Self::launch_with_config(dir, envs, pg_url, pg_database, config).await
+    }
+
+    async fn launch_with_config(
         dir: tempfile::TempDir,
         mut envs: Vec<(String, String)>,
         pg_url: Option<String>,
         pg_database: Option<(String, String)>,
+        config: PathBuf,
     ) -> Self {
         // Every test client is 127.0.0.1 and many tests log in often: the login limiter is off
         // unless a test sets it (tests/api/ratelimit.rs does).
@@ -143,7 +181,7 @@ impl TestServer {
             }
         }
         let opts = rustmost_server::ServerOptions {
-            config_path: Some(dir.path().join("config.json")),
+            config_path: Some(config),
             env: envs,
         };
         let state = rustmost_server::build_state(&opts)

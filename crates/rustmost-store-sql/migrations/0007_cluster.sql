@@ -1,0 +1,4 @@
+-- Several nodes on one database: PostgreSQL only (its cache-notification triggers). SQLite
+-- serves one node, so this version changes nothing here; it exists so both trees keep the same
+-- versions.
+SELECT 1;
