@@ -43,6 +43,8 @@ mod webhooks;
 #[derive(Clone)]
 pub struct PostgresStore {
     pub(crate) pool: PgPool,
+    /// New posts' group commit, started with the first post.
+    pub(crate) posts: std::sync::Arc<std::sync::OnceLock<posts::PostWriter>>,
 }
 
 impl PostgresStore {
@@ -65,7 +67,10 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(other)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            posts: Default::default(),
+        })
     }
 
     /// Closes the pool.

@@ -22,6 +22,7 @@ mod ratelimit;
 mod reactions;
 mod teams;
 mod token_races;
+mod user_cache;
 mod users_filters;
 mod web;
 mod webhooks;
