@@ -180,9 +180,9 @@ struct Membership {
 
 enum Msg {
     Event(Arc<Prepared>),
-    /// The user has a new connection: their memberships are to be read before the next event
-    /// that needs them.
-    Joined(String),
+    /// The user has a new connection, with their memberships as read before it was registered
+    /// and how many membership-changing events had been published before that read.
+    Joined(String, u64, Option<Membership>),
     /// The user may have no connection left: their cached memberships can go.
     Forget(String),
 }
@@ -219,6 +219,9 @@ impl Conns {
 /// The connections of this node and the queue into the delivery task.
 pub struct Hub {
     conns: RwLock<Conns>,
+    /// Membership-changing events published so far; held while one is queued, so the count
+    /// and the queue order agree.
+    membership_events: Mutex<u64>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: Mutex<Option<mpsc::UnboundedReceiver<Msg>>>,
 }
@@ -228,6 +231,7 @@ impl Default for Hub {
         let (tx, rx) = mpsc::unbounded_channel();
         Hub {
             conns: RwLock::new(Conns::default()),
+            membership_events: Mutex::new(0),
             tx,
             rx: Mutex::new(Some(rx)),
         }
@@ -237,7 +241,28 @@ impl Default for Hub {
 impl Hub {
     /// Queues an event for delivery on this node (in publishing order).
     pub fn deliver_local(&self, e: Event) {
-        let _ = self.tx.send(Msg::Event(Arc::new(Prepared::new(e))));
+        let p = Arc::new(Prepared::new(e));
+        if p.membership_of.is_empty() {
+            let _ = self.tx.send(Msg::Event(p));
+        } else {
+            let mut n = self.membership_events.lock();
+            *n += 1;
+            let _ = self.tx.send(Msg::Event(p));
+        }
+    }
+
+    /// [`Hub::register`], with the user's memberships read first, so that every event after
+    /// `hello` is judged on them (not on a read made whenever that event is delivered).
+    pub async fn register_loaded(
+        &self,
+        state: &Inner,
+        token: String,
+        s: Arc<Session>,
+        hello: Event,
+    ) -> (Arc<Conn>, mpsc::Receiver<Out>, u64) {
+        let noted = *self.membership_events.lock();
+        let m = load_membership(state, &s.user_id).await;
+        self.register_with(token, s, hello, noted, m)
     }
 
     /// Registers a fresh connection and queues its `hello` as `seq` 0.
@@ -246,6 +271,17 @@ impl Hub {
         token: String,
         s: Arc<Session>,
         hello: Event,
+    ) -> (Arc<Conn>, mpsc::Receiver<Out>, u64) {
+        self.register_with(token, s, hello, 0, None)
+    }
+
+    fn register_with(
+        &self,
+        token: String,
+        s: Arc<Session>,
+        hello: Event,
+        noted: u64,
+        m: Option<Membership>,
     ) -> (Arc<Conn>, mpsc::Receiver<Out>, u64) {
         let id = hello
             .data
@@ -257,7 +293,7 @@ impl Hub {
         let (rx, generation) = c.attach(None);
         c.push(&Arc::new(Prepared::new(hello)));
         self.conns.write().insert(c.clone());
-        let _ = self.tx.send(Msg::Joined(c.user_id.clone()));
+        let _ = self.tx.send(Msg::Joined(c.user_id.clone(), noted, m));
         (c, rx, generation)
     }
 
@@ -426,6 +462,10 @@ struct Memberships {
     unread: HashSet<String>,
     /// When each membership was read, oldest first, to expire them in order.
     reads: VecDeque<(Instant, String)>,
+    /// Users whose memberships are to be read (again) while the task is idle: just connected,
+    /// or past [`MEMBERSHIP_MAX_AGE`]. Reading them in between events rather than all at the
+    /// next event keeps a burst of connections, or their common expiry, from stalling delivery.
+    refresh: VecDeque<(Instant, String)>,
 }
 
 impl Memberships {
@@ -475,17 +515,31 @@ impl Memberships {
         self.by_user.insert(user_id.to_string(), m);
     }
 
-    /// Drops memberships older than [`MEMBERSHIP_MAX_AGE`].
+    /// Memberships older than [`MEMBERSHIP_MAX_AGE`]: a connected user's is queued to be read
+    /// again (and serves until then), anyone else's is dropped.
     fn expire(&mut self, connected: impl Fn(&str) -> bool) {
         while let Some((at, _)) = self.reads.front()
             && at.elapsed() >= MEMBERSHIP_MAX_AGE
         {
             let (at, uid) = self.reads.pop_front().expect("front");
             if self.by_user.get(&uid).is_some_and(|m| m.at == at) {
-                let c = connected(&uid);
-                self.drop_user(&uid, c);
+                if connected(&uid) {
+                    self.refresh.push_back((Instant::now(), uid));
+                } else {
+                    self.drop_user(&uid, false);
+                }
             }
         }
+    }
+
+    /// The next user to read, unless they were read since being queued.
+    fn next_refresh(&mut self) -> Option<String> {
+        while let Some((queued, uid)) = self.refresh.pop_front() {
+            if self.by_user.get(&uid).is_none_or(|m| m.at < queued) {
+                return Some(uid);
+            }
+        }
+        None
     }
 
     /// The users who may be in `index[id]`: those read to be, and those not read yet.
@@ -502,15 +556,58 @@ impl Memberships {
     }
 }
 
+/// Reads up to `n` queued memberships; whether there was any.
+async fn refresh(state: &Inner, members: &mut Memberships, n: usize) -> bool {
+    let mut any = false;
+    for _ in 0..n {
+        let Some(uid) = members.next_refresh() else {
+            break;
+        };
+        any = true;
+        if !state.events.hub.has_user(&uid) {
+            members.drop_user(&uid, false);
+        } else if let Some(m) = load_membership(state, &uid).await {
+            members.insert(&uid, Arc::new(m));
+        }
+    }
+    any
+}
+
 async fn deliver(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Msg>) {
     let mut members = Memberships::default();
-    while let Some(msg) = rx.recv().await {
+    // Membership-changing events handled so far (the same count as `Hub::membership_events`).
+    let mut seen: u64 = 0;
+    loop {
+        let msg = match rx.try_recv() {
+            Ok(m) => m,
+            Err(mpsc::error::TryRecvError::Disconnected) => return,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                // Idle: read queued memberships a few at a time, then look for messages again.
+                if let Some(state) = weak.upgrade()
+                    && refresh(&state, &mut members, 8).await
+                {
+                    continue;
+                }
+                match rx.recv().await {
+                    Some(m) => m,
+                    None => return,
+                }
+            }
+        };
         let Some(state) = weak.upgrade() else { return };
         let hub = &state.events.hub;
         let p = match msg {
-            Msg::Joined(uid) => {
-                if members.get(&uid).is_none() {
-                    members.unread.insert(uid);
+            Msg::Joined(uid, noted, m) => {
+                if members.get(&uid).is_some() {
+                    // Already kept up to date by the events since it was read.
+                    continue;
+                }
+                match m {
+                    // No membership event went by between the read and now: it is current.
+                    Some(m) if noted == seen => members.insert(&uid, Arc::new(m)),
+                    _ => {
+                        members.unread.insert(uid);
+                    }
                 }
                 continue;
             }
@@ -523,6 +620,11 @@ async fn deliver(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Msg>) {
             Msg::Event(p) => p,
         };
         members.expire(|u| hub.has_user(u));
+        // A few each event too, so a steady stream of events cannot starve the queue.
+        refresh(&state, &mut members, 2).await;
+        if !p.membership_of.is_empty() {
+            seen += 1;
+        }
         for uid in &p.membership_of {
             members.drop_user(uid, hub.has_user(uid));
         }
@@ -696,16 +798,29 @@ mod tests {
             at: Instant::now() - MEMBERSHIP_MAX_AGE,
         });
         m.insert("old", old);
-        m.insert("gone", membership(&["c"], &[]));
         m.insert("fresh", membership(&["c"], &[]));
+        let gone_old = Arc::new(Membership {
+            channels: ["c".to_string()].into(),
+            teams: HashSet::new(),
+            at: Instant::now() - MEMBERSHIP_MAX_AGE,
+        });
+        m.insert("gone", gone_old);
+        m.reads.rotate_right(1);
         m.expire(|u| u != "gone");
-        assert!(m.get("old").is_none());
-        assert!(m.unread.contains("old"));
+        // A connected user's serves until read again; a gone user's is dropped.
+        assert!(m.get("old").is_some());
+        assert!(m.get("gone").is_none());
+        assert_eq!(m.next_refresh().as_deref(), Some("old"));
+        assert_eq!(m.next_refresh(), None);
         assert!(m.get("fresh").is_some());
         assert_eq!(
             sorted(m.candidates(&m.channel_users, "c")),
-            ["fresh", "gone", "old"]
+            ["fresh", "old"]
         );
+        // Read since queued: skipped.
+        m.refresh
+            .push_back((Instant::now() - Duration::from_secs(1), "fresh".into()));
+        assert_eq!(m.next_refresh(), None);
     }
 
     #[test]
