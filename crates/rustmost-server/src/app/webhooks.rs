@@ -787,6 +787,8 @@ pub async fn create_webhook_post(
     }
     let n = parts.len();
     let mut last = None;
+    // One millisecond apart, so the parts list in order even when written within the same one.
+    let start = now_ms();
     for (i, part) in parts.into_iter().enumerate() {
         let mut p_props = props.clone();
         let mut p_type = if w.post_type == SLACK_ATTACHMENT {
@@ -808,7 +810,7 @@ pub async fn create_webhook_post(
             message: part,
             post_type: p_type,
             props: p_props,
-            create_at: now_ms(),
+            create_at: start + i64::try_from(i).unwrap_or(0),
             ..Default::default()
         };
         p.update_at = p.create_at;
