@@ -64,6 +64,9 @@ pub enum Invalidation {
     },
     /// A user's roles changed: their cached sessions are dropped and read again.
     UserRoles { user_id: String },
+    /// A user's row changed (profile, password, activation, bot flag, login counters): the
+    /// cached user is dropped; sessions stay.
+    User { user_id: String },
     /// A role's new permissions, as just committed by this node (other nodes are told only the
     /// name and reload the roles from the database).
     Role(Role),
@@ -178,6 +181,7 @@ fn apply_local(state: &Inner, inv: &Invalidation) {
         // Evicted rather than updated in place: two role changes applied out of commit order
         // would otherwise leave the older roles cached.
         Invalidation::UserRoles { user_id } => state.sessions.remove_user(user_id),
+        Invalidation::User { user_id } => state.sessions.forget_user(user_id),
         Invalidation::Role(r) => state.roles.put(r.clone()),
         Invalidation::AllSessions => state.sessions.clear(),
     }
@@ -216,6 +220,7 @@ async fn apply_remote(state: &Inner, node: &str, payload: &str) {
             },
         ),
         "user_roles" => state.sessions.remove_user(&w.key),
+        "user_row" => state.sessions.forget_user(&w.key),
         "role" => reload_roles(state).await,
         _ => state.sessions.clear(),
     }

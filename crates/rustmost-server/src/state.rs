@@ -3,6 +3,7 @@
 use crate::config::ConfigService;
 use parking_lot::RwLock;
 use rustmost_model::role::Role;
+use rustmost_model::user::User;
 use rustmost_store::Store;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -206,16 +207,21 @@ impl RoleCache {
     }
 }
 
-/// Sessions by the SHA-256 of their secret, so a hit costs no database read.
+/// Sessions by the SHA-256 of their secret, so a hit costs no database read; beside them, the
+/// users the requests read (`GET /users/me`, a post's author), under the same rules.
 ///
 /// A session read from the database is cached only if no eviction happened while it was being
 /// read: every removal, clear and role change bumps `epoch` under the write lock, and
 /// [`SessionCache::put_if_unchanged`] compares it under the same lock. Otherwise a revocation
 /// landing between a database read and the cache fill would be undone by the late fill, and
-/// with no expiry on the cache the revoked secret would keep working.
+/// with no expiry on the cache the revoked secret would keep working. Users follow the same
+/// epoch: every eviction of a user's sessions also drops the user, and a user's row changing
+/// (profile, password, activation, roles, bot flag, login counters) drops it through
+/// [`crate::cluster::Invalidation::User`], on every node.
 #[derive(Default)]
 pub struct SessionCache {
-    by_hash: RwLock<HashMap<String, Cached>>,
+    by_hash: RwLock<HashMap<String, Cached<Arc<Session>>>>,
+    users: RwLock<HashMap<String, Cached<Arc<User>>>>,
     epoch: AtomicU64,
     /// When non-zero, an entry older than this many milliseconds is read again from the
     /// database: with several nodes, a bound on how long a lost invalidation can go unseen.
@@ -230,13 +236,13 @@ pub struct SessionCache {
 /// The session cache's default size bound: each entry is a few hundred bytes.
 pub const SESSION_CACHE_CAPACITY: usize = 50_000;
 
-struct Cached {
-    s: Arc<Session>,
+struct Cached<T> {
+    s: T,
     at: std::time::Instant,
 }
 
-impl Cached {
-    fn new(s: Arc<Session>) -> Self {
+impl<T> Cached<T> {
+    fn new(s: T) -> Self {
         Cached {
             s,
             at: std::time::Instant::now(),
@@ -282,7 +288,7 @@ impl SessionCache {
     }
     /// Before inserting `key`: when the map is full, drops the oldest sixteenth of it (at least
     /// one entry), so a full cache costs one scan per many inserts.
-    fn make_room(&self, m: &mut HashMap<String, Cached>, key: &str) {
+    fn make_room<T>(&self, m: &mut HashMap<String, Cached<T>>, key: &str) {
         let cap = match self.capacity.load(Ordering::Relaxed) {
             0 => SESSION_CACHE_CAPACITY,
             n => n,
@@ -318,10 +324,38 @@ impl SessionCache {
         true
     }
     /// Runs `f` on the map with the epoch bumped, all under the write lock.
-    fn evict(&self, f: impl FnOnce(&mut HashMap<String, Cached>)) {
+    fn evict(&self, f: impl FnOnce(&mut HashMap<String, Cached<Arc<Session>>>)) {
         let mut m = self.by_hash.write();
         self.epoch.fetch_add(1, Ordering::SeqCst);
         f(&mut m);
+    }
+    /// The cached user `id`, if any (and younger than the max age).
+    pub fn user(&self, id: &str) -> Option<Arc<User>> {
+        let max_age = self.max_age_ms.load(Ordering::Relaxed);
+        self.users
+            .read()
+            .get(id)
+            .filter(|c| max_age == 0 || c.at.elapsed().as_millis() < u128::from(max_age))
+            .map(|c| c.s.clone())
+    }
+    /// Caches a user read from the database unless something was evicted since `epoch` was
+    /// noted (before the read); returns whether it did.
+    pub fn put_user_if_unchanged(&self, u: Arc<User>, epoch: u64) -> bool {
+        // The session map's lock orders this against every eviction, which takes it first.
+        let _sessions = self.by_hash.write();
+        let mut m = self.users.write();
+        if self.epoch.load(Ordering::SeqCst) != epoch || self.suspended.load(Ordering::SeqCst) {
+            return false;
+        }
+        self.make_room(&mut m, &u.id);
+        m.insert(u.id.clone(), Cached::new(u));
+        true
+    }
+    /// Drops a user whose row changed (their sessions stay).
+    pub fn forget_user(&self, user_id: &str) {
+        self.evict(|_| {
+            self.users.write().remove(user_id);
+        });
     }
     pub fn remove_hash(&self, hash: &str) {
         self.evict(|m| {
@@ -338,17 +372,25 @@ impl SessionCache {
     pub fn remove_where(&self, f: impl Fn(&Session) -> bool) {
         self.evict(|m| m.retain(|_, c| !f(&c.s)));
     }
+    /// Drops every cached session of the user, and the user.
     pub fn remove_user(&self, user_id: &str) {
-        self.remove_where(|s| s.user_id == user_id);
+        self.evict(|m| {
+            m.retain(|_, c| c.s.user_id != user_id);
+            self.users.write().remove(user_id);
+        });
     }
     pub fn clear(&self) {
-        self.evict(HashMap::clear);
+        self.evict(|m| {
+            m.clear();
+            self.users.write().clear();
+        });
     }
     /// Empties the cache and keeps it empty until [`SessionCache::resume`].
     pub fn suspend(&self) {
         self.evict(|m| {
             self.suspended.store(true, Ordering::SeqCst);
             m.clear();
+            self.users.write().clear();
         });
     }
     /// Caches again, starting empty.
@@ -356,6 +398,7 @@ impl SessionCache {
         self.evict(|m| {
             self.suspended.store(false, Ordering::SeqCst);
             m.clear();
+            self.users.write().clear();
         });
     }
 }

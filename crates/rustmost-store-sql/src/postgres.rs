@@ -51,6 +51,8 @@ mod webhooks;
 #[derive(Clone)]
 pub struct PostgresStore {
     pub(crate) pool: PgPool,
+    /// New posts' group commit, started with the first post.
+    pub(crate) posts: std::sync::Arc<std::sync::OnceLock<posts::PostWriter>>,
 }
 
 impl PostgresStore {
@@ -78,7 +80,10 @@ impl PostgresStore {
             .connect_with(opts.options([("statement_timeout", limit.as_str())]))
             .await
             .map_err(map_err)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            posts: Default::default(),
+        })
     }
 
     /// Closes the pool.

@@ -42,6 +42,8 @@ mod webhooks;
 #[derive(Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// New posts' group commit, started with the first post.
+    pub(crate) posts: std::sync::Arc<std::sync::OnceLock<posts::PostWriter>>,
 }
 
 impl SqliteStore {
@@ -69,7 +71,10 @@ impl SqliteStore {
                 .run(&pool)
                 .await
                 .map_err(other)?;
-            return Ok(Self { pool });
+            return Ok(Self {
+                pool,
+                posts: Default::default(),
+            });
         }
         // Switching a file to WAL takes an exclusive lock that the busy timeout does not wait
         // for, so two connections doing it at once fail with "database is locked". One
@@ -92,7 +97,10 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(other)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            posts: Default::default(),
+        })
     }
 
     /// Closes the pool, flushing the WAL.

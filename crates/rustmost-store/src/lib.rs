@@ -84,6 +84,8 @@ pub trait UserStore: Send + Sync {
     async fn get_user_by_username(&self, username: &str) -> Result<User>;
     async fn get_user_by_email(&self, email: &str) -> Result<User>;
     async fn get_users_by_ids(&self, ids: &[String], since: Option<i64>) -> Result<Vec<User>>;
+    /// The users with these (lowercase) usernames, in one query; unknown names are skipped.
+    async fn get_users_by_usernames(&self, usernames: &[String]) -> Result<Vec<User>>;
     async fn list_users(&self, q: &UserQuery) -> Result<Vec<User>>;
     /// Writes every column of the user (matched by id); `NotFound` if absent.
     async fn update_user(&self, user: &User) -> Result<()>;

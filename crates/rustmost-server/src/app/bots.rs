@@ -100,6 +100,7 @@ pub async fn create(state: &AppState, owner_id: &str, p: &BotPatch) -> ApiResult
     if let Err(e) = state.store.insert_bot(&b).await {
         // Keep the pair consistent: without its bot row the user would be a broken account.
         let _ = state.store.set_user_delete_at(&u.id, now, now).await;
+        users::changed(state, &u.id).await;
         return Err(ApiError::internal("app.bot.createbot.internal_error", e));
     }
     Ok(b)
@@ -128,6 +129,7 @@ pub async fn patch(state: &AppState, id: &str, p: &BotPatch) -> ApiResult<Bot> {
         .set_user_bot(id, true, &b.description, b.update_at)
         .await
         .or_internal("app.bot.patchbot.internal_error")?;
+    users::changed(state, id).await;
     state
         .store
         .update_bot(&b)
@@ -155,6 +157,7 @@ pub async fn set_active(state: &AppState, id: &str, active: bool) -> ApiResult<B
             .set_user_delete_at(id, if active { 0 } else { now }, now)
             .await
             .or_not_found(users::MISSING_ACCOUNT)?;
+        users::changed(state, id).await;
         if !active {
             sessions::revoke_all_for_user(state, id, None).await?;
         }
@@ -232,6 +235,7 @@ pub async fn convert_to_user(
         .set_password(&u.id, &hash, now)
         .await
         .or_not_found(users::MISSING_ACCOUNT)?;
+    users::changed(state, &u.id).await;
     if make_admin {
         // The roles as they are now, not as read before the hashing.
         let current = users::get_user(state, &u.id).await?.roles;
@@ -242,6 +246,7 @@ pub async fn convert_to_user(
                 .set_user_roles(&u.id, &roles, now)
                 .await
                 .or_not_found(users::MISSING_ACCOUNT)?;
+            users::changed(state, &u.id).await;
         }
     }
     state
@@ -249,6 +254,7 @@ pub async fn convert_to_user(
         .set_user_bot(&u.id, false, "", now)
         .await
         .or_not_found(users::MISSING_ACCOUNT)?;
+    users::changed(state, &u.id).await;
     state
         .store
         .delete_bot(&b.user_id)
@@ -287,6 +293,7 @@ pub async fn convert_from_user(state: &AppState, u: User) -> ApiResult<Bot> {
         .set_user_bot(&u.id, true, &u.bot_description, now)
         .await
         .or_not_found(users::MISSING_ACCOUNT)?;
+    users::changed(state, &u.id).await;
     sessions::revoke_all_for_user(state, &u.id, None).await?;
     Ok(b)
 }

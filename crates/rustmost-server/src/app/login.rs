@@ -84,6 +84,7 @@ pub async fn login(state: &AppState, c: &Credentials) -> ApiResult<LoggedIn> {
         .record_login(&user.id, now)
         .await
         .or_not_found(users::MISSING_ACCOUNT)?;
+    users::changed(state, &user.id).await;
     let mut props = BTreeMap::new();
     props.insert("is_guest".to_string(), "false".to_string());
     props.insert("platform".to_string(), String::new());

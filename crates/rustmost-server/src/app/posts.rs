@@ -141,8 +141,10 @@ pub async fn create_post(
             "api.post.create_post.can_not_post_to_deleted.error",
         ));
     }
-    let author = users::get_user(state, &p.user_id).await?;
+    let author = users::get_user_cached(state, &p.user_id).await?;
     set_author_props(&state.config.get(), &mut p.props, author.is_bot, oauth);
+    // The thread as it will be with this reply in it (the root's counts plus this post).
+    let mut thread = (0, 0);
     if !p.root_id.is_empty() {
         let root = match state.store.get_post(&p.root_id).await {
             Ok(r) if r.delete_at == 0 => r,
@@ -164,6 +166,7 @@ pub async fn create_post(
                 "api.post.create_post.channel_root_id.app_error",
             ));
         }
+        thread = (root.reply_count, root.last_reply_at);
     }
     // The store refuses a post that already has an id (`ErrInvalidInput` on `Post.id`).
     if !p.id.is_empty() {
@@ -185,12 +188,17 @@ pub async fn create_post(
         .await
         .on_conflict("posts_id", "app.post.save.existing.app_error")
         .or_internal("app.post.save.app_error")?;
+    // The post is what was written (the store keeps every field as given), so it is not read
+    // back; only the thread figures a read adds are filled in.
+    p.metadata = None;
+    p.participants = None;
+    if p.root_id.is_empty() {
+        (p.reply_count, p.last_reply_at) = (0, 0);
+    } else {
+        p.reply_count = thread.0 + 1;
+        p.last_reply_at = thread.1.max(p.create_at);
+    }
     crate::app::webhooks::spawn_outgoing(state, &p, channel);
-    let p = state
-        .store
-        .get_post(&p.id)
-        .await
-        .or_internal("app.post.get.app_error")?;
     crate::realtime::events::posted(state, &p, channel).await;
     Ok(p)
 }

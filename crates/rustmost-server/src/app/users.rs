@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use rustmost_model::Permission;
 use rustmost_model::new_id;
 use rustmost_model::user::{self, User, UserPatch};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -185,11 +185,13 @@ pub async fn verify_dummy(slot: &HashPermit, pw: &str) -> ApiResult<()> {
 
 /// Counts a wrong password in the database and returns the new count.
 pub async fn add_failed_attempt(state: &AppState, user_id: &str) -> ApiResult<i64> {
-    state
+    let n = state
         .store
         .add_failed_attempt(user_id)
         .await
-        .or_internal("app.user.update_failed_pwd_attempts.app_error")
+        .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
+    changed(state, user_id).await;
+    Ok(n)
 }
 
 fn too_many_attempts() -> ApiError {
@@ -223,6 +225,7 @@ pub async fn check_password_counted(state: &AppState, u: &User, pw: &str) -> Api
         .set_failed_attempts(&u.id, 0)
         .await
         .or_internal("app.user.update_failed_pwd_attempts.app_error")?;
+    changed(state, &u.id).await;
     Ok(true)
 }
 
@@ -339,6 +342,30 @@ pub async fn get_user(state: &AppState, id: &str) -> ApiResult<User> {
     state.store.get_user(id).await.or_not_found(MISSING_ACCOUNT)
 }
 
+/// The user from the cache beside the sessions (`GET /users/me` and every post's author read
+/// it), else from the database. For what is shown; decisions that must see a change made a
+/// moment ago on the row itself read [`get_user`].
+pub async fn get_user_cached(state: &AppState, id: &str) -> ApiResult<Arc<User>> {
+    if let Some(u) = state.sessions.user(id) {
+        return Ok(u);
+    }
+    // Noted before the read: a change that lands while the row is in flight must win.
+    let epoch = state.sessions.epoch();
+    let u = Arc::new(get_user(state, id).await?);
+    state.sessions.put_user_if_unchanged(u.clone(), epoch);
+    Ok(u)
+}
+
+/// Drops the cached copy of a user whose row was just written, on every node. Every write to a
+/// user's row calls it once committed.
+pub async fn changed(state: &AppState, user_id: &str) {
+    state
+        .invalidate(Invalidation::User {
+            user_id: user_id.to_string(),
+        })
+        .await;
+}
+
 /// Saves a new user, applying Mattermost's `PreSave` (id, times, lowercase names, defaults) and
 /// making the first non-bot account a system admin. `password` is the plain text, if any.
 pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
@@ -432,7 +459,9 @@ pub async fn save_profile(state: &AppState, u: &User) -> ApiResult<()> {
         .await
         .on_conflict("username", "app.user.save.username_exists.app_error")
         .on_conflict("email", "app.user.save.email_exists.app_error")
-        .or_not_found(MISSING_ACCOUNT)
+        .or_not_found(MISSING_ACCOUNT)?;
+    changed(state, &u.id).await;
+    Ok(())
 }
 
 /// Sets a new password (hashed here) and clears failed attempts, touching no other column.
@@ -442,7 +471,9 @@ pub async fn set_password(state: &AppState, user_id: &str, new_password: &str) -
         .store
         .set_password(user_id, &hash, state.clock.now_ms())
         .await
-        .or_not_found(MISSING_ACCOUNT)
+        .or_not_found(MISSING_ACCOUNT)?;
+    changed(state, user_id).await;
+    Ok(())
 }
 
 /// The user as `viewer` may see it (`Sanitize` for oneself and admins, `SanitizeProfile` plus
@@ -497,6 +528,7 @@ pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResul
         .set_user_delete_at(&u.id, u.delete_at, now)
         .await
         .or_not_found(MISSING_ACCOUNT)?;
+    changed(state, &u.id).await;
     if !active {
         sessions::revoke_all_for_user(state, &u.id, None).await?;
         if state
@@ -542,6 +574,7 @@ pub async fn update_roles(state: &AppState, user_id: &str, roles: &str) -> ApiRe
         .set_user_roles(&u.id, &roles, state.clock.now_ms())
         .await
         .or_not_found(MISSING_ACCOUNT)?;
+    changed(state, &u.id).await;
     state
         .store
         .update_session_roles_for_user(user_id, &roles)

@@ -54,10 +54,10 @@ pub async fn run(
                     .resume(&id, &s.user_id, seq, token.clone(), s.clone())
                 {
                     Some(r) => r,
-                    None => register(&state, token, s),
+                    None => register(&state, token, s).await,
                 }
             }
-            _ => register(&state, token, s),
+            _ => register(&state, token, s).await,
         },
         None => {
             let deadline = Instant::now() + AUTH_DEADLINE;
@@ -83,7 +83,7 @@ pub async fn run(
                     return;
                 };
                 challenge_reply = Some(req.seq);
-                break register(&state, token.to_string(), s);
+                break register(&state, token.to_string(), s).await;
             }
         }
     };
@@ -131,7 +131,7 @@ pub async fn run(
     let _ = sink.close().await;
 }
 
-fn register(
+async fn register(
     state: &AppState,
     token: String,
     s: Arc<Session>,
@@ -142,7 +142,11 @@ fn register(
         json!({"connection_id": id, "server_version": server_version(state)}),
     )
     .to_user(&s.user_id);
-    state.events.hub.register(token, s, hello)
+    state
+        .events
+        .hub
+        .register_loaded(state, token, s, hello)
+        .await
 }
 
 /// `hello.server_version`: the same four parts as `X-Version-Id`.

@@ -24,7 +24,10 @@ pub fn typing(channel_id: &str, user_id: &str, parent_id: &str) -> Event {
 
 /// Publishes `posted` for a post just saved in `c` (`post` as clients see it, as a string).
 pub async fn posted(state: &AppState, p: &Post, c: &Channel) {
-    let sender = state.store.get_user(&p.user_id).await.ok();
+    // The author is read on every post: from the user cache, as `/users/me` is.
+    let sender = crate::app::users::get_user_cached(state, &p.user_id)
+        .await
+        .ok();
     let username = sender
         .as_ref()
         .map(|u| u.username.clone())
@@ -132,11 +135,11 @@ async fn mentioned(state: &AppState, p: &Post, c: &Channel) -> Vec<String> {
             }
             page += 1;
         }
-    } else {
-        for n in names {
-            if let Ok(u) = state.store.get_user_by_username(&n).await {
-                ids.push(u.id);
-            }
+    } else if !names.is_empty() {
+        // One query for every `@name` of the post.
+        match state.store.get_users_by_usernames(&names).await {
+            Ok(users) => ids.extend(users.into_iter().map(|u| u.id)),
+            Err(e) => tracing::warn!(error = %e, "could not look up the post's mentions"),
         }
     }
     ids.retain(|id| *id != p.user_id);

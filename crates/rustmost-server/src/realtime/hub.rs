@@ -1,6 +1,9 @@
 //! The hub: every WebSocket connection of this node, one task that decides who receives each
 //! event (spec §5) and hands it to the connections' bounded queues in order, the memberships
 //! that decision reads, and the window in which a dropped connection may resume.
+//!
+//! Connections are indexed by user, and the memberships by channel and team, so an event
+//! visits the connections that may receive it, not every connection of the node.
 
 use super::event::{Event, Prepared};
 use crate::cluster::Invalidation;
@@ -177,13 +180,48 @@ struct Membership {
 
 enum Msg {
     Event(Arc<Prepared>),
+    /// The user has a new connection, with their memberships as read before it was registered
+    /// and how many membership-changing events had been published before that read.
+    Joined(String, u64, Option<Membership>),
     /// The user may have no connection left: their cached memberships can go.
     Forget(String),
 }
 
+/// The connections, by id and by user.
+#[derive(Default)]
+struct Conns {
+    by_id: HashMap<String, Arc<Conn>>,
+    by_user: HashMap<String, Vec<Arc<Conn>>>,
+}
+
+impl Conns {
+    fn insert(&mut self, c: Arc<Conn>) {
+        if let Some(old) = self.by_id.insert(c.id.clone(), c.clone()) {
+            self.unlink(&old);
+        }
+        self.by_user.entry(c.user_id.clone()).or_default().push(c);
+    }
+    fn remove(&mut self, id: &str) -> Option<Arc<Conn>> {
+        let c = self.by_id.remove(id)?;
+        self.unlink(&c);
+        Some(c)
+    }
+    fn unlink(&mut self, c: &Arc<Conn>) {
+        if let Some(v) = self.by_user.get_mut(&c.user_id) {
+            v.retain(|x| !Arc::ptr_eq(x, c));
+            if v.is_empty() {
+                self.by_user.remove(&c.user_id);
+            }
+        }
+    }
+}
+
 /// The connections of this node and the queue into the delivery task.
 pub struct Hub {
-    conns: RwLock<HashMap<String, Arc<Conn>>>,
+    conns: RwLock<Conns>,
+    /// Membership-changing events published so far; held while one is queued, so the count
+    /// and the queue order agree.
+    membership_events: Mutex<u64>,
     tx: mpsc::UnboundedSender<Msg>,
     rx: Mutex<Option<mpsc::UnboundedReceiver<Msg>>>,
 }
@@ -192,7 +230,8 @@ impl Default for Hub {
     fn default() -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         Hub {
-            conns: RwLock::new(HashMap::new()),
+            conns: RwLock::new(Conns::default()),
+            membership_events: Mutex::new(0),
             tx,
             rx: Mutex::new(Some(rx)),
         }
@@ -202,7 +241,28 @@ impl Default for Hub {
 impl Hub {
     /// Queues an event for delivery on this node (in publishing order).
     pub fn deliver_local(&self, e: Event) {
-        let _ = self.tx.send(Msg::Event(Arc::new(Prepared::new(e))));
+        let p = Arc::new(Prepared::new(e));
+        if p.membership_of.is_empty() {
+            let _ = self.tx.send(Msg::Event(p));
+        } else {
+            let mut n = self.membership_events.lock();
+            *n += 1;
+            let _ = self.tx.send(Msg::Event(p));
+        }
+    }
+
+    /// [`Hub::register`], with the user's memberships read first, so that every event after
+    /// `hello` is judged on them (not on a read made whenever that event is delivered).
+    pub async fn register_loaded(
+        &self,
+        state: &Inner,
+        token: String,
+        s: Arc<Session>,
+        hello: Event,
+    ) -> (Arc<Conn>, mpsc::Receiver<Out>, u64) {
+        let noted = *self.membership_events.lock();
+        let m = load_membership(state, &s.user_id).await;
+        self.register_with(token, s, hello, noted, m)
     }
 
     /// Registers a fresh connection and queues its `hello` as `seq` 0.
@@ -211,6 +271,17 @@ impl Hub {
         token: String,
         s: Arc<Session>,
         hello: Event,
+    ) -> (Arc<Conn>, mpsc::Receiver<Out>, u64) {
+        self.register_with(token, s, hello, 0, None)
+    }
+
+    fn register_with(
+        &self,
+        token: String,
+        s: Arc<Session>,
+        hello: Event,
+        noted: u64,
+        m: Option<Membership>,
     ) -> (Arc<Conn>, mpsc::Receiver<Out>, u64) {
         let id = hello
             .data
@@ -221,7 +292,8 @@ impl Hub {
         let c = Arc::new(Conn::new(id.clone(), token, s));
         let (rx, generation) = c.attach(None);
         c.push(&Arc::new(Prepared::new(hello)));
-        self.conns.write().insert(id, c.clone());
+        self.conns.write().insert(c.clone());
+        let _ = self.tx.send(Msg::Joined(c.user_id.clone(), noted, m));
         (c, rx, generation)
     }
 
@@ -235,7 +307,7 @@ impl Hub {
         token: String,
         s: Arc<Session>,
     ) -> Option<(Arc<Conn>, mpsc::Receiver<Out>, u64)> {
-        let c = self.conns.read().get(id).cloned()?;
+        let c = self.conns.read().by_id.get(id).cloned()?;
         if c.user_id != user_id {
             return None;
         }
@@ -274,9 +346,10 @@ impl Hub {
     pub fn online_users(&self) -> HashSet<String> {
         self.conns
             .read()
-            .values()
-            .filter(|c| c.is_live())
-            .map(|c| c.user_id.clone())
+            .by_user
+            .iter()
+            .filter(|(_, cs)| cs.iter().any(|c| c.is_live()))
+            .map(|(u, _)| u.clone())
             .collect()
     }
 
@@ -284,7 +357,17 @@ impl Hub {
     /// its credential before it writes anything more.
     pub fn on_invalidation(&self, inv: &Invalidation) {
         let conns = self.conns.read();
-        for c in conns.values() {
+        let of_user = match inv {
+            Invalidation::UserSessions { user_id, .. } | Invalidation::UserRoles { user_id } => {
+                Some(user_id)
+            }
+            _ => None,
+        };
+        let candidates: Box<dyn Iterator<Item = &Arc<Conn>>> = match of_user {
+            Some(u) => Box::new(conns.by_user.get(u).into_iter().flatten()),
+            None => Box::new(conns.by_id.values()),
+        };
+        for c in candidates {
             let s = c.session();
             let hit = match inv {
                 Invalidation::SessionHash(h) => s.token_hash == *h,
@@ -293,7 +376,7 @@ impl Hub {
                     s.user_id == *user_id && keep.as_deref() != Some(s.id.as_str())
                 }
                 Invalidation::UserRoles { user_id, .. } => s.user_id == *user_id,
-                Invalidation::Role(_) => false,
+                Invalidation::Role(_) | Invalidation::User { .. } => false,
                 Invalidation::AllSessions => true,
             };
             if hit {
@@ -304,7 +387,7 @@ impl Hub {
 
     /// Every connection re-checks its credential (config change, lost invalidations).
     pub fn distrust_all(&self, f: impl Fn(&Session) -> bool) {
-        for c in self.conns.read().values() {
+        for c in self.conns.read().by_id.values() {
             if f(&c.session()) {
                 c.distrust();
             }
@@ -312,11 +395,21 @@ impl Hub {
     }
 
     fn snapshot(&self) -> Vec<Arc<Conn>> {
-        self.conns.read().values().cloned().collect()
+        self.conns.read().by_id.values().cloned().collect()
+    }
+
+    /// The connections of these users.
+    fn of_users<'a>(&self, users: impl Iterator<Item = &'a String>) -> Vec<Arc<Conn>> {
+        let conns = self.conns.read();
+        users
+            .filter_map(|u| conns.by_user.get(u))
+            .flatten()
+            .cloned()
+            .collect()
     }
 
     fn has_user(&self, user_id: &str) -> bool {
-        self.conns.read().values().any(|c| c.user_id == user_id)
+        self.conns.read().by_user.contains_key(user_id)
     }
 
     /// Drops connections whose socket left more than [`RESUME_WINDOW`] ago.
@@ -324,6 +417,7 @@ impl Hub {
         let old: Vec<String> = self
             .conns
             .read()
+            .by_id
             .values()
             .filter(|c| {
                 let q = c.q.lock();
@@ -357,24 +451,203 @@ pub fn start(state: &Arc<Inner>) -> Vec<tokio::task::JoinHandle<()>> {
     vec![tokio::spawn(deliver(weak, rx)), reaper]
 }
 
+/// The memberships of the connected users, indexed by channel and team, and which connected
+/// users have none read yet (those are candidates for every channel and team event until
+/// read).
+#[derive(Default)]
+struct Memberships {
+    by_user: HashMap<String, Arc<Membership>>,
+    channel_users: HashMap<String, HashSet<String>>,
+    team_users: HashMap<String, HashSet<String>>,
+    unread: HashSet<String>,
+    /// When each membership was read, oldest first, to expire them in order.
+    reads: VecDeque<(Instant, String)>,
+    /// Users whose memberships are to be read (again) while the task is idle: just connected,
+    /// or past [`MEMBERSHIP_MAX_AGE`]. Reading them in between events rather than all at the
+    /// next event keeps a burst of connections, or their common expiry, from stalling delivery.
+    refresh: VecDeque<(Instant, String)>,
+}
+
+impl Memberships {
+    fn get(&self, user_id: &str) -> Option<&Arc<Membership>> {
+        self.by_user.get(user_id)
+    }
+
+    /// Drops the user's memberships; a still `connected` user's are read again when needed.
+    fn drop_user(&mut self, user_id: &str, connected: bool) {
+        if let Some(m) = self.by_user.remove(user_id) {
+            for (ids, index) in [
+                (&m.channels, &mut self.channel_users),
+                (&m.teams, &mut self.team_users),
+            ] {
+                for id in ids {
+                    if let Some(set) = index.get_mut(id) {
+                        set.remove(user_id);
+                        if set.is_empty() {
+                            index.remove(id);
+                        }
+                    }
+                }
+            }
+        }
+        if connected {
+            self.unread.insert(user_id.to_string());
+        } else {
+            self.unread.remove(user_id);
+        }
+    }
+
+    fn insert(&mut self, user_id: &str, m: Arc<Membership>) {
+        self.drop_user(user_id, false);
+        for c in &m.channels {
+            self.channel_users
+                .entry(c.clone())
+                .or_default()
+                .insert(user_id.to_string());
+        }
+        for t in &m.teams {
+            self.team_users
+                .entry(t.clone())
+                .or_default()
+                .insert(user_id.to_string());
+        }
+        self.reads.push_back((m.at, user_id.to_string()));
+        self.by_user.insert(user_id.to_string(), m);
+    }
+
+    /// Memberships older than [`MEMBERSHIP_MAX_AGE`]: a connected user's is queued to be read
+    /// again (and serves until then), anyone else's is dropped.
+    fn expire(&mut self, connected: impl Fn(&str) -> bool) {
+        while let Some((at, _)) = self.reads.front()
+            && at.elapsed() >= MEMBERSHIP_MAX_AGE
+        {
+            let (at, uid) = self.reads.pop_front().expect("front");
+            if self.by_user.get(&uid).is_some_and(|m| m.at == at) {
+                if connected(&uid) {
+                    self.refresh.push_back((Instant::now(), uid));
+                } else {
+                    self.drop_user(&uid, false);
+                }
+            }
+        }
+    }
+
+    /// The next user to read, unless they were read since being queued.
+    fn next_refresh(&mut self) -> Option<String> {
+        while let Some((queued, uid)) = self.refresh.pop_front() {
+            if self.by_user.get(&uid).is_none_or(|m| m.at < queued) {
+                return Some(uid);
+            }
+        }
+        None
+    }
+
+    /// The users who may be in `index[id]`: those read to be, and those not read yet.
+    fn candidates<'a>(
+        &'a self,
+        index: &'a HashMap<String, HashSet<String>>,
+        id: &str,
+    ) -> impl Iterator<Item = &'a String> {
+        index
+            .get(id)
+            .into_iter()
+            .flatten()
+            .chain(self.unread.iter())
+    }
+}
+
+/// Reads up to `n` queued memberships; whether there was any.
+async fn refresh(state: &Inner, members: &mut Memberships, n: usize) -> bool {
+    let mut any = false;
+    for _ in 0..n {
+        let Some(uid) = members.next_refresh() else {
+            break;
+        };
+        any = true;
+        if !state.events.hub.has_user(&uid) {
+            members.drop_user(&uid, false);
+        } else if let Some(m) = load_membership(state, &uid).await {
+            members.insert(&uid, Arc::new(m));
+        }
+    }
+    any
+}
+
 async fn deliver(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Msg>) {
-    let mut members: HashMap<String, Arc<Membership>> = HashMap::new();
-    while let Some(msg) = rx.recv().await {
+    let mut members = Memberships::default();
+    // Membership-changing events handled so far (the same count as `Hub::membership_events`).
+    let mut seen: u64 = 0;
+    loop {
+        let msg = match rx.try_recv() {
+            Ok(m) => m,
+            Err(mpsc::error::TryRecvError::Disconnected) => return,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                // Idle: read queued memberships a few at a time, then look for messages again.
+                if let Some(state) = weak.upgrade()
+                    && refresh(&state, &mut members, 8).await
+                {
+                    continue;
+                }
+                match rx.recv().await {
+                    Some(m) => m,
+                    None => return,
+                }
+            }
+        };
         let Some(state) = weak.upgrade() else { return };
+        let hub = &state.events.hub;
         let p = match msg {
+            Msg::Joined(uid, noted, m) => {
+                if members.get(&uid).is_some() {
+                    // Already kept up to date by the events since it was read.
+                    continue;
+                }
+                match m {
+                    // No membership event went by between the read and now: it is current.
+                    Some(m) if noted == seen => members.insert(&uid, Arc::new(m)),
+                    _ => {
+                        members.unread.insert(uid);
+                    }
+                }
+                continue;
+            }
             Msg::Forget(uid) => {
-                if !state.events.hub.has_user(&uid) {
-                    members.remove(&uid);
+                if !hub.has_user(&uid) {
+                    members.drop_user(&uid, false);
                 }
                 continue;
             }
             Msg::Event(p) => p,
         };
+        members.expire(|u| hub.has_user(u));
+        // A few each event too, so a steady stream of events cannot starve the queue.
+        refresh(&state, &mut members, 2).await;
+        if !p.membership_of.is_empty() {
+            seen += 1;
+        }
         for uid in &p.membership_of {
-            members.remove(uid);
+            members.drop_user(uid, hub.has_user(uid));
         }
         let b = &p.broadcast;
-        for c in state.events.hub.snapshot() {
+        // Only the connections that may pass the checks below.
+        let candidates = if !b.connection_id.is_empty() {
+            hub.conns
+                .read()
+                .by_id
+                .get(&b.connection_id)
+                .cloned()
+                .into_iter()
+                .collect()
+        } else if !b.user_id.is_empty() {
+            hub.of_users(std::iter::once(&b.user_id))
+        } else if !b.channel_id.is_empty() {
+            hub.of_users(members.candidates(&members.channel_users, &b.channel_id))
+        } else if !b.team_id.is_empty() {
+            hub.of_users(members.candidates(&members.team_users, &b.team_id))
+        } else {
+            hub.snapshot()
+        };
+        for c in candidates {
             if !b.connection_id.is_empty() && c.id != b.connection_id {
                 continue;
             }
@@ -399,15 +672,12 @@ async fn deliver(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Msg>) {
                     continue;
                 }
                 if !b.channel_id.is_empty() || !b.team_id.is_empty() {
-                    let cached = members
-                        .get(&c.user_id)
-                        .filter(|m| m.at.elapsed() < MEMBERSHIP_MAX_AGE);
-                    let m = match cached {
+                    let m = match members.get(&c.user_id) {
                         Some(m) => m.clone(),
                         None => match load_membership(&state, &c.user_id).await {
                             Some(m) => {
                                 let m = Arc::new(m);
-                                members.insert(c.user_id.clone(), m.clone());
+                                members.insert(&c.user_id, m.clone());
                                 m
                             }
                             None => continue,
@@ -423,7 +693,7 @@ async fn deliver(weak: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Msg>) {
             }
             if !c.push(&p) {
                 tracing::info!(connection_id = %c.id, "websocket send queue full; closing the connection");
-                state.events.hub.remove(&c.id);
+                hub.remove(&c.id);
             }
         }
     }
@@ -475,6 +745,103 @@ mod tests {
 
     fn hello(id: &str) -> Event {
         Event::new("hello", serde_json::json!({"connection_id": id}))
+    }
+
+    fn membership(channels: &[&str], teams: &[&str]) -> Arc<Membership> {
+        Arc::new(Membership {
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+            at: Instant::now(),
+        })
+    }
+
+    fn sorted<'a>(it: impl Iterator<Item = &'a String>) -> Vec<String> {
+        let mut v: Vec<String> = it.cloned().collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_channel_event_visits_its_members_and_the_users_not_read_yet_only() {
+        let mut m = Memberships::default();
+        m.unread.insert("new".into());
+        m.insert("a", membership(&["c1", "c2"], &["t"]));
+        m.insert("b", membership(&["c2"], &["t"]));
+        let c = &m.channel_users;
+        assert_eq!(sorted(m.candidates(c, "c1")), ["a", "new"]);
+        assert_eq!(sorted(m.candidates(c, "c2")), ["a", "b", "new"]);
+        assert_eq!(sorted(m.candidates(c, "c3")), ["new"]);
+        assert_eq!(sorted(m.candidates(&m.team_users, "t")), ["a", "b", "new"]);
+        // A membership change: read again before the next event that needs it.
+        m.drop_user("a", true);
+        assert_eq!(sorted(m.candidates(&m.channel_users, "c1")), ["a", "new"]);
+        assert!(!m.channel_users.contains_key("c1"));
+        // Re-reading replaces the old channels.
+        m.insert("a", membership(&["c3"], &[]));
+        assert_eq!(sorted(m.candidates(&m.channel_users, "c1")), ["new"]);
+        assert_eq!(sorted(m.candidates(&m.channel_users, "c3")), ["a", "new"]);
+        // Gone for good: no longer a candidate anywhere.
+        m.drop_user("new", false);
+        m.drop_user("a", false);
+        assert_eq!(
+            sorted(m.candidates(&m.channel_users, "c3")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn memberships_expire_in_read_order_and_connected_users_are_read_again() {
+        let mut m = Memberships::default();
+        let old = Arc::new(Membership {
+            channels: ["c".to_string()].into(),
+            teams: HashSet::new(),
+            at: Instant::now() - MEMBERSHIP_MAX_AGE,
+        });
+        m.insert("old", old);
+        m.insert("fresh", membership(&["c"], &[]));
+        let gone_old = Arc::new(Membership {
+            channels: ["c".to_string()].into(),
+            teams: HashSet::new(),
+            at: Instant::now() - MEMBERSHIP_MAX_AGE,
+        });
+        m.insert("gone", gone_old);
+        m.reads.rotate_right(1);
+        m.expire(|u| u != "gone");
+        // A connected user's serves until read again; a gone user's is dropped.
+        assert!(m.get("old").is_some());
+        assert!(m.get("gone").is_none());
+        assert_eq!(m.next_refresh().as_deref(), Some("old"));
+        assert_eq!(m.next_refresh(), None);
+        assert!(m.get("fresh").is_some());
+        assert_eq!(
+            sorted(m.candidates(&m.channel_users, "c")),
+            ["fresh", "old"]
+        );
+        // Read since queued: skipped.
+        m.refresh
+            .push_back((Instant::now() - Duration::from_secs(1), "fresh".into()));
+        assert_eq!(m.next_refresh(), None);
+    }
+
+    #[test]
+    fn connections_are_found_by_user_and_leave_the_index_when_removed() {
+        let hub = Hub::default();
+        let (_c1, _r1, _) = hub.register("t".into(), session("u"), hello("c1"));
+        let (_c2, _r2, _) = hub.register("t".into(), session("u"), hello("c2"));
+        let (_c3, _r3, _) = hub.register("t".into(), session("v"), hello("c3"));
+        let u = "u".to_string();
+        let mut ids: Vec<String> = hub
+            .of_users(std::iter::once(&u))
+            .iter()
+            .map(|c| c.id.clone())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["c1", "c2"]);
+        hub.remove("c1");
+        assert_eq!(hub.of_users(std::iter::once(&u)).len(), 1);
+        hub.remove("c2");
+        assert!(!hub.has_user("u"));
+        assert!(hub.has_user("v"));
     }
 
     #[test]

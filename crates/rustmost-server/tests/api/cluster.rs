@@ -545,3 +545,32 @@ async fn a_hung_listener_connection_is_noticed_and_replaced() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     refused_on(&b, &again).await;
 }
+
+#[tokio::test]
+async fn a_profile_change_on_one_node_reaches_the_other_nodes_user_cache() {
+    let Some((a, b)) = two_nodes("user cache").await else {
+        return;
+    };
+    let (_, admin) = a.admin().await;
+    let (_, token) = a.user(&admin, "erin").await;
+    works_on_both(&a, &b, &token).await;
+    // B now holds erin in its user cache.
+    assert_eq!(b.get("/api/v4/users/me", &token).await.body["nickname"], "");
+    let r = a
+        .put(
+            "/api/v4/users/me/patch",
+            &token,
+            json!({"nickname": "moved"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let start = Instant::now();
+    loop {
+        let me = b.get("/api/v4/users/me", &token).await;
+        if me.body["nickname"] == "moved" {
+            break;
+        }
+        assert!(start.elapsed() < WINDOW, "B still serves {}", me.body);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

@@ -28,6 +28,7 @@ mod remove_member;
 mod status;
 mod teams;
 mod token_races;
+mod user_cache;
 mod users_filters;
 mod web;
 mod webhooks;

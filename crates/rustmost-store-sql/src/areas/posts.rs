@@ -70,6 +70,197 @@ fn row_to_reaction(r: &DbRow) -> Reaction {
     }
 }
 
+/// Group commit for new posts: the posts that arrive while a batch commits go together in the
+/// next transaction (one multi-row insert, one update per channel, one commit), and each caller
+/// is answered once that transaction has committed, so an acknowledged post is as durable as
+/// with a transaction of its own. A batch that fails is retried post by post, so a bad post
+/// fails alone, with its own error.
+pub(crate) struct PostWriter {
+    tx: tokio::sync::mpsc::UnboundedSender<Job>,
+}
+
+type DbPool = sqlx::Pool<<DbRow as sqlx::Row>::Database>;
+type Job = (Post, tokio::sync::oneshot::Sender<Result<()>>);
+
+/// Posts per transaction at most.
+const MAX_BATCH: usize = 256;
+/// Rows per INSERT statement (18 columns each, within every backend's parameter limit).
+const ROWS_PER_INSERT: usize = 50;
+
+impl PostWriter {
+    /// Starts the writer task on the current runtime; it ends when the store is dropped.
+    fn start(pool: DbPool) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(write_batches(pool, rx));
+        PostWriter { tx }
+    }
+
+    async fn insert(&self, pool: &DbPool, p: &Post) -> Result<()> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        if let Err(e) = self.tx.send((p.clone(), done)) {
+            // The writer's runtime is gone (a store outliving it): write directly.
+            return insert_one(pool, &e.0.0).await;
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::Other("the post writer stopped before answering".into()))?
+    }
+}
+
+async fn write_batches(pool: DbPool, mut rx: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        if batch.len() == 1 {
+            let (p, done) = batch.pop().expect("one");
+            let _ = done.send(insert_one(&pool, &p).await);
+            continue;
+        }
+        let posts: Vec<&Post> = batch.iter().map(|(p, _)| p).collect();
+        match insert_many(&pool, &posts).await {
+            Ok(()) => {
+                for (_, done) in batch {
+                    let _ = done.send(Ok(()));
+                }
+            }
+            Err(_) => {
+                for (p, done) in batch {
+                    let _ = done.send(insert_one(&pool, &p).await);
+                }
+            }
+        }
+    }
+}
+
+/// What a batch adds to one channel.
+#[derive(Default)]
+struct ChannelBump {
+    last_post_at: i64,
+    last_root_post_at: Option<i64>,
+    counted: i64,
+    counted_root: i64,
+}
+
+impl ChannelBump {
+    fn add(&mut self, p: &Post) {
+        let counts = !JOIN_LEAVE_TYPES.contains(&p.post_type.as_str());
+        let root = p.root_id.is_empty();
+        self.last_post_at = self.last_post_at.max(p.create_at);
+        if root {
+            self.last_root_post_at = Some(self.last_root_post_at.unwrap_or(0).max(p.create_at));
+        }
+        self.counted += i64::from(counts);
+        self.counted_root += i64::from(counts && root);
+    }
+}
+
+const INSERT_COLS: &str = "INSERT INTO posts (id, create_at, update_at, edit_at, delete_at, \
+    is_pinned, user_id, channel_id, root_id, original_id, message, type, props, hashtags, \
+    file_ids, pending_post_id, has_reactions, remote_id) VALUES ";
+
+/// Binds the 18 columns of `p` in `INSERT_COLS` order.
+macro_rules! bind_post {
+    ($q:expr, $p:expr) => {
+        $q.bind(&$p.id)
+            .bind($p.create_at)
+            .bind($p.update_at)
+            .bind($p.edit_at)
+            .bind($p.delete_at)
+            .bind($p.is_pinned)
+            .bind(&$p.user_id)
+            .bind(&$p.channel_id)
+            .bind(&$p.root_id)
+            .bind(&$p.original_id)
+            .bind(&$p.message)
+            .bind(&$p.post_type)
+            .bind(props_json($p))
+            .bind(&$p.hashtags)
+            .bind(serde_json::to_string(&$p.file_ids).unwrap_or_else(|_| "[]".into()))
+            .bind(&$p.pending_post_id)
+            .bind($p.has_reactions)
+            .bind(&$p.remote_id)
+    };
+}
+
+fn values(rows: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=18).map(|c| format!("${}", r * 18 + c)).collect();
+            format!("({})", cols.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn bump_channel(
+    conn: &mut <<DbRow as sqlx::Row>::Database as sqlx::Database>::Connection,
+    channel_id: &str,
+    b: &ChannelBump,
+) -> Result<()> {
+    sqlx::query(
+        // CASE rather than a two-argument max: SQLite's MAX(a, b) is PostgreSQL's GREATEST.
+        "UPDATE channels SET \
+         last_post_at = CASE WHEN last_post_at > $2 THEN last_post_at ELSE $2 END, \
+         last_root_post_at = CASE WHEN $3 AND last_root_post_at < $4 THEN $4 \
+            ELSE last_root_post_at END, \
+         total_msg_count = total_msg_count + $5, \
+         total_msg_count_root = total_msg_count_root + $6 \
+         WHERE id = $1",
+    )
+    .bind(channel_id)
+    .bind(b.last_post_at)
+    .bind(b.last_root_post_at.is_some())
+    .bind(b.last_root_post_at.unwrap_or(0))
+    .bind(b.counted)
+    .bind(b.counted_root)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// One post in a transaction of its own.
+async fn insert_one(pool: &DbPool, p: &Post) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(map_err)?;
+    let sql = format!("{INSERT_COLS}{}", values(1));
+    bind_post!(sqlx::query(&sql), p)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    let mut b = ChannelBump::default();
+    b.add(p);
+    bump_channel(&mut tx, &p.channel_id, &b).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(())
+}
+
+/// Several posts in one transaction.
+async fn insert_many(pool: &DbPool, posts: &[&Post]) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(map_err)?;
+    for chunk in posts.chunks(ROWS_PER_INSERT) {
+        let sql = format!("{INSERT_COLS}{}", values(chunk.len()));
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = bind_post!(q, *p);
+        }
+        q.execute(&mut *tx).await.map_err(map_err)?;
+    }
+    let mut bumps: std::collections::BTreeMap<&str, ChannelBump> = Default::default();
+    for p in posts {
+        bumps.entry(p.channel_id.as_str()).or_default().add(p);
+    }
+    for (channel_id, b) in &bumps {
+        bump_channel(&mut tx, channel_id, b).await?;
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(())
+}
+
 fn props_json(p: &Post) -> String {
     serde_json::to_string(&p.props).unwrap_or_else(|_| "{}".into())
 }
@@ -77,56 +268,10 @@ fn props_json(p: &Post) -> String {
 #[async_trait]
 impl PostStore for Db {
     async fn insert_post(&self, p: &Post) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query(
-            "INSERT INTO posts (id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, \
-             channel_id, root_id, original_id, message, type, props, hashtags, file_ids, \
-             pending_post_id, has_reactions, remote_id) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
-        )
-        .bind(&p.id)
-        .bind(p.create_at)
-        .bind(p.update_at)
-        .bind(p.edit_at)
-        .bind(p.delete_at)
-        .bind(p.is_pinned)
-        .bind(&p.user_id)
-        .bind(&p.channel_id)
-        .bind(&p.root_id)
-        .bind(&p.original_id)
-        .bind(&p.message)
-        .bind(&p.post_type)
-        .bind(props_json(p))
-        .bind(&p.hashtags)
-        .bind(serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()))
-        .bind(&p.pending_post_id)
-        .bind(p.has_reactions)
-        .bind(&p.remote_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let counts = !JOIN_LEAVE_TYPES.contains(&p.post_type.as_str());
-        let root = p.root_id.is_empty();
-        sqlx::query(
-            // CASE rather than a two-argument max: SQLite's MAX(a, b) is PostgreSQL's GREATEST.
-            "UPDATE channels SET \
-             last_post_at = CASE WHEN last_post_at > $2 THEN last_post_at ELSE $2 END, \
-             last_root_post_at = CASE WHEN $4 AND last_root_post_at < $2 THEN $2 \
-                ELSE last_root_post_at END, \
-             total_msg_count = total_msg_count + (CASE WHEN $3 THEN 1 ELSE 0 END), \
-             total_msg_count_root = total_msg_count_root + \
-                (CASE WHEN $3 AND $4 THEN 1 ELSE 0 END) \
-             WHERE id = $1",
-        )
-        .bind(&p.channel_id)
-        .bind(p.create_at)
-        .bind(counts)
-        .bind(root)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
+        let writer = self
+            .posts
+            .get_or_init(|| PostWriter::start(self.pool.clone()));
+        writer.insert(&self.pool, p).await
     }
 
     async fn get_post(&self, id: &str) -> Result<Post> {

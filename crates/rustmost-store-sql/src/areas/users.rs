@@ -157,6 +157,23 @@ impl UserStore for Db {
         Ok(rows.iter().map(row_to_user).collect())
     }
 
+    async fn get_users_by_usernames(&self, usernames: &[String]) -> Result<Vec<User>> {
+        if usernames.is_empty() {
+            return Ok(vec![]);
+        }
+        let placeholders: Vec<String> = (1..=usernames.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLS} FROM users WHERE username IN ({}) ORDER BY username",
+            placeholders.join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for n in usernames {
+            q = q.bind(n);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+        Ok(rows.iter().map(row_to_user).collect())
+    }
+
     async fn list_users(&self, uq: &UserQuery) -> Result<Vec<User>> {
         let mut sql = format!("SELECT {COLS} FROM users u WHERE 1=1");
         let mut binds: Vec<String> = Vec::new();

@@ -59,6 +59,88 @@ async fn a_failed_insert_leaves_the_channel_counters_alone() {
     .await;
 }
 
+/// Posts written at the same moment share one transaction (group commit); each caller still
+/// gets its own answer, a bad post fails alone, and the counters add up as one by one.
+#[tokio::test]
+async fn concurrent_inserts_commit_together_and_a_bad_one_fails_alone() {
+    on_each_backend(async |s| {
+        let c1 = setup(s).await;
+        let mut c2 = channel("t", "c2", "C2", "O");
+        (c2.last_post_at, c2.last_root_post_at) = (0, 0);
+        (c2.total_msg_count, c2.total_msg_count_root) = (0, 0);
+        s.insert_channel(&c2).await.unwrap();
+        let root = post(&c1.id, "u", "", T0);
+        s.insert_post(&root).await.unwrap();
+        for with_bad in [true, false] {
+            let mut posts = Vec::new();
+            for i in 0..60_i64 {
+                let ch = if i % 3 == 0 { &c2.id } else { &c1.id };
+                let reply_to = if i % 5 == 0 && ch == &c1.id {
+                    root.id.as_str()
+                } else {
+                    ""
+                };
+                let mut p = post(ch, "u", reply_to, T0 + 1000 + i);
+                if i % 7 == 0 {
+                    p.post_type = "system_join_channel".into();
+                }
+                posts.push(p);
+            }
+            let mut all = posts.clone();
+            if with_bad {
+                // An id already taken: this one post fails.
+                let mut dup = post(&c1.id, "u", "", T0 + 5000);
+                dup.id = root.id.clone();
+                all.insert(30, dup);
+            }
+            let before = (
+                s.get_channel(&c1.id).await.unwrap(),
+                s.get_channel(&c2.id).await.unwrap(),
+            );
+            let results =
+                futures_util::future::join_all(all.iter().map(|p| s.insert_post(p))).await;
+            for (p, r) in all.iter().zip(results) {
+                if p.id == root.id {
+                    assert_conflict(r, "posts_id");
+                } else {
+                    r.unwrap();
+                    assert_eq!(s.get_post(&p.id).await.unwrap().message, p.message);
+                }
+            }
+            for (before, ch) in [(&before.0, &c1.id), (&before.1, &c2.id)] {
+                let mine: Vec<&Post> = posts.iter().filter(|p| &p.channel_id == ch).collect();
+                let counted: Vec<&&Post> = mine
+                    .iter()
+                    .filter(|p| p.post_type != "system_join_channel")
+                    .collect();
+                let after = s.get_channel(ch).await.unwrap();
+                assert_eq!(
+                    after.total_msg_count,
+                    before.total_msg_count + counted.len() as i64
+                );
+                assert_eq!(
+                    after.total_msg_count_root,
+                    before.total_msg_count_root
+                        + counted.iter().filter(|p| p.root_id.is_empty()).count() as i64
+                );
+                let last = mine.iter().map(|p| p.create_at).max().unwrap();
+                assert_eq!(after.last_post_at, last.max(before.last_post_at));
+                let last_root = mine
+                    .iter()
+                    .filter(|p| p.root_id.is_empty())
+                    .map(|p| p.create_at)
+                    .max()
+                    .unwrap();
+                assert_eq!(
+                    after.last_root_post_at,
+                    last_root.max(before.last_root_post_at)
+                );
+            }
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn insert_post_bumps_channel_counters() {
     on_each_backend(async |s| {

@@ -175,6 +175,22 @@ async fn users_by_ids_are_in_username_order_and_filtered_by_since() {
 }
 
 #[tokio::test]
+async fn users_by_usernames_in_one_query_skipping_unknown_names() {
+    on_each_backend(async |s| {
+        let c = add_user(s, "carol").await;
+        let a = add_user(s, "alice").await;
+        add_user(s, "bob").await;
+        assert!(s.get_users_by_usernames(&[]).await.unwrap().is_empty());
+        let wanted = ["carol".to_string(), "nobody".into(), "alice".into()];
+        let got = s.get_users_by_usernames(&wanted).await.unwrap();
+        assert_eq!(ids(&got, |u| &u.username), ["alice", "carol"]);
+        assert_eq!(got[0], a);
+        assert_eq!(got[1], c);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn count_users_with_and_without_bots() {
     on_each_backend(async |s| {
         assert_eq!(s.count_users(true).await.unwrap(), 0);

@@ -51,7 +51,10 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+    // Buffered through a bare request rather than a copy of this one's head (headers and
+    // extensions cloned on every write): no layer sets a body limit, so the bare request has
+    // the same (axum's default) limit the handler's extractor applies.
+    let bytes = match Bytes::from_request(Request::new(body), &()).await {
         Ok(b) => b,
         Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
             return ApiError::new(

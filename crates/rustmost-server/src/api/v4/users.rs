@@ -310,8 +310,8 @@ async fn get_user(
     s: AuthSession,
     UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
-    let u = users::get_user(&state, &id).await?;
-    Ok(ok(users::sanitize_for(&state, Some(&s), u)))
+    let u = users::get_user_cached(&state, &id).await?;
+    Ok(ok(users::sanitize_for(&state, Some(&s), (*u).clone())))
 }
 
 /// # `GET /api/v4/users/username/{username}`

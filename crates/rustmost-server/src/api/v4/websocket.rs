@@ -42,6 +42,9 @@ async fn connect(State(state): State<AppState>, req: Request) -> Result<Response
             ApiError::bad_request("api.web_socket.connect.upgrade.app_error").detail(e.to_string())
         })?;
     Ok(ws
+        // tungstenite zero-fills its whole read buffer (128 KiB by default) up front: with
+        // client frames of at most 8 KiB, 4 KiB chunks keep an idle connection small.
+        .read_buffer_size(4 * 1024)
         .max_message_size(conn::MAX_CLIENT_FRAME)
         .max_frame_size(conn::MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| conn::run(state, socket, auth, resume)))

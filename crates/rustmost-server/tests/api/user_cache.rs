@@ -1,0 +1,77 @@
+//! The user cache beside the sessions: `GET /users/me` is served without a database read, and
+//! every change to a user's row through the server is seen on the very next request.
+
+use crate::common::{SqlArg, TestServer};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_cached_user_is_served_without_a_read_and_every_change_is_seen_at_once() {
+    let s = TestServer::start().await;
+    let (_, admin) = s.admin().await;
+    let (u, token) = s.user(&admin, "dora").await;
+    let uid = u["id"].as_str().unwrap().to_string();
+    let me = s.get("/api/v4/users/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+
+    // Behind the server's back: the cached copy is what is served (no read per request).
+    s.raw_execute(
+        "UPDATE users SET nickname = $1 WHERE id = $2",
+        &[SqlArg::Text("behind"), SqlArg::Text(&uid)],
+    )
+    .await;
+    let me = s.get("/api/v4/users/me", &token).await;
+    assert_eq!(me.body["nickname"], "", "served from the cache");
+
+    // Through the server: the very next request sees each change.
+    let r = s
+        .put(
+            "/api/v4/users/me/patch",
+            &token,
+            json!({"nickname": "patched"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let me = s.get("/api/v4/users/me", &token).await;
+    assert_eq!(me.body["nickname"], "patched");
+
+    let r = s
+        .put(
+            &format!("/api/v4/users/{uid}/roles"),
+            &admin,
+            json!({"roles": "system_user system_user_access_token"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = s.login("dora", "User-Passw0rd!").await;
+    let me = s.get("/api/v4/users/me", &token).await;
+    assert_eq!(me.body["roles"], "system_user system_user_access_token");
+
+    assert_eq!(seen_by_admin(&s, &admin, &uid).await.body["delete_at"], 0);
+    let r = s
+        .put(
+            &format!("/api/v4/users/{uid}/active"),
+            &admin,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_ne!(seen_by_admin(&s, &admin, &uid).await.body["delete_at"], 0);
+    assert_eq!(
+        s.get("/api/v4/users/me", &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = s
+        .put(
+            &format!("/api/v4/users/{uid}/active"),
+            &admin,
+            json!({"active": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(seen_by_admin(&s, &admin, &uid).await.body["delete_at"], 0);
+}
+
+async fn seen_by_admin(s: &TestServer, admin: &str, uid: &str) -> crate::common::Resp {
+    s.get(&format!("/api/v4/users/{uid}"), admin).await
+}
