@@ -340,6 +340,10 @@ impl Client {
         self.put(&format!("/users/{user_id}/roles"), &json!({"roles": roles}))
             .await
     }
+    /// `GET /api/v4/users/stats`: `{"total_users_count": N}` (active users and bots).
+    pub async fn get_total_users_stats(&self) -> Result<Value> {
+        self.get("/users/stats", &[]).await
+    }
     /// One page of `GET /api/v4/users` with filters.
     pub async fn list_users(&self, q: &UserListQuery, page: u32, per_page: u32) -> Result<Value> {
         let mut query: Vec<(&str, String)> = Vec::new();
@@ -508,6 +512,21 @@ impl Client {
             ],
         )
         .await
+    }
+    /// How many teams `GET /api/v4/teams` lists for this session over all pages
+    /// (`include_total_count`; one team fetched beside it).
+    pub async fn count_all_teams(&self) -> Result<Value> {
+        let v = self
+            .get(
+                "/teams",
+                &[
+                    ("include_total_count", "true".to_string()),
+                    ("page", "0".to_string()),
+                    ("per_page", "1".to_string()),
+                ],
+            )
+            .await?;
+        Ok(v["total_count"].clone())
     }
     /// `GET /api/v4/teams/name/{name}`.
     pub async fn get_team_by_name(&self, name: &str) -> Result<Value> {

@@ -90,6 +90,8 @@ pub trait UserStore: Send + Sync {
     /// Writes every column of the user (matched by id); `NotFound` if absent.
     async fn update_user(&self, user: &User) -> Result<()>;
     async fn count_users(&self, include_bots: bool) -> Result<i64>;
+    /// Users not deactivated, bots included: upstream's `total_users_count`.
+    async fn count_active_users(&self) -> Result<i64>;
     async fn set_failed_attempts(&self, id: &str, attempts: i64) -> Result<()>;
     /// Adds one failed attempt in the database and returns the new count, so parallel wrong
     /// passwords each count; `NotFound` if absent.
@@ -234,6 +236,8 @@ pub trait TeamStore: Send + Sync {
     async fn update_team(&self, t: &Team) -> Result<()>;
     /// Live teams ordered by display name.
     async fn list_teams(&self, which: TeamListing, page: Page) -> Result<Vec<Team>>;
+    /// How many teams `list_teams` would give over all pages.
+    async fn count_teams(&self, which: TeamListing) -> Result<i64>;
     /// Teams the user is an active member of, ordered by display name.
     async fn list_teams_for_user(&self, user_id: &str, page: Option<Page>) -> Result<Vec<Team>>;
     /// Inserts or replaces a membership (roles are stored as explicit roles plus flags).

@@ -2570,8 +2570,8 @@ async fn rm_tty(cfg: &Path, args: &[&str]) -> String {
     out
 }
 
-/// A long listing whose total the server tells draws an indicatif bar on a terminal, and
-/// nothing of the kind with `--json`.
+/// A long listing whose total the server tells (incoming webhooks, users, teams) draws an
+/// indicatif bar on a terminal, and nothing of the kind with `--json`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_json() {
     let srv = Server::start().await;
@@ -2637,4 +2637,61 @@ async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_jso
         .await
         .ok();
     assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
+
+    // `user list` takes its total from `GET /users/stats` (bots count, and need no password
+    // hashing, so 150 of them make two pages quickly).
+    rm(
+        a,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.EnableBotAccountCreation",
+            "true",
+        ],
+        &[],
+    )
+    .await
+    .ok();
+    for i in 0..150 {
+        let (s, b, _) = srv
+            .call(
+                reqwest::Method::POST,
+                "/api/v4/bots",
+                Some(&admin_tok),
+                json!({"username": format!("bot{i}")}),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+    }
+    let (_, stats, _) = srv
+        .call(
+            reqwest::Method::GET,
+            "/api/v4/users/stats",
+            Some(&admin_tok),
+            Value::Null,
+        )
+        .await;
+    let users = stats["total_users_count"].as_u64().unwrap();
+    assert!(users > 150, "{stats}");
+    let tty = rm_tty(a, &["user", "list", "--all"]).await;
+    assert!(tty.contains(&format!("/{users} users")), "no bar: {tty:?}");
+    assert!(tty.contains("====="), "no bar: {tty:?}");
+    assert!(tty.contains("bot149"), "the table: {tty:?}");
+    let json_tty = rm_tty(a, &["user", "list", "--all", "--json"]).await;
+    assert!(
+        !json_tty.contains(&format!("/{users}")) && !json_tty.contains('\u{1b}'),
+        "{json_tty:?}"
+    );
+    let v: Value = serde_json::from_str(&json_tty.replace("\r\n", "\n")).expect("only JSON");
+    assert_eq!(v.as_array().unwrap().len() as u64, users);
+    let piped = rm(a, &["user", "list", "--all", "-o", "table"], &[])
+        .await
+        .ok();
+    assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
+
+    // `team list` takes its total from `GET /teams?include_total_count=true`.
+    let tty = rm_tty(a, &["team", "list"]).await;
+    assert!(tty.contains("/1 teams"), "no bar: {tty:?}");
+    let json_tty = rm_tty(a, &["team", "list", "--json"]).await;
+    assert!(!json_tty.contains("/1 teams"), "{json_tty:?}");
 }

@@ -309,13 +309,8 @@ pub async fn create_team(state: &AppState, s: &Session, t: Team) -> ApiResult<Te
 /// Live teams by display name, paged: all with `list_public_teams` and `list_private_teams`,
 /// else only open or only invite-only ones, else none.
 pub async fn get_all_teams(state: &AppState, s: &Session, page: Page) -> ApiResult<Vec<Team>> {
-    let public = authz::has(state, s, Permission::ListPublicTeams);
-    let private = authz::has(state, s, Permission::ListPrivateTeams);
-    let which = match (public, private) {
-        (true, true) => TeamListing::All,
-        (true, false) => TeamListing::Open,
-        (false, true) => TeamListing::Private,
-        (false, false) => return Ok(Vec::new()),
+    let Some(which) = listable_teams(state, s) else {
+        return Ok(Vec::new());
     };
     let list = state
         .store
@@ -323,6 +318,30 @@ pub async fn get_all_teams(state: &AppState, s: &Session, page: Page) -> ApiResu
         .await
         .or_internal("app.team.get_all.app_error")?;
     sanitize_all_for(state, s, list).await
+}
+
+/// How many teams [`get_all_teams`] gives the session over all pages (`include_total_count`).
+pub async fn count_all_teams(state: &AppState, s: &Session) -> ApiResult<i64> {
+    let Some(which) = listable_teams(state, s) else {
+        return Ok(0);
+    };
+    state
+        .store
+        .count_teams(which)
+        .await
+        .or_internal("app.team.get_all.app_error")
+}
+
+/// The teams the session may list, by `list_public_teams` / `list_private_teams`; none without both.
+fn listable_teams(state: &AppState, s: &Session) -> Option<TeamListing> {
+    let public = authz::has(state, s, Permission::ListPublicTeams);
+    let private = authz::has(state, s, Permission::ListPrivateTeams);
+    match (public, private) {
+        (true, true) => Some(TeamListing::All),
+        (true, false) => Some(TeamListing::Open),
+        (false, true) => Some(TeamListing::Private),
+        (false, false) => None,
+    }
 }
 
 async fn sanitize_all_for(state: &AppState, s: &Session, list: Vec<Team>) -> ApiResult<Vec<Team>> {

@@ -1,6 +1,6 @@
 //! Teams and team members: creation with default channels, visibility, membership rules.
 
-use crate::common::TestServer;
+use crate::common::{SqlArg, TestServer};
 use serde_json::{Value, json};
 
 async fn team(ts: &TestServer, token: &str, name: &str, open: bool) -> Value {
@@ -437,4 +437,40 @@ async fn a_store_failure_in_a_permission_check_is_a_500_not_a_403() {
     ts.get(&members, &bt)
         .await
         .assert_err(403, "api.context.permissions.app_error");
+}
+
+#[tokio::test]
+async fn all_teams_with_total_count_counts_what_the_caller_may_list() {
+    let ts = TestServer::start().await;
+    let (_, at) = ts.admin().await;
+    let (_, ut) = ts.user(&at, "bob").await;
+    team(&ts, &at, "alpha", true).await;
+    team(&ts, &at, "beta", false).await;
+    let gamma = team(&ts, &at, "gamma", true).await;
+    // Archived behind the server's back: Rustmost serves no team deletion.
+    let sql = "UPDATE teams SET delete_at = 1 WHERE id = $1";
+    let gid = gamma["id"].as_str().unwrap();
+    assert_eq!(ts.raw_execute(sql, &[SqlArg::Text(gid)]).await, 1);
+
+    // A page of one still tells the total of every page; an archived team is not counted.
+    let r = ts
+        .get("/api/v4/teams?include_total_count=true&per_page=1", &at)
+        .await;
+    r.assert_ok();
+    assert_eq!(r.body["total_count"], 2, "{}", r.text);
+    assert_eq!(r.body["teams"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["teams"][0]["name"], "alpha");
+
+    // Without `list_private_teams`, only the open teams are listed and counted.
+    let r = ts.get("/api/v4/teams?include_total_count=true", &ut).await;
+    r.assert_ok();
+    assert_eq!(r.body["total_count"], 1, "{}", r.text);
+    assert_eq!(r.body["teams"][0]["name"], "alpha");
+
+    // Without the flag the answer stays a bare list, as n8n reads it.
+    let r = ts.get("/api/v4/teams?include_total_count=false", &at).await;
+    assert!(r.assert_ok().is_array(), "{}", r.text);
+    ts.get("/api/v4/teams?include_total_count=true", "")
+        .await
+        .assert_err(401, "api.context.session_expired.app_error");
 }

@@ -311,3 +311,41 @@ async fn every_filter_is_checked() {
         .await;
     assert_eq!(names(&r.body), vec!["admin", "bob"]);
 }
+
+#[tokio::test]
+async fn total_users_stats_counts_active_users_and_bots_for_any_session() {
+    let ts = TestServer::start().await;
+    let (_, at) = ts.admin().await;
+    let (_, ut) = ts.user(&at, "bob").await;
+    let (gone, _) = ts.user(&at, "gone").await;
+    ts.patch_config(
+        &at,
+        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+    )
+    .await;
+    ts.create_bot(&at, "robot").await;
+    let stats = |t: &str| {
+        let ts = &ts;
+        let t = t.to_string();
+        async move {
+            let r = ts.get("/api/v4/users/stats", &t).await;
+            r.assert_ok();
+            r.body
+        }
+    };
+    // admin, bob, gone and the bot.
+    assert_eq!(stats(&at).await, json!({"total_users_count": 4}));
+    let del = ts
+        .delete(
+            &format!("/api/v4/users/{}", gone["id"].as_str().unwrap()),
+            &at,
+        )
+        .await;
+    del.assert_ok();
+    // A deactivated user no longer counts, for an ordinary user as for the admin.
+    assert_eq!(stats(&ut).await, json!({"total_users_count": 3}));
+    assert_eq!(stats(&at).await, json!({"total_users_count": 3}));
+    ts.get("/api/v4/users/stats", "")
+        .await
+        .assert_err(401, "api.context.session_expired.app_error");
+}

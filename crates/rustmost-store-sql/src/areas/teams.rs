@@ -57,6 +57,15 @@ fn limit(page: Option<Page>) -> String {
         .unwrap_or_default()
 }
 
+/// The `WHERE` part shared by the listing of teams and its count, so both agree.
+fn team_listing_filter(which: TeamListing) -> &'static str {
+    match which {
+        TeamListing::All => "",
+        TeamListing::Open => " AND t.allow_open_invite = TRUE",
+        TeamListing::Private => " AND t.allow_open_invite = FALSE",
+    }
+}
+
 #[async_trait]
 impl TeamStore for Db {
     async fn insert_team(&self, t: &Team) -> Result<()> {
@@ -138,11 +147,7 @@ impl TeamStore for Db {
     }
 
     async fn list_teams(&self, which: TeamListing, page: Page) -> Result<Vec<Team>> {
-        let filter = match which {
-            TeamListing::All => "",
-            TeamListing::Open => " AND t.allow_open_invite = TRUE",
-            TeamListing::Private => " AND t.allow_open_invite = FALSE",
-        };
+        let filter = team_listing_filter(which);
         let rows = sqlx::query(&format!(
             "SELECT {COLS} FROM teams t WHERE t.delete_at = 0{filter} \
              ORDER BY t.display_name, t.id{}",
@@ -152,6 +157,16 @@ impl TeamStore for Db {
         .await
         .map_err(map_err)?;
         Ok(rows.iter().map(row_to_team).collect())
+    }
+
+    async fn count_teams(&self, which: TeamListing) -> Result<i64> {
+        let filter = team_listing_filter(which);
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM teams t WHERE t.delete_at = 0{filter}"
+        ))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
     }
 
     async fn list_teams_for_user(&self, user_id: &str, page: Option<Page>) -> Result<Vec<Team>> {

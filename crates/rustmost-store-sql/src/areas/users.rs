@@ -307,6 +307,13 @@ impl UserStore for Db {
         Ok(n)
     }
 
+    async fn count_active_users(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE delete_at = 0")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     async fn set_failed_attempts(&self, id: &str, attempts: i64) -> Result<()> {
         sqlx::query("UPDATE users SET failed_attempts = $2 WHERE id = $1")
             .bind(id)

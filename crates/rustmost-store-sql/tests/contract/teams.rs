@@ -133,6 +133,10 @@ async fn list_teams_by_kind_in_display_name_order() {
                 .unwrap()
                 .is_empty()
         );
+        // The counts agree with the listings over every page, the archived team left out.
+        assert_eq!(s.count_teams(TeamListing::All).await.unwrap(), 4);
+        assert_eq!(s.count_teams(TeamListing::Open).await.unwrap(), 3);
+        assert_eq!(s.count_teams(TeamListing::Private).await.unwrap(), 1);
     })
     .await;
 }

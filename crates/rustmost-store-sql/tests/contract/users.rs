@@ -194,6 +194,7 @@ async fn users_by_usernames_in_one_query_skipping_unknown_names() {
 async fn count_users_with_and_without_bots() {
     on_each_backend(async |s| {
         assert_eq!(s.count_users(true).await.unwrap(), 0);
+        assert_eq!(s.count_active_users().await.unwrap(), 0);
         let owner = add_user(s, "owner").await;
         let mut gone = user("gone");
         gone.delete_at = T0;
@@ -202,6 +203,8 @@ async fn count_users_with_and_without_bots() {
         // Deactivated users count; bots only when asked for.
         assert_eq!(s.count_users(false).await.unwrap(), 2);
         assert_eq!(s.count_users(true).await.unwrap(), 3);
+        // `total_users_count`: bots count, deactivated users do not.
+        assert_eq!(s.count_active_users().await.unwrap(), 2);
     })
     .await;
 }

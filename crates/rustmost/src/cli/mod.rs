@@ -447,6 +447,7 @@ fn progress(what: &str, total: Option<u64>) -> indicatif::ProgressBar {
 }
 
 /// Pages until an empty page (as n8n's `apiRequestAllItems`), with a spinner on a terminal.
+/// For the listings whose total Mattermost does not tell (a team's channels, tokens, bots).
 async fn all_pages<F, Fut>(what: &str, page_fn: F) -> anyhow::Result<Value>
 where
     F: FnMut(u32) -> Fut,

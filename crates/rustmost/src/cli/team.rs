@@ -1,6 +1,6 @@
 //! `rustmost team`: create, list, add-user.
 
-use super::{Client, PER_PAGE, all_pages, team_id, user_id};
+use super::{Client, PER_PAGE, all_pages_of, team_id, user_id};
 use clap::Subcommand;
 use serde_json::Value;
 
@@ -38,10 +38,14 @@ pub async fn run(c: TeamCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'
             cl.create_team(&name, &display_name, !invite_only).await?,
             TEAM_COLS,
         ),
-        TeamCmd::List => (
-            all_pages("teams", |p| cl.get_all_teams(p, PER_PAGE)).await?,
-            TEAM_COLS,
-        ),
+        TeamCmd::List => {
+            // A bar is a comfort: a server without the count still lists.
+            let total = cl.count_all_teams().await.ok().and_then(|v| v.as_u64());
+            (
+                all_pages_of("teams", total, |p| cl.get_all_teams(p, PER_PAGE)).await?,
+                TEAM_COLS,
+            )
+        }
         TeamCmd::AddUser { team, user } => {
             let t = team_id(cl, &team).await?;
             let u = user_id(cl, &user).await?;

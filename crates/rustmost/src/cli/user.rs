@@ -230,9 +230,20 @@ pub async fn run(c: UserCmd, cl: &Client) -> anyhow::Result<(Value, &'static [&'
             let v = match per_page {
                 Some(pp) if !all => cl.list_users(&q, page, pp).await?,
                 _ => {
-                    // Only a channel filter has a total the server tells (its member count).
+                    // The totals the server tells: a channel's member count, and with no filter
+                    // the active users and bots (deactivated ones, listed unless `--active`,
+                    // lengthen the bar as they come).
+                    let unfiltered = q.in_team.is_none()
+                        && q.not_in_team.is_none()
+                        && q.not_in_channel.is_none();
                     let total = match (&q.in_channel, q.inactive) {
                         (Some(c), false) => cl.get_channel_stats(c).await?["member_count"].as_u64(),
+                        // A bar is a comfort: a server without the count still lists.
+                        (None, false) if unfiltered => cl
+                            .get_total_users_stats()
+                            .await
+                            .ok()
+                            .and_then(|v| v["total_users_count"].as_u64()),
                         _ => None,
                     };
                     all_pages_of("users", total, |p| cl.list_users(&q, p, PER_PAGE)).await?

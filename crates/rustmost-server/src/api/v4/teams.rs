@@ -1,7 +1,7 @@
 //! `/api/v4/teams*` and `/api/v4/users/{user_id}/teams`: teams and team members.
 
 use crate::api::v4::ids::{PathId, UserIdOrMe};
-use crate::api::v4::{created, ok, paging, parse_body, status_ok};
+use crate::api::v4::{created, flag, ok, paging, parse_body, status_ok};
 use crate::app::teams;
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
@@ -89,7 +89,14 @@ async fn get_all_teams(
     s: AuthSession,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    Ok(ok(teams::get_all_teams(&state, &s, paging(&q)).await?))
+    let list = teams::get_all_teams(&state, &s, paging(&q)).await?;
+    if !flag(&q, "include_total_count") {
+        return Ok(ok(list));
+    }
+    let total = teams::count_all_teams(&state, &s).await?;
+    Ok(ok(
+        serde_json::json!({ "teams": list, "total_count": total }),
+    ))
 }
 
 /// # `GET /api/v4/teams/{team_id}`

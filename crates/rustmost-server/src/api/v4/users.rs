@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v4/users", post(create_user).get(get_users))
         .route("/api/v4/users/ids", post(get_users_by_ids))
+        .route("/api/v4/users/stats", get(get_total_users_stats))
         .route("/api/v4/users/login", post(login))
         .route("/api/v4/users/logout", post(logout))
         .route(
@@ -90,6 +91,22 @@ async fn create_user(
     }
     let u = users::create_user(&state, u).await?;
     Ok(created(users::sanitize_self(u)))
+}
+
+/// # `GET /api/v4/users/stats`
+/// `{"total_users_count": N}`: the users not deactivated, bots included, for any session (as
+/// upstream's `getTotalUsersStats`; the count is not narrowed to the users the caller shares a
+/// team with, as `GET /users` is not either).
+async fn get_total_users_stats(
+    State(state): State<AppState>,
+    _s: AuthSession,
+) -> ApiResult<Response> {
+    let n = state
+        .store
+        .count_active_users()
+        .await
+        .or_internal("app.user.get_total_users_count.app_error")?;
+    Ok(ok(serde_json::json!({ "total_users_count": n })))
 }
 
 /// # `GET /api/v4/users`
