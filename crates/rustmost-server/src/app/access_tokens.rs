@@ -427,6 +427,54 @@ pub async fn get_as(
     Ok(t)
 }
 
+/// One token for reading: `read_user_access_token`, the token (404), the owner check.
+pub async fn get_for_read_as(
+    state: &AppState,
+    s: &Session,
+    token_id: &str,
+) -> ApiResult<AccessTokenRow> {
+    get_as(state, s, token_id, Permission::ReadUserAccessToken).await
+}
+
+/// [`revoke`] after `revoke_user_access_token`, the token (404) and the owner check; returns the
+/// revoked token.
+pub async fn revoke_as(state: &AppState, s: &Session, token_id: &str) -> ApiResult<AccessTokenRow> {
+    let t = get_as(state, s, token_id, Permission::RevokeUserAccessToken).await?;
+    revoke(state, &t).await?;
+    Ok(t)
+}
+
+/// [`disable`] after `revoke_user_access_token` (Mattermost has no separate permission), the
+/// token (404) and the owner check; returns the token.
+pub async fn disable_as(
+    state: &AppState,
+    s: &Session,
+    token_id: &str,
+) -> ApiResult<AccessTokenRow> {
+    let t = get_as(state, s, token_id, Permission::RevokeUserAccessToken).await?;
+    disable(state, &t).await?;
+    Ok(t)
+}
+
+/// [`enable`] after `create_user_access_token` (as upstream), the token (404) and the owner
+/// check; returns the token.
+pub async fn enable_as(state: &AppState, s: &Session, token_id: &str) -> ApiResult<AccessTokenRow> {
+    let t = get_as(state, s, token_id, Permission::CreateUserAccessToken).await?;
+    enable(state, &t).await?;
+    Ok(t)
+}
+
+/// [`search`] for `manage_system`. `term` is the request's parsed term, whose error (a bad body,
+/// an empty term) upstream reports only after the permission check.
+pub async fn search_as(
+    state: &AppState,
+    s: &Session,
+    term: ApiResult<String>,
+) -> ApiResult<Vec<UserAccessToken>> {
+    authz::require(state, s, Permission::ManageSystem)?;
+    search(state, &term?).await
+}
+
 /// `rotateUserAccessToken` after the body: not OAuth, `create_user_access_token`, token (404),
 /// owner (404), owner check, `manage_system` for an admin's token, not a remote user, not
 /// disabled (400); then [`rotate`]. Returns the token row and the rotated token.

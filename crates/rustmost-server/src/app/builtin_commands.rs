@@ -7,7 +7,7 @@ use crate::app::{channels, posts, scoped_authz};
 use crate::error::{ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
-use rustmost_model::channel::{self, Channel};
+use rustmost_model::channel;
 use rustmost_model::command::{self as cmdm, Command, CommandResponse};
 use rustmost_model::post::Post;
 use serde_json::json;
@@ -351,44 +351,6 @@ async fn join(
     })
 }
 
-/// `LeaveChannel`/`RemoveUserFromChannel`: drops the membership and says so in the channel.
-async fn remove_member(
-    state: &AppState,
-    c: &Channel,
-    user: &rustmost_model::user::User,
-    by: &rustmost_model::user::User,
-) -> Result<(), String> {
-    state
-        .store
-        .delete_channel_member(&c.id, &user.id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let r = if user.id == by.id {
-        let msg = crate::app::i18n::fill("api.channel.leave.left", &[&user.username]);
-        posts::system_post(
-            state,
-            c,
-            &user.id,
-            "system_leave_channel",
-            msg,
-            json!({"username": user.username}),
-        )
-        .await
-    } else {
-        let msg = crate::app::i18n::fill("api.channel.remove_member.removed", &[&user.username]);
-        posts::system_post(
-            state,
-            c,
-            &by.id,
-            "system_remove_from_channel",
-            msg,
-            json!({"removedUserId": user.id, "removedUsername": user.username}),
-        )
-        .await
-    };
-    r.map_err(|e| e.id.to_string())
-}
-
 /// `/leave`: leaves the current channel (never town-square) and goes to town-square.
 async fn leave(state: &AppState, args: &CommandArgs) -> CommandResponse {
     let fail = || ephemeral("An error occurred while leaving the channel.");
@@ -410,7 +372,12 @@ async fn leave(state: &AppState, args: &CommandArgs) -> CommandResponse {
     let Ok(u) = state.store.get_user(&args.user_id).await else {
         return fail();
     };
-    if remove_member(state, &c, &u, &u).await.is_err() {
+    // The REST path's removal, so the channel and the user hear `user_removed` and the
+    // channel gets the system message.
+    if channels::remove_user_from_channel(state, &c, &u, &u.id)
+        .await
+        .is_err()
+    {
         return fail();
     }
     CommandResponse {
@@ -694,10 +661,10 @@ async fn kick(
             channel::DEFAULT_CHANNEL
         )));
     }
-    let Ok(me) = state.store.get_user(&args.user_id).await else {
-        return Ok(denied());
-    };
-    if remove_member(state, &c, &target, &me).await.is_err() {
+    if channels::remove_user_from_channel(state, &c, &target, &args.user_id)
+        .await
+        .is_err()
+    {
         return Ok(ephemeral("Can not remove user from this channel type."));
     }
     Ok(CommandResponse::default())

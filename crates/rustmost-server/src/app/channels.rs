@@ -458,6 +458,27 @@ pub async fn create_direct_channel(
         )
         .detail(format!("No users found for ids: {creator}. {teammate}")));
     };
+    insert_direct_channel(state, &cu, &tu).await
+}
+
+/// `GetOrCreateDirectChannel` once the caller may: the direct channel of `creator` and
+/// `teammate` (the same user for one's own channel), created with both as members and announced
+/// with `direct_added` when it does not exist yet.
+pub async fn get_or_create_direct_channel(
+    state: &AppState,
+    creator: &User,
+    teammate: &User,
+) -> ApiResult<Channel> {
+    let name = direct_channel_name(&creator.id, &teammate.id);
+    if let Some(c) = existing_dm_or_gm(state, &name).await? {
+        return Ok(c);
+    }
+    insert_direct_channel(state, creator, teammate).await
+}
+
+/// Creates the direct channel of `cu` and `tu`, which the caller found missing, and announces it
+/// with `direct_added`; answers with the other request's channel when one created it first.
+async fn insert_direct_channel(state: &AppState, cu: &User, tu: &User) -> ApiResult<Channel> {
     let now = state.clock.now_ms();
     let c = Channel {
         id: new_id(),
@@ -465,21 +486,21 @@ pub async fn create_direct_channel(
         update_at: now,
         team_id: String::new(),
         channel_type: "D".into(),
-        name,
+        name: direct_channel_name(&cu.id, &tu.id),
         creator_id: cu.id.clone(),
         shared: Some(false),
         ..Default::default()
     };
-    let mut members = vec![new_group_member(&c.id, &cu, now)];
+    let mut members = vec![new_group_member(&c.id, cu, now)];
     if cu.id != tu.id {
-        members.push(new_group_member(&c.id, &tu, now));
+        members.push(new_group_member(&c.id, tu, now));
     }
     if let Some(existing) = insert_dm_or_gm(state, &c, &members).await? {
         return Ok(existing);
     }
-    state.events.publish(crate::realtime::events::direct_added(
-        &c.id, creator, teammate,
-    ));
+    state
+        .events
+        .publish(crate::realtime::events::direct_added(&c.id, &cu.id, &tu.id));
     get_channel(state, &c.id).await
 }
 

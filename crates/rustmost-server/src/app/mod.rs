@@ -8,6 +8,7 @@ pub mod bots;
 pub mod builtin_commands;
 pub mod channels;
 pub mod commands;
+pub mod config;
 pub mod credentials;
 pub mod email;
 pub mod i18n;

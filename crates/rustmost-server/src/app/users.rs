@@ -1,7 +1,7 @@
 //! Users: validation, password hashing, creation (first user becomes admin), sanitizing for a
 //! viewer, activation and role changes.
 
-use crate::app::{authz, bots, sessions};
+use crate::app::{authz, bots, scoped_authz, sessions};
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -364,6 +364,104 @@ pub async fn changed(state: &AppState, user_id: &str) {
             user_id: user_id.to_string(),
         })
         .await;
+}
+
+/// Creates an account through sign-up on behalf of `s` (`None` when anonymous). A system admin
+/// may always create users and set how an account authenticates; anyone else needs
+/// `EnableSignUpWithEmail`, `EnableUserCreation` and (once the first account exists)
+/// `EnableOpenServer`, and gets upstream's `SanitizeInput`.
+pub async fn sign_up(state: &AppState, s: Option<&Session>, mut u: User) -> ApiResult<User> {
+    u.is_bot = false;
+    u.bot_description = String::new();
+    u.remote_id = None;
+    if !s.is_some_and(|s| authz::is_system_admin(state, s)) {
+        u.auth_service = String::new();
+        u.auth_data = None;
+        u.email_verified = false;
+        let cfg = state.config.get();
+        let first = state
+            .store
+            .count_users(false)
+            .await
+            .or_internal("app.user.get_total_users_count.app_error")?
+            == 0;
+        if !cfg.bool("/EmailSettings/EnableSignUpWithEmail")
+            || !cfg.bool("/TeamSettings/EnableUserCreation")
+        {
+            return Err(ApiError::not_implemented(
+                "api.user.create_user.signup_email_disabled.app_error",
+            ));
+        }
+        if !first && !cfg.bool("/TeamSettings/EnableOpenServer") {
+            return Err(ApiError::forbidden("api.user.create_user.no_open_server"));
+        }
+    }
+    create_user(state, u).await
+}
+
+/// The users matching `q`, sanitized for `s`. An archived `in_channel` is refused unless
+/// `ExperimentalViewArchivedChannels` is on.
+pub async fn list_as(
+    state: &AppState,
+    s: &Session,
+    q: rustmost_store::UserQuery,
+) -> ApiResult<Vec<User>> {
+    if let Some(c) = &q.in_channel
+        && !state
+            .config
+            .get()
+            .bool("/TeamSettings/ExperimentalViewArchivedChannels")
+    {
+        let ch = crate::app::channels::get_channel(state, c).await?;
+        if ch.delete_at != 0 {
+            return Err(ApiError::forbidden(
+                "api.user.view_archived_channels.get_users_in_channel.app_error",
+            )
+            .message("Unable to get the users for an archived channel."));
+        }
+    }
+    // Mattermost checks only the filter that selects its query, yet our store applies every
+    // filter given: each one needs its own permission, checked in upstream's order so the
+    // single-filter cases fail exactly as upstream does.
+    if let Some(c) = &q.not_in_channel {
+        scoped_authz::require_channel(state, s, c, Permission::ReadChannel).await?;
+    }
+    if let Some(t) = &q.not_in_team {
+        scoped_authz::require_team(state, s, t, Permission::ViewTeam).await?;
+    }
+    if let Some(t) = &q.in_team {
+        scoped_authz::require_team(state, s, t, Permission::ViewTeam).await?;
+    }
+    if let Some(c) = &q.in_channel {
+        scoped_authz::require_channel(state, s, c, Permission::ReadChannel).await?;
+    }
+    let list = state
+        .store
+        .list_users(&q)
+        .await
+        .or_internal("app.user.get_profiles.app_error")?;
+    Ok(list
+        .into_iter()
+        .map(|u| sanitize_for(state, Some(s), u))
+        .collect())
+}
+
+/// The user with e-mail `email`, sanitized for `s`; refused (403) when
+/// `PrivacySettings.ShowEmailAddress` is off and `s` is not a system admin.
+pub async fn get_by_email_as(state: &AppState, s: &Session, email: &str) -> ApiResult<User> {
+    if !state.config.get().bool("/PrivacySettings/ShowEmailAddress")
+        && !authz::is_system_admin(state, s)
+    {
+        return Err(ApiError::forbidden(
+            "api.user.get_user_by_email.permissions.app_error",
+        ));
+    }
+    let u = state
+        .store
+        .get_user_by_email(email)
+        .await
+        .or_not_found(MISSING_ACCOUNT)?;
+    Ok(sanitize_for(state, Some(s), u))
 }
 
 /// Saves a new user, applying Mattermost's `PreSave` (id, times, lowercase names, defaults) and

@@ -8,7 +8,7 @@ use crate::app::{authz, channels, scoped_authz, signing, teams, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
-use rustmost_model::channel::{self, Channel, ChannelMember};
+use rustmost_model::channel::Channel;
 use rustmost_model::new_id;
 use rustmost_model::post::Post;
 use rustmost_model::user::User;
@@ -598,64 +598,6 @@ async fn user_can_post(state: &AppState, u: &User, c: &Channel) -> ApiResult<boo
     Ok(c.is_open() && user_has_channel_perm(state, u, c, Permission::CreatePostPublic).await?)
 }
 
-/// The direct channel of two users (`{id1}__{id2}`, ids sorted), created with both members
-/// when it does not exist yet.
-async fn direct_channel(state: &AppState, a: &User, b: &User) -> ApiResult<Channel> {
-    let (x, y) = if a.id <= b.id { (a, b) } else { (b, a) };
-    let name = format!("{}__{}", x.id, y.id);
-    if let Ok(c) = state.store.get_channel_by_name("", &name).await {
-        return Ok(c);
-    }
-    let now = state.clock.now_ms();
-    let c = Channel {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        name: name.clone(),
-        channel_type: channel::CHANNEL_DIRECT.into(),
-        creator_id: a.id.clone(),
-        ..Default::default()
-    };
-    match state.store.insert_channel(&c).await {
-        Ok(()) => {}
-        // Another request created it meanwhile.
-        Err(StoreError::Conflict { .. }) => {
-            return state
-                .store
-                .get_channel_by_name("", &name)
-                .await
-                .or_internal("app.channel.get_by_name.existing.app_error");
-        }
-        Err(e) => {
-            return Err(ApiError::internal(
-                "app.channel.create_direct_channel.internal_error",
-                e,
-            ));
-        }
-    }
-    for u in [x, y] {
-        let mut m = ChannelMember {
-            channel_id: c.id.clone(),
-            user_id: u.id.clone(),
-            notify_props: channel::default_channel_notify_props(),
-            last_update_at: now,
-            scheme_user: !u.roles.split_whitespace().any(|r| r == "system_guest"),
-            scheme_guest: u.roles.split_whitespace().any(|r| r == "system_guest"),
-            ..Default::default()
-        };
-        m.compute_roles();
-        state
-            .store
-            .save_channel_member(&m)
-            .await
-            .or_internal("app.channel.save_member.app_error")?;
-        if x.id == y.id {
-            break;
-        }
-    }
-    Ok(c)
-}
-
 /// `HandleIncomingWebhook`: everything after the body is decoded. Beyond upstream, the hook
 /// works only while its owner is active and on the hook's team, and only into channels the
 /// owner could post to themselves.
@@ -784,7 +726,7 @@ async fn resolve_channel(
         {
             return Err(permissions_error(&owner.id, &format!("@{username}")));
         }
-        return direct_channel(state, owner, &target).await;
+        return crate::app::channels::get_or_create_direct_channel(state, owner, &target).await;
     }
     let name = name.strip_prefix('#').unwrap_or(name);
     match state.store.get_channel_by_name(&hook.team_id, name).await {

@@ -146,3 +146,80 @@ async fn removing_a_member_tells_the_channel_and_the_removed_user() {
         .await
         .assert_err(400, "api.channel.remove_channel_member.type.app_error");
 }
+
+/// `/kick` and `/leave` remove through the same path as the REST endpoint: the removed user and
+/// the channel hear `user_removed`, and the channel gets the system message.
+#[tokio::test]
+async fn kick_and_leave_commands_publish_user_removed() {
+    let ts = TestServer::start().await;
+    let w = world(&ts).await;
+    let (bob, bt) = (&w.bob.0, &w.bob.1);
+    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let cid = private_channel(&ts, bt, &w.tid, "kickme").await;
+    let r = ts
+        .post(
+            &format!("/api/v4/channels/{cid}/members"),
+            bt,
+            json!({"user_id": carol}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
+    let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
+    bws.drain(&ts).await;
+    cws.drain(&ts).await;
+
+    let r = exec(&ts, bt, &cid, "/kick @carol").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let own = cws.got(&ts, "user_removed").await;
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(
+        own[0]["data"],
+        json!({"channel_id": cid, "remover_id": bob})
+    );
+    let ev = bws.drain(&ts).await;
+    let removed: Vec<&Value> = ev.iter().filter(|e| e["event"] == "user_removed").collect();
+    assert_eq!(removed.len(), 1, "{ev:?}");
+    assert_eq!(
+        removed[0]["data"],
+        json!({"user_id": carol, "remover_id": bob})
+    );
+    let msg = ev
+        .iter()
+        .filter(|e| e["event"] == "posted")
+        .map(posted_message)
+        .find(|p| p["type"] == "system_remove_from_channel")
+        .expect("removal message");
+    assert_eq!(msg["message"], "@carol removed from the channel.");
+
+    // Back in, carol leaves by command: she is her own remover.
+    let r = ts
+        .post(
+            &format!("/api/v4/channels/{cid}/members"),
+            bt,
+            json!({"user_id": carol}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    cws.drain(&ts).await;
+    bws.drain(&ts).await;
+    let r = exec(&ts, ct, &cid, "/leave").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let own = cws.got(&ts, "user_removed").await;
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(
+        own[0]["data"],
+        json!({"channel_id": cid, "remover_id": carol})
+    );
+    let removed = bws.got(&ts, "user_removed").await;
+    assert_eq!(removed.len(), 1, "{removed:?}");
+}
+
+async fn exec(ts: &TestServer, token: &str, channel: &str, command: &str) -> crate::common::Resp {
+    ts.post(
+        "/api/v4/commands/execute",
+        token,
+        json!({"channel_id": channel, "command": command}),
+    )
+    .await
+}

@@ -4,7 +4,7 @@
 use crate::api::v4::audits::RequestInfo;
 use crate::api::v4::ids::{PathId, UserIdOrMe};
 use crate::api::v4::{map_from_json, ok, paging, parse_body, status_ok};
-use crate::app::{access_tokens as tokens, authz, users};
+use crate::app::{access_tokens as tokens, users};
 use crate::auth::AuthSession;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Session};
@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use rustmost_model::{Permission, TokenId};
+use rustmost_model::TokenId;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -130,12 +130,14 @@ async fn search_user_access_tokens(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    authz::require(&state, &s, Permission::ManageSystem)?;
-    let b: SearchBody = parse_body(&body, "user_access_token_search")?;
-    if b.term.is_empty() {
-        return Err(ApiError::invalid_param("term"));
-    }
-    Ok(ok(tokens::search(&state, &b.term).await?))
+    let term = parse_body::<SearchBody>(&body, "user_access_token_search").and_then(|b| {
+        if b.term.is_empty() {
+            Err(ApiError::invalid_param("term"))
+        } else {
+            Ok(b.term)
+        }
+    });
+    Ok(ok(tokens::search_as(&state, &s, term).await?))
 }
 
 /// # `GET /api/v4/users/tokens/{token_id}`
@@ -146,22 +148,16 @@ async fn get_user_access_token(
     s: AuthSession,
     PathId(id): PathId<TokenId>,
 ) -> ApiResult<Response> {
-    let t = tokens::get_as(&state, &s, &id, Permission::ReadUserAccessToken).await?;
+    let t = tokens::get_for_read_as(&state, &s, &id).await?;
     Ok(ok(tokens::to_wire(&t)))
 }
 
-/// Revoke, disable and enable share Mattermost's order: permission, token (404), owner check.
-/// An empty `token_id` is looked up as such and so ends in the 404, as upstream.
-async fn token_action(
-    state: &AppState,
-    s: &Session,
-    info: &RequestInfo,
-    body: &[u8],
-    perm: Permission,
-) -> ApiResult<rustmost_store::AccessTokenRow> {
+/// The `token_id` of a revoke, disable or enable body, logged before the checks as upstream
+/// does. An empty id is looked up as such and so ends in the 404, as upstream.
+async fn token_action_id(state: &AppState, s: &Session, info: &RequestInfo, body: &[u8]) -> String {
     let token_id = map_from_json(body).remove("token_id").unwrap_or_default();
     info.log(state, s, "").await;
-    tokens::get_as(state, s, &token_id, perm).await
+    token_id
 }
 
 /// # `POST /api/v4/users/tokens/revoke` `{"token_id"}`
@@ -173,8 +169,8 @@ async fn revoke_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
-    tokens::revoke(&state, &t).await?;
+    let id = token_action_id(&state, &s, &info, &body).await;
+    let t = tokens::revoke_as(&state, &s, &id).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(status_ok())
@@ -188,8 +184,8 @@ async fn disable_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, Permission::RevokeUserAccessToken).await?;
-    tokens::disable(&state, &t).await?;
+    let id = token_action_id(&state, &s, &info, &body).await;
+    let t = tokens::disable_as(&state, &s, &id).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(status_ok())
@@ -203,8 +199,8 @@ async fn enable_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let t = token_action(&state, &s, &info, &body, Permission::CreateUserAccessToken).await?;
-    tokens::enable(&state, &t).await?;
+    let id = token_action_id(&state, &s, &info, &body).await;
+    let t = tokens::enable_as(&state, &s, &id).await?;
     info.log(&state, &s, &format!("success - token_id={}", t.id))
         .await;
     Ok(status_ok())

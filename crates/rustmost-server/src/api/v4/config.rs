@@ -2,9 +2,8 @@
 //! the environment sets.
 
 use crate::api::v4::{ok, parse_body};
-use crate::app::authz;
+use crate::app::config;
 use crate::auth::{AuthSession, MaybeSession};
-use crate::config::ConfigError;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
@@ -13,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use rustmost_model::Permission;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -34,19 +32,10 @@ fn no_cache(mut r: Response) -> Response {
     r
 }
 
-fn map_config_error(e: ConfigError) -> ApiError {
-    match e {
-        ConfigError::Shape(d) => ApiError::invalid_param("config").detail(d),
-        ConfigError::Invalid { id, detail } => ApiError::bad_request(id).detail(detail),
-        ConfigError::Io(d) => ApiError::internal("app.save_config.app_error", d),
-    }
-}
-
 /// # `GET /api/v4/config`
 /// The whole config with secrets sanitized. Needs a `sysconsole_read_*` permission.
 async fn get_config(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require_sysconsole_read(&state, &s)?;
-    Ok(no_cache(ok(state.config.get().sanitized())))
+    Ok(no_cache(ok(config::get_sanitized(&state, &s)?)))
 }
 
 /// # `PUT /api/v4/config`
@@ -61,28 +50,7 @@ async fn update_config(
     if !v.is_object() {
         return Err(ApiError::invalid_param("config"));
     }
-    authz::require_sysconsole_write(&state, &s)?;
-    let old = state.config.get();
-    let new_site = v
-        .pointer("/ServiceSettings/SiteURL")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !old.str("/ServiceSettings/SiteURL").is_empty() && new_site.is_empty() {
-        return Err(ApiError::bad_request(
-            "api.config.update_config.clear_siteurl.app_error",
-        ));
-    }
-    let mut v = v;
-    // Upstream silently keeps plugin uploads as they are: only the file may change them.
-    if let (Some(slot), Some(cur)) = (
-        v.pointer_mut("/PluginSettings/EnableUploads"),
-        old.get("/PluginSettings/EnableUploads"),
-    ) {
-        *slot = cur.clone();
-    }
-    let cfg = state.config.replace(&v).await.map_err(map_config_error)?;
-    crate::realtime::events::config_changed(&state);
-    Ok(no_cache(ok(cfg.sanitized())))
+    Ok(no_cache(ok(config::update(&state, &s, v).await?)))
 }
 
 /// # `PUT /api/v4/config/patch`
@@ -96,44 +64,13 @@ async fn patch_config(
     if !v.is_object() {
         return Err(ApiError::invalid_param("config"));
     }
-    authz::require_sysconsole_write(&state, &s)?;
-    let old = state.config.get();
-    if let Some(Value::String(site)) = v.pointer("/ServiceSettings/SiteURL")
-        && site.is_empty()
-        && !old.str("/ServiceSettings/SiteURL").is_empty()
-    {
-        return Err(ApiError::bad_request(
-            "api.config.update_config.clear_siteurl.app_error",
-        ));
-    }
-    if let Some(up) = v.pointer("/PluginSettings/EnableUploads")
-        && !up.is_null()
-        && Some(up) != old.get("/PluginSettings/EnableUploads")
-    {
-        return Err(
-            ApiError::forbidden("api.config.update_config.not_allowed_security.app_error")
-                .param("Name", "PluginSettings.EnableUploads"),
-        );
-    }
-    let cfg = state.config.patch(&v).await.map_err(map_config_error)?;
-    crate::realtime::events::config_changed(&state);
-    Ok(no_cache(ok(cfg.sanitized())))
+    Ok(no_cache(ok(config::patch(&state, &s, v).await?)))
 }
 
 /// # `POST /api/v4/config/reload`
 /// Re-reads `config.json`. Needs `reload_config` (here: `manage_system`).
 async fn config_reload(State(state): State<AppState>, s: AuthSession) -> ApiResult<Response> {
-    authz::require_any(
-        &state,
-        &s,
-        &[Permission::ReloadConfig, Permission::ManageSystem],
-    )?;
-    state
-        .config
-        .reload()
-        .await
-        .map_err(|e| ApiError::internal("api.config.reload_config.app_error", format!("{e:?}")))?;
-    crate::realtime::events::config_changed(&state);
+    config::reload(&state, &s).await?;
     Ok(crate::api::v4::status_ok())
 }
 
@@ -166,8 +103,5 @@ async fn get_environment_config(
     State(state): State<AppState>,
     s: AuthSession,
 ) -> ApiResult<Response> {
-    if authz::require_sysconsole_read(&state, &s).is_err() {
-        return Ok(no_cache(ok(serde_json::json!({}))));
-    }
-    Ok(no_cache(ok(state.config.environment())))
+    Ok(no_cache(ok(config::environment(&state, &s))))
 }

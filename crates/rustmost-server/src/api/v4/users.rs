@@ -2,7 +2,7 @@
 
 use crate::api::v4::ids::UserIdOrMe;
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, status_ok};
-use crate::app::{self, authz, scoped_authz, sessions, users};
+use crate::app::{self, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use rustmost_model::Permission;
 use rustmost_model::user::{User, UserPatch};
 use rustmost_store::UserQuery;
 use std::collections::HashMap;
@@ -59,37 +58,8 @@ async fn create_user(
     s: MaybeSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mut u: User = parse_body(&body, "user")?;
-    u.is_bot = false;
-    u.bot_description = String::new();
-    u.remote_id = None;
-    let is_admin =
-        s.0.as_ref()
-            .is_some_and(|s| authz::is_system_admin(&state, s));
-    if !is_admin {
-        // Upstream's `SanitizeInput`: only admins may set how an account authenticates.
-        u.auth_service = String::new();
-        u.auth_data = None;
-        u.email_verified = false;
-        let cfg = state.config.get();
-        let first = state
-            .store
-            .count_users(false)
-            .await
-            .or_internal("app.user.get_total_users_count.app_error")?
-            == 0;
-        if !cfg.bool("/EmailSettings/EnableSignUpWithEmail")
-            || !cfg.bool("/TeamSettings/EnableUserCreation")
-        {
-            return Err(ApiError::not_implemented(
-                "api.user.create_user.signup_email_disabled.app_error",
-            ));
-        }
-        if !first && !cfg.bool("/TeamSettings/EnableOpenServer") {
-            return Err(ApiError::forbidden("api.user.create_user.no_open_server"));
-        }
-    }
-    let u = users::create_user(&state, u).await?;
+    let u: User = parse_body(&body, "user")?;
+    let u = users::sign_up(&state, s.0.as_deref(), u).await?;
     Ok(created(users::sanitize_self(u)))
 }
 
@@ -144,35 +114,6 @@ async fn get_users(
     if active && inactive {
         return Err(ApiError::invalid_url_param("inactive"));
     }
-    if let Some(c) = &in_channel
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/ExperimentalViewArchivedChannels")
-    {
-        let ch = crate::app::channels::get_channel(&state, c).await?;
-        if ch.delete_at != 0 {
-            return Err(ApiError::forbidden(
-                "api.user.view_archived_channels.get_users_in_channel.app_error",
-            )
-            .message("Unable to get the users for an archived channel."));
-        }
-    }
-    // Mattermost checks only the filter that selects its query, yet our store applies every
-    // filter given: each one needs its own permission, checked in upstream's order so the
-    // single-filter cases fail exactly as upstream does.
-    if let Some(c) = &not_in_channel {
-        scoped_authz::require_channel(&state, &s, c, Permission::ReadChannel).await?;
-    }
-    if let Some(t) = &not_in_team {
-        scoped_authz::require_team(&state, &s, t, Permission::ViewTeam).await?;
-    }
-    if let Some(t) = &in_team {
-        scoped_authz::require_team(&state, &s, t, Permission::ViewTeam).await?;
-    }
-    if let Some(c) = &in_channel {
-        scoped_authz::require_channel(&state, &s, c, Permission::ReadChannel).await?;
-    }
     let uq = UserQuery {
         page: Some(paging(&q)),
         inactive,
@@ -186,16 +127,7 @@ async fn get_users(
         sort,
         ..Default::default()
     };
-    let list = state
-        .store
-        .list_users(&uq)
-        .await
-        .or_internal("app.user.get_profiles.app_error")?;
-    let out: Vec<User> = list
-        .into_iter()
-        .map(|u| users::sanitize_for(&state, Some(&s), u))
-        .collect();
-    Ok(ok(out))
+    Ok(ok(users::list_as(&state, &s, uq).await?))
 }
 
 /// # `POST /api/v4/users/ids`
@@ -359,19 +291,7 @@ async fn get_user_by_email(
     if !rustmost_model::user::is_valid_email(&email) {
         return Err(ApiError::invalid_url_param("email"));
     }
-    if !state.config.get().bool("/PrivacySettings/ShowEmailAddress")
-        && !authz::is_system_admin(&state, &s)
-    {
-        return Err(ApiError::forbidden(
-            "api.user.get_user_by_email.permissions.app_error",
-        ));
-    }
-    let u = state
-        .store
-        .get_user_by_email(&email)
-        .await
-        .or_not_found(users::MISSING_ACCOUNT)?;
-    Ok(ok(users::sanitize_for(&state, Some(&s), u)))
+    Ok(ok(users::get_by_email_as(&state, &s, &email).await?))
 }
 
 /// # `PUT /api/v4/users/{user_id}/patch`
