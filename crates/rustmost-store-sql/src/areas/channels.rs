@@ -84,39 +84,47 @@ fn like_prefix(term: &str) -> String {
     format!("{esc}%")
 }
 
+type Backend = <DbRow as Row>::Database;
+type Query<'q> = sqlx::query::Query<'q, Backend, <Backend as sqlx::Database>::Arguments<'q>>;
+
+/// The channel row's insert, bound: a lone channel and a channel with its members write it alike.
+fn insert_channel_query(c: &Channel) -> Query<'_> {
+    sqlx::query(
+        "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, \
+         display_name, name, header, purpose, last_post_at, total_msg_count, \
+         extra_update_at, creator_id, scheme_id, props, group_constrained, shared, \
+         total_msg_count_root, last_root_post_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
+    )
+    .bind(&c.id)
+    .bind(c.create_at)
+    .bind(c.update_at)
+    .bind(c.delete_at)
+    .bind(&c.team_id)
+    .bind(&c.channel_type)
+    .bind(&c.display_name)
+    .bind(&c.name)
+    .bind(&c.header)
+    .bind(&c.purpose)
+    .bind(c.last_post_at)
+    .bind(c.total_msg_count)
+    .bind(c.extra_update_at)
+    .bind(&c.creator_id)
+    .bind(&c.scheme_id)
+    .bind(props_json(c))
+    .bind(c.group_constrained)
+    .bind(c.shared)
+    .bind(c.total_msg_count_root)
+    .bind(c.last_root_post_at)
+}
+
 #[async_trait]
 impl ChannelStore for Db {
     async fn insert_channel(&self, c: &Channel) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, \
-             display_name, name, header, purpose, last_post_at, total_msg_count, \
-             extra_update_at, creator_id, scheme_id, props, group_constrained, shared, \
-             total_msg_count_root, last_root_post_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
-        )
-        .bind(&c.id)
-        .bind(c.create_at)
-        .bind(c.update_at)
-        .bind(c.delete_at)
-        .bind(&c.team_id)
-        .bind(&c.channel_type)
-        .bind(&c.display_name)
-        .bind(&c.name)
-        .bind(&c.header)
-        .bind(&c.purpose)
-        .bind(c.last_post_at)
-        .bind(c.total_msg_count)
-        .bind(c.extra_update_at)
-        .bind(&c.creator_id)
-        .bind(&c.scheme_id)
-        .bind(props_json(c))
-        .bind(c.group_constrained)
-        .bind(c.shared)
-        .bind(c.total_msg_count_root)
-        .bind(c.last_root_post_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        insert_channel_query(c)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -361,36 +369,10 @@ impl ChannelStore for Db {
         members: &[ChannelMember],
     ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query(
-            "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, \
-             display_name, name, header, purpose, last_post_at, total_msg_count, \
-             extra_update_at, creator_id, scheme_id, props, group_constrained, shared, \
-             total_msg_count_root, last_root_post_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
-        )
-        .bind(&c.id)
-        .bind(c.create_at)
-        .bind(c.update_at)
-        .bind(c.delete_at)
-        .bind(&c.team_id)
-        .bind(&c.channel_type)
-        .bind(&c.display_name)
-        .bind(&c.name)
-        .bind(&c.header)
-        .bind(&c.purpose)
-        .bind(c.last_post_at)
-        .bind(c.total_msg_count)
-        .bind(c.extra_update_at)
-        .bind(&c.creator_id)
-        .bind(&c.scheme_id)
-        .bind(props_json(c))
-        .bind(c.group_constrained)
-        .bind(c.shared)
-        .bind(c.total_msg_count_root)
-        .bind(c.last_root_post_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        insert_channel_query(c)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         for m in members {
             sqlx::query(&format!(
                 "INSERT INTO channel_members ({MEMBER_COLS}) \
