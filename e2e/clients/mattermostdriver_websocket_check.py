@@ -47,8 +47,10 @@ def check(ev):
         hello.set()
     if ev.get("event") == "posted":
         post = json.loads(ev["data"]["post"])
-        if post["id"] == posted.get("id"):
-            assert post["message"] == "heard by mattermostdriver", post
+        # Matched by its text, not by the id the POST answers: the event may arrive before the
+        # POST's own response does. The id is compared once both are known.
+        if post["message"] == "heard by mattermostdriver":
+            posted["event_id"] = post["id"]
             assert post["channel_id"] == channel["id"] and "root_id" in post, post
             assert ev["data"]["channel_name"] == "feed", ev
             assert ev["data"]["channel_type"] == "O", ev
@@ -82,6 +84,11 @@ timer.cancel()
 if failures:
     raise failures[0]
 assert hello.is_set() and posted.get("heard"), seen
+for _ in range(100):
+    if "id" in posted:
+        break
+    time.sleep(0.1)
+assert posted.get("id") == posted["event_id"], posted
 seqs = [e["seq"] for e in seen if "event" in e]
 assert seqs == list(range(len(seqs))), seqs
 print("mattermostdriver websocket: hello and posted OK")
