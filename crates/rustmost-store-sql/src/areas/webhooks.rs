@@ -86,6 +86,27 @@ fn paging(q: &WebhookQuery) -> String {
         .unwrap_or_default()
 }
 
+/// A page of live rows of a hook table, filtered by team, channel and creator as `q` says and in
+/// creation order: incoming and outgoing hooks list alike.
+async fn list_live(
+    db: &Db,
+    cols: &str,
+    table: &str,
+    creator: &str,
+    q: &WebhookQuery,
+) -> Result<Vec<DbRow>> {
+    let (w, args) = filter(q, creator);
+    let sql = format!(
+        "SELECT {cols} FROM {table}{w} ORDER BY create_at, id{}",
+        paging(q)
+    );
+    let mut query = sqlx::query(&sql);
+    for a in &args {
+        query = query.bind(a);
+    }
+    query.fetch_all(&db.pool).await.map_err(map_err)
+}
+
 #[async_trait]
 impl WebhookStore for Db {
     async fn insert_incoming_webhook(&self, h: &IncomingWebhook) -> Result<()> {
@@ -151,16 +172,7 @@ impl WebhookStore for Db {
     }
 
     async fn list_incoming_webhooks(&self, q: &WebhookQuery) -> Result<Vec<IncomingWebhook>> {
-        let (w, args) = filter(q, "user_id");
-        let sql = format!(
-            "SELECT {IN_COLS} FROM incoming_webhooks{w} ORDER BY create_at, id{}",
-            paging(q)
-        );
-        let mut query = sqlx::query(&sql);
-        for a in &args {
-            query = query.bind(a);
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = list_live(self, IN_COLS, "incoming_webhooks", "user_id", q).await?;
         Ok(rows.iter().map(row_to_incoming).collect())
     }
 
@@ -272,16 +284,7 @@ impl WebhookStore for Db {
     }
 
     async fn list_outgoing_webhooks(&self, q: &WebhookQuery) -> Result<Vec<OutgoingWebhook>> {
-        let (w, args) = filter(q, "creator_id");
-        let sql = format!(
-            "SELECT {OUT_COLS} FROM outgoing_webhooks{w} ORDER BY create_at, id{}",
-            paging(q)
-        );
-        let mut query = sqlx::query(&sql);
-        for a in &args {
-            query = query.bind(a);
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = list_live(self, OUT_COLS, "outgoing_webhooks", "creator_id", q).await?;
         Ok(rows.iter().map(row_to_outgoing).collect())
     }
 
