@@ -5,7 +5,6 @@ pub mod actions;
 pub mod audits;
 pub mod authz;
 pub mod bots;
-pub mod builtin_commands;
 pub mod channels;
 pub mod commands;
 pub mod config;

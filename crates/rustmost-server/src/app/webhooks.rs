@@ -1176,7 +1176,7 @@ async fn call_one(
         .post(url)
         .header("Content-Type", content_type)
         .header("Accept", "application/json");
-    for (k, v) in signing::headers(&hook.token, &body) {
+    for (k, v) in signing::headers(&hook.token, state.clock.now_ms(), &body) {
         req = req.header(k, v);
     }
     let resp = req.body(body).send().await.map_err(|e| format!("{e:?}"))?;
