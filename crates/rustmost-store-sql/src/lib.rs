@@ -43,8 +43,46 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// `INSERT INTO table (cols) VALUES ($1, ...)`, one placeholder a column in `cols` (a list
+/// like `"a, b, c"`), so the statement and its binder share one column list.
+pub(crate) fn insert_sql(table: &str, cols: &str) -> String {
+    let n = cols.split(',').count();
+    let values: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    format!("INSERT INTO {table} ({cols}) VALUES ({})", values.join(","))
+}
+
+/// The `SET` list of an UPDATE bound like the row's INSERT into `cols`: `col=$n` for each
+/// column but those in `except` (the key, and the columns an update leaves as they are, whose
+/// values are bound and unused).
+pub(crate) fn assignments(cols: &str, except: &[&str]) -> String {
+    let set: Vec<String> = cols
+        .split(',')
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, c)| !except.contains(c))
+        .map(|(i, c)| format!("{c}=${}", i + 1))
+        .collect();
+    set.join(", ")
+}
+
 pub(crate) fn json_map(s: &str) -> std::collections::BTreeMap<String, String> {
     serde_json::from_str(s).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod sql_tests {
+    #[test]
+    fn an_update_numbers_its_columns_as_the_insert_binds_them() {
+        let cols = "id, create_at, name,\n    size";
+        assert_eq!(
+            super::insert_sql("t", cols),
+            "INSERT INTO t (id, create_at, name,\n    size) VALUES ($1,$2,$3,$4)"
+        );
+        assert_eq!(
+            super::assignments(cols, &["id", "create_at"]),
+            "name=$3, size=$4"
+        );
+    }
 }
 
 #[cfg(test)]
