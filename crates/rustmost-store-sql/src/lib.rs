@@ -43,6 +43,12 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// The ` LIMIT .. OFFSET ..` of a page, or nothing for every row.
+pub(crate) fn limit(page: Option<rustmost_store::Page>) -> String {
+    page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
+        .unwrap_or_default()
+}
+
 /// `INSERT INTO table (cols) VALUES ($1, ...)`, one placeholder a column in `cols` (a list
 /// like `"a, b, c"`), so the statement and its binder share one column list.
 pub(crate) fn insert_sql(table: &str, cols: &str) -> String {

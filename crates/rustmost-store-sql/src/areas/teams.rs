@@ -2,7 +2,7 @@
 
 use super::common::{Query, Run};
 use super::{Db, DbRow};
-use crate::{assignments, insert_sql, map_err};
+use crate::{assignments, insert_sql, limit, map_err};
 use async_trait::async_trait;
 use rustmost_model::team::{Team, TeamMember};
 use rustmost_store::{Page, Result, TeamListing, TeamStore};
@@ -52,11 +52,6 @@ fn row_to_member(r: &DbRow) -> TeamMember {
 }
 
 const MEMBER_COLS: &str = "team_id, user_id, explicit_roles, delete_at, scheme_guest, scheme_user, scheme_admin, create_at";
-
-fn limit(page: Option<Page>) -> String {
-    page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
-        .unwrap_or_default()
-}
 
 /// Binds every column of `COLS` in order, for the INSERT and the UPDATE alike.
 fn bind_team<'q>(q: Query<'q>, t: &'q Team) -> Query<'q> {

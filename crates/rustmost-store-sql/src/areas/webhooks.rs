@@ -2,7 +2,7 @@
 
 use super::common::{Query, Run};
 use super::{Db, DbRow};
-use crate::{assignments, insert_sql, map_err};
+use crate::{assignments, insert_sql, limit, map_err};
 use async_trait::async_trait;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
 use rustmost_store::{Result, WebhookQuery, WebhookStore};
@@ -81,12 +81,6 @@ fn filter(q: &WebhookQuery, creator: &str) -> (String, Vec<String>) {
     (sql, args)
 }
 
-fn paging(q: &WebhookQuery) -> String {
-    q.page
-        .map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
-        .unwrap_or_default()
-}
-
 /// A page of live rows of a hook table, filtered by team, channel and creator as `q` says and in
 /// creation order: incoming and outgoing hooks list alike.
 async fn list_live<T>(
@@ -98,7 +92,7 @@ async fn list_live<T>(
     let (w, args) = filter(q, creator);
     let sql = format!(
         "SELECT {cols} FROM {table}{w} ORDER BY create_at, id{}",
-        paging(q)
+        limit(q.page)
     );
     let mut query = sqlx::query(&sql);
     for a in &args {
