@@ -43,6 +43,32 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// The file a `sqlite:path` or `sqlite://path` URL names.
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// One connection to the SQLite file at `path` (created if missing when `create`), for the
+/// tools that open a database beside a server's store: the config database and `db copy`.
+pub(crate) async fn sqlite_file_pool(
+    path: &str,
+    create: bool,
+) -> Result<sqlx::SqlitePool, StoreError> {
+    let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&format!(
+        "sqlite:{path}"
+    ))
+    .map_err(other)?
+    .create_if_missing(create)
+    .busy_timeout(std::time::Duration::from_secs(10));
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .map_err(map_err)
+}
+
 /// The ` LIMIT .. OFFSET ..` of a page, or nothing for every row.
 pub(crate) fn limit(page: Option<rustmost_store::Page>) -> String {
     page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
