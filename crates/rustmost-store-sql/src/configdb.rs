@@ -4,14 +4,11 @@
 //! hears of every committed change; on SQLite (one node) nobody else needs telling.
 
 use crate::postgres::{ACQUIRE_TIMEOUT, PgChangeFeed};
-use crate::{map_err, other};
+use crate::{map_err, sqlite_file_pool, sqlite_path};
 use rustmost_store::StoreError;
 use rustmost_store::feed::{ChangeFeed, Subscription};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
-use std::str::FromStr;
-use std::time::Duration;
 
 /// The channel configuration changes are announced on (the payload is the new row's id).
 pub const CONFIG_CHANNEL: &str = "rustmost_config";
@@ -45,19 +42,7 @@ impl ConfigDb {
     /// creates the table if needed. A SQLite file is created if missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or(url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
-            let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
-                .map_err(other)?
-                .create_if_missing(true)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(opts)
-                .await
-                .map_err(map_err)?;
+            let pool = sqlite_file_pool(sqlite_path(url), true).await?;
             sqlx::query(CREATE).execute(&pool).await.map_err(map_err)?;
             sqlx::query(CREATE_INDEX)
                 .execute(&pool)

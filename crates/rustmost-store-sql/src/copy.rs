@@ -7,12 +7,11 @@
 //! checksum of a table is the sum (mod 2^256) of the SHA-256 of each row's canonical form, so it
 //! does not depend on the order either database returns rows in.
 
-use crate::{map_err, other};
+use crate::{map_err, other, sqlite_file_pool, sqlite_path};
 use futures_util::TryStreamExt;
 use rustmost_store::StoreError;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{PgPool, Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
@@ -52,24 +51,13 @@ pub async fn open(spec: &str, create: bool) -> Result<Db, StoreError> {
             .map_err(other)?;
         return Ok(Db::Pg(pool));
     }
-    let path = spec
-        .strip_prefix("sqlite://")
-        .or(spec.strip_prefix("sqlite:"))
-        .unwrap_or(spec);
+    let path = sqlite_path(spec);
     if !create && !std::path::Path::new(path).exists() {
         return Err(StoreError::Other(
             format!("no SQLite database at {path}").into(),
         ));
     }
-    let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
-        .map_err(other)?
-        .create_if_missing(create)
-        .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(opts)
-        .await
-        .map_err(map_err)?;
+    let pool = sqlite_file_pool(path, create).await?;
     sqlx::migrate!("./migrations")
         .run(&pool)
         .await

@@ -43,8 +43,78 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// The file a `sqlite:path` or `sqlite://path` URL names.
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// One connection to the SQLite file at `path` (created if missing when `create`), for the
+/// tools that open a database beside a server's store: the config database and `db copy`.
+pub(crate) async fn sqlite_file_pool(
+    path: &str,
+    create: bool,
+) -> Result<sqlx::SqlitePool, StoreError> {
+    let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&format!(
+        "sqlite:{path}"
+    ))
+    .map_err(other)?
+    .create_if_missing(create)
+    .busy_timeout(std::time::Duration::from_secs(10));
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .map_err(map_err)
+}
+
+/// The ` LIMIT .. OFFSET ..` of a page, or nothing for every row.
+pub(crate) fn limit(page: Option<rustmost_store::Page>) -> String {
+    page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
+        .unwrap_or_default()
+}
+
+/// `INSERT INTO table (cols) VALUES ($1, ...)`, one placeholder a column in `cols` (a list
+/// like `"a, b, c"`), so the statement and its binder share one column list.
+pub(crate) fn insert_sql(table: &str, cols: &str) -> String {
+    let n = cols.split(',').count();
+    let values: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    format!("INSERT INTO {table} ({cols}) VALUES ({})", values.join(","))
+}
+
+/// The `SET` list of an UPDATE bound like the row's INSERT into `cols`: `col=$n` for each
+/// column but those in `except` (the key, and the columns an update leaves as they are, whose
+/// values are bound and unused).
+pub(crate) fn assignments(cols: &str, except: &[&str]) -> String {
+    let set: Vec<String> = cols
+        .split(',')
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, c)| !except.contains(c))
+        .map(|(i, c)| format!("{c}=${}", i + 1))
+        .collect();
+    set.join(", ")
+}
+
 pub(crate) fn json_map(s: &str) -> std::collections::BTreeMap<String, String> {
     serde_json::from_str(s).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod sql_tests {
+    #[test]
+    fn an_update_numbers_its_columns_as_the_insert_binds_them() {
+        let cols = "id, create_at, name,\n    size";
+        assert_eq!(
+            super::insert_sql("t", cols),
+            "INSERT INTO t (id, create_at, name,\n    size) VALUES ($1,$2,$3,$4)"
+        );
+        assert_eq!(
+            super::assignments(cols, &["id", "create_at"]),
+            "name=$3, size=$4"
+        );
+    }
 }
 
 #[cfg(test)]

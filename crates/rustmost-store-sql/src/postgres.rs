@@ -34,6 +34,8 @@ mod bots;
 mod channels;
 #[path = "areas/commands.rs"]
 mod commands;
+#[path = "areas/common.rs"]
+mod common;
 #[path = "areas/posts.rs"]
 mod posts;
 #[path = "areas/roles.rs"]

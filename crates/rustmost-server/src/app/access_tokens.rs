@@ -301,17 +301,7 @@ pub async fn delete_expired(state: &AppState) -> ApiResult<usize> {
         state
             .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
             .await;
-        audits::record(
-            state,
-            audits::Entry {
-                user_id: &t.user_id,
-                action: "cleanupExpiredUserAccessToken",
-                extra_info: &format!("token_id={}", t.id),
-                ip: "",
-                session_id: "",
-            },
-        )
-        .await;
+        audits::record_token_event(state, &t.user_id, "cleanupExpiredUserAccessToken", &t.id).await;
     }
     Ok(gone.len())
 }

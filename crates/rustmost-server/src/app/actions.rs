@@ -8,8 +8,8 @@ use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use rustmost_model::new_id;
 use rustmost_model::post::{self, PostActionIntegrationRequest};
-use rustmost_model::{new_id, now_ms};
 use serde_json::Value;
 use sha2::Sha256;
 use std::sync::OnceLock;
@@ -21,11 +21,11 @@ const MAX_INTEGRATION_RESPONSE: usize = 1024 * 1024;
 /// A signed trigger id (`clientTriggerId:userId:millis:` plus a signature, base64) for the
 /// integration, and the client part for the caller. Signed with a per-process key: dialogs,
 /// which verify it, are not served.
-pub(crate) fn trigger_ids(user_id: &str) -> (String, String) {
+pub(crate) fn trigger_ids(user_id: &str, now_ms: i64) -> (String, String) {
     static KEY: OnceLock<[u8; 32]> = OnceLock::new();
     let key = KEY.get_or_init(rand::random);
     let client = new_id();
-    let data = format!("{client}:{user_id}:{}:", now_ms());
+    let data = format!("{client}:{user_id}:{now_ms}:");
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length works");
     mac.update(data.as_bytes());
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
@@ -59,7 +59,7 @@ pub async fn do_post_action(
     } else {
         teams::get_team(state, &c.team_id).await?.name
     };
-    let (client_trigger, trigger) = trigger_ids(&user.id);
+    let (client_trigger, trigger) = trigger_ids(&user.id, state.clock.now_ms());
     let mut req = PostActionIntegrationRequest {
         user_id: user.id.clone(),
         user_name: user.username.clone(),
@@ -201,4 +201,19 @@ async fn apply_update(
         .or_internal("app.post.update.app_error")?;
     crate::realtime::events::post_edited(state, &old).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trigger_id_carries_the_time_given() {
+        let (client, full) = trigger_ids("u1", 1_234);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(full)
+            .unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with(&format!("{client}:u1:1234:")), "{text}");
+    }
 }

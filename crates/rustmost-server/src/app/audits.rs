@@ -20,6 +20,20 @@ pub struct Entry<'a> {
     pub session_id: &'a str,
 }
 
+/// A record of something the server did about a token outside any request (no address, no
+/// session), naming the token in upstream's `token_id=` form.
+pub async fn record_token_event(state: &AppState, user_id: &str, action: &str, token_id: &str) {
+    let extra_info = format!("token_id={token_id}");
+    let e = Entry {
+        user_id,
+        action,
+        extra_info: &extra_info,
+        ip: "",
+        session_id: "",
+    };
+    record(state, e).await;
+}
+
 pub async fn record(state: &AppState, e: Entry<'_>) {
     let a = Audit {
         id: new_id(),

@@ -130,11 +130,7 @@ pub async fn patch(state: &AppState, id: &str, p: &BotPatch) -> ApiResult<Bot> {
         .await
         .or_internal("app.bot.patchbot.internal_error")?;
     users::changed(state, id).await;
-    state
-        .store
-        .update_bot(&b)
-        .await
-        .or_internal("app.bot.patchbot.internal_error")?;
+    save(state, &b).await?;
     Ok(b)
 }
 
@@ -166,13 +162,18 @@ pub async fn set_active(state: &AppState, id: &str, active: bool) -> ApiResult<B
     if (b.delete_at != 0) == active {
         b.delete_at = if active { 0 } else { now };
         b.update_at = now;
-        state
-            .store
-            .update_bot(&b)
-            .await
-            .or_internal("app.bot.patchbot.internal_error")?;
+        save(state, &b).await?;
     }
     Ok(b)
+}
+
+/// Writes back a changed bot row.
+async fn save(state: &AppState, b: &Bot) -> ApiResult<()> {
+    state
+        .store
+        .update_bot(b)
+        .await
+        .or_internal("app.bot.patchbot.internal_error")
 }
 
 /// `disableUserBots`: when an owner is deactivated and `DisableBotsWhenOwnerIsDeactivated` is on,
@@ -198,11 +199,7 @@ pub async fn assign(state: &AppState, id: &str, owner_id: &str) -> ApiResult<Bot
     let mut b = get(state, id, true).await?;
     b.owner_id = owner_id.to_string();
     b.update_at = state.clock.now_ms();
-    state
-        .store
-        .update_bot(&b)
-        .await
-        .or_internal("app.bot.patchbot.internal_error")?;
+    save(state, &b).await?;
     Ok(b)
 }
 

@@ -1,7 +1,7 @@
 //! Channels: validation, creation (the creator becomes channel admin), memberships, archiving
 //! and restoring, each announced in the channel as Mattermost does.
 
-use crate::app::{authz, i18n, posts, scoped_authz, teams, users};
+use crate::app::{authz, i18n, posts, scoped_authz, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
@@ -80,7 +80,12 @@ pub async fn create_channel(
         )
         .param("MaxChannelsPerTeam", max.to_string()));
     }
-    teams::get_team(state, &c.team_id).await?;
+    // Read here rather than through `app::teams`, which builds on this module.
+    state
+        .store
+        .get_team(&c.team_id)
+        .await
+        .or_not_found("app.team.get.find.app_error")?;
     let now = state.clock.now_ms();
     c.id = new_id();
     c.create_at = now;

@@ -2,9 +2,11 @@
 //! first, then built-in), the request to a command's URL behind the outgoing-request guard,
 //! the response's posts (`in_channel`, ephemeral, `extra_responses`), and `response_url`.
 
+mod builtin;
+
 use crate::app::integration_posts::{self, IntegrationPost, Origin};
 use crate::app::outgoing::integration_client;
-use crate::app::{actions, authz, builtin_commands, posts, scoped_authz, signing, users};
+use crate::app::{actions, authz, posts, scoped_authz, signing, users};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use reqwest::StatusCode;
@@ -103,9 +105,7 @@ async fn create_command(state: &AppState, mut c: Command) -> ApiResult<Command> 
         .list_team_commands(&c.team_id)
         .await
         .or_internal("app.command.createcommand.internal_error")?;
-    if team_cmds.iter().any(|t| t.trigger == c.trigger)
-        || builtin_commands::find(&c.trigger).is_some()
-    {
+    if team_cmds.iter().any(|t| t.trigger == c.trigger) || builtin::find(&c.trigger).is_some() {
         return Err(duplicate());
     }
     c.id = new_id();
@@ -207,7 +207,7 @@ async fn list_commands(
     team_id: &str,
     autocomplete_only: bool,
 ) -> ApiResult<Vec<Command>> {
-    let mut out: Vec<Command> = builtin_commands::commands()
+    let mut out: Vec<Command> = builtin::commands()
         .into_iter()
         .filter(|c| c.auto_complete)
         .collect();
@@ -467,13 +467,14 @@ async fn execute(state: &AppState, s: &Session, args: &CommandArgs) -> ApiResult
         .await
         .or_internal("app.command.tryexecutecustomcommand.internal_error")?;
     if let Some(cmd) = team_cmds.into_iter().find(|c| c.trigger == trigger) {
-        let (client_trigger, trigger_id) = actions::trigger_ids(&args.user_id);
+        let (client_trigger, trigger_id) =
+            actions::trigger_ids(&args.user_id, state.clock.now_ms());
         let mut resp = call_integration(state, &cmd, args, &trigger, &message, &trigger_id).await?;
         resp.trigger_id = client_trigger;
         return handle_response(state, &cmd, args, resp, false).await;
     }
-    if let Some(cmd) = builtin_commands::find(&trigger) {
-        let resp = builtin_commands::run(state, s, args, &trigger, &message).await?;
+    if let Some(cmd) = builtin::find(&trigger) {
+        let resp = builtin::run(state, s, args, &trigger, &message).await?;
         return handle_response(state, &cmd, args, resp, true).await;
     }
     Err(
@@ -626,7 +627,7 @@ async fn call_integration(
     rb = rb
         .header("Accept", "application/json")
         .header("Authorization", format!("Token {}", cmd.token));
-    for (k, v) in signing::headers(&cmd.token, encoded.as_bytes()) {
+    for (k, v) in signing::headers(&cmd.token, state.clock.now_ms(), encoded.as_bytes()) {
         rb = rb.header(k, v);
     }
     tracing::info!(command_id = %cmd.id, user_id = %args.user_id, host = url.host_str().unwrap_or(""), "slash command request");

@@ -129,17 +129,7 @@ async fn session_for_token(state: &AppState, token: &str, hash: String) -> ApiRe
     }
     let now = state.clock.now_ms();
     if t.expires_at > 0 && now >= t.expires_at {
-        audits::record(
-            state,
-            audits::Entry {
-                user_id: &t.user_id,
-                action: "rejectExpiredUserAccessToken",
-                extra_info: &format!("token_id={}", t.id),
-                ip: "",
-                session_id: "",
-            },
-        )
-        .await;
+        audits::record_token_event(state, &t.user_id, "rejectExpiredUserAccessToken", &t.id).await;
         return Err(ApiError::unauthorized("app.user_access_token.expired")
             .detail(format!("token_id={}", t.id)));
     }

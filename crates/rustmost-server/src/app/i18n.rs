@@ -17,8 +17,8 @@ mod tests {
         ("app/webhooks.rs", include_str!("webhooks.rs")),
         ("app/commands.rs", include_str!("commands.rs")),
         (
-            "app/builtin_commands.rs",
-            include_str!("builtin_commands.rs"),
+            "app/commands/builtin.rs",
+            include_str!("commands/builtin.rs"),
         ),
         (
             "app/integration_posts.rs",

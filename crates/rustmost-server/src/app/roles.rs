@@ -5,16 +5,14 @@ use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
+use rustmost_model::new_id;
 use rustmost_model::role::{self, Role, RolePatch};
-use rustmost_model::{new_id, now_ms};
-use rustmost_store::{Store, StoreError};
+use rustmost_store::StoreError;
 
 /// Inserts any built-in role the database lacks, then loads every role into memory.
-pub async fn seed_and_load(
-    store: &dyn Store,
-    state_roles: &crate::state::RoleCache,
-) -> Result<(), StoreError> {
-    let now = now_ms();
+pub async fn seed_and_load(state: &AppState) -> Result<(), StoreError> {
+    let store = state.store.as_ref();
+    let now = state.clock.now_ms();
     for (name, perms) in role::default_role_permissions() {
         match store.get_role_by_name(&name).await {
             Ok(_) => {}
@@ -40,7 +38,7 @@ pub async fn seed_and_load(
             Err(e) => return Err(e),
         }
     }
-    state_roles.replace_all(store.list_roles().await?);
+    state.roles.replace_all(store.list_roles().await?);
     Ok(())
 }
 

@@ -30,9 +30,9 @@ pub fn signature(token: &str, timestamp: i64, body: &[u8]) -> String {
     out
 }
 
-/// Both headers for a request signed now.
-pub fn headers(token: &str, body: &[u8]) -> [(&'static str, String); 2] {
-    let ts = rustmost_model::now_ms() / 1000;
+/// Both headers for a request signed at `now_ms` (the server's clock).
+pub fn headers(token: &str, now_ms: i64, body: &[u8]) -> [(&'static str, String); 2] {
+    let ts = now_ms / 1000;
     [
         (TIMESTAMP_HEADER, ts.to_string()),
         (SIGNATURE_HEADER, signature(token, ts, body)),
@@ -58,5 +58,15 @@ mod tests {
         assert_eq!(sig, format!("v0={want}"));
         assert_ne!(signature("other", 1, b"hello"), sig);
         assert_ne!(signature("key", 2, b"hello"), sig);
+    }
+
+    #[test]
+    fn headers_are_signed_at_the_time_given() {
+        let [(tn, ts), (sn, sig)] = headers("key", 1_700_000_123_456, b"hello");
+        assert_eq!((tn, ts.as_str()), (TIMESTAMP_HEADER, "1700000123"));
+        assert_eq!(
+            (sn, sig),
+            (SIGNATURE_HEADER, signature("key", 1_700_000_123, b"hello"))
+        );
     }
 }

@@ -412,7 +412,11 @@ pub async fn list_as(
             .get()
             .bool("/TeamSettings/ExperimentalViewArchivedChannels")
     {
-        let ch = crate::app::channels::get_channel(state, c).await?;
+        let ch = state
+            .store
+            .get_channel(c)
+            .await
+            .or_not_found("app.channel.get.existing.app_error")?;
         if ch.delete_at != 0 {
             return Err(ApiError::forbidden(
                 "api.user.view_archived_channels.get_users_in_channel.app_error",

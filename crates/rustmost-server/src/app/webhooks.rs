@@ -13,7 +13,7 @@ use rustmost_model::new_id;
 use rustmost_model::post::Post;
 use rustmost_model::user::User;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
-use rustmost_store::{Page, StoreError, WebhookQuery};
+use rustmost_store::{Page, Result as StoreResult, StoreError, WebhookQuery};
 use serde_json::{Map, Value};
 
 /// The newer permission name first (named in a denial), then the older one that implies it.
@@ -111,12 +111,23 @@ pub fn outgoing_enabled(state: &AppState) -> ApiResult<()> {
 pub trait Hook: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static {
     /// Whether `PUT` answers 201 (incoming, as upstream) rather than 200.
     const UPDATE_CREATES: bool;
+    /// The 404 of a missing or deleted hook.
+    const NOT_FOUND: &'static str;
+    /// The 500 of a deletion the store refused.
+    const DELETE_FAILED: &'static str;
     fn id(&self) -> &str;
     fn team_id(&self) -> &str;
+    fn delete_at(&self) -> i64;
+    /// Gives a new hook its id and its times, created at `now`.
+    fn start(&mut self, now: i64);
+    /// Marks the hook deleted at `now` (the row stays, as upstream).
+    fn archive(&mut self, now: i64);
     /// The kind's `ServiceSettings` switch, else its 501.
     fn enabled(state: &AppState) -> ApiResult<()>;
-    /// A live hook, else 404.
-    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send;
+    /// The stored row, deleted or not.
+    fn fetch(state: &AppState, id: &str) -> impl Future<Output = StoreResult<Self>> + Send;
+    /// Writes the row back.
+    fn save(state: &AppState, h: &Self) -> impl Future<Output = StoreResult<()>> + Send;
     /// The permissions every per-hook call needs.
     fn require_manage(
         state: &AppState,
@@ -129,81 +140,99 @@ pub trait Hook: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + '
         old: Self,
         new: Self,
     ) -> impl Future<Output = ApiResult<Self>> + Send;
-    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send;
 }
 
-impl Hook for IncomingWebhook {
-    const UPDATE_CREATES: bool = true;
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn team_id(&self) -> &str {
-        &self.team_id
-    }
-    fn enabled(state: &AppState) -> ApiResult<()> {
-        incoming_enabled(state)
-    }
-    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send {
-        get_incoming(state, id)
-    }
-    fn require_manage(
-        state: &AppState,
-        s: &Session,
-        h: &Self,
-    ) -> impl Future<Output = ApiResult<()>> + Send {
-        require_manage_incoming(state, s, h)
-    }
-    fn update(
-        state: &AppState,
-        s: &Session,
-        old: Self,
-        new: Self,
-    ) -> impl Future<Output = ApiResult<Self>> + Send {
-        update_incoming(state, s, old, new)
-    }
-    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send {
-        delete_incoming(state, h)
-    }
+/// The two kinds' [`Hook`] impls, which differ only in the ids and functions they name.
+macro_rules! hook_kind {
+    ($kind:ty, $creates:expr, $not_found:expr, $delete_failed:expr, $enabled:ident,
+     $fetch:ident, $save:ident, $manage:ident, $update:ident) => {
+        impl Hook for $kind {
+            const UPDATE_CREATES: bool = $creates;
+            const NOT_FOUND: &'static str = $not_found;
+            const DELETE_FAILED: &'static str = $delete_failed;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn team_id(&self) -> &str {
+                &self.team_id
+            }
+            fn delete_at(&self) -> i64 {
+                self.delete_at
+            }
+            fn start(&mut self, now: i64) {
+                self.id = new_id();
+                self.create_at = now;
+                self.update_at = now;
+                self.delete_at = 0;
+                self.last_used_at = 0;
+            }
+            fn archive(&mut self, now: i64) {
+                self.delete_at = now;
+                self.update_at = now;
+            }
+            fn enabled(state: &AppState) -> ApiResult<()> {
+                $enabled(state)
+            }
+            fn fetch(state: &AppState, id: &str) -> impl Future<Output = StoreResult<Self>> + Send {
+                async move { state.store.$fetch(id).await }
+            }
+            fn save(state: &AppState, h: &Self) -> impl Future<Output = StoreResult<()>> + Send {
+                async move { state.store.$save(h).await }
+            }
+            fn require_manage(
+                state: &AppState,
+                s: &Session,
+                h: &Self,
+            ) -> impl Future<Output = ApiResult<()>> + Send {
+                $manage(state, s, h)
+            }
+            fn update(
+                state: &AppState,
+                s: &Session,
+                old: Self,
+                new: Self,
+            ) -> impl Future<Output = ApiResult<Self>> + Send {
+                $update(state, s, old, new)
+            }
+        }
+    };
 }
 
-impl Hook for OutgoingWebhook {
-    const UPDATE_CREATES: bool = false;
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn team_id(&self) -> &str {
-        &self.team_id
-    }
-    fn enabled(state: &AppState) -> ApiResult<()> {
-        outgoing_enabled(state)
-    }
-    fn get(state: &AppState, id: &str) -> impl Future<Output = ApiResult<Self>> + Send {
-        get_outgoing(state, id)
-    }
-    fn require_manage(
-        state: &AppState,
-        s: &Session,
-        h: &Self,
-    ) -> impl Future<Output = ApiResult<()>> + Send {
-        require_manage_outgoing(state, s, h)
-    }
-    fn update(
-        state: &AppState,
-        _: &Session,
-        old: Self,
-        new: Self,
-    ) -> impl Future<Output = ApiResult<Self>> + Send {
-        update_outgoing(state, old, new)
-    }
-    fn delete(state: &AppState, h: Self) -> impl Future<Output = ApiResult<()>> + Send {
-        delete_outgoing(state, h)
+hook_kind!(
+    IncomingWebhook,
+    true,
+    INCOMING_NOT_FOUND,
+    "app.webhooks.delete_incoming.app_error",
+    incoming_enabled,
+    get_incoming_webhook,
+    update_incoming_webhook,
+    require_manage_incoming,
+    update_incoming
+);
+hook_kind!(
+    OutgoingWebhook,
+    false,
+    OUTGOING_NOT_FOUND,
+    "app.webhooks.delete_outgoing.app_error",
+    outgoing_enabled,
+    get_outgoing_webhook,
+    update_outgoing_webhook,
+    require_manage_outgoing,
+    update_outgoing
+);
+
+/// A live hook of the kind, else 404.
+pub async fn get_live<H: Hook>(state: &AppState, id: &str) -> ApiResult<H> {
+    match H::fetch(state, id).await.or_not_found(H::NOT_FOUND)? {
+        h if h.delete_at() == 0 => Ok(h),
+        _ => Err(ApiError::not_found(H::NOT_FOUND)),
     }
 }
 
 /// A hook the session may manage: the switch, the hook, then the permissions.
 pub async fn hook_for<H: Hook>(state: &AppState, s: &Session, id: &str) -> ApiResult<H> {
     H::enabled(state)?;
-    let h = H::get(state, id).await?;
+    let h = get_live(state, id).await?;
     H::require_manage(state, s, &h).await?;
     Ok(h)
 }
@@ -221,9 +250,11 @@ pub async fn update_hook<H: Hook>(state: &AppState, s: &Session, id: &str, new: 
     H::update(state, s, old, new).await
 }
 
+/// Deletes a hook the session may manage.
 pub async fn delete_hook<H: Hook>(state: &AppState, s: &Session, id: &str) -> ApiResult<()> {
-    let h: H = hook_for(state, s, id).await?;
-    H::delete(state, h).await
+    let mut h: H = hook_for(state, s, id).await?;
+    h.archive(state.clock.now_ms());
+    H::save(state, &h).await.or_internal(H::DELETE_FAILED)
 }
 
 /// `GET /hooks/incoming`: the live hooks of the team (or of every team), only the caller's
@@ -314,43 +345,46 @@ fn too_long(s: &str, max: usize) -> bool {
     s.chars().count() > max
 }
 
+/// The first of `fields` (a value, its most characters, its error id) that is too long fails
+/// with its 400, detailed with the hook's id as upstream.
+fn check_lengths(hook_id: &str, fields: &[(&str, usize, &'static str)]) -> ApiResult<()> {
+    match fields.iter().find(|(v, max, _)| too_long(v, *max)) {
+        Some((_, _, id)) => Err(ApiError::bad_request(*id).detail(hook_id.to_string())),
+        None => Ok(()),
+    }
+}
+
 /// `IncomingWebhook.IsValid` for the fields a client sets.
 pub fn validate_incoming(h: &IncomingWebhook) -> ApiResult<()> {
     let bad = |id: &'static str| ApiError::bad_request(id).detail(h.id.clone());
     if !rustmost_model::is_valid_id(&h.channel_id) {
         return Err(bad("model.incoming_hook.channel_id.app_error"));
     }
-    if too_long(&h.display_name, 64) {
-        return Err(bad("model.incoming_hook.display_name.app_error"));
-    }
-    if too_long(&h.description, 500) {
-        return Err(bad("model.incoming_hook.description.app_error"));
-    }
-    if too_long(&h.username, 64) {
-        return Err(bad("model.incoming_hook.username.app_error"));
-    }
+    check_lengths(
+        &h.id,
+        &[
+            (
+                &h.display_name,
+                64,
+                "model.incoming_hook.display_name.app_error",
+            ),
+            (
+                &h.description,
+                500,
+                "model.incoming_hook.description.app_error",
+            ),
+            (&h.username, 64, "model.incoming_hook.username.app_error"),
+        ],
+    )?;
     if !h.username.is_empty() && !rustmost_model::user::is_valid_username(&h.username) {
         return Err(ApiError::bad_request(
             "api.incoming_webhook.invalid_username.app_error",
         ));
     }
-    if too_long(&h.icon_url, 1024) {
-        return Err(bad("model.incoming_hook.icon_url.app_error"));
-    }
-    Ok(())
-}
-
-/// A live incoming hook, or 404.
-pub async fn get_incoming(state: &AppState, id: &str) -> ApiResult<IncomingWebhook> {
-    match state
-        .store
-        .get_incoming_webhook(id)
-        .await
-        .or_not_found(INCOMING_NOT_FOUND)?
-    {
-        h if h.delete_at == 0 => Ok(h),
-        _ => Err(ApiError::not_found(INCOMING_NOT_FOUND)),
-    }
+    check_lengths(
+        &h.id,
+        &[(&h.icon_url, 1024, "model.incoming_hook.icon_url.app_error")],
+    )
 }
 
 /// The checks every per-hook REST call makes: own permission in the hook's team, the channel
@@ -415,13 +449,8 @@ pub async fn create_incoming(
     if !cfg.bool("/ServiceSettings/EnablePostIconOverride") {
         h.icon_url.clear();
     }
-    let now = state.clock.now_ms();
-    h.id = new_id();
+    h.start(state.clock.now_ms());
     h.team_id = c.team_id.clone();
-    h.create_at = now;
-    h.update_at = now;
-    h.delete_at = 0;
-    h.last_used_at = 0;
     validate_incoming(&h)?;
     state
         .store
@@ -475,18 +504,6 @@ pub async fn update_incoming(
     Ok(new)
 }
 
-pub async fn delete_incoming(state: &AppState, mut h: IncomingWebhook) -> ApiResult<()> {
-    incoming_enabled(state)?;
-    let now = state.clock.now_ms();
-    h.delete_at = now;
-    h.update_at = now;
-    state
-        .store
-        .update_incoming_webhook(&h)
-        .await
-        .or_internal("app.webhooks.delete_incoming.app_error")
-}
-
 /// Gives the hook a new id, so the old URL stops working (Rustmost's addition).
 pub async fn regen_incoming_id(state: &AppState, h: IncomingWebhook) -> ApiResult<IncomingWebhook> {
     incoming_enabled(state)?;
@@ -496,7 +513,7 @@ pub async fn regen_incoming_id(state: &AppState, h: IncomingWebhook) -> ApiResul
         .change_incoming_webhook_id(&h.id, &new, state.clock.now_ms())
         .await
         .or_not_found(INCOMING_NOT_FOUND)?;
-    get_incoming(state, &new).await
+    get_live(state, &new).await
 }
 
 // ---- Incoming webhooks: posting ----
@@ -753,12 +770,21 @@ pub fn validate_outgoing(h: &OutgoingWebhook) -> ApiResult<()> {
     if !h.channel_id.is_empty() && !rustmost_model::is_valid_id(&h.channel_id) {
         return Err(bad("model.outgoing_hook.is_valid.channel_id.app_error"));
     }
-    if too_long(&h.display_name, 64) {
-        return Err(bad("model.outgoing_hook.is_valid.display_name.app_error"));
-    }
-    if too_long(&h.description, 500) {
-        return Err(bad("model.outgoing_hook.is_valid.description.app_error"));
-    }
+    check_lengths(
+        &h.id,
+        &[
+            (
+                &h.display_name,
+                64,
+                "model.outgoing_hook.is_valid.display_name.app_error",
+            ),
+            (
+                &h.description,
+                500,
+                "model.outgoing_hook.is_valid.description.app_error",
+            ),
+        ],
+    )?;
     let printed = |v: &[String]| serde_json::to_string(v).map(|s| s.len()).unwrap_or(0);
     if printed(&h.trigger_words) > 1024 {
         return Err(bad("model.outgoing_hook.is_valid.words.app_error"));
@@ -778,25 +804,13 @@ pub fn validate_outgoing(h: &OutgoingWebhook) -> ApiResult<()> {
     if too_long(&h.content_type, 128) || !(0..=1).contains(&h.trigger_when) {
         return Err(bad("model.outgoing_hook.is_valid.content_type.app_error"));
     }
-    if too_long(&h.username, 64) {
-        return Err(bad("model.outgoing_hook.username.app_error"));
-    }
-    if too_long(&h.icon_url, 1024) {
-        return Err(bad("model.outgoing_hook.icon_url.app_error"));
-    }
-    Ok(())
-}
-
-pub async fn get_outgoing(state: &AppState, id: &str) -> ApiResult<OutgoingWebhook> {
-    match state
-        .store
-        .get_outgoing_webhook(id)
-        .await
-        .or_not_found(OUTGOING_NOT_FOUND)?
-    {
-        h if h.delete_at == 0 => Ok(h),
-        _ => Err(ApiError::not_found(OUTGOING_NOT_FOUND)),
-    }
+    check_lengths(
+        &h.id,
+        &[
+            (&h.username, 64, "model.outgoing_hook.username.app_error"),
+            (&h.icon_url, 1024, "model.outgoing_hook.icon_url.app_error"),
+        ],
+    )
 }
 
 /// Own permission in the hook's team, and `manage_others` for someone else's hook.
@@ -816,17 +830,22 @@ fn intersects(a: &[String], b: &[String]) -> bool {
     a.iter().any(|x| b.contains(x))
 }
 
-/// Whether another live hook of the team watches the same channel with a shared URL and a
-/// shared trigger word.
-async fn overlaps(state: &AppState, h: &OutgoingWebhook) -> ApiResult<bool> {
-    let all = state
+/// Every live outgoing hook of the team.
+async fn team_outgoing(state: &AppState, team_id: &str) -> ApiResult<Vec<OutgoingWebhook>> {
+    state
         .store
         .list_outgoing_webhooks(&WebhookQuery {
-            team_id: Some(h.team_id.clone()),
+            team_id: Some(team_id.to_string()),
             ..Default::default()
         })
         .await
-        .or_internal("app.webhooks.get_outgoing_by_team.app_error")?;
+        .or_internal("app.webhooks.get_outgoing_by_team.app_error")
+}
+
+/// Whether another live hook of the team watches the same channel with a shared URL and a
+/// shared trigger word.
+async fn overlaps(state: &AppState, h: &OutgoingWebhook) -> ApiResult<bool> {
+    let all = team_outgoing(state, &h.team_id).await?;
     Ok(all.iter().any(|o| {
         o.id != h.id
             && o.channel_id == h.channel_id
@@ -893,13 +912,8 @@ pub async fn create_outgoing(
             "overlapping hook",
         ));
     }
-    let now = state.clock.now_ms();
-    h.id = new_id();
+    h.start(state.clock.now_ms());
     h.token = new_id();
-    h.create_at = now;
-    h.update_at = now;
-    h.delete_at = 0;
-    h.last_used_at = 0;
     validate_outgoing(&h)?;
     state
         .store
@@ -913,6 +927,7 @@ pub async fn create_outgoing(
 /// body (upstream stores whatever the body says); only `regen_token` changes it.
 pub async fn update_outgoing(
     state: &AppState,
+    _: &Session,
     old: OutgoingWebhook,
     new: OutgoingWebhook,
 ) -> ApiResult<OutgoingWebhook> {
@@ -941,18 +956,6 @@ pub async fn update_outgoing(
         .await
         .or_internal("app.webhooks.update_outgoing.app_error")?;
     Ok(h)
-}
-
-pub async fn delete_outgoing(state: &AppState, mut h: OutgoingWebhook) -> ApiResult<()> {
-    outgoing_enabled(state)?;
-    let now = state.clock.now_ms();
-    h.delete_at = now;
-    h.update_at = now;
-    state
-        .store
-        .update_outgoing_webhook(&h)
-        .await
-        .or_internal("app.webhooks.delete_outgoing.app_error")
 }
 
 pub async fn regen_outgoing_token(
@@ -1028,14 +1031,7 @@ pub async fn fire_outgoing(
     {
         return Ok(Vec::new());
     }
-    let hooks = state
-        .store
-        .list_outgoing_webhooks(&WebhookQuery {
-            team_id: Some(c.team_id.clone()),
-            ..Default::default()
-        })
-        .await
-        .or_internal("app.webhooks.get_outgoing_by_team.app_error")?;
+    let hooks = team_outgoing(state, &c.team_id).await?;
     let mut matched: Vec<(OutgoingWebhook, String)> = Vec::new();
     for h in hooks {
         let Some(word) = matching_trigger(&h, &c.id, &p.message) else {
@@ -1176,7 +1172,7 @@ async fn call_one(
         .post(url)
         .header("Content-Type", content_type)
         .header("Accept", "application/json");
-    for (k, v) in signing::headers(&hook.token, &body) {
+    for (k, v) in signing::headers(&hook.token, state.clock.now_ms(), &body) {
         req = req.header(k, v);
     }
     let resp = req.body(body).send().await.map_err(|e| format!("{e:?}"))?;

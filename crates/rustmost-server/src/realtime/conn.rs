@@ -324,6 +324,23 @@ fn ok_reply(seq: i64, data: Option<Value>) -> String {
     Value::Object(o).to_string()
 }
 
+/// The reply to a statuses request: `{user_id: status}`, or the error.
+fn statuses_reply(
+    seq: i64,
+    list: crate::error::ApiResult<Vec<rustmost_model::command::Status>>,
+) -> String {
+    match list {
+        Ok(list) => {
+            let m: Map<String, Value> = list
+                .into_iter()
+                .map(|st| (st.user_id, Value::from(st.status)))
+                .collect();
+            ok_reply(seq, Some(Value::Object(m)))
+        }
+        Err(e) => err_reply(seq, &e.id, e.status.as_u16(), &[]),
+    }
+}
+
 fn err_reply(seq: i64, id: &str, status: u16, params: &[(&str, &str)]) -> String {
     let mut message = crate::error::lookup(id).unwrap_or_default();
     for (k, v) in params {
@@ -414,16 +431,7 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                 ok_reply(seq, None)
             }
         }
-        "get_statuses" => match app::status::all_not_offline(state).await {
-            Ok(list) => {
-                let m: Map<String, Value> = list
-                    .into_iter()
-                    .map(|st| (st.user_id, Value::from(st.status)))
-                    .collect();
-                ok_reply(seq, Some(Value::Object(m)))
-            }
-            Err(e) => err_reply(seq, &e.id, e.status.as_u16(), &[]),
-        },
+        "get_statuses" => statuses_reply(seq, app::status::all_not_offline(state).await),
         "get_statuses_by_ids" => {
             let ids: Option<Vec<String>> = req
                 .data
@@ -438,16 +446,7 @@ async fn handle(state: &AppState, conn: &Conn, req: Request) -> Option<Reply> {
                     400,
                     &[("Name", "user_ids")],
                 ),
-                Some(ids) => match app::status::get_many(state, &ids).await {
-                    Ok(list) => {
-                        let m: Map<String, Value> = list
-                            .into_iter()
-                            .map(|st| (st.user_id, Value::from(st.status)))
-                            .collect();
-                        ok_reply(seq, Some(Value::Object(m)))
-                    }
-                    Err(e) => err_reply(seq, &e.id, e.status.as_u16(), &[]),
-                },
+                Some(ids) => statuses_reply(seq, app::status::get_many(state, &ids).await),
             }
         }
         "user_update_active_status" => {

@@ -1,10 +1,11 @@
 //! Personal access tokens table; deleting, disabling or rotating a token removes the sessions
 //! minted from it (they share the secret's hash) in the same transaction.
 
+use super::common::Run;
 use super::{Db, DbRow};
 use crate::map_err;
 use async_trait::async_trait;
-use rustmost_store::{AccessTokenRow, Page, Result, StoreError, TokenStore};
+use rustmost_store::{AccessTokenRow, Page, Result, TokenStore};
 use sqlx::Row;
 
 const COLS: &str = "t.id, t.token_hash, t.user_id, t.description, t.is_active, t.expires_at, \
@@ -44,88 +45,68 @@ impl TokenStore for Db {
         .bind(t.create_at)
         .bind(t.last_used_at)
         .bind(&t.last_used_ip)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn get_token(&self, id: &str) -> Result<AccessTokenRow> {
-        let r = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM user_access_tokens t WHERE t.id = $1"
         ))
         .bind(id)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row)
         .await
-        .map_err(map_err)?;
-        Ok(row(&r))
     }
 
     async fn get_token_by_hash(&self, token_hash: &str) -> Result<AccessTokenRow> {
-        let r = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM user_access_tokens t WHERE t.token_hash = $1"
         ))
         .bind(token_hash)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row)
         .await
-        .map_err(map_err)?;
-        Ok(row(&r))
     }
 
     async fn list_tokens_for_user(&self, user_id: &str, page: Page) -> Result<Vec<AccessTokenRow>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM user_access_tokens t WHERE t.user_id = $1 \
              ORDER BY t.create_at, t.id LIMIT $2 OFFSET $3"
         ))
         .bind(user_id)
         .bind(page.per_page)
         .bind(page.offset())
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row).collect())
     }
 
     async fn list_tokens(&self, page: Page) -> Result<Vec<AccessTokenRow>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM user_access_tokens t ORDER BY t.create_at, t.id \
              LIMIT $1 OFFSET $2"
         ))
         .bind(page.per_page)
         .bind(page.offset())
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row).collect())
     }
 
     async fn search_tokens(&self, term: &str) -> Result<Vec<AccessTokenRow>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM user_access_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.id = $1 OR t.user_id = $1 OR u.username = $1 ORDER BY t.create_at, t.id"
         ))
         .bind(term)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row).collect())
     }
 
     async fn delete_token(&self, id: &str) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query(DELETE_SESSIONS)
+        sqlx::query(DELETE_SESSIONS).bind(id).run(&mut *tx).await?;
+        sqlx::query("DELETE FROM user_access_tokens WHERE id = $1")
             .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let res = sqlx::query("DELETE FROM user_access_tokens WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .run_one(&mut *tx)
+            .await?;
         tx.commit().await.map_err(map_err)?;
         Ok(())
     }
@@ -133,21 +114,13 @@ impl TokenStore for Db {
     async fn set_token_active(&self, id: &str, active: bool) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         if !active {
-            sqlx::query(DELETE_SESSIONS)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            sqlx::query(DELETE_SESSIONS).bind(id).run(&mut *tx).await?;
         }
-        let res = sqlx::query("UPDATE user_access_tokens SET is_active = $2 WHERE id = $1")
+        sqlx::query("UPDATE user_access_tokens SET is_active = $2 WHERE id = $1")
             .bind(id)
             .bind(active)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .run_one(&mut *tx)
+            .await?;
         tx.commit().await.map_err(map_err)?;
         Ok(())
     }
@@ -159,18 +132,12 @@ impl TokenStore for Db {
             .fetch_all(&mut *tx)
             .await
             .map_err(map_err)?;
-        let res = sqlx::query(
-            "UPDATE user_access_tokens SET token_hash = $2, expires_at = $3 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(new_hash)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        sqlx::query("UPDATE user_access_tokens SET token_hash = $2, expires_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(new_hash)
+            .bind(expires_at)
+            .run_one(&mut *tx)
+            .await?;
         tx.commit().await.map_err(map_err)?;
         Ok(gone)
     }
@@ -182,10 +149,8 @@ impl TokenStore for Db {
         .bind(id)
         .bind(last_used_at)
         .bind(ip)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn list_non_compliant_tokens(&self, latest_expiry: i64) -> Result<Vec<AccessTokenRow>> {
@@ -222,18 +187,16 @@ impl TokenStore for Db {
              (SELECT token_hash FROM user_access_tokens WHERE {EXPIRED})"
         ))
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .run(&mut *tx)
+        .await?;
         let rows = sqlx::query(&format!(
             "DELETE FROM user_access_tokens WHERE {EXPIRED} RETURNING {}",
             COLS.replace("t.", "")
         ))
         .bind(now)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .rows(&mut *tx, row)
+        .await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(rows.iter().map(row).collect())
+        Ok(rows)
     }
 }

@@ -1,6 +1,7 @@
 //! Audits table: what was done through the API, per acting user.
 
 use super::Db;
+use super::common::Run;
 use crate::map_err;
 use async_trait::async_trait;
 use rustmost_model::audit::Audit;
@@ -21,10 +22,8 @@ impl AuditStore for Db {
         .bind(&a.extra_info)
         .bind(&a.ip_address)
         .bind(&a.session_id)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn list_audits_for_user(&self, user_id: &str, page: Page) -> Result<Vec<Audit>> {

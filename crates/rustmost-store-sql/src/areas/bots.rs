@@ -1,10 +1,11 @@
 //! Bots table: one row per bot user; username and display name live on the user row.
 
+use super::common::Run;
 use super::{Db, DbRow};
-use crate::map_err;
+use crate::limit;
 use async_trait::async_trait;
 use rustmost_model::bot::Bot;
-use rustmost_store::{BotQuery, BotStore, Result, StoreError};
+use rustmost_store::{BotQuery, BotStore, Result};
 use sqlx::Row;
 
 const SELECT: &str = "SELECT b.user_id, u.username, u.first_name AS display_name, b.description, \
@@ -39,10 +40,8 @@ impl BotStore for Db {
         .bind(b.create_at)
         .bind(b.update_at)
         .bind(b.delete_at)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn get_bot(&self, user_id: &str, include_deleted: bool) -> Result<Bot> {
@@ -51,12 +50,7 @@ impl BotStore for Db {
         } else {
             format!("{SELECT} WHERE b.user_id = $1 AND b.delete_at = 0")
         };
-        let r = sqlx::query(&sql)
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(row(&r))
+        sqlx::query(&sql).bind(user_id).row(&self.pool, row).await
     }
 
     async fn list_bots(&self, q: &BotQuery) -> Result<Vec<Bot>> {
@@ -71,19 +65,16 @@ impl BotStore for Db {
             sql.push_str(" AND o.delete_at <> 0");
         }
         sql.push_str(" ORDER BY b.create_at, u.username");
-        if let Some(p) = q.page {
-            sql.push_str(&format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()));
-        }
+        sql.push_str(&limit(q.page));
         let mut query = sqlx::query(&sql);
         if let Some(o) = &q.owner_id {
             query = query.bind(o);
         }
-        let rows = query.fetch_all(&self.pool).await.map_err(map_err)?;
-        Ok(rows.iter().map(row).collect())
+        query.rows(&self.pool, row).await
     }
 
     async fn update_bot(&self, b: &Bot) -> Result<()> {
-        let res = sqlx::query(
+        sqlx::query(
             "UPDATE bots SET description = $2, owner_id = $3, last_icon_update = $4, \
              update_at = $5, delete_at = $6 WHERE user_id = $1",
         )
@@ -93,21 +84,14 @@ impl BotStore for Db {
         .bind(b.last_icon_update)
         .bind(b.update_at)
         .bind(b.delete_at)
-        .execute(&self.pool)
+        .run_one(&self.pool)
         .await
-        .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn delete_bot(&self, user_id: &str) -> Result<()> {
         sqlx::query("DELETE FROM bots WHERE user_id = $1")
             .bind(user_id)
-            .execute(&self.pool)
+            .run(&self.pool)
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 }

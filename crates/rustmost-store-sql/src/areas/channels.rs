@@ -1,10 +1,11 @@
 //! Channels and channel members.
 
+use super::common::{Query, Run};
 use super::{Db, DbRow};
-use crate::{json_map, map_err};
+use crate::{assignments, insert_sql, json_map, limit, map_err};
 use async_trait::async_trait;
 use rustmost_model::channel::{Channel, ChannelMember, ChannelWithTeamData};
-use rustmost_store::{ChannelStore, Page, Result, StoreError};
+use rustmost_store::{ChannelStore, Page, Result};
 use sqlx::Row;
 
 const COLS: &str = "c.id, c.create_at, c.update_at, c.delete_at, c.team_id, c.type, \
@@ -65,11 +66,6 @@ fn row_to_member(r: &DbRow) -> ChannelMember {
     m
 }
 
-fn limit(page: Option<Page>) -> String {
-    page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
-        .unwrap_or_default()
-}
-
 fn props_json(c: &Channel) -> Option<String> {
     c.props.as_ref().and_then(|p| serde_json::to_string(p).ok())
 }
@@ -84,97 +80,88 @@ fn like_prefix(term: &str) -> String {
     format!("{esc}%")
 }
 
-type Backend = <DbRow as Row>::Database;
-type Query<'q> = sqlx::query::Query<'q, Backend, <Backend as sqlx::Database>::Arguments<'q>>;
-
-/// The channel row's insert, bound: a lone channel and a channel with its members write it alike.
-fn insert_channel_query(c: &Channel) -> Query<'_> {
-    sqlx::query(
-        "INSERT INTO channels (id, create_at, update_at, delete_at, team_id, type, \
-         display_name, name, header, purpose, last_post_at, total_msg_count, \
-         extra_update_at, creator_id, scheme_id, props, group_constrained, shared, \
-         total_msg_count_root, last_root_post_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
-    )
-    .bind(&c.id)
-    .bind(c.create_at)
-    .bind(c.update_at)
-    .bind(c.delete_at)
-    .bind(&c.team_id)
-    .bind(&c.channel_type)
-    .bind(&c.display_name)
-    .bind(&c.name)
-    .bind(&c.header)
-    .bind(&c.purpose)
-    .bind(c.last_post_at)
-    .bind(c.total_msg_count)
-    .bind(c.extra_update_at)
-    .bind(&c.creator_id)
-    .bind(&c.scheme_id)
-    .bind(props_json(c))
-    .bind(c.group_constrained)
-    .bind(c.shared)
-    .bind(c.total_msg_count_root)
-    .bind(c.last_root_post_at)
-}
-
-#[async_trait]
-impl ChannelStore for Db {
-    async fn insert_channel(&self, c: &Channel) -> Result<()> {
-        insert_channel_query(c)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn get_channel(&self, id: &str) -> Result<Channel> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM channels c WHERE c.id = $1"))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(row_to_channel(&r))
-    }
-
-    async fn get_channel_by_name(&self, team_id: &str, name: &str) -> Result<Channel> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLS} FROM channels c WHERE c.team_id = $1 AND c.name = $2"
-        ))
-        .bind(team_id)
-        .bind(name)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(row_to_channel(&r))
-    }
-
-    async fn update_channel(&self, c: &Channel) -> Result<()> {
-        let res = sqlx::query(
-            "UPDATE channels SET update_at=$2, delete_at=$3, type=$4, display_name=$5, name=$6, \
-             header=$7, purpose=$8, extra_update_at=$9, scheme_id=$10, props=$11, \
-             group_constrained=$12, shared=$13 WHERE id=$1",
-        )
-        .bind(&c.id)
+/// Binds every column of `COLS` in order, for the INSERT and the UPDATE alike.
+fn bind_channel<'q>(q: Query<'q>, c: &'q Channel) -> Query<'q> {
+    q.bind(&c.id)
+        .bind(c.create_at)
         .bind(c.update_at)
         .bind(c.delete_at)
+        .bind(&c.team_id)
         .bind(&c.channel_type)
         .bind(&c.display_name)
         .bind(&c.name)
         .bind(&c.header)
         .bind(&c.purpose)
+        .bind(c.last_post_at)
+        .bind(c.total_msg_count)
         .bind(c.extra_update_at)
+        .bind(&c.creator_id)
         .bind(&c.scheme_id)
         .bind(props_json(c))
         .bind(c.group_constrained)
         .bind(c.shared)
-        .execute(&self.pool)
+        .bind(c.total_msg_count_root)
+        .bind(c.last_root_post_at)
+}
+
+/// Binds every column of `MEMBER_COLS` in order.
+fn bind_member<'q>(q: Query<'q>, m: &'q ChannelMember) -> Query<'q> {
+    q.bind(&m.channel_id)
+        .bind(&m.user_id)
+        .bind(&m.explicit_roles)
+        .bind(m.last_viewed_at)
+        .bind(m.msg_count)
+        .bind(m.mention_count)
+        .bind(m.mention_count_root)
+        .bind(m.urgent_mention_count)
+        .bind(m.msg_count_root)
+        .bind(serde_json::to_string(&m.notify_props).unwrap_or_else(|_| "{}".into()))
+        .bind(m.last_update_at)
+        .bind(m.scheme_guest)
+        .bind(m.scheme_user)
+        .bind(m.scheme_admin)
+}
+
+#[async_trait]
+impl ChannelStore for Db {
+    async fn insert_channel(&self, c: &Channel) -> Result<()> {
+        let sql = insert_sql("channels", &COLS.replace("c.", ""));
+        bind_channel(sqlx::query(&sql), c).run(&self.pool).await
+    }
+
+    async fn get_channel(&self, id: &str) -> Result<Channel> {
+        sqlx::query(&format!("SELECT {COLS} FROM channels c WHERE c.id = $1"))
+            .bind(id)
+            .row(&self.pool, row_to_channel)
+            .await
+    }
+
+    async fn get_channel_by_name(&self, team_id: &str, name: &str) -> Result<Channel> {
+        sqlx::query(&format!(
+            "SELECT {COLS} FROM channels c WHERE c.team_id = $1 AND c.name = $2"
+        ))
+        .bind(team_id)
+        .bind(name)
+        .row(&self.pool, row_to_channel)
         .await
-        .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+    }
+
+    async fn update_channel(&self, c: &Channel) -> Result<()> {
+        // The team and creator never change; the counters and last-post times are the post
+        // path's to move.
+        let kept = [
+            "id",
+            "create_at",
+            "team_id",
+            "last_post_at",
+            "total_msg_count",
+            "creator_id",
+            "total_msg_count_root",
+            "last_root_post_at",
+        ];
+        let set = assignments(&COLS.replace("c.", ""), &kept);
+        let sql = format!("UPDATE channels SET {set} WHERE id = $1");
+        bind_channel(sqlx::query(&sql), c).run_one(&self.pool).await
     }
 
     async fn list_all_channels(
@@ -187,38 +174,31 @@ impl ChannelStore for Db {
         } else {
             " AND c.delete_at = 0"
         };
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS}, t.display_name AS team_display_name, t.name AS team_name, \
              t.update_at AS team_update_at FROM channels c JOIN teams t ON t.id = c.team_id \
              WHERE c.type IN ('O', 'P'){deleted} \
              ORDER BY c.display_name, t.display_name, c.id{}",
             limit(Some(page))
         ))
-        .fetch_all(&self.pool)
+        .rows(&self.pool, |r| ChannelWithTeamData {
+            channel: row_to_channel(r),
+            team_display_name: r.get("team_display_name"),
+            team_name: r.get("team_name"),
+            team_update_at: r.get("team_update_at"),
+        })
         .await
-        .map_err(map_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| ChannelWithTeamData {
-                channel: row_to_channel(r),
-                team_display_name: r.get("team_display_name"),
-                team_name: r.get("team_name"),
-                team_update_at: r.get("team_update_at"),
-            })
-            .collect())
     }
 
     async fn list_public_channels(&self, team_id: &str, page: Page) -> Result<Vec<Channel>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM channels c WHERE c.team_id = $1 AND c.type = 'O' \
              AND c.delete_at = 0 ORDER BY c.display_name, c.id{}",
             limit(Some(page))
         ))
         .bind(team_id)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_channel)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_channel).collect())
     }
 
     async fn list_channels_for_user(
@@ -247,12 +227,11 @@ impl ChannelStore for Db {
         if let Some(t) = team_id {
             q = q.bind(t);
         }
-        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
-        Ok(rows.iter().map(row_to_channel).collect())
+        q.rows(&self.pool, row_to_channel).await
     }
 
     async fn search_public_channels(&self, team_id: &str, term: &str) -> Result<Vec<Channel>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM channels c WHERE c.team_id = $1 AND c.type = 'O' \
              AND c.delete_at = 0 AND (lower(c.name) LIKE $2 ESCAPE '\\' \
              OR lower(c.display_name) LIKE $2 ESCAPE '\\' \
@@ -261,10 +240,8 @@ impl ChannelStore for Db {
         ))
         .bind(team_id)
         .bind(like_prefix(term))
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_channel)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_channel).collect())
     }
 
     async fn count_team_channels(&self, team_id: &str) -> Result<i64> {
@@ -279,58 +256,36 @@ impl ChannelStore for Db {
     }
 
     async fn save_channel_member(&self, m: &ChannelMember) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO channel_members ({MEMBER_COLS}) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) \
-             ON CONFLICT (channel_id, user_id) DO UPDATE SET \
+        let sql = format!(
+            "{} ON CONFLICT (channel_id, user_id) DO UPDATE SET \
              explicit_roles=excluded.explicit_roles, last_viewed_at=excluded.last_viewed_at, \
              msg_count=excluded.msg_count, mention_count=excluded.mention_count, \
              mention_count_root=excluded.mention_count_root, \
              urgent_mention_count=excluded.urgent_mention_count, \
              msg_count_root=excluded.msg_count_root, notify_props=excluded.notify_props, \
              last_update_at=excluded.last_update_at, scheme_guest=excluded.scheme_guest, \
-             scheme_user=excluded.scheme_user, scheme_admin=excluded.scheme_admin"
-        ))
-        .bind(&m.channel_id)
-        .bind(&m.user_id)
-        .bind(&m.explicit_roles)
-        .bind(m.last_viewed_at)
-        .bind(m.msg_count)
-        .bind(m.mention_count)
-        .bind(m.mention_count_root)
-        .bind(m.urgent_mention_count)
-        .bind(m.msg_count_root)
-        .bind(serde_json::to_string(&m.notify_props).unwrap_or_else(|_| "{}".into()))
-        .bind(m.last_update_at)
-        .bind(m.scheme_guest)
-        .bind(m.scheme_user)
-        .bind(m.scheme_admin)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+             scheme_user=excluded.scheme_user, scheme_admin=excluded.scheme_admin",
+            insert_sql("channel_members", MEMBER_COLS)
+        );
+        bind_member(sqlx::query(&sql), m).run(&self.pool).await
     }
 
     async fn get_channel_member(&self, channel_id: &str, user_id: &str) -> Result<ChannelMember> {
-        let r = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM channel_members WHERE channel_id = $1 AND user_id = $2"
         ))
         .bind(channel_id)
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row_to_member)
         .await
-        .map_err(map_err)?;
-        Ok(row_to_member(&r))
     }
 
     async fn delete_channel_member(&self, channel_id: &str, user_id: &str) -> Result<()> {
         sqlx::query("DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2")
             .bind(channel_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .run(&self.pool)
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     async fn delete_team_channel_members(&self, team_id: &str, user_id: &str) -> Result<()> {
@@ -340,10 +295,8 @@ impl ChannelStore for Db {
         )
         .bind(team_id)
         .bind(user_id)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn list_channel_members(
@@ -351,16 +304,14 @@ impl ChannelStore for Db {
         channel_id: &str,
         page: Page,
     ) -> Result<Vec<ChannelMember>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM channel_members WHERE channel_id = $1 \
              ORDER BY user_id{}",
             limit(Some(page))
         ))
         .bind(channel_id)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_member)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_member).collect())
     }
 
     async fn insert_channel_with_members(
@@ -369,32 +320,13 @@ impl ChannelStore for Db {
         members: &[ChannelMember],
     ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        insert_channel_query(c)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let sql = insert_sql("channels", &COLS.replace("c.", ""));
+        bind_channel(sqlx::query(&sql), c).run(&mut *tx).await?;
+        let member_sql = insert_sql("channel_members", MEMBER_COLS);
         for m in members {
-            sqlx::query(&format!(
-                "INSERT INTO channel_members ({MEMBER_COLS}) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
-            ))
-            .bind(&m.channel_id)
-            .bind(&m.user_id)
-            .bind(&m.explicit_roles)
-            .bind(m.last_viewed_at)
-            .bind(m.msg_count)
-            .bind(m.mention_count)
-            .bind(m.mention_count_root)
-            .bind(m.urgent_mention_count)
-            .bind(m.msg_count_root)
-            .bind(serde_json::to_string(&m.notify_props).unwrap_or_else(|_| "{}".into()))
-            .bind(m.last_update_at)
-            .bind(m.scheme_guest)
-            .bind(m.scheme_user)
-            .bind(m.scheme_admin)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            bind_member(sqlx::query(&member_sql), m)
+                .run(&mut *tx)
+                .await?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(())

@@ -1,10 +1,11 @@
 //! Slash commands, their `response_url` records, and user statuses.
 
+use super::common::{Query, Run};
 use super::{Db, DbRow};
-use crate::map_err;
+use crate::{assignments, insert_sql};
 use async_trait::async_trait;
 use rustmost_model::command::{Command, CommandWebhook, Status};
-use rustmost_store::{CommandStore, Result, StatusStore, StoreError};
+use rustmost_store::{CommandStore, Result, StatusStore};
 use sqlx::Row;
 
 const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, team_id, \
@@ -52,17 +53,9 @@ fn autocomplete_json(c: &Command) -> Option<String> {
     c.autocomplete_data.as_ref().map(|v| v.to_string())
 }
 
-#[async_trait]
-impl CommandStore for Db {
-    async fn insert_command(&self, c: &Command) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO commands (id, token, create_at, update_at, delete_at, creator_id, \
-             team_id, trigger_word, method, username, icon_url, auto_complete, \
-             auto_complete_desc, auto_complete_hint, display_name, description, url, plugin_id, \
-             autocomplete_data, last_used_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
-        )
-        .bind(&c.id)
+/// Binds every column of `COLS` in order, for the INSERT and the UPDATE alike.
+fn bind_command<'q>(q: Query<'q>, c: &'q Command) -> Query<'q> {
+    q.bind(&c.id)
         .bind(&c.token)
         .bind(c.create_at)
         .bind(c.update_at)
@@ -82,87 +75,56 @@ impl CommandStore for Db {
         .bind(&c.plugin_id)
         .bind(autocomplete_json(c))
         .bind(c.last_used_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+}
+
+const STATUS_COLS: &str = "user_id, status, manual, last_activity_at";
+
+#[async_trait]
+impl CommandStore for Db {
+    async fn insert_command(&self, c: &Command) -> Result<()> {
+        bind_command(sqlx::query(&insert_sql("commands", COLS)), c)
+            .run(&self.pool)
+            .await
     }
 
     async fn get_command(&self, id: &str) -> Result<Command> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM commands WHERE id = $1"))
+        sqlx::query(&format!("SELECT {COLS} FROM commands WHERE id = $1"))
             .bind(id)
-            .fetch_one(&self.pool)
+            .row(&self.pool, row_to_command)
             .await
-            .map_err(map_err)?;
-        Ok(row_to_command(&r))
     }
 
     async fn list_team_commands(&self, team_id: &str) -> Result<Vec<Command>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM commands WHERE team_id = $1 AND delete_at = 0 \
              ORDER BY create_at, id"
         ))
         .bind(team_id)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_command)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_command).collect())
     }
 
     async fn update_command(&self, c: &Command) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE commands SET token=$2, update_at=$3, delete_at=$4, creator_id=$5, \
-             team_id=$6, trigger_word=$7, method=$8, username=$9, icon_url=$10, \
-             auto_complete=$11, auto_complete_desc=$12, auto_complete_hint=$13, \
-             display_name=$14, description=$15, url=$16, plugin_id=$17, autocomplete_data=$18 \
-             WHERE id = $1",
-        )
-        .bind(&c.id)
-        .bind(&c.token)
-        .bind(c.update_at)
-        .bind(c.delete_at)
-        .bind(&c.creator_id)
-        .bind(&c.team_id)
-        .bind(&c.trigger)
-        .bind(&c.method)
-        .bind(&c.username)
-        .bind(&c.icon_url)
-        .bind(c.auto_complete)
-        .bind(&c.auto_complete_desc)
-        .bind(&c.auto_complete_hint)
-        .bind(&c.display_name)
-        .bind(&c.description)
-        .bind(&c.url)
-        .bind(&c.plugin_id)
-        .bind(autocomplete_json(c))
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        // The last use is the caller's to record (`touch_command`), not an edit's.
+        let set = assignments(COLS, &["id", "create_at", "last_used_at"]);
+        let sql = format!("UPDATE commands SET {set} WHERE id = $1");
+        bind_command(sqlx::query(&sql), c).run_one(&self.pool).await
     }
 
     async fn delete_command(&self, id: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE commands SET delete_at = $2, update_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now)
-            .execute(&self.pool)
+            .run(&self.pool)
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     async fn touch_command(&self, id: &str, last_used_at: i64) -> Result<()> {
         sqlx::query("UPDATE commands SET last_used_at = $2 WHERE id = $1")
             .bind(id)
             .bind(last_used_at)
-            .execute(&self.pool)
+            .run(&self.pool)
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     async fn insert_command_webhook(&self, h: &CommandWebhook) -> Result<()> {
@@ -177,23 +139,18 @@ impl CommandStore for Db {
         .bind(&h.channel_id)
         .bind(&h.root_id)
         .bind(h.use_count)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn get_command_webhook(&self, id: &str, since: i64) -> Result<CommandWebhook> {
-        let r = sqlx::query(
+        sqlx::query(
             "SELECT id, create_at, command_id, user_id, channel_id, root_id, use_count \
              FROM command_webhooks WHERE id = $1 AND create_at > $2",
         )
         .bind(id)
         .bind(since)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(CommandWebhook {
+        .row(&self.pool, |r| CommandWebhook {
             id: r.get("id"),
             create_at: r.get("create_at"),
             command_id: r.get("command_id"),
@@ -202,6 +159,7 @@ impl CommandStore for Db {
             root_id: r.get("root_id"),
             use_count: r.get("use_count"),
         })
+        .await
     }
 
     async fn try_use_command_webhook(&self, id: &str, max_uses: i64) -> Result<bool> {
@@ -212,10 +170,8 @@ impl CommandStore for Db {
         )
         .bind(id)
         .bind(max_uses)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?
-        .rows_affected();
+        .changed(&self.pool)
+        .await?;
         Ok(n > 0)
     }
 }
@@ -233,14 +189,12 @@ impl StatusStore for Db {
         .bind(&s.status)
         .bind(s.manual)
         .bind(s.last_activity_at)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn save_status_unless_manual(&self, s: &Status) -> Result<bool> {
-        let res = sqlx::query(
+        let n = sqlx::query(
             "INSERT INTO status (user_id, status, manual, last_activity_at) \
              VALUES ($1,$2,FALSE,$3) \
              ON CONFLICT (user_id) DO UPDATE SET status=excluded.status, \
@@ -250,10 +204,9 @@ impl StatusStore for Db {
         .bind(&s.user_id)
         .bind(&s.status)
         .bind(s.last_activity_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(res.rows_affected() > 0)
+        .changed(&self.pool)
+        .await?;
+        Ok(n > 0)
     }
 
     async fn get_statuses(&self, user_ids: &[String]) -> Result<Vec<Status>> {
@@ -262,40 +215,34 @@ impl StatusStore for Db {
         for chunk in user_ids.chunks(500) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT user_id, status, manual, last_activity_at FROM status \
-                 WHERE user_id IN ({})",
+                "SELECT {STATUS_COLS} FROM status WHERE user_id IN ({})",
                 placeholders.join(",")
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(id);
             }
-            let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
-            out.extend(rows.iter().map(row_to_status));
+            out.extend(q.rows(&self.pool, row_to_status).await?);
         }
         Ok(out)
     }
 
     async fn list_statuses_not_offline(&self, limit: i64) -> Result<Vec<Status>> {
-        let rows = sqlx::query(
-            "SELECT user_id, status, manual, last_activity_at FROM status \
-             WHERE status <> 'offline' ORDER BY last_activity_at DESC, user_id LIMIT $1",
-        )
+        sqlx::query(&format!(
+            "SELECT {STATUS_COLS} FROM status \
+             WHERE status <> 'offline' ORDER BY last_activity_at DESC, user_id LIMIT $1"
+        ))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_status)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_status).collect())
     }
 
     async fn get_status(&self, user_id: &str) -> Result<Status> {
-        let r = sqlx::query(
-            "SELECT user_id, status, manual, last_activity_at FROM status WHERE user_id = $1",
-        )
+        sqlx::query(&format!(
+            "SELECT {STATUS_COLS} FROM status WHERE user_id = $1"
+        ))
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row_to_status)
         .await
-        .map_err(map_err)?;
-        Ok(row_to_status(&r))
     }
 }

@@ -1,10 +1,10 @@
 //! Roles table; permissions are a JSON array in TEXT.
 
+use super::common::Run;
 use super::{Db, DbRow};
-use crate::map_err;
 use async_trait::async_trait;
 use rustmost_model::role::Role;
-use rustmost_store::{Result, RoleStore, StoreError};
+use rustmost_store::{Result, RoleStore};
 use sqlx::Row;
 
 const COLS: &str = "id, name, display_name, description, create_at, update_at, delete_at, \
@@ -28,29 +28,23 @@ fn row(r: &DbRow) -> Role {
 #[async_trait]
 impl RoleStore for Db {
     async fn list_roles(&self) -> Result<Vec<Role>> {
-        let rows = sqlx::query(&format!("SELECT {COLS} FROM roles ORDER BY name"))
-            .fetch_all(&self.pool)
+        sqlx::query(&format!("SELECT {COLS} FROM roles ORDER BY name"))
+            .rows(&self.pool, row)
             .await
-            .map_err(map_err)?;
-        Ok(rows.iter().map(row).collect())
     }
 
     async fn get_role(&self, id: &str) -> Result<Role> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM roles WHERE id = $1"))
+        sqlx::query(&format!("SELECT {COLS} FROM roles WHERE id = $1"))
             .bind(id)
-            .fetch_one(&self.pool)
+            .row(&self.pool, row)
             .await
-            .map_err(map_err)?;
-        Ok(row(&r))
     }
 
     async fn get_role_by_name(&self, name: &str) -> Result<Role> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM roles WHERE name = $1"))
+        sqlx::query(&format!("SELECT {COLS} FROM roles WHERE name = $1"))
             .bind(name)
-            .fetch_one(&self.pool)
+            .row(&self.pool, row)
             .await
-            .map_err(map_err)?;
-        Ok(row(&r))
     }
 
     async fn insert_role(&self, role: &Role) -> Result<()> {
@@ -67,23 +61,16 @@ impl RoleStore for Db {
         .bind(serde_json::to_string(&role.permissions).unwrap_or_else(|_| "[]".into()))
         .bind(role.scheme_managed)
         .bind(role.built_in)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn update_role_permissions(&self, id: &str, perms: &[String], now: i64) -> Result<()> {
-        let res = sqlx::query("UPDATE roles SET permissions = $2, update_at = $3 WHERE id = $1")
+        sqlx::query("UPDATE roles SET permissions = $2, update_at = $3 WHERE id = $1")
             .bind(id)
             .bind(serde_json::to_string(perms).unwrap_or_else(|_| "[]".into()))
             .bind(now)
-            .execute(&self.pool)
+            .run_one(&self.pool)
             .await
-            .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 }

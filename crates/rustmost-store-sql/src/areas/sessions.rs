@@ -1,5 +1,6 @@
 //! Sessions table: rows keyed by the hash of their secret.
 
+use super::common::Run;
 use super::{Db, DbRow};
 use crate::{json_map, map_err};
 use async_trait::async_trait;
@@ -39,50 +40,40 @@ impl SessionStore for Db {
         .bind(&s.roles)
         .bind(s.is_oauth)
         .bind(serde_json::to_string(&s.props).unwrap_or_else(|_| "{}".into()))
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn get_session_by_token_hash(&self, token_hash: &str) -> Result<SessionRow> {
-        let r = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM sessions WHERE token_hash = $1"
         ))
         .bind(token_hash)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row)
         .await
-        .map_err(map_err)?;
-        Ok(row(&r))
     }
 
     async fn get_session(&self, id: &str) -> Result<SessionRow> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM sessions WHERE id = $1"))
+        sqlx::query(&format!("SELECT {COLS} FROM sessions WHERE id = $1"))
             .bind(id)
-            .fetch_one(&self.pool)
+            .row(&self.pool, row)
             .await
-            .map_err(map_err)?;
-        Ok(row(&r))
     }
 
     async fn list_sessions_for_user(&self, user_id: &str) -> Result<Vec<SessionRow>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM sessions WHERE user_id = $1 ORDER BY last_activity_at DESC"
         ))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row).collect())
     }
 
     async fn delete_session(&self, id: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .run(&self.pool)
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     async fn delete_sessions_for_user(
@@ -101,31 +92,23 @@ impl SessionStore for Db {
     }
 
     async fn delete_all_sessions(&self) -> Result<()> {
-        sqlx::query("DELETE FROM sessions")
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        sqlx::query("DELETE FROM sessions").run(&self.pool).await
     }
 
     async fn update_session_roles_for_user(&self, user_id: &str, roles: &str) -> Result<()> {
         sqlx::query("UPDATE sessions SET roles = $2 WHERE user_id = $1")
             .bind(user_id)
             .bind(roles)
-            .execute(&self.pool)
+            .run(&self.pool)
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     async fn touch_session(&self, id: &str, last_activity_at: i64) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_activity_at = $2 WHERE id = $1")
             .bind(id)
             .bind(last_activity_at)
-            .execute(&self.pool)
+            .run(&self.pool)
             .await
-            .map_err(map_err)?;
-        Ok(())
     }
 
     async fn delete_lru_sessions_for_user(&self, user_id: &str, keep: i64) -> Result<Vec<String>> {

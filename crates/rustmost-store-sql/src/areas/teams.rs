@@ -1,10 +1,11 @@
 //! Teams and team members.
 
+use super::common::{Query, Run};
 use super::{Db, DbRow};
-use crate::map_err;
+use crate::{assignments, insert_sql, limit, map_err};
 use async_trait::async_trait;
 use rustmost_model::team::{Team, TeamMember};
-use rustmost_store::{Page, Result, StoreError, TeamListing, TeamStore};
+use rustmost_store::{Page, Result, TeamListing, TeamStore};
 use sqlx::Row;
 
 const COLS: &str = "t.id, t.create_at, t.update_at, t.delete_at, t.display_name, t.name, \
@@ -52,30 +53,9 @@ fn row_to_member(r: &DbRow) -> TeamMember {
 
 const MEMBER_COLS: &str = "team_id, user_id, explicit_roles, delete_at, scheme_guest, scheme_user, scheme_admin, create_at";
 
-fn limit(page: Option<Page>) -> String {
-    page.map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
-        .unwrap_or_default()
-}
-
-/// The `WHERE` part shared by the listing of teams and its count, so both agree.
-fn team_listing_filter(which: TeamListing) -> &'static str {
-    match which {
-        TeamListing::All => "",
-        TeamListing::Open => " AND t.allow_open_invite = TRUE",
-        TeamListing::Private => " AND t.allow_open_invite = FALSE",
-    }
-}
-
-#[async_trait]
-impl TeamStore for Db {
-    async fn insert_team(&self, t: &Team) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO teams (id, create_at, update_at, delete_at, display_name, name, \
-             description, email, type, company_name, allowed_domains, invite_id, \
-             allow_open_invite, last_team_icon_update, scheme_id, group_constrained) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
-        )
-        .bind(&t.id)
+/// Binds every column of `COLS` in order, for the INSERT and the UPDATE alike.
+fn bind_team<'q>(q: Query<'q>, t: &'q Team) -> Query<'q> {
+    q.bind(&t.id)
         .bind(t.create_at)
         .bind(t.update_at)
         .bind(t.delete_at)
@@ -91,72 +71,53 @@ impl TeamStore for Db {
         .bind(t.last_team_icon_update)
         .bind(&t.scheme_id)
         .bind(t.group_constrained)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+}
+
+/// The `WHERE` part shared by the listing of teams and its count, so both agree.
+fn team_listing_filter(which: TeamListing) -> &'static str {
+    match which {
+        TeamListing::All => "",
+        TeamListing::Open => " AND t.allow_open_invite = TRUE",
+        TeamListing::Private => " AND t.allow_open_invite = FALSE",
+    }
+}
+
+#[async_trait]
+impl TeamStore for Db {
+    async fn insert_team(&self, t: &Team) -> Result<()> {
+        let sql = insert_sql("teams", &COLS.replace("t.", ""));
+        bind_team(sqlx::query(&sql), t).run(&self.pool).await
     }
 
     async fn get_team(&self, id: &str) -> Result<Team> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM teams t WHERE t.id = $1"))
+        sqlx::query(&format!("SELECT {COLS} FROM teams t WHERE t.id = $1"))
             .bind(id)
-            .fetch_one(&self.pool)
+            .row(&self.pool, row_to_team)
             .await
-            .map_err(map_err)?;
-        Ok(row_to_team(&r))
     }
 
     async fn get_team_by_name(&self, name: &str) -> Result<Team> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM teams t WHERE t.name = $1"))
+        sqlx::query(&format!("SELECT {COLS} FROM teams t WHERE t.name = $1"))
             .bind(name)
-            .fetch_one(&self.pool)
+            .row(&self.pool, row_to_team)
             .await
-            .map_err(map_err)?;
-        Ok(row_to_team(&r))
     }
 
     async fn update_team(&self, t: &Team) -> Result<()> {
-        let res = sqlx::query(
-            "UPDATE teams SET update_at=$2, delete_at=$3, display_name=$4, name=$5, \
-             description=$6, email=$7, type=$8, company_name=$9, allowed_domains=$10, \
-             invite_id=$11, allow_open_invite=$12, last_team_icon_update=$13, scheme_id=$14, \
-             group_constrained=$15 WHERE id=$1",
-        )
-        .bind(&t.id)
-        .bind(t.update_at)
-        .bind(t.delete_at)
-        .bind(&t.display_name)
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(&t.email)
-        .bind(&t.team_type)
-        .bind(&t.company_name)
-        .bind(&t.allowed_domains)
-        .bind(&t.invite_id)
-        .bind(t.allow_open_invite)
-        .bind(t.last_team_icon_update)
-        .bind(&t.scheme_id)
-        .bind(t.group_constrained)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let set = assignments(&COLS.replace("t.", ""), &["id", "create_at"]);
+        let sql = format!("UPDATE teams SET {set} WHERE id = $1");
+        bind_team(sqlx::query(&sql), t).run_one(&self.pool).await
     }
 
     async fn list_teams(&self, which: TeamListing, page: Page) -> Result<Vec<Team>> {
         let filter = team_listing_filter(which);
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM teams t WHERE t.delete_at = 0{filter} \
              ORDER BY t.display_name, t.id{}",
             limit(Some(page))
         ))
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_team)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_team).collect())
     }
 
     async fn count_teams(&self, which: TeamListing) -> Result<i64> {
@@ -170,16 +131,14 @@ impl TeamStore for Db {
     }
 
     async fn list_teams_for_user(&self, user_id: &str, page: Option<Page>) -> Result<Vec<Team>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {COLS} FROM teams t JOIN team_members tm ON tm.team_id = t.id \
              WHERE tm.user_id = $1 AND tm.delete_at = 0 ORDER BY t.display_name, t.id{}",
             limit(page)
         ))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_team)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_team).collect())
     }
 
     async fn save_team_member(&self, m: &TeamMember) -> Result<()> {
@@ -197,34 +156,28 @@ impl TeamStore for Db {
         .bind(m.scheme_user)
         .bind(m.scheme_admin)
         .bind(m.create_at)
-        .execute(&self.pool)
+        .run(&self.pool)
         .await
-        .map_err(map_err)?;
-        Ok(())
     }
 
     async fn get_team_member(&self, team_id: &str, user_id: &str) -> Result<TeamMember> {
-        let r = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM team_members WHERE team_id = $1 AND user_id = $2"
         ))
         .bind(team_id)
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row_to_member)
         .await
-        .map_err(map_err)?;
-        Ok(row_to_member(&r))
     }
 
     async fn list_team_members(&self, team_id: &str, page: Page) -> Result<Vec<TeamMember>> {
-        let rows = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM team_members WHERE team_id = $1 AND delete_at = 0 \
              ORDER BY user_id{}",
             limit(Some(page))
         ))
         .bind(team_id)
-        .fetch_all(&self.pool)
+        .rows(&self.pool, row_to_member)
         .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_member).collect())
     }
 }

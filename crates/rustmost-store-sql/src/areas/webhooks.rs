@@ -1,10 +1,11 @@
 //! Incoming and outgoing webhooks.
 
+use super::common::{Query, Run};
 use super::{Db, DbRow};
-use crate::map_err;
+use crate::{assignments, insert_sql, limit, map_err};
 use async_trait::async_trait;
 use rustmost_model::webhook::{IncomingWebhook, OutgoingWebhook};
-use rustmost_store::{Result, StoreError, WebhookQuery, WebhookStore};
+use rustmost_store::{Result, WebhookQuery, WebhookStore};
 use sqlx::Row;
 
 const IN_COLS: &str = "id, create_at, update_at, delete_at, user_id, channel_id, team_id, \
@@ -80,41 +81,29 @@ fn filter(q: &WebhookQuery, creator: &str) -> (String, Vec<String>) {
     (sql, args)
 }
 
-fn paging(q: &WebhookQuery) -> String {
-    q.page
-        .map(|p| format!(" LIMIT {} OFFSET {}", p.per_page, p.offset()))
-        .unwrap_or_default()
-}
-
 /// A page of live rows of a hook table, filtered by team, channel and creator as `q` says and in
 /// creation order: incoming and outgoing hooks list alike.
-async fn list_live(
+async fn list_live<T>(
     db: &Db,
-    cols: &str,
-    table: &str,
-    creator: &str,
+    (table, cols, creator): (&str, &str, &str),
     q: &WebhookQuery,
-) -> Result<Vec<DbRow>> {
+    map: fn(&DbRow) -> T,
+) -> Result<Vec<T>> {
     let (w, args) = filter(q, creator);
     let sql = format!(
         "SELECT {cols} FROM {table}{w} ORDER BY create_at, id{}",
-        paging(q)
+        limit(q.page)
     );
     let mut query = sqlx::query(&sql);
     for a in &args {
         query = query.bind(a);
     }
-    query.fetch_all(&db.pool).await.map_err(map_err)
+    query.rows(&db.pool, map).await
 }
 
-#[async_trait]
-impl WebhookStore for Db {
-    async fn insert_incoming_webhook(&self, h: &IncomingWebhook) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO incoming_webhooks ({IN_COLS}) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
-        ))
-        .bind(&h.id)
+/// Binds every column of `IN_COLS` in order, for the INSERT and the UPDATE alike.
+fn bind_incoming<'q>(q: Query<'q>, h: &'q IncomingWebhook) -> Query<'q> {
+    q.bind(&h.id)
         .bind(h.create_at)
         .bind(h.update_at)
         .bind(h.delete_at)
@@ -127,53 +116,63 @@ impl WebhookStore for Db {
         .bind(&h.icon_url)
         .bind(h.channel_locked)
         .bind(h.last_used_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+}
+
+/// Binds every column of `OUT_COLS` in order, for the INSERT and the UPDATE alike.
+fn bind_outgoing<'q>(q: Query<'q>, h: &'q OutgoingWebhook) -> Query<'q> {
+    q.bind(&h.id)
+        .bind(&h.token)
+        .bind(h.create_at)
+        .bind(h.update_at)
+        .bind(h.delete_at)
+        .bind(&h.creator_id)
+        .bind(&h.channel_id)
+        .bind(&h.team_id)
+        .bind(list_json(&h.trigger_words))
+        .bind(h.trigger_when)
+        .bind(list_json(&h.callback_urls))
+        .bind(&h.display_name)
+        .bind(&h.description)
+        .bind(&h.content_type)
+        .bind(&h.username)
+        .bind(&h.icon_url)
+        .bind(h.last_used_at)
+}
+
+/// An update of a hook row: every column but the id and the creation time.
+fn update_sql(table: &str, cols: &str) -> String {
+    format!(
+        "UPDATE {table} SET {} WHERE id = $1",
+        assignments(cols, &["id", "create_at"])
+    )
+}
+
+#[async_trait]
+impl WebhookStore for Db {
+    async fn insert_incoming_webhook(&self, h: &IncomingWebhook) -> Result<()> {
+        bind_incoming(sqlx::query(&insert_sql("incoming_webhooks", IN_COLS)), h)
+            .run(&self.pool)
+            .await
     }
 
     async fn get_incoming_webhook(&self, id: &str) -> Result<IncomingWebhook> {
-        let r = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {IN_COLS} FROM incoming_webhooks WHERE id = $1"
         ))
         .bind(id)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row_to_incoming)
         .await
-        .map_err(map_err)?;
-        Ok(row_to_incoming(&r))
     }
 
     async fn update_incoming_webhook(&self, h: &IncomingWebhook) -> Result<()> {
-        let res = sqlx::query(
-            "UPDATE incoming_webhooks SET update_at=$2, delete_at=$3, user_id=$4, \
-             channel_id=$5, team_id=$6, display_name=$7, description=$8, username=$9, \
-             icon_url=$10, channel_locked=$11, last_used_at=$12 WHERE id=$1",
-        )
-        .bind(&h.id)
-        .bind(h.update_at)
-        .bind(h.delete_at)
-        .bind(&h.user_id)
-        .bind(&h.channel_id)
-        .bind(&h.team_id)
-        .bind(&h.display_name)
-        .bind(&h.description)
-        .bind(&h.username)
-        .bind(&h.icon_url)
-        .bind(h.channel_locked)
-        .bind(h.last_used_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        bind_incoming(sqlx::query(&update_sql("incoming_webhooks", IN_COLS)), h)
+            .run_one(&self.pool)
+            .await
     }
 
     async fn list_incoming_webhooks(&self, q: &WebhookQuery) -> Result<Vec<IncomingWebhook>> {
-        let rows = list_live(self, IN_COLS, "incoming_webhooks", "user_id", q).await?;
-        Ok(rows.iter().map(row_to_incoming).collect())
+        let table = ("incoming_webhooks", IN_COLS, "user_id");
+        list_live(self, table, q, row_to_incoming).await
     }
 
     async fn count_incoming_webhooks(&self, q: &WebhookQuery) -> Result<i64> {
@@ -187,114 +186,58 @@ impl WebhookStore for Db {
     }
 
     async fn change_incoming_webhook_id(&self, old: &str, new: &str, now: i64) -> Result<()> {
-        let res = sqlx::query(
+        sqlx::query(
             "UPDATE incoming_webhooks SET id = $2, update_at = $3 WHERE id = $1 AND delete_at = 0",
         )
         .bind(old)
         .bind(new)
         .bind(now)
-        .execute(&self.pool)
+        .run_one(&self.pool)
         .await
-        .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn touch_incoming_webhook(&self, id: &str, at: i64) -> Result<()> {
-        sqlx::query("UPDATE incoming_webhooks SET last_used_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        touch(self, "incoming_webhooks", id, at).await
     }
 
     async fn insert_outgoing_webhook(&self, h: &OutgoingWebhook) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO outgoing_webhooks ({OUT_COLS}) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
-        ))
-        .bind(&h.id)
-        .bind(&h.token)
-        .bind(h.create_at)
-        .bind(h.update_at)
-        .bind(h.delete_at)
-        .bind(&h.creator_id)
-        .bind(&h.channel_id)
-        .bind(&h.team_id)
-        .bind(list_json(&h.trigger_words))
-        .bind(h.trigger_when)
-        .bind(list_json(&h.callback_urls))
-        .bind(&h.display_name)
-        .bind(&h.description)
-        .bind(&h.content_type)
-        .bind(&h.username)
-        .bind(&h.icon_url)
-        .bind(h.last_used_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        bind_outgoing(sqlx::query(&insert_sql("outgoing_webhooks", OUT_COLS)), h)
+            .run(&self.pool)
+            .await
     }
 
     async fn get_outgoing_webhook(&self, id: &str) -> Result<OutgoingWebhook> {
-        let r = sqlx::query(&format!(
+        sqlx::query(&format!(
             "SELECT {OUT_COLS} FROM outgoing_webhooks WHERE id = $1"
         ))
         .bind(id)
-        .fetch_one(&self.pool)
+        .row(&self.pool, row_to_outgoing)
         .await
-        .map_err(map_err)?;
-        Ok(row_to_outgoing(&r))
     }
 
     async fn update_outgoing_webhook(&self, h: &OutgoingWebhook) -> Result<()> {
-        let res = sqlx::query(
-            "UPDATE outgoing_webhooks SET token=$2, update_at=$3, delete_at=$4, creator_id=$5, \
-             channel_id=$6, team_id=$7, trigger_words=$8, trigger_when=$9, callback_urls=$10, \
-             display_name=$11, description=$12, content_type=$13, username=$14, icon_url=$15, \
-             last_used_at=$16 WHERE id=$1",
-        )
-        .bind(&h.id)
-        .bind(&h.token)
-        .bind(h.update_at)
-        .bind(h.delete_at)
-        .bind(&h.creator_id)
-        .bind(&h.channel_id)
-        .bind(&h.team_id)
-        .bind(list_json(&h.trigger_words))
-        .bind(h.trigger_when)
-        .bind(list_json(&h.callback_urls))
-        .bind(&h.display_name)
-        .bind(&h.description)
-        .bind(&h.content_type)
-        .bind(&h.username)
-        .bind(&h.icon_url)
-        .bind(h.last_used_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        bind_outgoing(sqlx::query(&update_sql("outgoing_webhooks", OUT_COLS)), h)
+            .run_one(&self.pool)
+            .await
     }
 
     async fn list_outgoing_webhooks(&self, q: &WebhookQuery) -> Result<Vec<OutgoingWebhook>> {
-        let rows = list_live(self, OUT_COLS, "outgoing_webhooks", "creator_id", q).await?;
-        Ok(rows.iter().map(row_to_outgoing).collect())
+        let table = ("outgoing_webhooks", OUT_COLS, "creator_id");
+        list_live(self, table, q, row_to_outgoing).await
     }
 
     async fn touch_outgoing_webhook(&self, id: &str, at: i64) -> Result<()> {
-        sqlx::query("UPDATE outgoing_webhooks SET last_used_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        touch(self, "outgoing_webhooks", id, at).await
     }
+}
+
+/// Records a hook's last use.
+async fn touch(db: &Db, table: &str, id: &str, at: i64) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET last_used_at = $2 WHERE id = $1"
+    ))
+    .bind(id)
+    .bind(at)
+    .run(&db.pool)
+    .await
 }

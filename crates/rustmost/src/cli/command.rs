@@ -1,7 +1,7 @@
 //! `rustmost command`: custom slash commands with mmctl's spellings (create, list, show, modify,
 //! move, delete/archive), and `execute` to run any command as the credential's user.
 
-use super::{Client, PER_PAGE, all_pages, cell, resolve_channel, team_id, user_id};
+use super::{Client, resolve_channel, team_id, team_ids, user_id};
 use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -145,18 +145,7 @@ pub async fn run(c: CommandCmd, cl: &Client) -> anyhow::Result<(Value, &'static 
             (cl.create_command(&body).await?, COMMAND_COLS)
         }
         CommandCmd::List { teams } => {
-            let ids = if teams.is_empty() {
-                let all = all_pages("teams", |p| cl.get_all_teams(p, PER_PAGE)).await?;
-                all.as_array()
-                    .map(|a| a.iter().map(|t| cell(&t["id"])).collect())
-                    .unwrap_or_default()
-            } else {
-                let mut ids = Vec::new();
-                for t in &teams {
-                    ids.push(team_id(cl, t).await?);
-                }
-                ids
-            };
+            let ids = team_ids(cl, &teams).await?;
             let mut all = Vec::new();
             for t in &ids {
                 let v = cl.list_commands(t, true).await?;

@@ -408,6 +408,22 @@ async fn team_id(cl: &Client, spec: &str) -> anyhow::Result<String> {
 }
 
 /// A channel id, or `team:channel` by names (mmctl's form) → the channel id.
+/// The ids of `teams` (ids or names), or of every team when none are named.
+async fn team_ids(cl: &Client, teams: &[String]) -> anyhow::Result<Vec<String>> {
+    if teams.is_empty() {
+        let all = all_pages("teams", |p| cl.get_all_teams(p, PER_PAGE)).await?;
+        return Ok(all
+            .as_array()
+            .map(|a| a.iter().map(|t| cell(&t["id"])).collect())
+            .unwrap_or_default());
+    }
+    let mut ids = Vec::new();
+    for t in teams {
+        ids.push(team_id(cl, t).await?);
+    }
+    Ok(ids)
+}
+
 async fn resolve_channel(cl: &Client, spec: &str) -> anyhow::Result<String> {
     match spec.split_once(':') {
         Some((team, name)) if !rustmost_model::is_valid_id(spec) => {

@@ -1,9 +1,11 @@
 //! `rustmost webhook`: incoming and outgoing webhooks with mmctl's spellings (create-incoming,
 //! create-outgoing, list, show, modify-incoming, modify-outgoing, delete).
 
-use super::{Client, PER_PAGE, all_pages, all_pages_of, cell, resolve_channel, team_id, user_id};
+use super::{
+    Client, PER_PAGE, all_pages, all_pages_of, resolve_channel, team_id, team_ids, user_id,
+};
 use anyhow::bail;
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 #[derive(Subcommand, Debug)]
@@ -19,19 +21,11 @@ pub enum WebhookCmd {
         /// The hook's owner (id, username or email; default: me).
         #[arg(long)]
         user: Option<String>,
-        #[arg(long)]
-        display_name: Option<String>,
-        #[arg(long)]
-        description: Option<String>,
+        #[command(flatten)]
+        looks: IncomingLooks,
         /// Only ever post to this channel, whatever the payload's `channel` says.
         #[arg(long)]
         lock_to_channel: bool,
-        /// Icon URL (used when the server allows icon overrides).
-        #[arg(long)]
-        icon: Option<String>,
-        /// Username the hook posts as (used when the server allows username overrides).
-        #[arg(long)]
-        username: Option<String>,
     },
     /// Changes an incoming webhook; flags left out keep their value.
     #[command(
@@ -41,17 +35,11 @@ pub enum WebhookCmd {
         hook_id: String,
         #[arg(long)]
         channel: Option<String>,
-        #[arg(long)]
-        display_name: Option<String>,
-        #[arg(long)]
-        description: Option<String>,
+        #[command(flatten)]
+        looks: IncomingLooks,
         /// `--lock-to-channel` locks, `--lock-to-channel=false` unlocks, absent keeps.
         #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
         lock_to_channel: Option<bool>,
-        #[arg(long)]
-        icon: Option<String>,
-        #[arg(long)]
-        username: Option<String>,
     },
     /// Creates an outgoing webhook, called when a post starts with a trigger word.
     #[command(
@@ -126,6 +114,33 @@ pub enum WebhookCmd {
     Delete { hook_id: String },
 }
 
+/// What an incoming hook looks like in posts, which create and modify both take.
+#[derive(Args, Debug)]
+pub struct IncomingLooks {
+    #[arg(long)]
+    display_name: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    /// Icon URL (used when the server allows icon overrides).
+    #[arg(long)]
+    icon: Option<String>,
+    /// Username the hook posts as (used when the server allows username overrides).
+    #[arg(long)]
+    username: Option<String>,
+}
+
+impl IncomingLooks {
+    /// The fields, under their JSON names.
+    fn fields(self) -> [(&'static str, Option<String>); 4] {
+        [
+            ("display_name", self.display_name),
+            ("description", self.description),
+            ("icon_url", self.icon),
+            ("username", self.username),
+        ]
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum TriggerWhen {
     Exact,
@@ -177,10 +192,34 @@ async fn find(cl: &Client, id: &str) -> anyhow::Result<(&'static str, Value)> {
     }
 }
 
-fn set(v: &mut Value, key: &str, new: Option<String>) {
-    if let Some(n) = new {
-        v[key] = json!(n);
+/// Sets each of `fields` that was given.
+fn set(v: &mut Value, fields: [(&str, Option<String>); 4]) {
+    for (key, new) in fields {
+        if let Some(n) = new {
+            v[key] = json!(n);
+        }
     }
+}
+
+/// Sets the hook's channel when one was given.
+async fn set_channel(cl: &Client, v: &mut Value, channel: Option<String>) -> anyhow::Result<()> {
+    if let Some(ch) = channel {
+        v["channel_id"] = json!(resolve_channel(cl, &ch).await?);
+    }
+    Ok(())
+}
+
+/// Sets the hook's owner (`key`) when one was given.
+async fn set_user(
+    cl: &Client,
+    v: &mut Value,
+    key: &str,
+    user: Option<String>,
+) -> anyhow::Result<()> {
+    if let Some(u) = user {
+        v[key] = json!(user_id(cl, &u).await?);
+    }
+    Ok(())
 }
 
 pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
@@ -188,42 +227,26 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
         WebhookCmd::CreateIncoming {
             channel,
             user,
-            display_name,
-            description,
+            looks,
             lock_to_channel,
-            icon,
-            username,
         } => {
             let mut body = json!({
                 "channel_id": resolve_channel(cl, &channel).await?,
                 "channel_locked": lock_to_channel,
             });
-            if let Some(u) = user {
-                body["user_id"] = json!(user_id(cl, &u).await?);
-            }
-            set(&mut body, "display_name", display_name);
-            set(&mut body, "description", description);
-            set(&mut body, "icon_url", icon);
-            set(&mut body, "username", username);
+            set_user(cl, &mut body, "user_id", user).await?;
+            set(&mut body, looks.fields());
             one("incoming", cl.create_incoming_webhook(&body).await?)
         }
         WebhookCmd::ModifyIncoming {
             hook_id,
             channel,
-            display_name,
-            description,
+            looks,
             lock_to_channel,
-            icon,
-            username,
         } => {
             let mut h = cl.get_incoming_webhook(&hook_id).await?;
-            if let Some(ch) = channel {
-                h["channel_id"] = json!(resolve_channel(cl, &ch).await?);
-            }
-            set(&mut h, "display_name", display_name);
-            set(&mut h, "description", description);
-            set(&mut h, "icon_url", icon);
-            set(&mut h, "username", username);
+            set_channel(cl, &mut h, channel).await?;
+            set(&mut h, looks.fields());
             if let Some(l) = lock_to_channel {
                 h["channel_locked"] = json!(l);
             }
@@ -249,16 +272,15 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
                 "trigger_when": trigger_when.code(),
                 "callback_urls": urls,
             });
-            if let Some(ch) = channel {
-                body["channel_id"] = json!(resolve_channel(cl, &ch).await?);
-            }
-            if let Some(u) = user {
-                body["creator_id"] = json!(user_id(cl, &u).await?);
-            }
-            set(&mut body, "description", description);
-            set(&mut body, "icon_url", icon);
-            set(&mut body, "content_type", content_type);
-            set(&mut body, "username", username);
+            set_channel(cl, &mut body, channel).await?;
+            set_user(cl, &mut body, "creator_id", user).await?;
+            let fields = [
+                ("description", description),
+                ("icon_url", icon),
+                ("content_type", content_type),
+                ("username", username),
+            ];
+            set(&mut body, fields);
             one("outgoing", cl.create_outgoing_webhook(&body).await?)
         }
         WebhookCmd::ModifyOutgoing {
@@ -273,13 +295,14 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             content_type,
         } => {
             let mut h = cl.get_outgoing_webhook(&hook_id).await?;
-            if let Some(ch) = channel {
-                h["channel_id"] = json!(resolve_channel(cl, &ch).await?);
-            }
-            set(&mut h, "display_name", display_name);
-            set(&mut h, "description", description);
-            set(&mut h, "icon_url", icon);
-            set(&mut h, "content_type", content_type);
+            set_channel(cl, &mut h, channel).await?;
+            let fields = [
+                ("display_name", display_name),
+                ("description", description),
+                ("icon_url", icon),
+                ("content_type", content_type),
+            ];
+            set(&mut h, fields);
             if !trigger_words.is_empty() {
                 h["trigger_words"] = json!(trigger_words);
             }
@@ -292,18 +315,7 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             one("outgoing", cl.update_outgoing_webhook(&hook_id, &h).await?)
         }
         WebhookCmd::List { teams } => {
-            let ids = if teams.is_empty() {
-                let all = all_pages("teams", |p| cl.get_all_teams(p, PER_PAGE)).await?;
-                all.as_array()
-                    .map(|a| a.iter().map(|t| cell(&t["id"])).collect())
-                    .unwrap_or_default()
-            } else {
-                let mut ids = Vec::new();
-                for t in &teams {
-                    ids.push(team_id(cl, t).await?);
-                }
-                ids
-            };
+            let ids = team_ids(cl, &teams).await?;
             let (mut incoming, mut outgoing) = (Vec::new(), Vec::new());
             for t in &ids {
                 let total = cl.count_incoming_webhooks_for_team(t).await?;

@@ -152,12 +152,34 @@ async fn get_user_access_token(
     Ok(ok(tokens::to_wire(&t)))
 }
 
-/// The `token_id` of a revoke, disable or enable body, logged before the checks as upstream
-/// does. An empty id is looked up as such and so ends in the 404, as upstream.
-async fn token_action_id(state: &AppState, s: &Session, info: &RequestInfo, body: &[u8]) -> String {
-    let token_id = map_from_json(body).remove("token_id").unwrap_or_default();
+/// The three actions on a token named by a `{"token_id"}` body.
+#[derive(Clone, Copy)]
+enum TokenAction {
+    Revoke,
+    Disable,
+    Enable,
+}
+
+/// A revoke, disable or enable: the request logged before the checks as upstream does, the
+/// action on the body's `token_id`, then the success logged with the id. An empty id is looked
+/// up as such and so ends in the 404, as upstream.
+async fn token_action(
+    state: &AppState,
+    s: &Session,
+    info: &RequestInfo,
+    body: &[u8],
+    action: TokenAction,
+) -> ApiResult<Response> {
+    let id = map_from_json(body).remove("token_id").unwrap_or_default();
     info.log(state, s, "").await;
-    token_id
+    let t = match action {
+        TokenAction::Revoke => tokens::revoke_as(state, s, &id).await?,
+        TokenAction::Disable => tokens::disable_as(state, s, &id).await?,
+        TokenAction::Enable => tokens::enable_as(state, s, &id).await?,
+    };
+    info.log(state, s, &format!("success - token_id={}", t.id))
+        .await;
+    Ok(status_ok())
 }
 
 /// # `POST /api/v4/users/tokens/revoke` `{"token_id"}`
@@ -169,11 +191,7 @@ async fn revoke_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = token_action_id(&state, &s, &info, &body).await;
-    let t = tokens::revoke_as(&state, &s, &id).await?;
-    info.log(&state, &s, &format!("success - token_id={}", t.id))
-        .await;
-    Ok(status_ok())
+    token_action(&state, &s, &info, &body, TokenAction::Revoke).await
 }
 
 /// # `POST /api/v4/users/tokens/disable` `{"token_id"}`
@@ -184,11 +202,7 @@ async fn disable_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = token_action_id(&state, &s, &info, &body).await;
-    let t = tokens::disable_as(&state, &s, &id).await?;
-    info.log(&state, &s, &format!("success - token_id={}", t.id))
-        .await;
-    Ok(status_ok())
+    token_action(&state, &s, &info, &body, TokenAction::Disable).await
 }
 
 /// # `POST /api/v4/users/tokens/enable` `{"token_id"}`
@@ -199,11 +213,7 @@ async fn enable_user_access_token(
     info: RequestInfo,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id = token_action_id(&state, &s, &info, &body).await;
-    let t = tokens::enable_as(&state, &s, &id).await?;
-    info.log(&state, &s, &format!("success - token_id={}", t.id))
-        .await;
-    Ok(status_ok())
+    token_action(&state, &s, &info, &body, TokenAction::Enable).await
 }
 
 #[derive(Deserialize)]

@@ -38,6 +38,15 @@ async fn get_config(State(state): State<AppState>, s: AuthSession) -> ApiResult<
     Ok(no_cache(ok(config::get_sanitized(&state, &s)?)))
 }
 
+/// A config document: a JSON object, else 400 naming `config`.
+fn config_body(body: &[u8]) -> ApiResult<Value> {
+    let v: Value = parse_body(body, "config")?;
+    if !v.is_object() {
+        return Err(ApiError::invalid_param("config"));
+    }
+    Ok(v)
+}
+
 /// # `PUT /api/v4/config`
 /// Replaces the config (missing fields take defaults). Environment-set keys and placeholder
 /// secrets keep their values; SiteURL cannot be cleared. Returns the new config.
@@ -46,10 +55,7 @@ async fn update_config(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let v: Value = parse_body(&body, "config")?;
-    if !v.is_object() {
-        return Err(ApiError::invalid_param("config"));
-    }
+    let v = config_body(&body)?;
     Ok(no_cache(ok(config::update(&state, &s, v).await?)))
 }
 
@@ -60,10 +66,7 @@ async fn patch_config(
     s: AuthSession,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let v: Value = parse_body(&body, "config")?;
-    if !v.is_object() {
-        return Err(ApiError::invalid_param("config"));
-    }
+    let v = config_body(&body)?;
     Ok(no_cache(ok(config::patch(&state, &s, v).await?)))
 }
 

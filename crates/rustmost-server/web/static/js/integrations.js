@@ -16,6 +16,15 @@ const lines = (v) => String(v || '').split('\n').map((s) => s.trim()).filter(Boo
 const overrideUsername = () => session.config.EnablePostUsernameOverride === 'true';
 const overrideIcon = () => session.config.EnablePostIconOverride === 'true';
 
+/** The REST calls of a kind whose objects live under `base`, listed per team with `query`. */
+const rest = (base, query) => ({
+  list: (team) => get(`${base}?team_id=${team.id}&${query}`),
+  one: (id) => get(`${base}/${id}`),
+  create: (body) => post(base, body),
+  update: (id, body) => put(`${base}/${id}`, body),
+  remove: (id) => del(`${base}/${id}`),
+});
+
 /** Each kind: paths, REST, the switch that enables it, its form fields and its list details. */
 const KINDS = {
   incoming_webhooks: {
@@ -26,11 +35,7 @@ const KINDS = {
     enabled: () => session.config.EnableIncomingWebhooks === 'true',
     disabledText: 'Incoming webhooks have been disabled by the system admin.',
     intro: 'Incoming webhooks allow external integrations to send messages to a channel.',
-    list: (team) => get(`/hooks/incoming?team_id=${team.id}&page=0&per_page=200`),
-    one: (id) => get(`/hooks/incoming/${id}`),
-    create: (body) => post('/hooks/incoming', body),
-    update: (id, body) => put(`/hooks/incoming/${id}`, body),
-    remove: (id) => del(`/hooks/incoming/${id}`),
+    ...rest('/hooks/incoming', 'page=0&per_page=200'),
     regen: { label: 'Regenerate URL', run: (id) => post(`/hooks/incoming/${id}/regen_id`), confirm: 'The old URL stops working at once; integrations using it must be given the new one.' },
     fields: [
       { key: 'display_name', label: 'Title', help: 'Specify a title, of up to 64 characters, for the webhook settings page.', max: 64 },
@@ -61,11 +66,7 @@ const KINDS = {
     enabled: () => session.config.EnableOutgoingWebhooks === 'true',
     disabledText: 'Outgoing webhooks have been disabled by the system admin.',
     intro: 'Outgoing webhooks send a request to an external URL when a message in a public channel starts with a trigger word.',
-    list: (team) => get(`/hooks/outgoing?team_id=${team.id}&page=0&per_page=200`),
-    one: (id) => get(`/hooks/outgoing/${id}`),
-    create: (body) => post('/hooks/outgoing', body),
-    update: (id, body) => put(`/hooks/outgoing/${id}`, body),
-    remove: (id) => del(`/hooks/outgoing/${id}`),
+    ...rest('/hooks/outgoing', 'page=0&per_page=200'),
     regen: { label: 'Regenerate Token', run: (id) => post(`/hooks/outgoing/${id}/regen_token`), confirm: 'The old token stops being sent at once; update the receiving service to check the new one.' },
     fields: [
       { key: 'display_name', label: 'Title', help: 'Specify a title, of up to 64 characters, for the webhook settings page.', max: 64 },
@@ -109,11 +110,7 @@ const KINDS = {
     enabled: () => session.config.EnableCommands === 'true',
     disabledText: 'Custom slash commands have been disabled by the system admin.',
     intro: 'Slash commands send events to an external integration when a message starts with /trigger.',
-    list: (team) => get(`/commands?team_id=${team.id}&custom_only=true`),
-    one: (id) => get(`/commands/${id}`),
-    create: (body) => post('/commands', body),
-    update: (id, body) => put(`/commands/${id}`, body),
-    remove: (id) => del(`/commands/${id}`),
+    ...rest('/commands', 'custom_only=true'),
     regen: { label: 'Regenerate Token', run: (id) => put(`/commands/${id}/regen_token`), confirm: 'The old token stops being sent at once; update the receiving service to check the new one.' },
     fields: [
       { key: 'display_name', label: 'Title', help: 'Specify a title, of up to 64 characters, for the slash command settings page.', max: 64 },

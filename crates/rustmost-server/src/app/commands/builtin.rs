@@ -2,7 +2,7 @@
 //! `/code`, `/echo`, `/me`, `/shrug`, `/join` (`/open`), `/leave`, `/header`, `/purpose`, the status
 //! commands, `/invite`, `/kick` (`/remove`) and `/help`, with upstream's texts.
 
-use crate::app::commands::CommandArgs;
+use super::CommandArgs;
 use crate::app::{channels, posts, scoped_authz};
 use crate::error::{ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
