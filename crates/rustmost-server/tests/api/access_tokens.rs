@@ -2,7 +2,7 @@
 //! the state-change matrix, and Rustmost's additions (hashing at rest, token format, last used,
 //! audits, cache invalidation).
 
-use crate::common::{SqlArg, TestServer};
+use crate::common::{SqlArg, TestServer, expect_errors};
 use reqwest::{Method, StatusCode};
 use rustmost_model::now_ms;
 use serde_json::{Value, json};
@@ -73,21 +73,12 @@ async fn create_gates_in_mattermost_order() {
     let unknown = rustmost_model::new_id();
 
     // 1. path id, 2. the user exists (before the body is even read).
-    srv.post(
-        "/api/v4/users/nonsense/tokens",
-        &admin,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_url_param.app_error");
-    srv.req(
-        Method::POST,
-        &format!("/api/v4/users/{unknown}/tokens"),
-        Some(&admin),
-        None,
-    )
-    .await
-    .assert_err(404, "app.user.missing_account.const");
+    expect_errors!(srv;
+        post("/api/v4/users/nonsense/tokens", &admin, json!({"description": "x"}))
+            => 400, "api.context.invalid_url_param.app_error";
+        req(Method::POST, &format!("/api/v4/users/{unknown}/tokens"), Some(&admin), None)
+            => 404, "app.user.missing_account.const";
+    );
     // 5. body, then description.
     let r = srv
         .http
@@ -269,16 +260,12 @@ async fn listing_searching_and_getting_have_their_gates() {
         .assert_err(403, "api.context.permissions.app_error");
     let r = srv.get("/api/v4/users/tokens", &admin).await;
     assert_eq!(r.body.as_array().unwrap().len(), 2);
-    srv.post(
-        "/api/v4/users/tokens/search",
-        &alice_s,
-        json!({"term": "alice"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    srv.post("/api/v4/users/tokens/search", &admin, json!({"term": ""}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(srv;
+        post("/api/v4/users/tokens/search", &alice_s, json!({"term": "alice"}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/users/tokens/search", &admin, json!({"term": ""}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     for term in ["alice", alice_id.as_str(), id(&t)] {
         let r = srv
             .post("/api/v4/users/tokens/search", &admin, json!({"term": term}))
@@ -302,18 +289,13 @@ async fn listing_searching_and_getting_have_their_gates() {
     assert_eq!(r.body, json!([]));
 
     // Get one: id shape, permission, existence, then owner.
-    srv.get("/api/v4/users/tokens/short", &admin)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    srv.get(
-        &format!("/api/v4/users/tokens/{}", rustmost_model::new_id()),
-        &admin,
-    )
-    .await
-    .assert_err(404, "app.user_access_token.get_by_user.app_error");
-    srv.get(&format!("/api/v4/users/tokens/{}", id(&t)), &bob_s)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        get("/api/v4/users/tokens/short", &admin) => 400, "api.context.invalid_url_param.app_error";
+        get(&format!("/api/v4/users/tokens/{}", rustmost_model::new_id()), &admin)
+            => 404, "app.user_access_token.get_by_user.app_error";
+        get(&format!("/api/v4/users/tokens/{}", id(&t)), &bob_s)
+            => 403, "api.context.permissions.app_error";
+    );
     let (_, plain_s) = srv.user(&admin, "plain").await;
     srv.get(&format!("/api/v4/users/tokens/{}", id(&t)), &plain_s)
         .await
@@ -439,23 +421,14 @@ async fn matrix_disable_enable_revoke() {
 
     // Gates shared by disable/enable/revoke.
     let (_, plain_s) = srv.user(&admin, "plain").await;
-    srv.post(
-        "/api/v4/users/tokens/disable",
-        &plain_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    srv.post("/api/v4/users/tokens/disable", &alice_s, json!({}))
-        .await
-        .assert_err(404, "app.user_access_token.get_by_user.app_error");
-    srv.post(
-        "/api/v4/users/tokens/revoke",
-        &alice_s,
-        json!({"token_id": rustmost_model::new_id()}),
-    )
-    .await
-    .assert_err(404, "app.user_access_token.get_by_user.app_error");
+    expect_errors!(srv;
+        post("/api/v4/users/tokens/disable", &plain_s, json!({"token_id": id(&t)}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/users/tokens/disable", &alice_s, json!({}))
+            => 404, "app.user_access_token.get_by_user.app_error";
+        post("/api/v4/users/tokens/revoke", &alice_s, json!({"token_id": rustmost_model::new_id()}))
+            => 404, "app.user_access_token.get_by_user.app_error";
+    );
     let (admin_t, _) = srv.create_token(&admin, "me", "admin's").await;
     srv.post(
         "/api/v4/users/tokens/revoke",
@@ -532,16 +505,12 @@ async fn matrix_rotate() {
     let (t, old) = srv.create_token(&alice_s, "me", "n8n").await;
     assert_eq!(me_status(&srv, &old).await, 200);
 
-    srv.post("/api/v4/users/tokens/rotate", &alice_s, json!({}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    srv.post(
-        "/api/v4/users/tokens/rotate",
-        &alice_s,
-        json!({"token_id": rustmost_model::new_id()}),
-    )
-    .await
-    .assert_err(404, "app.user_access_token.get_by_user.app_error");
+    expect_errors!(srv;
+        post("/api/v4/users/tokens/rotate", &alice_s, json!({}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/users/tokens/rotate", &alice_s, json!({"token_id": rustmost_model::new_id()}))
+            => 404, "app.user_access_token.get_by_user.app_error";
+    );
     let (_, plain_s) = srv.user(&admin, "plain").await;
     srv.post(
         "/api/v4/users/tokens/rotate",
@@ -637,31 +606,15 @@ async fn matrix_deactivation_roles_password_logout() {
     assert_eq!(me_status(&srv, &secret).await, 200);
 
     // Deactivated: refused at once; reactivated: works again.
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/active"),
-        &admin,
-        json!({"active": false}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &alice_id, false).await.assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 401);
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/active"),
-        &admin,
-        json!({"active": true}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &alice_id, true).await.assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 200);
 
     // Role removed: the token still authenticates, but can no longer manage tokens.
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/roles"),
-        &admin,
-        json!({"roles": "system_user"}),
-    )
-    .await
-    .assert_ok();
+    srv.set_roles(&admin, &alice_id, "system_user")
+        .await
+        .assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 200);
     srv.post(
         "/api/v4/users/me/tokens",
@@ -833,13 +786,9 @@ async fn audits_record_token_and_role_changes() {
     assert_eq!(list[0]["action"], "/api/v4/users/tokens/revoke");
 
     // Role changes are recorded for the admin who made them.
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/roles"),
-        &admin,
-        json!({"roles": "system_user"}),
-    )
-    .await
-    .assert_ok();
+    srv.set_roles(&admin, &alice_id, "system_user")
+        .await
+        .assert_ok();
     let r = srv.get("/api/v4/users/me/audits", &admin).await;
     let want = format!("user={alice_id} roles=system_user");
     assert!(

@@ -1,7 +1,7 @@
 //! Interactive buttons and menus: the integration receives Mattermost's request and may update
 //! the post; internal addresses are refused unless allowed.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -59,20 +59,9 @@ async fn integration(reply: Value, status: u16) -> (String, Arc<Mutex<Vec<Value>
 }
 
 async fn post_with_actions(ts: &TestServer, at: &str, url: &str) -> (Value, String, String) {
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            at,
-            json!({"name": "team-one", "display_name": "T", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(at, "team-one", "T", "O").await;
     let tid = t.body["id"].as_str().unwrap().to_string();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            at,
-        )
-        .await;
+    let c = ts.channel_by_name(at, &tid, "town-square").await;
     let cid = c.body["id"].as_str().unwrap();
     let p = ts
         .post("/api/v4/posts", at, json!({"channel_id": cid, "message": "Pick", "props": {"attachments": [{"text": "t", "actions": [
@@ -217,42 +206,21 @@ async fn action_errors() {
     let (post, button, _) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
     // CIDR entries allow the address; a non-200 answer is an integration error.
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/nosuchaction"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "api.post.do_action.action_id.app_error");
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/bad_id"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "api.context.404.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+        post(&format!("/api/v4/posts/{pid}/actions/nosuchaction"), &at, json!({}))
+            => 404, "api.post.do_action.action_id.app_error";
+        post(&format!("/api/v4/posts/{pid}/actions/bad_id"), &at, json!({}))
+            => 404, "api.context.404.app_error";
+    );
     let (_, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post(
-        "/api/v4/posts/nosuchpost0000000000000000/actions/abc",
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "app.post.get.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/posts/nosuchpost0000000000000000/actions/abc", &at, json!({}))
+            => 404, "app.post.get.app_error";
+    );
 }
 
 /// A body that is not JSON is logged and ignored, as upstream: the click still reaches the
@@ -361,35 +329,12 @@ async fn update_cannot_make_a_persons_post_look_like_a_bots() {
     .await;
     let (u, ut) = ts.user(&at, "plain").await;
     let uid = u["id"].as_str().unwrap();
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-two", "display_name": "T", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(&at, "team-two", "T", "O").await;
     let tid = t.body["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": uid}),
-    )
-    .await
-    .assert_ok();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &ut,
-        )
-        .await;
+    ts.add_team_member(&at, tid, &uid).await.assert_ok();
+    let c = ts.channel_by_name(&ut, tid, "town-square").await;
     let cid = c.body["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/channels/{cid}/members"),
-        &ut,
-        json!({"user_id": uid}),
-    )
-    .await
-    .assert_ok();
+    ts.add_channel_member(&ut, cid, &uid).await.assert_ok();
     let (url, _seen) = integration(
         json!({"update": {"message": "Approved", "props": {"from_bot": "true",
             "override_username": "Security Bot", "override_icon_url": "http://x/i.png",

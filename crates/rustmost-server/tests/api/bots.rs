@@ -1,8 +1,8 @@
 //! Bot accounts over HTTP: every endpoint and its rules, bot tokens, and what happens to bots when
 //! their owner is deactivated.
 
-use crate::common::TestServer;
-use reqwest::{Method, StatusCode};
+use crate::common::{TestServer, expect_errors};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn id(v: &Value) -> &str {
@@ -27,12 +27,11 @@ async fn create_bot_rules() {
     let (admin_u, admin) = srv.admin().await;
     let (_, bob_s) = srv.user(&admin, "bob").await;
     // create_bot first, then the config switch.
-    srv.post("/api/v4/bots", &bob_s, json!({"username": "b1"}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    srv.post("/api/v4/bots", &admin, json!({"username": "b1"}))
-        .await
-        .assert_err(403, "api.bot.create_disabled");
+    expect_errors!(srv;
+        post("/api/v4/bots", &bob_s, json!({"username": "b1"}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/bots", &admin, json!({"username": "b1"})) => 403, "api.bot.create_disabled";
+    );
     srv.patch_config(
         &admin,
         json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
@@ -67,22 +66,16 @@ async fn create_bot_rules() {
     assert_eq!(u.body["roles"], "system_user");
     assert_eq!(u.body["first_name"], "Deploy");
 
-    srv.post("/api/v4/bots", &admin, json!({"username": "deploy-bot"}))
-        .await
-        .assert_err(400, "app.user.save.username_exists.app_error");
-    srv.post("/api/v4/bots", &admin, json!({"username": "1bad"}))
-        .await
-        .assert_err(400, "model.bot.is_valid.username.app_error");
-    srv.post(
-        "/api/v4/bots",
-        &admin,
-        json!({"username": "ok-name", "description": "d".repeat(1025)}),
-    )
-    .await
-    .assert_err(400, "model.bot.is_valid.description.app_error");
-    srv.post("/api/v4/bots", &admin, json!({"username": 5}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(srv;
+        post("/api/v4/bots", &admin, json!({"username": "deploy-bot"}))
+            => 400, "app.user.save.username_exists.app_error";
+        post("/api/v4/bots", &admin, json!({"username": "1bad"}))
+            => 400, "model.bot.is_valid.username.app_error";
+        post("/api/v4/bots", &admin, json!({"username": "ok-name", "description": "d".repeat(1025)}))
+            => 400, "model.bot.is_valid.description.app_error";
+        post("/api/v4/bots", &admin, json!({"username": 5}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 #[tokio::test]
@@ -126,14 +119,7 @@ async fn bots_cannot_log_in_and_their_tokens_work_while_personal_tokens_are_off(
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["owner_id"], carl["id"]);
     assert_eq!(r.body["user_id"], carl["id"]);
-    let r = srv
-        .req(
-            Method::POST,
-            "/api/v4/users/login",
-            None,
-            Some(json!({"login_id": "carl", "password": "User-Passw0rd!"})),
-        )
-        .await;
+    let r = srv.try_login("carl", "User-Passw0rd!").await;
     r.assert_err(401, "api.user.login.bot_login_forbidden.app_error");
     // Its old login session ended with the conversion.
     assert_eq!(
@@ -152,22 +138,14 @@ async fn get_list_and_visibility() {
 
     let r = srv.get(&format!("/api/v4/bots/{b1_id}"), &admin).await;
     assert_eq!(r.body["username"], "one");
-    srv.get("/api/v4/bots/nope", &admin)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    srv.get(
-        &format!("/api/v4/bots/{}", rustmost_model::new_id()),
-        &admin,
-    )
-    .await
-    .assert_err(404, "store.sql_bot.get.missing.app_error");
-    // Without read permissions, a bot looks absent.
-    srv.get(&format!("/api/v4/bots/{b1_id}"), &bob_s)
-        .await
-        .assert_err(404, "store.sql_bot.get.missing.app_error");
-    srv.get("/api/v4/bots", &bob_s)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        get("/api/v4/bots/nope", &admin) => 400, "api.context.invalid_url_param.app_error";
+        get(&format!("/api/v4/bots/{}", rustmost_model::new_id()), &admin)
+            => 404, "store.sql_bot.get.missing.app_error";
+        // Without read permissions, a bot looks absent.
+        get(&format!("/api/v4/bots/{b1_id}"), &bob_s) => 404, "store.sql_bot.get.missing.app_error";
+        get("/api/v4/bots", &bob_s) => 403, "api.context.permissions.app_error";
+    );
 
     let r = srv.get("/api/v4/bots", &admin).await;
     let names: Vec<&str> = r
@@ -400,13 +378,7 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
         StatusCode::OK
     );
     // Through /users/{id}/active the bot row follows its user.
-    srv.put(
-        &format!("/api/v4/users/{bid}/active"),
-        &admin,
-        json!({"active": false}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &bid, false).await.assert_ok();
     srv.get(&format!("/api/v4/bots/{bid}"), &admin)
         .await
         .assert_err(404, "store.sql_bot.get.missing.app_error");
@@ -414,13 +386,7 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
         srv.get("/api/v4/users/me", &secret).await.status,
         StatusCode::UNAUTHORIZED
     );
-    srv.put(
-        &format!("/api/v4/users/{bid}/active"),
-        &admin,
-        json!({"active": true}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &bid, true).await.assert_ok();
     let r = srv.get(&format!("/api/v4/bots/{bid}"), &admin).await;
     assert_eq!(r.body["delete_at"], 0, "{}", r.text);
     assert_eq!(
@@ -490,27 +456,14 @@ async fn convert_bot_to_user() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let (_, bob_s) = srv.user(&admin, "bob").await;
 
-    srv.post(
-        &format!("/api/v4/bots/{}/convert_to_user", rustmost_model::new_id()),
-        &admin,
-        json!({"password": "Passw0rd!x"}),
-    )
-    .await
-    .assert_err(404, "store.sql_bot.get.missing.app_error");
-    srv.post(
-        &format!("/api/v4/bots/{bid}/convert_to_user"),
-        &admin,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    srv.post(
-        &format!("/api/v4/bots/{bid}/convert_to_user"),
-        &bob_s,
-        json!({"password": "Passw0rd!x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/bots/{}/convert_to_user", rustmost_model::new_id()), &admin, json!({"password": "Passw0rd!x"}))
+            => 404, "store.sql_bot.get.missing.app_error";
+        post(&format!("/api/v4/bots/{bid}/convert_to_user"), &admin, json!({}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/bots/{bid}/convert_to_user"), &bob_s, json!({"password": "Passw0rd!x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = srv
         .post(
             &format!("/api/v4/bots/{bid}/convert_to_user"),
@@ -527,20 +480,12 @@ async fn convert_bot_to_user() {
     srv.login("robot", "Robot-Passw0rd!").await;
 
     // convert_to_bot needs manage_system, after the user lookup.
-    srv.post(
-        &format!("/api/v4/users/{}/convert_to_bot", rustmost_model::new_id()),
-        &bob_s,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "app.user.missing_account.const");
-    srv.post(
-        &format!("/api/v4/users/{bid}/convert_to_bot"),
-        &bob_s,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/users/{}/convert_to_bot", rustmost_model::new_id()), &bob_s, json!({}))
+            => 404, "app.user.missing_account.const";
+        post(&format!("/api/v4/users/{bid}/convert_to_bot"), &bob_s, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 /// Upstream validates a bot's username raw (no trimming or lower-casing) and reports an
@@ -564,12 +509,12 @@ async fn bot_usernames_are_validated_as_sent_and_long_display_names_get_upstream
     let b = srv.create_bot(&admin, "helper").await;
     let bid = b["user_id"].as_str().unwrap().to_string();
     let path = format!("/api/v4/bots/{bid}");
-    srv.put(&path, &admin, json!({"username": "Helper"}))
-        .await
-        .assert_err(400, "model.bot.is_valid.username.app_error");
-    srv.put(&path, &admin, json!({"display_name": "x".repeat(65)}))
-        .await
-        .assert_err(400, "model.bot.is_valid.user_id.app_error");
+    expect_errors!(srv;
+        put(&path, &admin, json!({"username": "Helper"}))
+            => 400, "model.bot.is_valid.username.app_error";
+        put(&path, &admin, json!({"display_name": "x".repeat(65)}))
+            => 400, "model.bot.is_valid.user_id.app_error";
+    );
     assert_eq!(srv.get(&path, &admin).await.body["username"], "helper");
 }
 
@@ -687,20 +632,12 @@ async fn a_refused_conversion_changes_nothing() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let path = format!("/api/v4/bots/{bid}");
     // A refused conversion changes nothing: no admin role, still a bot.
-    srv.post(
-        &format!("{path}/convert_to_user?set_system_admin=true"),
-        &admin,
-        json!({"password": "short"}),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_min_length.app_error");
-    srv.post(
-        &format!("{path}/convert_to_user?set_system_admin=true"),
-        &admin,
-        json!({"password": "Helper-Passw0rd!", "username": "admin"}),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
+    expect_errors!(srv;
+        post(&format!("{path}/convert_to_user?set_system_admin=true"), &admin, json!({"password": "short"}))
+            => 400, "model.user.is_valid.pwd_min_length.app_error";
+        post(&format!("{path}/convert_to_user?set_system_admin=true"), &admin, json!({"password": "Helper-Passw0rd!", "username": "admin"}))
+            => 400, "app.user.save.username_exists.app_error";
+    );
     let u = srv.get(&format!("/api/v4/users/{bid}"), &admin).await;
     assert_eq!(u.body["roles"], "system_user", "{}", u.text);
     assert_eq!(u.body["is_bot"], true);

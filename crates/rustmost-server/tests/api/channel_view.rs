@@ -71,21 +71,9 @@ async fn viewing_marks_channels_read_and_tells_the_user() {
     assert!(bws.got(&ts, "multiple_channels_viewed").await.is_empty());
 
     // The channel being left is marked read too.
-    let r = ts
-        .post(
-            "/api/v4/channels",
-            ct,
-            json!({"team_id": w.tid, "name": "side", "display_name": "Side", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_channel(ct, &w.tid, "side", "Side", "O").await;
     let side = r.body["id"].as_str().unwrap().to_string();
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{side}/members"),
-            bt,
-            json!({"user_id": bob}),
-        )
-        .await;
+    let r = ts.add_channel_member(bt, &side, &bob).await;
     assert_eq!(r.status, 201, "{}", r.text);
     post(&ts, ct, &side, "side news").await;
     post(&ts, ct, &w.town, "three").await;

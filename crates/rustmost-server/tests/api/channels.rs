@@ -1,28 +1,16 @@
 //! Channels: creation, the admin-only listing with team names, reading, archiving and
 //! restoring, members, stats, search, by-name, and a user's channels, with n8n's requests.
 
-use crate::common::{Resp, TestServer};
+use crate::common::{Resp, TestServer, expect_errors};
 use serde_json::{Value, json};
 
 /// Admin token, a team id, and a member (bob) with his token.
 async fn setup(ts: &TestServer) -> (String, String, Value, String) {
     let (_, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
     let tid = r.body["id"].as_str().unwrap().to_string();
     let (bob, bt) = ts.user(&at, "bob").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/members"),
-            &at,
-            json!({"team_id": tid, "user_id": bob["id"]}),
-        )
-        .await;
+    let r = ts.add_team_member(&at, &tid, &bob["id"]).await;
     assert_eq!(r.status, 201);
     (at, tid, bob, bt)
 }
@@ -70,60 +58,27 @@ async fn create_public_and_private_channels() {
     assert_eq!(m.body["notify_props"]["mark_unread"], "all");
 
     // Errors, as upstream.
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "pub", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "store.sql_channel.save_channel.exists.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"display_name": "X", "name": "x", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "name": "x", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "Bad Name", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.channel.is_valid.1_or_more.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "Z"}),
-    )
-    .await
-    .assert_err(400, "model.channel.is_valid.type.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "D"}),
-    )
-    .await
-    .assert_err(400, "api.channel.create_channel.direct_channel.app_error");
-    ts.post("/api/v4/channels", &bt, json!("nope"))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "pub", "type": "O"}))
+            => 400, "store.sql_channel.save_channel.exists.app_error";
+        post("/api/v4/channels", &bt, json!({"display_name": "X", "name": "x", "type": "O"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "name": "x", "type": "O"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "Bad Name", "type": "O"}))
+            => 400, "model.channel.is_valid.1_or_more.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "x", "type": "Z"}))
+            => 400, "model.channel.is_valid.type.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "x", "type": "D"}))
+            => 400, "api.channel.create_channel.direct_channel.app_error";
+        post("/api/v4/channels", &bt, json!("nope"))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // A user outside the team may not create channels in it.
     let (_, ct) = ts.user(&at, "carol").await;
-    ts.post(
-        "/api/v4/channels",
-        &ct,
-        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "O"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    ts.create_channel(&ct, &tid, "x", "X", "O")
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
 }
 
 #[tokio::test]
@@ -192,34 +147,26 @@ async fn read_rules_for_public_and_private_channels() {
         ts.get(&format!("/api/v4/channels/{oid}"), &bt).await.status,
         200
     );
-    ts.get(&format!("/api/v4/channels/{pid}"), &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    // Outside the team, not even the public one.
-    ts.get(&format!("/api/v4/channels/{oid}"), &ct)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.get("/api/v4/channels/nosuchchannel0000000000000", &at)
-        .await
-        .assert_err(404, "app.channel.get.existing.app_error");
-    ts.get("/api/v4/channels/short", &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/channels/{pid}"), &bt) => 403, "api.context.permissions.app_error";
+        // Outside the team, not even the public one.
+        get(&format!("/api/v4/channels/{oid}"), &ct) => 403, "api.context.permissions.app_error";
+        get("/api/v4/channels/nosuchchannel0000000000000", &at)
+            => 404, "app.channel.get.existing.app_error";
+        get("/api/v4/channels/short", &at) => 400, "api.context.invalid_url_param.app_error";
+    );
     // By name: unreadable looks missing.
-    let r = ts
-        .get(&format!("/api/v4/teams/{tid}/channels/name/open"), &bt)
-        .await;
+    let r = ts.channel_by_name(&bt, &tid, "open").await;
     assert_eq!(r.body["id"], oid);
-    ts.get(&format!("/api/v4/teams/{tid}/channels/name/secret"), &bt)
-        .await
-        .assert_err(404, "app.channel.get_by_name.missing.app_error");
-    ts.get(&format!("/api/v4/teams/{tid}/channels/name/Nope!"), &bt)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    // Members list needs read_channel: members only.
-    ts.get(&format!("/api/v4/channels/{oid}/members"), &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{tid}/channels/name/secret"), &bt)
+            => 404, "app.channel.get_by_name.missing.app_error";
+        get(&format!("/api/v4/teams/{tid}/channels/name/Nope!"), &bt)
+            => 400, "api.context.invalid_url_param.app_error";
+        // Members list needs read_channel: members only.
+        get(&format!("/api/v4/channels/{oid}/members"), &bt)
+            => 403, "api.context.permissions.app_error";
+    );
     let _ = carol;
 }
 
@@ -236,12 +183,7 @@ async fn archive_and_restore_as_n8n_sends_them() {
     ts.delete(&format!("/api/v4/channels/{cid}"), &bt)
         .await
         .assert_err(400, "api.channel.delete_channel.deleted.app_error");
-    let town = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
+    let town = ts.channel_by_name(&at, &tid, "town-square").await;
     ts.delete(
         &format!("/api/v4/channels/{}", town.body["id"].as_str().unwrap()),
         &at,
@@ -296,50 +238,25 @@ async fn members_add_list_stats_as_n8n() {
     let pid = p["id"].as_str().unwrap();
     let bid = bob["id"].as_str().unwrap();
     // Bob joins the public channel himself.
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{oid}/members"),
-            &bt,
-            json!({"user_id": bid}),
-        )
-        .await;
+    let r = ts.add_channel_member(&bt, oid, &bid).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["channel_id"], oid);
     assert_eq!(r.body["roles"], "channel_user");
     // ... but not the private one; the admin adds him (n8n channel.addUser body).
-    ts.post(
-        &format!("/api/v4/channels/{pid}/members"),
-        &bt,
-        json!({"user_id": bid}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{pid}/members"),
-            &at,
-            json!({"user_id": bid}),
-        )
-        .await;
+    ts.add_channel_member(&bt, pid, &bid)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let r = ts.add_channel_member(&at, pid, &bid).await;
     assert_eq!(r.status, 201);
     // Carol is not on the team.
-    ts.post(
-        &format!("/api/v4/channels/{oid}/members"),
-        &at,
-        json!({"user_id": carol["id"]}),
-    )
-    .await
-    .assert_err(404, "app.team.get_member.missing.app_error");
-    ts.post(&format!("/api/v4/channels/{oid}/members"), &at, json!({}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        &format!("/api/v4/channels/{oid}/members"),
-        &at,
-        json!({"user_id": "short"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/channels/{oid}/members"), &at, json!({"user_id": carol["id"]}))
+            => 404, "app.team.get_member.missing.app_error";
+        post(&format!("/api/v4/channels/{oid}/members"), &at, json!({}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/channels/{oid}/members"), &at, json!({"user_id": "short"}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     let _ = ct;
     // channel.members: per_page without page, then paged until [].
     let r = ts
@@ -431,20 +348,12 @@ async fn search_and_user_channel_lists() {
         .await;
     assert_eq!(r.body[0]["name"], "town-square");
     let (_, ct) = ts.user(&at, "carol").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/channels/search"),
-        &ct,
-        json!({"term": "s"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/channels/search"),
-        &bt,
-        json!([1]),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/channels/search"), &ct, json!({"term": "s"}))
+            => 403, "api.context.permissions.app_error";
+        post(&format!("/api/v4/teams/{tid}/channels/search"), &bt, json!([1]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // Public channels of the team.
     let r = ts
         .get(
@@ -494,13 +403,7 @@ async fn search_and_user_channel_lists() {
 async fn create_channel_missing_fields_as_upstream() {
     let ts = TestServer::start_with_env(&[("MM_SERVICESETTINGS_ENABLEDEVELOPER", "true")]).await;
     let (_, at) = ts.admin().await;
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "T", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(&at, "team-one", "T", "O").await;
     let tid = t.body["id"].as_str().unwrap();
     let r = ts
         .post(
@@ -542,13 +445,9 @@ async fn self_add_to_private_channel_already_member() {
     let (at, tid, bob, bt) = setup(&ts).await;
     let p = channel(&ts, &at, &tid, "secret", "P").await;
     let pid = p["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/channels/{pid}/members"),
-        &at,
-        json!({"user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
+    ts.add_channel_member(&at, pid, &bob["id"])
+        .await
+        .assert_ok();
     // Private channel members may no longer manage members.
     let role = ts.get("/api/v4/roles/name/channel_user", &at).await;
     let perms: Vec<Value> = role.body["permissions"]
@@ -574,31 +473,17 @@ async fn self_add_to_private_channel_already_member() {
             &bt,
         )
         .await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{pid}/members"),
-            &bt,
-            json!({"user_id": bob["id"]}),
-        )
-        .await;
+    let r = ts.add_channel_member(&bt, pid, &bob["id"]).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["user_id"], bob["id"]);
     assert_eq!(r.body["channel_id"], pid);
     assert_eq!(r.body["roles"], before.body["roles"]);
     // Adding someone else is still refused.
     let (carol, _) = ts.user(&at, "carol").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": carol["id"]}),
-    )
-    .await
-    .assert_ok();
-    ts.post(
-        &format!("/api/v4/channels/{pid}/members"),
-        &bt,
-        json!({"user_id": carol["id"]}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    ts.add_team_member(&at, &tid, &carol["id"])
+        .await
+        .assert_ok();
+    ts.add_channel_member(&bt, pid, &carol["id"])
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
 }

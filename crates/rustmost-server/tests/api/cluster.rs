@@ -121,13 +121,7 @@ async fn deactivating_a_user_on_one_node_ends_their_sessions_and_tokens_on_the_o
     let session = a.login("alice", "User-Passw0rd!").await;
     works_on_both(&a, &b, &secret).await;
     works_on_both(&a, &b, &session).await;
-    let r = a
-        .put(
-            &format!("/api/v4/users/{uid}/active"),
-            &admin,
-            json!({"active": false}),
-        )
-        .await;
+    let r = a.set_active(&admin, &uid, false).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     refused_on(&b, &secret).await;
     refused_on(&b, &session).await;
@@ -186,13 +180,7 @@ async fn a_demotion_on_one_node_is_seen_by_the_other() {
     let set_roles = |roles: &'static str| {
         let (a, admin) = (&a, &admin);
         async move {
-            let r = a
-                .put(
-                    &format!("/api/v4/users/{uid}/roles"),
-                    admin,
-                    json!({"roles": roles}),
-                )
-                .await;
+            let r = a.set_roles(admin, uid, roles).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }
     };
@@ -241,13 +229,7 @@ async fn a_role_permission_patch_on_one_node_is_seen_by_the_other() {
     let patch = |permissions: Value| {
         let (a, admin) = (&a, &admin);
         async move {
-            let r = a
-                .put(
-                    &format!("/api/v4/roles/{id}/patch"),
-                    admin,
-                    json!({"permissions": permissions}),
-                )
-                .await;
+            let r = a.patch_role(admin, id, json!(permissions)).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }
     };
@@ -402,13 +384,7 @@ async fn a_forged_notification_grants_nothing_and_a_genuine_role_change_still_pr
         ("system_user system_admin", StatusCode::OK),
         ("system_user", StatusCode::FORBIDDEN),
     ] {
-        let r = a
-            .put(
-                &format!("/api/v4/users/{uid}/roles"),
-                &admin,
-                json!({"roles": roles}),
-            )
-            .await;
+        let r = a.set_roles(&admin, uid, roles).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         answers_within_window(&b, Method::GET, "/api/v4/config", &token, None, want).await;
     }

@@ -2,7 +2,7 @@
 //! custom commands called on a loopback receiver (guarded, signed, GET and POST), the response
 //! types, `response_url` limits, and every built-in command.
 
-use crate::common::{Resp, TestServer};
+use crate::common::{Resp, TestServer, expect_errors};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use hmac::{Hmac, Mac};
@@ -141,47 +141,19 @@ async fn server(extra: &[(&str, &str)]) -> (TestServer, Setup) {
 
 async fn setup(ts: &TestServer) -> Setup {
     let (_, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
     let tid = r.body["id"].as_str().unwrap().to_string();
-    let town = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await
-        .body["id"]
+    let town = ts.channel_by_name(&at, &tid, "town-square").await.body["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let c = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "display_name": "Chat", "name": "chat", "type": "O"}),
-        )
-        .await;
+    let c = ts.create_channel(&at, &tid, "chat", "Chat", "O").await;
     let chat = c.body["id"].as_str().unwrap().to_string();
     let (bob, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
-    ts.post(
-        &format!("/api/v4/channels/{chat}/members"),
-        &at,
-        json!({"user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&at, &tid, &bob["id"]).await.assert_ok();
+    ts.add_channel_member(&at, &chat, &bob["id"])
+        .await
+        .assert_ok();
     Setup {
         at,
         tid,
@@ -295,16 +267,12 @@ async fn create_list_get_update_delete_with_errors() {
             .await
             .assert_err(400, err);
     }
-    ts.post("/api/v4/commands", &s.at, json!({"team_id": s.tid, "trigger": "t", "url": url, "method": "P", "description": "d".repeat(129)}))
-        .await
-        .assert_err(400, "model.command.is_valid.description.app_error");
-    ts.post(
-        "/api/v4/commands",
-        &s.at,
-        json!({"team_id": s.tid, "trigger": 5}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/commands", &s.at, json!({"team_id": s.tid, "trigger": "t", "url": url, "method": "P", "description": "d".repeat(129)}))
+            => 400, "model.command.is_valid.description.app_error";
+        post("/api/v4/commands", &s.at, json!({"team_id": s.tid, "trigger": 5}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 
     // Listing.
     ts.get("/api/v4/commands", &s.at)
@@ -345,15 +313,13 @@ async fn create_list_get_update_delete_with_errors() {
     let r = ts.get(&format!("/api/v4/commands/{cid}"), &s.at).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["token"], cmd["token"]);
-    ts.get(&format!("/api/v4/commands/{cid}"), &s.bt)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
-    ts.get(&format!("/api/v4/commands/{}", "a".repeat(26)), &s.at)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
-    ts.get("/api/v4/commands/nope", &s.at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands/{cid}"), &s.bt)
+            => 404, "store.sql_command.save.get.app_error";
+        get(&format!("/api/v4/commands/{}", "a".repeat(26)), &s.at)
+            => 404, "store.sql_command.save.get.app_error";
+        get("/api/v4/commands/nope", &s.at) => 400, "api.context.invalid_url_param.app_error";
+    );
 
     // Update.
     let mut upd = cmd.clone();
@@ -367,12 +333,12 @@ async fn create_list_get_update_delete_with_errors() {
         .assert_err(400, "api.command.team_mismatch.app_error");
     let mut wrong_id = upd.clone();
     wrong_id["id"] = json!("b".repeat(26));
-    ts.put(&format!("/api/v4/commands/{cid}"), &s.at, wrong_id)
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.put(&format!("/api/v4/commands/{cid}"), &s.bt, upd.clone())
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{cid}"), &s.at, wrong_id)
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&format!("/api/v4/commands/{cid}"), &s.bt, upd.clone())
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .put(&format!("/api/v4/commands/{cid}"), &s.at, upd.clone())
         .await;
@@ -412,28 +378,14 @@ async fn create_list_get_update_delete_with_errors() {
     assert_eq!(r.body["token"], token);
 
     // Move.
-    let t2 = ts
-        .post(
-            "/api/v4/teams",
-            &s.at,
-            json!({"name": "team-two", "display_name": "Team Two", "type": "O"}),
-        )
-        .await;
+    let t2 = ts.create_team(&s.at, "team-two", "Team Two", "O").await;
     let t2 = id(&t2.body);
-    ts.put(
-        &format!("/api/v4/commands/{cid}/move"),
-        &s.at,
-        json!({"team_id": "c".repeat(26)}),
-    )
-    .await
-    .assert_err(404, "app.team.get.find.app_error");
-    ts.put(
-        &format!("/api/v4/commands/{cid}/move"),
-        &s.bt,
-        json!({"team_id": t2}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{cid}/move"), &s.at, json!({"team_id": "c".repeat(26)}))
+            => 404, "app.team.get.find.app_error";
+        put(&format!("/api/v4/commands/{cid}/move"), &s.bt, json!({"team_id": t2}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .put(
             &format!("/api/v4/commands/{cid}/move"),
@@ -452,12 +404,12 @@ async fn create_list_get_update_delete_with_errors() {
         .assert_err(403, "api.context.permissions.app_error");
     let r = ts.delete(&format!("/api/v4/commands/{cid}"), &s.at).await;
     assert_eq!(r.body["status"], "OK");
-    ts.get(&format!("/api/v4/commands/{cid}"), &s.at)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
-    ts.delete(&format!("/api/v4/commands/{cid}"), &s.at)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands/{cid}"), &s.at)
+            => 404, "store.sql_command.save.get.app_error";
+        delete(&format!("/api/v4/commands/{cid}"), &s.at)
+            => 404, "store.sql_command.save.get.app_error";
+    );
 }
 
 #[tokio::test]
@@ -525,11 +477,7 @@ async fn own_and_others_permissions() {
     );
     // Moving bob's command to a team where bob may not manage commands is refused.
     let t2 = id(&ts
-        .post(
-            "/api/v4/teams",
-            &s.at,
-            json!({"name": "team-two", "display_name": "Team Two", "type": "O"}),
-        )
+        .create_team(&s.at, "team-two", "Team Two", "O")
         .await
         .body);
     ts.put(
@@ -888,11 +836,7 @@ async fn response_types_overrides_and_failures() {
 
     // A response into a channel the user is not in fails the whole command.
     let private = ts
-        .post(
-            "/api/v4/channels",
-            &s.at,
-            json!({"team_id": s.tid, "display_name": "Secret", "name": "secret", "type": "P"}),
-        )
+        .create_channel(&s.at, &s.tid, "secret", "Secret", "P")
         .await;
     let private = id(&private.body);
     rx.answer(
@@ -1059,11 +1003,7 @@ async fn execute_errors() {
         .assert_err(404, "api.command.execute_command.not_found.app_error");
     // A private channel bob is not in: no create_post there.
     let private = ts
-        .post(
-            "/api/v4/channels",
-            &s.at,
-            json!({"team_id": s.tid, "display_name": "Secret", "name": "secret", "type": "P"}),
-        )
+        .create_channel(&s.at, &s.tid, "secret", "Secret", "P")
         .await;
     let private = id(&private.body);
     exec(&ts, &s.bt, &private, "/shrug")
@@ -1294,11 +1234,7 @@ async fn builtin_channel_commands() {
     .await
     .assert_ok();
     let off = ts
-        .post(
-            "/api/v4/channels",
-            &s.at,
-            json!({"team_id": s.tid, "display_name": "Random", "name": "random", "type": "O"}),
-        )
+        .create_channel(&s.at, &s.tid, "random", "Random", "O")
         .await;
     let random = id(&off.body);
 

@@ -1,7 +1,7 @@
 //! API tests for `/api/v4/config*`: permissions, sanitizing, patch and replace, environment
 //! overrides, validation, persistence and the client config.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use reqwest::Method;
 use serde_json::json;
 
@@ -10,12 +10,11 @@ async fn read_needs_permission_and_secrets_are_sanitized() {
     let s = TestServer::start().await;
     let (_, t) = s.admin().await;
     let (_, ut) = s.user(&t, "cfguser").await;
-    s.get("/api/v4/config", &ut)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    s.req(Method::GET, "/api/v4/config", None, None)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
+    expect_errors!(s;
+        get("/api/v4/config", &ut) => 403, "api.context.permissions.app_error";
+        req(Method::GET, "/api/v4/config", None, None)
+            => 401, "api.context.session_expired.app_error";
+    );
     let r = s.get("/api/v4/config", &t).await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -98,23 +97,14 @@ async fn patch_takes_effect_without_restart_and_persists() {
     assert!(r.body.get("NoSuchSection").is_none());
     assert_eq!(r.body["ServiceSettings"]["EnableUserAccessTokens"], true);
     // Bad shapes and invalid values.
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"EnableUserAccessTokens": "yes"}}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put("/api/v4/config/patch", &t, json!([1, 2]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"PasswordSettings": {"MinimumLength": 3}}),
-    )
-    .await
-    .assert_err(400, "model.config.is_valid.password_length.app_error");
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"EnableUserAccessTokens": "yes"}}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put("/api/v4/config/patch", &t, json!([1, 2]))
+            => 400, "api.context.invalid_body_param.app_error";
+        put("/api/v4/config/patch", &t, json!({"PasswordSettings": {"MinimumLength": 3}}))
+            => 400, "model.config.is_valid.password_length.app_error";
+    );
     s.put(
         "/api/v4/config/patch",
         &t,
@@ -232,12 +222,12 @@ async fn client_config_limited_and_full() {
     let full = s.get("/api/v4/config/client?format=old", &t).await;
     assert_eq!(full.body["EnableUserAccessTokens"], "false");
     assert_eq!(full.body["MaximumPersonalAccessTokenLifetimeDays"], "0");
-    s.req(Method::GET, "/api/v4/config/client", None, None)
-        .await
-        .assert_err(501, "api.config.client.old_format.app_error");
-    s.req(Method::GET, "/api/v4/config/client?format=new", None, None)
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(s;
+        req(Method::GET, "/api/v4/config/client", None, None)
+            => 501, "api.config.client.old_format.app_error";
+        req(Method::GET, "/api/v4/config/client?format=new", None, None)
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 #[cfg(unix)]

@@ -2,7 +2,7 @@
 //! checks and ids, idempotence, `direct_added` / `group_added` and who hears them, and the
 //! channels in the members' listings.
 
-use crate::common::{Resp, TestServer};
+use crate::common::{Resp, TestServer, expect_errors};
 use crate::websocket::{Auth, Ws, world};
 use serde_json::{Value, json};
 
@@ -86,13 +86,7 @@ async fn a_direct_channel_is_created_once_announced_and_listed() {
     assert!(bws.got(&ts, "direct_added").await.is_empty());
 
     // Both can post in it, and it is in both members' channel listings, team ones included.
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            ct,
-            json!({"channel_id": cid, "message": "hi bob"}),
-        )
-        .await;
+    let r = ts.create_post(ct, &cid, "hi bob").await;
     assert_eq!(r.status, 201, "{}", r.text);
     let ev = bws.got(&ts, "posted").await;
     assert_eq!(ev.len(), 1);
@@ -272,13 +266,7 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
             .any(|c| c["id"] == cid.as_str())
     );
     // Posts in it reach the members with the group's display name.
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            ct,
-            json!({"channel_id": cid, "message": "hello group"}),
-        )
-        .await;
+    let r = ts.create_post(ct, &cid, "hello group").await;
     assert_eq!(r.status, 201, "{}", r.text);
     let ev = dws.got(&ts, "posted").await;
     assert_eq!(ev.len(), 1);
@@ -294,22 +282,16 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
         let (u, _) = ts.user(&w.at, &format!("many{i}")).await;
         nine.push(u["id"].as_str().unwrap().to_string());
     }
-    ts.post("/api/v4/channels/group", bt, json!(nine))
-        .await
-        .assert_err(400, "api.channel.create_group.bad_size.app_error");
-    ts.post(
-        "/api/v4/channels/group",
-        bt,
-        json!([carol, rustmost_model::new_id()]),
-    )
-    .await
-    .assert_err(400, "api.channel.create_group.bad_user.app_error");
-    ts.post("/api/v4/channels/group", bt, json!([]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post("/api/v4/channels/group", bt, json!([carol, "bad"]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/channels/group", bt, json!(nine))
+            => 400, "api.channel.create_group.bad_size.app_error";
+        post("/api/v4/channels/group", bt, json!([carol, rustmost_model::new_id()]))
+            => 400, "api.channel.create_group.bad_user.app_error";
+        post("/api/v4/channels/group", bt, json!([]))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/channels/group", bt, json!([carol, "bad"]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     raw_post(&ts, "/api/v4/channels/group", bt, "{}")
         .await
         .assert_err(400, "api.payload.parse.error");
@@ -349,26 +331,14 @@ async fn a_bot_opens_a_direct_channel_with_its_owner_and_talks_there() {
         assert_eq!(ev.len(), 1, "{ev:?}");
         assert_eq!(ev[0]["data"]["creator_id"], bot_id.as_str());
     }
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            &secret,
-            json!({"channel_id": cid, "message": "ready"}),
-        )
-        .await;
+    let r = ts.create_post(&secret, &cid, "ready").await;
     assert_eq!(r.status, 201, "{}", r.text);
     let ev = owner_ws.got(&ts, "posted").await;
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0]["data"]["channel_type"], "D");
     assert_eq!(ev[0]["data"]["sender_name"], "@helper");
     // The owner's answer reaches the bot.
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            &w.at,
-            json!({"channel_id": cid, "message": "thanks"}),
-        )
-        .await;
+    let r = ts.create_post(&w.at, &cid, "thanks").await;
     assert_eq!(r.status, 201, "{}", r.text);
     // The bot hears its own post too (upstream's `posted` goes to the author as well).
     let heard: Vec<String> = bot_ws

@@ -1,6 +1,6 @@
 //! API tests for the server foundation: system, errors, users, login, sessions, CSRF, roles.
 
-use crate::common::{ADMIN_PASSWORD, TestServer};
+use crate::common::{ADMIN_PASSWORD, TestServer, expect_errors};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -33,15 +33,11 @@ async fn ping_and_common_headers() {
 async fn routing_errors_are_app_errors() {
     let s = TestServer::start().await;
     let (_, t) = s.admin().await;
-    s.get("/api/v4/no/such/route", &t)
-        .await
-        .assert_err(404, "api.context.404.app_error");
-    s.req(Method::DELETE, "/api/v4/system/ping", None, None)
-        .await
-        .assert_err(405, "api.context.405.app_error");
-    s.get("/api/v4/users/not-an-id", &t)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(s;
+        get("/api/v4/no/such/route", &t) => 404, "api.context.404.app_error";
+        req(Method::DELETE, "/api/v4/system/ping", None, None) => 405, "api.context.405.app_error";
+        get("/api/v4/users/not-an-id", &t) => 400, "api.context.invalid_url_param.app_error";
+    );
     // Malformed JSON.
     let r = s
         .http
@@ -214,44 +210,20 @@ async fn create_user_validation_and_conflicts() {
     let s = TestServer::start().await;
     let (_, t) = s.admin().await;
     let mk = |u: &str, e: &str, p: &str| json!({"username": u, "email": e, "password": p});
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("admin", "other@example.com", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("other", "ADMIN@example.com", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "app.user.save.email_exists.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("Bad Name", "x@example.com", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.username.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("okname", "not-an-email", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.email.app_error");
-    s.post("/api/v4/users", &t, mk("okname", "ok@example.com", "short"))
-        .await
-        .assert_err(400, "model.user.is_valid.pwd_min_length.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("okname", "ok@example.com", &"x".repeat(73)),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_max_length.app_error");
+    expect_errors!(s;
+        post("/api/v4/users", &t, mk("admin", "other@example.com", "Passw0rd!x"))
+            => 400, "app.user.save.username_exists.app_error";
+        post("/api/v4/users", &t, mk("other", "ADMIN@example.com", "Passw0rd!x"))
+            => 400, "app.user.save.email_exists.app_error";
+        post("/api/v4/users", &t, mk("Bad Name", "x@example.com", "Passw0rd!x"))
+            => 400, "model.user.is_valid.username.app_error";
+        post("/api/v4/users", &t, mk("okname", "not-an-email", "Passw0rd!x"))
+            => 400, "model.user.is_valid.email.app_error";
+        post("/api/v4/users", &t, mk("okname", "ok@example.com", "short"))
+            => 400, "model.user.is_valid.pwd_min_length.app_error";
+        post("/api/v4/users", &t, mk("okname", "ok@example.com", &"x".repeat(73)))
+            => 400, "model.user.is_valid.pwd_max_length.app_error";
+    );
     s.patch_config(
         &t,
         json!({"PasswordSettings": {"MinimumLength": 12, "Number": true}}),
@@ -356,12 +328,10 @@ async fn get_users_paging_and_lookups() {
         .assert_err(404, "app.user.missing_account.const");
     let r = s.get("/api/v4/users/username/viewer", &t).await;
     assert_eq!(r.body["id"], uid);
-    s.get("/api/v4/users/username/VIEWER", &t)
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.get("/api/v4/users/username/nobody", &t)
-        .await
-        .assert_err(404, "app.user.get_by_username.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/username/VIEWER", &t) => 400, "api.context.invalid_body_param.app_error";
+        get("/api/v4/users/username/nobody", &t) => 404, "app.user.get_by_username.app_error";
+    );
     s.create_user(Some(&t), "plus", "Passw0rd!x").await;
     let r = s
         .post(
@@ -377,12 +347,10 @@ async fn get_users_paging_and_lookups() {
         "a raw + in the path is literal: {}",
         r.text
     );
-    s.get("/api/v4/users/email/nope@example.com", &t)
-        .await
-        .assert_err(404, "app.user.missing_account.const");
-    s.get("/api/v4/users/email/notanemail", &t)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/email/nope@example.com", &t) => 404, "app.user.missing_account.const";
+        get("/api/v4/users/email/notanemail", &t) => 400, "api.context.invalid_url_param.app_error";
+    );
     s.patch_config(&t, json!({"PrivacySettings": {"ShowEmailAddress": false}}))
         .await;
     s.get("/api/v4/users/email/a+b@example.com", &ut)
@@ -422,15 +390,13 @@ async fn get_users_paging_and_lookups() {
         )
         .await;
     assert_eq!(r.body, json!([]));
-    s.post("/api/v4/users/ids", &t, json!([]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.post("/api/v4/users/ids?since=yesterday", &t, json!([aid]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.post("/api/v4/users/ids", &t, json!({"a": 1}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(s;
+        post("/api/v4/users/ids", &t, json!([])) => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/users/ids?since=yesterday", &t, json!([aid]))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/users/ids", &t, json!({"a": 1}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 #[tokio::test]
@@ -465,42 +431,19 @@ async fn patch_user_rules() {
         )
         .await;
     assert_eq!(r.body["first_name"], "Pat");
-    s.put(
-        &format!("/api/v4/users/{uid}/patch"),
-        &t,
-        json!({"username":"vic"}),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
-    s.put(
-        &format!("/api/v4/users/{uid}/patch"),
-        &t,
-        json!({"username":"NOT VALID"}),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.username.app_error");
-    s.put(
-        "/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch",
-        &t,
-        json!({"nickname":"x"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    // Changing one's own e-mail needs the current password.
-    s.put(
-        "/api/v4/users/me/patch",
-        &ut,
-        json!({"email":"new-pat@example.com"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(
-        "/api/v4/users/me/patch",
-        &ut,
-        json!({"email":"new-pat@example.com","password":"wrong"}),
-    )
-    .await
-    .assert_err(401, "api.user.check_user_password.invalid.app_error");
+    expect_errors!(s;
+        put(&format!("/api/v4/users/{uid}/patch"), &t, json!({"username":"vic"}))
+            => 400, "app.user.save.username_exists.app_error";
+        put(&format!("/api/v4/users/{uid}/patch"), &t, json!({"username":"NOT VALID"}))
+            => 400, "model.user.is_valid.username.app_error";
+        put("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch", &t, json!({"nickname":"x"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        // Changing one's own e-mail needs the current password.
+        put("/api/v4/users/me/patch", &ut, json!({"email":"new-pat@example.com"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put("/api/v4/users/me/patch", &ut, json!({"email":"new-pat@example.com","password":"wrong"}))
+            => 401, "api.user.check_user_password.invalid.app_error";
+    );
     let r = s
         .put(
             "/api/v4/users/me/patch",
@@ -537,27 +480,18 @@ async fn deactivation_ends_sessions_and_reactivation_restores_login() {
     let (_, vt) = s.user(&t, "other").await;
     let uid = u["id"].as_str().unwrap();
     let path = format!("/api/v4/users/{uid}/active");
-    s.put(&path, &vt, json!({"active": false}))
-        .await
-        .assert_err(403, "api.user.update_active.permissions.app_error");
-    s.put(&path, &ut, json!({"active": false}))
-        .await
-        .assert_err(401, "api.user.update_active.not_enable.app_error");
-    s.put(&path, &t, json!({"active": "no"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(s;
+        put(&path, &vt, json!({"active": false}))
+            => 403, "api.user.update_active.permissions.app_error";
+        put(&path, &ut, json!({"active": false}))
+            => 401, "api.user.update_active.not_enable.app_error";
+        put(&path, &t, json!({"active": "no"})) => 400, "api.context.invalid_body_param.app_error";
+    );
     s.put(&path, &t, json!({"active": false})).await.assert_ok();
     s.get("/api/v4/users/me", &ut)
         .await
         .assert_err(401, "api.context.session_expired.app_error");
-    let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users/login",
-            None,
-            Some(json!({"login_id":"dee","password":"User-Passw0rd!"})),
-        )
-        .await;
+    let r = s.try_login("dee", "User-Passw0rd!").await;
     r.assert_err(401, "api.user.login.inactive.app_error");
     let r = s.get(&format!("/api/v4/users/{uid}"), &t).await;
     assert_ne!(r.body["delete_at"], 0);
@@ -591,12 +525,11 @@ async fn deactivation_ends_sessions_and_reactivation_restores_login() {
     s.delete(&format!("/api/v4/users/{wid}"), &t)
         .await
         .assert_ok();
-    s.get("/api/v4/users/me", &wt)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.delete("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa", &t)
-        .await
-        .assert_err(404, "app.user.missing_account.const");
+    expect_errors!(s;
+        get("/api/v4/users/me", &wt) => 401, "api.context.session_expired.app_error";
+        delete("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa", &t)
+            => 404, "app.user.missing_account.const";
+    );
 }
 
 #[tokio::test]
@@ -607,16 +540,12 @@ async fn password_change_rules_and_session_termination() {
     let uid = u["id"].as_str().unwrap();
     let other_session = s.login("pwuser", "User-Passw0rd!").await;
     let path = format!("/api/v4/users/{uid}/password");
-    s.put(&path, &ut, json!({"new_password":"New-Passw0rd!"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(
-        &path,
-        &ut,
-        json!({"current_password":"wrong-one","new_password":"New-Passw0rd!"}),
-    )
-    .await
-    .assert_err(400, "api.user.update_password.incorrect.app_error");
+    expect_errors!(s;
+        put(&path, &ut, json!({"new_password":"New-Passw0rd!"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&path, &ut, json!({"current_password":"wrong-one","new_password":"New-Passw0rd!"}))
+            => 400, "api.user.update_password.incorrect.app_error";
+    );
     let after = s.get(&format!("/api/v4/users/{uid}"), &t).await;
     assert_eq!(
         after.body["failed_attempts"],
@@ -668,22 +597,12 @@ async fn login_rules_cookies_and_lockout() {
     let (_, t) = s.admin().await;
     s.user(&t, "lock").await;
     let login = |id: &str, pw: &str| json!({"login_id": id, "password": pw});
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("lock", "")),
-    )
-    .await
-    .assert_err(400, "api.user.login.blank_pwd.app_error");
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("nobody", "x")),
-    )
-    .await
-    .assert_err(401, "api.user.login.invalid_credentials_email_username");
+    expect_errors!(s;
+        req(Method::POST, "/api/v4/users/login", None, Some(login("lock", "")))
+            => 400, "api.user.login.blank_pwd.app_error";
+        req(Method::POST, "/api/v4/users/login", None, Some(login("nobody", "x")))
+            => 401, "api.user.login.invalid_credentials_email_username";
+    );
     for _ in 0..3 {
         s.req(
             Method::POST,
@@ -947,30 +866,21 @@ async fn sessions_list_and_revoke() {
         .map(|x| x["id"].as_str().unwrap().to_string())
         .collect();
     let path = format!("/api/v4/users/{uid}/sessions/revoke");
-    s.post(&path, &ut, json!({}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.post(
-        &path,
-        &ut,
-        json!({"session_id": "aaaaaaaaaaaaaaaaaaaaaaaaaa"}),
-    )
-    .await
-    .assert_err(400, "app.session.get.app_error");
-    s.post(&path, &vt, json!({"session_id": ids[0]}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        post(&path, &ut, json!({})) => 400, "api.context.invalid_body_param.app_error";
+        post(&path, &ut, json!({"session_id": "aaaaaaaaaaaaaaaaaaaaaaaaaa"}))
+            => 400, "app.session.get.app_error";
+        post(&path, &vt, json!({"session_id": ids[0]})) => 403, "api.context.permissions.app_error";
+    );
     for id in &ids {
         s.post(&path, &t, json!({"session_id": id}))
             .await
             .assert_ok();
     }
-    s.get("/api/v4/users/me", &ut)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.get("/api/v4/users/me", &second)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/me", &ut) => 401, "api.context.session_expired.app_error";
+        get("/api/v4/users/me", &second) => 401, "api.context.session_expired.app_error";
+    );
     // Revoke all for one user, then for everybody.
     let a = s.login("sess", "User-Passw0rd!").await;
     s.post(
@@ -980,21 +890,18 @@ async fn sessions_list_and_revoke() {
     )
     .await
     .assert_ok();
-    s.get("/api/v4/users/me", &a)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.post("/api/v4/users/sessions/revoke/all", &vt, json!({}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/me", &a) => 401, "api.context.session_expired.app_error";
+        post("/api/v4/users/sessions/revoke/all", &vt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     s.post("/api/v4/users/sessions/revoke/all", &t, json!({}))
         .await
         .assert_ok();
-    s.get("/api/v4/users/me", &t)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.get("/api/v4/users/me", &vt)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/me", &t) => 401, "api.context.session_expired.app_error";
+        get("/api/v4/users/me", &vt) => 401, "api.context.session_expired.app_error";
+    );
 }
 
 #[tokio::test]
@@ -1004,32 +911,22 @@ async fn user_roles_rules_and_live_sessions() {
     let (u, ut) = s.user(&t, "rolly").await;
     let uid = u["id"].as_str().unwrap();
     let path = format!("/api/v4/users/{uid}/roles");
-    s.put(&path, &ut, json!({"roles":"system_user system_admin"}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    s.put(&path, &t, json!({"roles":"system_admin"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(&path, &t, json!({"roles":"System_User"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(&path, &t, json!({"roles":"system_user no_such_role"}))
-        .await
-        .assert_err(400, "app.role.check_roles_exist.role_not_found");
-    s.put(&path, &t, json!({"roles":"system_user system_manager"}))
-        .await
-        .assert_err(400, "api.user.update_user_roles.license.app_error");
-    s.put(
-        "/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/roles",
-        &t,
-        json!({"roles":"system_user"}),
-    )
-    .await
-    .assert_err(400, "app.user.missing_account.const");
-    // The live session sees a promotion at once, and a demotion too.
-    s.get("/api/v4/config", &ut)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        put(&path, &ut, json!({"roles":"system_user system_admin"}))
+            => 403, "api.context.permissions.app_error";
+        put(&path, &t, json!({"roles":"system_admin"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&path, &t, json!({"roles":"System_User"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&path, &t, json!({"roles":"system_user no_such_role"}))
+            => 400, "app.role.check_roles_exist.role_not_found";
+        put(&path, &t, json!({"roles":"system_user system_manager"}))
+            => 400, "api.user.update_user_roles.license.app_error";
+        put("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/roles", &t, json!({"roles":"system_user"}))
+            => 400, "app.user.missing_account.const";
+        // The live session sees a promotion at once, and a demotion too.
+        get("/api/v4/config", &ut) => 403, "api.context.permissions.app_error";
+    );
     let r = s
         .put(&path, &t, json!({"roles":"system_user system_admin"}))
         .await;
@@ -1060,13 +957,9 @@ async fn user_roles_rules_and_live_sessions() {
     );
     // The last system admin cannot be demoted.
     let aid = admin["id"].as_str().unwrap();
-    s.put(
-        &format!("/api/v4/users/{aid}/roles"),
-        &t,
-        json!({"roles":"system_user"}),
-    )
-    .await
-    .assert_err(400, "app.user.update.lastAdmin.app_error");
+    s.set_roles(&t, aid, "system_user")
+        .await
+        .assert_err(400, "app.user.update.lastAdmin.app_error");
 }
 
 #[tokio::test]
@@ -1108,15 +1001,11 @@ async fn roles_endpoints_and_live_permission_changes() {
         s.get(&format!("/api/v4/roles/{id}"), &ut).await.body["name"],
         "system_user"
     );
-    s.get("/api/v4/roles/name/nope", &ut)
-        .await
-        .assert_err(404, "app.role.get_by_name.app_error");
-    s.get("/api/v4/roles/name/Bad-Name", &ut)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    s.get("/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa", &ut)
-        .await
-        .assert_err(404, "app.role.get.app_error");
+    expect_errors!(s;
+        get("/api/v4/roles/name/nope", &ut) => 404, "app.role.get_by_name.app_error";
+        get("/api/v4/roles/name/Bad-Name", &ut) => 400, "api.context.invalid_url_param.app_error";
+        get("/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa", &ut) => 404, "app.role.get.app_error";
+    );
     let r = s
         .post(
             "/api/v4/roles/names",
@@ -1138,20 +1027,10 @@ async fn roles_endpoints_and_live_permission_changes() {
         .assert_err(403, "api.context.permissions.app_error");
     let mut new_perms: Vec<Value> = su.body["permissions"].as_array().unwrap().clone();
     new_perms.push(json!("edit_other_users"));
-    s.put(
-        &format!("/api/v4/roles/{id}/patch"),
-        &ut,
-        json!({"permissions": new_perms.clone()}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    let r = s
-        .put(
-            &format!("/api/v4/roles/{id}/patch"),
-            &t,
-            json!({"permissions": new_perms}),
-        )
-        .await;
+    s.patch_role(&ut, &id, json!(new_perms.clone()))
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let r = s.patch_role(&t, &id, json!(new_perms)).await;
     assert!(
         r.body["permissions"]
             .as_array()
@@ -1170,30 +1049,22 @@ async fn roles_endpoints_and_live_permission_changes() {
     // A role patch may not move manage_system or manage_roles, nor touch guest roles.
     let mut escalate: Vec<Value> = r.body["permissions"].as_array().unwrap().clone();
     escalate.push(json!("manage_system"));
-    s.put(
-        &format!("/api/v4/roles/{id}/patch"),
-        &t,
-        json!({"permissions": escalate}),
-    )
-    .await
-    .assert_err(501, "api.roles.patch_roles.not_allowed_permission.error");
+    s.patch_role(&t, &id, json!(escalate))
+        .await
+        .assert_err(501, "api.roles.patch_roles.not_allowed_permission.error");
     let guest = s.get("/api/v4/roles/name/system_guest", &t).await.body["id"]
         .as_str()
         .unwrap()
         .to_string();
-    s.put(
-        &format!("/api/v4/roles/{guest}/patch"),
-        &t,
-        json!({"permissions": []}),
-    )
-    .await
-    .assert_err(501, "api.roles.patch_roles.license.error");
+    s.patch_role(&t, &guest, json!([]))
+        .await
+        .assert_err(501, "api.roles.patch_roles.license.error");
     // Duplicates are dropped.
     let r = s
-        .put(
-            &format!("/api/v4/roles/{id}/patch"),
+        .patch_role(
             &t,
-            json!({"permissions": ["create_team", "create_team", "edit_other_users"]}),
+            &id,
+            json!(["create_team", "create_team", "edit_other_users"]),
         )
         .await;
     assert_eq!(

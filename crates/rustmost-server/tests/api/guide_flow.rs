@@ -5,7 +5,7 @@
 //! with a bot account.
 
 use crate::common::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
@@ -58,11 +58,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
 
     // Users > Member > Manage Roles > "Allow this account to generate personal access tokens".
     let r = srv
-        .put(
-            &format!("/api/v4/users/{user_id}/roles"),
-            &admin,
-            json!({"roles": "system_user system_user_access_token"}),
-        )
+        .set_roles(&admin, user_id, "system_user system_user_access_token")
         .await;
     assert_eq!(r.text, r#"{"status":"OK"}"#);
 
@@ -130,12 +126,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     assert_eq!(r.body["id"], bot_id.as_str());
     assert_eq!(r.body["is_bot"], true);
     // The bot cannot log in with a password; its token is its only credential.
-    srv.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(json!({"login_id": "n8n-bot", "password": "anything"})),
-    )
-    .await
-    .assert_err(401, "api.user.login.bot_login_forbidden.app_error");
+    srv.try_login("n8n-bot", "anything")
+        .await
+        .assert_err(401, "api.user.login.bot_login_forbidden.app_error");
 }

@@ -8,7 +8,6 @@
 //! user and waits for a slot, the admin's change commits, then the slots are released.
 
 use crate::common::TestServer;
-use reqwest::Method;
 use rustmost_server::app::{bots, credentials, sessions, users};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -21,13 +20,7 @@ fn id(v: &Value) -> &str {
 }
 
 async fn login_req(srv: &TestServer, login_id: &str, pw: &str) -> crate::common::Resp {
-    srv.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(json!({"login_id": login_id, "password": pw})),
-    )
-    .await
+    srv.try_login(login_id, pw).await
 }
 
 /// Runs `request` while every hashing slot is held, waits until it is blocked on one (it has

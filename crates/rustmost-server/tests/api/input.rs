@@ -32,20 +32,9 @@ fn assert_invalid_body(r: &Resp, param: &str, what: &str) {
 }
 
 async fn team_and_channel(ts: &TestServer, at: &str) -> (String, String) {
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            at,
-            json!({"name": "team-in", "display_name": "T", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(at, "team-in", "T", "O").await;
     let tid = t.assert_ok()["id"].as_str().unwrap().to_string();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            at,
-        )
-        .await;
+    let c = ts.channel_by_name(at, &tid, "town-square").await;
     (tid, c.assert_ok()["id"].as_str().unwrap().to_string())
 }
 
@@ -99,13 +88,7 @@ async fn every_writer_refuses_fields_of_the_wrong_type() {
     let aid = admin["id"].as_str().unwrap().to_string();
     let bot = ts.create_bot(&at, "botty").await;
     let bid = bot["user_id"].as_str().unwrap().to_string();
-    let p = ts
-        .post(
-            "/api/v4/posts",
-            &at,
-            json!({"channel_id": cid, "message": "hi"}),
-        )
-        .await;
+    let p = ts.create_post(&at, &cid, "hi").await;
     let pid = p.assert_ok()["id"].as_str().unwrap().to_string();
     let role = ts
         .get("/api/v4/roles/name/system_user", &at)
@@ -205,13 +188,7 @@ async fn every_writer_refuses_fields_of_the_wrong_type() {
     assert_eq!(react.status, 200, "{}", react.text);
     let eph = ts.post("/api/v4/posts/ephemeral", &at, json!({"user_id": uid, "post": {"channel_id": cid, "message": "psst", "root_id": null}})).await;
     assert_eq!(eph.status, 201, "{}", eph.text);
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": uid}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&at, &tid, &uid).await.assert_ok();
     let add = ts
         .post(
             &format!("/api/v4/channels/{cid}/members"),
@@ -267,20 +244,8 @@ async fn a_bot_is_marked_from_bot_and_overrides_follow_the_config() {
     let (tid, cid) = team_and_channel(&ts, &at).await;
     let bot = ts.create_bot(&at, "hooky").await;
     let bid = bot["user_id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bid}),
-    )
-    .await
-    .assert_ok();
-    ts.post(
-        &format!("/api/v4/channels/{cid}/members"),
-        &at,
-        json!({"user_id": bid}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&at, &tid, &bid).await.assert_ok();
+    ts.add_channel_member(&at, &cid, &bid).await.assert_ok();
     let (_, secret) = ts.create_token(&at, bid, "ci").await;
     let body = json!({"channel_id": cid, "message": "beep", "props": {"from_webhook": "true",
         "override_username": "Deploys", "override_icon_url": "http://x/i.png",

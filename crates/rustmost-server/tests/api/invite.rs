@@ -1,8 +1,8 @@
 //! `POST /teams/{id}/invite/email`: invitations mailed through a local SMTP sink, the
 //! disabled answer, domain rules and permissions.
 
-use crate::common::TestServer;
 use crate::common::smtp::{Mail, smtp_sink};
+use crate::common::{TestServer, expect_errors};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 
@@ -19,13 +19,7 @@ async fn wait_for_mails(got: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
 }
 
 async fn team(ts: &TestServer, at: &str) -> String {
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(at, "team-one", "Team One", "O").await;
     t.body["id"].as_str().unwrap().to_string()
 }
 
@@ -85,16 +79,12 @@ async fn invitations_disabled_and_errors() {
     let ts = TestServer::start().await;
     let (_, at) = ts.admin().await;
     let tid = team(&ts, &at).await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &at,
-        json!(["a@example.com"]),
-    )
-    .await
-    .assert_err(501, "api.team.invite_members.disabled.app_error");
-    ts.post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!([]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!(["a@example.com"]))
+            => 501, "api.team.invite_members.disabled.app_error";
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!([]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     ts.post(
         &format!("/api/v4/teams/{tid}/invite/email"),
         &at,
@@ -234,13 +224,7 @@ async fn invitations_are_capped_per_request_and_per_hour() {
     // Another sender with the permissions has their own quota.
     let bob = ts.create_user(Some(&at), "bob", "User-Passw0rd!").await;
     let bid = bob["id"].as_str().unwrap();
-    let r = ts
-        .put(
-            &format!("/api/v4/users/{bid}/roles"),
-            &at,
-            json!({"roles": "system_user system_admin"}),
-        )
-        .await;
+    let r = ts.set_roles(&at, bid, "system_user system_admin").await;
     assert_eq!(r.status, 200, "{}", r.text);
     let bt = ts.login("bob", "User-Passw0rd!").await;
     let r = ts.post(&url, &bt, json!(["from.bob@example.com"])).await;

@@ -1,7 +1,7 @@
 //! Editing posts (`PUT /posts/{id}`, `PUT /posts/{id}/patch`) with upstream's permission order,
 //! `edit_at`, `PostEditTimeLimit` and `post_edited`; and `GET /posts/{id}/thread`.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use crate::websocket::{Auth, Ws, post, world};
 use serde_json::{Value, json};
 
@@ -94,29 +94,21 @@ async fn edit_refusals_in_upstream_order() {
     let ghost = rustmost_model::new_id();
     let mut body = p.clone();
     body["id"] = json!(ghost);
-    ts.put(&format!("/api/v4/posts/{ghost}"), bt, body)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.put(
-        &format!("/api/v4/posts/{ghost}/patch"),
-        bt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{ghost}"), bt, body)
+            => 403, "api.context.permissions.app_error";
+        put(&format!("/api/v4/posts/{ghost}/patch"), bt, json!({"message": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     // Someone else's post needs edit_others_posts (not a plain member's).
     let mut body = p.clone();
     body["message"] = json!("carol was here");
-    ts.put(&format!("/api/v4/posts/{pid}"), ct, body.clone())
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.put(
-        &format!("/api/v4/posts/{pid}/patch"),
-        ct,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{pid}"), ct, body.clone())
+            => 403, "api.context.permissions.app_error";
+        put(&format!("/api/v4/posts/{pid}/patch"), ct, json!({"message": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     // An admin may.
     let r = ts.put(&format!("/api/v4/posts/{pid}"), &w.at, body).await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -177,13 +169,7 @@ async fn edit_refusals_in_upstream_order() {
         .await;
 
     // An archived channel.
-    let r = ts
-        .post(
-            "/api/v4/channels",
-            bt,
-            json!({"team_id": w.tid, "name": "arch", "display_name": "Arch", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_channel(bt, &w.tid, "arch", "Arch", "O").await;
     let cid = r.body["id"].as_str().unwrap().to_string();
     let p2 = post(&ts, bt, &cid, "before").await;
     let p2id = p2["id"].as_str().unwrap();
@@ -269,15 +255,11 @@ async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
         assert_eq!(r.body["prev_post_id"], "");
     }
     // Unknown and deleted posts are 404; a private channel's thread needs membership.
-    ts.get(
-        &format!("/api/v4/posts/{}/thread", rustmost_model::new_id()),
-        bt,
-    )
-    .await
-    .assert_err(404, "app.post.get.app_error");
-    ts.get(&format!("/api/v4/posts/{gid}/thread"), bt)
-        .await
-        .assert_err(404, "app.post.get.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/posts/{}/thread", rustmost_model::new_id()), bt)
+            => 404, "app.post.get.app_error";
+        get(&format!("/api/v4/posts/{gid}/thread"), bt) => 404, "app.post.get.app_error";
+    );
     let priv_id = crate::websocket::private_channel(&ts, bt, &w.tid, "secret").await;
     let sp = post(&ts, bt, &priv_id, "hidden").await;
     ts.get(

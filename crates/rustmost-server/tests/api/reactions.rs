@@ -1,41 +1,18 @@
 //! Reactions as n8n sends them: `+1` and `thumbsup` names, raw `+` in paths, listing and
 //! deleting, and the permission rules.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use serde_json::{Value, json};
 
 async fn setup(ts: &TestServer) -> (String, String, Value, String, String) {
     let (_, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
     let tid = r.body["id"].as_str().unwrap().to_string();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
+    let c = ts.channel_by_name(&at, &tid, "town-square").await;
     let cid = c.body["id"].as_str().unwrap().to_string();
     let (bob, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
-    let p = ts
-        .post(
-            "/api/v4/posts",
-            &at,
-            json!({"channel_id": cid, "message": "react to me"}),
-        )
-        .await;
+    ts.add_team_member(&at, &tid, &bob["id"]).await.assert_ok();
+    let p = ts.create_post(&at, &cid, "react to me").await;
     (at, p.body["id"].as_str().unwrap().to_string(), bob, bt, cid)
 }
 
@@ -115,44 +92,20 @@ async fn reaction_errors() {
         .as_str()
         .unwrap()
         .to_string();
-    ts.post(
-        "/api/v4/reactions",
-        &bt,
-        json!({"user_id": bid, "post_id": pid, "emoji_name": ""}),
-    )
-    .await
-    .assert_err(400, "api.reaction.save_reaction.invalid.app_error");
-    ts.post(
-        "/api/v4/reactions",
-        &bt,
-        json!({"user_id": bid, "post_id": "x", "emoji_name": "a"}),
-    )
-    .await
-    .assert_err(400, "api.reaction.save_reaction.invalid.app_error");
-    ts.post(
-        "/api/v4/reactions",
-        &bt,
-        json!({"user_id": bid, "post_id": pid, "emoji_name": "bad name"}),
-    )
-    .await
-    .assert_err(400, "model.reaction.is_valid.emoji_name.app_error");
-    ts.post(
-        "/api/v4/reactions",
-        &bt,
-        json!({"user_id": admin_id, "post_id": pid, "emoji_name": "smile"}),
-    )
-    .await
-    .assert_err(403, "api.reaction.save_reaction.user_id.app_error");
-    ts.post(
-        "/api/v4/reactions",
-        &bt,
-        json!({"user_id": bid, "post_id": "nosuchpost0000000000000000", "emoji_name": "smile"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post("/api/v4/reactions", &bt, json!("x"))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/reactions", &bt, json!({"user_id": bid, "post_id": pid, "emoji_name": ""}))
+            => 400, "api.reaction.save_reaction.invalid.app_error";
+        post("/api/v4/reactions", &bt, json!({"user_id": bid, "post_id": "x", "emoji_name": "a"}))
+            => 400, "api.reaction.save_reaction.invalid.app_error";
+        post("/api/v4/reactions", &bt, json!({"user_id": bid, "post_id": pid, "emoji_name": "bad name"}))
+            => 400, "model.reaction.is_valid.emoji_name.app_error";
+        post("/api/v4/reactions", &bt, json!({"user_id": admin_id, "post_id": pid, "emoji_name": "smile"}))
+            => 403, "api.reaction.save_reaction.user_id.app_error";
+        post("/api/v4/reactions", &bt, json!({"user_id": bid, "post_id": "nosuchpost0000000000000000", "emoji_name": "smile"}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/reactions", &bt, json!("x"))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // Another user's reaction: remove_others_reactions is an admin permission.
     ts.post(
         "/api/v4/reactions",
@@ -161,18 +114,12 @@ async fn reaction_errors() {
     )
     .await
     .assert_ok();
-    ts.delete(
-        &format!("/api/v4/users/{admin_id}/posts/{pid}/reactions/smile"),
-        &bt,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.delete(
-        &format!("/api/v4/users/{bid}/posts/{pid}/reactions/bad%20name"),
-        &bt,
-    )
-    .await
-    .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        delete(&format!("/api/v4/users/{admin_id}/posts/{pid}/reactions/smile"), &bt)
+            => 403, "api.context.permissions.app_error";
+        delete(&format!("/api/v4/users/{bid}/posts/{pid}/reactions/bad%20name"), &bt)
+            => 400, "api.context.invalid_url_param.app_error";
+    );
     // Outsiders cannot react or read.
     let (_, ct) = ts.user(&at, "carol").await;
     ts.get(&format!("/api/v4/posts/{pid}/reactions"), &ct)
@@ -188,28 +135,12 @@ async fn archived_channels_take_no_reactions() {
         .as_str()
         .unwrap()
         .to_string();
-    let c = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "display_name": "Old", "name": "old", "type": "O"}),
-        )
-        .await;
+    let c = ts.create_channel(&at, &tid, "old", "Old", "O").await;
     let cid = c.body["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/channels/{cid}/members"),
-        &at,
-        json!({"user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
-    let p = ts
-        .post(
-            "/api/v4/posts",
-            &bt,
-            json!({"channel_id": cid, "message": "x"}),
-        )
-        .await;
+    ts.add_channel_member(&at, cid, &bob["id"])
+        .await
+        .assert_ok();
+    let p = ts.create_post(&bt, cid, "x").await;
     ts.delete(&format!("/api/v4/channels/{cid}"), &at)
         .await
         .assert_ok();

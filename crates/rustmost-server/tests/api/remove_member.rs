@@ -26,13 +26,7 @@ async fn removing_a_member_tells_the_channel_and_the_removed_user() {
         .await;
     assert_eq!(r.status, 201);
     let cid = private_channel(&ts, bt, &w.tid, "secret").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            bt,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.add_channel_member(bt, &cid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
     let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
@@ -96,21 +90,9 @@ async fn removing_a_member_tells_the_channel_and_the_removed_user() {
     assert_eq!(r.status, 404, "{}", r.text);
 
     // Leaving oneself (`me`) posts the "left" message; town-square cannot be left.
-    let r = ts
-        .post(
-            "/api/v4/channels",
-            bt,
-            json!({"team_id": w.tid, "name": "pub", "display_name": "Pub", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_channel(bt, &w.tid, "pub", "Pub", "O").await;
     let pid = r.body["id"].as_str().unwrap().to_string();
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{pid}/members"),
-            ct,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.add_channel_member(ct, &pid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     bws.drain(&ts).await;
     let r = ts
@@ -156,13 +138,7 @@ async fn kick_and_leave_commands_publish_user_removed() {
     let (bob, bt) = (&w.bob.0, &w.bob.1);
     let (carol, ct) = (&w.carol.0, &w.carol.1);
     let cid = private_channel(&ts, bt, &w.tid, "kickme").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            bt,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.add_channel_member(bt, &cid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
     let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
@@ -193,13 +169,7 @@ async fn kick_and_leave_commands_publish_user_removed() {
     assert_eq!(msg["message"], "@carol removed from the channel.");
 
     // Back in, carol leaves by command: she is her own remover.
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            bt,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.add_channel_member(bt, &cid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     cws.drain(&ts).await;
     bws.drain(&ts).await;

@@ -1,6 +1,6 @@
 //! Teams and team members: creation with default channels, visibility, membership rules.
 
-use crate::common::{SqlArg, TestServer};
+use crate::common::{SqlArg, TestServer, expect_errors};
 use serde_json::{Value, json};
 
 async fn team(ts: &TestServer, token: &str, name: &str, open: bool) -> Value {
@@ -45,12 +45,7 @@ async fn create_team_makes_default_channels_and_creator_admin() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["off-topic", "town-square"]);
-    let ts_chan = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
+    let ts_chan = ts.channel_by_name(&at, tid, "town-square").await;
     assert_eq!(ts_chan.body["display_name"], "Town Square");
     let posts = ts
         .get(
@@ -71,44 +66,20 @@ async fn create_team_errors() {
     let ts = TestServer::start().await;
     let (_, at) = ts.admin().await;
     team(&ts, &at, "alpha", true).await;
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "alpha", "display_name": "A", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "app.team.save.existing.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "Bad Name", "display_name": "A", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.characters.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "apiteam", "display_name": "A", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.reserved.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "okname", "display_name": "", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.name.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "okname", "display_name": "A", "type": "X"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.type.app_error");
-    ts.post("/api/v4/teams", &at, json!(["not", "a", "team"]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/teams", &at, json!({"name": "alpha", "display_name": "A", "type": "O"}))
+            => 400, "app.team.save.existing.app_error";
+        post("/api/v4/teams", &at, json!({"name": "Bad Name", "display_name": "A", "type": "O"}))
+            => 400, "model.team.is_valid.characters.app_error";
+        post("/api/v4/teams", &at, json!({"name": "apiteam", "display_name": "A", "type": "O"}))
+            => 400, "model.team.is_valid.reserved.app_error";
+        post("/api/v4/teams", &at, json!({"name": "okname", "display_name": "", "type": "O"}))
+            => 400, "model.team.is_valid.name.app_error";
+        post("/api/v4/teams", &at, json!({"name": "okname", "display_name": "A", "type": "X"}))
+            => 400, "model.team.is_valid.type.app_error";
+        post("/api/v4/teams", &at, json!(["not", "a", "team"]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // Without create_team (removed from system_user) the upstream id answers.
     let (_, ut) = ts.user(&at, "bob").await;
     let role = ts.get("/api/v4/roles/name/system_user", &at).await.body;
@@ -127,13 +98,9 @@ async fn create_team_errors() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    ts.post(
-        "/api/v4/teams",
-        &ut,
-        json!({"name": "bobs", "display_name": "B", "type": "O"}),
-    )
-    .await
-    .assert_err(403, "api.team.is_team_creation_allowed.disabled.app_error");
+    ts.create_team(&ut, "bobs", "B", "O")
+        .await
+        .assert_err(403, "api.team.is_team_creation_allowed.disabled.app_error");
 }
 
 #[tokio::test]
@@ -153,18 +120,12 @@ async fn team_visibility_and_listing() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["email"], "");
     assert_eq!(r.body["invite_id"], "");
-    ts.get(
-        &format!("/api/v4/teams/{}", closed["id"].as_str().unwrap()),
-        &ut,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.get("/api/v4/teams/nosuchteamid00000000000000", &at)
-        .await
-        .assert_err(404, "app.team.get.find.app_error");
-    ts.get("/api/v4/teams/bad", &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{}", closed["id"].as_str().unwrap()), &ut)
+            => 403, "api.context.permissions.app_error";
+        get("/api/v4/teams/nosuchteamid00000000000000", &at) => 404, "app.team.get.find.app_error";
+        get("/api/v4/teams/bad", &at) => 400, "api.context.invalid_url_param.app_error";
+    );
     // system_user lists open teams only; the admin sees both.
     let l = ts.get("/api/v4/teams", &ut).await;
     assert_eq!(l.body.as_array().unwrap().len(), 1);
@@ -250,57 +211,26 @@ async fn team_members_add_list_remove() {
     let cid = carol["id"].as_str().unwrap();
 
     // Bob is not a member: cannot see members, cannot add others.
-    ts.get(&format!("/api/v4/teams/{tid}/members"), &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    // Joining an invite-only team oneself needs join_private_teams.
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &bt,
-        json!({"team_id": tid, "user_id": bid}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": "x", "user_id": bid}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": "nope"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": "zzzzzzzzzzzzzzzzzzzzzzzzzz"}),
-    )
-    .await
-    .assert_err(404, "app.user.missing_account.const");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{tid}/members"), &bt)
+            => 403, "api.context.permissions.app_error";
+        // Joining an invite-only team oneself needs join_private_teams.
+        post(&format!("/api/v4/teams/{tid}/members"), &bt, json!({"team_id": tid, "user_id": bid}))
+            => 403, "api.context.permissions.app_error";
+        post(&format!("/api/v4/teams/{tid}/members"), &at, json!({"team_id": "x", "user_id": bid}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/teams/{tid}/members"), &at, json!({"team_id": tid, "user_id": "nope"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/teams/{tid}/members"), &at, json!({"team_id": tid, "user_id": "zzzzzzzzzzzzzzzzzzzzzzzzzz"}))
+            => 404, "app.user.missing_account.const";
+    );
 
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/members"),
-            &at,
-            json!({"team_id": tid, "user_id": bid}),
-        )
-        .await;
+    let r = ts.add_team_member(&at, tid, &bid).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["roles"], "team_user");
     assert_eq!(r.body["scheme_admin"], false);
     // Bob, a team_user, may add carol (add_user_to_team) and list members.
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/members"),
-            &bt,
-            json!({"team_id": tid, "user_id": cid}),
-        )
-        .await;
+    let r = ts.add_team_member(&bt, tid, &cid).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let l = ts
         .get(
@@ -396,22 +326,15 @@ async fn a_store_failure_in_a_permission_check_is_a_500_not_a_403() {
     let (_, bt) = ts.user(&at, "bob").await;
     let t = team(&ts, &at, "closed", false).await;
     let tid = t["id"].as_str().unwrap();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
+    let c = ts.channel_by_name(&at, tid, "town-square").await;
     let cid = c.assert_ok()["id"].as_str().unwrap().to_owned();
     let channel = format!("/api/v4/channels/{cid}");
     let members = format!("/api/v4/teams/{tid}/members");
     // Bob is in neither: both are refusals while the store answers.
-    ts.get(&channel, &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.get(&members, &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&channel, &bt) => 403, "api.context.permissions.app_error";
+        get(&members, &bt) => 403, "api.context.permissions.app_error";
+    );
 
     let none: &[SqlArg] = &[];
     ts.raw_execute(

@@ -3,7 +3,7 @@
 //! messages, and outgoing calls to small axum receivers on loopback (payloads, signature,
 //! replies, the guard).
 
-use crate::common::{Resp, TestServer};
+use crate::common::{Resp, TestServer, expect_errors};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
@@ -31,31 +31,13 @@ fn id(v: &Value) -> String {
 async fn setup_with(env: &[(&str, &str)]) -> Env {
     let ts = TestServer::start_with_env(env).await;
     let (admin, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "hooks", "display_name": "Hooks", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_team(&at, "hooks", "Hooks", "O").await;
     let tid = id(r.assert_ok());
     let (bob, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&at, &tid, &bob["id"]).await.assert_ok();
     let mut chans = Vec::new();
     for (name, kind) in [("open-one", "O"), ("secret", "P")] {
-        let r = ts
-            .post(
-                "/api/v4/channels",
-                &at,
-                json!({"team_id": tid, "display_name": name, "name": name, "type": kind}),
-            )
-            .await;
+        let r = ts.create_channel(&at, &tid, name, name, kind).await;
         chans.push(r.assert_ok().clone());
     }
     let private = chans.pop().unwrap();
@@ -156,19 +138,14 @@ async fn incoming_rest_crud_and_errors() {
     let e = setup().await;
     let cid = id(&e.open);
     // Channel first (404 even for someone without permission), then permission.
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.bt,
-        json!({"channel_id": "a".repeat(26)}),
-    )
-    .await
-    .assert_err(404, "app.channel.get.existing.app_error");
-    e.ts.post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": cid}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    e.ts.post("/api/v4/hooks/incoming", &e.at, json!("nope"))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": "a".repeat(26)}))
+            => 404, "app.channel.get.existing.app_error";
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": cid}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/hooks/incoming", &e.at, json!("nope"))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 
     let h = incoming(
         &e,
@@ -190,15 +167,13 @@ async fn incoming_rest_crud_and_errors() {
         e.ts.get(&format!("/api/v4/hooks/incoming/{hid}"), &e.at)
             .await;
     assert_eq!(got.assert_ok()["display_name"], "CI");
-    e.ts.get("/api/v4/hooks/incoming/bad", &e.at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    e.ts.get(&format!("/api/v4/hooks/incoming/{}", "b".repeat(26)), &e.at)
-        .await
-        .assert_err(404, "app.webhooks.get_incoming.app_error");
-    e.ts.get(&format!("/api/v4/hooks/incoming/{hid}"), &e.bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        get("/api/v4/hooks/incoming/bad", &e.at) => 400, "api.context.invalid_url_param.app_error";
+        get(&format!("/api/v4/hooks/incoming/{}", "b".repeat(26)), &e.at)
+            => 404, "app.webhooks.get_incoming.app_error";
+        get(&format!("/api/v4/hooks/incoming/{hid}"), &e.bt)
+            => 403, "api.context.permissions.app_error";
+    );
 
     // Update answers 201; the path id must match and the team cannot change.
     let mut upd = h.clone();
@@ -306,25 +281,16 @@ async fn own_permission_sees_own_hooks_and_is_locked() {
     let list = list.assert_ok().as_array().unwrap().clone();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["id"], mine["id"]);
-    e.ts.get(&format!("/api/v4/hooks/incoming/{}", id(&admins)), &e.bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    // Naming another owner needs manage_others.
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.bt,
-        json!({"channel_id": cid, "user_id": e.admin["id"]}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    // A private channel the creator cannot read.
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.bt,
-        json!({"channel_id": id(&e.private)}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        get(&format!("/api/v4/hooks/incoming/{}", id(&admins)), &e.bt)
+            => 403, "api.context.permissions.app_error";
+        // Naming another owner needs manage_others.
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": cid, "user_id": e.admin["id"]}))
+            => 403, "api.context.permissions.app_error";
+        // A private channel the creator cannot read.
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": id(&e.private)}))
+            => 403, "api.context.permissions.app_error";
+    );
     // Outgoing with the newer name too.
     let r =
         e.ts.post(
@@ -346,28 +312,21 @@ async fn switches_off_are_refused() {
         json!({"ServiceSettings": {"EnableIncomingWebhooks": false, "EnableOutgoingWebhooks": false}}),
     )
     .await;
-    e.ts.post("/api/v4/hooks/incoming", &e.at, json!({"channel_id": cid}))
-        .await
-        .assert_err(501, "api.incoming_webhook.disabled.app_error");
-    e.ts.get("/api/v4/hooks/incoming", &e.at)
-        .await
-        .assert_err(501, "api.incoming_webhook.disabled.app_error");
-    e.ts.get(&format!("/api/v4/hooks/incoming/{}", id(&h)), &e.at)
-        .await
-        .assert_err(501, "api.incoming_webhook.disabled.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/incoming", &e.at, json!({"channel_id": cid}))
+            => 501, "api.incoming_webhook.disabled.app_error";
+        get("/api/v4/hooks/incoming", &e.at) => 501, "api.incoming_webhook.disabled.app_error";
+        get(&format!("/api/v4/hooks/incoming/{}", id(&h)), &e.at)
+            => 501, "api.incoming_webhook.disabled.app_error";
+    );
     send(&e, &id(&h), json!({"text": "x"}))
         .await
         .assert_err(501, "web.incoming_webhook.disabled.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        json!({"team_id": e.tid, "trigger_words": ["go"], "callback_urls": ["http://example.com/x"]}),
-    )
-    .await
-    .assert_err(501, "api.outgoing_webhook.disabled.app_error");
-    e.ts.get("/api/v4/hooks/outgoing", &e.at)
-        .await
-        .assert_err(501, "api.outgoing_webhook.disabled.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/outgoing", &e.at, json!({"team_id": e.tid, "trigger_words": ["go"], "callback_urls": ["http://example.com/x"]}))
+            => 501, "api.outgoing_webhook.disabled.app_error";
+        get("/api/v4/hooks/outgoing", &e.at) => 501, "api.outgoing_webhook.disabled.app_error";
+    );
     // The client config says so, and reports the override switches.
     let cfg = e.ts.get("/api/v4/config/client?format=old", &e.at).await;
     assert_eq!(cfg.body["EnableIncomingWebhooks"], "false");
@@ -519,12 +478,8 @@ async fn channel_field_and_lock() {
     let e = setup().await;
     let cid = id(&e.open);
     let r =
-        e.ts.post(
-            "/api/v4/channels",
-            &e.at,
-            json!({"team_id": e.tid, "display_name": "Other", "name": "other", "type": "O"}),
-        )
-        .await;
+        e.ts.create_channel(&e.at, &e.tid, "other", "Other", "O")
+            .await;
     let other = id(r.assert_ok());
     let hid = id(&incoming(&e, &e.at, json!({"channel_id": cid})).await);
     assert_hook_ok(&send(&e, &hid, json!({"text": "a", "channel": "other"})).await);
@@ -554,12 +509,8 @@ async fn channel_field_and_lock() {
     // Bob's hook cannot reach a private channel he is not in.
     grant_own(&e).await;
     let r =
-        e.ts.post(
-            "/api/v4/channels",
-            &e.bt,
-            json!({"team_id": e.tid, "display_name": "Bobs", "name": "bobs", "type": "O"}),
-        )
-        .await;
+        e.ts.create_channel(&e.bt, &e.tid, "bobs", "Bobs", "O")
+            .await;
     let bobs = id(r.assert_ok());
     let bh = incoming(&e, &e.bt, json!({"channel_id": bobs})).await;
     // Unlock it (as the admin, who has the bypass) to try other channels.
@@ -821,37 +772,18 @@ async fn outgoing_rest_rules() {
         }
         b
     };
-    e.ts.post("/api/v4/hooks/outgoing", &e.at, base.clone())
-        .await
-        .assert_err(400, "api.webhook.create_outgoing.triggers.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        with(json!({"channel_id": id(&e.private)})),
-    )
-    .await
-    .assert_err(403, "api.outgoing_webhook.disabled.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        with(json!({"trigger_words": ["go"], "trigger_when": 2})),
-    )
-    .await
-    .assert_err(400, "model.outgoing_hook.is_valid.content_type.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        with(json!({"trigger_words": ["go"], "callback_urls": ["ftp://x"]})),
-    )
-    .await
-    .assert_err(400, "model.outgoing_hook.is_valid.url.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.bt,
-        with(json!({"trigger_words": ["go"]})),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/outgoing", &e.at, base.clone())
+            => 400, "api.webhook.create_outgoing.triggers.app_error";
+        post("/api/v4/hooks/outgoing", &e.at, with(json!({"channel_id": id(&e.private)})))
+            => 403, "api.outgoing_webhook.disabled.app_error";
+        post("/api/v4/hooks/outgoing", &e.at, with(json!({"trigger_words": ["go"], "trigger_when": 2})))
+            => 400, "model.outgoing_hook.is_valid.content_type.app_error";
+        post("/api/v4/hooks/outgoing", &e.at, with(json!({"trigger_words": ["go"], "callback_urls": ["ftp://x"]})))
+            => 400, "model.outgoing_hook.is_valid.url.app_error";
+        post("/api/v4/hooks/outgoing", &e.bt, with(json!({"trigger_words": ["go"]})))
+            => 403, "api.context.permissions.app_error";
+    );
     let h = outgoing(
         &e,
         with(json!({"trigger_words": ["go", "run"], "display_name": "Go"})),
@@ -873,12 +805,12 @@ async fn outgoing_rest_rules() {
     e.ts.get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at)
         .await
         .assert_ok();
-    e.ts.get(&format!("/api/v4/hooks/outgoing/{}", "q".repeat(26)), &e.at)
-        .await
-        .assert_err(404, "app.webhooks.get_outgoing.app_error");
-    e.ts.get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        get(&format!("/api/v4/hooks/outgoing/{}", "q".repeat(26)), &e.at)
+            => 404, "app.webhooks.get_outgoing.app_error";
+        get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.bt)
+            => 403, "api.context.permissions.app_error";
+    );
     let l =
         e.ts.get(&format!("/api/v4/hooks/outgoing?team_id={}", e.tid), &e.at)
             .await;
@@ -952,13 +884,7 @@ async fn outgoing_json_call_signed_and_reply_posted() {
         json!({"ServiceSettings": {"EnablePostUsernameOverride": true}}),
     )
     .await;
-    let r =
-        e.ts.post(
-            "/api/v4/posts",
-            &e.at,
-            json!({"channel_id": cid, "message": "ping me"}),
-        )
-        .await;
+    let r = e.ts.create_post(&e.at, &cid, "ping me").await;
     let trigger = r.assert_ok().clone();
     wait_seen(&seen, 1).await;
     let (headers, body) = seen.lock().unwrap()[0].clone();

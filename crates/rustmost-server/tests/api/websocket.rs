@@ -206,34 +206,17 @@ pub(crate) struct World {
 
 pub(crate) async fn world(ts: &TestServer) -> World {
     let (admin, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
     let tid = r.body["id"].as_str().unwrap().to_string();
     let mut users = Vec::new();
     for name in ["bob", "carol"] {
         let (u, t) = ts.user(&at, name).await;
         let uid = u["id"].as_str().unwrap().to_string();
-        let r = ts
-            .post(
-                &format!("/api/v4/teams/{tid}/members"),
-                &at,
-                json!({"team_id": tid, "user_id": uid}),
-            )
-            .await;
+        let r = ts.add_team_member(&at, &tid, &uid).await;
         assert_eq!(r.status, 201, "{}", r.text);
         users.push((uid, t));
     }
-    let r = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
+    let r = ts.channel_by_name(&at, &tid, "town-square").await;
     let town = r.body["id"].as_str().unwrap().to_string();
     let carol = users.pop().unwrap();
     let bob = users.pop().unwrap();
@@ -260,13 +243,7 @@ pub(crate) async fn private_channel(ts: &TestServer, token: &str, tid: &str, nam
 }
 
 pub(crate) async fn post(ts: &TestServer, token: &str, channel_id: &str, message: &str) -> Value {
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            token,
-            json!({"channel_id": channel_id, "message": message}),
-        )
-        .await;
+    let r = ts.create_post(token, channel_id, message).await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
 }
@@ -526,13 +503,7 @@ async fn posted_goes_to_channel_members_with_upstream_fields_and_own_mentions() 
     assert!(carol.got(&ts, "posted").await.is_empty());
     assert!(admin.got(&ts, "posted").await.is_empty());
     // Carol joins: she gets user_added and then the channel's posts.
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{priv_id}/members"),
-            &w.bob.1,
-            json!({"user_id": w.carol.0}),
-        )
-        .await;
+    let r = ts.add_channel_member(&w.bob.1, &priv_id, &w.carol.0).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let added = carol.got(&ts, "user_added").await;
     assert_eq!(added.len(), 1);
@@ -1136,13 +1107,7 @@ async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
     let ts = TestServer::start().await;
     let w = world(&ts).await;
     let cid = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            &w.bob.1,
-            json!({"user_id": w.carol.0}),
-        )
-        .await;
+    let r = ts.add_channel_member(&w.bob.1, &cid, &w.carol.0).await;
     assert_eq!(r.status, 201);
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;

@@ -5,6 +5,7 @@
 pub mod smtp;
 
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -461,6 +462,107 @@ impl TestServer {
     }
 }
 
+/// Named requests for what many tests do on the way to what they check; each returns the
+/// response, so the caller asserts on it (or `assert_ok`s it) as before.
+impl TestServer {
+    /// `POST /users/login` without a session.
+    pub async fn try_login(&self, login_id: &str, password: &str) -> Resp {
+        let body = json!({"login_id": login_id, "password": password});
+        self.req(Method::POST, "/api/v4/users/login", None, Some(body))
+            .await
+    }
+
+    /// `POST /teams`.
+    pub async fn create_team(
+        &self,
+        token: &str,
+        name: &str,
+        display_name: &str,
+        team_type: &str,
+    ) -> Resp {
+        let body = json!({"name": name, "display_name": display_name, "type": team_type});
+        self.post("/api/v4/teams", token, body).await
+    }
+
+    /// `POST /channels`.
+    pub async fn create_channel(
+        &self,
+        token: &str,
+        team_id: &str,
+        name: &str,
+        display_name: &str,
+        channel_type: &str,
+    ) -> Resp {
+        let body = json!({"team_id": team_id, "name": name, "display_name": display_name,
+            "type": channel_type});
+        self.post("/api/v4/channels", token, body).await
+    }
+
+    /// `POST /posts` with just a channel and a message.
+    pub async fn create_post(&self, token: &str, channel_id: &str, message: &str) -> Resp {
+        let body = json!({"channel_id": channel_id, "message": message});
+        self.post("/api/v4/posts", token, body).await
+    }
+
+    /// `POST /teams/{team_id}/members`.
+    pub async fn add_team_member(
+        &self,
+        token: &str,
+        team_id: &str,
+        user_id: &(impl Serialize + ?Sized),
+    ) -> Resp {
+        let body = json!({"team_id": team_id, "user_id": user_id});
+        self.post(&format!("/api/v4/teams/{team_id}/members"), token, body)
+            .await
+    }
+
+    /// `POST /channels/{channel_id}/members`.
+    pub async fn add_channel_member(
+        &self,
+        token: &str,
+        channel_id: &str,
+        user_id: &(impl Serialize + ?Sized),
+    ) -> Resp {
+        let body = json!({"user_id": user_id});
+        self.post(
+            &format!("/api/v4/channels/{channel_id}/members"),
+            token,
+            body,
+        )
+        .await
+    }
+
+    /// `GET /teams/{team_id}/channels/name/{name}`.
+    pub async fn channel_by_name(&self, token: &str, team_id: &str, name: &str) -> Resp {
+        self.get(
+            &format!("/api/v4/teams/{team_id}/channels/name/{name}"),
+            token,
+        )
+        .await
+    }
+
+    /// `PUT /users/{user_id}/active`.
+    pub async fn set_active(&self, token: &str, user_id: &str, active: bool) -> Resp {
+        let body = json!({"active": active});
+        self.put(&format!("/api/v4/users/{user_id}/active"), token, body)
+            .await
+    }
+
+    /// `PUT /users/{user_id}/roles`.
+    pub async fn set_roles(&self, token: &str, user_id: &str, roles: &str) -> Resp {
+        let body = json!({"roles": roles});
+        self.put(&format!("/api/v4/users/{user_id}/roles"), token, body)
+            .await
+    }
+
+    /// `PUT /roles/{role_id}/patch` with this permission list.
+    pub async fn patch_role(&self, token: &str, role_id: &str, permissions: Value) -> Resp {
+        let body = json!({"permissions": permissions});
+        self.put(&format!("/api/v4/roles/{role_id}/patch"), token, body)
+            .await
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -489,6 +591,30 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// Sends each request in turn and asserts the AppError it must get, one line a check, so a run
+/// of refusals reads as the table it is:
+/// `expect_errors!(server; get(path, token) => 403, "api.context.permissions.app_error"; ...)`.
+/// Each row's method is one of [`TestServer`]'s request helpers with its arguments; a failure
+/// names the row.
+macro_rules! expect_errors {
+    ($srv:expr; $($method:ident($($arg:expr),* $(,)?) => $status:expr, $id:expr;)+) => {
+        $(
+            let r = $srv.$method($($arg),*).await;
+            assert!(
+                r.status.as_u16() == $status && r.body["id"] == $id,
+                "{} should fail with {} {}, got {}: {}",
+                stringify!($method($($arg),*)),
+                $status,
+                $id,
+                r.status,
+                r.text
+            );
+            r.assert_err($status, $id);
+        )+
+    };
+}
+pub(crate) use expect_errors;
 
 pub struct Resp {
     pub status: StatusCode,
