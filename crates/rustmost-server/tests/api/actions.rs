@@ -82,11 +82,7 @@ async fn post_with_actions(ts: &TestServer, at: &str, url: &str) -> (Value, Stri
 
 #[tokio::test]
 async fn button_calls_integration_and_applies_update() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (admin, at) = ts.admin().await;
     let (url, seen) = integration(
         json!({"update": {"message": "Clicked!", "props": {}}, "ephemeral_text": "done"}),
@@ -126,11 +122,7 @@ async fn button_calls_integration_and_applies_update() {
 
 #[tokio::test]
 async fn menu_sends_selected_option() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     let (url, seen) = integration(json!({}), 200).await;
     let (post, _button, select) = post_with_actions(&ts, &at, &url).await;
@@ -155,18 +147,14 @@ async fn menu_sends_selected_option() {
 
 #[tokio::test]
 async fn loopback_is_refused_without_allow_list() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (url, seen) = integration(json!({}), 200).await;
     let (post, button, _) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+    );
     // A name resolving to loopback is refused too.
     let local = url.replace("127.0.0.1", "localhost");
     let (post2, button2, _) = {
@@ -178,16 +166,10 @@ async fn loopback_is_refused_without_allow_list() {
             .to_string();
         (p.body, id, ())
     };
-    ts.post(
-        &format!(
-            "/api/v4/posts/{}/actions/{button2}",
-            post2["id"].as_str().unwrap()
-        ),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{}/actions/{button2}", post2["id"].as_str().unwrap()), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+    );
     assert!(
         seen.lock().unwrap().is_empty(),
         "the integration must not be reached"
@@ -227,11 +209,7 @@ async fn action_errors() {
 /// integration (with no selected option).
 #[tokio::test]
 async fn undecodable_action_body_is_ignored() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     let (url, seen) = integration(json!({}), 200).await;
     let (post, _button, select) = post_with_actions(&ts, &at, &url).await;
@@ -256,23 +234,16 @@ async fn undecodable_action_body_is_ignored() {
 /// larger one is an integration error and changes nothing; one just under the cap works.
 #[tokio::test]
 async fn oversized_integration_reply_is_refused() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     let big = json!({"update": {"message": "too big"}, "pad": "x".repeat(1024 * 1024)});
     let (url, seen) = integration(big, 200).await;
     let (post, button, _) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+    );
     assert_eq!(seen.lock().unwrap().len(), 1, "the integration was called");
     assert_eq!(
         ts.get(&format!("/api/v4/posts/{pid}"), &at).await.body["message"],
@@ -316,11 +287,7 @@ async fn post_with_actions_in(
 
 #[tokio::test]
 async fn update_cannot_make_a_persons_post_look_like_a_bots() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     ts.patch_config(
         &at,

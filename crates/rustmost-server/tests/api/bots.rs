@@ -11,20 +11,14 @@ fn id(v: &Value) -> &str {
 
 /// Admin session with bot creation on.
 async fn setup() -> (TestServer, Value, String) {
-    let srv = TestServer::start().await;
-    let (admin_u, admin) = srv.admin().await;
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    let (srv, admin_u, admin) = TestServer::start_with_admin().await;
+    srv.enable_bot_creation(&admin).await;
     (srv, admin_u, admin)
 }
 
 #[tokio::test]
 async fn create_bot_rules() {
-    let srv = TestServer::start().await;
-    let (admin_u, admin) = srv.admin().await;
+    let (srv, admin_u, admin) = TestServer::start_with_admin().await;
     let (_, bob_s) = srv.user(&admin, "bob").await;
     // create_bot first, then the config switch.
     expect_errors!(srv;
@@ -32,11 +26,7 @@ async fn create_bot_rules() {
             => 403, "api.context.permissions.app_error";
         post("/api/v4/bots", &admin, json!({"username": "b1"})) => 403, "api.bot.create_disabled";
     );
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    srv.enable_bot_creation(&admin).await;
     let r = srv
         .post(
             "/api/v4/bots",
@@ -94,13 +84,10 @@ async fn bots_cannot_log_in_and_their_tokens_work_while_personal_tokens_are_off(
         StatusCode::OK
     );
     // A human's token is refused meanwhile.
-    srv.post(
-        "/api/v4/users/me/tokens",
-        &admin,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(501, "app.user_access_token.disabled");
+    expect_errors!(srv;
+        request_token(&admin, "me", json!({"description": "x"}))
+            => 501, "app.user_access_token.disabled";
+    );
     // The bot's session is marked as a bot session.
     let r = srv
         .get(&format!("/api/v4/users/{bot_id}/sessions"), &admin)
@@ -148,16 +135,10 @@ async fn get_list_and_visibility() {
     );
 
     let r = srv.get("/api/v4/bots", &admin).await;
-    let names: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["username"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = r.strings("username");
     assert_eq!(names, ["one", "two"]);
     let r = srv.get("/api/v4/bots?per_page=1&page=1", &admin).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     assert_eq!(r.body[0]["user_id"], b2["user_id"]);
 
     // Disabled bots are hidden unless include_deleted.
@@ -176,21 +157,11 @@ async fn get_list_and_visibility() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        srv.get("/api/v4/bots", &admin)
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(srv.get("/api/v4/bots", &admin).await.items().len(), 1);
     assert_eq!(
         srv.get("/api/v4/bots?include_deleted=true", &admin)
             .await
-            .body
-            .as_array()
-            .unwrap()
+            .items()
             .len(),
         2
     );
@@ -227,7 +198,7 @@ async fn get_list_and_visibility() {
     .await
     .assert_ok();
     let r = srv.get("/api/v4/bots?only_orphaned=true", &admin).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     assert_eq!(r.body[0]["user_id"], b2["user_id"]);
     assert_eq!(
         r.body[0]["delete_at"], 0,
@@ -243,13 +214,10 @@ async fn patch_assign_and_manage_permissions() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let (bob, bob_s) = srv.user(&admin, "bob").await;
 
-    srv.put(
-        &format!("/api/v4/bots/{bid}"),
-        &bob_s,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(404, "store.sql_bot.get.missing.app_error");
+    expect_errors!(srv;
+        put(&format!("/api/v4/bots/{bid}"), &bob_s, json!({"description": "x"}))
+            => 404, "store.sql_bot.get.missing.app_error";
+    );
     let r = srv
         .put(
             &format!("/api/v4/bots/{bid}"),
@@ -264,26 +232,17 @@ async fn patch_assign_and_manage_permissions() {
     let u = srv.get(&format!("/api/v4/users/{bid}"), &admin).await;
     assert_eq!(u.body["username"], "renamed");
     assert_eq!(u.body["email"], "renamed@localhost");
-    srv.put(
-        &format!("/api/v4/bots/{bid}"),
-        &admin,
-        json!({"username": "bob"}),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
+    expect_errors!(srv;
+        put(&format!("/api/v4/bots/{bid}"), &admin, json!({"username": "bob"}))
+            => 400, "app.user.save.username_exists.app_error";
+    );
 
     // A bot cannot own a bot.
     let other = srv.create_bot(&admin, "other").await;
-    srv.post(
-        &format!(
-            "/api/v4/bots/{bid}/assign/{}",
-            other["user_id"].as_str().unwrap()
-        ),
-        &admin,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/bots/{bid}/assign/{}", other["user_id"].as_str().unwrap()), &admin, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = srv
         .post(
             &format!("/api/v4/bots/{bid}/assign/{}", id(&bob)),
@@ -297,38 +256,22 @@ async fn patch_assign_and_manage_permissions() {
     let role = srv.get("/api/v4/roles/name/system_user", &admin).await;
     let mut perms = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("read_bots"));
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms.clone()}),
-    )
-    .await
-    .assert_ok();
-    srv.put(
-        &format!("/api/v4/bots/{bid}"),
-        &bob_s,
-        json!({"description": "y"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    srv.patch_role(&admin, id(&role.body), json!(perms.clone()))
+        .await
+        .assert_ok();
+    expect_errors!(srv;
+        put(&format!("/api/v4/bots/{bid}"), &bob_s, json!({"description": "y"}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = srv.get(&format!("/api/v4/bots/{bid}"), &bob_s).await;
     assert_eq!(r.status, StatusCode::OK, "own bot readable with read_bots");
     let r = srv.get("/api/v4/bots", &bob_s).await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        1,
-        "only bob's own bots: {}",
-        r.text
-    );
+    assert_eq!(r.items().len(), 1, "only bob's own bots: {}", r.text);
     perms.push(json!("manage_bots"));
     perms.push(json!("create_user_access_token"));
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_role(&admin, id(&role.body), json!(perms))
+        .await
+        .assert_ok();
     let r = srv
         .put(
             &format!("/api/v4/bots/{bid}"),
@@ -340,16 +283,10 @@ async fn patch_assign_and_manage_permissions() {
     // Owning the bot with manage_bots also lets bob make its tokens.
     srv.create_token(&bob_s, &bid, "bob's bot").await;
     // But not another's bot.
-    srv.post(
-        &format!(
-            "/api/v4/users/{}/tokens",
-            other["user_id"].as_str().unwrap()
-        ),
-        &bob_s,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/users/{}/tokens", other["user_id"].as_str().unwrap()), &bob_s, json!({"description": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
@@ -406,13 +343,9 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
     ] {
         perms.push(json!(p));
     }
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_role(&admin, id(&role.body), json!(perms))
+        .await
+        .assert_ok();
     let ob = srv.create_bot(&owner_s, "owned").await;
     let ob_id = ob["user_id"].as_str().unwrap().to_string();
     assert_eq!(ob["owner_id"], owner["id"]);
@@ -499,13 +432,10 @@ async fn bot_usernames_are_validated_as_sent_and_long_display_names_get_upstream
             .await
             .assert_err(400, "model.bot.is_valid.username.app_error");
     }
-    srv.post(
-        "/api/v4/bots",
-        &admin,
-        json!({"username": "longname", "display_name": "d".repeat(65)}),
-    )
-    .await
-    .assert_err(400, "model.bot.is_valid.user_id.app_error");
+    expect_errors!(srv;
+        post("/api/v4/bots", &admin, json!({"username": "longname", "display_name": "d".repeat(65)}))
+            => 400, "model.bot.is_valid.user_id.app_error";
+    );
     let b = srv.create_bot(&admin, "helper").await;
     let bid = b["user_id"].as_str().unwrap().to_string();
     let path = format!("/api/v4/bots/{bid}");
@@ -526,13 +456,9 @@ async fn patching_a_bot_resets_its_users_email() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let path = format!("/api/v4/bots/{bid}");
     // Every patch resets the bot user's e-mail to <username>@localhost.
-    srv.put(
-        &format!("/api/v4/users/{bid}/patch"),
-        &admin,
-        json!({"email": "elsewhere@example.com"}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_user(&admin, &bid, json!({"email": "elsewhere@example.com"}))
+        .await
+        .assert_ok();
     srv.put(&path, &admin, json!({"description": "now described"}))
         .await
         .assert_ok();
@@ -659,13 +585,9 @@ async fn convert_to_bot_answers_with_the_username_as_display_name() {
     // convert_to_bot answers with the username as display name (upstream BotFromUser).
     let (carol, _) = srv.user(&admin, "carol").await;
     let cid = carol["id"].as_str().unwrap();
-    srv.put(
-        &format!("/api/v4/users/{cid}/patch"),
-        &admin,
-        json!({"first_name": "Carol"}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_user(&admin, cid, json!({"first_name": "Carol"}))
+        .await
+        .assert_ok();
     let r = srv
         .post(
             &format!("/api/v4/users/{cid}/convert_to_bot"),

@@ -90,7 +90,7 @@ async fn all_channels_is_admin_only_with_team_names_and_pages() {
         .await
         .assert_err(403, "api.context.permissions.app_error");
     let r = ts.get("/api/v4/channels?page=0&per_page=100", &at).await;
-    let list = r.body.as_array().unwrap();
+    let list = r.items();
     // n8n's getChannels loader label: "{team_display_name} - {display_name} (public|private)".
     let labels: Vec<String> = list
         .iter()
@@ -125,9 +125,7 @@ async fn all_channels_is_admin_only_with_team_names_and_pages() {
     assert_eq!(
         ts.get("/api/v4/channels?page=1&per_page=2", &at)
             .await
-            .body
-            .as_array()
-            .unwrap()
+            .items()
             .len(),
         1
     );
@@ -184,17 +182,15 @@ async fn archive_and_restore_as_n8n_sends_them() {
         .await
         .assert_err(400, "api.channel.delete_channel.deleted.app_error");
     let town = ts.channel_by_name(&at, &tid, "town-square").await;
-    ts.delete(
-        &format!("/api/v4/channels/{}", town.body["id"].as_str().unwrap()),
-        &at,
-    )
-    .await
-    .assert_err(400, "api.channel.delete_channel.cannot.app_error");
+    expect_errors!(ts;
+        delete(&format!("/api/v4/channels/{}", town.body["id"].as_str().unwrap()), &at)
+            => 400, "api.channel.delete_channel.cannot.app_error";
+    );
     // Archived channels leave the lists unless asked for.
     let all = ts.get("/api/v4/channels", &at).await;
-    assert!(!all.body.as_array().unwrap().iter().any(|x| x["id"] == cid));
+    assert!(!all.items().iter().any(|x| x["id"] == cid));
     let all = ts.get("/api/v4/channels?include_deleted=true", &at).await;
-    assert!(all.body.as_array().unwrap().iter().any(|x| x["id"] == cid));
+    assert!(all.items().iter().any(|x| x["id"] == cid));
     // Restore needs manage_team (bob is only a team user); n8n sends no body.
     empty_post(&ts, &format!("/api/v4/channels/{cid}/restore"), &bt)
         .await
@@ -262,7 +258,7 @@ async fn members_add_list_stats_as_n8n() {
     let r = ts
         .get(&format!("/api/v4/channels/{oid}/members?per_page=1"), &bt)
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     let mut ids = Vec::new();
     for page in 0..5 {
         let r = ts
@@ -271,7 +267,7 @@ async fn members_add_list_stats_as_n8n() {
                 &bt,
             )
             .await;
-        let items = r.body.as_array().unwrap().clone();
+        let items = r.items().clone();
         if items.is_empty() {
             break;
         }
@@ -286,19 +282,17 @@ async fn members_add_list_stats_as_n8n() {
     let r = ts
         .post("/api/v4/users/ids?per_page=100", &bt, json!(ids))
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     // Stats.
     let s = ts.get(&format!("/api/v4/channels/{oid}/stats"), &bt).await;
     assert_eq!(
         s.body,
         json!({"channel_id": oid, "member_count": 2, "guest_count": 0, "pinnedpost_count": 0, "files_count": 0})
     );
-    ts.get(
-        &format!("/api/v4/channels/{pid}/stats"),
-        &ts.user(&at, "dave").await.1,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/channels/{pid}/stats"), &ts.user(&at, "dave").await.1)
+            => 403, "api.context.permissions.app_error";
+    );
     // A deactivated member no longer counts.
     ts.delete(&format!("/api/v4/users/{bid}"), &at)
         .await
@@ -322,13 +316,7 @@ async fn search_and_user_channel_lists() {
         )
         .await;
     assert_eq!(r.status, 200);
-    let names: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = r.strings("name");
     assert_eq!(names, vec!["sales-leads"]);
     // A term longer than any name matches nothing, even past SQLite's LIKE pattern limit.
     let r = ts
@@ -361,7 +349,7 @@ async fn search_and_user_channel_lists() {
             &bt,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 3);
+    assert_eq!(r.items().len(), 3);
     // getChannelsInTeam loader: paged until [].
     let r = ts
         .get(
@@ -369,7 +357,7 @@ async fn search_and_user_channel_lists() {
             &bt,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     let r = ts
         .get(
             &format!("/api/v4/users/me/teams/{tid}/channels?page=1&per_page=100"),
@@ -377,23 +365,16 @@ async fn search_and_user_channel_lists() {
         )
         .await;
     assert_eq!(r.body, json!([]));
-    ts.get(
-        &format!(
-            "/api/v4/users/{}/teams/{tid}/channels",
-            bob["id"].as_str().unwrap()
-        ),
-        &ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users/{}/teams/{tid}/channels", bob["id"].as_str().unwrap()), &ct)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts.get("/api/v4/users/me/channels", &at).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 4);
-    ts.get(
-        &format!("/api/v4/users/{}/channels", bob["id"].as_str().unwrap()),
-        &ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    assert_eq!(r.items().len(), 4);
+    expect_errors!(ts;
+        get(&format!("/api/v4/users/{}/channels", bob["id"].as_str().unwrap()), &ct)
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 /// Missing `team_id` / `display_name`: upstream's `SetInvalidParamWithDetails`, the generic
@@ -457,13 +438,9 @@ async fn self_add_to_private_channel_already_member() {
         .filter(|p| *p != "manage_private_channel_members")
         .cloned()
         .collect();
-    ts.put(
-        &format!("/api/v4/roles/{}/patch", role.body["id"].as_str().unwrap()),
-        &at,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    ts.patch_role(&at, role.body["id"].as_str().unwrap(), json!(perms))
+        .await
+        .assert_ok();
     let before = ts
         .get(
             &format!(

@@ -533,11 +533,7 @@ async fn a_profile_change_on_one_node_reaches_the_other_nodes_user_cache() {
     // B now holds erin in its user cache.
     assert_eq!(b.get("/api/v4/users/me", &token).await.body["nickname"], "");
     let r = a
-        .put(
-            "/api/v4/users/me/patch",
-            &token,
-            json!({"nickname": "moved"}),
-        )
+        .patch_user(&token, "me", json!({"nickname": "moved"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let start = Instant::now();

@@ -2,12 +2,10 @@
 //! custom commands called on a loopback receiver (guarded, signed, GET and POST), the response
 //! types, `response_url` limits, and every built-in command.
 
-use crate::common::{Resp, TestServer, expect_errors};
+use crate::common::{Resp, TestServer, expect_errors, hmac_sha256_hex};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -218,13 +216,9 @@ async fn grant_team_users_commands(ts: &TestServer, at: &str) {
     let role = ts.get("/api/v4/roles/name/team_user", at).await;
     let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("manage_slash_commands"));
-    ts.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        at,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    ts.patch_role(at, &id(&role.body), json!(perms))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
@@ -285,19 +279,17 @@ async fn create_list_get_update_delete_with_errors() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     assert_eq!(r.body[0]["token"], cmd["token"]);
-    ts.get(
-        &format!("/api/v4/commands?team_id={}&custom_only=true", s.tid),
-        &s.bt,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands?team_id={}&custom_only=true", s.tid), &s.bt)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .get(&format!("/api/v4/commands?team_id={}", s.tid), &s.bt)
         .await;
     assert_eq!(r.status, 200);
-    let list = r.body.as_array().unwrap();
+    let list = r.items();
     let mine = list.iter().find(|c| c["trigger"] == "deploy").unwrap();
     assert_eq!(mine["token"], "");
     assert_eq!(mine["url"], "");
@@ -356,13 +348,10 @@ async fn create_list_get_update_delete_with_errors() {
         .assert_err(400, "model.command.is_valid.url.app_error");
 
     // Regenerate.
-    ts.put(
-        &format!("/api/v4/commands/{cid}/regen_token"),
-        &s.bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{cid}/regen_token"), &s.bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .put(
             &format!("/api/v4/commands/{cid}/regen_token"),
@@ -439,13 +428,10 @@ async fn own_and_others_permissions() {
         .await;
     r.assert_err(403, "api.context.permissions.app_error");
     assert!(r.text.contains("manage_others_slash_commands") || r.body["detailed_error"] == "");
-    ts.put(
-        &format!("/api/v4/commands/{admins}/regen_token"),
-        &s.bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{admins}/regen_token"), &s.bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     // custom_only lists only his own command; the admin sees both.
     let r = ts
         .get(
@@ -453,13 +439,7 @@ async fn own_and_others_permissions() {
             &s.bt,
         )
         .await;
-    let triggers: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["trigger"].as_str().unwrap())
-        .collect();
+    let triggers: Vec<&str> = r.strings("trigger");
     assert_eq!(triggers, ["bobs"]);
     let r = ts
         .get(
@@ -467,7 +447,7 @@ async fn own_and_others_permissions() {
             &s.at,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     // The admin manages bob's command.
     assert_eq!(
         ts.get(&format!("/api/v4/commands/{bobs}"), &s.at)
@@ -480,15 +460,9 @@ async fn own_and_others_permissions() {
         .create_team(&s.at, "team-two", "Team Two", "O")
         .await
         .body);
-    ts.put(
-        &format!("/api/v4/commands/{bobs}/move"),
-        &s.at,
-        json!({"team_id": t2}),
-    )
-    .await
-    .assert_err(
-        400,
-        "api.command.move_command.creator_no_permission.app_error",
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{bobs}/move"), &s.at, json!({"team_id": t2}))
+            => 400, "api.command.move_command.creator_no_permission.app_error";
     );
 }
 
@@ -500,12 +474,10 @@ async fn enable_commands_off_refuses_everything() {
     create_cmd(&ts, &s.at, &s.tid, "deploy", "http://127.0.0.1:9/x", "P")
         .await
         .assert_err(501, "api.command.disabled.app_error");
-    ts.get(
-        &format!("/api/v4/commands?team_id={}&custom_only=true", s.tid),
-        &s.at,
-    )
-    .await
-    .assert_err(501, "api.command.disabled.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands?team_id={}&custom_only=true", s.tid), &s.at)
+            => 501, "api.command.disabled.app_error";
+    );
     // As upstream: the built-ins stop too, since the switch is checked before them.
     exec(&ts, &s.at, &s.town, "/shrug")
         .await
@@ -518,13 +490,7 @@ async fn enable_commands_off_refuses_everything() {
         )
         .await;
     assert_eq!(r.status, 200);
-    assert!(
-        r.body
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["trigger"] == "me")
-    );
+    assert!(r.items().iter().any(|c| c["trigger"] == "me"));
     // Back on, it works.
     ts.patch_config(&s.at, json!({"ServiceSettings": {"EnableCommands": true}}))
         .await;
@@ -542,14 +508,7 @@ fn verify_signature(seen: &Seen, token: &str) {
     } else {
         seen.body.clone()
     };
-    let mut mac = Hmac::<Sha256>::new_from_slice(token.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:{signed}").as_bytes());
-    let want: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let want = hmac_sha256_hex(token, &[format!("v0:{ts}:{signed}").as_bytes()]);
     assert_eq!(sig, format!("v0={want}"));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -740,11 +699,7 @@ async fn slow_and_oversized_answers_fail() {
 
 #[tokio::test]
 async fn custom_commands_need_a_site_url() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let s = setup(&ts).await;
     let (url, rx) = receiver().await;
     create_cmd(&ts, &s.at, &s.tid, "deploy", &url, "P").await;
@@ -1035,13 +990,7 @@ async fn autocomplete_lists_builtins_and_team_commands() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let triggers: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["trigger"].as_str().unwrap())
-        .collect();
+    let triggers: Vec<&str> = r.strings("trigger");
     for t in [
         "code", "me", "shrug", "join", "leave", "header", "purpose", "away", "online", "dnd",
         "offline", "invite", "kick", "help", "deploy",
@@ -1049,22 +998,14 @@ async fn autocomplete_lists_builtins_and_team_commands() {
         assert!(triggers.contains(&t), "{t} in {triggers:?}");
     }
     assert!(!triggers.contains(&"hidden"));
-    let deploy = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["trigger"] == "deploy")
-        .unwrap();
+    let deploy = r.items().iter().find(|c| c["trigger"] == "deploy").unwrap();
     assert_eq!(deploy["token"], "");
     assert_eq!(deploy["auto_complete_desc"], "does things");
     let (_, ct) = ts.user(&s.at, "carol").await;
-    ts.get(
-        &format!("/api/v4/teams/{}/commands/autocomplete", s.tid),
-        &ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{}/commands/autocomplete", s.tid), &ct)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .get(
             &format!(
@@ -1077,13 +1018,11 @@ async fn autocomplete_lists_builtins_and_team_commands() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body[0]["Complete"], "deploy");
     assert_eq!(r.body[0]["Suggestion"], "/deploy");
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
-    ts.get(
-        &format!("/api/v4/teams/{}/commands/autocomplete_suggestions", s.tid),
-        &s.bt,
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    assert_eq!(r.items().len(), 1);
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{}/commands/autocomplete_suggestions", s.tid), &s.bt)
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 async fn status_of(ts: &TestServer, user_id: &str) -> String {
@@ -1226,13 +1165,9 @@ async fn is_member(ts: &TestServer, channel: &str, user: &Value) -> bool {
 async fn builtin_channel_commands() {
     let (ts, s) = server(&[]).await;
     let (carol, ctok) = ts.user(&s.at, "carol").await;
-    ts.post(
-        &format!("/api/v4/teams/{}/members", s.tid),
-        &s.at,
-        json!({"team_id": s.tid, "user_id": carol["id"]}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&s.at, &s.tid, &carol["id"])
+        .await
+        .assert_ok();
     let off = ts
         .create_channel(&s.at, &s.tid, "random", "Random", "O")
         .await;

@@ -7,8 +7,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn read_needs_permission_and_secrets_are_sanitized() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (_, ut) = s.user(&t, "cfguser").await;
     expect_errors!(s;
         get("/api/v4/config", &ut) => 403, "api.context.permissions.app_error";
@@ -54,19 +53,15 @@ async fn read_needs_permission_and_secrets_are_sanitized() {
         "secret survives a round trip"
     );
     assert!(file.contains("\"Renamed\""));
-    s.put(
-        "/api/v4/config/patch",
-        &ut,
-        json!({"TeamSettings": {"SiteName": "x"}}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        put("/api/v4/config/patch", &ut, json!({"TeamSettings": {"SiteName": "x"}}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
 async fn patch_takes_effect_without_restart_and_persists() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s
         .put(
             "/api/v4/config/patch",
@@ -105,25 +100,11 @@ async fn patch_takes_effect_without_restart_and_persists() {
         put("/api/v4/config/patch", &t, json!({"PasswordSettings": {"MinimumLength": 3}}))
             => 400, "model.config.is_valid.password_length.app_error";
     );
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"MaximumPersonalAccessTokenLifetimeDays": 40000}}),
-    )
-    .await
-    .assert_err(
-        400,
-        "model.config.is_valid.maximum_personal_access_token_lifetime_days.app_error",
-    );
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"PluginSettings": {"EnableUploads": true}}),
-    )
-    .await
-    .assert_err(
-        403,
-        "api.config.update_config.not_allowed_security.app_error",
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"MaximumPersonalAccessTokenLifetimeDays": 40000}}))
+            => 400, "model.config.is_valid.maximum_personal_access_token_lifetime_days.app_error";
+        put("/api/v4/config/patch", &t, json!({"PluginSettings": {"EnableUploads": true}}))
+            => 403, "api.config.update_config.not_allowed_security.app_error";
     );
     // SiteURL cannot be cleared once set.
     s.patch_config(
@@ -131,13 +112,10 @@ async fn patch_takes_effect_without_restart_and_persists() {
         json!({"ServiceSettings": {"SiteURL": "http://chat.example.com"}}),
     )
     .await;
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"SiteURL": ""}}),
-    )
-    .await
-    .assert_err(400, "api.config.update_config.clear_siteurl.app_error");
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"SiteURL": ""}}))
+            => 400, "api.config.update_config.clear_siteurl.app_error";
+    );
     let mut full = s.get("/api/v4/config", &t).await.body;
     full["ServiceSettings"]["SiteURL"] = json!("");
     s.put("/api/v4/config", &t, full)
@@ -207,8 +185,7 @@ async fn environment_overrides_win_and_do_not_stick() {
 
 #[tokio::test]
 async fn client_config_limited_and_full() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let anon = s
         .req(Method::GET, "/api/v4/config/client?format=old", None, None)
         .await;
@@ -256,8 +233,7 @@ async fn config_file_is_private_from_creation_and_written_whole() {
 
 #[tokio::test]
 async fn replicas_are_masked_and_the_placeholder_keeps_them() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     s.patch_config(
         &t,
         json!({"SqlSettings": {
@@ -297,8 +273,7 @@ async fn replicas_are_masked_and_the_placeholder_keeps_them() {
 
 #[tokio::test]
 async fn outgoing_integration_ports_are_checked_and_persist() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s.get("/api/v4/config", &t).await;
     assert_eq!(
         r.body["ServiceSettings"]["AllowedOutgoingIntegrationPorts"],
@@ -308,15 +283,9 @@ async fn outgoing_integration_ports_are_checked_and_persist() {
         r.body["ServiceSettings"]["OutgoingIntegrationsUseProxy"],
         false
     );
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443 http"}}),
-    )
-    .await
-    .assert_err(
-        400,
-        "model.config.is_valid.allowed_outgoing_integration_ports.app_error",
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443 http"}}))
+            => 400, "model.config.is_valid.allowed_outgoing_integration_ports.app_error";
     );
     s.patch_config(
         &t,

@@ -18,36 +18,20 @@ async fn ping_and_common_headers() {
             .unwrap()
             .starts_with("10.3.0.")
     );
-    let r = s
-        .req(
-            Method::GET,
-            "/api/v4/system/ping?get_server_status=true",
-            None,
-            None,
-        )
-        .await;
+    let r = s.server_status().await;
     assert_eq!(r.body["database_status"], "OK");
 }
 
 #[tokio::test]
 async fn routing_errors_are_app_errors() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     expect_errors!(s;
         get("/api/v4/no/such/route", &t) => 404, "api.context.404.app_error";
         req(Method::DELETE, "/api/v4/system/ping", None, None) => 405, "api.context.405.app_error";
         get("/api/v4/users/not-an-id", &t) => 400, "api.context.invalid_url_param.app_error";
     );
     // Malformed JSON.
-    let r = s
-        .http
-        .put(format!("{}/api/v4/users/me/patch", s.url))
-        .bearer_auth(&t)
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    crate::common::Resp::read(r)
+    s.raw(Method::PUT, "/api/v4/users/me/patch", Some(&t), "{not json")
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
     // n8n's double slash reaches the same handler.
@@ -70,8 +54,7 @@ async fn routing_errors_are_app_errors() {
 
 #[tokio::test]
 async fn garbage_never_causes_a_server_error() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let id = admin["id"].as_str().unwrap();
     let bodies = [
         "",
@@ -119,14 +102,7 @@ async fn garbage_never_causes_a_server_error() {
         .await
         .assert_err(400, "api.context.invalid_url_param.app_error");
     let big = "a".repeat(3 * 1024 * 1024);
-    let r = s
-        .http
-        .post(format!("{}/api/v4/users/login", s.url))
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    crate::common::Resp::read(r)
+    s.raw(Method::POST, "/api/v4/users/login", None, big)
         .await
         .assert_err(413, "api.context.body_too_large.app_error");
     // A flood of role names is refused rather than looked up one by one.
@@ -136,13 +112,12 @@ async fn garbage_never_causes_a_server_error() {
         .assert_err(400, "api.roles.get_multiple_by_name_too_many.request_error");
     let repeated: Vec<&str> = vec!["system_user"; 5000];
     let r = s.post("/api/v4/roles/names", &t, json!(repeated)).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1, "duplicates collapse");
+    assert_eq!(r.items().len(), 1, "duplicates collapse");
 }
 
 #[tokio::test]
 async fn first_user_is_admin_then_signup_rules_apply() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     assert_eq!(admin["roles"], "system_admin system_user");
     assert!(admin.get("password").is_none());
     assert_eq!(admin["auth_data"], "");
@@ -207,8 +182,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
 
 #[tokio::test]
 async fn create_user_validation_and_conflicts() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let mk = |u: &str, e: &str, p: &str| json!({"username": u, "email": e, "password": p});
     expect_errors!(s;
         post("/api/v4/users", &t, mk("admin", "other@example.com", "Passw0rd!x"))
@@ -229,13 +203,10 @@ async fn create_user_validation_and_conflicts() {
         json!({"PasswordSettings": {"MinimumLength": 12, "Number": true}}),
     )
     .await;
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("okname", "ok@example.com", "abcdefghijkl"),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_number.app_error");
+    expect_errors!(s;
+        post("/api/v4/users", &t, mk("okname", "ok@example.com", "abcdefghijkl"))
+            => 400, "model.user.is_valid.pwd_number.app_error";
+    );
     let r = s
         .post(
             "/api/v4/users",
@@ -259,41 +230,26 @@ async fn create_user_validation_and_conflicts() {
 
 #[tokio::test]
 async fn get_users_paging_and_lookups() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     for i in 0..64 {
         s.create_user(Some(&t), &format!("user{i:02}"), "Passw0rd!x")
             .await;
     }
     let r = s.get("/api/v4/users", &t).await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        60,
-        "default per_page is 60"
-    );
+    assert_eq!(r.items().len(), 60, "default per_page is 60");
     let r = s.get("/api/v4/users?page=1&per_page=60", &t).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 5);
+    assert_eq!(r.items().len(), 5);
     let r = s.get("/api/v4/users?page=9&per_page=60", &t).await;
     assert_eq!(r.body, json!([]));
     let r = s.get("/api/v4/users?per_page=500", &t).await;
     assert_eq!(
-        r.body.as_array().unwrap().len(),
+        r.items().len(),
         65,
         "per_page is capped at 200, not refused"
     );
     let r = s.get("/api/v4/users?page=-3&per_page=abc", &t).await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        60,
-        "bad paging falls back to defaults"
-    );
-    let names: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
+    assert_eq!(r.items().len(), 60, "bad paging falls back to defaults");
+    let names: Vec<&str> = r.strings("username");
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted, "ordered by username");
@@ -372,15 +328,11 @@ async fn get_users_paging_and_lookups() {
     let r = s
         .post("/api/v4/users/ids", &t, json!([aid, format!(" {uid}")]))
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2, "{}", r.text);
+    assert_eq!(r.items().len(), 2, "{}", r.text);
     let r = s
         .post("/api/v4/users/ids?per_page=1", &t, json!([aid, uid]))
         .await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        2,
-        "per_page is ignored as upstream"
-    );
+    assert_eq!(r.items().len(), 2, "per_page is ignored as upstream");
     let future = rustmost_model::now_ms() + 60_000;
     let r = s
         .post(
@@ -401,53 +353,43 @@ async fn get_users_paging_and_lookups() {
 
 #[tokio::test]
 async fn patch_user_rules() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "pat").await;
     let (_, vt) = s.user(&t, "vic").await;
     let uid = u["id"].as_str().unwrap();
     let r = s
-        .put(
-            "/api/v4/users/me/patch",
+        .patch_user(
             &ut,
+            "me",
             json!({"nickname":"P","password":"ignored-Passw0rd"}),
         )
         .await;
     assert_eq!(r.body["nickname"], "P");
     // Password in a patch is ignored: the old one still logs in.
     s.login("pat", "User-Passw0rd!").await;
-    s.put(
-        &format!("/api/v4/users/{uid}/patch"),
-        &vt,
-        json!({"nickname":"x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    let r = s
-        .put(
-            &format!("/api/v4/users/{uid}/patch"),
-            &t,
-            json!({"first_name":"Pat"}),
-        )
-        .await;
+    expect_errors!(s;
+        patch_user(&vt, &uid, json!({"nickname":"x"}))
+            => 403, "api.context.permissions.app_error";
+    );
+    let r = s.patch_user(&t, uid, json!({"first_name":"Pat"})).await;
     assert_eq!(r.body["first_name"], "Pat");
     expect_errors!(s;
-        put(&format!("/api/v4/users/{uid}/patch"), &t, json!({"username":"vic"}))
+        patch_user(&t, &uid, json!({"username":"vic"}))
             => 400, "app.user.save.username_exists.app_error";
-        put(&format!("/api/v4/users/{uid}/patch"), &t, json!({"username":"NOT VALID"}))
+        patch_user(&t, &uid, json!({"username":"NOT VALID"}))
             => 400, "model.user.is_valid.username.app_error";
         put("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch", &t, json!({"nickname":"x"}))
             => 400, "api.context.invalid_body_param.app_error";
         // Changing one's own e-mail needs the current password.
-        put("/api/v4/users/me/patch", &ut, json!({"email":"new-pat@example.com"}))
+        patch_user(&ut, "me", json!({"email":"new-pat@example.com"}))
             => 400, "api.context.invalid_body_param.app_error";
-        put("/api/v4/users/me/patch", &ut, json!({"email":"new-pat@example.com","password":"wrong"}))
+        patch_user(&ut, "me", json!({"email":"new-pat@example.com","password":"wrong"}))
             => 401, "api.user.check_user_password.invalid.app_error";
     );
     let r = s
-        .put(
-            "/api/v4/users/me/patch",
+        .patch_user(
             &ut,
+            "me",
             json!({"email":"new-pat@example.com","password":"User-Passw0rd!"}),
         )
         .await;
@@ -455,27 +397,19 @@ async fn patch_user_rules() {
     // An admin changes others' e-mail without a password; anonymous callers cannot pick the
     // authentication service.
     let r = s
-        .put(
-            &format!("/api/v4/users/{uid}/patch"),
-            &t,
-            json!({"email":"pat2@example.com"}),
-        )
+        .patch_user(&t, uid, json!({"email":"pat2@example.com"}))
         .await;
     assert_eq!(r.body["email"], "pat2@example.com");
     let aid = admin["id"].as_str().unwrap();
-    s.put(
-        &format!("/api/v4/users/{aid}/patch"),
-        &ut,
-        json!({"nickname":"x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        patch_user(&ut, &aid, json!({"nickname":"x"}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
 async fn deactivation_ends_sessions_and_reactivation_restores_login() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "dee").await;
     let (_, vt) = s.user(&t, "other").await;
     let uid = u["id"].as_str().unwrap();
@@ -496,7 +430,7 @@ async fn deactivation_ends_sessions_and_reactivation_restores_login() {
     let r = s.get(&format!("/api/v4/users/{uid}"), &t).await;
     assert_ne!(r.body["delete_at"], 0);
     let r = s.get("/api/v4/users?inactive=true", &t).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     s.put(&path, &t, json!({"active": true})).await.assert_ok();
     let t2 = s.login("dee", "User-Passw0rd!").await;
     assert_eq!(s.get("/api/v4/users/me", &t2).await.status, 200);
@@ -534,8 +468,7 @@ async fn deactivation_ends_sessions_and_reactivation_restores_login() {
 
 #[tokio::test]
 async fn password_change_rules_and_session_termination() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "pwuser").await;
     let uid = u["id"].as_str().unwrap();
     let other_session = s.login("pwuser", "User-Passw0rd!").await;
@@ -557,13 +490,10 @@ async fn password_change_rules_and_session_termination() {
         stored.failed_attempts, 1,
         "a wrong current password counts as a failed attempt"
     );
-    s.put(
-        &path,
-        &ut,
-        json!({"current_password":"User-Passw0rd!","new_password":"short"}),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_min_length.app_error");
+    expect_errors!(s;
+        put(&path, &ut, json!({"current_password":"User-Passw0rd!","new_password":"short"}))
+            => 400, "model.user.is_valid.pwd_min_length.app_error";
+    );
     let (_, vt) = s.user(&t, "pvuser").await;
     s.put(&path, &vt, json!({"new_password":"New-Passw0rd!"}))
         .await
@@ -604,23 +534,15 @@ async fn login_rules_cookies_and_lockout() {
             => 401, "api.user.login.invalid_credentials_email_username";
     );
     for _ in 0..3 {
-        s.req(
-            Method::POST,
-            "/api/v4/users/login",
-            None,
-            Some(login("lock", "wrong")),
-        )
-        .await
-        .assert_err(401, "api.user.login.invalid_credentials_email_username");
+        expect_errors!(s;
+            req(Method::POST, "/api/v4/users/login", None, Some(login("lock", "wrong")))
+                => 401, "api.user.login.invalid_credentials_email_username";
+        );
     }
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("lock", "User-Passw0rd!")),
-    )
-    .await
-    .assert_err(401, "api.user.check_user_login_attempts.too_many.app_error");
+    expect_errors!(s;
+        req(Method::POST, "/api/v4/users/login", None, Some(login("lock", "User-Passw0rd!")))
+            => 401, "api.user.check_user_login_attempts.too_many.app_error";
+    );
     // Login by e-mail, case-insensitively; no cookies without X-Requested-With.
     let r = s
         .req(
@@ -643,12 +565,7 @@ async fn login_rules_cookies_and_lockout() {
         .send()
         .await
         .unwrap();
-    let cookies: Vec<String> = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap().to_string())
-        .collect();
+    let cookies: Vec<String> = crate::common::set_cookies(&r);
     assert!(
         cookies
             .iter()
@@ -662,14 +579,10 @@ async fn login_rules_cookies_and_lockout() {
         json!({"EmailSettings": {"EnableSignInWithUsername": false}}),
     )
     .await;
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("admin", ADMIN_PASSWORD)),
-    )
-    .await
-    .assert_err(401, "api.user.login.invalid_credentials_email");
+    expect_errors!(s;
+        req(Method::POST, "/api/v4/users/login", None, Some(login("admin", ADMIN_PASSWORD)))
+            => 401, "api.user.login.invalid_credentials_email";
+    );
 }
 
 fn cookie_value(cookies: &[String], name: &str) -> String {
@@ -684,8 +597,7 @@ fn cookie_value(cookies: &[String], name: &str) -> String {
 
 #[tokio::test]
 async fn csrf_and_token_locations() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s
         .http
         .post(format!("{}/api/v4/users/login", s.url))
@@ -694,12 +606,7 @@ async fn csrf_and_token_locations() {
         .send()
         .await
         .unwrap();
-    let cookies: Vec<String> = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap().to_string())
-        .collect();
+    let cookies: Vec<String> = crate::common::set_cookies(&r);
     let auth = cookie_value(&cookies, "MMAUTHTOKEN");
     let csrf = cookie_value(&cookies, "MMCSRF");
     let cookie = format!("MMAUTHTOKEN={auth}; MMCSRF={csrf}");
@@ -747,9 +654,7 @@ async fn csrf_and_token_locations() {
     assert_eq!(r.status(), 200);
     // Bearer requests never need CSRF.
     assert_eq!(
-        s.put("/api/v4/users/me/patch", &t, json!({"nickname":"b"}))
-            .await
-            .status,
+        s.patch_user(&t, "me", json!({"nickname":"b"})).await.status,
         200
     );
     // `Authorization: Token` works too.
@@ -762,14 +667,10 @@ async fn csrf_and_token_locations() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // A session token in the query string is refused (it is not OAuth).
-    s.req(
-        Method::GET,
-        &format!("/api/v4/users/me?access_token={t}"),
-        None,
-        None,
-    )
-    .await
-    .assert_err(401, "api.context.token_provided.app_error");
+    expect_errors!(s;
+        req(Method::GET, &format!("/api/v4/users/me?access_token={t}"), None, None)
+            => 401, "api.context.token_provided.app_error";
+    );
     // A bad token on a route that needs no session is ignored...
     let r = s
         .req(
@@ -782,14 +683,10 @@ async fn csrf_and_token_locations() {
     assert_eq!(r.status, 200);
     // ...but the query-string and CSRF rules apply on every route: a cookie logout without the
     // CSRF token is refused and the session survives.
-    s.req(
-        Method::POST,
-        &format!("/api/v4/users/logout?access_token={t}"),
-        None,
-        None,
-    )
-    .await
-    .assert_err(401, "api.context.token_provided.app_error");
+    expect_errors!(s;
+        req(Method::POST, &format!("/api/v4/users/logout?access_token={t}"), None, None)
+            => 401, "api.context.token_provided.app_error";
+    );
     let r = s
         .http
         .post(format!("{}/api/v4/users/logout", s.url))
@@ -812,8 +709,7 @@ async fn csrf_and_token_locations() {
 
 #[tokio::test]
 async fn logout_ends_the_session() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s
         .req(Method::POST, "/api/v4/users/logout", Some(&t), None)
         .await;
@@ -836,13 +732,12 @@ async fn logout_ends_the_session() {
 
 #[tokio::test]
 async fn sessions_list_and_revoke() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "sess").await;
     let uid = u["id"].as_str().unwrap();
     let second = s.login("sess", "User-Passw0rd!").await;
     let r = s.get(&format!("/api/v4/users/{uid}/sessions"), &ut).await;
-    let list = r.body.as_array().unwrap();
+    let list = r.items();
     assert_eq!(list.len(), 2);
     assert!(
         list.iter()
@@ -906,8 +801,7 @@ async fn sessions_list_and_revoke() {
 
 #[tokio::test]
 async fn user_roles_rules_and_live_sessions() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "rolly").await;
     let uid = u["id"].as_str().unwrap();
     let path = format!("/api/v4/users/{uid}/roles");
@@ -949,9 +843,7 @@ async fn user_roles_rules_and_live_sessions() {
     let sessions = s.get(&format!("/api/v4/users/{uid}/sessions"), &t).await;
     assert!(
         sessions
-            .body
-            .as_array()
-            .unwrap()
+            .items()
             .iter()
             .all(|x| x["roles"] == "system_user system_user_access_token")
     );
@@ -964,11 +856,10 @@ async fn user_roles_rules_and_live_sessions() {
 
 #[tokio::test]
 async fn roles_endpoints_and_live_permission_changes() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (_, ut) = s.user(&t, "roley").await;
     let r = s.get("/api/v4/roles", &t).await;
-    let all = r.body.as_array().unwrap();
+    let all = r.items();
     assert!(all.len() >= 20);
     let pat = all
         .iter()
@@ -1013,7 +904,7 @@ async fn roles_endpoints_and_live_permission_changes() {
             json!(["system_user", "team_user", "unknown_role"]),
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     s.post("/api/v4/roles/names", &ut, json!([]))
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
@@ -1039,13 +930,10 @@ async fn roles_endpoints_and_live_permission_changes() {
             .any(|p| p == "edit_other_users")
     );
     assert_eq!(s.get(&target, &ut).await.status, 200);
-    s.put(
-        "/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch",
-        &t,
-        json!({"permissions": []}),
-    )
-    .await
-    .assert_err(404, "app.role.get.app_error");
+    expect_errors!(s;
+        put("/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch", &t, json!({"permissions": []}))
+            => 404, "app.role.get.app_error";
+    );
     // A role patch may not move manage_system or manage_roles, nor touch guest roles.
     let mut escalate: Vec<Value> = r.body["permissions"].as_array().unwrap().clone();
     escalate.push(json!("manage_system"));

@@ -4,7 +4,7 @@
 //! passes n8n's credential test (`GET /api/v4/users`) and `GET /api/v4/users/me`. Then the same
 //! with a bot account.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -21,11 +21,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
 
     // Before the switch, the user's profile offers no tokens: creation is refused.
     let r = srv
-        .post(
-            "/api/v4/users/me/tokens",
-            &admin,
-            json!({"description": "n8n"}),
-        )
+        .request_token(&admin, "me", json!({"description": "n8n"}))
         .await;
     r.assert_err(501, "app.user_access_token.disabled");
 
@@ -48,13 +44,10 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     let user_id = user["id"].as_str().unwrap();
     let jane = srv.login("jane", "Jane-Passw0rd!").await;
     // Without the role she cannot create a token.
-    srv.post(
-        "/api/v4/users/me/tokens",
-        &jane,
-        json!({"description": "n8n"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        request_token(&jane, "me", json!({"description": "n8n"}))
+            => 403, "api.context.permissions.app_error";
+    );
 
     // Users > Member > Manage Roles > "Allow this account to generate personal access tokens".
     let r = srv
@@ -64,11 +57,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
 
     // Account Settings > Security > Personal Access Tokens > Create Token > description > Save.
     let r = srv
-        .post(
-            &format!("/api/v4/users/{user_id}/tokens"),
-            &jane,
-            json!({"description": "n8n workflow"}),
-        )
+        .request_token(&jane, user_id, json!({"description": "n8n workflow"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let access_token = r.body["token"].as_str().unwrap().to_string();
@@ -77,13 +66,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     // n8n: the credential test, then the node's calls, with `Authorization: Bearer <token>`.
     let r = srv.get("/api/v4/users", &access_token).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(
-        r.body
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u["username"] == "jane")
-    );
+    assert!(r.items().iter().any(|u| u["username"] == "jane"));
     let r = srv.get("/api/v4//users", &access_token).await;
     assert_eq!(r.status, StatusCode::OK, "n8n's double slash");
     let r = srv.get("/api/v4/users/me", &access_token).await;
@@ -95,11 +78,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     srv.post("/api/v4/bots", &admin, json!({"username": "n8n-bot"}))
         .await
         .assert_err(403, "api.bot.create_disabled");
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    srv.enable_bot_creation(&admin).await;
     let r = srv
         .post(
             "/api/v4/bots",
@@ -111,11 +90,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     let bot_id = r.body["user_id"].as_str().unwrap().to_string();
     // Integrations > Bot Accounts > Create New Token.
     let r = srv
-        .post(
-            &format!("/api/v4/users/{bot_id}/tokens"),
-            &admin,
-            json!({"description": "n8n bot token"}),
-        )
+        .request_token(&admin, &bot_id, json!({"description": "n8n bot token"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let bot_token = r.body["token"].as_str().unwrap().to_string();

@@ -40,8 +40,7 @@ async fn team_and_channel(ts: &TestServer, at: &str) -> (String, String) {
 
 #[tokio::test]
 async fn roles_body_must_be_an_object_with_string_roles() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (u, _) = ts.user(&at, "rolly").await;
     let uid = u["id"].as_str().unwrap();
     let path = format!("/api/v4/users/{uid}/roles");
@@ -75,13 +74,8 @@ async fn roles_body_must_be_an_object_with_string_roles() {
 
 #[tokio::test]
 async fn every_writer_refuses_fields_of_the_wrong_type() {
-    let ts = TestServer::start().await;
-    let (admin, at) = ts.admin().await;
-    ts.patch_config(
-        &at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    let (ts, admin, at) = TestServer::start_with_admin().await;
+    ts.enable_bot_creation(&at).await;
     let (tid, cid) = team_and_channel(&ts, &at).await;
     let (u, _) = ts.user(&at, "victim").await;
     let uid = u["id"].as_str().unwrap().to_string();
@@ -206,8 +200,7 @@ async fn stored_props(ts: &TestServer, at: &str, pid: &str) -> Value {
 
 #[tokio::test]
 async fn a_person_cannot_post_as_a_bot_or_under_another_name() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     ts.patch_config(
         &at,
         json!({"ServiceSettings": {"EnablePostUsernameOverride": true, "EnablePostIconOverride": true}}),
@@ -234,13 +227,8 @@ async fn a_person_cannot_post_as_a_bot_or_under_another_name() {
 
 #[tokio::test]
 async fn a_bot_is_marked_from_bot_and_overrides_follow_the_config() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
-    ts.patch_config(
-        &at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
+    ts.enable_bot_creation(&at).await;
     let (tid, cid) = team_and_channel(&ts, &at).await;
     let bot = ts.create_bot(&at, "hooky").await;
     let bid = bot["user_id"].as_str().unwrap();
@@ -289,8 +277,7 @@ async fn a_bot_is_marked_from_bot_and_overrides_follow_the_config() {
 /// ordinary text.
 #[tokio::test]
 async fn text_with_a_nul_character_is_refused_by_every_writer() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     ts.patch_config(
         &at,
         json!({"ServiceSettings": {"EnableBotAccountCreation": true, "EnableUserAccessTokens": true}}),

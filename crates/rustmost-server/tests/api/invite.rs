@@ -76,8 +76,7 @@ async fn invitations_are_mailed_through_smtp() {
 
 #[tokio::test]
 async fn invitations_disabled_and_errors() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let tid = team(&ts, &at).await;
     expect_errors!(ts;
         post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!(["a@example.com"]))
@@ -85,24 +84,15 @@ async fn invitations_disabled_and_errors() {
         post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!([]))
             => 400, "api.context.invalid_body_param.app_error";
     );
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &at,
-        json!("a@example.com"),
-    )
-    .await
-    .assert_err(
-        400,
-        "api.team.invite_members_to_team_and_channels.invalid_body.app_error",
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!("a@example.com"))
+            => 400, "api.team.invite_members_to_team_and_channels.invalid_body.app_error";
     );
     let (_, ut) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &ut,
-        json!(["a@example.com"]),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &ut, json!(["a@example.com"]))
+            => 403, "api.context.permissions.app_error";
+    );
     // Allowed domains, with invitations on (nothing listens on the SMTP port: still 200).
     ts.patch_config(&at, json!({"ServiceSettings": {"EnableEmailInvitations": true}, "EmailSettings": {"SMTPServer": "127.0.0.1", "SMTPPort": "1"}})).await;
     ts.patch_config(
@@ -110,13 +100,10 @@ async fn invitations_disabled_and_errors() {
         json!({"TeamSettings": {"RestrictCreationToDomains": "example.com"}}),
     )
     .await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &at,
-        json!(["a@example.com", "b@other.org"]),
-    )
-    .await
-    .assert_err(400, "api.team.invite_members.invalid_email.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!(["a@example.com", "b@other.org"]))
+            => 400, "api.team.invite_members.invalid_email.app_error";
+    );
     let r = ts
         .post(
             &format!("/api/v4/teams/{tid}/invite/email"),
@@ -131,8 +118,7 @@ async fn invitations_disabled_and_errors() {
 /// must satisfy each non-empty one (upstream `IsEmailAddressAllowed`).
 #[tokio::test]
 async fn invitations_need_every_domain_rule() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let r = ts
         .post(
             "/api/v4/teams",

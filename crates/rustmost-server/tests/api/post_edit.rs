@@ -1,14 +1,13 @@
 //! Editing posts (`PUT /posts/{id}`, `PUT /posts/{id}/patch`) with upstream's permission order,
 //! `edit_at`, `PostEditTimeLimit` and `post_edited`; and `GET /posts/{id}/thread`.
 
-use crate::common::{TestServer, expect_errors};
-use crate::websocket::{Auth, Ws, post, world};
+use crate::common::expect_errors;
+use crate::websocket::{Auth, World, Ws, post};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn update_and_patch_set_edit_at_and_publish_post_edited() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bt, ct) = (&w.bob.1, &w.carol.1);
     let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
     let p = post(&ts, bt, &w.town, "first #tag").await;
@@ -78,8 +77,7 @@ async fn update_and_patch_set_edit_at_and_publish_post_edited() {
 
 #[tokio::test]
 async fn edit_refusals_in_upstream_order() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bt, ct) = (&w.bob.1, &w.carol.1);
     let p = post(&ts, bt, &w.town, "mine").await;
     let pid = p["id"].as_str().unwrap().to_string();
@@ -114,13 +112,10 @@ async fn edit_refusals_in_upstream_order() {
     assert_eq!(r.status, 200, "{}", r.text);
     // An outsider cannot edit anything.
     let (_, dt) = ts.user(&w.at, "dave").await;
-    ts.put(
-        &format!("/api/v4/posts/{pid}/patch"),
-        &dt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{pid}/patch"), &dt, json!({"message": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
 
     // System messages cannot be edited (bob's join message in town-square).
     let r = ts
@@ -136,13 +131,10 @@ async fn edit_refusals_in_upstream_order() {
         .expect("a system post of bob")
         .clone();
     let sid = sys["id"].as_str().unwrap();
-    ts.put(
-        &format!("/api/v4/posts/{sid}/patch"),
-        bt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(400, "api.post.update_post.system_message.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{sid}/patch"), bt, json!({"message": "x"}))
+            => 400, "api.post.update_post.system_message.app_error";
+    );
 
     // PostEditTimeLimit: 0 s means a message can no longer change; other fields still can.
     ts.patch_config(&w.at, json!({"ServiceSettings": {"PostEditTimeLimit": 0}}))
@@ -179,30 +171,21 @@ async fn edit_refusals_in_upstream_order() {
             .status,
         200
     );
-    ts.put(
-        &format!("/api/v4/posts/{p2id}/patch"),
-        bt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(
-        400,
-        "api.post.patch_post.can_not_update_post_in_deleted.error",
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{p2id}/patch"), bt, json!({"message": "x"}))
+            => 400, "api.post.patch_post.can_not_update_post_in_deleted.error";
     );
     let mut body = p2.clone();
     body["message"] = json!("x");
-    ts.put(&format!("/api/v4/posts/{p2id}"), bt, body)
-        .await
-        .assert_err(
-            400,
-            "api.post.update_post.can_not_update_post_in_deleted.error",
-        );
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{p2id}"), bt, body)
+            => 400, "api.post.update_post.can_not_update_post_in_deleted.error";
+    );
 }
 
 #[tokio::test]
 async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bt, ct) = (&w.bob.1, &w.carol.1);
     let root = post(&ts, bt, &w.town, "root").await;
     let rid = root["id"].as_str().unwrap().to_string();
@@ -262,10 +245,8 @@ async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
     );
     let priv_id = crate::websocket::private_channel(&ts, bt, &w.tid, "secret").await;
     let sp = post(&ts, bt, &priv_id, "hidden").await;
-    ts.get(
-        &format!("/api/v4/posts/{}/thread", sp["id"].as_str().unwrap()),
-        ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/posts/{}/thread", sp["id"].as_str().unwrap()), ct)
+            => 403, "api.context.permissions.app_error";
+    );
 }

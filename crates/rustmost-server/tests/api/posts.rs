@@ -91,13 +91,10 @@ async fn n8n_message_post_with_attachments_and_reply() {
 async fn post_errors_and_limits() {
     let ts = TestServer::start().await;
     let (at, tid, cid, _bob, bt) = setup(&ts).await;
-    ts.post(
-        "/api/v4/posts",
-        &bt,
-        json!({"channel_id": cid, "message": "x".repeat(16384)}),
-    )
-    .await
-    .assert_err(400, "model.post.is_valid.message_length.app_error");
+    expect_errors!(ts;
+        post("/api/v4/posts", &bt, json!({"channel_id": cid, "message": "x".repeat(16384)}))
+            => 400, "model.post.is_valid.message_length.app_error";
+    );
     let ok = ts
         .post(
             "/api/v4/posts",
@@ -122,13 +119,10 @@ async fn post_errors_and_limits() {
         .assert_err(403, "api.context.permissions.app_error");
     // A reply must stay in its root's channel.
     let root = ts.create_post(&at, pid, "r").await;
-    ts.post(
-        "/api/v4/posts",
-        &at,
-        json!({"channel_id": cid, "message": "m", "root_id": root.body["id"]}),
-    )
-    .await
-    .assert_err(400, "api.post.create_post.channel_root_id.app_error");
+    expect_errors!(ts;
+        post("/api/v4/posts", &at, json!({"channel_id": cid, "message": "m", "root_id": root.body["id"]}))
+            => 400, "api.post.create_post.channel_root_id.app_error";
+    );
     // Archived channels take no posts (the admin may still try).
     ts.delete(&format!("/api/v4/channels/{pid}"), &at)
         .await
@@ -299,13 +293,10 @@ async fn client_post_id_is_refused() {
     );
     let first = ts.create_post(&bt, &cid, "first").await;
     let first_id = first.body["id"].as_str().unwrap();
-    ts.post(
-        "/api/v4/posts",
-        &at,
-        json!({"id": first_id, "channel_id": cid, "message": "overwrite"}),
-    )
-    .await
-    .assert_err(400, "app.post.save.existing.app_error");
+    expect_errors!(ts;
+        post("/api/v4/posts", &at, json!({"id": first_id, "channel_id": cid, "message": "overwrite"}))
+            => 400, "app.post.save.existing.app_error";
+    );
     assert_eq!(
         ts.get(&format!("/api/v4/posts/{first_id}"), &bt).await.body["message"],
         "first"

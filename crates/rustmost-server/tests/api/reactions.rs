@@ -33,13 +33,7 @@ async fn create_list_delete_with_plus_one() {
         assert_eq!(r.body["remote_id"], "");
     }
     let l = ts.get(&format!("/api/v4/posts/{pid}/reactions"), &bt).await;
-    let names: Vec<&str> = l
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["emoji_name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = l.strings("emoji_name");
     assert_eq!(names, vec!["+1", "thumbsup"]);
     let post = ts.get(&format!("/api/v4/posts/{pid}"), &bt).await;
     assert_eq!(post.body["has_reactions"], true);
@@ -56,7 +50,7 @@ async fn create_list_delete_with_plus_one() {
         .await;
     assert_eq!(r.body, json!({"status": "OK"}), "{}", r.text);
     let l = ts.get(&format!("/api/v4/posts/{pid}/reactions"), &bt).await;
-    assert_eq!(l.body.as_array().unwrap().len(), 1);
+    assert_eq!(l.items().len(), 1);
     assert_eq!(l.body[0]["emoji_name"], "thumbsup");
     // Percent-encoded `+` works as well; deleting an absent reaction succeeds.
     ts.delete(&format!("/api/v4/users/me/posts/{pid}/reactions/%2B1"), &bt)
@@ -144,11 +138,8 @@ async fn archived_channels_take_no_reactions() {
     ts.delete(&format!("/api/v4/channels/{cid}"), &at)
         .await
         .assert_ok();
-    ts.post(
-        "/api/v4/reactions",
-        &bt,
-        json!({"user_id": bob["id"], "post_id": p.body["id"], "emoji_name": "smile"}),
-    )
-    .await
-    .assert_err(403, "api.reaction.save.archived_channel.app_error");
+    expect_errors!(ts;
+        post("/api/v4/reactions", &bt, json!({"user_id": bob["id"], "post_id": p.body["id"], "emoji_name": "smile"}))
+            => 403, "api.reaction.save.archived_channel.app_error";
+    );
 }

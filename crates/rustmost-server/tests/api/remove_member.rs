@@ -2,7 +2,7 @@
 //! `user_removed` pair (to the channel, and to the removed user), and the system message.
 
 use crate::common::TestServer;
-use crate::websocket::{Auth, Ws, post, private_channel, world};
+use crate::websocket::{Auth, World, Ws, post, private_channel};
 use serde_json::{Value, json};
 
 fn posted_message(e: &Value) -> Value {
@@ -11,19 +11,11 @@ fn posted_message(e: &Value) -> Value {
 
 #[tokio::test]
 async fn removing_a_member_tells_the_channel_and_the_removed_user() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let (dave, dt) = ts.user(&w.at, "dave").await;
     let dave = dave["id"].as_str().unwrap().to_string();
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{}/members", w.tid),
-            &w.at,
-            json!({"team_id": w.tid, "user_id": dave}),
-        )
-        .await;
+    let r = ts.add_team_member(&w.at, &w.tid, &dave).await;
     assert_eq!(r.status, 201);
     let cid = private_channel(&ts, bt, &w.tid, "secret").await;
     let r = ts.add_channel_member(bt, &cid, &carol).await;
@@ -133,10 +125,8 @@ async fn removing_a_member_tells_the_channel_and_the_removed_user() {
 /// the channel hear `user_removed`, and the channel gets the system message.
 #[tokio::test]
 async fn kick_and_leave_commands_publish_user_removed() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let cid = private_channel(&ts, bt, &w.tid, "kickme").await;
     let r = ts.add_channel_member(bt, &cid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);

@@ -17,8 +17,7 @@ async fn team(ts: &TestServer, token: &str, name: &str, open: bool) -> Value {
 
 #[tokio::test]
 async fn create_team_makes_default_channels_and_creator_admin() {
-    let ts = TestServer::start().await;
-    let (admin, at) = ts.admin().await;
+    let (ts, admin, at) = TestServer::start_with_admin().await;
     let t = team(&ts, &at, "alpha", true).await;
     assert_eq!(t["name"], "alpha");
     assert_eq!(t["type"], "O");
@@ -37,13 +36,7 @@ async fn create_team_makes_default_channels_and_creator_admin() {
     let chans = ts
         .get(&format!("/api/v4/users/me/teams/{tid}/channels"), &at)
         .await;
-    let names: Vec<&str> = chans
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = chans.strings("name");
     assert_eq!(names, vec!["off-topic", "town-square"]);
     let ts_chan = ts.channel_by_name(&at, tid, "town-square").await;
     assert_eq!(ts_chan.body["display_name"], "Town Square");
@@ -63,8 +56,7 @@ async fn create_team_makes_default_channels_and_creator_admin() {
 
 #[tokio::test]
 async fn create_team_errors() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     team(&ts, &at, "alpha", true).await;
     expect_errors!(ts;
         post("/api/v4/teams", &at, json!({"name": "alpha", "display_name": "A", "type": "O"}))
@@ -91,11 +83,7 @@ async fn create_team_errors() {
         .cloned()
         .collect();
     let r = ts
-        .put(
-            &format!("/api/v4/roles/{}/patch", role["id"].as_str().unwrap()),
-            &at,
-            json!({"permissions": perms}),
-        )
+        .patch_role(&at, role["id"].as_str().unwrap(), json!(perms))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     ts.create_team(&ut, "bobs", "B", "O")
@@ -105,8 +93,7 @@ async fn create_team_errors() {
 
 #[tokio::test]
 async fn team_visibility_and_listing() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let open = team(&ts, &at, "open", true).await;
     let closed = team(&ts, &at, "closed", false).await;
     let (_, ut) = ts.user(&at, "bob").await;
@@ -128,10 +115,10 @@ async fn team_visibility_and_listing() {
     );
     // system_user lists open teams only; the admin sees both.
     let l = ts.get("/api/v4/teams", &ut).await;
-    assert_eq!(l.body.as_array().unwrap().len(), 1);
+    assert_eq!(l.items().len(), 1);
     assert_eq!(l.body[0]["name"], "open");
     let l = ts.get("/api/v4/teams?page=0&per_page=100", &at).await;
-    assert_eq!(l.body.as_array().unwrap().len(), 2);
+    assert_eq!(l.items().len(), 2);
     let l = ts.get("/api/v4/teams?page=1&per_page=100", &at).await;
     assert_eq!(l.body, json!([]));
     let r = ts.get("/api/v4/teams/name/open", &ut).await;
@@ -140,8 +127,7 @@ async fn team_visibility_and_listing() {
 
 #[tokio::test]
 async fn my_teams_pages_until_empty_as_n8n_needs() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     for n in ["t1", "t2", "t3"] {
         team(&ts, &at, n, true).await;
     }
@@ -154,7 +140,7 @@ async fn my_teams_pages_until_empty_as_n8n_needs() {
             )
             .await;
         assert_eq!(r.status, 200);
-        let items = r.body.as_array().unwrap().clone();
+        let items = r.items().clone();
         if items.is_empty() {
             break;
         }
@@ -167,22 +153,12 @@ async fn my_teams_pages_until_empty_as_n8n_needs() {
     }
     assert_eq!(seen, vec!["t1", "t2", "t3"]);
     // Without paging parameters the whole list, as Mattermost answers.
-    assert_eq!(
-        ts.get("/api/v4/users/me/teams", &at)
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(ts.get("/api/v4/users/me/teams", &at).await.items().len(), 3);
     let (bob, ut) = ts.user(&at, "bob").await;
-    ts.get(
-        &format!("/api/v4/users/{}/teams", admin_id(&ts, &at).await),
-        &ut,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users/{}/teams", admin_id(&ts, &at).await), &ut)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .get(
             &format!("/api/v4/users/{}/teams", bob["id"].as_str().unwrap()),
@@ -201,8 +177,7 @@ async fn admin_id(ts: &TestServer, at: &str) -> String {
 
 #[tokio::test]
 async fn team_members_add_list_remove() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let t = team(&ts, &at, "alpha", false).await;
     let tid = t["id"].as_str().unwrap();
     let (bob, bt) = ts.user(&at, "bob").await;
@@ -238,7 +213,7 @@ async fn team_members_add_list_remove() {
             &bt,
         )
         .await;
-    assert_eq!(l.body.as_array().unwrap().len(), 3);
+    assert_eq!(l.items().len(), 3);
     // Bob, not a team admin, may not remove carol; carol may leave.
     ts.delete(&format!("/api/v4/teams/{tid}/members/{cid}"), &bt)
         .await
@@ -251,7 +226,7 @@ async fn team_members_add_list_remove() {
         .await
         .assert_err(400, "api.team.remove_user_from_team.missing.app_error");
     let l = ts.get(&format!("/api/v4/teams/{tid}/members"), &at).await;
-    assert_eq!(l.body.as_array().unwrap().len(), 2);
+    assert_eq!(l.items().len(), 2);
     let gone = ts
         .get(&format!("/api/v4/teams/{tid}/members/{cid}"), &at)
         .await;
@@ -264,20 +239,17 @@ async fn team_members_add_list_remove() {
         .delete(&format!("/api/v4/teams/{tid}/members/{bid}"), &at)
         .await;
     assert_eq!(r.status, 200);
-    ts.get(
-        &format!("/api/v4/teams/{tid}/members/nosuchuser00000000000000000"),
-        &at,
-    )
-    .await
-    .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{tid}/members/nosuchuser00000000000000000"), &at)
+            => 400, "api.context.invalid_url_param.app_error";
+    );
 }
 
 /// `TeamMember.CreateAt` is stored but never serialized (upstream `json:"-"`), and a client
 /// cannot set it.
 #[tokio::test]
 async fn team_member_json_has_no_create_at() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let t = team(&ts, &at, "alpha", true).await;
     let tid = t["id"].as_str().unwrap();
     let (bob, _) = ts.user(&at, "bob").await;
@@ -311,7 +283,7 @@ async fn team_member_json_has_no_create_at() {
         .await;
     assert_eq!(keys(&one.body), expected);
     let all = ts.get(&format!("/api/v4/teams/{tid}/members"), &at).await;
-    for m in all.body.as_array().unwrap() {
+    for m in all.items() {
         assert_eq!(keys(m), expected);
     }
 }
@@ -321,8 +293,7 @@ async fn team_member_json_has_no_create_at() {
 #[tokio::test]
 async fn a_store_failure_in_a_permission_check_is_a_500_not_a_403() {
     use crate::common::SqlArg;
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (_, bt) = ts.user(&at, "bob").await;
     let t = team(&ts, &at, "closed", false).await;
     let tid = t["id"].as_str().unwrap();
@@ -364,8 +335,7 @@ async fn a_store_failure_in_a_permission_check_is_a_500_not_a_403() {
 
 #[tokio::test]
 async fn all_teams_with_total_count_counts_what_the_caller_may_list() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (_, ut) = ts.user(&at, "bob").await;
     team(&ts, &at, "alpha", true).await;
     team(&ts, &at, "beta", false).await;

@@ -7,8 +7,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_cached_user_is_served_without_a_read_and_every_change_is_seen_at_once() {
-    let s = TestServer::start().await;
-    let (_, admin) = s.admin().await;
+    let (s, _, admin) = TestServer::start_with_admin().await;
     let (u, token) = s.user(&admin, "dora").await;
     let uid = u["id"].as_str().unwrap().to_string();
     let me = s.get("/api/v4/users/me", &token).await;
@@ -43,11 +42,7 @@ async fn a_cached_user_is_served_without_a_read_and_every_change_is_seen_at_once
 
     // Through the server: the very next request sees each change.
     let r = s
-        .put(
-            "/api/v4/users/me/patch",
-            &token,
-            json!({"nickname": "patched"}),
-        )
+        .patch_user(&token, "me", json!({"nickname": "patched"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let me = s.get("/api/v4/users/me", &token).await;

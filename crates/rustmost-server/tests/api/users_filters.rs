@@ -130,12 +130,10 @@ async fn filter_errors_as_upstream() {
             .status,
         200
     );
-    ts.get(
-        &format!("/api/v4/users?in_team={tid}&not_in_channel={cid}"),
-        &carol,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users?in_team={tid}&not_in_channel={cid}"), &carol)
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
@@ -176,9 +174,7 @@ async fn n8n_user_operations() {
         .assert_ok();
     let all = ts.get("/api/v4/users?page=0&per_page=100", &at).await;
     let erin_row = all
-        .body
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .find(|u| u["id"] == erin.as_str())
         .unwrap()
@@ -261,15 +257,10 @@ async fn every_filter_is_checked() {
 
 #[tokio::test]
 async fn total_users_stats_counts_active_users_and_bots_for_any_session() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (_, ut) = ts.user(&at, "bob").await;
     let (gone, _) = ts.user(&at, "gone").await;
-    ts.patch_config(
-        &at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    ts.enable_bot_creation(&at).await;
     ts.create_bot(&at, "robot").await;
     let stats = |t: &str| {
         let ts = &ts;

@@ -3,12 +3,10 @@
 //! messages, and outgoing calls to small axum receivers on loopback (payloads, signature,
 //! replies, the guard).
 
-use crate::common::{Resp, TestServer, expect_errors};
+use crate::common::{Resp, TestServer, expect_errors, hmac_sha256_hex};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -74,13 +72,9 @@ async fn grant_own(e: &Env) {
     let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("manage_own_incoming_webhooks"));
     perms.push(json!("manage_own_outgoing_webhooks"));
-    e.ts.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &e.at,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    e.ts.patch_role(&e.at, &id(&role.body), json!(perms))
+        .await
+        .assert_ok();
 }
 
 async fn incoming(e: &Env, token: &str, body: Value) -> Value {
@@ -251,13 +245,10 @@ async fn incoming_rest_crud_and_errors() {
         json!({"ServiceSettings": {"EnablePostUsernameOverride": true}}),
     )
     .await;
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.at,
-        json!({"channel_id": cid, "username": "no spaces allowed"}),
-    )
-    .await
-    .assert_err(400, "api.incoming_webhook.invalid_username.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/incoming", &e.at, json!({"channel_id": cid, "username": "no spaces allowed"}))
+            => 400, "api.incoming_webhook.invalid_username.app_error";
+    );
 }
 
 #[tokio::test]
@@ -607,25 +598,14 @@ async fn creator_deactivated_or_gone_stops_the_hook() {
     let hid = id(&incoming(&e, &e.bt, json!({"channel_id": id(&e.open)})).await);
     assert_hook_ok(&send(&e, &hid, json!({"text": "one"})).await);
     let bob = id(&e.bob);
-    e.ts.post(
-        &format!("/api/v4/teams/{}/members", e.tid),
-        &e.at,
-        json!({"team_id": e.tid, "user_id": bob}),
-    )
-    .await;
+    e.ts.add_team_member(&e.at, &e.tid, &bob).await;
     e.ts.delete(&format!("/api/v4/teams/{}/members/{bob}", e.tid), &e.at)
         .await
         .assert_ok();
     send(&e, &hid, json!({"text": "two"}))
         .await
         .assert_err(403, "web.incoming_webhook.permissions.app_error");
-    e.ts.post(
-        &format!("/api/v4/teams/{}/members", e.tid),
-        &e.at,
-        json!({"team_id": e.tid, "user_id": bob}),
-    )
-    .await
-    .assert_ok();
+    e.ts.add_team_member(&e.at, &e.tid, &bob).await.assert_ok();
     join(&e, &e.open, &e.bob).await;
     assert_hook_ok(&send(&e, &hid, json!({"text": "three"})).await);
     e.ts.delete(&format!("/api/v4/users/{bob}"), &e.at)
@@ -640,13 +620,10 @@ async fn creator_deactivated_or_gone_stops_the_hook() {
 async fn incoming_url_can_be_regenerated() {
     let e = setup().await;
     let hid = id(&incoming(&e, &e.at, json!({"channel_id": id(&e.open)})).await);
-    e.ts.post(
-        &format!("/api/v4/hooks/incoming/{hid}/regen_id"),
-        &e.bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        post(&format!("/api/v4/hooks/incoming/{hid}/regen_id"), &e.bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r =
         e.ts.post(
             &format!("/api/v4/hooks/incoming/{hid}/regen_id"),
@@ -745,15 +722,7 @@ fn verify_signature(h: &HeaderMap, body: &[u8], token: &str) {
         .unwrap()
         .as_secs() as i64;
     assert!((now - ts.parse::<i64>().unwrap()).abs() < 60);
-    let mut mac = Hmac::<Sha256>::new_from_slice(token.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:").as_bytes());
-    mac.update(body);
-    let want: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let want = hmac_sha256_hex(token, &[format!("v0:{ts}:").as_bytes(), body]);
     assert_eq!(
         h["X-Rustmost-Signature"].to_str().unwrap(),
         format!("v0={want}")

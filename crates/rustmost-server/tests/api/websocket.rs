@@ -204,6 +204,20 @@ pub(crate) struct World {
     pub(crate) carol: (String, String),
 }
 
+impl World {
+    /// A fresh server with its world.
+    pub(crate) async fn start() -> (TestServer, World) {
+        let ts = TestServer::start().await;
+        let w = world(&ts).await;
+        (ts, w)
+    }
+
+    /// Bob's and carol's (id, token).
+    pub(crate) fn members(&self) -> [(&String, &String); 2] {
+        [(&self.bob.0, &self.bob.1), (&self.carol.0, &self.carol.1)]
+    }
+}
+
 pub(crate) async fn world(ts: &TestServer) -> World {
     let (admin, at) = ts.admin().await;
     let r = ts.create_team(&at, "team-one", "Team One", "O").await;
@@ -250,8 +264,7 @@ pub(crate) async fn post(ts: &TestServer, token: &str, channel_id: &str, message
 
 #[tokio::test]
 async fn upgrade_with_header_token_cookie_and_hello() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     for auth in [
         Auth::Bearer(&w.bob.1),
         Auth::Token(&w.bob.1),
@@ -309,14 +322,9 @@ async fn upgrade_with_header_token_cookie_and_hello() {
 
 #[tokio::test]
 async fn personal_and_bot_access_tokens_authenticate_by_header_and_challenge() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     ts.set_tokens_enabled(&w.at, true).await;
-    ts.patch_config(
-        &w.at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    ts.enable_bot_creation(&w.at).await;
     ts.grant_token_role(&w.at, &w.bob.0).await;
     let (_, pat) = ts.create_token(&w.bob.1, &w.bob.0, "ws").await;
     let ws = Ws::connect(&ts, Auth::Token(&pat)).await;
@@ -345,8 +353,7 @@ async fn personal_and_bot_access_tokens_authenticate_by_header_and_challenge() {
 
 #[tokio::test]
 async fn bad_and_revoked_tokens_leave_the_socket_anonymous() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     // An invalid header token is ignored: no hello; the challenge then works.
     let mut s = open(&ts, Auth::Bearer("notatoken"), "").await.unwrap();
     s.send(Message::Text(
@@ -390,8 +397,7 @@ async fn bad_and_revoked_tokens_leave_the_socket_anonymous() {
 
 #[tokio::test]
 async fn actions_ping_statuses_errors_and_frame_limits() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     // Protocol pings are answered (the websockets and aiohttp clients rely on it).
     bob.s
@@ -468,8 +474,7 @@ async fn actions_ping_statuses_errors_and_frame_limits() {
 
 #[tokio::test]
 async fn posted_goes_to_channel_members_with_upstream_fields_and_own_mentions() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut bob2 = Ws::connect(&ts, Auth::Cookie(&w.bob.1)).await;
@@ -517,8 +522,7 @@ async fn posted_goes_to_channel_members_with_upstream_fields_and_own_mentions() 
 
 #[tokio::test]
 async fn edits_deletes_reactions_and_ephemeral_posts() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -600,8 +604,7 @@ async fn edits_deletes_reactions_and_ephemeral_posts() {
 
 #[tokio::test]
 async fn typing_reaches_the_channel_but_not_the_sender_or_outsiders() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -639,8 +642,7 @@ async fn typing_reaches_the_channel_but_not_the_sender_or_outsiders() {
 
 #[tokio::test]
 async fn channel_team_user_and_config_events() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     let mut admin = Ws::connect(&ts, Auth::Bearer(&w.at)).await;
@@ -671,13 +673,7 @@ async fn channel_team_user_and_config_events() {
     let dave_id = dave["id"].as_str().unwrap().to_string();
     let mut dws = Ws::connect(&ts, Auth::Bearer(&dt)).await;
     post(&ts, &w.bob.1, &w.town, "team only").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{}/members", w.tid),
-            &w.at,
-            json!({"team_id": w.tid, "user_id": dave_id}),
-        )
-        .await;
+    let r = ts.add_team_member(&w.at, &w.tid, &dave_id).await;
     assert_eq!(r.status, 201);
     let ev = dws.drain(&ts).await;
     let names: Vec<&str> = ev.iter().filter_map(|e| e["event"].as_str()).collect();
@@ -767,8 +763,7 @@ async fn channel_team_user_and_config_events() {
 
 #[tokio::test]
 async fn resume_replays_missed_events_or_starts_fresh() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     post(&ts, &w.carol.1, &w.town, "one").await;
     let seen = bob.next_event().await;
@@ -896,8 +891,7 @@ async fn closes_after(ts: &TestServer, ws: Ws, user_id: &str) {
 
 #[tokio::test]
 async fn sockets_close_when_their_credential_ends() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     ts.set_tokens_enabled(&w.at, true).await;
     ts.grant_token_role(&w.at, &w.bob.0).await;
     // Logout.
@@ -928,11 +922,7 @@ async fn sockets_close_when_their_credential_ends() {
         closes_after(&ts, ws, &w.bob.0).await;
     }
     // Tokens turned off: a human's token socket closes, a bot's stays.
-    ts.patch_config(
-        &w.at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    ts.enable_bot_creation(&w.at).await;
     let bot = ts.create_bot(&w.at, "stayer").await;
     let bot_id = bot["user_id"].as_str().unwrap().to_string();
     let (_, bot_secret) = ts.create_token(&w.at, &bot_id, "bot").await;
@@ -996,8 +986,7 @@ async fn sockets_close_when_their_credential_ends() {
 #[tokio::test]
 async fn integration_ephemeral_text_reaches_the_clicking_user() {
     use axum::routing::post as axum_post;
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     ts.patch_config(
         &w.at,
         json!({"ServiceSettings": {"AllowedUntrustedInternalConnections": "127.0.0.1"}}),
@@ -1104,8 +1093,7 @@ async fn events_and_revocations_cross_nodes() {
 
 #[tokio::test]
 async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let cid = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
     let r = ts.add_channel_member(&w.bob.1, &cid, &w.carol.0).await;
     assert_eq!(r.status, 201);
@@ -1142,8 +1130,7 @@ async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
 #[tokio::test]
 async fn a_store_failure_in_the_typing_check_is_a_500() {
     use crate::common::SqlArg;
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let none: &[SqlArg] = &[];
     ts.raw_execute(
@@ -1171,8 +1158,7 @@ async fn a_store_failure_in_the_typing_check_is_a_500() {
 /// webhook's post and a built-in command's `in_channel` post.
 #[tokio::test]
 async fn webhook_and_command_posts_are_published() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     let r = ts
         .post(
@@ -1284,8 +1270,7 @@ async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
 
 #[tokio::test]
 async fn header_and_purpose_commands_publish_channel_updated_to_members() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "quiet").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;

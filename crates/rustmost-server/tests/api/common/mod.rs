@@ -82,6 +82,13 @@ impl TestServer {
         Self::start_with_env(&[]).await
     }
 
+    /// A fresh server with its admin logged in: (server, admin user JSON, admin session token).
+    pub async fn start_with_admin() -> (Self, Value, String) {
+        let s = Self::start().await;
+        let (admin, token) = s.admin().await;
+        (s, admin, token)
+    }
+
     /// Starts a server whose `MM_*` environment is exactly `env` (the process env is ignored,
     /// so tests can run in parallel).
     pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
@@ -108,6 +115,16 @@ impl TestServer {
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), db.display().to_string()));
         }
         Self::launch(dir, envs, pg_url, pg_database).await
+    }
+
+    /// A server that may call integrations on 127.0.0.1 (`AllowedUntrustedInternalConnections`),
+    /// where the tests' fake integrations listen.
+    pub async fn start_trusting_loopback() -> Self {
+        Self::start_with_env(&[(
+            "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+            "127.0.0.1",
+        )])
+        .await
     }
 
     /// A second node on this server's PostgreSQL database, as behind a load balancer: its own
@@ -307,6 +324,22 @@ impl TestServer {
         Resp::read(r).await
     }
 
+    /// A request with a raw body (no `Content-Type`), for bodies that are not JSON; `token`
+    /// goes in `Authorization: Bearer`.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Resp {
+        let mut rb = self.http.request(method, format!("{}{}", self.url, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        Resp::read(rb.body(body).send().await.expect("request")).await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Resp {
         self.req(Method::GET, path, Some(token), None).await
     }
@@ -410,6 +443,15 @@ impl TestServer {
         self.patch_config(
             admin_token,
             json!({"ServiceSettings": {"EnableUserAccessTokens": on}}),
+        )
+        .await;
+    }
+
+    /// Turns `ServiceSettings.EnableBotAccountCreation` on.
+    pub async fn enable_bot_creation(&self, admin_token: &str) {
+        self.patch_config(
+            admin_token,
+            json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
         )
         .await;
     }
@@ -541,6 +583,39 @@ impl TestServer {
         .await
     }
 
+    /// `POST /users/tokens/{action}` (`disable`, `enable`, `revoke`, `rotate`) for one token.
+    pub async fn token_action(&self, token: &str, action: &str, token_id: &str) -> Resp {
+        let body = json!({"token_id": token_id});
+        self.post(&format!("/api/v4/users/tokens/{action}"), token, body)
+            .await
+    }
+
+    /// `POST /channels/members/me/view` for one channel.
+    pub async fn view_channel(&self, token: &str, channel_id: &str) -> Resp {
+        let body = json!({"channel_id": channel_id});
+        self.post("/api/v4/channels/members/me/view", token, body)
+            .await
+    }
+
+    /// `PUT /users/{user_id}/patch` (`user_id` may be `me`).
+    pub async fn patch_user(&self, token: &str, user_id: &str, patch: Value) -> Resp {
+        self.put(&format!("/api/v4/users/{user_id}/patch"), token, patch)
+            .await
+    }
+
+    /// `POST /users/{user_id}/tokens` with this body (`user_id` may be `me`), for the cases
+    /// [`TestServer::create_token`] does not cover.
+    pub async fn request_token(&self, token: &str, user_id: &str, body: Value) -> Resp {
+        self.post(&format!("/api/v4/users/{user_id}/tokens"), token, body)
+            .await
+    }
+
+    /// `GET /system/ping?get_server_status=true` without a session.
+    pub async fn server_status(&self) -> Resp {
+        let path = "/api/v4/system/ping?get_server_status=true";
+        self.req(Method::GET, path, None, None).await
+    }
+
     /// `PUT /users/{user_id}/active`.
     pub async fn set_active(&self, token: &str, user_id: &str, active: bool) -> Resp {
         let body = json!({"active": active});
@@ -616,6 +691,29 @@ macro_rules! expect_errors {
 }
 pub(crate) use expect_errors;
 
+/// The `Set-Cookie` headers of a response, whole.
+pub fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().expect("ASCII cookie").to_string())
+        .collect()
+}
+
+/// The lowercase hex HMAC-SHA256 of `parts` (in order) under `key`, as signed requests carry it.
+pub fn hmac_sha256_hex(key: &str, parts: &[&[u8]]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub struct Resp {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
@@ -662,6 +760,27 @@ impl Resp {
             "application/json",
             "content type"
         );
+    }
+
+    /// The body as a JSON array.
+    #[track_caller]
+    pub fn items(&self) -> &Vec<Value> {
+        self.body
+            .as_array()
+            .unwrap_or_else(|| panic!("expected a JSON array, got {}: {}", self.status, self.text))
+    }
+
+    /// The string `field` of each element of the body's array, in order.
+    #[track_caller]
+    pub fn strings(&self, field: &str) -> Vec<&str> {
+        self.items()
+            .iter()
+            .map(|v| {
+                v[field]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("no string {field} in {v}"))
+            })
+            .collect()
     }
 
     #[track_caller]
