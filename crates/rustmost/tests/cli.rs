@@ -1,6 +1,12 @@
 //! The command-line client end to end: an in-process server on a loopback port, and the real
 //! `rustmost` binary run against it with its own credential folder.
 
+#[path = "support/api.rs"]
+mod api;
+#[path = "support/exe.rs"]
+mod exe;
+
+use exe::refused_start;
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -35,14 +41,7 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let scheme = if tls { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            rustmost_server::serve_with_listener(state, listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("serve");
-        });
+        let (tx, _) = api::serve(state, listener);
         Server {
             url,
             // The tests' own calls accept the self-signed certificates of the TLS tests.
@@ -62,21 +61,7 @@ impl Server {
         tok: Option<&str>,
         body: Value,
     ) -> (u16, Value, Option<String>) {
-        let mut rb = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(t) = tok {
-            rb = rb.bearer_auth(t);
-        }
-        if !body.is_null() {
-            rb = rb.json(&body);
-        }
-        let r = rb.send().await.unwrap();
-        let status = r.status().as_u16();
-        let token = r
-            .headers()
-            .get("Token")
-            .map(|v| v.to_str().unwrap().to_string());
-        let v = r.json::<Value>().await.unwrap_or(Value::Null);
-        (status, v, token)
+        api::call(&self.http, &self.url, method, path, tok, body).await
     }
 
     /// First user (system admin) created anonymously, then a login: the session token.
@@ -148,6 +133,21 @@ async fn rm(cfg: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
 /// without quotes (so no argument holds a space).
 fn argv(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
+}
+
+/// A fresh credential folder logged in to `url` with the access token `token`.
+async fn logged_in(url: &str, token: &str) -> tempfile::TempDir {
+    let cfg = tempfile::tempdir().unwrap();
+    rm_ok(cfg.path(), &["auth", "login", url, "--access-token", token]).await;
+    cfg
+}
+
+/// As `rm` with no extra environment, asserting failure with `expected` in stderr.
+async fn rm_err(cfg: &Path, args: &[&str], expected: &str) -> Out {
+    let o = rm(cfg, args, &[]).await;
+    assert_ne!(o.code, 0, "stdout: {}", o.stdout);
+    assert!(o.stderr.contains(expected), "{}", o.stderr);
+    o
 }
 
 /// As `rm` with no extra environment, asserting success.
@@ -248,7 +248,7 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
     rm_ok(a, &argv("auth test")).await;
     let bad_pw = a.join("bad.txt");
     std::fs::write(&bad_pw, "wrong-password").unwrap();
-    let e = rm(
+    rm_err(
         a,
         &[
             "auth",
@@ -261,16 +261,9 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
             "--name",
             "bad",
         ],
-        &[],
+        "api.user.login.invalid_credentials_email_username",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(
-        e.stderr
-            .contains("api.user.login.invalid_credentials_email_username"),
-        "{}",
-        e.stderr
-    );
     // Empty secrets are refused, never saved.
     let e = rm_in(
         a,
@@ -390,19 +383,12 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
     assert_ne!(rm(a, &argv("user list --json -o table"), &[]).await.code, 0);
 
     // A refusal: non-zero, the server's message and its AppError id.
-    let e = rm(
+    let e = rm_err(
         a,
         &argv("channel create --team crew --name ops --display-name Ops"),
-        &[],
+        "store.sql_channel.save_channel.exists.app_error",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(
-        e.stderr
-            .contains("store.sql_channel.save_channel.exists.app_error"),
-        "{}",
-        e.stderr
-    );
     assert!(e.stdout.is_empty());
 }
 
@@ -603,7 +589,7 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(!off.exists());
-    let e = rm(
+    rm_err(
         c,
         &[
             "--local",
@@ -612,11 +598,9 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
             "user",
             "list",
         ],
-        &[],
+        "EnableLocalMode",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
     // The socket goes away with the server.
     drop(srv);
     for _ in 0..100 {
@@ -626,17 +610,15 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(!sock.exists(), "the socket outlived the server");
-    let e = rm(
+    rm_err(
         c,
         &run(&["user", "list"])
             .iter()
             .map(String::as_str)
             .collect::<Vec<_>>(),
-        &[],
+        "EnableLocalMode",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -667,24 +649,30 @@ async fn guide_flow_entirely_with_the_cli() {
     assert!(t.stdout.contains("Connection successful"), "{}", t.stdout);
 
     // Personal access tokens are off by default; the admin turns them on.
-    let v = rm_ok(
-        a,
-        &argv("config get ServiceSettings.EnableUserAccessTokens"),
-    )
-    .await;
-    assert_eq!(v.json(), json!(false));
-    let v = rm_ok(
-        a,
-        &argv("config set ServiceSettings.EnableUserAccessTokens true"),
-    )
-    .await;
-    assert_eq!(v.json(), json!(true));
-    let v = rm_ok(
-        a,
-        &argv("config get ServiceSettings/EnableUserAccessTokens"),
-    )
-    .await;
-    assert_eq!(v.json(), json!(true));
+    assert_eq!(
+        rm_json(
+            a,
+            &argv("config get ServiceSettings.EnableUserAccessTokens")
+        )
+        .await,
+        json!(false)
+    );
+    assert_eq!(
+        rm_json(
+            a,
+            &argv("config set ServiceSettings.EnableUserAccessTokens true")
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        rm_json(
+            a,
+            &argv("config get ServiceSettings/EnableUserAccessTokens")
+        )
+        .await,
+        json!(true)
+    );
 
     // A user, a team and a channel they belong to.
     let alice = rm_json(
@@ -1016,14 +1004,22 @@ async fn n8n_node_operations_and_admin_commands() {
         .to_string();
 
     // user.create (email and non-email), getByEmail, getById, search, list filters, invite.
-    let bob = rm_json(a, &argv("user create --username bob --email bob+x@example.com --password Bob-Passw0rd! --first-name Bob"),
+    let bob = rm_json(
+        a,
+        &argv(
+            "user create --username bob --email bob+x@example.com --password \
+             Bob-Passw0rd! --first-name Bob",
+        ),
     )
     .await;
     assert_eq!(bob["first_name"], "Bob");
     let bob_id = bob["id"].as_str().unwrap().to_string();
-    let o = rm(a, &argv("user create --username carol"), &[]).await;
-    assert_ne!(o.code, 0);
-    assert!(o.stderr.contains("--email and --password"), "{}", o.stderr);
+    rm_err(
+        a,
+        &argv("user create --username carol"),
+        "--email and --password",
+    )
+    .await;
     let by_mail = rm_json(a, &argv("user get-by-email bob+x@example.com")).await;
     assert_eq!(by_mail["id"], bob_id.as_str());
     let by_ids = rm_json(a, &["user", "get-by-id", &format!("{bob_id}, {admin_id}")]).await;
@@ -1033,9 +1029,7 @@ async fn n8n_node_operations_and_admin_commands() {
     assert_eq!(none, json!([]));
     let s = rm_json(a, &argv("user search bob")).await;
     assert_eq!(s["id"], bob_id.as_str());
-    let missing = rm(a, &argv("user search nobody"), &[]).await;
-    assert_ne!(missing.code, 0);
-    assert!(missing.stderr.contains("HTTP 404"), "{}", missing.stderr);
+    rm_err(a, &argv("user search nobody"), "HTTP 404").await;
 
     let team = rm_json(a, &argv("team create --name ops --display-name Ops")).await;
     let team_id = team["id"].as_str().unwrap().to_string();
@@ -1327,16 +1321,8 @@ async fn n8n_node_operations_and_admin_commands() {
 
 #[test]
 fn serve_is_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
-        .env("MM_SQLSETTINGS_DRIVERNAME", "mysql")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
+    let err = refused_start(&["serve"], &[("MM_SQLSETTINGS_DRIVERNAME", "mysql")]);
+    assert!(err.contains("DriverName"), "{err}");
 }
 
 #[tokio::test]
@@ -1389,16 +1375,8 @@ async fn channel_messages(srv: &Server, tok: &str, channel_id: &str) -> Vec<Stri
 async fn webhook_commands_with_mmctl_spellings() {
     let srv = Server::start().await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&srv.url, &admin_tok).await;
     let a = cfg.path();
-    rm_ok(
-        a,
-        &argv(&format!(
-            "auth login {} --access-token {admin_tok}",
-            srv.url
-        )),
-    )
-    .await;
     rm_ok(a, &argv("team create --name hooks --display-name Hooks")).await;
     let alerts = rm_json(
         a,
@@ -1407,7 +1385,12 @@ async fn webhook_commands_with_mmctl_spellings() {
     .await;
     let alerts_id = alerts["id"].as_str().unwrap().to_string();
 
-    let inc = rm_json(a, &argv("webhook create-incoming --channel hooks:alerts --user admin --display-name CI --description builds --lock-to-channel --icon https://example.com/ci.png"),
+    let inc = rm_json(
+        a,
+        &argv(
+            "webhook create-incoming --channel hooks:alerts --user admin --display-name \
+             CI --description builds --lock-to-channel --icon https://example.com/ci.png",
+        ),
     )
     .await;
     let inc_id = inc["id"].as_str().unwrap().to_string();
@@ -1453,7 +1436,13 @@ async fn webhook_commands_with_mmctl_spellings() {
         "an absent --lock-to-channel keeps the lock"
     );
 
-    let out = rm_json(a, &argv("webhook create-outgoing --team hooks --channel hooks:alerts --display-name builder --trigger-word build --trigger-word test --trigger-when start --url http://127.0.0.1:9/hook --content-type application/json"),
+    let out = rm_json(
+        a,
+        &argv(
+            "webhook create-outgoing --team hooks --channel hooks:alerts --display-name \
+             builder --trigger-word build --trigger-word test --trigger-when start --url \
+             http://127.0.0.1:9/hook --content-type application/json",
+        ),
     )
     .await;
     let out_id = out["id"].as_str().unwrap().to_string();
@@ -1462,7 +1451,12 @@ async fn webhook_commands_with_mmctl_spellings() {
     assert_eq!(out["channel_id"], alerts_id.as_str());
     assert_eq!(out["content_type"], "application/json");
     assert_eq!(out["token"].as_str().unwrap().len(), 26);
-    let bad = rm(a, &argv("webhook create-outgoing --team hooks --display-name x --trigger-word x --trigger-when sometimes --url http://127.0.0.1:9/x"),
+    let bad = rm(
+        a,
+        &argv(
+            "webhook create-outgoing --team hooks --display-name x --trigger-word x \
+             --trigger-when sometimes --url http://127.0.0.1:9/x",
+        ),
         &[],
     )
     .await;
@@ -1473,20 +1467,12 @@ async fn webhook_commands_with_mmctl_spellings() {
         bad.stderr
     );
     // Without a channel, upstream requires trigger words: the server's refusal and its id.
-    let refused = rm(
+    rm_err(
         a,
         &argv("webhook create-outgoing --team hooks --display-name x --url http://127.0.0.1:9/x"),
-        &[],
+        "api.webhook.create_outgoing.triggers.app_error",
     )
     .await;
-    assert_ne!(refused.code, 0);
-    assert!(
-        refused
-            .stderr
-            .contains("api.webhook.create_outgoing.triggers.app_error"),
-        "{}",
-        refused.stderr
-    );
 
     let m = rm_json(
         a,
@@ -1532,9 +1518,12 @@ async fn webhook_commands_with_mmctl_spellings() {
         rm_json(a, &argv(&format!("webhook show {out_id}"))).await["display_name"],
         "builder"
     );
-    let missing = rm(a, &argv("webhook show aaaaaaaaaaaaaaaaaaaaaaaaaa"), &[]).await;
-    assert_ne!(missing.code, 0);
-    assert!(missing.stderr.contains("no webhook"), "{}", missing.stderr);
+    rm_err(
+        a,
+        &argv("webhook show aaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        "no webhook",
+    )
+    .await;
 
     rm_ok(a, &argv(&format!("webhook delete {inc_id}"))).await;
     let r = srv
@@ -1579,16 +1568,8 @@ async fn webhook_commands_with_mmctl_spellings() {
 async fn slash_command_commands_with_mmctl_spellings() {
     let srv = Server::start_with(&[("MM_SERVICESETTINGS_SITEURL", "http://127.0.0.1:9")]).await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&srv.url, &admin_tok).await;
     let a = cfg.path();
-    rm_ok(
-        a,
-        &argv(&format!(
-            "auth login {} --access-token {admin_tok}",
-            srv.url
-        )),
-    )
-    .await;
     for t in ["cmds", "other"] {
         rm_ok(a, &["team", "create", "--name", t, "--display-name", t]).await;
     }
@@ -1631,31 +1612,18 @@ async fn slash_command_commands_with_mmctl_spellings() {
     assert_eq!(c["auto_complete_hint"], "[env]");
     assert_eq!(c["display_name"], "Deploy");
 
-    let slash = rm(
+    rm_err(
         a,
         &argv("command create cmds --trigger-word /x --url http://127.0.0.1:9/s"),
-        &[],
+        "cannot begin with a /",
     )
     .await;
-    assert_ne!(slash.code, 0);
-    assert!(
-        slash.stderr.contains("cannot begin with a /"),
-        "{}",
-        slash.stderr
-    );
-    let dup = rm(
+    rm_err(
         a,
         &argv("command create cmds --trigger-word deploy --url http://127.0.0.1:9/s"),
-        &[],
+        "api.command.duplicate_trigger.app_error",
     )
     .await;
-    assert_ne!(dup.code, 0);
-    assert!(
-        dup.stderr
-            .contains("api.command.duplicate_trigger.app_error"),
-        "{}",
-        dup.stderr
-    );
 
     let list = rm_json(a, &argv("command list cmds")).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
@@ -1687,18 +1655,12 @@ async fn slash_command_commands_with_mmctl_spellings() {
         m["url"], "http://127.0.0.1:9/slash",
         "flags left out keep their value"
     );
-    let bad = rm(
+    rm_err(
         a,
         &["command", "modify", &cid, "--trigger-word", "two words"],
-        &[],
+        "must not contain spaces",
     )
     .await;
-    assert_ne!(bad.code, 0);
-    assert!(
-        bad.stderr.contains("must not contain spaces"),
-        "{}",
-        bad.stderr
-    );
 
     let moved = rm_json(a, &argv(&format!("command move other {cid}"))).await;
     assert_eq!(moved["status"], "OK");
@@ -1747,13 +1709,12 @@ async fn slash_command_commands_with_mmctl_spellings() {
 
     let archived = rm_json(a, &argv(&format!("command archive {cid}"))).await;
     assert_eq!(archived["status"], "OK");
-    let gone = rm(a, &argv(&format!("command show {cid}")), &[]).await;
-    assert_ne!(gone.code, 0);
-    assert!(
-        gone.stderr.contains("store.sql_command.save.get.app_error"),
-        "{}",
-        gone.stderr
-    );
+    rm_err(
+        a,
+        &argv(&format!("command show {cid}")),
+        "store.sql_command.save.get.app_error",
+    )
+    .await;
     let gone = rm(a, &argv(&format!("command delete {cid}")), &[]).await;
     assert_ne!(gone.code, 0);
 }
@@ -1878,16 +1839,8 @@ async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
     let srv = Server::start().await;
     let relay = Relay::start(&srv.url).await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&relay.url, &admin_tok).await;
     let a = cfg.path();
-    rm_ok(
-        a,
-        &argv(&format!(
-            "auth login {} --access-token {admin_tok}",
-            relay.url
-        )),
-    )
-    .await;
     let team = rm_json(a, &argv("team create --name ev --display-name Ev")).await;
     let alerts = rm_json(
         a,
@@ -1996,9 +1949,7 @@ async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
     assert!(!done.success());
 
     // A credential the server refuses ends the command with the server's message.
-    let bad = rm(a, &argv("events --access-token not-a-token"), &[]).await;
-    assert_ne!(bad.code, 0);
-    assert!(bad.stderr.contains("HTTP 401"), "{}", bad.stderr);
+    rm_err(a, &argv("events --access-token not-a-token"), "HTTP 401").await;
 }
 
 /// Runs the binary on a pseudo-terminal (util-linux `script`), as a person at a terminal
@@ -2034,16 +1985,8 @@ async fn rm_tty(cfg: &Path, args: &[&str]) -> String {
 async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_json() {
     let srv = Server::start().await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&srv.url, &admin_tok).await;
     let a = cfg.path();
-    rm_ok(
-        a,
-        &argv(&format!(
-            "auth login {} --access-token {admin_tok}",
-            srv.url
-        )),
-    )
-    .await;
     let team = rm_json(a, &argv("team create --name many --display-name Many")).await;
     let (_, town, _) = srv
         .call(
