@@ -968,12 +968,7 @@ async fn mails(
 /// not, and nothing is sent while `SendEmailNotifications` is off.
 #[tokio::test]
 async fn token_emails_tell_human_owners_without_the_secret() {
-    let (port, got) = crate::common::smtp::smtp_sink().await;
-    let port = port.to_string();
-    let srv = TestServer::start_with_env(&[
-        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
-        ("MM_EMAILSETTINGS_SMTPPORT", &port),
-        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+    let (srv, got) = crate::common::smtp::start_mailing(&[
         ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
         ("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true"),
         ("MM_SERVICESETTINGS_ENABLEBOTACCOUNTCREATION", "true"),

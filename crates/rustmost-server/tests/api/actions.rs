@@ -60,7 +60,7 @@ async fn integration(reply: Value, status: u16) -> (String, Arc<Mutex<Vec<Value>
 
 async fn post_with_actions(ts: &TestServer, at: &str, url: &str) -> (Value, String, String) {
     let t = ts.create_team(at, "team-one", "T", "O").await;
-    let tid = t.body["id"].as_str().unwrap().to_string();
+    let tid = t.id();
     let c = ts.channel_by_name(at, &tid, "town-square").await;
     let cid = c.body["id"].as_str().unwrap();
     let p = ts
@@ -91,13 +91,7 @@ async fn button_calls_integration_and_applies_update() {
     .await;
     let (post, button, select) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
-    let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{button}"),
-            &at,
-            json!({}),
-        )
-        .await;
+    let r = ts.post_action(&at, pid, &button, json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["status"], "OK");
     assert_eq!(r.body["trigger_id"].as_str().unwrap().len(), 26);
@@ -128,11 +122,7 @@ async fn menu_sends_selected_option() {
     let (post, _button, select) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
     let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{select}"),
-            &at,
-            json!({"selected_option": "a"}),
-        )
+        .post_action(&at, pid, &select, json!({"selected_option": "a"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let req = seen.lock().unwrap()[0].clone();
@@ -253,13 +243,7 @@ async fn oversized_integration_reply_is_refused() {
     let (url, _) = integration(fits, 200).await;
     let (post, button, _) = post_with_actions_in(&ts, &at, &url, &post["channel_id"]).await;
     let pid = post["id"].as_str().unwrap();
-    let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{button}"),
-            &at,
-            json!({}),
-        )
-        .await;
+    let r = ts.post_action(&at, pid, &button, json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         ts.get(&format!("/api/v4/posts/{pid}"), &at).await.body["message"],
@@ -319,13 +303,7 @@ async fn update_cannot_make_a_persons_post_look_like_a_bots() {
     let button = p.body["props"]["attachments"][0]["actions"][0]["id"]
         .as_str()
         .unwrap();
-    let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{button}"),
-            &ut,
-            json!({}),
-        )
-        .await;
+    let r = ts.post_action(&ut, pid, button, json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let stored = ts.get(&format!("/api/v4/posts/{pid}"), &ut).await;
     assert_eq!(stored.body["message"], "Approved");

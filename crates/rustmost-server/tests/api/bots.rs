@@ -28,8 +28,7 @@ async fn create_bot_rules() {
     );
     srv.enable_bot_creation(&admin).await;
     let r = srv
-        .post(
-            "/api/v4/bots",
+        .create_bot_with(
             &admin,
             json!({"username": "deploy-bot", "display_name": "Deploy", "description": "ships"}),
         )
@@ -215,13 +214,13 @@ async fn patch_assign_and_manage_permissions() {
     let (bob, bob_s) = srv.user(&admin, "bob").await;
 
     expect_errors!(srv;
-        put(&format!("/api/v4/bots/{bid}"), &bob_s, json!({"description": "x"}))
+        update_bot(&bob_s, &bid, json!({"description": "x"}))
             => 404, "store.sql_bot.get.missing.app_error";
     );
     let r = srv
-        .put(
-            &format!("/api/v4/bots/{bid}"),
+        .update_bot(
             &admin,
+            &bid,
             json!({"username": "renamed", "description": "new"}),
         )
         .await;
@@ -233,7 +232,7 @@ async fn patch_assign_and_manage_permissions() {
     assert_eq!(u.body["username"], "renamed");
     assert_eq!(u.body["email"], "renamed@localhost");
     expect_errors!(srv;
-        put(&format!("/api/v4/bots/{bid}"), &admin, json!({"username": "bob"}))
+        update_bot(&admin, &bid, json!({"username": "bob"}))
             => 400, "app.user.save.username_exists.app_error";
     );
 
@@ -260,7 +259,7 @@ async fn patch_assign_and_manage_permissions() {
         .await
         .assert_ok();
     expect_errors!(srv;
-        put(&format!("/api/v4/bots/{bid}"), &bob_s, json!({"description": "y"}))
+        update_bot(&bob_s, &bid, json!({"description": "y"}))
             => 403, "api.context.permissions.app_error";
     );
     let r = srv.get(&format!("/api/v4/bots/{bid}"), &bob_s).await;
@@ -273,11 +272,7 @@ async fn patch_assign_and_manage_permissions() {
         .await
         .assert_ok();
     let r = srv
-        .put(
-            &format!("/api/v4/bots/{bid}"),
-            &bob_s,
-            json!({"description": "y"}),
-        )
+        .update_bot(&bob_s, &bid, json!({"description": "y"}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     // Owning the bot with manage_bots also lets bob make its tokens.
@@ -377,7 +372,7 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
     assert!(r.body["delete_at"].as_i64().unwrap() > 0, "{}", r.text);
     // A bot cannot create bots.
     let (_, robot_secret) = srv.create_token(&admin, &bid, "x").await;
-    srv.post("/api/v4/bots", &robot_secret, json!({"username": "child"}))
+    srv.create_bot_with(&robot_secret, json!({"username": "child"}))
         .await
         .assert_err(403, "api.context.permissions.app_error");
 }
@@ -428,7 +423,7 @@ async fn bot_usernames_are_validated_as_sent_and_long_display_names_get_upstream
     let (srv, _admin_u, admin) = setup().await;
     // Usernames are validated as sent: no lower-casing, no trimming.
     for bad in ["MyBot", " bot ", "bot "] {
-        srv.post("/api/v4/bots", &admin, json!({"username": bad}))
+        srv.create_bot_with(&admin, json!({"username": bad}))
             .await
             .assert_err(400, "model.bot.is_valid.username.app_error");
     }

@@ -71,7 +71,7 @@ async fn viewing_marks_channels_read_and_tells_the_user() {
 
     // The channel being left is marked read too.
     let r = ts.create_channel(ct, &w.tid, "side", "Side", "O").await;
-    let side = r.body["id"].as_str().unwrap().to_string();
+    let side = r.id();
     let r = ts.add_channel_member(bt, &side, &bob).await;
     assert_eq!(r.status, 201, "{}", r.text);
     post(&ts, ct, &side, "side news").await;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 async fn setup(ts: &TestServer) -> (String, String, Value, String) {
     let (_, at) = ts.admin().await;
     let r = ts.create_team(&at, "team-one", "Team One", "O").await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
+    let tid = r.id();
     let (bob, bt) = ts.user(&at, "bob").await;
     let r = ts.add_team_member(&at, &tid, &bob["id"]).await;
     assert_eq!(r.status, 201);
@@ -18,7 +18,7 @@ async fn setup(ts: &TestServer) -> (String, String, Value, String) {
 async fn channel(ts: &TestServer, token: &str, tid: &str, name: &str, kind: &str) -> Value {
     // n8n's channel.create body.
     let r = ts
-        .post("/api/v4/channels", token, json!({"team_id": tid, "display_name": format!("D {name}"), "name": name, "type": kind}))
+        .create_channel_with(token, json!({"team_id": tid, "display_name": format!("D {name}"), "name": name, "type": kind}))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
@@ -308,13 +308,7 @@ async fn search_and_user_channel_lists() {
     channel(&ts, &at, &tid, "sales-leads", "O").await;
     channel(&ts, &at, &tid, "secret-sales", "P").await;
     // n8n channel.search body.
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/channels/search"),
-            &bt,
-            json!({"term": "sal"}),
-        )
-        .await;
+    let r = ts.search_channels(&bt, &tid, "sal").await;
     assert_eq!(r.status, 200);
     let names: Vec<&str> = r.strings("name");
     assert_eq!(names, vec!["sales-leads"]);
@@ -327,17 +321,11 @@ async fn search_and_user_channel_lists() {
         )
         .await;
     assert_eq!((r.status.as_u16(), r.body.clone()), (200, json!([])));
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/channels/search"),
-            &bt,
-            json!({"term": "town"}),
-        )
-        .await;
+    let r = ts.search_channels(&bt, &tid, "town").await;
     assert_eq!(r.body[0]["name"], "town-square");
     let (_, ct) = ts.user(&at, "carol").await;
     expect_errors!(ts;
-        post(&format!("/api/v4/teams/{tid}/channels/search"), &ct, json!({"term": "s"}))
+        search_channels(&ct, &tid, "s")
             => 403, "api.context.permissions.app_error";
         post(&format!("/api/v4/teams/{tid}/channels/search"), &bt, json!([1]))
             => 400, "api.context.invalid_body_param.app_error";
@@ -387,11 +375,7 @@ async fn create_channel_missing_fields_as_upstream() {
     let t = ts.create_team(&at, "team-one", "T", "O").await;
     let tid = t.body["id"].as_str().unwrap();
     let r = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"display_name": "X", "name": "x", "type": "O"}),
-        )
+        .create_channel_with(&at, json!({"display_name": "X", "name": "x", "type": "O"}))
         .await;
     r.assert_err(400, "api.context.invalid_body_param.app_error");
     assert_eq!(
@@ -400,11 +384,7 @@ async fn create_channel_missing_fields_as_upstream() {
     );
     assert_eq!(r.body["detailed_error"], "Missing team_id in request body");
     let r = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "name": "x", "type": "O"}),
-        )
+        .create_channel_with(&at, json!({"team_id": tid, "name": "x", "type": "O"}))
         .await;
     r.assert_err(400, "api.context.invalid_body_param.app_error");
     assert_eq!(

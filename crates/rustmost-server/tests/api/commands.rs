@@ -139,19 +139,8 @@ async fn server(extra: &[(&str, &str)]) -> (TestServer, Setup) {
 
 async fn setup(ts: &TestServer) -> Setup {
     let (_, at) = ts.admin().await;
-    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
-    let town = ts.channel_by_name(&at, &tid, "town-square").await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let c = ts.create_channel(&at, &tid, "chat", "Chat", "O").await;
-    let chat = c.body["id"].as_str().unwrap().to_string();
-    let (bob, bt) = ts.user(&at, "bob").await;
-    ts.add_team_member(&at, &tid, &bob["id"]).await.assert_ok();
-    ts.add_channel_member(&at, &chat, &bob["id"])
-        .await
-        .assert_ok();
+    let (tid, chat, bob, bt) = ts.team_chat_and_bob(&at).await;
+    let town = ts.channel_by_name(&at, &tid, "town-square").await.id();
     Setup {
         at,
         tid,
@@ -187,12 +176,7 @@ async fn tick() {
 
 async fn exec(ts: &TestServer, token: &str, channel: &str, command: &str) -> Resp {
     tick().await;
-    ts.post(
-        "/api/v4/commands/execute",
-        token,
-        json!({"channel_id": channel, "command": command}),
-    )
-    .await
+    ts.execute_command(token, channel, command).await
 }
 
 /// The channel's posts, newest first.

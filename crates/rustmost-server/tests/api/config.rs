@@ -63,8 +63,7 @@ async fn read_needs_permission_and_secrets_are_sanitized() {
 async fn patch_takes_effect_without_restart_and_persists() {
     let (s, _, t) = TestServer::start_with_admin().await;
     let r = s
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &t,
             json!({"ServiceSettings": {"EnableUserAccessTokens": true}}),
         )
@@ -82,8 +81,7 @@ async fn patch_takes_effect_without_restart_and_persists() {
     assert_eq!(file["ServiceSettings"]["EnableUserAccessTokens"], true);
     // Unknown keys are dropped; nulls leave values alone.
     let r = s
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &t,
             json!({"NoSuchSection": {"X": 1}, "ServiceSettings": {"EnableUserAccessTokens": null}}),
         )
@@ -159,8 +157,7 @@ async fn environment_overrides_win_and_do_not_stick() {
     assert_eq!(r.body["ServiceSettings"]["EnableUserAccessTokens"], true);
     assert_eq!(r.body["TeamSettings"]["SiteName"], "EnvName");
     let r = s
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &t,
             json!({"ServiceSettings": {"EnableUserAccessTokens": false}}),
         )
@@ -256,11 +253,7 @@ async fn replicas_are_masked_and_the_placeholder_keeps_them() {
     let r = s.put("/api/v4/config", &t, r.body.clone()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = s
-        .put(
-            "/api/v4/config/patch",
-            &t,
-            json!({"SqlSettings": {"DataSourceSearchReplicas": ["********************************"]}}),
-        )
+        .config_patch(&t, json!({"SqlSettings": {"DataSourceSearchReplicas": ["********************************"]}}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let file = std::fs::read_to_string(s.data_dir().join("config.json")).unwrap();

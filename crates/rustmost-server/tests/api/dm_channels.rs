@@ -211,7 +211,7 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
         .post("/api/v4/channels/group", bt, json!([carol, dave, carol]))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let cid = r.body["id"].as_str().unwrap().to_string();
+    let cid = r.id();
     assert_eq!(r.body["type"], "G");
     assert_eq!(r.body["team_id"], "");
     assert_eq!(r.body["display_name"], "bob, carol, dave");
@@ -297,7 +297,7 @@ async fn a_bot_opens_a_direct_channel_with_its_owner_and_talks_there() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let cid = r.body["id"].as_str().unwrap().to_string();
+    let cid = r.id();
     for ws in [&mut owner_ws, &mut bot_ws] {
         let ev = ws.got(&ts, "direct_added").await;
         assert_eq!(ev.len(), 1, "{ev:?}");
@@ -343,7 +343,7 @@ async fn concurrent_creations_of_one_direct_channel_agree() {
         .iter()
         .map(|r| {
             assert_eq!(r.status, 201, "{}", r.text);
-            r.body["id"].as_str().unwrap().to_string()
+            r.id()
         })
         .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");

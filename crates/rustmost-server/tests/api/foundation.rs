@@ -124,18 +124,13 @@ async fn first_user_is_admin_then_signup_rules_apply() {
     assert_eq!(admin["notify_props"]["email"], "true");
     // Anonymous sign-up is closed (EnableOpenServer is false by default).
     let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users",
-            None,
-            Some(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x"})),
-        )
+        .sign_up(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x"}))
         .await;
     r.assert_err(403, "api.user.create_user.no_open_server");
     s.patch_config(&t, json!({"TeamSettings": {"EnableOpenServer": true}}))
         .await;
     let r = s
-        .req(Method::POST, "/api/v4/users", None, Some(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x","roles":"system_admin system_user"})))
+        .sign_up(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x","roles":"system_admin system_user"}))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(
@@ -143,7 +138,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
         "roles in the body are ignored"
     );
     let r = s
-        .req(Method::POST, "/api/v4/users", None, Some(json!({"username":"sso","email":"sso@example.com","password":"Passw0rd!x","auth_service":"gitlab","email_verified":true})))
+        .sign_up(json!({"username":"sso","email":"sso@example.com","password":"Passw0rd!x","auth_service":"gitlab","email_verified":true}))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(
@@ -154,12 +149,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
     s.patch_config(&t, json!({"TeamSettings": {"EnableUserCreation": false}}))
         .await;
     let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users",
-            None,
-            Some(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"})),
-        )
+        .sign_up(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"}))
         .await;
     r.assert_err(501, "api.user.create_user.signup_email_disabled.app_error");
     s.patch_config(
@@ -168,12 +158,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
     )
     .await;
     let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users",
-            None,
-            Some(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"})),
-        )
+        .sign_up(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"}))
         .await;
     r.assert_err(501, "api.user.create_user.signup_email_disabled.app_error");
     // An admin may still create users.
@@ -290,8 +275,7 @@ async fn get_users_paging_and_lookups() {
     );
     s.create_user(Some(&t), "plus", "Passw0rd!x").await;
     let r = s
-        .post(
-            "/api/v4/users",
+        .create_user_with(
             &t,
             json!({"username":"plusser","email":"a+b@example.com","password":"Passw0rd!x"}),
         )
@@ -887,7 +871,7 @@ async fn roles_endpoints_and_live_permission_changes() {
     let su = s.get("/api/v4/roles/name/system_user", &ut).await;
     assert_eq!(su.body["name"], "system_user");
     assert_eq!(su.body["scheme_managed"], true);
-    let id = su.body["id"].as_str().unwrap().to_string();
+    let id = su.id();
     assert_eq!(
         s.get(&format!("/api/v4/roles/{id}"), &ut).await.body["name"],
         "system_user"
@@ -940,10 +924,7 @@ async fn roles_endpoints_and_live_permission_changes() {
     s.patch_role(&t, &id, json!(escalate))
         .await
         .assert_err(501, "api.roles.patch_roles.not_allowed_permission.error");
-    let guest = s.get("/api/v4/roles/name/system_guest", &t).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let guest = s.get("/api/v4/roles/name/system_guest", &t).await.id();
     s.patch_role(&t, &guest, json!([]))
         .await
         .assert_err(501, "api.roles.patch_roles.license.error");

@@ -27,8 +27,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
 
     // System Console > Integration Management > Enable Personal Access Tokens > Save.
     let r = srv
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &admin,
             json!({"ServiceSettings": {"EnableUserAccessTokens": true}}),
         )
@@ -75,13 +74,12 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     assert_eq!(r.body["username"], "jane");
 
     // "You may also create a bot account and apply the same for it."
-    srv.post("/api/v4/bots", &admin, json!({"username": "n8n-bot"}))
+    srv.create_bot_with(&admin, json!({"username": "n8n-bot"}))
         .await
         .assert_err(403, "api.bot.create_disabled");
     srv.enable_bot_creation(&admin).await;
     let r = srv
-        .post(
-            "/api/v4/bots",
+        .create_bot_with(
             &admin,
             json!({"username": "n8n-bot", "display_name": "n8n", "description": "automation"}),
         )

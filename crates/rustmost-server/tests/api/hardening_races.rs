@@ -329,8 +329,7 @@ async fn an_access_token_is_refused_on_an_optional_session_route_while_tokens_ar
             .assert_err(401, "api.context.session_expired.app_error");
         let name = format!("viapat{n}");
         let r = srv
-            .post(
-                "/api/v4/users",
+            .create_user_with(
                 secret,
                 json!({"username": name, "email": format!("{name}@example.com"), "password": PW}),
             )

@@ -176,7 +176,7 @@ async fn every_writer_refuses_fields_of_the_wrong_type() {
     // postEphemeral bodies still work.
     let n8n = ts.post("/api/v4/posts", &at, json!({"channel_id": cid, "message": "Hello from n8n", "props": {"attachments": [{"title": "Att title", "text": "Att text", "color": "#00ff00", "fallback": "fb", "fields": [{"title": "F1", "value": "V1", "short": true}], "actions": [{"name": "Click me", "integration": {"url": "http://127.0.0.1:9/hook", "context": {"action": "do"}}}]}]}, "root_id": pid})).await;
     assert_eq!(n8n.status, 201, "{}", n8n.text);
-    let carol = ts.post("/api/v4/users", &at, json!({"auth_service": "email", "username": "carol", "first_name": "Carol", "locale": "en", "notificationUi": {"notificationValues": {}}, "notify_props": {"channel": true, "desktop": "mention", "desktop_sound": false, "email": true, "mention_keys": "carol,@carol", "push": "all"}, "email": "carol@example.com", "password": "Passw0rd!"})).await;
+    let carol = ts.create_user_with(&at, json!({"auth_service": "email", "username": "carol", "first_name": "Carol", "locale": "en", "notificationUi": {"notificationValues": {}}, "notify_props": {"channel": true, "desktop": "mention", "desktop_sound": false, "email": true, "mention_keys": "carol,@carol", "push": "all"}, "email": "carol@example.com", "password": "Passw0rd!"})).await;
     assert_eq!(carol.status, 201, "{}", carol.text);
     let react = ts.post("/api/v4/reactions", &at, json!({"user_id": aid, "post_id": pid, "emoji_name": "thumbsup", "create_at": 1_700_000_000_000_i64})).await;
     assert_eq!(react.status, 200, "{}", react.text);

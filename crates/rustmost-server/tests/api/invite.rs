@@ -1,7 +1,7 @@
 //! `POST /teams/{id}/invite/email`: invitations mailed through a local SMTP sink, the
 //! disabled answer, domain rules and permissions.
 
-use crate::common::smtp::{Mail, smtp_sink};
+use crate::common::smtp::{Mail, start_mailing};
 use crate::common::{TestServer, expect_errors};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -20,19 +20,14 @@ async fn wait_for_mails(got: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
 
 async fn team(ts: &TestServer, at: &str) -> String {
     let t = ts.create_team(at, "team-one", "Team One", "O").await;
-    t.body["id"].as_str().unwrap().to_string()
+    t.id()
 }
 
 #[tokio::test]
 async fn invitations_are_mailed_through_smtp() {
-    let (port, got) = smtp_sink().await;
-    let port_s = port.to_string();
-    let ts = TestServer::start_with_env(&[
+    let (ts, got) = start_mailing(&[
         ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
         ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
-        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
-        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
-        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
     ])
     .await;
     let (_, at) = ts.admin().await;
@@ -128,7 +123,7 @@ async fn invitations_need_every_domain_rule() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let tid = r.body["id"].as_str().unwrap().to_string();
+    let tid = r.id();
     // Invitations on; nothing listens on the SMTP port, sending failures are only logged.
     ts.patch_config(&at, json!({"ServiceSettings": {"EnableEmailInvitations": true}, "EmailSettings": {"SMTPServer": "127.0.0.1", "SMTPPort": "1"}})).await;
     let invite = |emails: serde_json::Value| {
@@ -173,15 +168,7 @@ async fn invitations_need_every_domain_rule() {
 /// mail is queued. The quota is the sender's, not the team's, and another sender has their own.
 #[tokio::test]
 async fn invitations_are_capped_per_request_and_per_hour() {
-    let (port, got) = smtp_sink().await;
-    let port_s = port.to_string();
-    let ts = TestServer::start_with_env(&[
-        ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
-        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
-        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
-        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
-    ])
-    .await;
+    let (ts, got) = start_mailing(&[("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true")]).await;
     let (_, at) = ts.admin().await;
     let tid = team(&ts, &at).await;
     let url = format!("/api/v4/teams/{tid}/invite/email");

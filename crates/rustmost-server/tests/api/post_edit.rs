@@ -44,24 +44,12 @@ async fn update_and_patch_set_edit_at_and_publish_post_edited() {
     assert_eq!(r.body["props"], json!({"k": "w"}));
 
     // Patch: only the given fields change.
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"message": "patched"}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"message": "patched"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["message"], "patched");
     assert_eq!(r.body["is_pinned"], true);
     assert_eq!(r.body["props"], json!({"k": "w"}));
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"is_pinned": false}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"is_pinned": false})).await;
     assert_eq!(r.body["message"], "patched");
     assert_eq!(r.body["is_pinned"], false);
     let names: Vec<String> = cws
@@ -140,29 +128,17 @@ async fn edit_refusals_in_upstream_order() {
     ts.patch_config(&w.at, json!({"ServiceSettings": {"PostEditTimeLimit": 0}}))
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"message": "late"}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"message": "late"})).await;
     r.assert_err(400, "api.post.update_post.permissions_time_limit.app_error");
     assert!(r.body["message"].as_str().unwrap().contains('0'));
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"is_pinned": true}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"is_pinned": true})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     ts.patch_config(&w.at, json!({"ServiceSettings": {"PostEditTimeLimit": -1}}))
         .await;
 
     // An archived channel.
     let r = ts.create_channel(bt, &w.tid, "arch", "Arch", "O").await;
-    let cid = r.body["id"].as_str().unwrap().to_string();
+    let cid = r.id();
     let p2 = post(&ts, bt, &cid, "before").await;
     let p2id = p2["id"].as_str().unwrap();
     assert_eq!(
@@ -199,7 +175,7 @@ async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
             )
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
-        replies.push(r.body["id"].as_str().unwrap().to_string());
+        replies.push(r.id());
     }
     post(&ts, bt, &w.town, "unrelated").await;
     // Deleted replies are left out.
@@ -210,7 +186,7 @@ async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
             json!({"channel_id": w.town, "message": "gone", "root_id": rid}),
         )
         .await;
-    let gid = gone.body["id"].as_str().unwrap().to_string();
+    let gid = gone.id();
     assert_eq!(
         ts.delete(&format!("/api/v4/posts/{gid}"), bt).await.status,
         200

@@ -7,15 +7,7 @@ use serde_json::{Value, json};
 /// Admin token, team id, an open channel id, and bob (a member of both) with his token.
 async fn setup(ts: &TestServer) -> (String, String, String, Value, String) {
     let (_, at) = ts.admin().await;
-    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
-    let c = ts.create_channel(&at, &tid, "chat", "Chat", "O").await;
-    let cid = c.body["id"].as_str().unwrap().to_string();
-    let (bob, bt) = ts.user(&at, "bob").await;
-    ts.add_team_member(&at, &tid, &bob["id"]).await.assert_ok();
-    ts.add_channel_member(&at, &cid, &bob["id"])
-        .await
-        .assert_ok();
+    let (tid, cid, bob, bt) = ts.team_chat_and_bob(&at).await;
     (at, tid, cid, bob, bt)
 }
 
@@ -223,7 +215,7 @@ async fn channel_posts_pages_and_since() {
     let mut ids = Vec::new();
     for i in 0..5 {
         let r = ts.create_post(&bt, &cid, &format!("m{i}")).await;
-        ids.push(r.body["id"].as_str().unwrap().to_string());
+        ids.push(r.id());
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
     let p0 = ts

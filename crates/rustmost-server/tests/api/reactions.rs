@@ -7,13 +7,13 @@ use serde_json::{Value, json};
 async fn setup(ts: &TestServer) -> (String, String, Value, String, String) {
     let (_, at) = ts.admin().await;
     let r = ts.create_team(&at, "team-one", "Team One", "O").await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
+    let tid = r.id();
     let c = ts.channel_by_name(&at, &tid, "town-square").await;
-    let cid = c.body["id"].as_str().unwrap().to_string();
+    let cid = c.id();
     let (bob, bt) = ts.user(&at, "bob").await;
     ts.add_team_member(&at, &tid, &bob["id"]).await.assert_ok();
     let p = ts.create_post(&at, &cid, "react to me").await;
-    (at, p.body["id"].as_str().unwrap().to_string(), bob, bt, cid)
+    (at, p.id(), bob, bt, cid)
 }
 
 #[tokio::test]
@@ -82,10 +82,7 @@ async fn reaction_errors() {
     let ts = TestServer::start().await;
     let (at, pid, bob, bt, _) = setup(&ts).await;
     let bid = bob["id"].as_str().unwrap();
-    let admin_id = ts.get("/api/v4/users/me", &at).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let admin_id = ts.get("/api/v4/users/me", &at).await.id();
     expect_errors!(ts;
         post("/api/v4/reactions", &bt, json!({"user_id": bid, "post_id": pid, "emoji_name": ""}))
             => 400, "api.reaction.save_reaction.invalid.app_error";

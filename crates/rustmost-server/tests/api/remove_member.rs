@@ -83,7 +83,7 @@ async fn removing_a_member_tells_the_channel_and_the_removed_user() {
 
     // Leaving oneself (`me`) posts the "left" message; town-square cannot be left.
     let r = ts.create_channel(bt, &w.tid, "pub", "Pub", "O").await;
-    let pid = r.body["id"].as_str().unwrap().to_string();
+    let pid = r.id();
     let r = ts.add_channel_member(ct, &pid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     bws.drain(&ts).await;
@@ -176,10 +176,5 @@ async fn kick_and_leave_commands_publish_user_removed() {
 }
 
 async fn exec(ts: &TestServer, token: &str, channel: &str, command: &str) -> crate::common::Resp {
-    ts.post(
-        "/api/v4/commands/execute",
-        token,
-        json!({"channel_id": channel, "command": command}),
-    )
-    .await
+    ts.execute_command(token, channel, command).await
 }

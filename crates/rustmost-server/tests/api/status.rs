@@ -23,13 +23,7 @@ async fn set(ts: &TestServer, token: &str, uid: &str, status: &str) -> Resp {
 }
 
 async fn command(ts: &TestServer, token: &str, channel: &str, cmd: &str) {
-    let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            token,
-            json!({"channel_id": channel, "command": cmd}),
-        )
-        .await;
+    let r = ts.execute_command(token, channel, cmd).await;
     assert_eq!(r.status, 200, "{cmd}: {}", r.text);
 }
 

@@ -169,10 +169,7 @@ async fn my_teams_pages_until_empty_as_n8n_needs() {
 }
 
 async fn admin_id(ts: &TestServer, at: &str) -> String {
-    ts.get("/api/v4/users/me", at).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    ts.get("/api/v4/users/me", at).await.id()
 }
 
 #[tokio::test]

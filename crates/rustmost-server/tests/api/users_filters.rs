@@ -17,9 +17,9 @@ fn names(v: &Value) -> Vec<String> {
 async fn setup(ts: &TestServer) -> (String, String, String) {
     let (_, at) = ts.admin().await;
     let t = ts.create_team(&at, "team-one", "T", "O").await;
-    let tid = t.body["id"].as_str().unwrap().to_string();
+    let tid = t.id();
     let c = ts.create_channel(&at, &tid, "c", "C", "O").await;
-    let cid = c.body["id"].as_str().unwrap().to_string();
+    let cid = c.id();
     for n in ["bob", "carol", "dave"] {
         let (u, _) = ts.user(&at, n).await;
         if n != "dave" {
@@ -149,17 +149,14 @@ async fn n8n_user_operations() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["notify_props"]["channel"], "true");
     assert_eq!(r.body["notify_props"]["desktop_sound"], "false");
-    let erin = r.body["id"].as_str().unwrap().to_string();
+    let erin = r.id();
     // getByEmail with raw `+` and `@`.
     let r = ts
         .get("/api/v4/users/email/erin+n8n@example.com", &at)
         .await;
     assert_eq!(r.body["id"], erin.as_str());
     // getById: "a, b" split leaves a leading space; since filters by update time.
-    let bob = ts.get("/api/v4/users/username/bob", &at).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let bob = ts.get("/api/v4/users/username/bob", &at).await.id();
     let r = ts
         .post("/api/v4/users/ids", &at, json!([erin, format!(" {bob}")]))
         .await;
@@ -194,10 +191,7 @@ async fn every_filter_is_checked() {
         async move {
             ts.get(&format!("/api/v4/users/username/{n}"), &at)
                 .await
-                .body["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
+                .id()
         }
     };
     let (bob, carol, dave) = (uid("bob").await, uid("carol").await, uid("dave").await);
@@ -206,17 +200,14 @@ async fn every_filter_is_checked() {
         let (at, tid) = (at.clone(), tid.clone());
         async move {
             let c = ts.create_channel(&at, &tid, name, name, kind).await;
-            let id = c.body["id"].as_str().unwrap().to_string();
+            let id = c.id();
             ts.add_channel_member(&at, &id, &member).await.assert_ok();
             id
         }
     };
     let private = mk_channel("secret", "P", bob.clone()).await;
     let carols = mk_channel("carols", "O", carol.clone()).await;
-    let t2 = ts.create_team(&at, "team-two", "T2", "I").await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let t2 = ts.create_team(&at, "team-two", "T2", "I").await.id();
     ts.add_team_member(&at, &t2, &dave).await.assert_ok();
     let carol_t = ts.login("carol", "User-Passw0rd!").await;
     for q in [

@@ -1136,12 +1136,7 @@ async fn admin_command(e: &Env, trigger: &str, url: &str) {
 
 /// Runs `command` as the admin in the channel.
 async fn admin_exec(e: &Env, cid: &str, command: &str) -> Resp {
-    e.ts.post(
-        "/api/v4/commands/execute",
-        &e.at,
-        json!({"channel_id": cid, "command": command}),
-    )
-    .await
+    e.ts.execute_command(&e.at, cid, command).await
 }
 
 /// A command's `in_channel` post fires the outgoing webhooks it matches, as upstream's

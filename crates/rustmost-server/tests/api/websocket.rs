@@ -221,7 +221,7 @@ impl World {
 pub(crate) async fn world(ts: &TestServer) -> World {
     let (admin, at) = ts.admin().await;
     let r = ts.create_team(&at, "team-one", "Team One", "O").await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
+    let tid = r.id();
     let mut users = Vec::new();
     for name in ["bob", "carol"] {
         let (u, t) = ts.user(&at, name).await;
@@ -231,7 +231,7 @@ pub(crate) async fn world(ts: &TestServer) -> World {
         users.push((uid, t));
     }
     let r = ts.channel_by_name(&at, &tid, "town-square").await;
-    let town = r.body["id"].as_str().unwrap().to_string();
+    let town = r.id();
     let carol = users.pop().unwrap();
     let bob = users.pop().unwrap();
     World {
@@ -246,14 +246,13 @@ pub(crate) async fn world(ts: &TestServer) -> World {
 
 pub(crate) async fn private_channel(ts: &TestServer, token: &str, tid: &str, name: &str) -> String {
     let r = ts
-        .post(
-            "/api/v4/channels",
+        .create_channel_with(
             token,
             json!({"team_id": tid, "display_name": format!("D {name}"), "name": name, "type": "P"}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap().to_string()
+    r.id()
 }
 
 pub(crate) async fn post(ts: &TestServer, token: &str, channel_id: &str, message: &str) -> Value {
@@ -761,6 +760,20 @@ async fn channel_team_user_and_config_events() {
     let _ = w.admin_id;
 }
 
+/// Opens a socket for `token` asking to resume what `query` names (a connection id, maybe a
+/// sequence number).
+async fn resume(ts: &TestServer, token: &str, query: &str) -> Stream {
+    open(ts, Auth::Bearer(token), query).await.expect("upgrade")
+}
+
+/// As [`resume`], where the server starts afresh instead: the socket and its `hello`.
+async fn fresh_hello(ts: &TestServer, token: &str, query: &str) -> (Stream, Value) {
+    let mut s = resume(ts, token, query).await;
+    let hello = next_frame(&mut s, WAIT).await.unwrap();
+    assert_eq!(hello["event"], "hello");
+    (s, hello)
+}
+
 #[tokio::test]
 async fn resume_replays_missed_events_or_starts_fresh() {
     let (ts, w) = World::start().await;
@@ -775,13 +788,12 @@ async fn resume_replays_missed_events_or_starts_fresh() {
         post(&ts, &w.carol.1, &w.town, m).await;
     }
     // Resume from seq 2: exactly two, three, four, with their original seqs, no hello.
-    let mut s = open(
+    let s = resume(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number=2"),
     )
-    .await
-    .unwrap();
+    .await;
     let mut ws = Ws {
         s,
         user_id: w.bob.0.clone(),
@@ -799,13 +811,12 @@ async fn resume_replays_missed_events_or_starts_fresh() {
     assert_eq!(msgs, ["two", "three", "four"]);
     // Taking over a live connection with its next seq: nothing replayed, seq continues.
     let next = ws.next_seq;
-    s = open(
+    let s = resume(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number={next}"),
     )
-    .await
-    .unwrap();
+    .await;
     let mut ws2 = Ws {
         s,
         user_id: w.bob.0.clone(),
@@ -815,26 +826,20 @@ async fn resume_replays_missed_events_or_starts_fresh() {
     post(&ts, &w.carol.1, &w.town, "five").await;
     assert_eq!(ws2.got(&ts, "posted").await.len(), 1);
     // A sequence number the server no longer has (ahead of it): a new id and hello.
-    let mut s = open(
+    let (_ahead, hello) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number=999"),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     assert_ne!(hello["data"]["connection_id"], conn_id.as_str());
     // The old id is gone with it.
-    let mut s = open(
+    let (_gone, hello) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number=1"),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     assert_ne!(hello["data"]["connection_id"], conn_id.as_str());
     // Too far behind (more than 128 missed): a new id.
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -849,34 +854,22 @@ async fn resume_replays_missed_events_or_starts_fresh() {
     // Wait until the fill went through the hub (a marker to a live socket of carol).
     let mut other = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     other.drain(&ts).await;
-    let mut s = open(
+    let (_behind, hello) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.carol.1),
+        &w.carol.1,
         &format!("?connection_id={cid}&sequence_number=1"),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     assert_ne!(hello["data"]["connection_id"], cid.as_str());
     // Another user cannot take a connection over.
-    let mut s = open(
+    let (_other, _) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.carol.1),
+        &w.carol.1,
         &format!("?connection_id={conn_id}&sequence_number={}", next + 1),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     // A connection id without a sequence number: closed after the upgrade.
-    let mut s = open(
-        &ts,
-        Auth::Bearer(&w.bob.1),
-        &format!("?connection_id={conn_id}"),
-    )
-    .await
-    .unwrap();
+    let mut s = resume(&ts, &w.bob.1, &format!("?connection_id={conn_id}")).await;
     assert!(next_frame(&mut s, WAIT).await.is_none());
 }
 
@@ -1008,7 +1001,7 @@ async fn integration_ephemeral_text_reaches_the_clicking_user() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let pid = r.body["id"].as_str().unwrap().to_string();
+    let pid = r.id();
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     let r = ts
@@ -1168,7 +1161,7 @@ async fn webhook_and_command_posts_are_published() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let hook = r.body["id"].as_str().unwrap().to_string();
+    let hook = r.id();
     let r = ts
         .http
         .post(format!("{}/hooks/{hook}", ts.url))
@@ -1177,13 +1170,7 @@ async fn webhook_and_command_posts_are_published() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            &w.bob.1,
-            json!({"channel_id": w.town, "command": "/me waves"}),
-        )
-        .await;
+    let r = ts.execute_command(&w.bob.1, &w.town, "/me waves").await;
     assert_eq!(r.status, 200, "{}", r.text);
     let posted: Vec<Value> = carol
         .got(&ts, "posted")
@@ -1220,7 +1207,7 @@ async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let hook = r.body["id"].as_str().unwrap().to_string();
+    let hook = r.id();
     let r = ts
         .http
         .post(format!("{}/hooks/{hook}", ts.url))
@@ -1253,13 +1240,7 @@ async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            &w.bob.1,
-            json!({"channel_id": w.town, "command": "/deploy"}),
-        )
-        .await;
+    let r = ts.execute_command(&w.bob.1, &w.town, "/deploy").await;
     assert_eq!(r.status, 200, "{}", r.text);
     let got = bob.got(&ts, "posted").await;
     assert_eq!(got.len(), 1, "{got:?}");
@@ -1297,11 +1278,7 @@ async fn header_and_purpose_commands_publish_channel_updated_to_members() {
     }
     // A private channel's change stays with its members.
     let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            &w.bob.1,
-            json!({"channel_id": priv_id, "command": "/header secret"}),
-        )
+        .execute_command(&w.bob.1, &priv_id, "/header secret")
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(bob.got(&ts, "channel_updated").await.len(), 1);

@@ -459,11 +459,7 @@ impl TestServer {
     /// Grants `system_user_access_token` (roles become `system_user system_user_access_token`).
     pub async fn grant_token_role(&self, admin_token: &str, user_id: &str) {
         let r = self
-            .put(
-                &format!("/api/v4/users/{user_id}/roles"),
-                admin_token,
-                json!({"roles": "system_user system_user_access_token"}),
-            )
+            .set_roles(admin_token, user_id, "system_user system_user_access_token")
             .await;
         assert_eq!(r.status, StatusCode::OK, "grant role: {}", r.body);
     }
@@ -614,6 +610,90 @@ impl TestServer {
     pub async fn server_status(&self) -> Resp {
         let path = "/api/v4/system/ping?get_server_status=true";
         self.req(Method::GET, path, None, None).await
+    }
+
+    /// `POST /users` with this body.
+    pub async fn create_user_with(&self, token: &str, body: Value) -> Resp {
+        self.post("/api/v4/users", token, body).await
+    }
+
+    /// `POST /users` with this body and no session: a sign-up.
+    pub async fn sign_up(&self, body: Value) -> Resp {
+        self.req(Method::POST, "/api/v4/users", None, Some(body))
+            .await
+    }
+
+    /// `POST /bots` with this body.
+    pub async fn create_bot_with(&self, token: &str, body: Value) -> Resp {
+        self.post("/api/v4/bots", token, body).await
+    }
+
+    /// `POST /channels` with this body.
+    pub async fn create_channel_with(&self, token: &str, body: Value) -> Resp {
+        self.post("/api/v4/channels", token, body).await
+    }
+
+    /// `PUT /config/patch`, for the callers that look at the answer ([`TestServer::patch_config`]
+    /// asserts success).
+    pub async fn config_patch(&self, token: &str, patch: Value) -> Resp {
+        self.put("/api/v4/config/patch", token, patch).await
+    }
+
+    /// The team `team-one` with the open channel `chat`, and bob, a member of both, created as
+    /// the admin: (team id, chat id, bob, bob's token).
+    pub async fn team_chat_and_bob(&self, admin_token: &str) -> (String, String, Value, String) {
+        let tid = self
+            .create_team(admin_token, "team-one", "Team One", "O")
+            .await
+            .id();
+        let chat = self
+            .create_channel(admin_token, &tid, "chat", "Chat", "O")
+            .await
+            .id();
+        let (bob, bt) = self.user(admin_token, "bob").await;
+        self.add_team_member(admin_token, &tid, &bob["id"])
+            .await
+            .assert_ok();
+        self.add_channel_member(admin_token, &chat, &bob["id"])
+            .await
+            .assert_ok();
+        (tid, chat, bob, bt)
+    }
+
+    /// `POST /commands/execute`.
+    pub async fn execute_command(&self, token: &str, channel_id: &str, command: &str) -> Resp {
+        let body = json!({"channel_id": channel_id, "command": command});
+        self.post("/api/v4/commands/execute", token, body).await
+    }
+
+    /// `POST /posts/{post_id}/actions/{action_id}`: a click on an interactive message.
+    pub async fn post_action(
+        &self,
+        token: &str,
+        post_id: &str,
+        action_id: &str,
+        body: Value,
+    ) -> Resp {
+        let path = format!("/api/v4/posts/{post_id}/actions/{action_id}");
+        self.post(&path, token, body).await
+    }
+
+    /// `POST /teams/{team_id}/channels/search`.
+    pub async fn search_channels(&self, token: &str, team_id: &str, term: &str) -> Resp {
+        let path = format!("/api/v4/teams/{team_id}/channels/search");
+        self.post(&path, token, json!({"term": term})).await
+    }
+
+    /// `PUT /bots/{bot_user_id}`.
+    pub async fn update_bot(&self, token: &str, bot_user_id: &str, patch: Value) -> Resp {
+        self.put(&format!("/api/v4/bots/{bot_user_id}"), token, patch)
+            .await
+    }
+
+    /// `PUT /posts/{post_id}/patch`.
+    pub async fn patch_post(&self, token: &str, post_id: &str, patch: Value) -> Resp {
+        self.put(&format!("/api/v4/posts/{post_id}/patch"), token, patch)
+            .await
     }
 
     /// `PUT /users/{user_id}/active`.
@@ -781,6 +861,15 @@ impl Resp {
                     .unwrap_or_else(|| panic!("no string {field} in {v}"))
             })
             .collect()
+    }
+
+    /// The body's `id`.
+    #[track_caller]
+    pub fn id(&self) -> String {
+        match self.body["id"].as_str() {
+            Some(id) => id.to_string(),
+            None => panic!("no id in {}: {}", self.status, self.text),
+        }
     }
 
     #[track_caller]
