@@ -30,6 +30,14 @@ const JOIN_LEAVE_TYPES: &[&str] = &[
     "system_remove_from_team",
 ];
 
+/// `$1,$2,…,$n`: the values of an `IN` list read in one statement.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn row_to_post(r: &DbRow) -> Post {
     Post {
         id: r.get("id"),
@@ -362,10 +370,9 @@ impl PostStore for Db {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT {COLS} FROM posts p WHERE p.id IN ({})",
-            placeholders.join(",")
+            placeholders(ids.len())
         );
         let mut q = sqlx::query(&sql);
         for id in ids {
@@ -491,12 +498,11 @@ impl ReactionStore for Db {
         if post_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=post_ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT user_id, post_id, emoji_name, create_at, update_at, delete_at, remote_id, \
              channel_id FROM reactions WHERE post_id IN ({}) AND delete_at = 0 \
              ORDER BY create_at, user_id, emoji_name",
-            placeholders.join(",")
+            placeholders(post_ids.len())
         );
         let mut q = sqlx::query(&sql);
         for id in post_ids {

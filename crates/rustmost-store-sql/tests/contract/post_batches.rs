@@ -4,16 +4,16 @@
 use crate::common::*;
 use rustmost_model::post::{Post, Reaction};
 
+/// The stored fields that matter here; the rest as a fresh reaction has them.
 fn reaction(user_id: &str, p: &Post, emoji: &str, at: i64) -> Reaction {
     Reaction {
-        user_id: user_id.to_string(),
+        user_id: user_id.into(),
         post_id: p.id.clone(),
-        emoji_name: emoji.to_string(),
+        emoji_name: emoji.into(),
         create_at: at,
         update_at: at,
-        delete_at: 0,
-        remote_id: Some(String::new()),
         channel_id: p.channel_id.clone(),
+        ..Default::default()
     }
 }
 
