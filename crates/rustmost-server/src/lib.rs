@@ -253,9 +253,7 @@ async fn finalize(State(state): State<AppState>, mut req: Request, next: Next) -
     if let Ok(v) = HeaderValue::from_str(&rid) {
         h.insert("X-Request-ID", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("{VERSION}.{BUILD_NUMBER}.{BUILD_HASH}.false")) {
-        h.insert("X-Version-ID", v);
-    }
+    h.insert("X-Version-ID", version_id().clone());
     h.insert(
         "X-Content-Type-Options",
         HeaderValue::from_static("nosniff"),
@@ -267,6 +265,15 @@ async fn finalize(State(state): State<AppState>, mut req: Request, next: Next) -
         }
     }
     res
+}
+
+/// `X-Version-ID`, the same on every response: made once.
+fn version_id() -> &'static HeaderValue {
+    static V: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        HeaderValue::from_str(&format!("{VERSION}.{BUILD_NUMBER}.{BUILD_HASH}.false"))
+            .expect("the version is ASCII")
+    })
 }
 
 /// An error answered by axum itself rather than a handler (a path parameter that is not UTF-8,

@@ -221,7 +221,7 @@ impl RoleCache {
 #[derive(Default)]
 pub struct SessionCache {
     by_hash: RwLock<HashMap<String, Cached<Arc<Session>>>>,
-    users: RwLock<HashMap<String, Cached<Arc<User>>>>,
+    users: RwLock<HashMap<String, Cached<Arc<CachedUser>>>>,
     epoch: AtomicU64,
     /// When non-zero, an entry older than this many milliseconds is read again from the
     /// database: with several nodes, a bound on how long a lost invalidation can go unseen.
@@ -235,6 +235,14 @@ pub struct SessionCache {
 
 /// The session cache's default size bound: each entry is a few hundred bytes.
 pub const SESSION_CACHE_CAPACITY: usize = 50_000;
+
+/// A cached user, with the JSON of the user's own view of themselves made on first use: `GET
+/// /users/me` then copies bytes instead of cloning and serialising the user. The JSON lives and
+/// dies with this copy of the user, so every invalidation drops it too.
+struct CachedUser {
+    user: Arc<User>,
+    own_view: std::sync::OnceLock<axum::body::Bytes>,
+}
 
 struct Cached<T> {
     s: T,
@@ -331,12 +339,25 @@ impl SessionCache {
     }
     /// The cached user `id`, if any (and younger than the max age).
     pub fn user(&self, id: &str) -> Option<Arc<User>> {
+        self.cached_user(id).map(|c| c.user.clone())
+    }
+    fn cached_user(&self, id: &str) -> Option<Arc<CachedUser>> {
         let max_age = self.max_age_ms.load(Ordering::Relaxed);
         self.users
             .read()
             .get(id)
             .filter(|c| max_age == 0 || c.at.elapsed().as_millis() < u128::from(max_age))
             .map(|c| c.s.clone())
+    }
+    /// The cached user `id`'s view of themselves as `render` writes it, rendered once per
+    /// cached copy of the user; `None` when the user is not cached.
+    pub fn own_view(
+        &self,
+        id: &str,
+        render: impl FnOnce(&User) -> axum::body::Bytes,
+    ) -> Option<axum::body::Bytes> {
+        let c = self.cached_user(id)?;
+        Some(c.own_view.get_or_init(|| render(&c.user)).clone())
     }
     /// Caches a user read from the database unless something was evicted since `epoch` was
     /// noted (before the read); returns whether it did.
@@ -348,7 +369,13 @@ impl SessionCache {
             return false;
         }
         self.make_room(&mut m, &u.id);
-        m.insert(u.id.clone(), Cached::new(u));
+        m.insert(
+            u.id.clone(),
+            Cached::new(Arc::new(CachedUser {
+                user: u,
+                own_view: std::sync::OnceLock::new(),
+            })),
+        );
         true
     }
     /// Drops a user whose row changed (their sessions stay).

@@ -319,6 +319,16 @@ pub trait PostStore: Send + Sync {
     async fn delete_post(&self, id: &str, now: i64, deleted_by: &str) -> Result<()>;
     /// Live posts of a channel, newest first.
     async fn list_channel_posts(&self, channel_id: &str, page: Page) -> Result<Vec<Post>>;
+    /// Live posts of a channel, newest first: `limit` of them from the `offset`-th (0-based).
+    async fn list_channel_posts_from(
+        &self,
+        channel_id: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Post>>;
+    /// The posts among `ids` that exist, deleted or not, as [`PostStore::get_post`] has them, in
+    /// no particular order.
+    async fn get_posts(&self, ids: &[String]) -> Result<Vec<Post>>;
     /// Posts of a channel changed after `since` (deleted ones included), newest first.
     async fn list_channel_posts_since(&self, channel_id: &str, since: i64) -> Result<Vec<Post>>;
     async fn count_pinned_posts(&self, channel_id: &str) -> Result<i64>;
@@ -341,6 +351,8 @@ pub trait ReactionStore: Send + Sync {
     ) -> Result<()>;
     /// Reactions of a post, oldest first.
     async fn list_reactions(&self, post_id: &str) -> Result<Vec<Reaction>>;
+    /// The reactions of all of `post_ids`, oldest first (so each post's in its own order).
+    async fn list_reactions_for_posts(&self, post_ids: &[String]) -> Result<Vec<Reaction>>;
     /// How many different emoji the post carries.
     async fn count_post_emojis(&self, post_id: &str) -> Result<i64>;
 }

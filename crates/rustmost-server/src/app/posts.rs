@@ -11,6 +11,7 @@ use rustmost_model::post::{self, Post, PostList};
 use rustmost_model::{new_id, now_ms};
 use rustmost_store::Page;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 pub const POST_NOT_FOUND: &str = "app.post.get.app_error";
 
@@ -246,7 +247,17 @@ pub fn ephemeral_post(mut p: Post) -> Post {
 
 /// The post as clients receive it (`PreparePostForClient`): action integrations stripped,
 /// `metadata` filled (attachment embeds, reactions).
-pub async fn for_client(state: &AppState, mut p: Post) -> Post {
+pub async fn for_client(state: &AppState, p: Post) -> Post {
+    let reactions = if p.has_reactions {
+        state.store.list_reactions(&p.id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    prepare(p, reactions)
+}
+
+/// [`for_client`] with the post's reactions already read.
+fn prepare(mut p: Post, reactions: Vec<rustmost_model::post::Reaction>) -> Post {
     post::strip_action_integrations(&mut p.props);
     let mut meta = serde_json::Map::new();
     if p.props
@@ -256,11 +267,8 @@ pub async fn for_client(state: &AppState, mut p: Post) -> Post {
     {
         meta.insert("embeds".into(), json!([{"type": "message_attachment"}]));
     }
-    if p.has_reactions
-        && let Ok(r) = state.store.list_reactions(&p.id).await
-        && !r.is_empty()
-    {
-        meta.insert("reactions".into(), json!(r));
+    if !reactions.is_empty() {
+        meta.insert("reactions".into(), json!(reactions));
     }
     p.metadata = Some(Value::Object(meta));
     p
@@ -278,19 +286,39 @@ pub async fn delete_post(state: &AppState, p: &Post, by: &str) -> ApiResult<()> 
 }
 
 /// Builds a `PostList` from posts newest first; `extra` posts (thread roots) go in `posts`
-/// only.
+/// only. The reactions of all the posts are read at once.
 pub async fn post_list(state: &AppState, order: Vec<Post>, extra: Vec<Post>) -> PostList {
     let mut list = PostList::default();
+    let mut posts = Vec::with_capacity(order.len() + extra.len());
     for p in order {
         list.order.push(p.id.clone());
-        let p = for_client(state, p).await;
-        list.posts.insert(p.id.clone(), p);
+        posts.push(p);
     }
     for p in extra {
-        if !list.posts.contains_key(&p.id) {
-            let p = for_client(state, p).await;
-            list.posts.insert(p.id.clone(), p);
+        if !posts.iter().any(|o| o.id == p.id) {
+            posts.push(p);
         }
+    }
+    let with_reactions: Vec<String> = posts
+        .iter()
+        .filter(|p| p.has_reactions)
+        .map(|p| p.id.clone())
+        .collect();
+    let mut reactions: HashMap<String, Vec<rustmost_model::post::Reaction>> = HashMap::new();
+    if !with_reactions.is_empty() {
+        // As for one post, a failed read leaves the reactions out rather than the list.
+        for r in state
+            .store
+            .list_reactions_for_posts(&with_reactions)
+            .await
+            .unwrap_or_default()
+        {
+            reactions.entry(r.post_id.clone()).or_default().push(r);
+        }
+    }
+    for p in posts {
+        let r = reactions.remove(&p.id).unwrap_or_default();
+        list.posts.insert(p.id.clone(), prepare(p, r));
     }
     list
 }
@@ -624,60 +652,52 @@ pub async fn get_posts_for_channel(
             &[Permission::ReadChannelContent],
         ));
     }
-    let (order, cursors) = if let Some(since) = since.filter(|v| *v > 0) {
-        let list = state
+    let mut next_post_id = String::new();
+    let mut prev_post_id = String::new();
+    let order = if let Some(since) = since.filter(|v| *v > 0) {
+        state
             .store
             .list_channel_posts_since(channel_id, since)
             .await
-            .or_internal("app.post.get_posts_since.app_error")?;
-        (list, None)
+            .or_internal("app.post.get_posts_since.app_error")?
     } else {
-        let list = state
+        // One read for the page and its neighbours in the order: the post just newer than the
+        // page (`next_post_id`, on pages after the first) and the one just older
+        // (`prev_post_id`, when the page is full).
+        let first = page.offset();
+        let newer = page.page > 0 && first >= 1;
+        let older = page.per_page > 0;
+        let mut list = state
             .store
-            .list_channel_posts(channel_id, page)
+            .list_channel_posts_from(
+                channel_id,
+                if newer { first - 1 } else { first },
+                page.per_page + i64::from(newer) + i64::from(older),
+            )
             .await
             .or_internal("app.post.get_root_posts.app_error")?;
-        (list, Some(page))
+        if newer && !list.is_empty() {
+            next_post_id = list.remove(0).id;
+        }
+        if older && list.len() as i64 > page.per_page {
+            prev_post_id = list.pop().map(|p| p.id).unwrap_or_default();
+        }
+        list
     };
-    let mut extra = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
     for p in &order {
         if !p.root_id.is_empty()
             && !order.iter().any(|o| o.id == p.root_id)
-            && !extra.iter().any(|e: &Post| e.id == p.root_id)
-            && let Ok(root) = state.store.get_post(&p.root_id).await
+            && !missing.contains(&p.root_id)
         {
-            extra.push(root);
+            missing.push(p.root_id.clone());
         }
     }
+    // Roots that cannot be read are left out, as before the read was batched.
+    let extra = state.store.get_posts(&missing).await.unwrap_or_default();
     let mut list = post_list(state, order, extra).await;
-    if let Some(page) = cursors {
-        let neighbour = |offset: i64| async move {
-            if offset < 0 {
-                return String::new();
-            }
-            state
-                .store
-                .list_channel_posts(
-                    channel_id,
-                    Page {
-                        page: offset,
-                        per_page: 1,
-                    },
-                )
-                .await
-                .ok()
-                .and_then(|v| v.into_iter().next())
-                .map(|p| p.id)
-                .unwrap_or_default()
-        };
-        let first = page.offset();
-        if page.page > 0 {
-            list.next_post_id = neighbour(first - 1).await;
-        }
-        if page.per_page > 0 && list.order.len() as i64 == page.per_page {
-            list.prev_post_id = neighbour(first + page.per_page).await;
-        }
-    }
+    list.next_post_id = next_post_id;
+    list.prev_post_id = prev_post_id;
     Ok(list)
 }
 

@@ -24,6 +24,7 @@ mod post_edit;
 mod posts;
 mod ratelimit;
 mod reactions;
+mod read_path;
 mod remove_member;
 mod status;
 mod teams;

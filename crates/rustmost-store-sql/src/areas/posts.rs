@@ -30,6 +30,14 @@ const JOIN_LEAVE_TYPES: &[&str] = &[
     "system_remove_from_team",
 ];
 
+/// `$1,$2,…,$n`: the values of an `IN` list read in one statement.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn row_to_post(r: &DbRow) -> Post {
     Post {
         id: r.get("id"),
@@ -335,16 +343,42 @@ impl PostStore for Db {
     }
 
     async fn list_channel_posts(&self, channel_id: &str, page: Page) -> Result<Vec<Post>> {
+        self.list_channel_posts_from(channel_id, page.offset(), page.per_page)
+            .await
+    }
+
+    async fn list_channel_posts_from(
+        &self,
+        channel_id: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<Post>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLS} FROM posts p WHERE p.channel_id = $1 AND p.delete_at = 0 \
              ORDER BY p.create_at DESC, p.id DESC LIMIT {} OFFSET {}",
-            page.per_page,
-            page.offset()
+            limit.max(0),
+            offset.max(0)
         ))
         .bind(channel_id)
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_post).collect())
+    }
+
+    async fn get_posts(&self, ids: &[String]) -> Result<Vec<Post>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {COLS} FROM posts p WHERE p.id IN ({})",
+            placeholders(ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
         Ok(rows.iter().map(row_to_post).collect())
     }
 
@@ -457,6 +491,24 @@ impl ReactionStore for Db {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
+        Ok(rows.iter().map(row_to_reaction).collect())
+    }
+
+    async fn list_reactions_for_posts(&self, post_ids: &[String]) -> Result<Vec<Reaction>> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT user_id, post_id, emoji_name, create_at, update_at, delete_at, remote_id, \
+             channel_id FROM reactions WHERE post_id IN ({}) AND delete_at = 0 \
+             ORDER BY create_at, user_id, emoji_name",
+            placeholders(post_ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in post_ids {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
         Ok(rows.iter().map(row_to_reaction).collect())
     }
 

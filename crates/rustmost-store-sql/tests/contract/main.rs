@@ -12,6 +12,7 @@ mod channels;
 mod commands;
 mod feed;
 mod open;
+mod post_batches;
 mod posts;
 mod roles;
 mod sessions;

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use rustmost_model::user::{User, UserPatch};
 use rustmost_store::UserQuery;
@@ -158,9 +158,10 @@ async fn get_users_by_ids(
         .get_users_by_ids(&ids, since)
         .await
         .or_internal("app.user.get_profile_by_ids.app_error")?;
+    let sanitizer = users::Sanitizer::new(&state, Some(&s));
     Ok(ok(list
         .into_iter()
-        .map(|u| users::sanitize_for(&state, Some(&s), u))
+        .map(|u| sanitizer.apply(u))
         .collect::<Vec<_>>()))
 }
 
@@ -259,8 +260,23 @@ async fn get_user(
     s: AuthSession,
     UserIdOrMe(id): UserIdOrMe,
 ) -> ApiResult<Response> {
+    if id == s.user_id {
+        return Ok(json_bytes(users::own_view_json(&state, &id).await?));
+    }
     let u = users::get_user_cached(&state, &id).await?;
     Ok(ok(users::sanitize_for(&state, Some(&s), (*u).clone())))
+}
+
+/// A 200 with JSON already serialised, headed as [`ok`] heads it.
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// # `GET /api/v4/users/username/{username}`
