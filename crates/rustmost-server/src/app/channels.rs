@@ -330,18 +330,14 @@ pub fn group_channel_name(ids: &[String]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn is_guest(u: &User) -> bool {
-    u.roles.split_whitespace().any(|r| r == "system_guest")
-}
-
 fn new_group_member(channel_id: &str, u: &User, now: i64) -> ChannelMember {
     let mut m = ChannelMember {
         channel_id: channel_id.to_string(),
         user_id: u.id.clone(),
         notify_props: channel::default_channel_notify_props(),
         last_update_at: now,
-        scheme_guest: is_guest(u),
-        scheme_user: !is_guest(u),
+        scheme_guest: u.is_guest(),
+        scheme_user: !u.is_guest(),
         ..Default::default()
     };
     m.compute_roles();
@@ -635,7 +631,7 @@ pub async fn remove_user_from_channel(
     user: &User,
     remover_id: &str,
 ) -> ApiResult<()> {
-    if c.name == DEFAULT_CHANNEL && !is_guest(user) {
+    if c.name == DEFAULT_CHANNEL && !user.is_guest() {
         return Err(
             ApiError::bad_request("api.channel.remove.default.app_error")
                 .param("Channel", DEFAULT_CHANNEL),
