@@ -46,47 +46,42 @@ pub async fn update_active(state: &AppState, s: &Session, id: &str, active: bool
                 .detail(format!("userId={id}")),
         );
     }
-    if self_deactivate
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
+    if self_deactivate && !deactivation_enabled(state) {
+        return Err(not_enabled());
     }
-    let u = users::get_user(state, id).await?;
-    if u.is_system_admin() && !authz::is_system_admin(state, s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    if u.is_bot {
-        // As through /bots: the bot row is kept in step with its user.
-        bots::set_active(state, id, active).await?;
-        return Ok(());
-    }
-    set_active(state, u, active).await?;
-    Ok(())
+    let u = target(state, s, id).await?;
+    apply(state, u, active).await
 }
 
 /// `deleteUser` (deactivation only): oneself, `manage_system`, or `edit_other_users` for a
 /// non-admin; permanent deletion is refused.
 pub async fn deactivate(state: &AppState, s: &Session, id: &str, permanent: bool) -> ApiResult<()> {
     authz::require_permission_to_user(state, s, id).await?;
-    if s.user_id == id
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-        && !authz::is_system_admin(state, s)
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
+    if s.user_id == id && !deactivation_enabled(state) && !authz::is_system_admin(state, s) {
+        return Err(not_enabled());
     }
+    let u = target(state, s, id).await?;
+    if permanent {
+        return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
+            .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
+    }
+    apply(state, u, false).await
+}
+
+/// Whether users may deactivate their own accounts (`EnableUserDeactivation`).
+fn deactivation_enabled(state: &AppState) -> bool {
+    state
+        .config
+        .get()
+        .bool("/TeamSettings/EnableUserDeactivation")
+}
+
+fn not_enabled() -> ApiError {
+    ApiError::unauthorized("api.user.update_active.not_enable.app_error")
+}
+
+/// The account `id` as read for a change by `s`: a system admin's only by a system admin.
+async fn target(state: &AppState, s: &Session, id: &str) -> ApiResult<User> {
     let u = users::get_user(state, id).await?;
     if u.is_system_admin() && !authz::is_system_admin(state, s) {
         return Err(ApiError::permission(
@@ -94,14 +89,15 @@ pub async fn deactivate(state: &AppState, s: &Session, id: &str, permanent: bool
             &[Permission::ManageSystem],
         ));
     }
-    if permanent {
-        return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
-            .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
-    }
+    Ok(u)
+}
+
+/// Sets `u` active or not; a bot's row is kept in step with its user, as through /bots.
+async fn apply(state: &AppState, u: User, active: bool) -> ApiResult<()> {
     if u.is_bot {
-        bots::set_active(state, id, false).await?;
+        bots::set_active(state, &u.id, active).await?;
     } else {
-        set_active(state, u, false).await?;
+        set_active(state, u, active).await?;
     }
     Ok(())
 }

@@ -379,12 +379,7 @@ pub async fn sign_up(state: &AppState, s: Option<&Session>, mut u: User) -> ApiR
         u.auth_data = None;
         u.email_verified = false;
         let cfg = state.config.get();
-        let first = state
-            .store
-            .count_users(false)
-            .await
-            .or_internal("app.user.get_total_users_count.app_error")?
-            == 0;
+        let first = no_users_yet(state).await?;
         if !cfg.bool("/EmailSettings/EnableSignUpWithEmail")
             || !cfg.bool("/TeamSettings/EnableUserCreation")
         {
@@ -522,12 +517,7 @@ pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
     if u.is_bot {
         u.roles = "system_user".into();
     } else {
-        let first = state
-            .store
-            .count_users(false)
-            .await
-            .or_internal("app.user.get_total_users_count.app_error")?
-            == 0;
+        let first = no_users_yet(state).await?;
         u.roles = if first {
             "system_admin system_user".into()
         } else {
@@ -607,6 +597,17 @@ pub fn sanitize_for(state: &AppState, viewer: Option<&Session>, mut u: User) -> 
         }
     }
     u
+}
+
+/// Whether no account exists yet: the first one becomes a system admin and may sign up when
+/// sign-up is closed.
+async fn no_users_yet(state: &AppState) -> ApiResult<bool> {
+    let n = state
+        .store
+        .count_users(false)
+        .await
+        .or_internal("app.user.get_total_users_count.app_error")?;
+    Ok(n == 0)
 }
 
 /// The user as shown to themselves (login, create).
