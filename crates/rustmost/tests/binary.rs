@@ -1,6 +1,10 @@
 //! Runs the real `rustmost` binary: it serves ping within seconds from a fresh folder, places
 //! itself with MM_* variables, and exits 0 on SIGTERM.
 
+#[path = "support/exe.rs"]
+mod exe;
+
+use exe::refused_start;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -100,28 +104,18 @@ fn starts_fast_serves_ping_and_stops_cleanly_on_sigterm() {
 
 #[test]
 fn refuses_an_unknown_driver_with_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rustmost"))
-        .current_dir(dir.path())
-        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
-        .env("MM_SQLSETTINGS_DRIVERNAME", "mysql")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
+    let err = refused_start(&[], &[("MM_SQLSETTINGS_DRIVERNAME", "mysql")]);
+    assert!(err.contains("DriverName"), "{err}");
 }
 
 #[test]
 fn refuses_postgres_without_a_postgres_data_source() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rustmost"))
-        .current_dir(dir.path())
-        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
-        .env("MM_SQLSETTINGS_DRIVERNAME", "postgres")
-        .env("MM_SQLSETTINGS_DATASOURCE", "./data/rustmost.db")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused_start(
+        &[],
+        &[
+            ("MM_SQLSETTINGS_DRIVERNAME", "postgres"),
+            ("MM_SQLSETTINGS_DATASOURCE", "./data/rustmost.db"),
+        ],
+    );
     assert!(err.contains("needs a postgres:// DataSource"), "{err}");
 }

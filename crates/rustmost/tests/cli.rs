@@ -1,6 +1,12 @@
 //! The command-line client end to end: an in-process server on a loopback port, and the real
 //! `rustmost` binary run against it with its own credential folder.
 
+#[path = "support/api.rs"]
+mod api;
+#[path = "support/exe.rs"]
+mod exe;
+
+use exe::refused_start;
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -35,14 +41,7 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let scheme = if tls { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            rustmost_server::serve_with_listener(state, listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("serve");
-        });
+        let (tx, _) = api::serve(state, listener);
         Server {
             url,
             // The tests' own calls accept the self-signed certificates of the TLS tests.
@@ -62,21 +61,7 @@ impl Server {
         tok: Option<&str>,
         body: Value,
     ) -> (u16, Value, Option<String>) {
-        let mut rb = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(t) = tok {
-            rb = rb.bearer_auth(t);
-        }
-        if !body.is_null() {
-            rb = rb.json(&body);
-        }
-        let r = rb.send().await.unwrap();
-        let status = r.status().as_u16();
-        let token = r
-            .headers()
-            .get("Token")
-            .map(|v| v.to_str().unwrap().to_string());
-        let v = r.json::<Value>().await.unwrap_or(Value::Null);
-        (status, v, token)
+        api::call(&self.http, &self.url, method, path, tok, body).await
     }
 
     /// First user (system admin) created anonymously, then a login: the session token.
@@ -144,6 +129,37 @@ async fn rm(cfg: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
     }
 }
 
+/// A command line as the binary's arguments, split at spaces as a shell would split one
+/// without quotes (so no argument holds a space).
+fn argv(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// A fresh credential folder logged in to `url` with the access token `token`.
+async fn logged_in(url: &str, token: &str) -> tempfile::TempDir {
+    let cfg = tempfile::tempdir().unwrap();
+    rm_ok(cfg.path(), &["auth", "login", url, "--access-token", token]).await;
+    cfg
+}
+
+/// As `rm` with no extra environment, asserting failure with `expected` in stderr.
+async fn rm_err(cfg: &Path, args: &[&str], expected: &str) -> Out {
+    let o = rm(cfg, args, &[]).await;
+    assert_ne!(o.code, 0, "stdout: {}", o.stdout);
+    assert!(o.stderr.contains(expected), "{}", o.stderr);
+    o
+}
+
+/// As `rm` with no extra environment, asserting success.
+async fn rm_ok(cfg: &Path, args: &[&str]) -> Out {
+    rm(cfg, args, &[]).await.ok()
+}
+
+/// As [`rm_ok`], returning stdout as JSON.
+async fn rm_json(cfg: &Path, args: &[&str]) -> Value {
+    rm_ok(cfg, args).await.json()
+}
+
 /// As `rm`, with `input` written to the binary's stdin.
 async fn rm_in(cfg: &Path, args: &[&str], input: &str) -> Out {
     use tokio::io::AsyncWriteExt;
@@ -182,7 +198,7 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
     let tf = tok_file.to_str().unwrap();
 
     // Token from a file, URL positional as in mmctl.
-    rm(
+    rm_ok(
         a,
         &[
             "auth",
@@ -193,12 +209,10 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
             "--name",
             "file",
         ],
-        &[],
     )
-    .await
-    .ok();
-    rm(a, &["auth", "test"], &[]).await.ok();
-    let cur = rm(a, &["auth", "current", "--json"], &[]).await.ok();
+    .await;
+    rm_ok(a, &argv("auth test")).await;
+    let cur = rm_ok(a, &argv("auth current --json")).await;
     assert_eq!(
         cur.json(),
         json!({"name":"file","url":srv.url,"insecure":false})
@@ -206,22 +220,17 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
     // Token from stdin.
     rm_in(
         a,
-        &[
-            "auth",
-            "login",
-            &srv.url,
-            "--access-token",
-            "-",
-            "--name",
-            "stdin",
-        ],
+        &argv(&format!(
+            "auth login {} --access-token - --name stdin",
+            srv.url
+        )),
         &format!("{admin_tok}\n"),
     )
     .await
     .ok();
-    rm(a, &["auth", "test"], &[]).await.ok();
+    rm_ok(a, &argv("auth test")).await;
     // Username and password file: a session token is saved.
-    rm(
+    rm_ok(
         a,
         &[
             "auth",
@@ -234,14 +243,12 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
             "--name",
             "pw",
         ],
-        &[],
     )
-    .await
-    .ok();
-    rm(a, &["auth", "test"], &[]).await.ok();
+    .await;
+    rm_ok(a, &argv("auth test")).await;
     let bad_pw = a.join("bad.txt");
     std::fs::write(&bad_pw, "wrong-password").unwrap();
-    let e = rm(
+    rm_err(
         a,
         &[
             "auth",
@@ -254,28 +261,16 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
             "--name",
             "bad",
         ],
-        &[],
+        "api.user.login.invalid_credentials_email_username",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(
-        e.stderr
-            .contains("api.user.login.invalid_credentials_email_username"),
-        "{}",
-        e.stderr
-    );
     // Empty secrets are refused, never saved.
     let e = rm_in(
         a,
-        &[
-            "auth",
-            "login",
-            &srv.url,
-            "--access-token",
-            "-",
-            "--name",
-            "empty",
-        ],
+        &argv(&format!(
+            "auth login {} --access-token - --name empty",
+            srv.url
+        )),
         "",
     )
     .await;
@@ -303,12 +298,10 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
             .mode();
         assert_eq!(m & 0o777, 0o600);
     }
-    rm(a, &["auth", "switch", "file"], &[]).await.ok();
-    rm(a, &["auth", "delete", "stdin"], &[]).await.ok();
-    let names: Vec<Value> = rm(a, &["auth", "list"], &[])
+    rm_ok(a, &argv("auth switch file")).await;
+    rm_ok(a, &argv("auth delete stdin")).await;
+    let names: Vec<Value> = rm_json(a, &argv("auth list"))
         .await
-        .ok()
-        .json()
         .as_array()
         .unwrap()
         .iter()
@@ -317,39 +310,18 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
     assert_eq!(names, vec![json!("file"), json!("pw")]);
 
     // Channels by `team:channel`, posts and reactions with mmctl's words.
-    rm(
+    rm_ok(a, &argv("team create --name crew --display-name Crew")).await;
+    let ch = rm_json(
         a,
-        &["team", "create", "--name", "crew", "--display-name", "Crew"],
-        &[],
+        &argv("channel create --team crew --name ops --display-name Ops"),
     )
-    .await
-    .ok();
-    let ch = rm(
-        a,
-        &[
-            "channel",
-            "create",
-            "--team",
-            "crew",
-            "--name",
-            "ops",
-            "--display-name",
-            "Ops",
-        ],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(ch["name"], "ops");
-    let root = rm(
+    let root = rm_json(
         a,
         &["post", "create", "crew:ops", "--message", "deploy started"],
-        &[],
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(root["channel_id"], ch["id"]);
     let att = a.join("att.json");
     std::fs::write(&att, r##"[{"text":"green","color":"#00ff00"}]"##).unwrap();
@@ -374,47 +346,25 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
     assert_eq!(reply["root_id"], root["id"]);
     assert_eq!(reply["props"]["attachments"][0]["text"], "green");
     let pid = root["id"].as_str().unwrap();
-    rm(a, &["reaction", "add", pid, "rocket"], &[]).await.ok();
-    let l = rm(a, &["reaction", "list", pid, "--json"], &[])
-        .await
-        .ok()
-        .json();
+    rm_ok(a, &["reaction", "add", pid, "rocket"]).await;
+    let l = rm_json(a, &["reaction", "list", pid, "--json"]).await;
     assert_eq!(l[0]["emoji_name"], "rocket");
-    rm(a, &["reaction", "remove", pid, "rocket"], &[])
-        .await
-        .ok();
-    let l = rm(a, &["reaction", "list", pid], &[]).await.ok().json();
+    rm_ok(a, &["reaction", "remove", pid, "rocket"]).await;
+    let l = rm_json(a, &["reaction", "list", pid]).await;
     assert!(l.as_array().is_none_or(|a| a.is_empty()), "{l}");
 
     // Tokens: `generate <user> <description>` and `create <user> --description`.
-    rm(
+    rm_ok(
         a,
-        &[
-            "config",
-            "set",
-            "ServiceSettings.EnableUserAccessTokens",
-            "true",
-        ],
-        &[],
+        &argv("config set ServiceSettings.EnableUserAccessTokens true"),
     )
-    .await
-    .ok();
-    let g = rm(a, &["token", "generate", "admin", "from-generate"], &[])
-        .await
-        .ok()
-        .json();
+    .await;
+    let g = rm_json(a, &argv("token generate admin from-generate")).await;
     assert_eq!(g["description"], "from-generate");
     assert!(!g["token"].as_str().unwrap().is_empty());
-    let c = rm(
-        a,
-        &["token", "create", "admin", "--description", "from-create"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let c = rm_json(a, &argv("token create admin --description from-create")).await;
     assert_eq!(c["description"], "from-create");
-    let l = rm(a, &["token", "list", "admin"], &[]).await.ok().json();
+    let l = rm_json(a, &argv("token list admin")).await;
     assert_eq!(l.as_array().unwrap().len(), 2);
 
     // Output: JSON into a pipe by default, with --json, with -o json; a table on request.
@@ -426,40 +376,19 @@ async fn mmctl_spellings_output_modes_and_secrets_off_the_command_line() {
         let v = rm(a, args, &[]).await.ok().json();
         assert_eq!(v[0]["username"], "admin", "{args:?}");
     }
-    let t = rm(a, &["user", "list", "-o", "table"], &[]).await.ok();
+    let t = rm_ok(a, &argv("user list -o table")).await;
     assert!(t.stdout.starts_with("ID"), "{}", t.stdout);
     assert!(t.stdout.contains("admin@example.com"), "{}", t.stdout);
     assert!(serde_json::from_str::<Value>(&t.stdout).is_err());
-    assert_ne!(
-        rm(a, &["user", "list", "--json", "-o", "table"], &[])
-            .await
-            .code,
-        0
-    );
+    assert_ne!(rm(a, &argv("user list --json -o table"), &[]).await.code, 0);
 
     // A refusal: non-zero, the server's message and its AppError id.
-    let e = rm(
+    let e = rm_err(
         a,
-        &[
-            "channel",
-            "create",
-            "--team",
-            "crew",
-            "--name",
-            "ops",
-            "--display-name",
-            "Ops",
-        ],
-        &[],
+        &argv("channel create --team crew --name ops --display-name Ops"),
+        "store.sql_channel.save_channel.exists.app_error",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(
-        e.stderr
-            .contains("store.sql_channel.save_channel.exists.app_error"),
-        "{}",
-        e.stderr
-    );
     assert!(e.stdout.is_empty());
 }
 
@@ -486,7 +415,7 @@ async fn self_signed_tls_refused_then_accepted_with_insecure() {
     let c = cfg.path();
     let refused = rm(
         c,
-        &["auth", "test", "--url", &srv.url, "--token", &tok],
+        &argv(&format!("auth test --url {} --token {tok}", srv.url)),
         &[],
     )
     .await;
@@ -497,55 +426,31 @@ async fn self_signed_tls_refused_then_accepted_with_insecure() {
         "{}",
         refused.stderr
     );
-    let ok = rm(
+    let ok = rm_ok(
         c,
-        &[
-            "auth",
-            "test",
-            "--url",
-            &srv.url,
-            "--token",
-            &tok,
-            "--insecure",
-        ],
-        &[],
+        &argv(&format!(
+            "auth test --url {} --token {tok} --insecure",
+            srv.url
+        )),
     )
-    .await
-    .ok();
+    .await;
     assert!(ok.stdout.contains("Connection successful"));
     // The credential's "Ignore SSL Issues" flag does the same for every later command.
     rm_in(
         c,
-        &[
-            "auth",
-            "login",
-            &srv.url,
-            "--access-token",
-            "-",
-            "--insecure",
-        ],
+        &argv(&format!(
+            "auth login {} --access-token - --insecure",
+            srv.url
+        )),
         &tok,
     )
     .await
     .ok();
-    let me = rm(c, &["user", "get", "admin"], &[]).await.ok().json();
+    let me = rm_json(c, &argv("user get admin")).await;
     assert_eq!(me["username"], "admin");
     // So does the event stream, over `wss://`.
-    rm(
-        c,
-        &["team", "create", "--name", "tls", "--display-name", "TLS"],
-        &[],
-    )
-    .await
-    .ok();
-    let town = rm(
-        c,
-        &["channel", "search", "--team", "tls", "town-square"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    rm_ok(c, &argv("team create --name tls --display-name TLS")).await;
+    let town = rm_json(c, &argv("channel search --team tls town-square")).await;
     let mut l = Listener::spawn(c, &["--event", "posted", "--json", "--count", "1"]);
     l.status_until("listening").await;
     let (s, b, _) = srv
@@ -659,18 +564,16 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
         ev.stderr
     );
     // The token minted locally works over the network.
-    let ok = rm(
+    let ok = rm_ok(
         c,
-        &["auth", "test", "--url", &srv.url, "--token", &tok],
-        &[],
+        &argv(&format!("auth test --url {} --token {tok}", srv.url)),
     )
-    .await
-    .ok();
+    .await;
     assert!(ok.stdout.contains("Connection successful"));
     // The same admin call over TCP without a token is refused.
     let e = rm(
         c,
-        &["config", "get", "--url", &srv.url, "--token", "x"],
+        &argv(&format!("config get --url {} --token x", srv.url)),
         &[],
     )
     .await;
@@ -686,7 +589,7 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(!off.exists());
-    let e = rm(
+    rm_err(
         c,
         &[
             "--local",
@@ -695,11 +598,9 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
             "user",
             "list",
         ],
-        &[],
+        "EnableLocalMode",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
     // The socket goes away with the server.
     drop(srv);
     for _ in 0..100 {
@@ -709,17 +610,15 @@ async fn local_mode_sets_up_a_server_with_no_token_and_is_refused_when_off() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(!sock.exists(), "the socket outlived the server");
-    let e = rm(
+    rm_err(
         c,
         &run(&["user", "list"])
             .iter()
             .map(String::as_str)
             .collect::<Vec<_>>(),
-        &[],
+        "EnableLocalMode",
     )
     .await;
-    assert_ne!(e.code, 0);
-    assert!(e.stderr.contains("EnableLocalMode"), "{}", e.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -732,7 +631,7 @@ async fn guide_flow_entirely_with_the_cli() {
     let u = user_cfg.path();
 
     // The admin saves a credential and tests it.
-    rm(
+    rm_ok(
         a,
         &[
             "auth",
@@ -744,109 +643,60 @@ async fn guide_flow_entirely_with_the_cli() {
             "--name",
             "admin",
         ],
-        &[],
     )
-    .await
-    .ok();
-    let t = rm(a, &["auth", "test"], &[]).await.ok();
+    .await;
+    let t = rm_ok(a, &argv("auth test")).await;
     assert!(t.stdout.contains("Connection successful"), "{}", t.stdout);
 
     // Personal access tokens are off by default; the admin turns them on.
-    let v = rm(
-        a,
-        &["config", "get", "ServiceSettings.EnableUserAccessTokens"],
-        &[],
-    )
-    .await
-    .ok();
-    assert_eq!(v.json(), json!(false));
-    let v = rm(
-        a,
-        &[
-            "config",
-            "set",
-            "ServiceSettings.EnableUserAccessTokens",
-            "true",
-        ],
-        &[],
-    )
-    .await
-    .ok();
-    assert_eq!(v.json(), json!(true));
-    let v = rm(
-        a,
-        &["config", "get", "ServiceSettings/EnableUserAccessTokens"],
-        &[],
-    )
-    .await
-    .ok();
-    assert_eq!(v.json(), json!(true));
+    assert_eq!(
+        rm_json(
+            a,
+            &argv("config get ServiceSettings.EnableUserAccessTokens")
+        )
+        .await,
+        json!(false)
+    );
+    assert_eq!(
+        rm_json(
+            a,
+            &argv("config set ServiceSettings.EnableUserAccessTokens true")
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        rm_json(
+            a,
+            &argv("config get ServiceSettings/EnableUserAccessTokens")
+        )
+        .await,
+        json!(true)
+    );
 
     // A user, a team and a channel they belong to.
-    let alice = rm(
+    let alice = rm_json(
         a,
-        &[
-            "user",
-            "create",
-            "--username",
-            "alice",
-            "--email",
-            "alice@example.com",
-            "--password",
-            "Alice-Passw0rd!",
-        ],
-        &[],
+        &argv("user create --username alice --email alice@example.com --password Alice-Passw0rd!"),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     let alice_id = alice["id"].as_str().unwrap().to_string();
-    let team = rm(
-        a,
-        &[
-            "team",
-            "create",
-            "--name",
-            "guide",
-            "--display-name",
-            "Guide",
-        ],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let team = rm_json(a, &argv("team create --name guide --display-name Guide")).await;
     let team_id = team["id"].as_str().unwrap().to_string();
-    rm(a, &["team", "add-user", "guide", "alice"], &[])
-        .await
-        .ok();
-    let ch = rm(
+    rm_ok(a, &argv("team add-user guide alice")).await;
+    let ch = rm_json(
         a,
-        &[
-            "channel",
-            "create",
-            "--team",
-            "guide",
-            "--name",
-            "news",
-            "--display-name",
-            "News",
-        ],
-        &[],
+        &argv("channel create --team guide --name news --display-name News"),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(ch["type"], "O");
     assert_eq!(ch["team_id"], team_id.as_str());
     let ch_id = ch["id"].as_str().unwrap().to_string();
-    rm(
+    rm_ok(
         a,
-        &["channel", "add-user", &ch_id, "alice@example.com"],
-        &[],
+        &argv(&format!("channel add-user {ch_id} alice@example.com")),
     )
-    .await
-    .ok();
+    .await;
 
     // alice logs in with her password (the guide's "Account Settings" step) and cannot
     // create a token until the admin grants the role.
@@ -862,7 +712,7 @@ async fn guide_flow_entirely_with_the_cli() {
     let alice_session = alice_session.unwrap();
     let denied = rm(
         u,
-        &["token", "create", "--description", "n8n"],
+        &argv("token create --description n8n"),
         &[
             ("RUSTMOST_URL", &srv.url),
             ("RUSTMOST_TOKEN", &alice_session),
@@ -872,28 +722,14 @@ async fn guide_flow_entirely_with_the_cli() {
     assert_ne!(denied.code, 0);
     assert!(denied.stderr.contains("HTTP 403"), "{}", denied.stderr);
 
-    let roles = rm(
-        a,
-        &["user", "roles", "add", "alice", "system_user_access_token"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let roles = rm_json(a, &argv("user roles add alice system_user_access_token")).await;
     assert_eq!(roles["roles"], "system_user system_user_access_token");
-    let got = rm(a, &["user", "get", &alice_id], &[]).await.ok().json();
+    let got = rm_json(a, &argv(&format!("user get {alice_id}"))).await;
     assert_eq!(got["roles"], "system_user system_user_access_token");
 
     let created = rm(
         u,
-        &[
-            "token",
-            "create",
-            "--description",
-            "n8n",
-            "--expires-in",
-            "90d",
-        ],
+        &argv("token create --description n8n --expires-in 90d"),
         &[
             ("RUSTMOST_URL", &srv.url),
             ("RUSTMOST_TOKEN", &alice_session),
@@ -907,14 +743,12 @@ async fn guide_flow_entirely_with_the_cli() {
     assert!(created["expires_at"].as_i64().unwrap() > rustmost_model_now() + 89 * 86_400_000);
 
     // alice saves it like n8n's credential and the credential test passes.
-    rm(
+    rm_ok(
         u,
-        &["auth", "login", "--url", &srv.url, "--token", &pat],
-        &[],
+        &argv(&format!("auth login --url {} --token {pat}", srv.url)),
     )
-    .await
-    .ok();
-    let t = rm(u, &["auth", "test"], &[]).await.ok();
+    .await;
+    let t = rm_ok(u, &argv("auth test")).await;
     assert!(t.stdout.contains("Connection successful"));
 
     // A post with an attachment from a file and one inline, in a thread.
@@ -924,23 +758,9 @@ async fn guide_flow_entirely_with_the_cli() {
         r##"{"title":"Att title","text":"Att text","color":"#00ff00","fields":[{"title":"F1","value":"V1","short":true}]}"##,
     )
     .unwrap();
-    let root = rm(
-        u,
-        &[
-            "message",
-            "post",
-            "--channel",
-            "guide:news",
-            "--message",
-            "root",
-        ],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let root = rm_json(u, &argv("message post --channel guide:news --message root")).await;
     let root_id = root["id"].as_str().unwrap().to_string();
-    let post = rm(
+    let post = rm_json(
         u,
         &[
             "message",
@@ -956,11 +776,8 @@ async fn guide_flow_entirely_with_the_cli() {
             "--root-id",
             &root_id,
         ],
-        &[],
     )
-    .await
-    .ok()
-    .json();
+    .await;
     let post_id = post["id"].as_str().unwrap().to_string();
 
     // The post is visible through the API with its attachments.
@@ -984,49 +801,27 @@ async fn guide_flow_entirely_with_the_cli() {
     assert_eq!(atts[1]["text"], "inline");
 
     // Reactions: create (colons stripped), list, delete.
-    let r = rm(u, &["reaction", "create", &post_id, ":thumbsup:"], &[])
-        .await
-        .ok()
-        .json();
+    let r = rm_json(u, &argv(&format!("reaction create {post_id} :thumbsup:"))).await;
     assert_eq!(r["emoji_name"], "thumbsup");
     assert_eq!(r["user_id"], alice_id.as_str());
-    let l = rm(u, &["reaction", "list", &post_id], &[])
-        .await
-        .ok()
-        .json();
+    let l = rm_json(u, &argv(&format!("reaction list {post_id}"))).await;
     assert_eq!(l.as_array().unwrap().len(), 1);
-    rm(u, &["reaction", "delete", &post_id, "thumbsup"], &[])
-        .await
-        .ok();
-    let l = rm(u, &["reaction", "list", &post_id], &[])
-        .await
-        .ok()
-        .json();
+    rm_ok(u, &argv(&format!("reaction delete {post_id} thumbsup"))).await;
+    let l = rm_json(u, &argv(&format!("reaction list {post_id}"))).await;
     assert_eq!(l, json!([]));
 
     // `+1` goes raw in the delete path, as n8n sends it.
-    let plus = rm(u, &["reaction", "create", &post_id, "+1"], &[])
-        .await
-        .ok()
-        .json();
+    let plus = rm_json(u, &argv(&format!("reaction create {post_id} +1"))).await;
     assert_eq!(plus["emoji_name"], "+1");
-    rm(u, &["reaction", "delete", &post_id, ":+1:"], &[])
-        .await
-        .ok();
-    let l = rm(u, &["reaction", "list", &post_id], &[])
-        .await
-        .ok()
-        .json();
+    rm_ok(u, &argv(&format!("reaction delete {post_id} :+1:"))).await;
+    let l = rm_json(u, &argv(&format!("reaction list {post_id}"))).await;
     assert_eq!(l, json!([]));
 
     // Her tokens are listed without secrets; the admin sees them too.
-    let mine = rm(u, &["token", "list", "--user", "me"], &[])
-        .await
-        .ok()
-        .json();
+    let mine = rm_json(u, &argv("token list --user me")).await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
     assert!(mine[0].get("token").is_none());
-    let all = rm(a, &["token", "list"], &[]).await.ok().json();
+    let all = rm_json(a, &argv("token list")).await;
     assert!(
         all.as_array()
             .unwrap()
@@ -1036,25 +831,23 @@ async fn guide_flow_entirely_with_the_cli() {
 
     // Disabling the token makes the saved credential fail the test, enabling restores it.
     let tid = created["id"].as_str().unwrap().to_string();
-    rm(a, &["token", "disable", &tid], &[]).await.ok();
-    assert_ne!(rm(u, &["auth", "test"], &[]).await.code, 0);
-    rm(a, &["token", "enable", &tid], &[]).await.ok();
-    rm(u, &["auth", "test"], &[]).await.ok();
+    rm_ok(a, &argv(&format!("token disable {tid}"))).await;
+    assert_ne!(rm(u, &argv("auth test"), &[]).await.code, 0);
+    rm_ok(a, &argv(&format!("token enable {tid}"))).await;
+    rm_ok(u, &argv("auth test")).await;
 
     // Rotation: the old secret stops working, the new one works.
-    let rot = rm(u, &["token", "rotate", &tid], &[]).await.ok().json();
+    let rot = rm_json(u, &argv(&format!("token rotate {tid}"))).await;
     let new_secret = rot["token"].as_str().unwrap().to_string();
     assert_ne!(new_secret, pat);
-    assert_ne!(rm(u, &["auth", "test"], &[]).await.code, 0);
-    rm(u, &["auth", "test", "--token", &new_secret], &[])
+    assert_ne!(rm(u, &argv("auth test"), &[]).await.code, 0);
+    rm_ok(u, &argv(&format!("auth test --token {new_secret}"))).await;
+    rm(u, &argv("auth test"), &[("RUSTMOST_TOKEN", &new_secret)])
         .await
         .ok();
-    rm(u, &["auth", "test"], &[("RUSTMOST_TOKEN", &new_secret)])
-        .await
-        .ok();
-    rm(a, &["token", "revoke", &tid], &[]).await.ok();
+    rm_ok(a, &argv(&format!("token revoke {tid}"))).await;
     assert_ne!(
-        rm(u, &["auth", "test", "--token", &new_secret], &[])
+        rm(u, &argv(&format!("auth test --token {new_secret}")), &[])
             .await
             .code,
         0
@@ -1200,103 +993,59 @@ async fn n8n_node_operations_and_admin_commands() {
     let admin_tok = srv.admin_session().await;
     let cfg = tempfile::tempdir().unwrap();
     let a = cfg.path();
-    rm(
+    rm_ok(
         a,
-        &["auth", "login", "--url", &srv.url, "--token", &admin_tok],
-        &[],
+        &argv(&format!("auth login --url {} --token {admin_tok}", srv.url)),
     )
-    .await
-    .ok();
-    let admin_id = rm(a, &["user", "get", "me"], &[]).await.ok().json()["id"]
+    .await;
+    let admin_id = rm_json(a, &argv("user get me")).await["id"]
         .as_str()
         .unwrap()
         .to_string();
 
     // user.create (email and non-email), getByEmail, getById, search, list filters, invite.
-    let bob = rm(
+    let bob = rm_json(
         a,
-        &[
-            "user",
-            "create",
-            "--username",
-            "bob",
-            "--email",
-            "bob+x@example.com",
-            "--password",
-            "Bob-Passw0rd!",
-            "--first-name",
-            "Bob",
-        ],
-        &[],
+        &argv(
+            "user create --username bob --email bob+x@example.com --password \
+             Bob-Passw0rd! --first-name Bob",
+        ),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(bob["first_name"], "Bob");
     let bob_id = bob["id"].as_str().unwrap().to_string();
-    let o = rm(a, &["user", "create", "--username", "carol"], &[]).await;
-    assert_ne!(o.code, 0);
-    assert!(o.stderr.contains("--email and --password"), "{}", o.stderr);
-    let by_mail = rm(a, &["user", "get-by-email", "bob+x@example.com"], &[])
-        .await
-        .ok()
-        .json();
-    assert_eq!(by_mail["id"], bob_id.as_str());
-    let by_ids = rm(
+    rm_err(
         a,
-        &["user", "get-by-id", &format!("{bob_id}, {admin_id}")],
-        &[],
+        &argv("user create --username carol"),
+        "--email and --password",
     )
-    .await
-    .ok()
-    .json();
+    .await;
+    let by_mail = rm_json(a, &argv("user get-by-email bob+x@example.com")).await;
+    assert_eq!(by_mail["id"], bob_id.as_str());
+    let by_ids = rm_json(a, &["user", "get-by-id", &format!("{bob_id}, {admin_id}")]).await;
     assert_eq!(by_ids.as_array().unwrap().len(), 2);
     let later = (rustmost_model_now() + 3_600_000).to_string();
-    let none = rm(a, &["user", "get-by-id", &bob_id, "--since", &later], &[])
-        .await
-        .ok()
-        .json();
+    let none = rm_json(a, &["user", "get-by-id", &bob_id, "--since", &later]).await;
     assert_eq!(none, json!([]));
-    let s = rm(a, &["user", "search", "bob"], &[]).await.ok().json();
+    let s = rm_json(a, &argv("user search bob")).await;
     assert_eq!(s["id"], bob_id.as_str());
-    let missing = rm(a, &["user", "search", "nobody"], &[]).await;
-    assert_ne!(missing.code, 0);
-    assert!(missing.stderr.contains("HTTP 404"), "{}", missing.stderr);
+    rm_err(a, &argv("user search nobody"), "HTTP 404").await;
 
-    let team = rm(
-        a,
-        &["team", "create", "--name", "ops", "--display-name", "Ops"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let team = rm_json(a, &argv("team create --name ops --display-name Ops")).await;
     let team_id = team["id"].as_str().unwrap().to_string();
-    let teams = rm(a, &["team", "list", "-o", "table"], &[]).await.ok();
+    let teams = rm_ok(a, &argv("team list -o table")).await;
     assert!(
         teams.stdout.lines().nth(1).unwrap().contains("ops"),
         "{}",
         teams.stdout
     );
-    rm(a, &["team", "add-user", &team_id, &bob_id], &[])
-        .await
-        .ok();
+    rm_ok(a, &argv(&format!("team add-user {team_id} {bob_id}"))).await;
 
-    let all = rm(a, &["user", "list", "--all"], &[]).await.ok().json();
+    let all = rm_json(a, &argv("user list --all")).await;
     assert_eq!(all.as_array().unwrap().len(), 2);
-    let one = rm(a, &["user", "list", "--per-page", "1"], &[])
-        .await
-        .ok()
-        .json();
+    let one = rm_json(a, &argv("user list --per-page 1")).await;
     assert_eq!(one.as_array().unwrap().len(), 1);
-    let in_team = rm(
-        a,
-        &["user", "list", "--in-team", "ops", "--sort", "username"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let in_team = rm_json(a, &argv("user list --in-team ops --sort username")).await;
     let names: Vec<&str> = in_team
         .as_array()
         .unwrap()
@@ -1307,9 +1056,9 @@ async fn n8n_node_operations_and_admin_commands() {
         names.contains(&"bob") && names.contains(&"admin"),
         "{names:?}"
     );
-    let bad_sort = rm(a, &["user", "list", "--sort", "status"], &[]).await;
+    let bad_sort = rm(a, &argv("user list --sort status"), &[]).await;
     assert_ne!(bad_sort.code, 0);
-    let table = rm(a, &["user", "list", "-o", "table"], &[]).await.ok();
+    let table = rm_ok(a, &argv("user list -o table")).await;
     assert!(table.stdout.starts_with("ID"), "{}", table.stdout);
     assert_eq!(table.stdout.lines().count(), 3);
 
@@ -1329,83 +1078,41 @@ async fn n8n_node_operations_and_admin_commands() {
         "{}",
         off.stderr
     );
-    rm(
+    rm_ok(
         a,
-        &[
-            "config",
-            "set",
-            "ServiceSettings.EnableEmailInvitations",
-            "true",
-        ],
-        &[],
+        &argv("config set ServiceSettings.EnableEmailInvitations true"),
     )
-    .await
-    .ok();
+    .await;
     assert_eq!(rm(a, &invite, &[]).await.ok().json()["status"], "OK");
 
     // channel.create (private), addUser, members (+resolve, limit), search, statistics,
     // delete, restore.
-    let ch = rm(
+    let ch = rm_json(
         a,
-        &[
-            "channel",
-            "create",
-            "--team",
-            &team_id,
-            "--name",
-            "secret",
-            "--display-name",
-            "Secret",
-            "--private",
-        ],
-        &[],
+        &argv(&format!(
+            "channel create --team {team_id} --name secret --display-name Secret --private"
+        )),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(ch["type"], "P");
     let ch_id = ch["id"].as_str().unwrap().to_string();
-    let m = rm(a, &["channel", "add-user", &ch_id, "bob"], &[])
-        .await
-        .ok()
-        .json();
+    let m = rm_json(a, &argv(&format!("channel add-user {ch_id} bob"))).await;
     assert_eq!(m["user_id"], bob_id.as_str());
-    let members = rm(a, &["channel", "members", &ch_id], &[])
-        .await
-        .ok()
-        .json();
+    let members = rm_json(a, &argv(&format!("channel members {ch_id}"))).await;
     assert_eq!(members.as_array().unwrap().len(), 2);
-    let resolved = rm(
+    let resolved = rm_json(
         a,
-        &["channel", "members", &ch_id, "--resolve", "--limit", "1"],
-        &[],
+        &argv(&format!("channel members {ch_id} --resolve --limit 1")),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(resolved.as_array().unwrap().len(), 1);
     assert!(resolved[0]["username"].is_string());
-    let open = rm(
+    let open = rm_json(
         a,
-        &[
-            "channel",
-            "create",
-            "--team",
-            "ops",
-            "--name",
-            "lobby",
-            "--display-name",
-            "Lobby",
-        ],
-        &[],
+        &argv("channel create --team ops --name lobby --display-name Lobby"),
     )
-    .await
-    .ok()
-    .json();
-    let found = rm(a, &["channel", "search", "--team", "ops", "lob"], &[])
-        .await
-        .ok()
-        .json();
+    .await;
+    let found = rm_json(a, &argv("channel search --team ops lob")).await;
     assert!(
         found
             .as_array()
@@ -1414,10 +1121,7 @@ async fn n8n_node_operations_and_admin_commands() {
             .any(|c| c["id"] == open["id"]),
         "{found}"
     );
-    let listed = rm(a, &["channel", "list", "--team", "ops"], &[])
-        .await
-        .ok()
-        .json();
+    let listed = rm_json(a, &argv("channel list --team ops")).await;
     assert!(
         listed
             .as_array()
@@ -1425,62 +1129,31 @@ async fn n8n_node_operations_and_admin_commands() {
             .iter()
             .any(|c| c["name"] == "lobby")
     );
-    let stats = rm(a, &["channel", "statistics", &ch_id], &[])
-        .await
-        .ok()
-        .json();
+    let stats = rm_json(a, &argv(&format!("channel statistics {ch_id}"))).await;
     assert_eq!(stats["member_count"], 2);
-    let by_name = rm(a, &["channel", "statistics", "ops:secret"], &[])
-        .await
-        .ok()
-        .json();
+    let by_name = rm_json(a, &argv("channel statistics ops:secret")).await;
     assert_eq!(by_name["channel_id"], ch_id.as_str());
-    let del = rm(a, &["channel", "delete", "ops:secret"], &[])
-        .await
-        .ok()
-        .json();
+    let del = rm_json(a, &argv("channel delete ops:secret")).await;
     assert_eq!(del["status"], "OK");
-    let restored = rm(a, &["channel", "restore", "ops:secret"], &[])
-        .await
-        .ok()
-        .json();
+    let restored = rm_json(a, &argv("channel restore ops:secret")).await;
     assert_eq!(restored["delete_at"], 0);
 
     // message.postEphemeral and message.delete.
-    let eph = rm(
+    let eph = rm_json(
         a,
-        &[
-            "message",
-            "post-ephemeral",
-            "--channel",
-            &ch_id,
-            "--user",
-            "bob",
-            "--message",
-            "psst",
-        ],
-        &[],
+        &argv(&format!(
+            "message post-ephemeral --channel {ch_id} --user bob --message psst"
+        )),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(eph["message"], "psst");
-    let p = rm(
+    let p = rm_ok(
         a,
-        &[
-            "message",
-            "post",
-            "--channel",
-            &ch_id,
-            "--message",
-            "bye",
-            "-o",
-            "table",
-        ],
-        &[],
+        &argv(&format!(
+            "message post --channel {ch_id} --message bye -o table"
+        )),
     )
-    .await
-    .ok();
+    .await;
     let post_id = p
         .stdout
         .lines()
@@ -1506,10 +1179,7 @@ async fn n8n_node_operations_and_admin_commands() {
     )
     .await;
     assert_ne!(bad_att.code, 0);
-    let d = rm(a, &["message", "delete", &post_id], &[])
-        .await
-        .ok()
-        .json();
+    let d = rm_json(a, &argv(&format!("message delete {post_id}"))).await;
     assert_eq!(d["status"], "OK");
     let (s, _, _) = srv
         .call(
@@ -1522,17 +1192,21 @@ async fn n8n_node_operations_and_admin_commands() {
     assert_eq!(s, 404);
 
     // user deactivate / activate.
-    rm(a, &["user", "deactivate", "bob"], &[]).await.ok();
+    rm_ok(a, &argv("user deactivate bob")).await;
     assert_ne!(
-        rm(a, &["user", "get", &bob_id], &[]).await.json()["delete_at"],
+        rm(a, &argv(&format!("user get {bob_id}")), &[])
+            .await
+            .json()["delete_at"],
         0
     );
-    rm(a, &["user", "activate", "bob"], &[]).await.ok();
+    rm_ok(a, &argv("user activate bob")).await;
     assert_eq!(
-        rm(a, &["user", "get", &bob_id], &[]).await.json()["delete_at"],
+        rm(a, &argv(&format!("user get {bob_id}")), &[])
+            .await
+            .json()["delete_at"],
         0
     );
-    let set = rm(
+    let set = rm_json(
         a,
         &[
             "user",
@@ -1541,80 +1215,44 @@ async fn n8n_node_operations_and_admin_commands() {
             "bob",
             "system_user,system_user_access_token",
         ],
-        &[],
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(set["roles"], "system_user system_user_access_token");
-    let rem = rm(
-        a,
-        &["user", "roles", "remove", "bob", "system_user_access_token"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let rem = rm_json(a, &argv("user roles remove bob system_user_access_token")).await;
     assert_eq!(rem["roles"], "system_user");
 
     // Bots: create, list, disable, enable, assign; and a token for the bot.
-    let refused = rm(a, &["bot", "create", "--username", "robo"], &[]).await;
+    let refused = rm(a, &argv("bot create --username robo"), &[]).await;
     assert!(
         refused.stderr.contains("api.bot.create_disabled"),
         "{}",
         refused.stderr
     );
-    rm(
+    rm_ok(
         a,
-        &[
-            "config",
-            "set",
-            "ServiceSettings.EnableBotAccountCreation",
-            "true",
-        ],
-        &[],
+        &argv("config set ServiceSettings.EnableBotAccountCreation true"),
     )
-    .await
-    .ok();
-    let bot = rm(
-        a,
-        &[
-            "bot",
-            "create",
-            "--username",
-            "robo",
-            "--display-name",
-            "Robo",
-        ],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    .await;
+    let bot = rm_json(a, &argv("bot create --username robo --display-name Robo")).await;
     assert_eq!(bot["owner_id"], admin_id.as_str());
-    let bots = rm(a, &["bot", "list"], &[]).await.ok().json();
+    let bots = rm_json(a, &argv("bot list")).await;
     assert_eq!(bots.as_array().unwrap().len(), 1);
-    let dis = rm(a, &["bot", "disable", "robo"], &[]).await.ok().json();
+    let dis = rm_json(a, &argv("bot disable robo")).await;
     assert_ne!(dis["delete_at"], 0);
-    assert_eq!(rm(a, &["bot", "list"], &[]).await.ok().json(), json!([]));
+    assert_eq!(rm_json(a, &argv("bot list")).await, json!([]));
     assert_eq!(
-        rm(a, &["bot", "list", "--include-deleted"], &[])
+        rm_json(a, &argv("bot list --include-deleted"))
             .await
-            .ok()
-            .json()
             .as_array()
             .unwrap()
             .len(),
         1
     );
-    let en = rm(a, &["bot", "enable", "robo"], &[]).await.ok().json();
+    let en = rm_json(a, &argv("bot enable robo")).await;
     assert_eq!(en["delete_at"], 0);
-    let asg = rm(a, &["bot", "assign", "robo", "bob"], &[])
-        .await
-        .ok()
-        .json();
+    let asg = rm_json(a, &argv("bot assign robo bob")).await;
     assert_eq!(asg["owner_id"], bob_id.as_str());
-    let bt = rm(
+    let bt = rm_json(
         a,
         &[
             "token",
@@ -1624,11 +1262,8 @@ async fn n8n_node_operations_and_admin_commands() {
             "--description",
             "bot token",
         ],
-        &[],
     )
-    .await
-    .ok()
-    .json();
+    .await;
     rm(
         a,
         &["auth", "test", "--token", bt["token"].as_str().unwrap()],
@@ -1640,16 +1275,10 @@ async fn n8n_node_operations_and_admin_commands() {
     // config patch from a file and from stdin-less bad input.
     let patch = a.join("patch.json");
     std::fs::write(&patch, r#"{"TeamSettings":{"MaxUsersPerTeam":77}}"#).unwrap();
-    let out = rm(a, &["config", "patch", patch.to_str().unwrap()], &[])
-        .await
-        .ok()
-        .json();
+    let out = rm_json(a, &["config", "patch", patch.to_str().unwrap()]).await;
     assert_eq!(out["TeamSettings"]["MaxUsersPerTeam"], 77);
     assert_eq!(
-        rm(a, &["config", "get", "TeamSettings.MaxUsersPerTeam"], &[])
-            .await
-            .ok()
-            .json(),
+        rm_json(a, &argv("config get TeamSettings.MaxUsersPerTeam")).await,
         json!(77)
     );
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
@@ -1673,61 +1302,45 @@ async fn n8n_node_operations_and_admin_commands() {
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["TeamSettings"]["MaxUsersPerTeam"], 55);
-    let typo = rm(a, &["config", "set", "TeamSettings.NoSuchKey", "1"], &[]).await;
+    let typo = rm(a, &argv("config set TeamSettings.NoSuchKey 1"), &[]).await;
     assert_ne!(typo.code, 0);
     let not_json = rm(
         a,
-        &["config", "set", "TeamSettings.MaxUsersPerTeam", "many"],
+        &argv("config set TeamSettings.MaxUsersPerTeam many"),
         &[],
     )
     .await;
     assert_ne!(not_json.code, 0);
-    let site = rm(
+    let site = rm_json(
         a,
-        &[
-            "config",
-            "set",
-            "ServiceSettings.SiteURL",
-            "http://chat.example",
-        ],
-        &[],
+        &argv("config set ServiceSettings.SiteURL http://chat.example"),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(site, json!("http://chat.example"));
 }
 
 #[test]
 fn serve_is_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rustmost"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env("MM_SERVICESETTINGS_LISTENADDRESS", "127.0.0.1:0")
-        .env("MM_SQLSETTINGS_DRIVERNAME", "mysql")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("DriverName"));
+    let err = refused_start(&["serve"], &[("MM_SQLSETTINGS_DRIVERNAME", "mysql")]);
+    assert!(err.contains("DriverName"), "{err}");
 }
 
 #[tokio::test]
 async fn shell_completions_and_the_man_page() {
     let cfg = tempfile::tempdir().unwrap();
     let c = cfg.path();
-    let bash = rm(c, &["completion", "bash"], &[]).await.ok().stdout;
+    let bash = rm_ok(c, &argv("completion bash")).await.stdout;
     assert!(
         bash.contains("_rustmost()") && bash.contains("complete -F"),
         "{bash}"
     );
     assert!(bash.contains("generate"), "token generate is completed");
-    let zsh = rm(c, &["completion", "zsh"], &[]).await.ok().stdout;
+    let zsh = rm_ok(c, &argv("completion zsh")).await.stdout;
     assert!(zsh.starts_with("#compdef rustmost"), "{zsh}");
-    let fish = rm(c, &["completion", "fish"], &[]).await.ok().stdout;
+    let fish = rm_ok(c, &argv("completion fish")).await.stdout;
     assert!(fish.contains("complete -c rustmost"), "{fish}");
-    assert_ne!(rm(c, &["completion", "tcsh"], &[]).await.code, 0);
-    let man = rm(c, &["man"], &[]).await.ok().stdout;
+    assert_ne!(rm(c, &argv("completion tcsh"), &[]).await.code, 0);
+    let man = rm_ok(c, &argv("man")).await.stdout;
     assert!(man.contains(".TH rustmost"), "{man}");
     assert!(man.contains("completion") && man.contains("auth"), "{man}");
 }
@@ -1762,70 +1375,24 @@ async fn channel_messages(srv: &Server, tok: &str, channel_id: &str) -> Vec<Stri
 async fn webhook_commands_with_mmctl_spellings() {
     let srv = Server::start().await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&srv.url, &admin_tok).await;
     let a = cfg.path();
-    rm(
+    rm_ok(a, &argv("team create --name hooks --display-name Hooks")).await;
+    let alerts = rm_json(
         a,
-        &["auth", "login", &srv.url, "--access-token", &admin_tok],
-        &[],
+        &argv("channel create --team hooks --name alerts --display-name Alerts"),
     )
-    .await
-    .ok();
-    rm(
-        a,
-        &[
-            "team",
-            "create",
-            "--name",
-            "hooks",
-            "--display-name",
-            "Hooks",
-        ],
-        &[],
-    )
-    .await
-    .ok();
-    let alerts = rm(
-        a,
-        &[
-            "channel",
-            "create",
-            "--team",
-            "hooks",
-            "--name",
-            "alerts",
-            "--display-name",
-            "Alerts",
-        ],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    .await;
     let alerts_id = alerts["id"].as_str().unwrap().to_string();
 
-    let inc = rm(
+    let inc = rm_json(
         a,
-        &[
-            "webhook",
-            "create-incoming",
-            "--channel",
-            "hooks:alerts",
-            "--user",
-            "admin",
-            "--display-name",
-            "CI",
-            "--description",
-            "builds",
-            "--lock-to-channel",
-            "--icon",
-            "https://example.com/ci.png",
-        ],
-        &[],
+        &argv(
+            "webhook create-incoming --channel hooks:alerts --user admin --display-name \
+             CI --description builds --lock-to-channel --icon https://example.com/ci.png",
+        ),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     let inc_id = inc["id"].as_str().unwrap().to_string();
     assert_eq!(inc["channel_id"], alerts_id.as_str());
     assert_eq!(inc["channel_locked"], true);
@@ -1844,67 +1411,40 @@ async fn webhook_commands_with_mmctl_spellings() {
         "built by the CLI's hook"
     );
 
-    let m = rm(
+    let m = rm_json(
         a,
-        &[
-            "webhook",
-            "modify-incoming",
-            &inc_id,
-            "--display-name",
-            "Deploys",
-            "--lock-to-channel=false",
-        ],
-        &[],
+        &argv(&format!(
+            "webhook modify-incoming {inc_id} --display-name Deploys --lock-to-channel=false"
+        )),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(m["display_name"], "Deploys");
     assert_eq!(
         m["description"], "builds",
         "flags left out keep their value"
     );
     assert_eq!(m["channel_locked"], false);
-    let m = rm(
+    let m = rm_json(
         a,
-        &["webhook", "modify-incoming", &inc_id, "--description", "d2"],
-        &[],
+        &argv(&format!(
+            "webhook modify-incoming {inc_id} --description d2"
+        )),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(
         m["channel_locked"], false,
         "an absent --lock-to-channel keeps the lock"
     );
 
-    let out = rm(
+    let out = rm_json(
         a,
-        &[
-            "webhook",
-            "create-outgoing",
-            "--team",
-            "hooks",
-            "--channel",
-            "hooks:alerts",
-            "--display-name",
-            "builder",
-            "--trigger-word",
-            "build",
-            "--trigger-word",
-            "test",
-            "--trigger-when",
-            "start",
-            "--url",
-            "http://127.0.0.1:9/hook",
-            "--content-type",
-            "application/json",
-        ],
-        &[],
+        &argv(
+            "webhook create-outgoing --team hooks --channel hooks:alerts --display-name \
+             builder --trigger-word build --trigger-word test --trigger-when start --url \
+             http://127.0.0.1:9/hook --content-type application/json",
+        ),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     let out_id = out["id"].as_str().unwrap().to_string();
     assert_eq!(out["trigger_words"], json!(["build", "test"]));
     assert_eq!(out["trigger_when"], 1);
@@ -1913,20 +1453,10 @@ async fn webhook_commands_with_mmctl_spellings() {
     assert_eq!(out["token"].as_str().unwrap().len(), 26);
     let bad = rm(
         a,
-        &[
-            "webhook",
-            "create-outgoing",
-            "--team",
-            "hooks",
-            "--display-name",
-            "x",
-            "--trigger-word",
-            "x",
-            "--trigger-when",
-            "sometimes",
-            "--url",
-            "http://127.0.0.1:9/x",
-        ],
+        &argv(
+            "webhook create-outgoing --team hooks --display-name x --trigger-word x \
+             --trigger-when sometimes --url http://127.0.0.1:9/x",
+        ),
         &[],
     )
     .await;
@@ -1937,60 +1467,31 @@ async fn webhook_commands_with_mmctl_spellings() {
         bad.stderr
     );
     // Without a channel, upstream requires trigger words: the server's refusal and its id.
-    let refused = rm(
+    rm_err(
         a,
-        &[
-            "webhook",
-            "create-outgoing",
-            "--team",
-            "hooks",
-            "--display-name",
-            "x",
-            "--url",
-            "http://127.0.0.1:9/x",
-        ],
-        &[],
+        &argv("webhook create-outgoing --team hooks --display-name x --url http://127.0.0.1:9/x"),
+        "api.webhook.create_outgoing.triggers.app_error",
     )
     .await;
-    assert_ne!(refused.code, 0);
-    assert!(
-        refused
-            .stderr
-            .contains("api.webhook.create_outgoing.triggers.app_error"),
-        "{}",
-        refused.stderr
-    );
 
-    let m = rm(
+    let m = rm_json(
         a,
-        &[
-            "webhook",
-            "modify-outgoing",
-            &out_id,
-            "--url",
-            "http://127.0.0.1:9/v2",
-            "--trigger-when",
-            "exact",
-        ],
-        &[],
+        &argv(&format!(
+            "webhook modify-outgoing {out_id} --url http://127.0.0.1:9/v2 --trigger-when exact"
+        )),
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(m["callback_urls"], json!(["http://127.0.0.1:9/v2"]));
     assert_eq!(m["trigger_words"], json!(["build", "test"]));
     assert_eq!(m["trigger_when"], 0);
     assert_eq!(m["token"], out["token"], "modifying keeps the token");
 
-    let list = rm(a, &["webhook", "list", "hooks"], &[]).await.ok().json();
+    let list = rm_json(a, &argv("webhook list hooks")).await;
     assert_eq!(list["incoming_webhooks"][0]["id"], inc_id.as_str());
     assert_eq!(list["outgoing_webhooks"][0]["id"], out_id.as_str());
-    let all = rm(a, &["webhook", "list", "--json"], &[]).await.ok().json();
+    let all = rm_json(a, &argv("webhook list --json")).await;
     assert_eq!(all, list, "no team named: every team");
-    let table = rm(a, &["webhook", "list", "-o", "table"], &[])
-        .await
-        .ok()
-        .stdout;
+    let table = rm_ok(a, &argv("webhook list -o table")).await.stdout;
     let lines: Vec<&str> = table.lines().collect();
     assert!(
         lines[0].starts_with("KIND") && lines[0].contains("DISPLAY_NAME"),
@@ -2010,18 +1511,21 @@ async fn webhook_commands_with_mmctl_spellings() {
     );
 
     assert_eq!(
-        rm(a, &["webhook", "show", &inc_id], &[]).await.ok().json()["display_name"],
+        rm_json(a, &argv(&format!("webhook show {inc_id}"))).await["display_name"],
         "Deploys"
     );
     assert_eq!(
-        rm(a, &["webhook", "show", &out_id], &[]).await.ok().json()["display_name"],
+        rm_json(a, &argv(&format!("webhook show {out_id}"))).await["display_name"],
         "builder"
     );
-    let missing = rm(a, &["webhook", "show", "aaaaaaaaaaaaaaaaaaaaaaaaaa"], &[]).await;
-    assert_ne!(missing.code, 0);
-    assert!(missing.stderr.contains("no webhook"), "{}", missing.stderr);
+    rm_err(
+        a,
+        &argv("webhook show aaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        "no webhook",
+    )
+    .await;
 
-    rm(a, &["webhook", "delete", &inc_id], &[]).await.ok();
+    rm_ok(a, &argv(&format!("webhook delete {inc_id}"))).await;
     let r = srv
         .http
         .post(format!("{}/hooks/{inc_id}", srv.url))
@@ -2030,28 +1534,21 @@ async fn webhook_commands_with_mmctl_spellings() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "a deleted hook no longer posts");
-    rm(a, &["webhook", "delete", &out_id], &[]).await.ok();
-    let empty = rm(a, &["webhook", "list", "hooks"], &[]).await.ok().json();
+    rm_ok(a, &argv(&format!("webhook delete {out_id}"))).await;
+    let empty = rm_json(a, &argv("webhook list hooks")).await;
     assert_eq!(
         empty,
         json!({"incoming_webhooks": [], "outgoing_webhooks": []})
     );
 
-    rm(
+    rm_ok(
         a,
-        &[
-            "config",
-            "set",
-            "ServiceSettings.EnableIncomingWebhooks",
-            "false",
-        ],
-        &[],
+        &argv("config set ServiceSettings.EnableIncomingWebhooks false"),
     )
-    .await
-    .ok();
+    .await;
     let off = rm(
         a,
-        &["webhook", "create-incoming", "--channel", &alerts_id],
+        &argv(&format!("webhook create-incoming --channel {alerts_id}")),
         &[],
     )
     .await;
@@ -2071,23 +1568,10 @@ async fn webhook_commands_with_mmctl_spellings() {
 async fn slash_command_commands_with_mmctl_spellings() {
     let srv = Server::start_with(&[("MM_SERVICESETTINGS_SITEURL", "http://127.0.0.1:9")]).await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&srv.url, &admin_tok).await;
     let a = cfg.path();
-    rm(
-        a,
-        &["auth", "login", &srv.url, "--access-token", &admin_tok],
-        &[],
-    )
-    .await
-    .ok();
     for t in ["cmds", "other"] {
-        rm(
-            a,
-            &["team", "create", "--name", t, "--display-name", t],
-            &[],
-        )
-        .await
-        .ok();
+        rm_ok(a, &["team", "create", "--name", t, "--display-name", t]).await;
     }
     let c = rm(
         a,
@@ -2128,62 +1612,30 @@ async fn slash_command_commands_with_mmctl_spellings() {
     assert_eq!(c["auto_complete_hint"], "[env]");
     assert_eq!(c["display_name"], "Deploy");
 
-    let slash = rm(
+    rm_err(
         a,
-        &[
-            "command",
-            "create",
-            "cmds",
-            "--trigger-word",
-            "/x",
-            "--url",
-            "http://127.0.0.1:9/s",
-        ],
-        &[],
+        &argv("command create cmds --trigger-word /x --url http://127.0.0.1:9/s"),
+        "cannot begin with a /",
     )
     .await;
-    assert_ne!(slash.code, 0);
-    assert!(
-        slash.stderr.contains("cannot begin with a /"),
-        "{}",
-        slash.stderr
-    );
-    let dup = rm(
+    rm_err(
         a,
-        &[
-            "command",
-            "create",
-            "cmds",
-            "--trigger-word",
-            "deploy",
-            "--url",
-            "http://127.0.0.1:9/s",
-        ],
-        &[],
+        &argv("command create cmds --trigger-word deploy --url http://127.0.0.1:9/s"),
+        "api.command.duplicate_trigger.app_error",
     )
     .await;
-    assert_ne!(dup.code, 0);
-    assert!(
-        dup.stderr
-            .contains("api.command.duplicate_trigger.app_error"),
-        "{}",
-        dup.stderr
-    );
 
-    let list = rm(a, &["command", "list", "cmds"], &[]).await.ok().json();
+    let list = rm_json(a, &argv("command list cmds")).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["id"], cid.as_str());
     assert_eq!(list[0]["token"], c["token"]);
-    let table = rm(a, &["command", "list", "-o", "table"], &[])
-        .await
-        .ok()
-        .stdout;
+    let table = rm_ok(a, &argv("command list -o table")).await.stdout;
     assert!(
         table.lines().next().unwrap().starts_with("ID") && table.contains("deploy"),
         "{table}"
     );
 
-    let m = rm(
+    let m = rm_json(
         a,
         &[
             "command",
@@ -2194,11 +1646,8 @@ async fn slash_command_commands_with_mmctl_spellings() {
             "--post=false",
             "--autocomplete=false",
         ],
-        &[],
     )
-    .await
-    .ok()
-    .json();
+    .await;
     assert_eq!(m["display_name"], "Deploy 2");
     assert_eq!(m["method"], "G");
     assert_eq!(m["auto_complete"], false);
@@ -2206,25 +1655,16 @@ async fn slash_command_commands_with_mmctl_spellings() {
         m["url"], "http://127.0.0.1:9/slash",
         "flags left out keep their value"
     );
-    let bad = rm(
+    rm_err(
         a,
         &["command", "modify", &cid, "--trigger-word", "two words"],
-        &[],
+        "must not contain spaces",
     )
     .await;
-    assert_ne!(bad.code, 0);
-    assert!(
-        bad.stderr.contains("must not contain spaces"),
-        "{}",
-        bad.stderr
-    );
 
-    let moved = rm(a, &["command", "move", "other", &cid], &[])
-        .await
-        .ok()
-        .json();
+    let moved = rm_json(a, &argv(&format!("command move other {cid}"))).await;
     assert_eq!(moved["status"], "OK");
-    let other_id = rm(a, &["command", "show", &cid], &[]).await.ok().json()["team_id"].clone();
+    let other_id = rm_json(a, &argv(&format!("command show {cid}"))).await["team_id"].clone();
     let other = srv
         .call(
             reqwest::Method::GET,
@@ -2257,28 +1697,25 @@ async fn slash_command_commands_with_mmctl_spellings() {
             Value::Null,
         )
         .await;
-    rm(
+    rm_ok(
         a,
         &["command", "execute", "cmds:town-square", "/shrug shipped"],
-        &[],
     )
-    .await
-    .ok();
+    .await;
     assert_eq!(
         channel_messages(&srv, &admin_tok, town["id"].as_str().unwrap()).await[0],
         "shipped ¯\\\\\\_(ツ)\\_/¯"
     );
 
-    let archived = rm(a, &["command", "archive", &cid], &[]).await.ok().json();
+    let archived = rm_json(a, &argv(&format!("command archive {cid}"))).await;
     assert_eq!(archived["status"], "OK");
-    let gone = rm(a, &["command", "show", &cid], &[]).await;
-    assert_ne!(gone.code, 0);
-    assert!(
-        gone.stderr.contains("store.sql_command.save.get.app_error"),
-        "{}",
-        gone.stderr
-    );
-    let gone = rm(a, &["command", "delete", &cid], &[]).await;
+    rm_err(
+        a,
+        &argv(&format!("command show {cid}")),
+        "store.sql_command.save.get.app_error",
+    )
+    .await;
+    let gone = rm(a, &argv(&format!("command delete {cid}")), &[]).await;
     assert_ne!(gone.code, 0);
 }
 
@@ -2402,40 +1839,14 @@ async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
     let srv = Server::start().await;
     let relay = Relay::start(&srv.url).await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&relay.url, &admin_tok).await;
     let a = cfg.path();
-    rm(
+    let team = rm_json(a, &argv("team create --name ev --display-name Ev")).await;
+    let alerts = rm_json(
         a,
-        &["auth", "login", &relay.url, "--access-token", &admin_tok],
-        &[],
+        &argv("channel create --team ev --name alerts --display-name Alerts"),
     )
-    .await
-    .ok();
-    let team = rm(
-        a,
-        &["team", "create", "--name", "ev", "--display-name", "Ev"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
-    let alerts = rm(
-        a,
-        &[
-            "channel",
-            "create",
-            "--team",
-            "ev",
-            "--name",
-            "alerts",
-            "--display-name",
-            "Alerts",
-        ],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    .await;
     let (_, town, _) = srv
         .call(
             reqwest::Method::GET,
@@ -2538,9 +1949,7 @@ async fn events_prints_filtered_posts_and_resumes_after_a_drop() {
     assert!(!done.success());
 
     // A credential the server refuses ends the command with the server's message.
-    let bad = rm(a, &["events", "--access-token", "not-a-token"], &[]).await;
-    assert_ne!(bad.code, 0);
-    assert!(bad.stderr.contains("HTTP 401"), "{}", bad.stderr);
+    rm_err(a, &argv("events --access-token not-a-token"), "HTTP 401").await;
 }
 
 /// Runs the binary on a pseudo-terminal (util-linux `script`), as a person at a terminal
@@ -2576,23 +1985,9 @@ async fn rm_tty(cfg: &Path, args: &[&str]) -> String {
 async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_json() {
     let srv = Server::start().await;
     let admin_tok = srv.admin_session().await;
-    let cfg = tempfile::tempdir().unwrap();
+    let cfg = logged_in(&srv.url, &admin_tok).await;
     let a = cfg.path();
-    rm(
-        a,
-        &["auth", "login", &srv.url, "--access-token", &admin_tok],
-        &[],
-    )
-    .await
-    .ok();
-    let team = rm(
-        a,
-        &["team", "create", "--name", "many", "--display-name", "Many"],
-        &[],
-    )
-    .await
-    .ok()
-    .json();
+    let team = rm_json(a, &argv("team create --name many --display-name Many")).await;
     let (_, town, _) = srv
         .call(
             reqwest::Method::GET,
@@ -2633,25 +2028,16 @@ async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_jso
     assert_eq!(v["incoming_webhooks"].as_array().unwrap().len(), 250);
 
     // Not a terminal: nothing but the output either.
-    let piped = rm(a, &["webhook", "list", "many", "-o", "table"], &[])
-        .await
-        .ok();
+    let piped = rm_ok(a, &argv("webhook list many -o table")).await;
     assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
 
     // `user list` takes its total from `GET /users/stats` (bots count, and need no password
     // hashing, so 150 of them make two pages quickly).
-    rm(
+    rm_ok(
         a,
-        &[
-            "config",
-            "set",
-            "ServiceSettings.EnableBotAccountCreation",
-            "true",
-        ],
-        &[],
+        &argv("config set ServiceSettings.EnableBotAccountCreation true"),
     )
-    .await
-    .ok();
+    .await;
     for i in 0..150 {
         let (s, b, _) = srv
             .call(
@@ -2684,9 +2070,7 @@ async fn long_listings_draw_a_progress_bar_only_on_a_terminal_and_never_with_jso
     );
     let v: Value = serde_json::from_str(&json_tty.replace("\r\n", "\n")).expect("only JSON");
     assert_eq!(v.as_array().unwrap().len() as u64, users);
-    let piped = rm(a, &["user", "list", "--all", "-o", "table"], &[])
-        .await
-        .ok();
+    let piped = rm_ok(a, &argv("user list --all -o table")).await;
     assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
 
     // `team list` takes its total from `GET /teams?include_total_count=true`.

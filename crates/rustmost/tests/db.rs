@@ -3,6 +3,9 @@
 //! `RUSTMOST_TEST_DATASOURCE` names one, else SQLite to SQLite), then servers on the copies
 //! serving the same users, tokens (the same secrets), teams, channels, posts and config.
 
+#[path = "support/api.rs"]
+mod api;
+
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -45,15 +48,7 @@ impl Server {
         let state = rustmost_server::build_state(&opts).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let st = state.clone();
-        let handle = tokio::spawn(async move {
-            rustmost_server::serve_with_listener(st, listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("serve");
-        });
+        let (tx, handle) = api::serve(state.clone(), listener);
         Server {
             url,
             http: reqwest::Client::new(),
@@ -74,26 +69,17 @@ impl Server {
     }
 
     async fn call(&self, method: &str, path: &str, tok: Option<&str>, body: Value) -> (u16, Value) {
-        let mut rb = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.url));
-        if let Some(t) = tok {
-            rb = rb.bearer_auth(t);
-        }
-        if !body.is_null() {
-            rb = rb.json(&body);
-        }
-        let r = rb.send().await.unwrap();
-        let status = r.status().as_u16();
-        let token = r
-            .headers()
-            .get("Token")
-            .map(|v| v.to_str().unwrap().to_string());
-        let mut v = r.json::<Value>().await.unwrap_or(Value::Null);
+        let method = method.parse().unwrap();
+        let (status, mut v, token) =
+            api::call(&self.http, &self.url, method, path, tok, body).await;
         if let Some(t) = token {
             v = json!({"token": t, "body": v});
         }
         (status, v)
+    }
+
+    async fn get_ok(&self, path: &str, tok: Option<&str>) -> Value {
+        self.ok("GET", path, tok, Value::Null).await
     }
 
     async fn ok(&self, method: &str, path: &str, tok: Option<&str>, body: Value) -> Value {
@@ -245,35 +231,20 @@ async fn populate(s: &Server) -> Seed {
 /// the team, channel and post, and the config.
 async fn serves_the_same(s: &Server, seed: &Seed) {
     for t in [&seed.secret, &seed.session] {
-        let me = s.ok("GET", "/api/v4/users/me", Some(t), Value::Null).await;
+        let me = s.get_ok("/api/v4/users/me", Some(t)).await;
         assert_eq!(me["username"], "admin");
     }
     let t = Some(seed.secret.as_str());
     let team = s
-        .ok(
-            "GET",
-            &format!("/api/v4/teams/{}", seed.team_id),
-            t,
-            Value::Null,
-        )
+        .get_ok(&format!("/api/v4/teams/{}", seed.team_id), t)
         .await;
     assert_eq!(team["name"], "crew");
     let ch = s
-        .ok(
-            "GET",
-            &format!("/api/v4/channels/{}", seed.channel_id),
-            t,
-            Value::Null,
-        )
+        .get_ok(&format!("/api/v4/channels/{}", seed.channel_id), t)
         .await;
     assert_eq!(ch["name"], "ops");
     let posts = s
-        .ok(
-            "GET",
-            &format!("/api/v4/channels/{}/posts", seed.channel_id),
-            t,
-            Value::Null,
-        )
+        .get_ok(&format!("/api/v4/channels/{}/posts", seed.channel_id), t)
         .await;
     assert!(
         posts["posts"]

@@ -2,16 +2,16 @@
 //! the state-change matrix, and Rustmost's additions (hashing at rest, token format, last used,
 //! audits, cache invalidation).
 
-use crate::common::{SqlArg, TestServer};
+use crate::common::{SqlArg, TestServer, expect_errors};
 use reqwest::{Method, StatusCode};
 use rustmost_model::now_ms;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Admin session, tokens on, and a second user `alice` holding `system_user_access_token`.
-async fn setup() -> (TestServer, String, Value, String) {
-    let srv = TestServer::start().await;
-    let (_, admin) = srv.admin().await;
+/// Admin session, tokens on, and a second user `alice` holding `system_user_access_token`:
+/// (server, admin token, alice, alice's session token).
+pub(crate) async fn setup() -> (TestServer, String, Value, String) {
+    let (srv, _, admin) = TestServer::start_with_admin().await;
     srv.set_tokens_enabled(&admin, true).await;
     let (alice, alice_session) = srv.user(&admin, "alice").await;
     srv.grant_token_role(&admin, alice["id"].as_str().unwrap())
@@ -19,7 +19,7 @@ async fn setup() -> (TestServer, String, Value, String) {
     (srv, admin, alice, alice_session)
 }
 
-fn id(v: &Value) -> &str {
+pub(crate) fn id(v: &Value) -> &str {
     v["id"].as_str().unwrap()
 }
 
@@ -31,11 +31,7 @@ async fn me_status(srv: &TestServer, secret: &str) -> u16 {
 async fn create_returns_the_secret_once_in_the_documented_format() {
     let (srv, _admin, alice, alice_s) = setup().await;
     let r = srv
-        .post(
-            "/api/v4/users/me/tokens",
-            &alice_s,
-            json!({"description": "n8n", "token": "ignored", "user_id": "ignored", "is_active": false}),
-        )
+        .request_token(&alice_s, "me", json!({"description": "n8n", "token": "ignored", "user_id": "ignored", "is_active": false}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let t = &r.body;
@@ -52,7 +48,7 @@ async fn create_returns_the_secret_once_in_the_documented_format() {
     // Every read path omits the secret.
     let r = srv.get("/api/v4/users/me/tokens", &alice_s).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     assert!(r.body[0].get("token").is_none(), "{}", r.text);
     assert_eq!(r.body[0]["expires_at"], 0);
     let r = srv
@@ -65,81 +61,54 @@ async fn create_returns_the_secret_once_in_the_documented_format() {
 
 #[tokio::test]
 async fn create_gates_in_mattermost_order() {
-    let srv = TestServer::start().await;
-    let (admin_u, admin) = srv.admin().await;
+    let (srv, admin_u, admin) = TestServer::start_with_admin().await;
     srv.set_tokens_enabled(&admin, true).await;
     let (bob, bob_s) = srv.user(&admin, "bob").await;
     let bob_id = id(&bob).to_string();
     let unknown = rustmost_model::new_id();
 
     // 1. path id, 2. the user exists (before the body is even read).
-    srv.post(
-        "/api/v4/users/nonsense/tokens",
-        &admin,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_url_param.app_error");
-    srv.req(
-        Method::POST,
-        &format!("/api/v4/users/{unknown}/tokens"),
-        Some(&admin),
-        None,
-    )
-    .await
-    .assert_err(404, "app.user.missing_account.const");
+    expect_errors!(srv;
+        post("/api/v4/users/nonsense/tokens", &admin, json!({"description": "x"}))
+            => 400, "api.context.invalid_url_param.app_error";
+        req(Method::POST, &format!("/api/v4/users/{unknown}/tokens"), Some(&admin), None)
+            => 404, "app.user.missing_account.const";
+    );
     // 5. body, then description.
-    let r = srv
-        .http
-        .post(format!("{}/api/v4/users/{bob_id}/tokens", srv.url))
-        .bearer_auth(&bob_s)
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    crate::common::Resp::read(r)
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    srv.post(
+    srv.raw(
+        Method::POST,
         &format!("/api/v4/users/{bob_id}/tokens"),
-        &bob_s,
-        json!({"description": ""}),
+        Some(&bob_s),
+        "{not json",
     )
     .await
     .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(srv;
+        request_token(&bob_s, &bob_id, json!({"description": ""}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // 6. create_user_access_token.
     let r = srv
-        .post(
-            &format!("/api/v4/users/{bob_id}/tokens"),
-            &bob_s,
-            json!({"description": "x"}),
-        )
+        .request_token(&bob_s, &bob_id, json!({"description": "x"}))
         .await;
     r.assert_err(403, "api.context.permissions.app_error");
     // 7. someone else's account needs edit_other_users.
     srv.grant_token_role(&admin, &bob_id).await;
     let bob_s = srv.login("bob", "User-Passw0rd!").await;
     let (carol, _) = srv.user(&admin, "carol").await;
-    srv.post(
-        &format!("/api/v4/users/{}/tokens", id(&carol)),
-        &bob_s,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/users/{}/tokens", id(&carol)), &bob_s, json!({"description": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     // 8. an admin's token needs manage_system, even with edit_other_users.
     let role = srv
         .get("/api/v4/roles/name/system_user_access_token", &admin)
         .await;
     let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("edit_other_users"));
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_role(&admin, id(&role.body), json!(perms))
+        .await
+        .assert_ok();
     let r = srv
         .post(
             &format!("/api/v4/users/{}/tokens", id(&carol)),
@@ -153,43 +122,27 @@ async fn create_gates_in_mattermost_order() {
         "edit_other_users lets bob make carol's token: {}",
         r.text
     );
-    srv.post(
-        &format!("/api/v4/users/{}/tokens", id(&admin_u)),
-        &bob_s,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/users/{}/tokens", id(&admin_u)), &bob_s, json!({"description": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     // 9. tokens turned off: 501, after every permission check.
     srv.set_tokens_enabled(&admin, false).await;
-    srv.post(
-        "/api/v4/users/me/tokens",
-        &admin,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(501, "app.user_access_token.disabled");
+    expect_errors!(srv;
+        request_token(&admin, "me", json!({"description": "x"}))
+            => 501, "app.user_access_token.disabled";
+    );
     srv.set_tokens_enabled(&admin, true).await;
     // Validation of the saved token.
-    srv.post(
-        "/api/v4/users/me/tokens",
-        &admin,
-        json!({"description": "d".repeat(256)}),
-    )
-    .await
-    .assert_err(
-        400,
-        "model.user_access_token.is_valid.description.app_error",
+    expect_errors!(srv;
+        request_token(&admin, "me", json!({"description": "d".repeat(256)}))
+            => 400, "model.user_access_token.is_valid.description.app_error";
     );
     // Unauthenticated.
-    srv.req(
-        Method::POST,
-        "/api/v4/users/me/tokens",
-        None,
-        Some(json!({"description": "x"})),
-    )
-    .await
-    .assert_err(401, "api.context.session_expired.app_error");
+    expect_errors!(srv;
+        req(Method::POST, "/api/v4/users/me/tokens", None, Some(json!({"description": "x"})))
+            => 401, "api.context.session_expired.app_error";
+    );
 }
 
 #[tokio::test]
@@ -257,7 +210,7 @@ async fn listing_searching_and_getting_have_their_gates() {
             &admin,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     let r = srv
         .get(&format!("/api/v4/users/{alice_id}/tokens?page=1"), &admin)
         .await;
@@ -268,27 +221,18 @@ async fn listing_searching_and_getting_have_their_gates() {
         .await
         .assert_err(403, "api.context.permissions.app_error");
     let r = srv.get("/api/v4/users/tokens", &admin).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
-    srv.post(
-        "/api/v4/users/tokens/search",
-        &alice_s,
-        json!({"term": "alice"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    srv.post("/api/v4/users/tokens/search", &admin, json!({"term": ""}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    assert_eq!(r.items().len(), 2);
+    expect_errors!(srv;
+        post("/api/v4/users/tokens/search", &alice_s, json!({"term": "alice"}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/users/tokens/search", &admin, json!({"term": ""}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     for term in ["alice", alice_id.as_str(), id(&t)] {
         let r = srv
             .post("/api/v4/users/tokens/search", &admin, json!({"term": term}))
             .await;
-        assert_eq!(
-            r.body.as_array().unwrap().len(),
-            1,
-            "term {term}: {}",
-            r.text
-        );
+        assert_eq!(r.items().len(), 1, "term {term}: {}", r.text);
         assert_eq!(r.body[0]["id"], t["id"]);
     }
     // Exact match only, as upstream.
@@ -302,18 +246,13 @@ async fn listing_searching_and_getting_have_their_gates() {
     assert_eq!(r.body, json!([]));
 
     // Get one: id shape, permission, existence, then owner.
-    srv.get("/api/v4/users/tokens/short", &admin)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    srv.get(
-        &format!("/api/v4/users/tokens/{}", rustmost_model::new_id()),
-        &admin,
-    )
-    .await
-    .assert_err(404, "app.user_access_token.get_by_user.app_error");
-    srv.get(&format!("/api/v4/users/tokens/{}", id(&t)), &bob_s)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        get("/api/v4/users/tokens/short", &admin) => 400, "api.context.invalid_url_param.app_error";
+        get(&format!("/api/v4/users/tokens/{}", rustmost_model::new_id()), &admin)
+            => 404, "app.user_access_token.get_by_user.app_error";
+        get(&format!("/api/v4/users/tokens/{}", id(&t)), &bob_s)
+            => 403, "api.context.permissions.app_error";
+    );
     let (_, plain_s) = srv.user(&admin, "plain").await;
     srv.get(&format!("/api/v4/users/tokens/{}", id(&t)), &plain_s)
         .await
@@ -350,20 +289,14 @@ async fn authenticating_with_a_token() {
     let r = srv.get("/api/v4//users", &secret).await;
     assert_eq!(r.status, StatusCode::OK);
     // Never in the query string.
-    srv.req(
-        Method::GET,
-        &format!("/api/v4/users/me?access_token={secret}"),
-        None,
-        None,
-    )
-    .await
-    .assert_err(401, "api.context.token_provided.app_error");
+    expect_errors!(srv;
+        req(Method::GET, &format!("/api/v4/users/me?access_token={secret}"), None, None)
+            => 401, "api.context.token_provided.app_error";
+    );
     // The token's session is a UserAccessToken session without CSRF.
     let r = srv.get("/api/v4/users/me/sessions", &alice_s).await;
     let pat = r
-        .body
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .find(|s| s["props"]["type"] == "UserAccessToken");
     let pat = pat.expect("token session listed");
@@ -439,60 +372,34 @@ async fn matrix_disable_enable_revoke() {
 
     // Gates shared by disable/enable/revoke.
     let (_, plain_s) = srv.user(&admin, "plain").await;
-    srv.post(
-        "/api/v4/users/tokens/disable",
-        &plain_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    srv.post("/api/v4/users/tokens/disable", &alice_s, json!({}))
-        .await
-        .assert_err(404, "app.user_access_token.get_by_user.app_error");
-    srv.post(
-        "/api/v4/users/tokens/revoke",
-        &alice_s,
-        json!({"token_id": rustmost_model::new_id()}),
-    )
-    .await
-    .assert_err(404, "app.user_access_token.get_by_user.app_error");
+    expect_errors!(srv;
+        token_action(&plain_s, "disable", id(&t))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/users/tokens/disable", &alice_s, json!({}))
+            => 404, "app.user_access_token.get_by_user.app_error";
+        post("/api/v4/users/tokens/revoke", &alice_s, json!({"token_id": rustmost_model::new_id()}))
+            => 404, "app.user_access_token.get_by_user.app_error";
+    );
     let (admin_t, _) = srv.create_token(&admin, "me", "admin's").await;
-    srv.post(
-        "/api/v4/users/tokens/revoke",
-        &alice_s,
-        json!({"token_id": id(&admin_t)}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        token_action(&alice_s, "revoke", id(&admin_t))
+            => 403, "api.context.permissions.app_error";
+    );
 
-    let r = srv
-        .post(
-            "/api/v4/users/tokens/disable",
-            &alice_s,
-            json!({"token_id": id(&t)}),
-        )
-        .await;
+    let r = srv.token_action(&alice_s, "disable", id(&t)).await;
     assert_eq!(r.text, r#"{"status":"OK"}"#);
     assert_eq!(me_status(&srv, &secret).await, 401);
     let r = srv
         .get(&format!("/api/v4/users/tokens/{}", id(&t)), &alice_s)
         .await;
     assert_eq!(r.body["is_active"], false);
-    srv.post(
-        "/api/v4/users/tokens/enable",
-        &alice_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_ok();
+    srv.token_action(&alice_s, "enable", id(&t))
+        .await
+        .assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 200);
-    srv.post(
-        "/api/v4/users/tokens/revoke",
-        &alice_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_ok();
+    srv.token_action(&alice_s, "revoke", id(&t))
+        .await
+        .assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 401);
     srv.get(&format!("/api/v4/users/tokens/{}", id(&t)), &alice_s)
         .await
@@ -503,27 +410,20 @@ async fn matrix_disable_enable_revoke() {
     let role = srv
         .get("/api/v4/roles/name/system_user_access_token", &admin)
         .await;
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
+    srv.patch_role(
         &admin,
-        json!({"permissions": ["read_user_access_token", "revoke_user_access_token"]}),
+        id(&role.body),
+        json!(["read_user_access_token", "revoke_user_access_token"]),
     )
     .await
     .assert_ok();
-    srv.post(
-        "/api/v4/users/tokens/disable",
-        &alice_s,
-        json!({"token_id": id(&t2)}),
-    )
-    .await
-    .assert_ok();
-    srv.post(
-        "/api/v4/users/tokens/enable",
-        &alice_s,
-        json!({"token_id": id(&t2)}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    srv.token_action(&alice_s, "disable", id(&t2))
+        .await
+        .assert_ok();
+    expect_errors!(srv;
+        token_action(&alice_s, "enable", id(&t2))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
@@ -532,32 +432,19 @@ async fn matrix_rotate() {
     let (t, old) = srv.create_token(&alice_s, "me", "n8n").await;
     assert_eq!(me_status(&srv, &old).await, 200);
 
-    srv.post("/api/v4/users/tokens/rotate", &alice_s, json!({}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    srv.post(
-        "/api/v4/users/tokens/rotate",
-        &alice_s,
-        json!({"token_id": rustmost_model::new_id()}),
-    )
-    .await
-    .assert_err(404, "app.user_access_token.get_by_user.app_error");
+    expect_errors!(srv;
+        post("/api/v4/users/tokens/rotate", &alice_s, json!({}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/users/tokens/rotate", &alice_s, json!({"token_id": rustmost_model::new_id()}))
+            => 404, "app.user_access_token.get_by_user.app_error";
+    );
     let (_, plain_s) = srv.user(&admin, "plain").await;
-    srv.post(
-        "/api/v4/users/tokens/rotate",
-        &plain_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        token_action(&plain_s, "rotate", id(&t))
+            => 403, "api.context.permissions.app_error";
+    );
 
-    let r = srv
-        .post(
-            "/api/v4/users/tokens/rotate",
-            &alice_s,
-            json!({"token_id": id(&t)}),
-        )
-        .await;
+    let r = srv.token_action(&alice_s, "rotate", id(&t)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["id"], t["id"]);
     assert_eq!(r.body["description"], "n8n");
@@ -567,47 +454,32 @@ async fn matrix_rotate() {
     assert_eq!(me_status(&srv, &new).await, 200);
 
     // A disabled token cannot be rotated; with tokens off, 501.
-    srv.post(
-        "/api/v4/users/tokens/disable",
-        &alice_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_ok();
-    srv.post(
-        "/api/v4/users/tokens/rotate",
-        &alice_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_err(
-        400,
-        "api.user.rotate_user_access_token.disabled_token.app_error",
-    );
-    srv.post(
-        "/api/v4/users/tokens/enable",
-        &alice_s,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_ok();
+    srv.token_action(&alice_s, "disable", id(&t))
+        .await
+        .assert_ok();
+    srv.token_action(&alice_s, "rotate", id(&t))
+        .await
+        .assert_err(
+            400,
+            "api.user.rotate_user_access_token.disabled_token.app_error",
+        );
+    srv.token_action(&alice_s, "enable", id(&t))
+        .await
+        .assert_ok();
     srv.set_tokens_enabled(&admin, false).await;
-    srv.post(
-        "/api/v4/users/tokens/rotate",
-        &admin,
-        json!({"token_id": id(&t)}),
-    )
-    .await
-    .assert_err(501, "app.user_access_token.disabled");
+    expect_errors!(srv;
+        token_action(&admin, "rotate", id(&t))
+            => 501, "app.user_access_token.disabled";
+    );
 }
 
 #[tokio::test]
 async fn matrix_expiry_refuses_and_is_audited() {
     let (srv, _admin, alice, alice_s) = setup().await;
     let r = srv
-        .post(
-            "/api/v4/users/me/tokens",
+        .request_token(
             &alice_s,
+            "me",
             json!({"description": "short", "expires_at": now_ms() + 1500}),
         )
         .await;
@@ -622,7 +494,7 @@ async fn matrix_expiry_refuses_and_is_audited() {
     let r = srv
         .get(&format!("/api/v4/users/{}/audits", id(&alice)), &alice_s)
         .await;
-    let hit = r.body.as_array().unwrap().iter().any(|a| {
+    let hit = r.items().iter().any(|a| {
         a["action"] == "rejectExpiredUserAccessToken"
             && a["extra_info"] == format!("token_id={tid}")
     });
@@ -637,39 +509,20 @@ async fn matrix_deactivation_roles_password_logout() {
     assert_eq!(me_status(&srv, &secret).await, 200);
 
     // Deactivated: refused at once; reactivated: works again.
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/active"),
-        &admin,
-        json!({"active": false}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &alice_id, false).await.assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 401);
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/active"),
-        &admin,
-        json!({"active": true}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &alice_id, true).await.assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 200);
 
     // Role removed: the token still authenticates, but can no longer manage tokens.
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/roles"),
-        &admin,
-        json!({"roles": "system_user"}),
-    )
-    .await
-    .assert_ok();
+    srv.set_roles(&admin, &alice_id, "system_user")
+        .await
+        .assert_ok();
     assert_eq!(me_status(&srv, &secret).await, 200);
-    srv.post(
-        "/api/v4/users/me/tokens",
-        &secret,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        request_token(&secret, "me", json!({"description": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
 
     // Password changed (other sessions end): the token still works.
     let alice_s = srv.login("alice", "User-Passw0rd!").await;
@@ -777,13 +630,9 @@ async fn a_known_token_needs_no_database_read_and_changes_invalidate_the_cache()
     // Through the API, a change takes effect on the very next request.
     let (t2, secret2) = srv.create_token(&alice_s, "me", "two").await;
     assert_eq!(me_status(&srv, &secret2).await, 200);
-    srv.post(
-        "/api/v4/users/tokens/revoke",
-        &alice_s,
-        json!({"token_id": id(&t2)}),
-    )
-    .await
-    .assert_ok();
+    srv.token_action(&alice_s, "revoke", id(&t2))
+        .await
+        .assert_ok();
     assert_eq!(me_status(&srv, &secret2).await, 401);
 }
 
@@ -806,7 +655,7 @@ async fn audits_record_token_and_role_changes() {
         .get(&format!("/api/v4/users/{alice_id}/audits"), &alice_s)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let list = r.body.as_array().unwrap();
+    let list = r.items();
     let success = format!("success - token_id={tid}");
     for action in [
         "/api/v4/users/me/tokens".to_string(),
@@ -833,39 +682,29 @@ async fn audits_record_token_and_role_changes() {
     assert_eq!(list[0]["action"], "/api/v4/users/tokens/revoke");
 
     // Role changes are recorded for the admin who made them.
-    srv.put(
-        &format!("/api/v4/users/{alice_id}/roles"),
-        &admin,
-        json!({"roles": "system_user"}),
-    )
-    .await
-    .assert_ok();
+    srv.set_roles(&admin, &alice_id, "system_user")
+        .await
+        .assert_ok();
     let r = srv.get("/api/v4/users/me/audits", &admin).await;
     let want = format!("user={alice_id} roles=system_user");
     assert!(
-        r.body
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["extra_info"] == want.as_str()),
+        r.items().iter().any(|a| a["extra_info"] == want.as_str()),
         "{}",
         r.text
     );
     // Someone else's audits need edit_other_users.
     let admin_id = srv.get("/api/v4/users/me", &admin).await.body["id"].clone();
-    srv.get(
-        &format!("/api/v4/users/{}/audits", admin_id.as_str().unwrap()),
-        &alice_s,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        get(&format!("/api/v4/users/{}/audits", admin_id.as_str().unwrap()), &alice_s)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = srv
         .get(
             &format!("/api/v4/users/{alice_id}/audits?per_page=2"),
             &admin,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
 }
 
 #[tokio::test]
@@ -873,9 +712,9 @@ async fn non_compliant_tokens_are_counted_and_revoked() {
     let (srv, admin, _alice, alice_s) = setup().await;
     let (_, never) = srv.create_token(&alice_s, "me", "never expires").await;
     let r = srv
-        .post(
-            "/api/v4/users/me/tokens",
+        .request_token(
             &alice_s,
+            "me",
             json!({"description": "soon", "expires_at": now_ms() + 86_400_000}),
         )
         .await;
@@ -888,15 +727,9 @@ async fn non_compliant_tokens_are_counted_and_revoked() {
         .get("/api/v4/users/tokens/non_compliant/count", &admin)
         .await;
     assert_eq!(r.body, json!({"count": 0}));
-    srv.post(
-        "/api/v4/users/tokens/non_compliant/revoke",
-        &admin,
-        json!({}),
-    )
-    .await
-    .assert_err(
-        400,
-        "app.user_access_token.revoke_non_compliant.no_policy.app_error",
+    expect_errors!(srv;
+        post("/api/v4/users/tokens/non_compliant/revoke", &admin, json!({}))
+            => 400, "app.user_access_token.revoke_non_compliant.no_policy.app_error";
     );
 
     srv.patch_config(
@@ -928,8 +761,7 @@ async fn non_compliant_tokens_are_counted_and_revoked() {
 /// system admin's, and not an account that does not exist; `manage_system` reaches everyone.
 #[tokio::test]
 async fn edit_other_users_does_not_reach_system_admins() {
-    let srv = TestServer::start().await;
-    let (admin_u, admin) = srv.admin().await;
+    let (srv, admin_u, admin) = TestServer::start_with_admin().await;
     srv.set_tokens_enabled(&admin, true).await;
     let admin_id = id(&admin_u).to_string();
     let (bob, _) = srv.user(&admin, "bob").await;
@@ -942,13 +774,9 @@ async fn edit_other_users_does_not_reach_system_admins() {
     let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("edit_other_users"));
     perms.push(json!("read_user_access_token"));
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_role(&admin, id(&role.body), json!(perms))
+        .await
+        .assert_ok();
     let bob_s = srv.login("bob", "User-Passw0rd!").await;
     let ghost = rustmost_model::new_id();
 
@@ -1000,13 +828,9 @@ async fn edit_other_users_does_not_reach_system_admins() {
     srv.get(&format!("/api/v4/users/{carol_id}/audits"), &bob_s)
         .await
         .assert_ok();
-    srv.put(
-        &format!("/api/v4/users/{carol_id}/patch"),
-        &bob_s,
-        json!({"nickname": "cc"}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_user(&bob_s, &carol_id, json!({"nickname": "cc"}))
+        .await
+        .assert_ok();
     // manage_system reaches everyone; an unknown account is then reported as such.
     srv.get(&format!("/api/v4/users/{admin_id}/sessions"), &admin)
         .await
@@ -1014,7 +838,7 @@ async fn edit_other_users_does_not_reach_system_admins() {
     let r = srv
         .get(&format!("/api/v4/users/{}/sessions", id(&bob)), &admin)
         .await;
-    assert!(!r.body.as_array().unwrap().is_empty());
+    assert!(!r.items().is_empty());
 }
 
 /// The lifetime policy and the non-compliant count: only active tokens count, and a bot counts
@@ -1023,19 +847,11 @@ async fn edit_other_users_does_not_reach_system_admins() {
 #[tokio::test]
 async fn non_compliant_counts_active_tokens_of_humans_and_user_owned_bots() {
     let (srv, admin, _alice, alice_s) = setup().await;
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    srv.enable_bot_creation(&admin).await;
     let (disabled, _) = srv.create_token(&alice_s, "me", "disabled").await;
-    srv.post(
-        "/api/v4/users/tokens/disable",
-        &alice_s,
-        json!({"token_id": id(&disabled)}),
-    )
-    .await
-    .assert_ok();
+    srv.token_action(&alice_s, "disable", id(&disabled))
+        .await
+        .assert_ok();
     // A bot whose owner id names no existing user, and a plugin's bot.
     let orphan = srv.create_bot(&admin, "orphanbot").await;
     let orphan_id = orphan["user_id"].as_str().unwrap().to_string();
@@ -1063,20 +879,13 @@ async fn non_compliant_counts_active_tokens_of_humans_and_user_owned_bots() {
     )
     .await;
     // Creation: the ghost-owned bot is under the policy, the plugin's bot is not.
-    srv.post(
-        &format!("/api/v4/users/{orphan_id}/tokens"),
-        &admin,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(400, "app.user_access_token.expires_at_required.app_error");
-    srv.post(
-        &format!("/api/v4/users/{plugin_id}/tokens"),
-        &admin,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_ok();
+    expect_errors!(srv;
+        request_token(&admin, &orphan_id, json!({"description": "x"}))
+            => 400, "app.user_access_token.expires_at_required.app_error";
+    );
+    srv.request_token(&admin, &plugin_id, json!({"description": "x"}))
+        .await
+        .assert_ok();
     // Counting: the orphan bot's token only; not the disabled one, not the plugin bot's.
     let r = srv
         .get("/api/v4/users/tokens/non_compliant/count", &admin)
@@ -1101,7 +910,7 @@ async fn non_compliant_counts_active_tokens_of_humans_and_user_owned_bots() {
     let r = srv
         .get(&format!("/api/v4/users/{plugin_id}/tokens"), &admin)
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
 }
 
 /// `last_used_at` is written only for requests that were let through: a human's token presented
@@ -1159,12 +968,7 @@ async fn mails(
 /// not, and nothing is sent while `SendEmailNotifications` is off.
 #[tokio::test]
 async fn token_emails_tell_human_owners_without_the_secret() {
-    let (port, got) = crate::common::smtp::smtp_sink().await;
-    let port = port.to_string();
-    let srv = TestServer::start_with_env(&[
-        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
-        ("MM_EMAILSETTINGS_SMTPPORT", &port),
-        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+    let (srv, got) = crate::common::smtp::start_mailing(&[
         ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
         ("MM_SERVICESETTINGS_ENABLEUSERACCESSTOKENS", "true"),
         ("MM_SERVICESETTINGS_ENABLEBOTACCOUNTCREATION", "true"),
@@ -1202,13 +1006,7 @@ async fn token_emails_tell_human_owners_without_the_secret() {
         "secret mailed"
     );
 
-    let r = srv
-        .post(
-            "/api/v4/users/tokens/rotate",
-            &alice_s,
-            json!({"token_id": id(&t)}),
-        )
-        .await;
+    let r = srv.token_action(&alice_s, "rotate", id(&t)).await;
     let rotated = r.body["token"]
         .as_str()
         .expect("rotated secret")
@@ -1275,11 +1073,7 @@ async fn expired_tokens_are_deleted_with_their_sessions() {
         let alice_s = alice_s.clone();
         async move {
             let r = srv
-                .post(
-                    "/api/v4/users/me/tokens",
-                    &alice_s,
-                    json!({"description": d, "expires_at": exp}),
-                )
+                .request_token(&alice_s, "me", json!({"description": d, "expires_at": exp}))
                 .await;
             (
                 r.body.clone(),
@@ -1323,9 +1117,7 @@ async fn expired_tokens_are_deleted_with_their_sessions() {
         .get(&format!("/api/v4/users/{}/audits", id(&alice)), &admin)
         .await;
     assert!(
-        r.body
-            .as_array()
-            .unwrap()
+        r.items()
             .iter()
             .any(|a| a["action"] == "cleanupExpiredUserAccessToken"
                 && a["extra_info"] == format!("token_id={}", id(&old))),

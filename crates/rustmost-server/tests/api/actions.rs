@@ -1,7 +1,7 @@
 //! Interactive buttons and menus: the integration receives Mattermost's request and may update
 //! the post; internal addresses are refused unless allowed.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -59,20 +59,9 @@ async fn integration(reply: Value, status: u16) -> (String, Arc<Mutex<Vec<Value>
 }
 
 async fn post_with_actions(ts: &TestServer, at: &str, url: &str) -> (Value, String, String) {
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            at,
-            json!({"name": "team-one", "display_name": "T", "type": "O"}),
-        )
-        .await;
-    let tid = t.body["id"].as_str().unwrap().to_string();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            at,
-        )
-        .await;
+    let t = ts.create_team(at, "team-one", "T", "O").await;
+    let tid = t.id();
+    let c = ts.channel_by_name(at, &tid, "town-square").await;
     let cid = c.body["id"].as_str().unwrap();
     let p = ts
         .post("/api/v4/posts", at, json!({"channel_id": cid, "message": "Pick", "props": {"attachments": [{"text": "t", "actions": [
@@ -93,11 +82,7 @@ async fn post_with_actions(ts: &TestServer, at: &str, url: &str) -> (Value, Stri
 
 #[tokio::test]
 async fn button_calls_integration_and_applies_update() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (admin, at) = ts.admin().await;
     let (url, seen) = integration(
         json!({"update": {"message": "Clicked!", "props": {}}, "ephemeral_text": "done"}),
@@ -106,13 +91,7 @@ async fn button_calls_integration_and_applies_update() {
     .await;
     let (post, button, select) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
-    let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{button}"),
-            &at,
-            json!({}),
-        )
-        .await;
+    let r = ts.post_action(&at, pid, &button, json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["status"], "OK");
     assert_eq!(r.body["trigger_id"].as_str().unwrap().len(), 26);
@@ -137,21 +116,13 @@ async fn button_calls_integration_and_applies_update() {
 
 #[tokio::test]
 async fn menu_sends_selected_option() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     let (url, seen) = integration(json!({}), 200).await;
     let (post, _button, select) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
     let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{select}"),
-            &at,
-            json!({"selected_option": "a"}),
-        )
+        .post_action(&at, pid, &select, json!({"selected_option": "a"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let req = seen.lock().unwrap()[0].clone();
@@ -166,18 +137,14 @@ async fn menu_sends_selected_option() {
 
 #[tokio::test]
 async fn loopback_is_refused_without_allow_list() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (url, seen) = integration(json!({}), 200).await;
     let (post, button, _) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+    );
     // A name resolving to loopback is refused too.
     let local = url.replace("127.0.0.1", "localhost");
     let (post2, button2, _) = {
@@ -189,16 +156,10 @@ async fn loopback_is_refused_without_allow_list() {
             .to_string();
         (p.body, id, ())
     };
-    ts.post(
-        &format!(
-            "/api/v4/posts/{}/actions/{button2}",
-            post2["id"].as_str().unwrap()
-        ),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{}/actions/{button2}", post2["id"].as_str().unwrap()), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+    );
     assert!(
         seen.lock().unwrap().is_empty(),
         "the integration must not be reached"
@@ -217,53 +178,28 @@ async fn action_errors() {
     let (post, button, _) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
     // CIDR entries allow the address; a non-200 answer is an integration error.
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/nosuchaction"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "api.post.do_action.action_id.app_error");
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/bad_id"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "api.context.404.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+        post(&format!("/api/v4/posts/{pid}/actions/nosuchaction"), &at, json!({}))
+            => 404, "api.post.do_action.action_id.app_error";
+        post(&format!("/api/v4/posts/{pid}/actions/bad_id"), &at, json!({}))
+            => 404, "api.context.404.app_error";
+    );
     let (_, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post(
-        "/api/v4/posts/nosuchpost0000000000000000/actions/abc",
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "app.post.get.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/posts/nosuchpost0000000000000000/actions/abc", &at, json!({}))
+            => 404, "app.post.get.app_error";
+    );
 }
 
 /// A body that is not JSON is logged and ignored, as upstream: the click still reaches the
 /// integration (with no selected option).
 #[tokio::test]
 async fn undecodable_action_body_is_ignored() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     let (url, seen) = integration(json!({}), 200).await;
     let (post, _button, select) = post_with_actions(&ts, &at, &url).await;
@@ -288,23 +224,16 @@ async fn undecodable_action_body_is_ignored() {
 /// larger one is an integration error and changes nothing; one just under the cap works.
 #[tokio::test]
 async fn oversized_integration_reply_is_refused() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     let big = json!({"update": {"message": "too big"}, "pad": "x".repeat(1024 * 1024)});
     let (url, seen) = integration(big, 200).await;
     let (post, button, _) = post_with_actions(&ts, &at, &url).await;
     let pid = post["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/posts/{pid}/actions/{button}"),
-        &at,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.post.do_action.action_integration.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/posts/{pid}/actions/{button}"), &at, json!({}))
+            => 400, "api.post.do_action.action_integration.app_error";
+    );
     assert_eq!(seen.lock().unwrap().len(), 1, "the integration was called");
     assert_eq!(
         ts.get(&format!("/api/v4/posts/{pid}"), &at).await.body["message"],
@@ -314,13 +243,7 @@ async fn oversized_integration_reply_is_refused() {
     let (url, _) = integration(fits, 200).await;
     let (post, button, _) = post_with_actions_in(&ts, &at, &url, &post["channel_id"]).await;
     let pid = post["id"].as_str().unwrap();
-    let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{button}"),
-            &at,
-            json!({}),
-        )
-        .await;
+    let r = ts.post_action(&at, pid, &button, json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         ts.get(&format!("/api/v4/posts/{pid}"), &at).await.body["message"],
@@ -348,11 +271,7 @@ async fn post_with_actions_in(
 
 #[tokio::test]
 async fn update_cannot_make_a_persons_post_look_like_a_bots() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let (_, at) = ts.admin().await;
     ts.patch_config(
         &at,
@@ -361,35 +280,12 @@ async fn update_cannot_make_a_persons_post_look_like_a_bots() {
     .await;
     let (u, ut) = ts.user(&at, "plain").await;
     let uid = u["id"].as_str().unwrap();
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-two", "display_name": "T", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(&at, "team-two", "T", "O").await;
     let tid = t.body["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": uid}),
-    )
-    .await
-    .assert_ok();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &ut,
-        )
-        .await;
+    ts.add_team_member(&at, tid, &uid).await.assert_ok();
+    let c = ts.channel_by_name(&ut, tid, "town-square").await;
     let cid = c.body["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/channels/{cid}/members"),
-        &ut,
-        json!({"user_id": uid}),
-    )
-    .await
-    .assert_ok();
+    ts.add_channel_member(&ut, cid, &uid).await.assert_ok();
     let (url, _seen) = integration(
         json!({"update": {"message": "Approved", "props": {"from_bot": "true",
             "override_username": "Security Bot", "override_icon_url": "http://x/i.png",
@@ -407,13 +303,7 @@ async fn update_cannot_make_a_persons_post_look_like_a_bots() {
     let button = p.body["props"]["attachments"][0]["actions"][0]["id"]
         .as_str()
         .unwrap();
-    let r = ts
-        .post(
-            &format!("/api/v4/posts/{pid}/actions/{button}"),
-            &ut,
-            json!({}),
-        )
-        .await;
+    let r = ts.post_action(&ut, pid, button, json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let stored = ts.get(&format!("/api/v4/posts/{pid}"), &ut).await;
     assert_eq!(stored.body["message"], "Approved");

@@ -1,8 +1,8 @@
 //! Bot accounts over HTTP: every endpoint and its rules, bot tokens, and what happens to bots when
 //! their owner is deactivated.
 
-use crate::common::TestServer;
-use reqwest::{Method, StatusCode};
+use crate::common::{TestServer, expect_errors};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn id(v: &Value) -> &str {
@@ -11,36 +11,24 @@ fn id(v: &Value) -> &str {
 
 /// Admin session with bot creation on.
 async fn setup() -> (TestServer, Value, String) {
-    let srv = TestServer::start().await;
-    let (admin_u, admin) = srv.admin().await;
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    let (srv, admin_u, admin) = TestServer::start_with_admin().await;
+    srv.enable_bot_creation(&admin).await;
     (srv, admin_u, admin)
 }
 
 #[tokio::test]
 async fn create_bot_rules() {
-    let srv = TestServer::start().await;
-    let (admin_u, admin) = srv.admin().await;
+    let (srv, admin_u, admin) = TestServer::start_with_admin().await;
     let (_, bob_s) = srv.user(&admin, "bob").await;
     // create_bot first, then the config switch.
-    srv.post("/api/v4/bots", &bob_s, json!({"username": "b1"}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    srv.post("/api/v4/bots", &admin, json!({"username": "b1"}))
-        .await
-        .assert_err(403, "api.bot.create_disabled");
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    expect_errors!(srv;
+        post("/api/v4/bots", &bob_s, json!({"username": "b1"}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/bots", &admin, json!({"username": "b1"})) => 403, "api.bot.create_disabled";
+    );
+    srv.enable_bot_creation(&admin).await;
     let r = srv
-        .post(
-            "/api/v4/bots",
+        .create_bot_with(
             &admin,
             json!({"username": "deploy-bot", "display_name": "Deploy", "description": "ships"}),
         )
@@ -67,22 +55,16 @@ async fn create_bot_rules() {
     assert_eq!(u.body["roles"], "system_user");
     assert_eq!(u.body["first_name"], "Deploy");
 
-    srv.post("/api/v4/bots", &admin, json!({"username": "deploy-bot"}))
-        .await
-        .assert_err(400, "app.user.save.username_exists.app_error");
-    srv.post("/api/v4/bots", &admin, json!({"username": "1bad"}))
-        .await
-        .assert_err(400, "model.bot.is_valid.username.app_error");
-    srv.post(
-        "/api/v4/bots",
-        &admin,
-        json!({"username": "ok-name", "description": "d".repeat(1025)}),
-    )
-    .await
-    .assert_err(400, "model.bot.is_valid.description.app_error");
-    srv.post("/api/v4/bots", &admin, json!({"username": 5}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(srv;
+        post("/api/v4/bots", &admin, json!({"username": "deploy-bot"}))
+            => 400, "app.user.save.username_exists.app_error";
+        post("/api/v4/bots", &admin, json!({"username": "1bad"}))
+            => 400, "model.bot.is_valid.username.app_error";
+        post("/api/v4/bots", &admin, json!({"username": "ok-name", "description": "d".repeat(1025)}))
+            => 400, "model.bot.is_valid.description.app_error";
+        post("/api/v4/bots", &admin, json!({"username": 5}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 #[tokio::test]
@@ -101,13 +83,10 @@ async fn bots_cannot_log_in_and_their_tokens_work_while_personal_tokens_are_off(
         StatusCode::OK
     );
     // A human's token is refused meanwhile.
-    srv.post(
-        "/api/v4/users/me/tokens",
-        &admin,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(501, "app.user_access_token.disabled");
+    expect_errors!(srv;
+        request_token(&admin, "me", json!({"description": "x"}))
+            => 501, "app.user_access_token.disabled";
+    );
     // The bot's session is marked as a bot session.
     let r = srv
         .get(&format!("/api/v4/users/{bot_id}/sessions"), &admin)
@@ -126,14 +105,7 @@ async fn bots_cannot_log_in_and_their_tokens_work_while_personal_tokens_are_off(
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["owner_id"], carl["id"]);
     assert_eq!(r.body["user_id"], carl["id"]);
-    let r = srv
-        .req(
-            Method::POST,
-            "/api/v4/users/login",
-            None,
-            Some(json!({"login_id": "carl", "password": "User-Passw0rd!"})),
-        )
-        .await;
+    let r = srv.try_login("carl", "User-Passw0rd!").await;
     r.assert_err(401, "api.user.login.bot_login_forbidden.app_error");
     // Its old login session ended with the conversion.
     assert_eq!(
@@ -152,34 +124,20 @@ async fn get_list_and_visibility() {
 
     let r = srv.get(&format!("/api/v4/bots/{b1_id}"), &admin).await;
     assert_eq!(r.body["username"], "one");
-    srv.get("/api/v4/bots/nope", &admin)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    srv.get(
-        &format!("/api/v4/bots/{}", rustmost_model::new_id()),
-        &admin,
-    )
-    .await
-    .assert_err(404, "store.sql_bot.get.missing.app_error");
-    // Without read permissions, a bot looks absent.
-    srv.get(&format!("/api/v4/bots/{b1_id}"), &bob_s)
-        .await
-        .assert_err(404, "store.sql_bot.get.missing.app_error");
-    srv.get("/api/v4/bots", &bob_s)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        get("/api/v4/bots/nope", &admin) => 400, "api.context.invalid_url_param.app_error";
+        get(&format!("/api/v4/bots/{}", rustmost_model::new_id()), &admin)
+            => 404, "store.sql_bot.get.missing.app_error";
+        // Without read permissions, a bot looks absent.
+        get(&format!("/api/v4/bots/{b1_id}"), &bob_s) => 404, "store.sql_bot.get.missing.app_error";
+        get("/api/v4/bots", &bob_s) => 403, "api.context.permissions.app_error";
+    );
 
     let r = srv.get("/api/v4/bots", &admin).await;
-    let names: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["username"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = r.strings("username");
     assert_eq!(names, ["one", "two"]);
     let r = srv.get("/api/v4/bots?per_page=1&page=1", &admin).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     assert_eq!(r.body[0]["user_id"], b2["user_id"]);
 
     // Disabled bots are hidden unless include_deleted.
@@ -198,21 +156,11 @@ async fn get_list_and_visibility() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        srv.get("/api/v4/bots", &admin)
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(srv.get("/api/v4/bots", &admin).await.items().len(), 1);
     assert_eq!(
         srv.get("/api/v4/bots?include_deleted=true", &admin)
             .await
-            .body
-            .as_array()
-            .unwrap()
+            .items()
             .len(),
         2
     );
@@ -249,7 +197,7 @@ async fn get_list_and_visibility() {
     .await
     .assert_ok();
     let r = srv.get("/api/v4/bots?only_orphaned=true", &admin).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     assert_eq!(r.body[0]["user_id"], b2["user_id"]);
     assert_eq!(
         r.body[0]["delete_at"], 0,
@@ -265,17 +213,14 @@ async fn patch_assign_and_manage_permissions() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let (bob, bob_s) = srv.user(&admin, "bob").await;
 
-    srv.put(
-        &format!("/api/v4/bots/{bid}"),
-        &bob_s,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(404, "store.sql_bot.get.missing.app_error");
+    expect_errors!(srv;
+        update_bot(&bob_s, &bid, json!({"description": "x"}))
+            => 404, "store.sql_bot.get.missing.app_error";
+    );
     let r = srv
-        .put(
-            &format!("/api/v4/bots/{bid}"),
+        .update_bot(
             &admin,
+            &bid,
             json!({"username": "renamed", "description": "new"}),
         )
         .await;
@@ -286,26 +231,17 @@ async fn patch_assign_and_manage_permissions() {
     let u = srv.get(&format!("/api/v4/users/{bid}"), &admin).await;
     assert_eq!(u.body["username"], "renamed");
     assert_eq!(u.body["email"], "renamed@localhost");
-    srv.put(
-        &format!("/api/v4/bots/{bid}"),
-        &admin,
-        json!({"username": "bob"}),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
+    expect_errors!(srv;
+        update_bot(&admin, &bid, json!({"username": "bob"}))
+            => 400, "app.user.save.username_exists.app_error";
+    );
 
     // A bot cannot own a bot.
     let other = srv.create_bot(&admin, "other").await;
-    srv.post(
-        &format!(
-            "/api/v4/bots/{bid}/assign/{}",
-            other["user_id"].as_str().unwrap()
-        ),
-        &admin,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/bots/{bid}/assign/{}", other["user_id"].as_str().unwrap()), &admin, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = srv
         .post(
             &format!("/api/v4/bots/{bid}/assign/{}", id(&bob)),
@@ -319,59 +255,33 @@ async fn patch_assign_and_manage_permissions() {
     let role = srv.get("/api/v4/roles/name/system_user", &admin).await;
     let mut perms = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("read_bots"));
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms.clone()}),
-    )
-    .await
-    .assert_ok();
-    srv.put(
-        &format!("/api/v4/bots/{bid}"),
-        &bob_s,
-        json!({"description": "y"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    srv.patch_role(&admin, id(&role.body), json!(perms.clone()))
+        .await
+        .assert_ok();
+    expect_errors!(srv;
+        update_bot(&bob_s, &bid, json!({"description": "y"}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = srv.get(&format!("/api/v4/bots/{bid}"), &bob_s).await;
     assert_eq!(r.status, StatusCode::OK, "own bot readable with read_bots");
     let r = srv.get("/api/v4/bots", &bob_s).await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        1,
-        "only bob's own bots: {}",
-        r.text
-    );
+    assert_eq!(r.items().len(), 1, "only bob's own bots: {}", r.text);
     perms.push(json!("manage_bots"));
     perms.push(json!("create_user_access_token"));
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_role(&admin, id(&role.body), json!(perms))
+        .await
+        .assert_ok();
     let r = srv
-        .put(
-            &format!("/api/v4/bots/{bid}"),
-            &bob_s,
-            json!({"description": "y"}),
-        )
+        .update_bot(&bob_s, &bid, json!({"description": "y"}))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     // Owning the bot with manage_bots also lets bob make its tokens.
     srv.create_token(&bob_s, &bid, "bob's bot").await;
     // But not another's bot.
-    srv.post(
-        &format!(
-            "/api/v4/users/{}/tokens",
-            other["user_id"].as_str().unwrap()
-        ),
-        &bob_s,
-        json!({"description": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/users/{}/tokens", other["user_id"].as_str().unwrap()), &bob_s, json!({"description": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
@@ -400,13 +310,7 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
         StatusCode::OK
     );
     // Through /users/{id}/active the bot row follows its user.
-    srv.put(
-        &format!("/api/v4/users/{bid}/active"),
-        &admin,
-        json!({"active": false}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &bid, false).await.assert_ok();
     srv.get(&format!("/api/v4/bots/{bid}"), &admin)
         .await
         .assert_err(404, "store.sql_bot.get.missing.app_error");
@@ -414,13 +318,7 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
         srv.get("/api/v4/users/me", &secret).await.status,
         StatusCode::UNAUTHORIZED
     );
-    srv.put(
-        &format!("/api/v4/users/{bid}/active"),
-        &admin,
-        json!({"active": true}),
-    )
-    .await
-    .assert_ok();
+    srv.set_active(&admin, &bid, true).await.assert_ok();
     let r = srv.get(&format!("/api/v4/bots/{bid}"), &admin).await;
     assert_eq!(r.body["delete_at"], 0, "{}", r.text);
     assert_eq!(
@@ -440,13 +338,9 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
     ] {
         perms.push(json!(p));
     }
-    srv.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &admin,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_role(&admin, id(&role.body), json!(perms))
+        .await
+        .assert_ok();
     let ob = srv.create_bot(&owner_s, "owned").await;
     let ob_id = ob["user_id"].as_str().unwrap().to_string();
     assert_eq!(ob["owner_id"], owner["id"]);
@@ -478,7 +372,7 @@ async fn disable_enable_and_owner_deactivation_stop_bot_tokens() {
     assert!(r.body["delete_at"].as_i64().unwrap() > 0, "{}", r.text);
     // A bot cannot create bots.
     let (_, robot_secret) = srv.create_token(&admin, &bid, "x").await;
-    srv.post("/api/v4/bots", &robot_secret, json!({"username": "child"}))
+    srv.create_bot_with(&robot_secret, json!({"username": "child"}))
         .await
         .assert_err(403, "api.context.permissions.app_error");
 }
@@ -490,27 +384,14 @@ async fn convert_bot_to_user() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let (_, bob_s) = srv.user(&admin, "bob").await;
 
-    srv.post(
-        &format!("/api/v4/bots/{}/convert_to_user", rustmost_model::new_id()),
-        &admin,
-        json!({"password": "Passw0rd!x"}),
-    )
-    .await
-    .assert_err(404, "store.sql_bot.get.missing.app_error");
-    srv.post(
-        &format!("/api/v4/bots/{bid}/convert_to_user"),
-        &admin,
-        json!({}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    srv.post(
-        &format!("/api/v4/bots/{bid}/convert_to_user"),
-        &bob_s,
-        json!({"password": "Passw0rd!x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/bots/{}/convert_to_user", rustmost_model::new_id()), &admin, json!({"password": "Passw0rd!x"}))
+            => 404, "store.sql_bot.get.missing.app_error";
+        post(&format!("/api/v4/bots/{bid}/convert_to_user"), &admin, json!({}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/bots/{bid}/convert_to_user"), &bob_s, json!({"password": "Passw0rd!x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = srv
         .post(
             &format!("/api/v4/bots/{bid}/convert_to_user"),
@@ -527,20 +408,12 @@ async fn convert_bot_to_user() {
     srv.login("robot", "Robot-Passw0rd!").await;
 
     // convert_to_bot needs manage_system, after the user lookup.
-    srv.post(
-        &format!("/api/v4/users/{}/convert_to_bot", rustmost_model::new_id()),
-        &bob_s,
-        json!({}),
-    )
-    .await
-    .assert_err(404, "app.user.missing_account.const");
-    srv.post(
-        &format!("/api/v4/users/{bid}/convert_to_bot"),
-        &bob_s,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        post(&format!("/api/v4/users/{}/convert_to_bot", rustmost_model::new_id()), &bob_s, json!({}))
+            => 404, "app.user.missing_account.const";
+        post(&format!("/api/v4/users/{bid}/convert_to_bot"), &bob_s, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 /// Upstream validates a bot's username raw (no trimming or lower-casing) and reports an
@@ -550,26 +423,23 @@ async fn bot_usernames_are_validated_as_sent_and_long_display_names_get_upstream
     let (srv, _admin_u, admin) = setup().await;
     // Usernames are validated as sent: no lower-casing, no trimming.
     for bad in ["MyBot", " bot ", "bot "] {
-        srv.post("/api/v4/bots", &admin, json!({"username": bad}))
+        srv.create_bot_with(&admin, json!({"username": bad}))
             .await
             .assert_err(400, "model.bot.is_valid.username.app_error");
     }
-    srv.post(
-        "/api/v4/bots",
-        &admin,
-        json!({"username": "longname", "display_name": "d".repeat(65)}),
-    )
-    .await
-    .assert_err(400, "model.bot.is_valid.user_id.app_error");
+    expect_errors!(srv;
+        post("/api/v4/bots", &admin, json!({"username": "longname", "display_name": "d".repeat(65)}))
+            => 400, "model.bot.is_valid.user_id.app_error";
+    );
     let b = srv.create_bot(&admin, "helper").await;
     let bid = b["user_id"].as_str().unwrap().to_string();
     let path = format!("/api/v4/bots/{bid}");
-    srv.put(&path, &admin, json!({"username": "Helper"}))
-        .await
-        .assert_err(400, "model.bot.is_valid.username.app_error");
-    srv.put(&path, &admin, json!({"display_name": "x".repeat(65)}))
-        .await
-        .assert_err(400, "model.bot.is_valid.user_id.app_error");
+    expect_errors!(srv;
+        put(&path, &admin, json!({"username": "Helper"}))
+            => 400, "model.bot.is_valid.username.app_error";
+        put(&path, &admin, json!({"display_name": "x".repeat(65)}))
+            => 400, "model.bot.is_valid.user_id.app_error";
+    );
     assert_eq!(srv.get(&path, &admin).await.body["username"], "helper");
 }
 
@@ -581,13 +451,9 @@ async fn patching_a_bot_resets_its_users_email() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let path = format!("/api/v4/bots/{bid}");
     // Every patch resets the bot user's e-mail to <username>@localhost.
-    srv.put(
-        &format!("/api/v4/users/{bid}/patch"),
-        &admin,
-        json!({"email": "elsewhere@example.com"}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_user(&admin, &bid, json!({"email": "elsewhere@example.com"}))
+        .await
+        .assert_ok();
     srv.put(&path, &admin, json!({"description": "now described"}))
         .await
         .assert_ok();
@@ -687,20 +553,12 @@ async fn a_refused_conversion_changes_nothing() {
     let bid = b["user_id"].as_str().unwrap().to_string();
     let path = format!("/api/v4/bots/{bid}");
     // A refused conversion changes nothing: no admin role, still a bot.
-    srv.post(
-        &format!("{path}/convert_to_user?set_system_admin=true"),
-        &admin,
-        json!({"password": "short"}),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_min_length.app_error");
-    srv.post(
-        &format!("{path}/convert_to_user?set_system_admin=true"),
-        &admin,
-        json!({"password": "Helper-Passw0rd!", "username": "admin"}),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
+    expect_errors!(srv;
+        post(&format!("{path}/convert_to_user?set_system_admin=true"), &admin, json!({"password": "short"}))
+            => 400, "model.user.is_valid.pwd_min_length.app_error";
+        post(&format!("{path}/convert_to_user?set_system_admin=true"), &admin, json!({"password": "Helper-Passw0rd!", "username": "admin"}))
+            => 400, "app.user.save.username_exists.app_error";
+    );
     let u = srv.get(&format!("/api/v4/users/{bid}"), &admin).await;
     assert_eq!(u.body["roles"], "system_user", "{}", u.text);
     assert_eq!(u.body["is_bot"], true);
@@ -722,13 +580,9 @@ async fn convert_to_bot_answers_with_the_username_as_display_name() {
     // convert_to_bot answers with the username as display name (upstream BotFromUser).
     let (carol, _) = srv.user(&admin, "carol").await;
     let cid = carol["id"].as_str().unwrap();
-    srv.put(
-        &format!("/api/v4/users/{cid}/patch"),
-        &admin,
-        json!({"first_name": "Carol"}),
-    )
-    .await
-    .assert_ok();
+    srv.patch_user(&admin, cid, json!({"first_name": "Carol"}))
+        .await
+        .assert_ok();
     let r = srv
         .post(
             &format!("/api/v4/users/{cid}/convert_to_bot"),

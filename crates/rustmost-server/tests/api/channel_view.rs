@@ -3,7 +3,8 @@
 //! `multiple_channels_viewed` to the user.
 
 use crate::common::TestServer;
-use crate::websocket::{Auth, Ws, post, world};
+use crate::websocket::{Auth, World, Ws, post};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn member(ts: &TestServer, token: &str, cid: &str, uid: &str) -> Value {
@@ -16,10 +17,8 @@ async fn member(ts: &TestServer, token: &str, cid: &str, uid: &str) -> Value {
 
 #[tokio::test]
 async fn viewing_marks_channels_read_and_tells_the_user() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
     let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
     post(&ts, ct, &w.town, "one").await;
@@ -71,21 +70,9 @@ async fn viewing_marks_channels_read_and_tells_the_user() {
     assert!(bws.got(&ts, "multiple_channels_viewed").await.is_empty());
 
     // The channel being left is marked read too.
-    let r = ts
-        .post(
-            "/api/v4/channels",
-            ct,
-            json!({"team_id": w.tid, "name": "side", "display_name": "Side", "type": "O"}),
-        )
-        .await;
-    let side = r.body["id"].as_str().unwrap().to_string();
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{side}/members"),
-            bt,
-            json!({"user_id": bob}),
-        )
-        .await;
+    let r = ts.create_channel(ct, &w.tid, "side", "Side", "O").await;
+    let side = r.id();
+    let r = ts.add_channel_member(bt, &side, &bob).await;
     assert_eq!(r.status, 201, "{}", r.text);
     post(&ts, ct, &side, "side news").await;
     post(&ts, ct, &w.town, "three").await;
@@ -120,36 +107,26 @@ async fn viewing_marks_channels_read_and_tells_the_user() {
     )
     .await;
     post(&ts, ct, &w.town, "four").await;
-    let r = ts
-        .post(
-            "/api/v4/channels/members/me/view",
-            bt,
-            json!({"channel_id": w.town}),
-        )
-        .await;
+    let r = ts.view_channel(bt, &w.town).await;
     assert_eq!(r.body["last_viewed_at_times"].as_object().unwrap().len(), 1);
     assert!(bws.got(&ts, "multiple_channels_viewed").await.is_empty());
 }
 
 #[tokio::test]
 async fn view_refusals_follow_upstream_order() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bob, bt) = (&w.bob.0, &w.bob.1);
     let ct = &w.carol.1;
     // Another user: edit_other_users, checked before the body is read.
     for body in ["{\"channel_id\": \"x\"}", "not json"] {
-        let r = ts
-            .http
-            .post(format!("{}/api/v4/channels/members/{bob}/view", ts.url))
-            .bearer_auth(ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        crate::common::Resp::read(r)
-            .await
-            .assert_err(403, "api.context.permissions.app_error");
+        ts.raw(
+            Method::POST,
+            &format!("/api/v4/channels/members/{bob}/view"),
+            Some(ct),
+            body,
+        )
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
     }
     let r = ts
         .post(

@@ -1,28 +1,16 @@
 //! Channels: creation, the admin-only listing with team names, reading, archiving and
 //! restoring, members, stats, search, by-name, and a user's channels, with n8n's requests.
 
-use crate::common::{Resp, TestServer};
+use crate::common::{Resp, TestServer, expect_errors};
 use serde_json::{Value, json};
 
 /// Admin token, a team id, and a member (bob) with his token.
 async fn setup(ts: &TestServer) -> (String, String, Value, String) {
     let (_, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
+    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
+    let tid = r.id();
     let (bob, bt) = ts.user(&at, "bob").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/members"),
-            &at,
-            json!({"team_id": tid, "user_id": bob["id"]}),
-        )
-        .await;
+    let r = ts.add_team_member(&at, &tid, &bob["id"]).await;
     assert_eq!(r.status, 201);
     (at, tid, bob, bt)
 }
@@ -30,7 +18,7 @@ async fn setup(ts: &TestServer) -> (String, String, Value, String) {
 async fn channel(ts: &TestServer, token: &str, tid: &str, name: &str, kind: &str) -> Value {
     // n8n's channel.create body.
     let r = ts
-        .post("/api/v4/channels", token, json!({"team_id": tid, "display_name": format!("D {name}"), "name": name, "type": kind}))
+        .create_channel_with(token, json!({"team_id": tid, "display_name": format!("D {name}"), "name": name, "type": kind}))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
@@ -70,60 +58,27 @@ async fn create_public_and_private_channels() {
     assert_eq!(m.body["notify_props"]["mark_unread"], "all");
 
     // Errors, as upstream.
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "pub", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "store.sql_channel.save_channel.exists.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"display_name": "X", "name": "x", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "name": "x", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "Bad Name", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.channel.is_valid.1_or_more.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "Z"}),
-    )
-    .await
-    .assert_err(400, "model.channel.is_valid.type.app_error");
-    ts.post(
-        "/api/v4/channels",
-        &bt,
-        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "D"}),
-    )
-    .await
-    .assert_err(400, "api.channel.create_channel.direct_channel.app_error");
-    ts.post("/api/v4/channels", &bt, json!("nope"))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "pub", "type": "O"}))
+            => 400, "store.sql_channel.save_channel.exists.app_error";
+        post("/api/v4/channels", &bt, json!({"display_name": "X", "name": "x", "type": "O"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "name": "x", "type": "O"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "Bad Name", "type": "O"}))
+            => 400, "model.channel.is_valid.1_or_more.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "x", "type": "Z"}))
+            => 400, "model.channel.is_valid.type.app_error";
+        post("/api/v4/channels", &bt, json!({"team_id": tid, "display_name": "X", "name": "x", "type": "D"}))
+            => 400, "api.channel.create_channel.direct_channel.app_error";
+        post("/api/v4/channels", &bt, json!("nope"))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // A user outside the team may not create channels in it.
     let (_, ct) = ts.user(&at, "carol").await;
-    ts.post(
-        "/api/v4/channels",
-        &ct,
-        json!({"team_id": tid, "display_name": "X", "name": "x", "type": "O"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    ts.create_channel(&ct, &tid, "x", "X", "O")
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
 }
 
 #[tokio::test]
@@ -135,7 +90,7 @@ async fn all_channels_is_admin_only_with_team_names_and_pages() {
         .await
         .assert_err(403, "api.context.permissions.app_error");
     let r = ts.get("/api/v4/channels?page=0&per_page=100", &at).await;
-    let list = r.body.as_array().unwrap();
+    let list = r.items();
     // n8n's getChannels loader label: "{team_display_name} - {display_name} (public|private)".
     let labels: Vec<String> = list
         .iter()
@@ -170,9 +125,7 @@ async fn all_channels_is_admin_only_with_team_names_and_pages() {
     assert_eq!(
         ts.get("/api/v4/channels?page=1&per_page=2", &at)
             .await
-            .body
-            .as_array()
-            .unwrap()
+            .items()
             .len(),
         1
     );
@@ -192,34 +145,26 @@ async fn read_rules_for_public_and_private_channels() {
         ts.get(&format!("/api/v4/channels/{oid}"), &bt).await.status,
         200
     );
-    ts.get(&format!("/api/v4/channels/{pid}"), &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    // Outside the team, not even the public one.
-    ts.get(&format!("/api/v4/channels/{oid}"), &ct)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.get("/api/v4/channels/nosuchchannel0000000000000", &at)
-        .await
-        .assert_err(404, "app.channel.get.existing.app_error");
-    ts.get("/api/v4/channels/short", &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/channels/{pid}"), &bt) => 403, "api.context.permissions.app_error";
+        // Outside the team, not even the public one.
+        get(&format!("/api/v4/channels/{oid}"), &ct) => 403, "api.context.permissions.app_error";
+        get("/api/v4/channels/nosuchchannel0000000000000", &at)
+            => 404, "app.channel.get.existing.app_error";
+        get("/api/v4/channels/short", &at) => 400, "api.context.invalid_url_param.app_error";
+    );
     // By name: unreadable looks missing.
-    let r = ts
-        .get(&format!("/api/v4/teams/{tid}/channels/name/open"), &bt)
-        .await;
+    let r = ts.channel_by_name(&bt, &tid, "open").await;
     assert_eq!(r.body["id"], oid);
-    ts.get(&format!("/api/v4/teams/{tid}/channels/name/secret"), &bt)
-        .await
-        .assert_err(404, "app.channel.get_by_name.missing.app_error");
-    ts.get(&format!("/api/v4/teams/{tid}/channels/name/Nope!"), &bt)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    // Members list needs read_channel: members only.
-    ts.get(&format!("/api/v4/channels/{oid}/members"), &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{tid}/channels/name/secret"), &bt)
+            => 404, "app.channel.get_by_name.missing.app_error";
+        get(&format!("/api/v4/teams/{tid}/channels/name/Nope!"), &bt)
+            => 400, "api.context.invalid_url_param.app_error";
+        // Members list needs read_channel: members only.
+        get(&format!("/api/v4/channels/{oid}/members"), &bt)
+            => 403, "api.context.permissions.app_error";
+    );
     let _ = carol;
 }
 
@@ -236,23 +181,16 @@ async fn archive_and_restore_as_n8n_sends_them() {
     ts.delete(&format!("/api/v4/channels/{cid}"), &bt)
         .await
         .assert_err(400, "api.channel.delete_channel.deleted.app_error");
-    let town = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
-    ts.delete(
-        &format!("/api/v4/channels/{}", town.body["id"].as_str().unwrap()),
-        &at,
-    )
-    .await
-    .assert_err(400, "api.channel.delete_channel.cannot.app_error");
+    let town = ts.channel_by_name(&at, &tid, "town-square").await;
+    expect_errors!(ts;
+        delete(&format!("/api/v4/channels/{}", town.body["id"].as_str().unwrap()), &at)
+            => 400, "api.channel.delete_channel.cannot.app_error";
+    );
     // Archived channels leave the lists unless asked for.
     let all = ts.get("/api/v4/channels", &at).await;
-    assert!(!all.body.as_array().unwrap().iter().any(|x| x["id"] == cid));
+    assert!(!all.items().iter().any(|x| x["id"] == cid));
     let all = ts.get("/api/v4/channels?include_deleted=true", &at).await;
-    assert!(all.body.as_array().unwrap().iter().any(|x| x["id"] == cid));
+    assert!(all.items().iter().any(|x| x["id"] == cid));
     // Restore needs manage_team (bob is only a team user); n8n sends no body.
     empty_post(&ts, &format!("/api/v4/channels/{cid}/restore"), &bt)
         .await
@@ -296,56 +234,31 @@ async fn members_add_list_stats_as_n8n() {
     let pid = p["id"].as_str().unwrap();
     let bid = bob["id"].as_str().unwrap();
     // Bob joins the public channel himself.
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{oid}/members"),
-            &bt,
-            json!({"user_id": bid}),
-        )
-        .await;
+    let r = ts.add_channel_member(&bt, oid, &bid).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["channel_id"], oid);
     assert_eq!(r.body["roles"], "channel_user");
     // ... but not the private one; the admin adds him (n8n channel.addUser body).
-    ts.post(
-        &format!("/api/v4/channels/{pid}/members"),
-        &bt,
-        json!({"user_id": bid}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{pid}/members"),
-            &at,
-            json!({"user_id": bid}),
-        )
-        .await;
+    ts.add_channel_member(&bt, pid, &bid)
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let r = ts.add_channel_member(&at, pid, &bid).await;
     assert_eq!(r.status, 201);
     // Carol is not on the team.
-    ts.post(
-        &format!("/api/v4/channels/{oid}/members"),
-        &at,
-        json!({"user_id": carol["id"]}),
-    )
-    .await
-    .assert_err(404, "app.team.get_member.missing.app_error");
-    ts.post(&format!("/api/v4/channels/{oid}/members"), &at, json!({}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        &format!("/api/v4/channels/{oid}/members"),
-        &at,
-        json!({"user_id": "short"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/channels/{oid}/members"), &at, json!({"user_id": carol["id"]}))
+            => 404, "app.team.get_member.missing.app_error";
+        post(&format!("/api/v4/channels/{oid}/members"), &at, json!({}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/channels/{oid}/members"), &at, json!({"user_id": "short"}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     let _ = ct;
     // channel.members: per_page without page, then paged until [].
     let r = ts
         .get(&format!("/api/v4/channels/{oid}/members?per_page=1"), &bt)
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     let mut ids = Vec::new();
     for page in 0..5 {
         let r = ts
@@ -354,7 +267,7 @@ async fn members_add_list_stats_as_n8n() {
                 &bt,
             )
             .await;
-        let items = r.body.as_array().unwrap().clone();
+        let items = r.items().clone();
         if items.is_empty() {
             break;
         }
@@ -369,19 +282,17 @@ async fn members_add_list_stats_as_n8n() {
     let r = ts
         .post("/api/v4/users/ids?per_page=100", &bt, json!(ids))
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     // Stats.
     let s = ts.get(&format!("/api/v4/channels/{oid}/stats"), &bt).await;
     assert_eq!(
         s.body,
         json!({"channel_id": oid, "member_count": 2, "guest_count": 0, "pinnedpost_count": 0, "files_count": 0})
     );
-    ts.get(
-        &format!("/api/v4/channels/{pid}/stats"),
-        &ts.user(&at, "dave").await.1,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/channels/{pid}/stats"), &ts.user(&at, "dave").await.1)
+            => 403, "api.context.permissions.app_error";
+    );
     // A deactivated member no longer counts.
     ts.delete(&format!("/api/v4/users/{bid}"), &at)
         .await
@@ -397,21 +308,9 @@ async fn search_and_user_channel_lists() {
     channel(&ts, &at, &tid, "sales-leads", "O").await;
     channel(&ts, &at, &tid, "secret-sales", "P").await;
     // n8n channel.search body.
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/channels/search"),
-            &bt,
-            json!({"term": "sal"}),
-        )
-        .await;
+    let r = ts.search_channels(&bt, &tid, "sal").await;
     assert_eq!(r.status, 200);
-    let names: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = r.strings("name");
     assert_eq!(names, vec!["sales-leads"]);
     // A term longer than any name matches nothing, even past SQLite's LIKE pattern limit.
     let r = ts
@@ -422,29 +321,15 @@ async fn search_and_user_channel_lists() {
         )
         .await;
     assert_eq!((r.status.as_u16(), r.body.clone()), (200, json!([])));
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/channels/search"),
-            &bt,
-            json!({"term": "town"}),
-        )
-        .await;
+    let r = ts.search_channels(&bt, &tid, "town").await;
     assert_eq!(r.body[0]["name"], "town-square");
     let (_, ct) = ts.user(&at, "carol").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/channels/search"),
-        &ct,
-        json!({"term": "s"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/channels/search"),
-        &bt,
-        json!([1]),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        search_channels(&ct, &tid, "s")
+            => 403, "api.context.permissions.app_error";
+        post(&format!("/api/v4/teams/{tid}/channels/search"), &bt, json!([1]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // Public channels of the team.
     let r = ts
         .get(
@@ -452,7 +337,7 @@ async fn search_and_user_channel_lists() {
             &bt,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 3);
+    assert_eq!(r.items().len(), 3);
     // getChannelsInTeam loader: paged until [].
     let r = ts
         .get(
@@ -460,7 +345,7 @@ async fn search_and_user_channel_lists() {
             &bt,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     let r = ts
         .get(
             &format!("/api/v4/users/me/teams/{tid}/channels?page=1&per_page=100"),
@@ -468,23 +353,16 @@ async fn search_and_user_channel_lists() {
         )
         .await;
     assert_eq!(r.body, json!([]));
-    ts.get(
-        &format!(
-            "/api/v4/users/{}/teams/{tid}/channels",
-            bob["id"].as_str().unwrap()
-        ),
-        &ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users/{}/teams/{tid}/channels", bob["id"].as_str().unwrap()), &ct)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts.get("/api/v4/users/me/channels", &at).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 4);
-    ts.get(
-        &format!("/api/v4/users/{}/channels", bob["id"].as_str().unwrap()),
-        &ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    assert_eq!(r.items().len(), 4);
+    expect_errors!(ts;
+        get(&format!("/api/v4/users/{}/channels", bob["id"].as_str().unwrap()), &ct)
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 /// Missing `team_id` / `display_name`: upstream's `SetInvalidParamWithDetails`, the generic
@@ -494,20 +372,10 @@ async fn search_and_user_channel_lists() {
 async fn create_channel_missing_fields_as_upstream() {
     let ts = TestServer::start_with_env(&[("MM_SERVICESETTINGS_ENABLEDEVELOPER", "true")]).await;
     let (_, at) = ts.admin().await;
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "T", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(&at, "team-one", "T", "O").await;
     let tid = t.body["id"].as_str().unwrap();
     let r = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"display_name": "X", "name": "x", "type": "O"}),
-        )
+        .create_channel_with(&at, json!({"display_name": "X", "name": "x", "type": "O"}))
         .await;
     r.assert_err(400, "api.context.invalid_body_param.app_error");
     assert_eq!(
@@ -516,11 +384,7 @@ async fn create_channel_missing_fields_as_upstream() {
     );
     assert_eq!(r.body["detailed_error"], "Missing team_id in request body");
     let r = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "name": "x", "type": "O"}),
-        )
+        .create_channel_with(&at, json!({"team_id": tid, "name": "x", "type": "O"}))
         .await;
     r.assert_err(400, "api.context.invalid_body_param.app_error");
     assert_eq!(
@@ -542,13 +406,9 @@ async fn self_add_to_private_channel_already_member() {
     let (at, tid, bob, bt) = setup(&ts).await;
     let p = channel(&ts, &at, &tid, "secret", "P").await;
     let pid = p["id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/channels/{pid}/members"),
-        &at,
-        json!({"user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
+    ts.add_channel_member(&at, pid, &bob["id"])
+        .await
+        .assert_ok();
     // Private channel members may no longer manage members.
     let role = ts.get("/api/v4/roles/name/channel_user", &at).await;
     let perms: Vec<Value> = role.body["permissions"]
@@ -558,13 +418,9 @@ async fn self_add_to_private_channel_already_member() {
         .filter(|p| *p != "manage_private_channel_members")
         .cloned()
         .collect();
-    ts.put(
-        &format!("/api/v4/roles/{}/patch", role.body["id"].as_str().unwrap()),
-        &at,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    ts.patch_role(&at, role.body["id"].as_str().unwrap(), json!(perms))
+        .await
+        .assert_ok();
     let before = ts
         .get(
             &format!(
@@ -574,31 +430,17 @@ async fn self_add_to_private_channel_already_member() {
             &bt,
         )
         .await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{pid}/members"),
-            &bt,
-            json!({"user_id": bob["id"]}),
-        )
-        .await;
+    let r = ts.add_channel_member(&bt, pid, &bob["id"]).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["user_id"], bob["id"]);
     assert_eq!(r.body["channel_id"], pid);
     assert_eq!(r.body["roles"], before.body["roles"]);
     // Adding someone else is still refused.
     let (carol, _) = ts.user(&at, "carol").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": carol["id"]}),
-    )
-    .await
-    .assert_ok();
-    ts.post(
-        &format!("/api/v4/channels/{pid}/members"),
-        &bt,
-        json!({"user_id": carol["id"]}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    ts.add_team_member(&at, &tid, &carol["id"])
+        .await
+        .assert_ok();
+    ts.add_channel_member(&bt, pid, &carol["id"])
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
 }

@@ -61,6 +61,33 @@ async fn works_on_both(a: &TestServer, b: &TestServer, secret: &str) {
     }
 }
 
+/// Logs `session` out on A; B refuses it within the window.
+async fn logout_is_refused_on(a: &TestServer, b: &TestServer, session: &str) {
+    let r = a
+        .req(Method::POST, "/api/v4/users/logout", Some(session), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    refused_on(b, session).await;
+}
+
+/// Deletes the user's sessions behind the servers' backs: no notification is sent.
+async fn delete_sessions_unannounced(node: &TestServer, user_id: &str) {
+    node.raw_execute(
+        "DELETE FROM sessions WHERE user_id = $1",
+        &[crate::common::SqlArg::Text(user_id)],
+    )
+    .await;
+}
+
+/// Polls `ready` until it holds, for at most ten seconds.
+async fn within_ten_seconds(what: &str, mut ready: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !ready().await {
+        assert!(start.elapsed() < Duration::from_secs(10), "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn refused_on(node: &TestServer, secret: &str) {
     answers_within_window(
         node,
@@ -95,11 +122,7 @@ async fn a_token_revoked_disabled_or_rotated_on_one_node_is_refused_on_the_other
         let (t, secret) = a.create_token(&admin, &uid, action).await;
         works_on_both(&a, &b, &secret).await;
         let r = a
-            .post(
-                &format!("/api/v4/users/tokens/{action}"),
-                &admin,
-                json!({"token_id": t["id"]}),
-            )
+            .token_action(&admin, action, t["id"].as_str().unwrap())
             .await;
         assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.body);
         refused_on(&b, &secret).await;
@@ -121,13 +144,7 @@ async fn deactivating_a_user_on_one_node_ends_their_sessions_and_tokens_on_the_o
     let session = a.login("alice", "User-Passw0rd!").await;
     works_on_both(&a, &b, &secret).await;
     works_on_both(&a, &b, &session).await;
-    let r = a
-        .put(
-            &format!("/api/v4/users/{uid}/active"),
-            &admin,
-            json!({"active": false}),
-        )
-        .await;
+    let r = a.set_active(&admin, &uid, false).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     refused_on(&b, &secret).await;
     refused_on(&b, &session).await;
@@ -159,11 +176,7 @@ async fn a_session_revoked_or_logged_out_on_one_node_is_refused_on_the_other() {
 
     let second = a.login("bob", "User-Passw0rd!").await;
     works_on_both(&a, &b, &second).await;
-    let r = a
-        .req(Method::POST, "/api/v4/users/logout", Some(&second), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    refused_on(&b, &second).await;
+    logout_is_refused_on(&a, &b, &second).await;
 
     let third = a.login("bob", "User-Passw0rd!").await;
     works_on_both(&a, &b, &third).await;
@@ -186,13 +199,7 @@ async fn a_demotion_on_one_node_is_seen_by_the_other() {
     let set_roles = |roles: &'static str| {
         let (a, admin) = (&a, &admin);
         async move {
-            let r = a
-                .put(
-                    &format!("/api/v4/users/{uid}/roles"),
-                    admin,
-                    json!({"roles": roles}),
-                )
-                .await;
+            let r = a.set_roles(admin, uid, roles).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }
     };
@@ -241,13 +248,7 @@ async fn a_role_permission_patch_on_one_node_is_seen_by_the_other() {
     let patch = |permissions: Value| {
         let (a, admin) = (&a, &admin);
         async move {
-            let r = a
-                .put(
-                    &format!("/api/v4/roles/{id}/patch"),
-                    admin,
-                    json!({"permissions": permissions}),
-                )
-                .await;
+            let r = a.patch_role(admin, id, json!(permissions)).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }
     };
@@ -293,28 +294,13 @@ async fn a_node_that_lost_its_listener_serves_no_stale_session_and_recovers() {
         )
         .await;
     assert_eq!(killed, 2, "one listener per node");
-    a.raw_execute(
-        "DELETE FROM sessions WHERE user_id = $1",
-        &[crate::common::SqlArg::Text(uid)],
-    )
-    .await;
+    delete_sessions_unannounced(&a, uid).await;
     refused_on(&b, &token).await;
-    let start = Instant::now();
-    while listeners(&a).await < 2 {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "listeners not back"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    within_ten_seconds("listeners not back", async || listeners(&a).await >= 2).await;
     // Back to normal: a later revocation still reaches B through the new connection.
     let again = a.login("dave", "User-Passw0rd!").await;
     works_on_both(&a, &b, &again).await;
-    let r = a
-        .req(Method::POST, "/api/v4/users/logout", Some(&again), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    refused_on(&b, &again).await;
+    logout_is_refused_on(&a, &b, &again).await;
 }
 
 /// How many connections listen on the test database.
@@ -341,11 +327,7 @@ async fn forge_notify(node: &TestServer, payload: Value) {
 /// once `marker` (a session cached on both nodes) logged out on A is refused on B, everything
 /// sent before the logout has been handled.
 async fn b_caught_up(a: &TestServer, b: &TestServer, marker: &str) {
-    let r = a
-        .req(Method::POST, "/api/v4/users/logout", Some(marker), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    refused_on(b, marker).await;
+    logout_is_refused_on(a, b, marker).await;
 }
 
 #[tokio::test]
@@ -402,13 +384,7 @@ async fn a_forged_notification_grants_nothing_and_a_genuine_role_change_still_pr
         ("system_user system_admin", StatusCode::OK),
         ("system_user", StatusCode::FORBIDDEN),
     ] {
-        let r = a
-            .put(
-                &format!("/api/v4/users/{uid}/roles"),
-                &admin,
-                json!({"roles": roles}),
-            )
-            .await;
+        let r = a.set_roles(&admin, uid, roles).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         answers_within_window(&b, Method::GET, "/api/v4/config", &token, None, want).await;
     }
@@ -516,34 +492,19 @@ async fn a_hung_listener_connection_is_noticed_and_replaced() {
         eprintln!("hung listener: skipped, cannot signal the PostgreSQL backends");
         return;
     }
-    a.raw_execute(
-        "DELETE FROM sessions WHERE user_id = $1",
-        &[crate::common::SqlArg::Text(uid)],
-    )
-    .await;
+    delete_sessions_unannounced(&a, uid).await;
     refused_on(&b, &token).await;
     drop(frozen);
     // B listens again on a new connection (A may not have pinged while its backend was
     // stopped, and then rightly keeps its connection), and a later logout reaches B.
-    let start = Instant::now();
-    loop {
+    within_ten_seconds("listeners not back", async || {
         let now = listener_pids(&a).await;
-        if now.len() == 2 && now.iter().any(|p| !pids.contains(p)) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "listeners not back"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        now.len() == 2 && now.iter().any(|p| !pids.contains(p))
+    })
+    .await;
     let again = a.login("erin", "User-Passw0rd!").await;
     works_on_both(&a, &b, &again).await;
-    let r = a
-        .req(Method::POST, "/api/v4/users/logout", Some(&again), None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    refused_on(&b, &again).await;
+    logout_is_refused_on(&a, &b, &again).await;
 }
 
 #[tokio::test]
@@ -557,11 +518,7 @@ async fn a_profile_change_on_one_node_reaches_the_other_nodes_user_cache() {
     // B now holds erin in its user cache.
     assert_eq!(b.get("/api/v4/users/me", &token).await.body["nickname"], "");
     let r = a
-        .put(
-            "/api/v4/users/me/patch",
-            &token,
-            json!({"nickname": "moved"}),
-        )
+        .patch_user(&token, "me", json!({"nickname": "moved"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let start = Instant::now();

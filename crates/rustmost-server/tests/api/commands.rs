@@ -2,12 +2,10 @@
 //! custom commands called on a loopback receiver (guarded, signed, GET and POST), the response
 //! types, `response_url` limits, and every built-in command.
 
-use crate::common::{Resp, TestServer};
+use crate::common::{Resp, TestServer, expect_errors, hmac_sha256_hex};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -141,47 +139,8 @@ async fn server(extra: &[(&str, &str)]) -> (TestServer, Setup) {
 
 async fn setup(ts: &TestServer) -> Setup {
     let (_, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
-    let town = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let c = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "display_name": "Chat", "name": "chat", "type": "O"}),
-        )
-        .await;
-    let chat = c.body["id"].as_str().unwrap().to_string();
-    let (bob, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
-    ts.post(
-        &format!("/api/v4/channels/{chat}/members"),
-        &at,
-        json!({"user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
+    let (tid, chat, bob, bt) = ts.team_chat_and_bob(&at).await;
+    let town = ts.channel_by_name(&at, &tid, "town-square").await.id();
     Setup {
         at,
         tid,
@@ -217,12 +176,7 @@ async fn tick() {
 
 async fn exec(ts: &TestServer, token: &str, channel: &str, command: &str) -> Resp {
     tick().await;
-    ts.post(
-        "/api/v4/commands/execute",
-        token,
-        json!({"channel_id": channel, "command": command}),
-    )
-    .await
+    ts.execute_command(token, channel, command).await
 }
 
 /// The channel's posts, newest first.
@@ -246,13 +200,9 @@ async fn grant_team_users_commands(ts: &TestServer, at: &str) {
     let role = ts.get("/api/v4/roles/name/team_user", at).await;
     let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("manage_slash_commands"));
-    ts.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        at,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    ts.patch_role(at, &id(&role.body), json!(perms))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
@@ -295,16 +245,12 @@ async fn create_list_get_update_delete_with_errors() {
             .await
             .assert_err(400, err);
     }
-    ts.post("/api/v4/commands", &s.at, json!({"team_id": s.tid, "trigger": "t", "url": url, "method": "P", "description": "d".repeat(129)}))
-        .await
-        .assert_err(400, "model.command.is_valid.description.app_error");
-    ts.post(
-        "/api/v4/commands",
-        &s.at,
-        json!({"team_id": s.tid, "trigger": 5}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/commands", &s.at, json!({"team_id": s.tid, "trigger": "t", "url": url, "method": "P", "description": "d".repeat(129)}))
+            => 400, "model.command.is_valid.description.app_error";
+        post("/api/v4/commands", &s.at, json!({"team_id": s.tid, "trigger": 5}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 
     // Listing.
     ts.get("/api/v4/commands", &s.at)
@@ -317,19 +263,17 @@ async fn create_list_get_update_delete_with_errors() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     assert_eq!(r.body[0]["token"], cmd["token"]);
-    ts.get(
-        &format!("/api/v4/commands?team_id={}&custom_only=true", s.tid),
-        &s.bt,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands?team_id={}&custom_only=true", s.tid), &s.bt)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .get(&format!("/api/v4/commands?team_id={}", s.tid), &s.bt)
         .await;
     assert_eq!(r.status, 200);
-    let list = r.body.as_array().unwrap();
+    let list = r.items();
     let mine = list.iter().find(|c| c["trigger"] == "deploy").unwrap();
     assert_eq!(mine["token"], "");
     assert_eq!(mine["url"], "");
@@ -345,15 +289,13 @@ async fn create_list_get_update_delete_with_errors() {
     let r = ts.get(&format!("/api/v4/commands/{cid}"), &s.at).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["token"], cmd["token"]);
-    ts.get(&format!("/api/v4/commands/{cid}"), &s.bt)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
-    ts.get(&format!("/api/v4/commands/{}", "a".repeat(26)), &s.at)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
-    ts.get("/api/v4/commands/nope", &s.at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands/{cid}"), &s.bt)
+            => 404, "store.sql_command.save.get.app_error";
+        get(&format!("/api/v4/commands/{}", "a".repeat(26)), &s.at)
+            => 404, "store.sql_command.save.get.app_error";
+        get("/api/v4/commands/nope", &s.at) => 400, "api.context.invalid_url_param.app_error";
+    );
 
     // Update.
     let mut upd = cmd.clone();
@@ -367,12 +309,12 @@ async fn create_list_get_update_delete_with_errors() {
         .assert_err(400, "api.command.team_mismatch.app_error");
     let mut wrong_id = upd.clone();
     wrong_id["id"] = json!("b".repeat(26));
-    ts.put(&format!("/api/v4/commands/{cid}"), &s.at, wrong_id)
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.put(&format!("/api/v4/commands/{cid}"), &s.bt, upd.clone())
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{cid}"), &s.at, wrong_id)
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&format!("/api/v4/commands/{cid}"), &s.bt, upd.clone())
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .put(&format!("/api/v4/commands/{cid}"), &s.at, upd.clone())
         .await;
@@ -390,13 +332,10 @@ async fn create_list_get_update_delete_with_errors() {
         .assert_err(400, "model.command.is_valid.url.app_error");
 
     // Regenerate.
-    ts.put(
-        &format!("/api/v4/commands/{cid}/regen_token"),
-        &s.bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{cid}/regen_token"), &s.bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .put(
             &format!("/api/v4/commands/{cid}/regen_token"),
@@ -412,28 +351,14 @@ async fn create_list_get_update_delete_with_errors() {
     assert_eq!(r.body["token"], token);
 
     // Move.
-    let t2 = ts
-        .post(
-            "/api/v4/teams",
-            &s.at,
-            json!({"name": "team-two", "display_name": "Team Two", "type": "O"}),
-        )
-        .await;
+    let t2 = ts.create_team(&s.at, "team-two", "Team Two", "O").await;
     let t2 = id(&t2.body);
-    ts.put(
-        &format!("/api/v4/commands/{cid}/move"),
-        &s.at,
-        json!({"team_id": "c".repeat(26)}),
-    )
-    .await
-    .assert_err(404, "app.team.get.find.app_error");
-    ts.put(
-        &format!("/api/v4/commands/{cid}/move"),
-        &s.bt,
-        json!({"team_id": t2}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{cid}/move"), &s.at, json!({"team_id": "c".repeat(26)}))
+            => 404, "app.team.get.find.app_error";
+        put(&format!("/api/v4/commands/{cid}/move"), &s.bt, json!({"team_id": t2}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .put(
             &format!("/api/v4/commands/{cid}/move"),
@@ -452,12 +377,12 @@ async fn create_list_get_update_delete_with_errors() {
         .assert_err(403, "api.context.permissions.app_error");
     let r = ts.delete(&format!("/api/v4/commands/{cid}"), &s.at).await;
     assert_eq!(r.body["status"], "OK");
-    ts.get(&format!("/api/v4/commands/{cid}"), &s.at)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
-    ts.delete(&format!("/api/v4/commands/{cid}"), &s.at)
-        .await
-        .assert_err(404, "store.sql_command.save.get.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands/{cid}"), &s.at)
+            => 404, "store.sql_command.save.get.app_error";
+        delete(&format!("/api/v4/commands/{cid}"), &s.at)
+            => 404, "store.sql_command.save.get.app_error";
+    );
 }
 
 #[tokio::test]
@@ -487,13 +412,10 @@ async fn own_and_others_permissions() {
         .await;
     r.assert_err(403, "api.context.permissions.app_error");
     assert!(r.text.contains("manage_others_slash_commands") || r.body["detailed_error"] == "");
-    ts.put(
-        &format!("/api/v4/commands/{admins}/regen_token"),
-        &s.bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{admins}/regen_token"), &s.bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     // custom_only lists only his own command; the admin sees both.
     let r = ts
         .get(
@@ -501,13 +423,7 @@ async fn own_and_others_permissions() {
             &s.bt,
         )
         .await;
-    let triggers: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["trigger"].as_str().unwrap())
-        .collect();
+    let triggers: Vec<&str> = r.strings("trigger");
     assert_eq!(triggers, ["bobs"]);
     let r = ts
         .get(
@@ -515,7 +431,7 @@ async fn own_and_others_permissions() {
             &s.at,
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     // The admin manages bob's command.
     assert_eq!(
         ts.get(&format!("/api/v4/commands/{bobs}"), &s.at)
@@ -525,22 +441,12 @@ async fn own_and_others_permissions() {
     );
     // Moving bob's command to a team where bob may not manage commands is refused.
     let t2 = id(&ts
-        .post(
-            "/api/v4/teams",
-            &s.at,
-            json!({"name": "team-two", "display_name": "Team Two", "type": "O"}),
-        )
+        .create_team(&s.at, "team-two", "Team Two", "O")
         .await
         .body);
-    ts.put(
-        &format!("/api/v4/commands/{bobs}/move"),
-        &s.at,
-        json!({"team_id": t2}),
-    )
-    .await
-    .assert_err(
-        400,
-        "api.command.move_command.creator_no_permission.app_error",
+    expect_errors!(ts;
+        put(&format!("/api/v4/commands/{bobs}/move"), &s.at, json!({"team_id": t2}))
+            => 400, "api.command.move_command.creator_no_permission.app_error";
     );
 }
 
@@ -552,12 +458,10 @@ async fn enable_commands_off_refuses_everything() {
     create_cmd(&ts, &s.at, &s.tid, "deploy", "http://127.0.0.1:9/x", "P")
         .await
         .assert_err(501, "api.command.disabled.app_error");
-    ts.get(
-        &format!("/api/v4/commands?team_id={}&custom_only=true", s.tid),
-        &s.at,
-    )
-    .await
-    .assert_err(501, "api.command.disabled.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/commands?team_id={}&custom_only=true", s.tid), &s.at)
+            => 501, "api.command.disabled.app_error";
+    );
     // As upstream: the built-ins stop too, since the switch is checked before them.
     exec(&ts, &s.at, &s.town, "/shrug")
         .await
@@ -570,13 +474,7 @@ async fn enable_commands_off_refuses_everything() {
         )
         .await;
     assert_eq!(r.status, 200);
-    assert!(
-        r.body
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["trigger"] == "me")
-    );
+    assert!(r.items().iter().any(|c| c["trigger"] == "me"));
     // Back on, it works.
     ts.patch_config(&s.at, json!({"ServiceSettings": {"EnableCommands": true}}))
         .await;
@@ -594,14 +492,7 @@ fn verify_signature(seen: &Seen, token: &str) {
     } else {
         seen.body.clone()
     };
-    let mut mac = Hmac::<Sha256>::new_from_slice(token.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:{signed}").as_bytes());
-    let want: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let want = hmac_sha256_hex(token, &[format!("v0:{ts}:{signed}").as_bytes()]);
     assert_eq!(sig, format!("v0={want}"));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -792,11 +683,7 @@ async fn slow_and_oversized_answers_fail() {
 
 #[tokio::test]
 async fn custom_commands_need_a_site_url() {
-    let ts = TestServer::start_with_env(&[(
-        "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
-        "127.0.0.1",
-    )])
-    .await;
+    let ts = TestServer::start_trusting_loopback().await;
     let s = setup(&ts).await;
     let (url, rx) = receiver().await;
     create_cmd(&ts, &s.at, &s.tid, "deploy", &url, "P").await;
@@ -888,11 +775,7 @@ async fn response_types_overrides_and_failures() {
 
     // A response into a channel the user is not in fails the whole command.
     let private = ts
-        .post(
-            "/api/v4/channels",
-            &s.at,
-            json!({"team_id": s.tid, "display_name": "Secret", "name": "secret", "type": "P"}),
-        )
+        .create_channel(&s.at, &s.tid, "secret", "Secret", "P")
         .await;
     let private = id(&private.body);
     rx.answer(
@@ -1059,11 +942,7 @@ async fn execute_errors() {
         .assert_err(404, "api.command.execute_command.not_found.app_error");
     // A private channel bob is not in: no create_post there.
     let private = ts
-        .post(
-            "/api/v4/channels",
-            &s.at,
-            json!({"team_id": s.tid, "display_name": "Secret", "name": "secret", "type": "P"}),
-        )
+        .create_channel(&s.at, &s.tid, "secret", "Secret", "P")
         .await;
     let private = id(&private.body);
     exec(&ts, &s.bt, &private, "/shrug")
@@ -1095,13 +974,7 @@ async fn autocomplete_lists_builtins_and_team_commands() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let triggers: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["trigger"].as_str().unwrap())
-        .collect();
+    let triggers: Vec<&str> = r.strings("trigger");
     for t in [
         "code", "me", "shrug", "join", "leave", "header", "purpose", "away", "online", "dnd",
         "offline", "invite", "kick", "help", "deploy",
@@ -1109,22 +982,14 @@ async fn autocomplete_lists_builtins_and_team_commands() {
         assert!(triggers.contains(&t), "{t} in {triggers:?}");
     }
     assert!(!triggers.contains(&"hidden"));
-    let deploy = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["trigger"] == "deploy")
-        .unwrap();
+    let deploy = r.items().iter().find(|c| c["trigger"] == "deploy").unwrap();
     assert_eq!(deploy["token"], "");
     assert_eq!(deploy["auto_complete_desc"], "does things");
     let (_, ct) = ts.user(&s.at, "carol").await;
-    ts.get(
-        &format!("/api/v4/teams/{}/commands/autocomplete", s.tid),
-        &ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{}/commands/autocomplete", s.tid), &ct)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .get(
             &format!(
@@ -1137,13 +1002,11 @@ async fn autocomplete_lists_builtins_and_team_commands() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body[0]["Complete"], "deploy");
     assert_eq!(r.body[0]["Suggestion"], "/deploy");
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
-    ts.get(
-        &format!("/api/v4/teams/{}/commands/autocomplete_suggestions", s.tid),
-        &s.bt,
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    assert_eq!(r.items().len(), 1);
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{}/commands/autocomplete_suggestions", s.tid), &s.bt)
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 async fn status_of(ts: &TestServer, user_id: &str) -> String {
@@ -1286,19 +1149,11 @@ async fn is_member(ts: &TestServer, channel: &str, user: &Value) -> bool {
 async fn builtin_channel_commands() {
     let (ts, s) = server(&[]).await;
     let (carol, ctok) = ts.user(&s.at, "carol").await;
-    ts.post(
-        &format!("/api/v4/teams/{}/members", s.tid),
-        &s.at,
-        json!({"team_id": s.tid, "user_id": carol["id"]}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&s.at, &s.tid, &carol["id"])
+        .await
+        .assert_ok();
     let off = ts
-        .post(
-            "/api/v4/channels",
-            &s.at,
-            json!({"team_id": s.tid, "display_name": "Random", "name": "random", "type": "O"}),
-        )
+        .create_channel(&s.at, &s.tid, "random", "Random", "O")
         .await;
     let random = id(&off.body);
 

@@ -1,21 +1,19 @@
 //! API tests for `/api/v4/config*`: permissions, sanitizing, patch and replace, environment
 //! overrides, validation, persistence and the client config.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test]
 async fn read_needs_permission_and_secrets_are_sanitized() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (_, ut) = s.user(&t, "cfguser").await;
-    s.get("/api/v4/config", &ut)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    s.req(Method::GET, "/api/v4/config", None, None)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
+    expect_errors!(s;
+        get("/api/v4/config", &ut) => 403, "api.context.permissions.app_error";
+        req(Method::GET, "/api/v4/config", None, None)
+            => 401, "api.context.session_expired.app_error";
+    );
     let r = s.get("/api/v4/config", &t).await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -55,22 +53,17 @@ async fn read_needs_permission_and_secrets_are_sanitized() {
         "secret survives a round trip"
     );
     assert!(file.contains("\"Renamed\""));
-    s.put(
-        "/api/v4/config/patch",
-        &ut,
-        json!({"TeamSettings": {"SiteName": "x"}}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        put("/api/v4/config/patch", &ut, json!({"TeamSettings": {"SiteName": "x"}}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
 async fn patch_takes_effect_without_restart_and_persists() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &t,
             json!({"ServiceSettings": {"EnableUserAccessTokens": true}}),
         )
@@ -88,8 +81,7 @@ async fn patch_takes_effect_without_restart_and_persists() {
     assert_eq!(file["ServiceSettings"]["EnableUserAccessTokens"], true);
     // Unknown keys are dropped; nulls leave values alone.
     let r = s
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &t,
             json!({"NoSuchSection": {"X": 1}, "ServiceSettings": {"EnableUserAccessTokens": null}}),
         )
@@ -98,42 +90,19 @@ async fn patch_takes_effect_without_restart_and_persists() {
     assert!(r.body.get("NoSuchSection").is_none());
     assert_eq!(r.body["ServiceSettings"]["EnableUserAccessTokens"], true);
     // Bad shapes and invalid values.
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"EnableUserAccessTokens": "yes"}}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put("/api/v4/config/patch", &t, json!([1, 2]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"PasswordSettings": {"MinimumLength": 3}}),
-    )
-    .await
-    .assert_err(400, "model.config.is_valid.password_length.app_error");
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"MaximumPersonalAccessTokenLifetimeDays": 40000}}),
-    )
-    .await
-    .assert_err(
-        400,
-        "model.config.is_valid.maximum_personal_access_token_lifetime_days.app_error",
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"EnableUserAccessTokens": "yes"}}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put("/api/v4/config/patch", &t, json!([1, 2]))
+            => 400, "api.context.invalid_body_param.app_error";
+        put("/api/v4/config/patch", &t, json!({"PasswordSettings": {"MinimumLength": 3}}))
+            => 400, "model.config.is_valid.password_length.app_error";
     );
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"PluginSettings": {"EnableUploads": true}}),
-    )
-    .await
-    .assert_err(
-        403,
-        "api.config.update_config.not_allowed_security.app_error",
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"MaximumPersonalAccessTokenLifetimeDays": 40000}}))
+            => 400, "model.config.is_valid.maximum_personal_access_token_lifetime_days.app_error";
+        put("/api/v4/config/patch", &t, json!({"PluginSettings": {"EnableUploads": true}}))
+            => 403, "api.config.update_config.not_allowed_security.app_error";
     );
     // SiteURL cannot be cleared once set.
     s.patch_config(
@@ -141,13 +110,10 @@ async fn patch_takes_effect_without_restart_and_persists() {
         json!({"ServiceSettings": {"SiteURL": "http://chat.example.com"}}),
     )
     .await;
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"SiteURL": ""}}),
-    )
-    .await
-    .assert_err(400, "api.config.update_config.clear_siteurl.app_error");
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"SiteURL": ""}}))
+            => 400, "api.config.update_config.clear_siteurl.app_error";
+    );
     let mut full = s.get("/api/v4/config", &t).await.body;
     full["ServiceSettings"]["SiteURL"] = json!("");
     s.put("/api/v4/config", &t, full)
@@ -191,8 +157,7 @@ async fn environment_overrides_win_and_do_not_stick() {
     assert_eq!(r.body["ServiceSettings"]["EnableUserAccessTokens"], true);
     assert_eq!(r.body["TeamSettings"]["SiteName"], "EnvName");
     let r = s
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &t,
             json!({"ServiceSettings": {"EnableUserAccessTokens": false}}),
         )
@@ -217,8 +182,7 @@ async fn environment_overrides_win_and_do_not_stick() {
 
 #[tokio::test]
 async fn client_config_limited_and_full() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let anon = s
         .req(Method::GET, "/api/v4/config/client?format=old", None, None)
         .await;
@@ -232,12 +196,12 @@ async fn client_config_limited_and_full() {
     let full = s.get("/api/v4/config/client?format=old", &t).await;
     assert_eq!(full.body["EnableUserAccessTokens"], "false");
     assert_eq!(full.body["MaximumPersonalAccessTokenLifetimeDays"], "0");
-    s.req(Method::GET, "/api/v4/config/client", None, None)
-        .await
-        .assert_err(501, "api.config.client.old_format.app_error");
-    s.req(Method::GET, "/api/v4/config/client?format=new", None, None)
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(s;
+        req(Method::GET, "/api/v4/config/client", None, None)
+            => 501, "api.config.client.old_format.app_error";
+        req(Method::GET, "/api/v4/config/client?format=new", None, None)
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 #[cfg(unix)]
@@ -266,8 +230,7 @@ async fn config_file_is_private_from_creation_and_written_whole() {
 
 #[tokio::test]
 async fn replicas_are_masked_and_the_placeholder_keeps_them() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     s.patch_config(
         &t,
         json!({"SqlSettings": {
@@ -290,11 +253,7 @@ async fn replicas_are_masked_and_the_placeholder_keeps_them() {
     let r = s.put("/api/v4/config", &t, r.body.clone()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = s
-        .put(
-            "/api/v4/config/patch",
-            &t,
-            json!({"SqlSettings": {"DataSourceSearchReplicas": ["********************************"]}}),
-        )
+        .config_patch(&t, json!({"SqlSettings": {"DataSourceSearchReplicas": ["********************************"]}}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let file = std::fs::read_to_string(s.data_dir().join("config.json")).unwrap();
@@ -307,8 +266,7 @@ async fn replicas_are_masked_and_the_placeholder_keeps_them() {
 
 #[tokio::test]
 async fn outgoing_integration_ports_are_checked_and_persist() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s.get("/api/v4/config", &t).await;
     assert_eq!(
         r.body["ServiceSettings"]["AllowedOutgoingIntegrationPorts"],
@@ -318,15 +276,9 @@ async fn outgoing_integration_ports_are_checked_and_persist() {
         r.body["ServiceSettings"]["OutgoingIntegrationsUseProxy"],
         false
     );
-    s.put(
-        "/api/v4/config/patch",
-        &t,
-        json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443 http"}}),
-    )
-    .await
-    .assert_err(
-        400,
-        "model.config.is_valid.allowed_outgoing_integration_ports.app_error",
+    expect_errors!(s;
+        put("/api/v4/config/patch", &t, json!({"ServiceSettings": {"AllowedOutgoingIntegrationPorts": "443 http"}}))
+            => 400, "model.config.is_valid.allowed_outgoing_integration_ports.app_error";
     );
     s.patch_config(
         &t,

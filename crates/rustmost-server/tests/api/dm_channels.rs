@@ -2,8 +2,8 @@
 //! checks and ids, idempotence, `direct_added` / `group_added` and who hears them, and the
 //! channels in the members' listings.
 
-use crate::common::{Resp, TestServer};
-use crate::websocket::{Auth, Ws, world};
+use crate::common::{Resp, TestServer, expect_errors};
+use crate::websocket::{Auth, World, Ws};
 use serde_json::{Value, json};
 
 async fn raw_post(ts: &TestServer, path: &str, token: &str, body: &str) -> Resp {
@@ -29,21 +29,15 @@ async fn revoke_from_users(ts: &TestServer, admin: &str, perm: &str) {
         .filter(|p| *p != perm)
         .cloned()
         .collect();
-    ts.put(
-        &format!("/api/v4/roles/{}/patch", role.body["id"].as_str().unwrap()),
-        admin,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    ts.patch_role(admin, role.body["id"].as_str().unwrap(), json!(perms))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
 async fn a_direct_channel_is_created_once_announced_and_listed() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let (dave, dt) = ts.user(&w.at, "dave").await;
     let dave = dave["id"].as_str().unwrap().to_string();
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
@@ -86,13 +80,7 @@ async fn a_direct_channel_is_created_once_announced_and_listed() {
     assert!(bws.got(&ts, "direct_added").await.is_empty());
 
     // Both can post in it, and it is in both members' channel listings, team ones included.
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            ct,
-            json!({"channel_id": cid, "message": "hi bob"}),
-        )
-        .await;
+    let r = ts.create_post(ct, &cid, "hi bob").await;
     assert_eq!(r.status, 201, "{}", r.text);
     let ev = bws.got(&ts, "posted").await;
     assert_eq!(ev.len(), 1);
@@ -104,11 +92,7 @@ async fn a_direct_channel_is_created_once_announced_and_listed() {
         ] {
             let r = ts.get(&path, token).await;
             assert!(
-                r.body
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|c| c["id"] == cid.as_str()),
+                r.items().iter().any(|c| c["id"] == cid.as_str()),
                 "{path}: {}",
                 r.text
             );
@@ -133,8 +117,7 @@ async fn a_direct_channel_is_created_once_announced_and_listed() {
 
 #[tokio::test]
 async fn direct_channel_refusals_follow_upstream() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bob, bt) = (&w.bob.0, &w.bob.1);
     let carol = &w.carol.0;
     let (dave, _) = ts.user(&w.at, "dave").await;
@@ -169,12 +152,10 @@ async fn direct_channel_refusals_follow_upstream() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     // An unknown user.
-    ts.post("/api/v4/channels/direct", bt, json!([bob, ghost]))
-        .await
-        .assert_err(
-            400,
-            "api.channel.create_direct_channel.invalid_user.app_error",
-        );
+    expect_errors!(ts;
+        post("/api/v4/channels/direct", bt, json!([bob, ghost]))
+            => 400, "api.channel.create_direct_channel.invalid_user.app_error";
+    );
 
     // RestrictDirectMessage "team": dave shares no team with bob.
     ts.patch_config(
@@ -182,12 +163,10 @@ async fn direct_channel_refusals_follow_upstream() {
         json!({"TeamSettings": {"RestrictDirectMessage": "team"}}),
     )
     .await;
-    ts.post("/api/v4/channels/direct", bt, json!([bob, dave]))
-        .await
-        .assert_err(
-            403,
-            "api.channel.create_channel.direct_channel.team_restricted_error",
-        );
+    expect_errors!(ts;
+        post("/api/v4/channels/direct", bt, json!([bob, dave]))
+            => 403, "api.channel.create_channel.direct_channel.team_restricted_error";
+    );
     let r = ts
         .post("/api/v4/channels/direct", bt, json!([bob, carol]))
         .await;
@@ -217,10 +196,8 @@ async fn direct_channel_refusals_follow_upstream() {
 
 #[tokio::test]
 async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let (dave, dt) = ts.user(&w.at, "dave").await;
     let dave = dave["id"].as_str().unwrap().to_string();
     let (_, et) = ts.user(&w.at, "erin").await;
@@ -234,7 +211,7 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
         .post("/api/v4/channels/group", bt, json!([carol, dave, carol]))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let cid = r.body["id"].as_str().unwrap().to_string();
+    let cid = r.id();
     assert_eq!(r.body["type"], "G");
     assert_eq!(r.body["team_id"], "");
     assert_eq!(r.body["display_name"], "bob, carol, dave");
@@ -264,21 +241,9 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
     assert_eq!(r.body["id"], cid.as_str());
     assert!(bws.got(&ts, "group_added").await.is_empty());
     let r = ts.get(&format!("/api/v4/users/{dave}/channels"), &dt).await;
-    assert!(
-        r.body
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["id"] == cid.as_str())
-    );
+    assert!(r.items().iter().any(|c| c["id"] == cid.as_str()));
     // Posts in it reach the members with the group's display name.
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            ct,
-            json!({"channel_id": cid, "message": "hello group"}),
-        )
-        .await;
+    let r = ts.create_post(ct, &cid, "hello group").await;
     assert_eq!(r.status, 201, "{}", r.text);
     let ev = dws.got(&ts, "posted").await;
     assert_eq!(ev.len(), 1);
@@ -294,22 +259,16 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
         let (u, _) = ts.user(&w.at, &format!("many{i}")).await;
         nine.push(u["id"].as_str().unwrap().to_string());
     }
-    ts.post("/api/v4/channels/group", bt, json!(nine))
-        .await
-        .assert_err(400, "api.channel.create_group.bad_size.app_error");
-    ts.post(
-        "/api/v4/channels/group",
-        bt,
-        json!([carol, rustmost_model::new_id()]),
-    )
-    .await
-    .assert_err(400, "api.channel.create_group.bad_user.app_error");
-    ts.post("/api/v4/channels/group", bt, json!([]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post("/api/v4/channels/group", bt, json!([carol, "bad"]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/channels/group", bt, json!(nine))
+            => 400, "api.channel.create_group.bad_size.app_error";
+        post("/api/v4/channels/group", bt, json!([carol, rustmost_model::new_id()]))
+            => 400, "api.channel.create_group.bad_user.app_error";
+        post("/api/v4/channels/group", bt, json!([]))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/channels/group", bt, json!([carol, "bad"]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     raw_post(&ts, "/api/v4/channels/group", bt, "{}")
         .await
         .assert_err(400, "api.payload.parse.error");
@@ -321,14 +280,9 @@ async fn a_group_channel_is_created_once_and_each_member_hears_group_added() {
 
 #[tokio::test]
 async fn a_bot_opens_a_direct_channel_with_its_owner_and_talks_there() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     ts.set_tokens_enabled(&w.at, true).await;
-    ts.patch_config(
-        &w.at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    ts.enable_bot_creation(&w.at).await;
     let bot = ts.create_bot(&w.at, "helper").await;
     let bot_id = bot["user_id"].as_str().unwrap().to_string();
     let (_, secret) = ts.create_token(&w.at, &bot_id, "bot").await;
@@ -343,32 +297,20 @@ async fn a_bot_opens_a_direct_channel_with_its_owner_and_talks_there() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let cid = r.body["id"].as_str().unwrap().to_string();
+    let cid = r.id();
     for ws in [&mut owner_ws, &mut bot_ws] {
         let ev = ws.got(&ts, "direct_added").await;
         assert_eq!(ev.len(), 1, "{ev:?}");
         assert_eq!(ev[0]["data"]["creator_id"], bot_id.as_str());
     }
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            &secret,
-            json!({"channel_id": cid, "message": "ready"}),
-        )
-        .await;
+    let r = ts.create_post(&secret, &cid, "ready").await;
     assert_eq!(r.status, 201, "{}", r.text);
     let ev = owner_ws.got(&ts, "posted").await;
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0]["data"]["channel_type"], "D");
     assert_eq!(ev[0]["data"]["sender_name"], "@helper");
     // The owner's answer reaches the bot.
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            &w.at,
-            json!({"channel_id": cid, "message": "thanks"}),
-        )
-        .await;
+    let r = ts.create_post(&w.at, &cid, "thanks").await;
     assert_eq!(r.status, 201, "{}", r.text);
     // The bot hears its own post too (upstream's `posted` goes to the author as well).
     let heard: Vec<String> = bot_ws
@@ -385,10 +327,8 @@ async fn a_bot_opens_a_direct_channel_with_its_owner_and_talks_there() {
 
 #[tokio::test]
 async fn concurrent_creations_of_one_direct_channel_agree() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
     let calls = (0..8).map(|i| {
         let (token, ids) = if i % 2 == 0 {
@@ -403,18 +343,12 @@ async fn concurrent_creations_of_one_direct_channel_agree() {
         .iter()
         .map(|r| {
             assert_eq!(r.status, 201, "{}", r.text);
-            r.body["id"].as_str().unwrap().to_string()
+            r.id()
         })
         .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(bws.got(&ts, "direct_added").await.len(), 1);
     let r = ts.get(&format!("/api/v4/users/{bob}/channels"), bt).await;
-    let dms = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["type"] == "D")
-        .count();
+    let dms = r.items().iter().filter(|c| c["type"] == "D").count();
     assert_eq!(dms, 1);
 }

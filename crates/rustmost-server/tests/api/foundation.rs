@@ -1,6 +1,6 @@
 //! API tests for the server foundation: system, errors, users, login, sessions, CSRF, roles.
 
-use crate::common::{ADMIN_PASSWORD, TestServer};
+use crate::common::{ADMIN_PASSWORD, TestServer, expect_errors};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -18,40 +18,20 @@ async fn ping_and_common_headers() {
             .unwrap()
             .starts_with("10.3.0.")
     );
-    let r = s
-        .req(
-            Method::GET,
-            "/api/v4/system/ping?get_server_status=true",
-            None,
-            None,
-        )
-        .await;
+    let r = s.server_status().await;
     assert_eq!(r.body["database_status"], "OK");
 }
 
 #[tokio::test]
 async fn routing_errors_are_app_errors() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
-    s.get("/api/v4/no/such/route", &t)
-        .await
-        .assert_err(404, "api.context.404.app_error");
-    s.req(Method::DELETE, "/api/v4/system/ping", None, None)
-        .await
-        .assert_err(405, "api.context.405.app_error");
-    s.get("/api/v4/users/not-an-id", &t)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    let (s, _, t) = TestServer::start_with_admin().await;
+    expect_errors!(s;
+        get("/api/v4/no/such/route", &t) => 404, "api.context.404.app_error";
+        req(Method::DELETE, "/api/v4/system/ping", None, None) => 405, "api.context.405.app_error";
+        get("/api/v4/users/not-an-id", &t) => 400, "api.context.invalid_url_param.app_error";
+    );
     // Malformed JSON.
-    let r = s
-        .http
-        .put(format!("{}/api/v4/users/me/patch", s.url))
-        .bearer_auth(&t)
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    crate::common::Resp::read(r)
+    s.raw(Method::PUT, "/api/v4/users/me/patch", Some(&t), "{not json")
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
     // n8n's double slash reaches the same handler.
@@ -74,8 +54,7 @@ async fn routing_errors_are_app_errors() {
 
 #[tokio::test]
 async fn garbage_never_causes_a_server_error() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let id = admin["id"].as_str().unwrap();
     let bodies = [
         "",
@@ -123,14 +102,7 @@ async fn garbage_never_causes_a_server_error() {
         .await
         .assert_err(400, "api.context.invalid_url_param.app_error");
     let big = "a".repeat(3 * 1024 * 1024);
-    let r = s
-        .http
-        .post(format!("{}/api/v4/users/login", s.url))
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    crate::common::Resp::read(r)
+    s.raw(Method::POST, "/api/v4/users/login", None, big)
         .await
         .assert_err(413, "api.context.body_too_large.app_error");
     // A flood of role names is refused rather than looked up one by one.
@@ -140,31 +112,25 @@ async fn garbage_never_causes_a_server_error() {
         .assert_err(400, "api.roles.get_multiple_by_name_too_many.request_error");
     let repeated: Vec<&str> = vec!["system_user"; 5000];
     let r = s.post("/api/v4/roles/names", &t, json!(repeated)).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1, "duplicates collapse");
+    assert_eq!(r.items().len(), 1, "duplicates collapse");
 }
 
 #[tokio::test]
 async fn first_user_is_admin_then_signup_rules_apply() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     assert_eq!(admin["roles"], "system_admin system_user");
     assert!(admin.get("password").is_none());
     assert_eq!(admin["auth_data"], "");
     assert_eq!(admin["notify_props"]["email"], "true");
     // Anonymous sign-up is closed (EnableOpenServer is false by default).
     let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users",
-            None,
-            Some(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x"})),
-        )
+        .sign_up(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x"}))
         .await;
     r.assert_err(403, "api.user.create_user.no_open_server");
     s.patch_config(&t, json!({"TeamSettings": {"EnableOpenServer": true}}))
         .await;
     let r = s
-        .req(Method::POST, "/api/v4/users", None, Some(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x","roles":"system_admin system_user"})))
+        .sign_up(json!({"username":"bob","email":"bob@example.com","password":"Passw0rd!x","roles":"system_admin system_user"}))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(
@@ -172,7 +138,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
         "roles in the body are ignored"
     );
     let r = s
-        .req(Method::POST, "/api/v4/users", None, Some(json!({"username":"sso","email":"sso@example.com","password":"Passw0rd!x","auth_service":"gitlab","email_verified":true})))
+        .sign_up(json!({"username":"sso","email":"sso@example.com","password":"Passw0rd!x","auth_service":"gitlab","email_verified":true}))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(
@@ -183,12 +149,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
     s.patch_config(&t, json!({"TeamSettings": {"EnableUserCreation": false}}))
         .await;
     let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users",
-            None,
-            Some(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"})),
-        )
+        .sign_up(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"}))
         .await;
     r.assert_err(501, "api.user.create_user.signup_email_disabled.app_error");
     s.patch_config(
@@ -197,12 +158,7 @@ async fn first_user_is_admin_then_signup_rules_apply() {
     )
     .await;
     let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users",
-            None,
-            Some(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"})),
-        )
+        .sign_up(json!({"username":"carl","email":"carl@example.com","password":"Passw0rd!x"}))
         .await;
     r.assert_err(501, "api.user.create_user.signup_email_disabled.app_error");
     // An admin may still create users.
@@ -211,59 +167,31 @@ async fn first_user_is_admin_then_signup_rules_apply() {
 
 #[tokio::test]
 async fn create_user_validation_and_conflicts() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let mk = |u: &str, e: &str, p: &str| json!({"username": u, "email": e, "password": p});
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("admin", "other@example.com", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("other", "ADMIN@example.com", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "app.user.save.email_exists.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("Bad Name", "x@example.com", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.username.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("okname", "not-an-email", "Passw0rd!x"),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.email.app_error");
-    s.post("/api/v4/users", &t, mk("okname", "ok@example.com", "short"))
-        .await
-        .assert_err(400, "model.user.is_valid.pwd_min_length.app_error");
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("okname", "ok@example.com", &"x".repeat(73)),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_max_length.app_error");
+    expect_errors!(s;
+        post("/api/v4/users", &t, mk("admin", "other@example.com", "Passw0rd!x"))
+            => 400, "app.user.save.username_exists.app_error";
+        post("/api/v4/users", &t, mk("other", "ADMIN@example.com", "Passw0rd!x"))
+            => 400, "app.user.save.email_exists.app_error";
+        post("/api/v4/users", &t, mk("Bad Name", "x@example.com", "Passw0rd!x"))
+            => 400, "model.user.is_valid.username.app_error";
+        post("/api/v4/users", &t, mk("okname", "not-an-email", "Passw0rd!x"))
+            => 400, "model.user.is_valid.email.app_error";
+        post("/api/v4/users", &t, mk("okname", "ok@example.com", "short"))
+            => 400, "model.user.is_valid.pwd_min_length.app_error";
+        post("/api/v4/users", &t, mk("okname", "ok@example.com", &"x".repeat(73)))
+            => 400, "model.user.is_valid.pwd_max_length.app_error";
+    );
     s.patch_config(
         &t,
         json!({"PasswordSettings": {"MinimumLength": 12, "Number": true}}),
     )
     .await;
-    s.post(
-        "/api/v4/users",
-        &t,
-        mk("okname", "ok@example.com", "abcdefghijkl"),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_number.app_error");
+    expect_errors!(s;
+        post("/api/v4/users", &t, mk("okname", "ok@example.com", "abcdefghijkl"))
+            => 400, "model.user.is_valid.pwd_number.app_error";
+    );
     let r = s
         .post(
             "/api/v4/users",
@@ -287,41 +215,26 @@ async fn create_user_validation_and_conflicts() {
 
 #[tokio::test]
 async fn get_users_paging_and_lookups() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     for i in 0..64 {
         s.create_user(Some(&t), &format!("user{i:02}"), "Passw0rd!x")
             .await;
     }
     let r = s.get("/api/v4/users", &t).await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        60,
-        "default per_page is 60"
-    );
+    assert_eq!(r.items().len(), 60, "default per_page is 60");
     let r = s.get("/api/v4/users?page=1&per_page=60", &t).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 5);
+    assert_eq!(r.items().len(), 5);
     let r = s.get("/api/v4/users?page=9&per_page=60", &t).await;
     assert_eq!(r.body, json!([]));
     let r = s.get("/api/v4/users?per_page=500", &t).await;
     assert_eq!(
-        r.body.as_array().unwrap().len(),
+        r.items().len(),
         65,
         "per_page is capped at 200, not refused"
     );
     let r = s.get("/api/v4/users?page=-3&per_page=abc", &t).await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        60,
-        "bad paging falls back to defaults"
-    );
-    let names: Vec<&str> = r
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
+    assert_eq!(r.items().len(), 60, "bad paging falls back to defaults");
+    let names: Vec<&str> = r.strings("username");
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted, "ordered by username");
@@ -356,16 +269,13 @@ async fn get_users_paging_and_lookups() {
         .assert_err(404, "app.user.missing_account.const");
     let r = s.get("/api/v4/users/username/viewer", &t).await;
     assert_eq!(r.body["id"], uid);
-    s.get("/api/v4/users/username/VIEWER", &t)
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.get("/api/v4/users/username/nobody", &t)
-        .await
-        .assert_err(404, "app.user.get_by_username.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/username/VIEWER", &t) => 400, "api.context.invalid_body_param.app_error";
+        get("/api/v4/users/username/nobody", &t) => 404, "app.user.get_by_username.app_error";
+    );
     s.create_user(Some(&t), "plus", "Passw0rd!x").await;
     let r = s
-        .post(
-            "/api/v4/users",
+        .create_user_with(
             &t,
             json!({"username":"plusser","email":"a+b@example.com","password":"Passw0rd!x"}),
         )
@@ -377,12 +287,10 @@ async fn get_users_paging_and_lookups() {
         "a raw + in the path is literal: {}",
         r.text
     );
-    s.get("/api/v4/users/email/nope@example.com", &t)
-        .await
-        .assert_err(404, "app.user.missing_account.const");
-    s.get("/api/v4/users/email/notanemail", &t)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/email/nope@example.com", &t) => 404, "app.user.missing_account.const";
+        get("/api/v4/users/email/notanemail", &t) => 400, "api.context.invalid_url_param.app_error";
+    );
     s.patch_config(&t, json!({"PrivacySettings": {"ShowEmailAddress": false}}))
         .await;
     s.get("/api/v4/users/email/a+b@example.com", &ut)
@@ -404,15 +312,11 @@ async fn get_users_paging_and_lookups() {
     let r = s
         .post("/api/v4/users/ids", &t, json!([aid, format!(" {uid}")]))
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2, "{}", r.text);
+    assert_eq!(r.items().len(), 2, "{}", r.text);
     let r = s
         .post("/api/v4/users/ids?per_page=1", &t, json!([aid, uid]))
         .await;
-    assert_eq!(
-        r.body.as_array().unwrap().len(),
-        2,
-        "per_page is ignored as upstream"
-    );
+    assert_eq!(r.items().len(), 2, "per_page is ignored as upstream");
     let future = rustmost_model::now_ms() + 60_000;
     let r = s
         .post(
@@ -422,89 +326,54 @@ async fn get_users_paging_and_lookups() {
         )
         .await;
     assert_eq!(r.body, json!([]));
-    s.post("/api/v4/users/ids", &t, json!([]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.post("/api/v4/users/ids?since=yesterday", &t, json!([aid]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.post("/api/v4/users/ids", &t, json!({"a": 1}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(s;
+        post("/api/v4/users/ids", &t, json!([])) => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/users/ids?since=yesterday", &t, json!([aid]))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/users/ids", &t, json!({"a": 1}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 #[tokio::test]
 async fn patch_user_rules() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "pat").await;
     let (_, vt) = s.user(&t, "vic").await;
     let uid = u["id"].as_str().unwrap();
     let r = s
-        .put(
-            "/api/v4/users/me/patch",
+        .patch_user(
             &ut,
+            "me",
             json!({"nickname":"P","password":"ignored-Passw0rd"}),
         )
         .await;
     assert_eq!(r.body["nickname"], "P");
     // Password in a patch is ignored: the old one still logs in.
     s.login("pat", "User-Passw0rd!").await;
-    s.put(
-        &format!("/api/v4/users/{uid}/patch"),
-        &vt,
-        json!({"nickname":"x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    let r = s
-        .put(
-            &format!("/api/v4/users/{uid}/patch"),
-            &t,
-            json!({"first_name":"Pat"}),
-        )
-        .await;
+    expect_errors!(s;
+        patch_user(&vt, &uid, json!({"nickname":"x"}))
+            => 403, "api.context.permissions.app_error";
+    );
+    let r = s.patch_user(&t, uid, json!({"first_name":"Pat"})).await;
     assert_eq!(r.body["first_name"], "Pat");
-    s.put(
-        &format!("/api/v4/users/{uid}/patch"),
-        &t,
-        json!({"username":"vic"}),
-    )
-    .await
-    .assert_err(400, "app.user.save.username_exists.app_error");
-    s.put(
-        &format!("/api/v4/users/{uid}/patch"),
-        &t,
-        json!({"username":"NOT VALID"}),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.username.app_error");
-    s.put(
-        "/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch",
-        &t,
-        json!({"nickname":"x"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    // Changing one's own e-mail needs the current password.
-    s.put(
-        "/api/v4/users/me/patch",
-        &ut,
-        json!({"email":"new-pat@example.com"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(
-        "/api/v4/users/me/patch",
-        &ut,
-        json!({"email":"new-pat@example.com","password":"wrong"}),
-    )
-    .await
-    .assert_err(401, "api.user.check_user_password.invalid.app_error");
+    expect_errors!(s;
+        patch_user(&t, &uid, json!({"username":"vic"}))
+            => 400, "app.user.save.username_exists.app_error";
+        patch_user(&t, &uid, json!({"username":"NOT VALID"}))
+            => 400, "model.user.is_valid.username.app_error";
+        put("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch", &t, json!({"nickname":"x"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        // Changing one's own e-mail needs the current password.
+        patch_user(&ut, "me", json!({"email":"new-pat@example.com"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        patch_user(&ut, "me", json!({"email":"new-pat@example.com","password":"wrong"}))
+            => 401, "api.user.check_user_password.invalid.app_error";
+    );
     let r = s
-        .put(
-            "/api/v4/users/me/patch",
+        .patch_user(
             &ut,
+            "me",
             json!({"email":"new-pat@example.com","password":"User-Passw0rd!"}),
         )
         .await;
@@ -512,57 +381,40 @@ async fn patch_user_rules() {
     // An admin changes others' e-mail without a password; anonymous callers cannot pick the
     // authentication service.
     let r = s
-        .put(
-            &format!("/api/v4/users/{uid}/patch"),
-            &t,
-            json!({"email":"pat2@example.com"}),
-        )
+        .patch_user(&t, uid, json!({"email":"pat2@example.com"}))
         .await;
     assert_eq!(r.body["email"], "pat2@example.com");
     let aid = admin["id"].as_str().unwrap();
-    s.put(
-        &format!("/api/v4/users/{aid}/patch"),
-        &ut,
-        json!({"nickname":"x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        patch_user(&ut, &aid, json!({"nickname":"x"}))
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
 async fn deactivation_ends_sessions_and_reactivation_restores_login() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "dee").await;
     let (_, vt) = s.user(&t, "other").await;
     let uid = u["id"].as_str().unwrap();
     let path = format!("/api/v4/users/{uid}/active");
-    s.put(&path, &vt, json!({"active": false}))
-        .await
-        .assert_err(403, "api.user.update_active.permissions.app_error");
-    s.put(&path, &ut, json!({"active": false}))
-        .await
-        .assert_err(401, "api.user.update_active.not_enable.app_error");
-    s.put(&path, &t, json!({"active": "no"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(s;
+        put(&path, &vt, json!({"active": false}))
+            => 403, "api.user.update_active.permissions.app_error";
+        put(&path, &ut, json!({"active": false}))
+            => 401, "api.user.update_active.not_enable.app_error";
+        put(&path, &t, json!({"active": "no"})) => 400, "api.context.invalid_body_param.app_error";
+    );
     s.put(&path, &t, json!({"active": false})).await.assert_ok();
     s.get("/api/v4/users/me", &ut)
         .await
         .assert_err(401, "api.context.session_expired.app_error");
-    let r = s
-        .req(
-            Method::POST,
-            "/api/v4/users/login",
-            None,
-            Some(json!({"login_id":"dee","password":"User-Passw0rd!"})),
-        )
-        .await;
+    let r = s.try_login("dee", "User-Passw0rd!").await;
     r.assert_err(401, "api.user.login.inactive.app_error");
     let r = s.get(&format!("/api/v4/users/{uid}"), &t).await;
     assert_ne!(r.body["delete_at"], 0);
     let r = s.get("/api/v4/users?inactive=true", &t).await;
-    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.items().len(), 1);
     s.put(&path, &t, json!({"active": true})).await.assert_ok();
     let t2 = s.login("dee", "User-Passw0rd!").await;
     assert_eq!(s.get("/api/v4/users/me", &t2).await.status, 200);
@@ -591,32 +443,26 @@ async fn deactivation_ends_sessions_and_reactivation_restores_login() {
     s.delete(&format!("/api/v4/users/{wid}"), &t)
         .await
         .assert_ok();
-    s.get("/api/v4/users/me", &wt)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.delete("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa", &t)
-        .await
-        .assert_err(404, "app.user.missing_account.const");
+    expect_errors!(s;
+        get("/api/v4/users/me", &wt) => 401, "api.context.session_expired.app_error";
+        delete("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa", &t)
+            => 404, "app.user.missing_account.const";
+    );
 }
 
 #[tokio::test]
 async fn password_change_rules_and_session_termination() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "pwuser").await;
     let uid = u["id"].as_str().unwrap();
     let other_session = s.login("pwuser", "User-Passw0rd!").await;
     let path = format!("/api/v4/users/{uid}/password");
-    s.put(&path, &ut, json!({"new_password":"New-Passw0rd!"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(
-        &path,
-        &ut,
-        json!({"current_password":"wrong-one","new_password":"New-Passw0rd!"}),
-    )
-    .await
-    .assert_err(400, "api.user.update_password.incorrect.app_error");
+    expect_errors!(s;
+        put(&path, &ut, json!({"new_password":"New-Passw0rd!"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&path, &ut, json!({"current_password":"wrong-one","new_password":"New-Passw0rd!"}))
+            => 400, "api.user.update_password.incorrect.app_error";
+    );
     let after = s.get(&format!("/api/v4/users/{uid}"), &t).await;
     assert_eq!(
         after.body["failed_attempts"],
@@ -628,13 +474,10 @@ async fn password_change_rules_and_session_termination() {
         stored.failed_attempts, 1,
         "a wrong current password counts as a failed attempt"
     );
-    s.put(
-        &path,
-        &ut,
-        json!({"current_password":"User-Passw0rd!","new_password":"short"}),
-    )
-    .await
-    .assert_err(400, "model.user.is_valid.pwd_min_length.app_error");
+    expect_errors!(s;
+        put(&path, &ut, json!({"current_password":"User-Passw0rd!","new_password":"short"}))
+            => 400, "model.user.is_valid.pwd_min_length.app_error";
+    );
     let (_, vt) = s.user(&t, "pvuser").await;
     s.put(&path, &vt, json!({"new_password":"New-Passw0rd!"}))
         .await
@@ -668,40 +511,22 @@ async fn login_rules_cookies_and_lockout() {
     let (_, t) = s.admin().await;
     s.user(&t, "lock").await;
     let login = |id: &str, pw: &str| json!({"login_id": id, "password": pw});
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("lock", "")),
-    )
-    .await
-    .assert_err(400, "api.user.login.blank_pwd.app_error");
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("nobody", "x")),
-    )
-    .await
-    .assert_err(401, "api.user.login.invalid_credentials_email_username");
+    expect_errors!(s;
+        req(Method::POST, "/api/v4/users/login", None, Some(login("lock", "")))
+            => 400, "api.user.login.blank_pwd.app_error";
+        req(Method::POST, "/api/v4/users/login", None, Some(login("nobody", "x")))
+            => 401, "api.user.login.invalid_credentials_email_username";
+    );
     for _ in 0..3 {
-        s.req(
-            Method::POST,
-            "/api/v4/users/login",
-            None,
-            Some(login("lock", "wrong")),
-        )
-        .await
-        .assert_err(401, "api.user.login.invalid_credentials_email_username");
+        expect_errors!(s;
+            req(Method::POST, "/api/v4/users/login", None, Some(login("lock", "wrong")))
+                => 401, "api.user.login.invalid_credentials_email_username";
+        );
     }
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("lock", "User-Passw0rd!")),
-    )
-    .await
-    .assert_err(401, "api.user.check_user_login_attempts.too_many.app_error");
+    expect_errors!(s;
+        req(Method::POST, "/api/v4/users/login", None, Some(login("lock", "User-Passw0rd!")))
+            => 401, "api.user.check_user_login_attempts.too_many.app_error";
+    );
     // Login by e-mail, case-insensitively; no cookies without X-Requested-With.
     let r = s
         .req(
@@ -724,12 +549,7 @@ async fn login_rules_cookies_and_lockout() {
         .send()
         .await
         .unwrap();
-    let cookies: Vec<String> = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap().to_string())
-        .collect();
+    let cookies: Vec<String> = crate::common::set_cookies(&r);
     assert!(
         cookies
             .iter()
@@ -743,14 +563,10 @@ async fn login_rules_cookies_and_lockout() {
         json!({"EmailSettings": {"EnableSignInWithUsername": false}}),
     )
     .await;
-    s.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(login("admin", ADMIN_PASSWORD)),
-    )
-    .await
-    .assert_err(401, "api.user.login.invalid_credentials_email");
+    expect_errors!(s;
+        req(Method::POST, "/api/v4/users/login", None, Some(login("admin", ADMIN_PASSWORD)))
+            => 401, "api.user.login.invalid_credentials_email";
+    );
 }
 
 fn cookie_value(cookies: &[String], name: &str) -> String {
@@ -765,8 +581,7 @@ fn cookie_value(cookies: &[String], name: &str) -> String {
 
 #[tokio::test]
 async fn csrf_and_token_locations() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s
         .http
         .post(format!("{}/api/v4/users/login", s.url))
@@ -775,12 +590,7 @@ async fn csrf_and_token_locations() {
         .send()
         .await
         .unwrap();
-    let cookies: Vec<String> = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap().to_string())
-        .collect();
+    let cookies: Vec<String> = crate::common::set_cookies(&r);
     let auth = cookie_value(&cookies, "MMAUTHTOKEN");
     let csrf = cookie_value(&cookies, "MMCSRF");
     let cookie = format!("MMAUTHTOKEN={auth}; MMCSRF={csrf}");
@@ -828,9 +638,7 @@ async fn csrf_and_token_locations() {
     assert_eq!(r.status(), 200);
     // Bearer requests never need CSRF.
     assert_eq!(
-        s.put("/api/v4/users/me/patch", &t, json!({"nickname":"b"}))
-            .await
-            .status,
+        s.patch_user(&t, "me", json!({"nickname":"b"})).await.status,
         200
     );
     // `Authorization: Token` works too.
@@ -843,14 +651,10 @@ async fn csrf_and_token_locations() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // A session token in the query string is refused (it is not OAuth).
-    s.req(
-        Method::GET,
-        &format!("/api/v4/users/me?access_token={t}"),
-        None,
-        None,
-    )
-    .await
-    .assert_err(401, "api.context.token_provided.app_error");
+    expect_errors!(s;
+        req(Method::GET, &format!("/api/v4/users/me?access_token={t}"), None, None)
+            => 401, "api.context.token_provided.app_error";
+    );
     // A bad token on a route that needs no session is ignored...
     let r = s
         .req(
@@ -863,14 +667,10 @@ async fn csrf_and_token_locations() {
     assert_eq!(r.status, 200);
     // ...but the query-string and CSRF rules apply on every route: a cookie logout without the
     // CSRF token is refused and the session survives.
-    s.req(
-        Method::POST,
-        &format!("/api/v4/users/logout?access_token={t}"),
-        None,
-        None,
-    )
-    .await
-    .assert_err(401, "api.context.token_provided.app_error");
+    expect_errors!(s;
+        req(Method::POST, &format!("/api/v4/users/logout?access_token={t}"), None, None)
+            => 401, "api.context.token_provided.app_error";
+    );
     let r = s
         .http
         .post(format!("{}/api/v4/users/logout", s.url))
@@ -893,8 +693,7 @@ async fn csrf_and_token_locations() {
 
 #[tokio::test]
 async fn logout_ends_the_session() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let r = s
         .req(Method::POST, "/api/v4/users/logout", Some(&t), None)
         .await;
@@ -917,13 +716,12 @@ async fn logout_ends_the_session() {
 
 #[tokio::test]
 async fn sessions_list_and_revoke() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "sess").await;
     let uid = u["id"].as_str().unwrap();
     let second = s.login("sess", "User-Passw0rd!").await;
     let r = s.get(&format!("/api/v4/users/{uid}/sessions"), &ut).await;
-    let list = r.body.as_array().unwrap();
+    let list = r.items();
     assert_eq!(list.len(), 2);
     assert!(
         list.iter()
@@ -947,30 +745,21 @@ async fn sessions_list_and_revoke() {
         .map(|x| x["id"].as_str().unwrap().to_string())
         .collect();
     let path = format!("/api/v4/users/{uid}/sessions/revoke");
-    s.post(&path, &ut, json!({}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.post(
-        &path,
-        &ut,
-        json!({"session_id": "aaaaaaaaaaaaaaaaaaaaaaaaaa"}),
-    )
-    .await
-    .assert_err(400, "app.session.get.app_error");
-    s.post(&path, &vt, json!({"session_id": ids[0]}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        post(&path, &ut, json!({})) => 400, "api.context.invalid_body_param.app_error";
+        post(&path, &ut, json!({"session_id": "aaaaaaaaaaaaaaaaaaaaaaaaaa"}))
+            => 400, "app.session.get.app_error";
+        post(&path, &vt, json!({"session_id": ids[0]})) => 403, "api.context.permissions.app_error";
+    );
     for id in &ids {
         s.post(&path, &t, json!({"session_id": id}))
             .await
             .assert_ok();
     }
-    s.get("/api/v4/users/me", &ut)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.get("/api/v4/users/me", &second)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/me", &ut) => 401, "api.context.session_expired.app_error";
+        get("/api/v4/users/me", &second) => 401, "api.context.session_expired.app_error";
+    );
     // Revoke all for one user, then for everybody.
     let a = s.login("sess", "User-Passw0rd!").await;
     s.post(
@@ -980,56 +769,42 @@ async fn sessions_list_and_revoke() {
     )
     .await
     .assert_ok();
-    s.get("/api/v4/users/me", &a)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.post("/api/v4/users/sessions/revoke/all", &vt, json!({}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/me", &a) => 401, "api.context.session_expired.app_error";
+        post("/api/v4/users/sessions/revoke/all", &vt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     s.post("/api/v4/users/sessions/revoke/all", &t, json!({}))
         .await
         .assert_ok();
-    s.get("/api/v4/users/me", &t)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
-    s.get("/api/v4/users/me", &vt)
-        .await
-        .assert_err(401, "api.context.session_expired.app_error");
+    expect_errors!(s;
+        get("/api/v4/users/me", &t) => 401, "api.context.session_expired.app_error";
+        get("/api/v4/users/me", &vt) => 401, "api.context.session_expired.app_error";
+    );
 }
 
 #[tokio::test]
 async fn user_roles_rules_and_live_sessions() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let (u, ut) = s.user(&t, "rolly").await;
     let uid = u["id"].as_str().unwrap();
     let path = format!("/api/v4/users/{uid}/roles");
-    s.put(&path, &ut, json!({"roles":"system_user system_admin"}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    s.put(&path, &t, json!({"roles":"system_admin"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(&path, &t, json!({"roles":"System_User"}))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    s.put(&path, &t, json!({"roles":"system_user no_such_role"}))
-        .await
-        .assert_err(400, "app.role.check_roles_exist.role_not_found");
-    s.put(&path, &t, json!({"roles":"system_user system_manager"}))
-        .await
-        .assert_err(400, "api.user.update_user_roles.license.app_error");
-    s.put(
-        "/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/roles",
-        &t,
-        json!({"roles":"system_user"}),
-    )
-    .await
-    .assert_err(400, "app.user.missing_account.const");
-    // The live session sees a promotion at once, and a demotion too.
-    s.get("/api/v4/config", &ut)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(s;
+        put(&path, &ut, json!({"roles":"system_user system_admin"}))
+            => 403, "api.context.permissions.app_error";
+        put(&path, &t, json!({"roles":"system_admin"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&path, &t, json!({"roles":"System_User"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        put(&path, &t, json!({"roles":"system_user no_such_role"}))
+            => 400, "app.role.check_roles_exist.role_not_found";
+        put(&path, &t, json!({"roles":"system_user system_manager"}))
+            => 400, "api.user.update_user_roles.license.app_error";
+        put("/api/v4/users/aaaaaaaaaaaaaaaaaaaaaaaaaa/roles", &t, json!({"roles":"system_user"}))
+            => 400, "app.user.missing_account.const";
+        // The live session sees a promotion at once, and a demotion too.
+        get("/api/v4/config", &ut) => 403, "api.context.permissions.app_error";
+    );
     let r = s
         .put(&path, &t, json!({"roles":"system_user system_admin"}))
         .await;
@@ -1052,30 +827,23 @@ async fn user_roles_rules_and_live_sessions() {
     let sessions = s.get(&format!("/api/v4/users/{uid}/sessions"), &t).await;
     assert!(
         sessions
-            .body
-            .as_array()
-            .unwrap()
+            .items()
             .iter()
             .all(|x| x["roles"] == "system_user system_user_access_token")
     );
     // The last system admin cannot be demoted.
     let aid = admin["id"].as_str().unwrap();
-    s.put(
-        &format!("/api/v4/users/{aid}/roles"),
-        &t,
-        json!({"roles":"system_user"}),
-    )
-    .await
-    .assert_err(400, "app.user.update.lastAdmin.app_error");
+    s.set_roles(&t, aid, "system_user")
+        .await
+        .assert_err(400, "app.user.update.lastAdmin.app_error");
 }
 
 #[tokio::test]
 async fn roles_endpoints_and_live_permission_changes() {
-    let s = TestServer::start().await;
-    let (_, t) = s.admin().await;
+    let (s, _, t) = TestServer::start_with_admin().await;
     let (_, ut) = s.user(&t, "roley").await;
     let r = s.get("/api/v4/roles", &t).await;
-    let all = r.body.as_array().unwrap();
+    let all = r.items();
     assert!(all.len() >= 20);
     let pat = all
         .iter()
@@ -1103,20 +871,16 @@ async fn roles_endpoints_and_live_permission_changes() {
     let su = s.get("/api/v4/roles/name/system_user", &ut).await;
     assert_eq!(su.body["name"], "system_user");
     assert_eq!(su.body["scheme_managed"], true);
-    let id = su.body["id"].as_str().unwrap().to_string();
+    let id = su.id();
     assert_eq!(
         s.get(&format!("/api/v4/roles/{id}"), &ut).await.body["name"],
         "system_user"
     );
-    s.get("/api/v4/roles/name/nope", &ut)
-        .await
-        .assert_err(404, "app.role.get_by_name.app_error");
-    s.get("/api/v4/roles/name/Bad-Name", &ut)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    s.get("/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa", &ut)
-        .await
-        .assert_err(404, "app.role.get.app_error");
+    expect_errors!(s;
+        get("/api/v4/roles/name/nope", &ut) => 404, "app.role.get_by_name.app_error";
+        get("/api/v4/roles/name/Bad-Name", &ut) => 400, "api.context.invalid_url_param.app_error";
+        get("/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa", &ut) => 404, "app.role.get.app_error";
+    );
     let r = s
         .post(
             "/api/v4/roles/names",
@@ -1124,7 +888,7 @@ async fn roles_endpoints_and_live_permission_changes() {
             json!(["system_user", "team_user", "unknown_role"]),
         )
         .await;
-    assert_eq!(r.body.as_array().unwrap().len(), 2);
+    assert_eq!(r.items().len(), 2);
     s.post("/api/v4/roles/names", &ut, json!([]))
         .await
         .assert_err(400, "api.context.invalid_body_param.app_error");
@@ -1138,20 +902,10 @@ async fn roles_endpoints_and_live_permission_changes() {
         .assert_err(403, "api.context.permissions.app_error");
     let mut new_perms: Vec<Value> = su.body["permissions"].as_array().unwrap().clone();
     new_perms.push(json!("edit_other_users"));
-    s.put(
-        &format!("/api/v4/roles/{id}/patch"),
-        &ut,
-        json!({"permissions": new_perms.clone()}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    let r = s
-        .put(
-            &format!("/api/v4/roles/{id}/patch"),
-            &t,
-            json!({"permissions": new_perms}),
-        )
-        .await;
+    s.patch_role(&ut, &id, json!(new_perms.clone()))
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
+    let r = s.patch_role(&t, &id, json!(new_perms)).await;
     assert!(
         r.body["permissions"]
             .as_array()
@@ -1160,40 +914,26 @@ async fn roles_endpoints_and_live_permission_changes() {
             .any(|p| p == "edit_other_users")
     );
     assert_eq!(s.get(&target, &ut).await.status, 200);
-    s.put(
-        "/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch",
-        &t,
-        json!({"permissions": []}),
-    )
-    .await
-    .assert_err(404, "app.role.get.app_error");
+    expect_errors!(s;
+        put("/api/v4/roles/aaaaaaaaaaaaaaaaaaaaaaaaaa/patch", &t, json!({"permissions": []}))
+            => 404, "app.role.get.app_error";
+    );
     // A role patch may not move manage_system or manage_roles, nor touch guest roles.
     let mut escalate: Vec<Value> = r.body["permissions"].as_array().unwrap().clone();
     escalate.push(json!("manage_system"));
-    s.put(
-        &format!("/api/v4/roles/{id}/patch"),
-        &t,
-        json!({"permissions": escalate}),
-    )
-    .await
-    .assert_err(501, "api.roles.patch_roles.not_allowed_permission.error");
-    let guest = s.get("/api/v4/roles/name/system_guest", &t).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    s.put(
-        &format!("/api/v4/roles/{guest}/patch"),
-        &t,
-        json!({"permissions": []}),
-    )
-    .await
-    .assert_err(501, "api.roles.patch_roles.license.error");
+    s.patch_role(&t, &id, json!(escalate))
+        .await
+        .assert_err(501, "api.roles.patch_roles.not_allowed_permission.error");
+    let guest = s.get("/api/v4/roles/name/system_guest", &t).await.id();
+    s.patch_role(&t, &guest, json!([]))
+        .await
+        .assert_err(501, "api.roles.patch_roles.license.error");
     // Duplicates are dropped.
     let r = s
-        .put(
-            &format!("/api/v4/roles/{id}/patch"),
+        .patch_role(
             &t,
-            json!({"permissions": ["create_team", "create_team", "edit_other_users"]}),
+            &id,
+            json!(["create_team", "create_team", "edit_other_users"]),
         )
         .await;
     assert_eq!(

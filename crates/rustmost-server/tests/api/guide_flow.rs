@@ -4,8 +4,8 @@
 //! passes n8n's credential test (`GET /api/v4/users`) and `GET /api/v4/users/me`. Then the same
 //! with a bot account.
 
-use crate::common::TestServer;
-use reqwest::{Method, StatusCode};
+use crate::common::{TestServer, expect_errors};
+use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
@@ -21,18 +21,13 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
 
     // Before the switch, the user's profile offers no tokens: creation is refused.
     let r = srv
-        .post(
-            "/api/v4/users/me/tokens",
-            &admin,
-            json!({"description": "n8n"}),
-        )
+        .request_token(&admin, "me", json!({"description": "n8n"}))
         .await;
     r.assert_err(501, "app.user_access_token.disabled");
 
     // System Console > Integration Management > Enable Personal Access Tokens > Save.
     let r = srv
-        .put(
-            "/api/v4/config/patch",
+        .config_patch(
             &admin,
             json!({"ServiceSettings": {"EnableUserAccessTokens": true}}),
         )
@@ -48,31 +43,20 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     let user_id = user["id"].as_str().unwrap();
     let jane = srv.login("jane", "Jane-Passw0rd!").await;
     // Without the role she cannot create a token.
-    srv.post(
-        "/api/v4/users/me/tokens",
-        &jane,
-        json!({"description": "n8n"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(srv;
+        request_token(&jane, "me", json!({"description": "n8n"}))
+            => 403, "api.context.permissions.app_error";
+    );
 
     // Users > Member > Manage Roles > "Allow this account to generate personal access tokens".
     let r = srv
-        .put(
-            &format!("/api/v4/users/{user_id}/roles"),
-            &admin,
-            json!({"roles": "system_user system_user_access_token"}),
-        )
+        .set_roles(&admin, user_id, "system_user system_user_access_token")
         .await;
     assert_eq!(r.text, r#"{"status":"OK"}"#);
 
     // Account Settings > Security > Personal Access Tokens > Create Token > description > Save.
     let r = srv
-        .post(
-            &format!("/api/v4/users/{user_id}/tokens"),
-            &jane,
-            json!({"description": "n8n workflow"}),
-        )
+        .request_token(&jane, user_id, json!({"description": "n8n workflow"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let access_token = r.body["token"].as_str().unwrap().to_string();
@@ -81,13 +65,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     // n8n: the credential test, then the node's calls, with `Authorization: Bearer <token>`.
     let r = srv.get("/api/v4/users", &access_token).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(
-        r.body
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u["username"] == "jane")
-    );
+    assert!(r.items().iter().any(|u| u["username"] == "jane"));
     let r = srv.get("/api/v4//users", &access_token).await;
     assert_eq!(r.status, StatusCode::OK, "n8n's double slash");
     let r = srv.get("/api/v4/users/me", &access_token).await;
@@ -96,17 +74,12 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     assert_eq!(r.body["username"], "jane");
 
     // "You may also create a bot account and apply the same for it."
-    srv.post("/api/v4/bots", &admin, json!({"username": "n8n-bot"}))
+    srv.create_bot_with(&admin, json!({"username": "n8n-bot"}))
         .await
         .assert_err(403, "api.bot.create_disabled");
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    srv.enable_bot_creation(&admin).await;
     let r = srv
-        .post(
-            "/api/v4/bots",
+        .create_bot_with(
             &admin,
             json!({"username": "n8n-bot", "display_name": "n8n", "description": "automation"}),
         )
@@ -115,11 +88,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     let bot_id = r.body["user_id"].as_str().unwrap().to_string();
     // Integrations > Bot Accounts > Create New Token.
     let r = srv
-        .post(
-            &format!("/api/v4/users/{bot_id}/tokens"),
-            &admin,
-            json!({"description": "n8n bot token"}),
-        )
+        .request_token(&admin, &bot_id, json!({"description": "n8n bot token"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let bot_token = r.body["token"].as_str().unwrap().to_string();
@@ -130,12 +99,7 @@ async fn the_guide_with_a_personal_access_token_and_with_a_bot() {
     assert_eq!(r.body["id"], bot_id.as_str());
     assert_eq!(r.body["is_bot"], true);
     // The bot cannot log in with a password; its token is its only credential.
-    srv.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(json!({"login_id": "n8n-bot", "password": "anything"})),
-    )
-    .await
-    .assert_err(401, "api.user.login.bot_login_forbidden.app_error");
+    srv.try_login("n8n-bot", "anything")
+        .await
+        .assert_err(401, "api.user.login.bot_login_forbidden.app_error");
 }

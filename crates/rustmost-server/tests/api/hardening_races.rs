@@ -8,7 +8,6 @@
 //! user and waits for a slot, the admin's change commits, then the slots are released.
 
 use crate::common::TestServer;
-use reqwest::Method;
 use rustmost_server::app::{activation, bots, credentials, sessions, users};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -21,13 +20,7 @@ fn id(v: &Value) -> &str {
 }
 
 async fn login_req(srv: &TestServer, login_id: &str, pw: &str) -> crate::common::Resp {
-    srv.req(
-        Method::POST,
-        "/api/v4/users/login",
-        None,
-        Some(json!({"login_id": login_id, "password": pw})),
-    )
-    .await
+    srv.try_login(login_id, pw).await
 }
 
 /// Runs `request` while every hashing slot is held, waits until it is blocked on one (it has
@@ -237,8 +230,7 @@ async fn a_demotion_during_ones_own_password_change_is_kept() {
 /// most 5 are checked, and the right password is then refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_passwords_all_count_towards_the_lockout() {
-    let srv = TestServer::start().await;
-    let (_, admin) = srv.admin().await;
+    let (srv, _, admin) = TestServer::start_with_admin().await;
     srv.patch_config(
         &admin,
         json!({"ServiceSettings": {"MaximumLoginAttempts": 5}}),
@@ -284,8 +276,7 @@ async fn parallel_wrong_passwords_all_count_towards_the_lockout() {
 /// Upstream's `maxSessionsLimit`: a login beyond 500 sessions revokes the least recently used.
 #[tokio::test]
 async fn a_login_beyond_the_session_limit_revokes_the_least_recently_used() {
-    let srv = TestServer::start().await;
-    let (_, admin) = srv.admin().await;
+    let (srv, _, admin) = TestServer::start_with_admin().await;
     let u = srv.create_user(Some(&admin), "many", PW).await;
     let now = rustmost_model::now_ms();
     let limit = sessions::MAX_SESSIONS_PER_USER;
@@ -325,8 +316,7 @@ async fn a_login_beyond_the_session_limit_revokes_the_least_recently_used() {
 /// (`POST /users`) as on every other route, instead of acting as its admin owner.
 #[tokio::test]
 async fn an_access_token_is_refused_on_an_optional_session_route_while_tokens_are_off() {
-    let srv = TestServer::start().await;
-    let (admin_u, admin) = srv.admin().await;
+    let (srv, admin_u, admin) = TestServer::start_with_admin().await;
     srv.set_tokens_enabled(&admin, true).await;
     // One token used before the feature is turned off (its session exists), one never used.
     let (_, used) = srv.create_token(&admin, id(&admin_u), "used").await;
@@ -339,8 +329,7 @@ async fn an_access_token_is_refused_on_an_optional_session_route_while_tokens_ar
             .assert_err(401, "api.context.session_expired.app_error");
         let name = format!("viapat{n}");
         let r = srv
-            .post(
-                "/api/v4/users",
+            .create_user_with(
                 secret,
                 json!({"username": name, "email": format!("{name}@example.com"), "password": PW}),
             )
@@ -361,18 +350,13 @@ async fn login_cookies(srv: &TestServer, forwarded_https: bool) -> Vec<String> {
     }
     let r = rb.send().await.unwrap();
     assert_eq!(r.status(), 200);
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect()
+    crate::common::set_cookies(&r)
 }
 
 /// `Secure` follows the configured scheme, never a client-supplied `X-Forwarded-Proto`.
 #[tokio::test]
 async fn the_secure_cookie_flag_follows_the_site_url_not_a_forwarded_header() {
-    let srv = TestServer::start().await;
-    let (_, admin) = srv.admin().await;
+    let (srv, _, admin) = TestServer::start_with_admin().await;
     let cookies = login_cookies(&srv, true).await;
     assert_eq!(cookies.len(), 3);
     assert!(
@@ -402,13 +386,8 @@ async fn the_secure_cookie_flag_follows_the_site_url_not_a_forwarded_header() {
 /// the bot's deactivation committed meanwhile is kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_disabled_while_it_is_converted_to_a_user_stays_disabled() {
-    let srv = TestServer::start().await;
-    let (_, admin) = srv.admin().await;
-    srv.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    let (srv, _, admin) = TestServer::start_with_admin().await;
+    srv.enable_bot_creation(&admin).await;
     let b = srv.create_bot(&admin, "convbot").await;
     let bid = b["user_id"].as_str().unwrap().to_string();
     let bot = bots::get(&srv.state, &bid, true).await.unwrap();

@@ -32,27 +32,15 @@ fn assert_invalid_body(r: &Resp, param: &str, what: &str) {
 }
 
 async fn team_and_channel(ts: &TestServer, at: &str) -> (String, String) {
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            at,
-            json!({"name": "team-in", "display_name": "T", "type": "O"}),
-        )
-        .await;
+    let t = ts.create_team(at, "team-in", "T", "O").await;
     let tid = t.assert_ok()["id"].as_str().unwrap().to_string();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            at,
-        )
-        .await;
+    let c = ts.channel_by_name(at, &tid, "town-square").await;
     (tid, c.assert_ok()["id"].as_str().unwrap().to_string())
 }
 
 #[tokio::test]
 async fn roles_body_must_be_an_object_with_string_roles() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (u, _) = ts.user(&at, "rolly").await;
     let uid = u["id"].as_str().unwrap();
     let path = format!("/api/v4/users/{uid}/roles");
@@ -86,26 +74,15 @@ async fn roles_body_must_be_an_object_with_string_roles() {
 
 #[tokio::test]
 async fn every_writer_refuses_fields_of_the_wrong_type() {
-    let ts = TestServer::start().await;
-    let (admin, at) = ts.admin().await;
-    ts.patch_config(
-        &at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    let (ts, admin, at) = TestServer::start_with_admin().await;
+    ts.enable_bot_creation(&at).await;
     let (tid, cid) = team_and_channel(&ts, &at).await;
     let (u, _) = ts.user(&at, "victim").await;
     let uid = u["id"].as_str().unwrap().to_string();
     let aid = admin["id"].as_str().unwrap().to_string();
     let bot = ts.create_bot(&at, "botty").await;
     let bid = bot["user_id"].as_str().unwrap().to_string();
-    let p = ts
-        .post(
-            "/api/v4/posts",
-            &at,
-            json!({"channel_id": cid, "message": "hi"}),
-        )
-        .await;
+    let p = ts.create_post(&at, &cid, "hi").await;
     let pid = p.assert_ok()["id"].as_str().unwrap().to_string();
     let role = ts
         .get("/api/v4/roles/name/system_user", &at)
@@ -199,19 +176,13 @@ async fn every_writer_refuses_fields_of_the_wrong_type() {
     // postEphemeral bodies still work.
     let n8n = ts.post("/api/v4/posts", &at, json!({"channel_id": cid, "message": "Hello from n8n", "props": {"attachments": [{"title": "Att title", "text": "Att text", "color": "#00ff00", "fallback": "fb", "fields": [{"title": "F1", "value": "V1", "short": true}], "actions": [{"name": "Click me", "integration": {"url": "http://127.0.0.1:9/hook", "context": {"action": "do"}}}]}]}, "root_id": pid})).await;
     assert_eq!(n8n.status, 201, "{}", n8n.text);
-    let carol = ts.post("/api/v4/users", &at, json!({"auth_service": "email", "username": "carol", "first_name": "Carol", "locale": "en", "notificationUi": {"notificationValues": {}}, "notify_props": {"channel": true, "desktop": "mention", "desktop_sound": false, "email": true, "mention_keys": "carol,@carol", "push": "all"}, "email": "carol@example.com", "password": "Passw0rd!"})).await;
+    let carol = ts.create_user_with(&at, json!({"auth_service": "email", "username": "carol", "first_name": "Carol", "locale": "en", "notificationUi": {"notificationValues": {}}, "notify_props": {"channel": true, "desktop": "mention", "desktop_sound": false, "email": true, "mention_keys": "carol,@carol", "push": "all"}, "email": "carol@example.com", "password": "Passw0rd!"})).await;
     assert_eq!(carol.status, 201, "{}", carol.text);
     let react = ts.post("/api/v4/reactions", &at, json!({"user_id": aid, "post_id": pid, "emoji_name": "thumbsup", "create_at": 1_700_000_000_000_i64})).await;
     assert_eq!(react.status, 200, "{}", react.text);
     let eph = ts.post("/api/v4/posts/ephemeral", &at, json!({"user_id": uid, "post": {"channel_id": cid, "message": "psst", "root_id": null}})).await;
     assert_eq!(eph.status, 201, "{}", eph.text);
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": uid}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&at, &tid, &uid).await.assert_ok();
     let add = ts
         .post(
             &format!("/api/v4/channels/{cid}/members"),
@@ -229,8 +200,7 @@ async fn stored_props(ts: &TestServer, at: &str, pid: &str) -> Value {
 
 #[tokio::test]
 async fn a_person_cannot_post_as_a_bot_or_under_another_name() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     ts.patch_config(
         &at,
         json!({"ServiceSettings": {"EnablePostUsernameOverride": true, "EnablePostIconOverride": true}}),
@@ -257,30 +227,13 @@ async fn a_person_cannot_post_as_a_bot_or_under_another_name() {
 
 #[tokio::test]
 async fn a_bot_is_marked_from_bot_and_overrides_follow_the_config() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
-    ts.patch_config(
-        &at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
+    ts.enable_bot_creation(&at).await;
     let (tid, cid) = team_and_channel(&ts, &at).await;
     let bot = ts.create_bot(&at, "hooky").await;
     let bid = bot["user_id"].as_str().unwrap();
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bid}),
-    )
-    .await
-    .assert_ok();
-    ts.post(
-        &format!("/api/v4/channels/{cid}/members"),
-        &at,
-        json!({"user_id": bid}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&at, &tid, &bid).await.assert_ok();
+    ts.add_channel_member(&at, &cid, &bid).await.assert_ok();
     let (_, secret) = ts.create_token(&at, bid, "ci").await;
     let body = json!({"channel_id": cid, "message": "beep", "props": {"from_webhook": "true",
         "override_username": "Deploys", "override_icon_url": "http://x/i.png",
@@ -324,8 +277,7 @@ async fn a_bot_is_marked_from_bot_and_overrides_follow_the_config() {
 /// ordinary text.
 #[tokio::test]
 async fn text_with_a_nul_character_is_refused_by_every_writer() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     ts.patch_config(
         &at,
         json!({"ServiceSettings": {"EnableBotAccountCreation": true, "EnableUserAccessTokens": true}}),

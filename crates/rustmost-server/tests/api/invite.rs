@@ -1,8 +1,8 @@
 //! `POST /teams/{id}/invite/email`: invitations mailed through a local SMTP sink, the
 //! disabled answer, domain rules and permissions.
 
-use crate::common::TestServer;
-use crate::common::smtp::{Mail, smtp_sink};
+use crate::common::smtp::{Mail, start_mailing};
+use crate::common::{TestServer, expect_errors};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 
@@ -19,26 +19,15 @@ async fn wait_for_mails(got: &Arc<Mutex<Vec<Mail>>>, n: usize) -> Vec<Mail> {
 }
 
 async fn team(ts: &TestServer, at: &str) -> String {
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
-    t.body["id"].as_str().unwrap().to_string()
+    let t = ts.create_team(at, "team-one", "Team One", "O").await;
+    t.id()
 }
 
 #[tokio::test]
 async fn invitations_are_mailed_through_smtp() {
-    let (port, got) = smtp_sink().await;
-    let port_s = port.to_string();
-    let ts = TestServer::start_with_env(&[
+    let (ts, got) = start_mailing(&[
         ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
         ("MM_SERVICESETTINGS_SITEURL", "http://chat.example.com"),
-        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
-        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
-        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
     ])
     .await;
     let (_, at) = ts.admin().await;
@@ -82,37 +71,23 @@ async fn invitations_are_mailed_through_smtp() {
 
 #[tokio::test]
 async fn invitations_disabled_and_errors() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let tid = team(&ts, &at).await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &at,
-        json!(["a@example.com"]),
-    )
-    .await
-    .assert_err(501, "api.team.invite_members.disabled.app_error");
-    ts.post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!([]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &at,
-        json!("a@example.com"),
-    )
-    .await
-    .assert_err(
-        400,
-        "api.team.invite_members_to_team_and_channels.invalid_body.app_error",
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!(["a@example.com"]))
+            => 501, "api.team.invite_members.disabled.app_error";
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!([]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!("a@example.com"))
+            => 400, "api.team.invite_members_to_team_and_channels.invalid_body.app_error";
     );
     let (_, ut) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &ut,
-        json!(["a@example.com"]),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &ut, json!(["a@example.com"]))
+            => 403, "api.context.permissions.app_error";
+    );
     // Allowed domains, with invitations on (nothing listens on the SMTP port: still 200).
     ts.patch_config(&at, json!({"ServiceSettings": {"EnableEmailInvitations": true}, "EmailSettings": {"SMTPServer": "127.0.0.1", "SMTPPort": "1"}})).await;
     ts.patch_config(
@@ -120,13 +95,10 @@ async fn invitations_disabled_and_errors() {
         json!({"TeamSettings": {"RestrictCreationToDomains": "example.com"}}),
     )
     .await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/invite/email"),
-        &at,
-        json!(["a@example.com", "b@other.org"]),
-    )
-    .await
-    .assert_err(400, "api.team.invite_members.invalid_email.app_error");
+    expect_errors!(ts;
+        post(&format!("/api/v4/teams/{tid}/invite/email"), &at, json!(["a@example.com", "b@other.org"]))
+            => 400, "api.team.invite_members.invalid_email.app_error";
+    );
     let r = ts
         .post(
             &format!("/api/v4/teams/{tid}/invite/email"),
@@ -141,8 +113,7 @@ async fn invitations_disabled_and_errors() {
 /// must satisfy each non-empty one (upstream `IsEmailAddressAllowed`).
 #[tokio::test]
 async fn invitations_need_every_domain_rule() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let r = ts
         .post(
             "/api/v4/teams",
@@ -152,7 +123,7 @@ async fn invitations_need_every_domain_rule() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let tid = r.body["id"].as_str().unwrap().to_string();
+    let tid = r.id();
     // Invitations on; nothing listens on the SMTP port, sending failures are only logged.
     ts.patch_config(&at, json!({"ServiceSettings": {"EnableEmailInvitations": true}, "EmailSettings": {"SMTPServer": "127.0.0.1", "SMTPPort": "1"}})).await;
     let invite = |emails: serde_json::Value| {
@@ -197,15 +168,7 @@ async fn invitations_need_every_domain_rule() {
 /// mail is queued. The quota is the sender's, not the team's, and another sender has their own.
 #[tokio::test]
 async fn invitations_are_capped_per_request_and_per_hour() {
-    let (port, got) = smtp_sink().await;
-    let port_s = port.to_string();
-    let ts = TestServer::start_with_env(&[
-        ("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true"),
-        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
-        ("MM_EMAILSETTINGS_SMTPPORT", &port_s),
-        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
-    ])
-    .await;
+    let (ts, got) = start_mailing(&[("MM_SERVICESETTINGS_ENABLEEMAILINVITATIONS", "true")]).await;
     let (_, at) = ts.admin().await;
     let tid = team(&ts, &at).await;
     let url = format!("/api/v4/teams/{tid}/invite/email");
@@ -234,13 +197,7 @@ async fn invitations_are_capped_per_request_and_per_hour() {
     // Another sender with the permissions has their own quota.
     let bob = ts.create_user(Some(&at), "bob", "User-Passw0rd!").await;
     let bid = bob["id"].as_str().unwrap();
-    let r = ts
-        .put(
-            &format!("/api/v4/users/{bid}/roles"),
-            &at,
-            json!({"roles": "system_user system_admin"}),
-        )
-        .await;
+    let r = ts.set_roles(&at, bid, "system_user system_admin").await;
     assert_eq!(r.status, 200, "{}", r.text);
     let bt = ts.login("bob", "User-Passw0rd!").await;
     let r = ts.post(&url, &bt, json!(["from.bob@example.com"])).await;

@@ -264,12 +264,7 @@ async fn login_cookies_are_secure_behind_a_tls_listener() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let token = r.headers()["Token"].to_str().unwrap().to_string();
-    let cookies: Vec<String> = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect();
+    let cookies: Vec<String> = crate::common::set_cookies(&r);
     let auth = cookies
         .iter()
         .find(|c| c.starts_with("MMAUTHTOKEN="))

@@ -5,8 +5,7 @@ use crate::common::TestServer;
 
 #[tokio::test]
 async fn a_panic_holding_the_session_cache_lock_does_not_break_later_requests() {
-    let srv = TestServer::start().await;
-    let (_admin, token) = srv.admin().await;
+    let (srv, _admin, token) = TestServer::start_with_admin().await;
     srv.get("/api/v4/users/me", &token).await.assert_ok();
     assert!(!srv.state.sessions.is_empty(), "the session is cached");
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -87,20 +87,12 @@ async fn config_in_the_database_is_shared_by_every_node_within_a_second() {
     }
 
     // Bot creation switched on through C is honoured by B.
-    c.patch_config(
-        &admin,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    c.enable_bot_creation(&admin).await;
     let tries = std::sync::atomic::AtomicU32::new(0);
     eventually(CONFIG_WINDOW, "bot creation on B", || async {
         let n = tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let r = b
-            .post(
-                "/api/v4/bots",
-                &admin,
-                json!({"username": format!("bot{n}")}),
-            )
+            .create_bot_with(&admin, json!({"username": format!("bot{n}")}))
             .await;
         if r.status != StatusCode::CREATED {
             r.assert_err(403, "api.bot.create_disabled");
@@ -241,10 +233,7 @@ async fn a_change_written_behind_the_servers_backs_is_announced_by_the_database(
     }
     // Likewise a role change written directly.
     let (_, token) = a.user(&admin, "frank").await;
-    let frank = b.get("/api/v4/users/me", &token).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let frank = b.get("/api/v4/users/me", &token).await.id();
     assert_eq!(
         b.get("/api/v4/config", &token).await.status,
         StatusCode::FORBIDDEN
@@ -480,14 +469,7 @@ async fn postgres_stopped_and_restarted_under_load_answers_fast_and_recovers() {
     // During the outage: health says so, quickly, on both nodes.
     for n in nodes.iter() {
         let start = Instant::now();
-        let r = n
-            .req(
-                Method::GET,
-                "/api/v4/system/ping?get_server_status=true",
-                None,
-                None,
-            )
-            .await;
+        let r = n.server_status().await;
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "ping took {:?}",

@@ -5,8 +5,7 @@ use crate::common::TestServer;
 
 #[tokio::test]
 async fn a_bad_path_id_names_its_parameter_and_me_is_the_caller() {
-    let s = TestServer::start().await;
-    let (admin, t) = s.admin().await;
+    let (s, admin, t) = TestServer::start_with_admin().await;
     let me = s.get("/api/v4/users/me", &t).await;
     assert_eq!(me.assert_ok()["id"], admin["id"]);
     let team = s

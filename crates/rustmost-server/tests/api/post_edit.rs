@@ -1,14 +1,13 @@
 //! Editing posts (`PUT /posts/{id}`, `PUT /posts/{id}/patch`) with upstream's permission order,
 //! `edit_at`, `PostEditTimeLimit` and `post_edited`; and `GET /posts/{id}/thread`.
 
-use crate::common::TestServer;
-use crate::websocket::{Auth, Ws, post, world};
+use crate::common::expect_errors;
+use crate::websocket::{Auth, World, Ws, post};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn update_and_patch_set_edit_at_and_publish_post_edited() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bt, ct) = (&w.bob.1, &w.carol.1);
     let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
     let p = post(&ts, bt, &w.town, "first #tag").await;
@@ -45,24 +44,12 @@ async fn update_and_patch_set_edit_at_and_publish_post_edited() {
     assert_eq!(r.body["props"], json!({"k": "w"}));
 
     // Patch: only the given fields change.
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"message": "patched"}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"message": "patched"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["message"], "patched");
     assert_eq!(r.body["is_pinned"], true);
     assert_eq!(r.body["props"], json!({"k": "w"}));
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"is_pinned": false}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"is_pinned": false})).await;
     assert_eq!(r.body["message"], "patched");
     assert_eq!(r.body["is_pinned"], false);
     let names: Vec<String> = cws
@@ -78,8 +65,7 @@ async fn update_and_patch_set_edit_at_and_publish_post_edited() {
 
 #[tokio::test]
 async fn edit_refusals_in_upstream_order() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bt, ct) = (&w.bob.1, &w.carol.1);
     let p = post(&ts, bt, &w.town, "mine").await;
     let pid = p["id"].as_str().unwrap().to_string();
@@ -94,41 +80,30 @@ async fn edit_refusals_in_upstream_order() {
     let ghost = rustmost_model::new_id();
     let mut body = p.clone();
     body["id"] = json!(ghost);
-    ts.put(&format!("/api/v4/posts/{ghost}"), bt, body)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.put(
-        &format!("/api/v4/posts/{ghost}/patch"),
-        bt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{ghost}"), bt, body)
+            => 403, "api.context.permissions.app_error";
+        put(&format!("/api/v4/posts/{ghost}/patch"), bt, json!({"message": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     // Someone else's post needs edit_others_posts (not a plain member's).
     let mut body = p.clone();
     body["message"] = json!("carol was here");
-    ts.put(&format!("/api/v4/posts/{pid}"), ct, body.clone())
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.put(
-        &format!("/api/v4/posts/{pid}/patch"),
-        ct,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{pid}"), ct, body.clone())
+            => 403, "api.context.permissions.app_error";
+        put(&format!("/api/v4/posts/{pid}/patch"), ct, json!({"message": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
     // An admin may.
     let r = ts.put(&format!("/api/v4/posts/{pid}"), &w.at, body).await;
     assert_eq!(r.status, 200, "{}", r.text);
     // An outsider cannot edit anything.
     let (_, dt) = ts.user(&w.at, "dave").await;
-    ts.put(
-        &format!("/api/v4/posts/{pid}/patch"),
-        &dt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{pid}/patch"), &dt, json!({"message": "x"}))
+            => 403, "api.context.permissions.app_error";
+    );
 
     // System messages cannot be edited (bob's join message in town-square).
     let r = ts
@@ -144,47 +119,26 @@ async fn edit_refusals_in_upstream_order() {
         .expect("a system post of bob")
         .clone();
     let sid = sys["id"].as_str().unwrap();
-    ts.put(
-        &format!("/api/v4/posts/{sid}/patch"),
-        bt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(400, "api.post.update_post.system_message.app_error");
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{sid}/patch"), bt, json!({"message": "x"}))
+            => 400, "api.post.update_post.system_message.app_error";
+    );
 
     // PostEditTimeLimit: 0 s means a message can no longer change; other fields still can.
     ts.patch_config(&w.at, json!({"ServiceSettings": {"PostEditTimeLimit": 0}}))
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"message": "late"}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"message": "late"})).await;
     r.assert_err(400, "api.post.update_post.permissions_time_limit.app_error");
     assert!(r.body["message"].as_str().unwrap().contains('0'));
-    let r = ts
-        .put(
-            &format!("/api/v4/posts/{pid}/patch"),
-            bt,
-            json!({"is_pinned": true}),
-        )
-        .await;
+    let r = ts.patch_post(bt, &pid, json!({"is_pinned": true})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     ts.patch_config(&w.at, json!({"ServiceSettings": {"PostEditTimeLimit": -1}}))
         .await;
 
     // An archived channel.
-    let r = ts
-        .post(
-            "/api/v4/channels",
-            bt,
-            json!({"team_id": w.tid, "name": "arch", "display_name": "Arch", "type": "O"}),
-        )
-        .await;
-    let cid = r.body["id"].as_str().unwrap().to_string();
+    let r = ts.create_channel(bt, &w.tid, "arch", "Arch", "O").await;
+    let cid = r.id();
     let p2 = post(&ts, bt, &cid, "before").await;
     let p2id = p2["id"].as_str().unwrap();
     assert_eq!(
@@ -193,30 +147,21 @@ async fn edit_refusals_in_upstream_order() {
             .status,
         200
     );
-    ts.put(
-        &format!("/api/v4/posts/{p2id}/patch"),
-        bt,
-        json!({"message": "x"}),
-    )
-    .await
-    .assert_err(
-        400,
-        "api.post.patch_post.can_not_update_post_in_deleted.error",
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{p2id}/patch"), bt, json!({"message": "x"}))
+            => 400, "api.post.patch_post.can_not_update_post_in_deleted.error";
     );
     let mut body = p2.clone();
     body["message"] = json!("x");
-    ts.put(&format!("/api/v4/posts/{p2id}"), bt, body)
-        .await
-        .assert_err(
-            400,
-            "api.post.update_post.can_not_update_post_in_deleted.error",
-        );
+    expect_errors!(ts;
+        put(&format!("/api/v4/posts/{p2id}"), bt, body)
+            => 400, "api.post.update_post.can_not_update_post_in_deleted.error";
+    );
 }
 
 #[tokio::test]
 async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bt, ct) = (&w.bob.1, &w.carol.1);
     let root = post(&ts, bt, &w.town, "root").await;
     let rid = root["id"].as_str().unwrap().to_string();
@@ -230,7 +175,7 @@ async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
             )
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
-        replies.push(r.body["id"].as_str().unwrap().to_string());
+        replies.push(r.id());
     }
     post(&ts, bt, &w.town, "unrelated").await;
     // Deleted replies are left out.
@@ -241,7 +186,7 @@ async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
             json!({"channel_id": w.town, "message": "gone", "root_id": rid}),
         )
         .await;
-    let gid = gone.body["id"].as_str().unwrap().to_string();
+    let gid = gone.id();
     assert_eq!(
         ts.delete(&format!("/api/v4/posts/{gid}"), bt).await.status,
         200
@@ -269,21 +214,15 @@ async fn thread_lists_root_and_replies_newest_first_to_readers_only() {
         assert_eq!(r.body["prev_post_id"], "");
     }
     // Unknown and deleted posts are 404; a private channel's thread needs membership.
-    ts.get(
-        &format!("/api/v4/posts/{}/thread", rustmost_model::new_id()),
-        bt,
-    )
-    .await
-    .assert_err(404, "app.post.get.app_error");
-    ts.get(&format!("/api/v4/posts/{gid}/thread"), bt)
-        .await
-        .assert_err(404, "app.post.get.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/posts/{}/thread", rustmost_model::new_id()), bt)
+            => 404, "app.post.get.app_error";
+        get(&format!("/api/v4/posts/{gid}/thread"), bt) => 404, "app.post.get.app_error";
+    );
     let priv_id = crate::websocket::private_channel(&ts, bt, &w.tid, "secret").await;
     let sp = post(&ts, bt, &priv_id, "hidden").await;
-    ts.get(
-        &format!("/api/v4/posts/{}/thread", sp["id"].as_str().unwrap()),
-        ct,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/posts/{}/thread", sp["id"].as_str().unwrap()), ct)
+            => 403, "api.context.permissions.app_error";
+    );
 }

@@ -1,43 +1,13 @@
 //! Posts: n8n's message.post with attachments, replies, ephemeral posts, deletion, channel
 //! post lists with paging and `since`, limits and permissions.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use serde_json::{Value, json};
 
 /// Admin token, team id, an open channel id, and bob (a member of both) with his token.
 async fn setup(ts: &TestServer) -> (String, String, String, Value, String) {
     let (_, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
-    let c = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "display_name": "Chat", "name": "chat", "type": "O"}),
-        )
-        .await;
-    let cid = c.body["id"].as_str().unwrap().to_string();
-    let (bob, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
-    ts.post(
-        &format!("/api/v4/channels/{cid}/members"),
-        &at,
-        json!({"user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
+    let (tid, cid, bob, bt) = ts.team_chat_and_bob(&at).await;
     (at, tid, cid, bob, bt)
 }
 
@@ -113,13 +83,10 @@ async fn n8n_message_post_with_attachments_and_reply() {
 async fn post_errors_and_limits() {
     let ts = TestServer::start().await;
     let (at, tid, cid, _bob, bt) = setup(&ts).await;
-    ts.post(
-        "/api/v4/posts",
-        &bt,
-        json!({"channel_id": cid, "message": "x".repeat(16384)}),
-    )
-    .await
-    .assert_err(400, "model.post.is_valid.message_length.app_error");
+    expect_errors!(ts;
+        post("/api/v4/posts", &bt, json!({"channel_id": cid, "message": "x".repeat(16384)}))
+            => 400, "model.post.is_valid.message_length.app_error";
+    );
     let ok = ts
         .post(
             "/api/v4/posts",
@@ -128,69 +95,33 @@ async fn post_errors_and_limits() {
         )
         .await;
     assert_eq!(ok.status, 201);
-    ts.post(
-        "/api/v4/posts",
-        &bt,
-        json!({"channel_id": cid, "message": "m", "root_id": "nosuchpost0000000000000000"}),
-    )
-    .await
-    .assert_err(400, "api.post.create_post.root_id.app_error");
-    ts.post(
-        "/api/v4/posts",
-        &bt,
-        json!({"channel_id": cid, "message": "m", "type": "system_join_channel"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_param.app_error");
-    ts.post(
-        "/api/v4/posts",
-        &bt,
-        json!({"channel_id": cid, "message": "m", "props": "x", "file_ids": 3}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/posts", &bt, json!({"channel_id": cid, "message": "m", "root_id": "nosuchpost0000000000000000"}))
+            => 400, "api.post.create_post.root_id.app_error";
+        post("/api/v4/posts", &bt, json!({"channel_id": cid, "message": "m", "type": "system_join_channel"}))
+            => 400, "api.context.invalid_param.app_error";
+        post("/api/v4/posts", &bt, json!({"channel_id": cid, "message": "m", "props": "x", "file_ids": 3}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // Not a member of a private channel.
-    let p = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "display_name": "S", "name": "s", "type": "P"}),
-        )
-        .await;
+    let p = ts.create_channel(&at, &tid, "s", "S", "P").await;
     let pid = p.body["id"].as_str().unwrap();
-    ts.post(
-        "/api/v4/posts",
-        &bt,
-        json!({"channel_id": pid, "message": "m"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    ts.create_post(&bt, pid, "m")
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
     // A reply must stay in its root's channel.
-    let root = ts
-        .post(
-            "/api/v4/posts",
-            &at,
-            json!({"channel_id": pid, "message": "r"}),
-        )
-        .await;
-    ts.post(
-        "/api/v4/posts",
-        &at,
-        json!({"channel_id": cid, "message": "m", "root_id": root.body["id"]}),
-    )
-    .await
-    .assert_err(400, "api.post.create_post.channel_root_id.app_error");
+    let root = ts.create_post(&at, pid, "r").await;
+    expect_errors!(ts;
+        post("/api/v4/posts", &at, json!({"channel_id": cid, "message": "m", "root_id": root.body["id"]}))
+            => 400, "api.post.create_post.channel_root_id.app_error";
+    );
     // Archived channels take no posts (the admin may still try).
     ts.delete(&format!("/api/v4/channels/{pid}"), &at)
         .await
         .assert_ok();
-    ts.post(
-        "/api/v4/posts",
-        &at,
-        json!({"channel_id": pid, "message": "m"}),
-    )
-    .await
-    .assert_err(400, "api.post.create_post.can_not_post_to_deleted.error");
+    ts.create_post(&at, pid, "m")
+        .await
+        .assert_err(400, "api.post.create_post.can_not_post_to_deleted.error");
 }
 
 #[tokio::test]
@@ -199,28 +130,14 @@ async fn post_all_roles_let_outsiders_post() {
     let (at, _tid, cid, _bob, _bt) = setup(&ts).await;
     let (carol, ct) = ts.user(&at, "carol").await;
     let crid = carol["id"].as_str().unwrap();
-    ts.post(
-        "/api/v4/posts",
-        &ct,
-        json!({"channel_id": cid, "message": "m"}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    ts.create_post(&ct, &cid, "m")
+        .await
+        .assert_err(403, "api.context.permissions.app_error");
     let r = ts
-        .put(
-            &format!("/api/v4/users/{crid}/roles"),
-            &at,
-            json!({"roles": "system_user system_post_all_public"}),
-        )
+        .set_roles(&at, crid, "system_user system_post_all_public")
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            &ct,
-            json!({"channel_id": cid, "message": "public ok"}),
-        )
-        .await;
+    let r = ts.create_post(&ct, &cid, "public ok").await;
     assert_eq!(r.status, 201, "{}", r.text);
 }
 
@@ -240,31 +157,16 @@ async fn ephemeral_posts_are_not_stored() {
     assert_eq!(r.body["type"], "system_ephemeral");
     assert_eq!(r.body["message"], "psst");
     let id = r.body["id"].as_str().unwrap();
-    ts.get(&format!("/api/v4/posts/{id}"), &at)
-        .await
-        .assert_err(404, "app.post.get.app_error");
-    // Ordinary users lack create_post_ephemeral.
-    ts.post(
-        "/api/v4/posts/ephemeral",
-        &bt,
-        json!({"user_id": bob["id"], "post": {"channel_id": cid, "message": "x"}}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post(
-        "/api/v4/posts/ephemeral",
-        &at,
-        json!({"post": {"channel_id": cid}}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        "/api/v4/posts/ephemeral",
-        &at,
-        json!({"user_id": bob["id"]}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/posts/{id}"), &at) => 404, "app.post.get.app_error";
+        // Ordinary users lack create_post_ephemeral.
+        post("/api/v4/posts/ephemeral", &bt, json!({"user_id": bob["id"], "post": {"channel_id": cid, "message": "x"}}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/posts/ephemeral", &at, json!({"post": {"channel_id": cid}}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post("/api/v4/posts/ephemeral", &at, json!({"user_id": bob["id"]}))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 }
 
 #[tokio::test]
@@ -273,13 +175,7 @@ async fn delete_posts_and_threads() {
     let (at, _tid, cid, _bob, bt) = setup(&ts).await;
     let (carol, _) = ts.user(&at, "carol").await;
     let _ = carol;
-    let root = ts
-        .post(
-            "/api/v4/posts",
-            &at,
-            json!({"channel_id": cid, "message": "root"}),
-        )
-        .await;
+    let root = ts.create_post(&at, &cid, "root").await;
     let rid = root.body["id"].as_str().unwrap();
     let reply = ts
         .post(
@@ -290,12 +186,11 @@ async fn delete_posts_and_threads() {
         .await;
     let reply_id = reply.body["id"].as_str().unwrap();
     // Bob may not delete the admin's post; an unknown post is 403 too, as upstream.
-    ts.delete(&format!("/api/v4/posts/{rid}"), &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.delete("/api/v4/posts/nosuchpost0000000000000000", &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        delete(&format!("/api/v4/posts/{rid}"), &bt) => 403, "api.context.permissions.app_error";
+        delete("/api/v4/posts/nosuchpost0000000000000000", &bt)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts.delete(&format!("/api/v4/posts/{rid}"), &at).await;
     assert_eq!(r.body, json!({"status": "OK"}));
     ts.get(&format!("/api/v4/posts/{reply_id}"), &bt)
@@ -319,14 +214,8 @@ async fn channel_posts_pages_and_since() {
     let system = start.body["order"].as_array().unwrap().len();
     let mut ids = Vec::new();
     for i in 0..5 {
-        let r = ts
-            .post(
-                "/api/v4/posts",
-                &bt,
-                json!({"channel_id": cid, "message": format!("m{i}")}),
-            )
-            .await;
-        ids.push(r.body["id"].as_str().unwrap().to_string());
+        let r = ts.create_post(&bt, &cid, &format!("m{i}")).await;
+        ids.push(r.id());
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
     let p0 = ts
@@ -389,31 +278,17 @@ async fn client_post_id_is_refused() {
     let before = ts.get(&format!("/api/v4/channels/{cid}/posts"), &bt).await;
     let n = before.body["order"].as_array().unwrap().len();
     let fresh = "abcdefghijkmnopqrstuvwxyz1";
-    ts.post(
-        "/api/v4/posts",
-        &bt,
-        json!({"id": fresh, "channel_id": cid, "message": "mine"}),
-    )
-    .await
-    .assert_err(400, "app.post.save.existing.app_error");
-    ts.get(&format!("/api/v4/posts/{fresh}"), &bt)
-        .await
-        .assert_err(404, "app.post.get.app_error");
-    let first = ts
-        .post(
-            "/api/v4/posts",
-            &bt,
-            json!({"channel_id": cid, "message": "first"}),
-        )
-        .await;
+    expect_errors!(ts;
+        post("/api/v4/posts", &bt, json!({"id": fresh, "channel_id": cid, "message": "mine"}))
+            => 400, "app.post.save.existing.app_error";
+        get(&format!("/api/v4/posts/{fresh}"), &bt) => 404, "app.post.get.app_error";
+    );
+    let first = ts.create_post(&bt, &cid, "first").await;
     let first_id = first.body["id"].as_str().unwrap();
-    ts.post(
-        "/api/v4/posts",
-        &at,
-        json!({"id": first_id, "channel_id": cid, "message": "overwrite"}),
-    )
-    .await
-    .assert_err(400, "app.post.save.existing.app_error");
+    expect_errors!(ts;
+        post("/api/v4/posts", &at, json!({"id": first_id, "channel_id": cid, "message": "overwrite"}))
+            => 400, "app.post.save.existing.app_error";
+    );
     assert_eq!(
         ts.get(&format!("/api/v4/posts/{first_id}"), &bt).await.body["message"],
         "first"
@@ -448,37 +323,21 @@ async fn channel_posts_read_rule() {
     let (at, tid, cid, _bob, bt) = setup(&ts).await;
     let (carol, ct) = ts.user(&at, "carol").await;
     // Not in the team yet: 403 for a real channel, 404 for an unknown one.
-    ts.get(&format!("/api/v4/channels/{cid}/posts"), &ct)
+    expect_errors!(ts;
+        get(&format!("/api/v4/channels/{cid}/posts"), &ct)
+            => 403, "api.context.permissions.app_error";
+        get("/api/v4/channels/nosuchchannel0000000000000/posts", &ct)
+            => 404, "app.channel.get.existing.app_error";
+    );
+    ts.add_team_member(&at, &tid, &carol["id"])
         .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.get("/api/v4/channels/nosuchchannel0000000000000/posts", &ct)
-        .await
-        .assert_err(404, "app.channel.get.existing.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": carol["id"]}),
-    )
-    .await
-    .assert_ok();
-    let posted = ts
-        .post(
-            "/api/v4/posts",
-            &bt,
-            json!({"channel_id": cid, "message": "hello"}),
-        )
-        .await;
+        .assert_ok();
+    let posted = ts.create_post(&bt, &cid, "hello").await;
     let pid = posted.body["id"].as_str().unwrap();
     let r = ts.get(&format!("/api/v4/channels/{cid}/posts"), &ct).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["posts"][pid]["message"], "hello");
-    let private = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "display_name": "S", "name": "s", "type": "P"}),
-        )
-        .await;
+    let private = ts.create_channel(&at, &tid, "s", "S", "P").await;
     let private = private.body["id"].as_str().unwrap();
     ts.get(&format!("/api/v4/channels/{private}/posts"), &ct)
         .await

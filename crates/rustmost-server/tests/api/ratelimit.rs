@@ -87,8 +87,7 @@ fn assert_limited(r: &Resp) {
 
 #[tokio::test]
 async fn a_spent_burst_answers_429_with_headers_and_the_config_is_live() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let c = client("127.0.0.2");
     // Off (the default): no headers, never limited.
     let r = ping(&ts, &c, &[]).await;
@@ -161,8 +160,7 @@ async fn disabled_never_limits() {
 
 #[tokio::test]
 async fn vary_by_user_keys_by_the_session_user() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (_, ann) = ts.user(&at, "ann").await;
     let (_, bob) = ts.user(&at, "bob").await;
     patch_from(
@@ -222,8 +220,7 @@ async fn vary_by_user_keys_by_the_session_user() {
 
 #[tokio::test]
 async fn vary_by_header_keys_by_its_value() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     patch_from(
         &ts,
         "127.0.0.9",
@@ -247,8 +244,7 @@ async fn vary_by_header_keys_by_its_value() {
 
 #[tokio::test]
 async fn forwarded_addresses_count_only_from_a_trusted_header() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     patch_from(
         &ts,
         "127.0.0.9",
@@ -400,8 +396,7 @@ async fn logins_are_limited_per_account() {
 /// its first address is the client's.
 #[tokio::test]
 async fn audits_record_the_peer_unless_a_proxy_header_is_trusted() {
-    let ts = TestServer::start().await;
-    let (admin, at) = ts.admin().await;
+    let (ts, admin, at) = TestServer::start_with_admin().await;
     ts.set_tokens_enabled(&at, true).await;
     let uid = admin["id"].as_str().unwrap().to_string();
     let c = client("127.0.0.5");

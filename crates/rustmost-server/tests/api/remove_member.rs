@@ -2,7 +2,7 @@
 //! `user_removed` pair (to the channel, and to the removed user), and the system message.
 
 use crate::common::TestServer;
-use crate::websocket::{Auth, Ws, post, private_channel, world};
+use crate::websocket::{Auth, World, Ws, post, private_channel};
 use serde_json::{Value, json};
 
 fn posted_message(e: &Value) -> Value {
@@ -11,28 +11,14 @@ fn posted_message(e: &Value) -> Value {
 
 #[tokio::test]
 async fn removing_a_member_tells_the_channel_and_the_removed_user() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let (dave, dt) = ts.user(&w.at, "dave").await;
     let dave = dave["id"].as_str().unwrap().to_string();
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{}/members", w.tid),
-            &w.at,
-            json!({"team_id": w.tid, "user_id": dave}),
-        )
-        .await;
+    let r = ts.add_team_member(&w.at, &w.tid, &dave).await;
     assert_eq!(r.status, 201);
     let cid = private_channel(&ts, bt, &w.tid, "secret").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            bt,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.add_channel_member(bt, &cid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
     let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
@@ -96,21 +82,9 @@ async fn removing_a_member_tells_the_channel_and_the_removed_user() {
     assert_eq!(r.status, 404, "{}", r.text);
 
     // Leaving oneself (`me`) posts the "left" message; town-square cannot be left.
-    let r = ts
-        .post(
-            "/api/v4/channels",
-            bt,
-            json!({"team_id": w.tid, "name": "pub", "display_name": "Pub", "type": "O"}),
-        )
-        .await;
-    let pid = r.body["id"].as_str().unwrap().to_string();
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{pid}/members"),
-            ct,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.create_channel(bt, &w.tid, "pub", "Pub", "O").await;
+    let pid = r.id();
+    let r = ts.add_channel_member(ct, &pid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     bws.drain(&ts).await;
     let r = ts
@@ -151,18 +125,10 @@ async fn removing_a_member_tells_the_channel_and_the_removed_user() {
 /// the channel hear `user_removed`, and the channel gets the system message.
 #[tokio::test]
 async fn kick_and_leave_commands_publish_user_removed() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     let cid = private_channel(&ts, bt, &w.tid, "kickme").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            bt,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.add_channel_member(bt, &cid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
     let mut cws = Ws::connect(&ts, Auth::Bearer(ct)).await;
@@ -193,13 +159,7 @@ async fn kick_and_leave_commands_publish_user_removed() {
     assert_eq!(msg["message"], "@carol removed from the channel.");
 
     // Back in, carol leaves by command: she is her own remover.
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            bt,
-            json!({"user_id": carol}),
-        )
-        .await;
+    let r = ts.add_channel_member(bt, &cid, &carol).await;
     assert_eq!(r.status, 201, "{}", r.text);
     cws.drain(&ts).await;
     bws.drain(&ts).await;
@@ -216,10 +176,5 @@ async fn kick_and_leave_commands_publish_user_removed() {
 }
 
 async fn exec(ts: &TestServer, token: &str, channel: &str, command: &str) -> crate::common::Resp {
-    ts.post(
-        "/api/v4/commands/execute",
-        token,
-        json!({"channel_id": channel, "command": command}),
-    )
-    .await
+    ts.execute_command(token, channel, command).await
 }

@@ -3,7 +3,7 @@
 //! set by hand says otherwise.
 
 use crate::common::{Resp, TestServer};
-use crate::websocket::{Auth, Ws, world};
+use crate::websocket::{Auth, World, Ws};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -23,13 +23,7 @@ async fn set(ts: &TestServer, token: &str, uid: &str, status: &str) -> Resp {
 }
 
 async fn command(ts: &TestServer, token: &str, channel: &str, cmd: &str) {
-    let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            token,
-            json!({"channel_id": channel, "command": cmd}),
-        )
-        .await;
+    let r = ts.execute_command(token, channel, cmd).await;
     assert_eq!(r.status, 200, "{cmd}: {}", r.text);
 }
 
@@ -48,10 +42,8 @@ async fn wait_for(ts: &TestServer, token: &str, uid: &str, want: &str) {
 
 #[tokio::test]
 async fn one_status_for_rest_sockets_and_commands_with_manual_winning() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
 
     // Nobody connected: offline, for any caller.
     let s = status_of(&ts, bt, carol).await;
@@ -90,9 +82,7 @@ async fn one_status_for_rest_sockets_and_commands_with_manual_winning() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let list: Vec<(&str, &str)> = r
-        .body
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|s| {
             (
@@ -191,10 +181,8 @@ async fn one_status_for_rest_sockets_and_commands_with_manual_winning() {
 
 #[tokio::test]
 async fn status_refusals_follow_upstream() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
-    let (bob, bt) = (&w.bob.0, &w.bob.1);
-    let (carol, ct) = (&w.carol.0, &w.carol.1);
+    let (ts, w) = World::start().await;
+    let [(bob, bt), (carol, ct)] = w.members();
     // Another user's status: edit_other_users (the admin has it, carol not).
     set(&ts, ct, bob, "away")
         .await
@@ -239,8 +227,7 @@ async fn status_refusals_follow_upstream() {
 
 #[tokio::test]
 async fn an_idle_socket_turns_away_and_back_online() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let (bob, bt) = (&w.bob.0, &w.bob.1);
     let mut bws = Ws::connect(&ts, Auth::Bearer(bt)).await;
     assert_eq!(status_of(&ts, bt, bob).await["status"], "online");
@@ -291,13 +278,7 @@ async fn an_idle_socket_turns_away_and_back_online() {
     )
     .await;
     assert_eq!(status_of(&ts, bt, bob).await["status"], "away");
-    let r = ts
-        .post(
-            "/api/v4/channels/members/me/view",
-            bt,
-            json!({"channel_id": w.town}),
-        )
-        .await;
+    let r = ts.view_channel(bt, &w.town).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(status_of(&ts, bt, bob).await["status"], "online");
 }

@@ -1,6 +1,6 @@
 //! Teams and team members: creation with default channels, visibility, membership rules.
 
-use crate::common::{SqlArg, TestServer};
+use crate::common::{SqlArg, TestServer, expect_errors};
 use serde_json::{Value, json};
 
 async fn team(ts: &TestServer, token: &str, name: &str, open: bool) -> Value {
@@ -17,8 +17,7 @@ async fn team(ts: &TestServer, token: &str, name: &str, open: bool) -> Value {
 
 #[tokio::test]
 async fn create_team_makes_default_channels_and_creator_admin() {
-    let ts = TestServer::start().await;
-    let (admin, at) = ts.admin().await;
+    let (ts, admin, at) = TestServer::start_with_admin().await;
     let t = team(&ts, &at, "alpha", true).await;
     assert_eq!(t["name"], "alpha");
     assert_eq!(t["type"], "O");
@@ -37,20 +36,9 @@ async fn create_team_makes_default_channels_and_creator_admin() {
     let chans = ts
         .get(&format!("/api/v4/users/me/teams/{tid}/channels"), &at)
         .await;
-    let names: Vec<&str> = chans
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = chans.strings("name");
     assert_eq!(names, vec!["off-topic", "town-square"]);
-    let ts_chan = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
+    let ts_chan = ts.channel_by_name(&at, tid, "town-square").await;
     assert_eq!(ts_chan.body["display_name"], "Town Square");
     let posts = ts
         .get(
@@ -68,47 +56,22 @@ async fn create_team_makes_default_channels_and_creator_admin() {
 
 #[tokio::test]
 async fn create_team_errors() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     team(&ts, &at, "alpha", true).await;
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "alpha", "display_name": "A", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "app.team.save.existing.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "Bad Name", "display_name": "A", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.characters.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "apiteam", "display_name": "A", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.reserved.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "okname", "display_name": "", "type": "O"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.name.app_error");
-    ts.post(
-        "/api/v4/teams",
-        &at,
-        json!({"name": "okname", "display_name": "A", "type": "X"}),
-    )
-    .await
-    .assert_err(400, "model.team.is_valid.type.app_error");
-    ts.post("/api/v4/teams", &at, json!(["not", "a", "team"]))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(ts;
+        post("/api/v4/teams", &at, json!({"name": "alpha", "display_name": "A", "type": "O"}))
+            => 400, "app.team.save.existing.app_error";
+        post("/api/v4/teams", &at, json!({"name": "Bad Name", "display_name": "A", "type": "O"}))
+            => 400, "model.team.is_valid.characters.app_error";
+        post("/api/v4/teams", &at, json!({"name": "apiteam", "display_name": "A", "type": "O"}))
+            => 400, "model.team.is_valid.reserved.app_error";
+        post("/api/v4/teams", &at, json!({"name": "okname", "display_name": "", "type": "O"}))
+            => 400, "model.team.is_valid.name.app_error";
+        post("/api/v4/teams", &at, json!({"name": "okname", "display_name": "A", "type": "X"}))
+            => 400, "model.team.is_valid.type.app_error";
+        post("/api/v4/teams", &at, json!(["not", "a", "team"]))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
     // Without create_team (removed from system_user) the upstream id answers.
     let (_, ut) = ts.user(&at, "bob").await;
     let role = ts.get("/api/v4/roles/name/system_user", &at).await.body;
@@ -120,26 +83,17 @@ async fn create_team_errors() {
         .cloned()
         .collect();
     let r = ts
-        .put(
-            &format!("/api/v4/roles/{}/patch", role["id"].as_str().unwrap()),
-            &at,
-            json!({"permissions": perms}),
-        )
+        .patch_role(&at, role["id"].as_str().unwrap(), json!(perms))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    ts.post(
-        "/api/v4/teams",
-        &ut,
-        json!({"name": "bobs", "display_name": "B", "type": "O"}),
-    )
-    .await
-    .assert_err(403, "api.team.is_team_creation_allowed.disabled.app_error");
+    ts.create_team(&ut, "bobs", "B", "O")
+        .await
+        .assert_err(403, "api.team.is_team_creation_allowed.disabled.app_error");
 }
 
 #[tokio::test]
 async fn team_visibility_and_listing() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let open = team(&ts, &at, "open", true).await;
     let closed = team(&ts, &at, "closed", false).await;
     let (_, ut) = ts.user(&at, "bob").await;
@@ -153,24 +107,18 @@ async fn team_visibility_and_listing() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["email"], "");
     assert_eq!(r.body["invite_id"], "");
-    ts.get(
-        &format!("/api/v4/teams/{}", closed["id"].as_str().unwrap()),
-        &ut,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.get("/api/v4/teams/nosuchteamid00000000000000", &at)
-        .await
-        .assert_err(404, "app.team.get.find.app_error");
-    ts.get("/api/v4/teams/bad", &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{}", closed["id"].as_str().unwrap()), &ut)
+            => 403, "api.context.permissions.app_error";
+        get("/api/v4/teams/nosuchteamid00000000000000", &at) => 404, "app.team.get.find.app_error";
+        get("/api/v4/teams/bad", &at) => 400, "api.context.invalid_url_param.app_error";
+    );
     // system_user lists open teams only; the admin sees both.
     let l = ts.get("/api/v4/teams", &ut).await;
-    assert_eq!(l.body.as_array().unwrap().len(), 1);
+    assert_eq!(l.items().len(), 1);
     assert_eq!(l.body[0]["name"], "open");
     let l = ts.get("/api/v4/teams?page=0&per_page=100", &at).await;
-    assert_eq!(l.body.as_array().unwrap().len(), 2);
+    assert_eq!(l.items().len(), 2);
     let l = ts.get("/api/v4/teams?page=1&per_page=100", &at).await;
     assert_eq!(l.body, json!([]));
     let r = ts.get("/api/v4/teams/name/open", &ut).await;
@@ -179,8 +127,7 @@ async fn team_visibility_and_listing() {
 
 #[tokio::test]
 async fn my_teams_pages_until_empty_as_n8n_needs() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     for n in ["t1", "t2", "t3"] {
         team(&ts, &at, n, true).await;
     }
@@ -193,7 +140,7 @@ async fn my_teams_pages_until_empty_as_n8n_needs() {
             )
             .await;
         assert_eq!(r.status, 200);
-        let items = r.body.as_array().unwrap().clone();
+        let items = r.items().clone();
         if items.is_empty() {
             break;
         }
@@ -206,22 +153,12 @@ async fn my_teams_pages_until_empty_as_n8n_needs() {
     }
     assert_eq!(seen, vec!["t1", "t2", "t3"]);
     // Without paging parameters the whole list, as Mattermost answers.
-    assert_eq!(
-        ts.get("/api/v4/users/me/teams", &at)
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(ts.get("/api/v4/users/me/teams", &at).await.items().len(), 3);
     let (bob, ut) = ts.user(&at, "bob").await;
-    ts.get(
-        &format!("/api/v4/users/{}/teams", admin_id(&ts, &at).await),
-        &ut,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users/{}/teams", admin_id(&ts, &at).await), &ut)
+            => 403, "api.context.permissions.app_error";
+    );
     let r = ts
         .get(
             &format!("/api/v4/users/{}/teams", bob["id"].as_str().unwrap()),
@@ -232,16 +169,12 @@ async fn my_teams_pages_until_empty_as_n8n_needs() {
 }
 
 async fn admin_id(ts: &TestServer, at: &str) -> String {
-    ts.get("/api/v4/users/me", at).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    ts.get("/api/v4/users/me", at).await.id()
 }
 
 #[tokio::test]
 async fn team_members_add_list_remove() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let t = team(&ts, &at, "alpha", false).await;
     let tid = t["id"].as_str().unwrap();
     let (bob, bt) = ts.user(&at, "bob").await;
@@ -250,57 +183,26 @@ async fn team_members_add_list_remove() {
     let cid = carol["id"].as_str().unwrap();
 
     // Bob is not a member: cannot see members, cannot add others.
-    ts.get(&format!("/api/v4/teams/{tid}/members"), &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    // Joining an invite-only team oneself needs join_private_teams.
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &bt,
-        json!({"team_id": tid, "user_id": bid}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": "x", "user_id": bid}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": "nope"}),
-    )
-    .await
-    .assert_err(400, "api.context.invalid_body_param.app_error");
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": "zzzzzzzzzzzzzzzzzzzzzzzzzz"}),
-    )
-    .await
-    .assert_err(404, "app.user.missing_account.const");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{tid}/members"), &bt)
+            => 403, "api.context.permissions.app_error";
+        // Joining an invite-only team oneself needs join_private_teams.
+        post(&format!("/api/v4/teams/{tid}/members"), &bt, json!({"team_id": tid, "user_id": bid}))
+            => 403, "api.context.permissions.app_error";
+        post(&format!("/api/v4/teams/{tid}/members"), &at, json!({"team_id": "x", "user_id": bid}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/teams/{tid}/members"), &at, json!({"team_id": tid, "user_id": "nope"}))
+            => 400, "api.context.invalid_body_param.app_error";
+        post(&format!("/api/v4/teams/{tid}/members"), &at, json!({"team_id": tid, "user_id": "zzzzzzzzzzzzzzzzzzzzzzzzzz"}))
+            => 404, "app.user.missing_account.const";
+    );
 
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/members"),
-            &at,
-            json!({"team_id": tid, "user_id": bid}),
-        )
-        .await;
+    let r = ts.add_team_member(&at, tid, &bid).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["roles"], "team_user");
     assert_eq!(r.body["scheme_admin"], false);
     // Bob, a team_user, may add carol (add_user_to_team) and list members.
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{tid}/members"),
-            &bt,
-            json!({"team_id": tid, "user_id": cid}),
-        )
-        .await;
+    let r = ts.add_team_member(&bt, tid, &cid).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let l = ts
         .get(
@@ -308,7 +210,7 @@ async fn team_members_add_list_remove() {
             &bt,
         )
         .await;
-    assert_eq!(l.body.as_array().unwrap().len(), 3);
+    assert_eq!(l.items().len(), 3);
     // Bob, not a team admin, may not remove carol; carol may leave.
     ts.delete(&format!("/api/v4/teams/{tid}/members/{cid}"), &bt)
         .await
@@ -321,7 +223,7 @@ async fn team_members_add_list_remove() {
         .await
         .assert_err(400, "api.team.remove_user_from_team.missing.app_error");
     let l = ts.get(&format!("/api/v4/teams/{tid}/members"), &at).await;
-    assert_eq!(l.body.as_array().unwrap().len(), 2);
+    assert_eq!(l.items().len(), 2);
     let gone = ts
         .get(&format!("/api/v4/teams/{tid}/members/{cid}"), &at)
         .await;
@@ -334,20 +236,17 @@ async fn team_members_add_list_remove() {
         .delete(&format!("/api/v4/teams/{tid}/members/{bid}"), &at)
         .await;
     assert_eq!(r.status, 200);
-    ts.get(
-        &format!("/api/v4/teams/{tid}/members/nosuchuser00000000000000000"),
-        &at,
-    )
-    .await
-    .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/teams/{tid}/members/nosuchuser00000000000000000"), &at)
+            => 400, "api.context.invalid_url_param.app_error";
+    );
 }
 
 /// `TeamMember.CreateAt` is stored but never serialized (upstream `json:"-"`), and a client
 /// cannot set it.
 #[tokio::test]
 async fn team_member_json_has_no_create_at() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let t = team(&ts, &at, "alpha", true).await;
     let tid = t["id"].as_str().unwrap();
     let (bob, _) = ts.user(&at, "bob").await;
@@ -381,7 +280,7 @@ async fn team_member_json_has_no_create_at() {
         .await;
     assert_eq!(keys(&one.body), expected);
     let all = ts.get(&format!("/api/v4/teams/{tid}/members"), &at).await;
-    for m in all.body.as_array().unwrap() {
+    for m in all.items() {
         assert_eq!(keys(m), expected);
     }
 }
@@ -391,27 +290,19 @@ async fn team_member_json_has_no_create_at() {
 #[tokio::test]
 async fn a_store_failure_in_a_permission_check_is_a_500_not_a_403() {
     use crate::common::SqlArg;
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (_, bt) = ts.user(&at, "bob").await;
     let t = team(&ts, &at, "closed", false).await;
     let tid = t["id"].as_str().unwrap();
-    let c = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
+    let c = ts.channel_by_name(&at, tid, "town-square").await;
     let cid = c.assert_ok()["id"].as_str().unwrap().to_owned();
     let channel = format!("/api/v4/channels/{cid}");
     let members = format!("/api/v4/teams/{tid}/members");
     // Bob is in neither: both are refusals while the store answers.
-    ts.get(&channel, &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.get(&members, &bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&channel, &bt) => 403, "api.context.permissions.app_error";
+        get(&members, &bt) => 403, "api.context.permissions.app_error";
+    );
 
     let none: &[SqlArg] = &[];
     ts.raw_execute(
@@ -441,8 +332,7 @@ async fn a_store_failure_in_a_permission_check_is_a_500_not_a_403() {
 
 #[tokio::test]
 async fn all_teams_with_total_count_counts_what_the_caller_may_list() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (_, ut) = ts.user(&at, "bob").await;
     team(&ts, &at, "alpha", true).await;
     team(&ts, &at, "beta", false).await;

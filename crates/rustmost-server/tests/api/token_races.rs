@@ -4,26 +4,12 @@
 //! write lock (PostgreSQL: a lock on the sessions table), and by calling the app functions
 //! directly.
 
+use crate::access_tokens::{id, setup};
 use crate::common::TestServer;
 use rustmost_server::app::{access_tokens, credentials, secrets, sessions};
 use rustmost_store::{SessionRow, StoreError};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-async fn setup() -> (TestServer, String, Value, String) {
-    let srv = TestServer::start().await;
-    let (_, admin) = srv.admin().await;
-    srv.set_tokens_enabled(&admin, true).await;
-    let (alice, alice_session) = srv.user(&admin, "alice").await;
-    srv.grant_token_role(&admin, alice["id"].as_str().unwrap())
-        .await;
-    (srv, admin, alice, alice_session)
-}
-
-fn id(v: &Value) -> &str {
-    v["id"].as_str().unwrap()
-}
 
 /// Makes `sql` (bound to the token id and the owner id) in a transaction on a second
 /// connection, as another process would, and keeps that transaction open until `commit` fires.
@@ -290,13 +276,7 @@ async fn a_token_deleted_under_a_lifecycle_request_is_a_404() {
     let (srv, _admin, alice, alice_session) = setup().await;
     let (t, _secret) = srv.create_token(&alice_session, id(&alice), "race").await;
     let row = srv.state.store.get_token(id(&t)).await.unwrap();
-    let r = srv
-        .post(
-            "/api/v4/users/tokens/revoke",
-            &alice_session,
-            serde_json::json!({"token_id": id(&t)}),
-        )
-        .await;
+    let r = srv.token_action(&alice_session, "revoke", id(&t)).await;
     assert_eq!(r.status, 200);
     let owner = srv.state.store.get_user(id(&alice)).await.unwrap();
     for (what, res) in [

@@ -7,8 +7,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_cached_user_is_served_without_a_read_and_every_change_is_seen_at_once() {
-    let s = TestServer::start().await;
-    let (_, admin) = s.admin().await;
+    let (s, _, admin) = TestServer::start_with_admin().await;
     let (u, token) = s.user(&admin, "dora").await;
     let uid = u["id"].as_str().unwrap().to_string();
     let me = s.get("/api/v4/users/me", &token).await;
@@ -43,22 +42,14 @@ async fn a_cached_user_is_served_without_a_read_and_every_change_is_seen_at_once
 
     // Through the server: the very next request sees each change.
     let r = s
-        .put(
-            "/api/v4/users/me/patch",
-            &token,
-            json!({"nickname": "patched"}),
-        )
+        .patch_user(&token, "me", json!({"nickname": "patched"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let me = s.get("/api/v4/users/me", &token).await;
     assert_eq!(me.body["nickname"], "patched");
 
     let r = s
-        .put(
-            &format!("/api/v4/users/{uid}/roles"),
-            &admin,
-            json!({"roles": "system_user system_user_access_token"}),
-        )
+        .set_roles(&admin, &uid, "system_user system_user_access_token")
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let token = s.login("dora", "User-Passw0rd!").await;
@@ -66,26 +57,14 @@ async fn a_cached_user_is_served_without_a_read_and_every_change_is_seen_at_once
     assert_eq!(me.body["roles"], "system_user system_user_access_token");
 
     assert_eq!(seen_by_admin(&s, &admin, &uid).await.body["delete_at"], 0);
-    let r = s
-        .put(
-            &format!("/api/v4/users/{uid}/active"),
-            &admin,
-            json!({"active": false}),
-        )
-        .await;
+    let r = s.set_active(&admin, &uid, false).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_ne!(seen_by_admin(&s, &admin, &uid).await.body["delete_at"], 0);
     assert_eq!(
         s.get("/api/v4/users/me", &token).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let r = s
-        .put(
-            &format!("/api/v4/users/{uid}/active"),
-            &admin,
-            json!({"active": true}),
-        )
-        .await;
+    let r = s.set_active(&admin, &uid, true).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(seen_by_admin(&s, &admin, &uid).await.body["delete_at"], 0);
 }

@@ -1,7 +1,7 @@
 //! `GET /users` filters and sorts as n8n's user.getAll sends them (double slash, `sort=`,
 //! paging until `[]`), n8n's user.create body, getById with a leading space, getByEmail.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, expect_errors};
 use serde_json::{Value, json};
 
 fn names(v: &Value) -> Vec<String> {
@@ -16,41 +16,17 @@ fn names(v: &Value) -> Vec<String> {
 /// neither.
 async fn setup(ts: &TestServer) -> (String, String, String) {
     let (_, at) = ts.admin().await;
-    let t = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "T", "type": "O"}),
-        )
-        .await;
-    let tid = t.body["id"].as_str().unwrap().to_string();
-    let c = ts
-        .post(
-            "/api/v4/channels",
-            &at,
-            json!({"team_id": tid, "display_name": "C", "name": "c", "type": "O"}),
-        )
-        .await;
-    let cid = c.body["id"].as_str().unwrap().to_string();
+    let t = ts.create_team(&at, "team-one", "T", "O").await;
+    let tid = t.id();
+    let c = ts.create_channel(&at, &tid, "c", "C", "O").await;
+    let cid = c.id();
     for n in ["bob", "carol", "dave"] {
         let (u, _) = ts.user(&at, n).await;
         if n != "dave" {
-            ts.post(
-                &format!("/api/v4/teams/{tid}/members"),
-                &at,
-                json!({"team_id": tid, "user_id": u["id"]}),
-            )
-            .await
-            .assert_ok();
+            ts.add_team_member(&at, &tid, &u["id"]).await.assert_ok();
         }
         if n == "bob" {
-            ts.post(
-                &format!("/api/v4/channels/{cid}/members"),
-                &at,
-                json!({"user_id": u["id"]}),
-            )
-            .await
-            .assert_ok();
+            ts.add_channel_member(&at, &cid, &u["id"]).await.assert_ok();
         }
     }
     (at, tid, cid)
@@ -127,30 +103,26 @@ async fn filters_select_members() {
 async fn filter_errors_as_upstream() {
     let ts = TestServer::start().await;
     let (at, tid, cid) = setup(&ts).await;
-    ts.get(&format!("/api/v4/users?not_in_channel={cid}"), &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    // n8n's createdAt becomes `created_at`, which Mattermost does not know.
-    ts.get(&format!("/api/v4/users?in_team={tid}&sort=created_at"), &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    ts.get("/api/v4/users?sort=create_at", &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    ts.get(&format!("/api/v4/users?in_team={tid}&sort=status"), &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    ts.get("/api/v4/users?active=true&inactive=true", &at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users?not_in_channel={cid}"), &at)
+            => 400, "api.context.invalid_url_param.app_error";
+        // n8n's createdAt becomes `created_at`, which Mattermost does not know.
+        get(&format!("/api/v4/users?in_team={tid}&sort=created_at"), &at)
+            => 400, "api.context.invalid_url_param.app_error";
+        get("/api/v4/users?sort=create_at", &at) => 400, "api.context.invalid_url_param.app_error";
+        get(&format!("/api/v4/users?in_team={tid}&sort=status"), &at)
+            => 400, "api.context.invalid_url_param.app_error";
+        get("/api/v4/users?active=true&inactive=true", &at)
+            => 400, "api.context.invalid_url_param.app_error";
+    );
     // Outsiders: view_team / read_channel.
     let dave = ts.login("dave", "User-Passw0rd!").await;
-    ts.get(&format!("/api/v4/users?in_team={tid}"), &dave)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    ts.get(&format!("/api/v4/users?in_channel={cid}"), &dave)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users?in_team={tid}"), &dave)
+            => 403, "api.context.permissions.app_error";
+        get(&format!("/api/v4/users?in_channel={cid}"), &dave)
+            => 403, "api.context.permissions.app_error";
+    );
     let carol = ts.login("carol", "User-Passw0rd!").await;
     assert_eq!(
         ts.get(&format!("/api/v4/users?in_team={tid}"), &carol)
@@ -158,12 +130,10 @@ async fn filter_errors_as_upstream() {
             .status,
         200
     );
-    ts.get(
-        &format!("/api/v4/users?in_team={tid}&not_in_channel={cid}"),
-        &carol,
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(ts;
+        get(&format!("/api/v4/users?in_team={tid}&not_in_channel={cid}"), &carol)
+            => 403, "api.context.permissions.app_error";
+    );
 }
 
 #[tokio::test]
@@ -179,17 +149,14 @@ async fn n8n_user_operations() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["notify_props"]["channel"], "true");
     assert_eq!(r.body["notify_props"]["desktop_sound"], "false");
-    let erin = r.body["id"].as_str().unwrap().to_string();
+    let erin = r.id();
     // getByEmail with raw `+` and `@`.
     let r = ts
         .get("/api/v4/users/email/erin+n8n@example.com", &at)
         .await;
     assert_eq!(r.body["id"], erin.as_str());
     // getById: "a, b" split leaves a leading space; since filters by update time.
-    let bob = ts.get("/api/v4/users/username/bob", &at).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let bob = ts.get("/api/v4/users/username/bob", &at).await.id();
     let r = ts
         .post("/api/v4/users/ids", &at, json!([erin, format!(" {bob}")]))
         .await;
@@ -204,9 +171,7 @@ async fn n8n_user_operations() {
         .assert_ok();
     let all = ts.get("/api/v4/users?page=0&per_page=100", &at).await;
     let erin_row = all
-        .body
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .find(|u| u["id"] == erin.as_str())
         .unwrap()
@@ -226,10 +191,7 @@ async fn every_filter_is_checked() {
         async move {
             ts.get(&format!("/api/v4/users/username/{n}"), &at)
                 .await
-                .body["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
+                .id()
         }
     };
     let (bob, carol, dave) = (uid("bob").await, uid("carol").await, uid("dave").await);
@@ -237,44 +199,16 @@ async fn every_filter_is_checked() {
         let ts = &ts;
         let (at, tid) = (at.clone(), tid.clone());
         async move {
-            let c = ts
-                .post(
-                    "/api/v4/channels",
-                    &at,
-                    json!({"team_id": tid, "display_name": name, "name": name, "type": kind}),
-                )
-                .await;
-            let id = c.body["id"].as_str().unwrap().to_string();
-            ts.post(
-                &format!("/api/v4/channels/{id}/members"),
-                &at,
-                json!({"user_id": member}),
-            )
-            .await
-            .assert_ok();
+            let c = ts.create_channel(&at, &tid, name, name, kind).await;
+            let id = c.id();
+            ts.add_channel_member(&at, &id, &member).await.assert_ok();
             id
         }
     };
     let private = mk_channel("secret", "P", bob.clone()).await;
     let carols = mk_channel("carols", "O", carol.clone()).await;
-    let t2 = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-two", "display_name": "T2", "type": "I"}),
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    ts.post(
-        &format!("/api/v4/teams/{t2}/members"),
-        &at,
-        json!({"team_id": t2, "user_id": dave}),
-    )
-    .await
-    .assert_ok();
+    let t2 = ts.create_team(&at, "team-two", "T2", "I").await.id();
+    ts.add_team_member(&at, &t2, &dave).await.assert_ok();
     let carol_t = ts.login("carol", "User-Passw0rd!").await;
     for q in [
         // in_team passes, the private channel does not.
@@ -314,15 +248,10 @@ async fn every_filter_is_checked() {
 
 #[tokio::test]
 async fn total_users_stats_counts_active_users_and_bots_for_any_session() {
-    let ts = TestServer::start().await;
-    let (_, at) = ts.admin().await;
+    let (ts, _, at) = TestServer::start_with_admin().await;
     let (_, ut) = ts.user(&at, "bob").await;
     let (gone, _) = ts.user(&at, "gone").await;
-    ts.patch_config(
-        &at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    ts.enable_bot_creation(&at).await;
     ts.create_bot(&at, "robot").await;
     let stats = |t: &str| {
         let ts = &ts;

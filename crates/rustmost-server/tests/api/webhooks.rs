@@ -3,12 +3,10 @@
 //! messages, and outgoing calls to small axum receivers on loopback (payloads, signature,
 //! replies, the guard).
 
-use crate::common::{Resp, TestServer};
+use crate::common::{Resp, TestServer, expect_errors, hmac_sha256_hex};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,31 +29,13 @@ fn id(v: &Value) -> String {
 async fn setup_with(env: &[(&str, &str)]) -> Env {
     let ts = TestServer::start_with_env(env).await;
     let (admin, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "hooks", "display_name": "Hooks", "type": "O"}),
-        )
-        .await;
+    let r = ts.create_team(&at, "hooks", "Hooks", "O").await;
     let tid = id(r.assert_ok());
     let (bob, bt) = ts.user(&at, "bob").await;
-    ts.post(
-        &format!("/api/v4/teams/{tid}/members"),
-        &at,
-        json!({"team_id": tid, "user_id": bob["id"]}),
-    )
-    .await
-    .assert_ok();
+    ts.add_team_member(&at, &tid, &bob["id"]).await.assert_ok();
     let mut chans = Vec::new();
     for (name, kind) in [("open-one", "O"), ("secret", "P")] {
-        let r = ts
-            .post(
-                "/api/v4/channels",
-                &at,
-                json!({"team_id": tid, "display_name": name, "name": name, "type": kind}),
-            )
-            .await;
+        let r = ts.create_channel(&at, &tid, name, name, kind).await;
         chans.push(r.assert_ok().clone());
     }
     let private = chans.pop().unwrap();
@@ -92,13 +72,9 @@ async fn grant_own(e: &Env) {
     let mut perms: Vec<Value> = role.body["permissions"].as_array().unwrap().clone();
     perms.push(json!("manage_own_incoming_webhooks"));
     perms.push(json!("manage_own_outgoing_webhooks"));
-    e.ts.put(
-        &format!("/api/v4/roles/{}/patch", id(&role.body)),
-        &e.at,
-        json!({"permissions": perms}),
-    )
-    .await
-    .assert_ok();
+    e.ts.patch_role(&e.at, &id(&role.body), json!(perms))
+        .await
+        .assert_ok();
 }
 
 async fn incoming(e: &Env, token: &str, body: Value) -> Value {
@@ -156,19 +132,14 @@ async fn incoming_rest_crud_and_errors() {
     let e = setup().await;
     let cid = id(&e.open);
     // Channel first (404 even for someone without permission), then permission.
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.bt,
-        json!({"channel_id": "a".repeat(26)}),
-    )
-    .await
-    .assert_err(404, "app.channel.get.existing.app_error");
-    e.ts.post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": cid}))
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    e.ts.post("/api/v4/hooks/incoming", &e.at, json!("nope"))
-        .await
-        .assert_err(400, "api.context.invalid_body_param.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": "a".repeat(26)}))
+            => 404, "app.channel.get.existing.app_error";
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": cid}))
+            => 403, "api.context.permissions.app_error";
+        post("/api/v4/hooks/incoming", &e.at, json!("nope"))
+            => 400, "api.context.invalid_body_param.app_error";
+    );
 
     let h = incoming(
         &e,
@@ -190,15 +161,13 @@ async fn incoming_rest_crud_and_errors() {
         e.ts.get(&format!("/api/v4/hooks/incoming/{hid}"), &e.at)
             .await;
     assert_eq!(got.assert_ok()["display_name"], "CI");
-    e.ts.get("/api/v4/hooks/incoming/bad", &e.at)
-        .await
-        .assert_err(400, "api.context.invalid_url_param.app_error");
-    e.ts.get(&format!("/api/v4/hooks/incoming/{}", "b".repeat(26)), &e.at)
-        .await
-        .assert_err(404, "app.webhooks.get_incoming.app_error");
-    e.ts.get(&format!("/api/v4/hooks/incoming/{hid}"), &e.bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        get("/api/v4/hooks/incoming/bad", &e.at) => 400, "api.context.invalid_url_param.app_error";
+        get(&format!("/api/v4/hooks/incoming/{}", "b".repeat(26)), &e.at)
+            => 404, "app.webhooks.get_incoming.app_error";
+        get(&format!("/api/v4/hooks/incoming/{hid}"), &e.bt)
+            => 403, "api.context.permissions.app_error";
+    );
 
     // Update answers 201; the path id must match and the team cannot change.
     let mut upd = h.clone();
@@ -276,13 +245,10 @@ async fn incoming_rest_crud_and_errors() {
         json!({"ServiceSettings": {"EnablePostUsernameOverride": true}}),
     )
     .await;
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.at,
-        json!({"channel_id": cid, "username": "no spaces allowed"}),
-    )
-    .await
-    .assert_err(400, "api.incoming_webhook.invalid_username.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/incoming", &e.at, json!({"channel_id": cid, "username": "no spaces allowed"}))
+            => 400, "api.incoming_webhook.invalid_username.app_error";
+    );
 }
 
 #[tokio::test]
@@ -306,25 +272,16 @@ async fn own_permission_sees_own_hooks_and_is_locked() {
     let list = list.assert_ok().as_array().unwrap().clone();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["id"], mine["id"]);
-    e.ts.get(&format!("/api/v4/hooks/incoming/{}", id(&admins)), &e.bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
-    // Naming another owner needs manage_others.
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.bt,
-        json!({"channel_id": cid, "user_id": e.admin["id"]}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
-    // A private channel the creator cannot read.
-    e.ts.post(
-        "/api/v4/hooks/incoming",
-        &e.bt,
-        json!({"channel_id": id(&e.private)}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        get(&format!("/api/v4/hooks/incoming/{}", id(&admins)), &e.bt)
+            => 403, "api.context.permissions.app_error";
+        // Naming another owner needs manage_others.
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": cid, "user_id": e.admin["id"]}))
+            => 403, "api.context.permissions.app_error";
+        // A private channel the creator cannot read.
+        post("/api/v4/hooks/incoming", &e.bt, json!({"channel_id": id(&e.private)}))
+            => 403, "api.context.permissions.app_error";
+    );
     // Outgoing with the newer name too.
     let r =
         e.ts.post(
@@ -346,28 +303,21 @@ async fn switches_off_are_refused() {
         json!({"ServiceSettings": {"EnableIncomingWebhooks": false, "EnableOutgoingWebhooks": false}}),
     )
     .await;
-    e.ts.post("/api/v4/hooks/incoming", &e.at, json!({"channel_id": cid}))
-        .await
-        .assert_err(501, "api.incoming_webhook.disabled.app_error");
-    e.ts.get("/api/v4/hooks/incoming", &e.at)
-        .await
-        .assert_err(501, "api.incoming_webhook.disabled.app_error");
-    e.ts.get(&format!("/api/v4/hooks/incoming/{}", id(&h)), &e.at)
-        .await
-        .assert_err(501, "api.incoming_webhook.disabled.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/incoming", &e.at, json!({"channel_id": cid}))
+            => 501, "api.incoming_webhook.disabled.app_error";
+        get("/api/v4/hooks/incoming", &e.at) => 501, "api.incoming_webhook.disabled.app_error";
+        get(&format!("/api/v4/hooks/incoming/{}", id(&h)), &e.at)
+            => 501, "api.incoming_webhook.disabled.app_error";
+    );
     send(&e, &id(&h), json!({"text": "x"}))
         .await
         .assert_err(501, "web.incoming_webhook.disabled.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        json!({"team_id": e.tid, "trigger_words": ["go"], "callback_urls": ["http://example.com/x"]}),
-    )
-    .await
-    .assert_err(501, "api.outgoing_webhook.disabled.app_error");
-    e.ts.get("/api/v4/hooks/outgoing", &e.at)
-        .await
-        .assert_err(501, "api.outgoing_webhook.disabled.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/outgoing", &e.at, json!({"team_id": e.tid, "trigger_words": ["go"], "callback_urls": ["http://example.com/x"]}))
+            => 501, "api.outgoing_webhook.disabled.app_error";
+        get("/api/v4/hooks/outgoing", &e.at) => 501, "api.outgoing_webhook.disabled.app_error";
+    );
     // The client config says so, and reports the override switches.
     let cfg = e.ts.get("/api/v4/config/client?format=old", &e.at).await;
     assert_eq!(cfg.body["EnableIncomingWebhooks"], "false");
@@ -519,12 +469,8 @@ async fn channel_field_and_lock() {
     let e = setup().await;
     let cid = id(&e.open);
     let r =
-        e.ts.post(
-            "/api/v4/channels",
-            &e.at,
-            json!({"team_id": e.tid, "display_name": "Other", "name": "other", "type": "O"}),
-        )
-        .await;
+        e.ts.create_channel(&e.at, &e.tid, "other", "Other", "O")
+            .await;
     let other = id(r.assert_ok());
     let hid = id(&incoming(&e, &e.at, json!({"channel_id": cid})).await);
     assert_hook_ok(&send(&e, &hid, json!({"text": "a", "channel": "other"})).await);
@@ -554,12 +500,8 @@ async fn channel_field_and_lock() {
     // Bob's hook cannot reach a private channel he is not in.
     grant_own(&e).await;
     let r =
-        e.ts.post(
-            "/api/v4/channels",
-            &e.bt,
-            json!({"team_id": e.tid, "display_name": "Bobs", "name": "bobs", "type": "O"}),
-        )
-        .await;
+        e.ts.create_channel(&e.bt, &e.tid, "bobs", "Bobs", "O")
+            .await;
     let bobs = id(r.assert_ok());
     let bh = incoming(&e, &e.bt, json!({"channel_id": bobs})).await;
     // Unlock it (as the admin, who has the bypass) to try other channels.
@@ -656,25 +598,14 @@ async fn creator_deactivated_or_gone_stops_the_hook() {
     let hid = id(&incoming(&e, &e.bt, json!({"channel_id": id(&e.open)})).await);
     assert_hook_ok(&send(&e, &hid, json!({"text": "one"})).await);
     let bob = id(&e.bob);
-    e.ts.post(
-        &format!("/api/v4/teams/{}/members", e.tid),
-        &e.at,
-        json!({"team_id": e.tid, "user_id": bob}),
-    )
-    .await;
+    e.ts.add_team_member(&e.at, &e.tid, &bob).await;
     e.ts.delete(&format!("/api/v4/teams/{}/members/{bob}", e.tid), &e.at)
         .await
         .assert_ok();
     send(&e, &hid, json!({"text": "two"}))
         .await
         .assert_err(403, "web.incoming_webhook.permissions.app_error");
-    e.ts.post(
-        &format!("/api/v4/teams/{}/members", e.tid),
-        &e.at,
-        json!({"team_id": e.tid, "user_id": bob}),
-    )
-    .await
-    .assert_ok();
+    e.ts.add_team_member(&e.at, &e.tid, &bob).await.assert_ok();
     join(&e, &e.open, &e.bob).await;
     assert_hook_ok(&send(&e, &hid, json!({"text": "three"})).await);
     e.ts.delete(&format!("/api/v4/users/{bob}"), &e.at)
@@ -689,13 +620,10 @@ async fn creator_deactivated_or_gone_stops_the_hook() {
 async fn incoming_url_can_be_regenerated() {
     let e = setup().await;
     let hid = id(&incoming(&e, &e.at, json!({"channel_id": id(&e.open)})).await);
-    e.ts.post(
-        &format!("/api/v4/hooks/incoming/{hid}/regen_id"),
-        &e.bt,
-        json!({}),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        post(&format!("/api/v4/hooks/incoming/{hid}/regen_id"), &e.bt, json!({}))
+            => 403, "api.context.permissions.app_error";
+    );
     let r =
         e.ts.post(
             &format!("/api/v4/hooks/incoming/{hid}/regen_id"),
@@ -794,15 +722,7 @@ fn verify_signature(h: &HeaderMap, body: &[u8], token: &str) {
         .unwrap()
         .as_secs() as i64;
     assert!((now - ts.parse::<i64>().unwrap()).abs() < 60);
-    let mut mac = Hmac::<Sha256>::new_from_slice(token.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:").as_bytes());
-    mac.update(body);
-    let want: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let want = hmac_sha256_hex(token, &[format!("v0:{ts}:").as_bytes(), body]);
     assert_eq!(
         h["X-Rustmost-Signature"].to_str().unwrap(),
         format!("v0={want}")
@@ -821,37 +741,18 @@ async fn outgoing_rest_rules() {
         }
         b
     };
-    e.ts.post("/api/v4/hooks/outgoing", &e.at, base.clone())
-        .await
-        .assert_err(400, "api.webhook.create_outgoing.triggers.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        with(json!({"channel_id": id(&e.private)})),
-    )
-    .await
-    .assert_err(403, "api.outgoing_webhook.disabled.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        with(json!({"trigger_words": ["go"], "trigger_when": 2})),
-    )
-    .await
-    .assert_err(400, "model.outgoing_hook.is_valid.content_type.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.at,
-        with(json!({"trigger_words": ["go"], "callback_urls": ["ftp://x"]})),
-    )
-    .await
-    .assert_err(400, "model.outgoing_hook.is_valid.url.app_error");
-    e.ts.post(
-        "/api/v4/hooks/outgoing",
-        &e.bt,
-        with(json!({"trigger_words": ["go"]})),
-    )
-    .await
-    .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        post("/api/v4/hooks/outgoing", &e.at, base.clone())
+            => 400, "api.webhook.create_outgoing.triggers.app_error";
+        post("/api/v4/hooks/outgoing", &e.at, with(json!({"channel_id": id(&e.private)})))
+            => 403, "api.outgoing_webhook.disabled.app_error";
+        post("/api/v4/hooks/outgoing", &e.at, with(json!({"trigger_words": ["go"], "trigger_when": 2})))
+            => 400, "model.outgoing_hook.is_valid.content_type.app_error";
+        post("/api/v4/hooks/outgoing", &e.at, with(json!({"trigger_words": ["go"], "callback_urls": ["ftp://x"]})))
+            => 400, "model.outgoing_hook.is_valid.url.app_error";
+        post("/api/v4/hooks/outgoing", &e.bt, with(json!({"trigger_words": ["go"]})))
+            => 403, "api.context.permissions.app_error";
+    );
     let h = outgoing(
         &e,
         with(json!({"trigger_words": ["go", "run"], "display_name": "Go"})),
@@ -873,12 +774,12 @@ async fn outgoing_rest_rules() {
     e.ts.get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.at)
         .await
         .assert_ok();
-    e.ts.get(&format!("/api/v4/hooks/outgoing/{}", "q".repeat(26)), &e.at)
-        .await
-        .assert_err(404, "app.webhooks.get_outgoing.app_error");
-    e.ts.get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.bt)
-        .await
-        .assert_err(403, "api.context.permissions.app_error");
+    expect_errors!(e.ts;
+        get(&format!("/api/v4/hooks/outgoing/{}", "q".repeat(26)), &e.at)
+            => 404, "app.webhooks.get_outgoing.app_error";
+        get(&format!("/api/v4/hooks/outgoing/{hid}"), &e.bt)
+            => 403, "api.context.permissions.app_error";
+    );
     let l =
         e.ts.get(&format!("/api/v4/hooks/outgoing?team_id={}", e.tid), &e.at)
             .await;
@@ -952,13 +853,7 @@ async fn outgoing_json_call_signed_and_reply_posted() {
         json!({"ServiceSettings": {"EnablePostUsernameOverride": true}}),
     )
     .await;
-    let r =
-        e.ts.post(
-            "/api/v4/posts",
-            &e.at,
-            json!({"channel_id": cid, "message": "ping me"}),
-        )
-        .await;
+    let r = e.ts.create_post(&e.at, &cid, "ping me").await;
     let trigger = r.assert_ok().clone();
     wait_seen(&seen, 1).await;
     let (headers, body) = seen.lock().unwrap()[0].clone();
@@ -1241,12 +1136,7 @@ async fn admin_command(e: &Env, trigger: &str, url: &str) {
 
 /// Runs `command` as the admin in the channel.
 async fn admin_exec(e: &Env, cid: &str, command: &str) -> Resp {
-    e.ts.post(
-        "/api/v4/commands/execute",
-        &e.at,
-        json!({"channel_id": cid, "command": command}),
-    )
-    .await
+    e.ts.execute_command(&e.at, cid, command).await
 }
 
 /// A command's `in_channel` post fires the outgoing webhooks it matches, as upstream's

@@ -204,37 +204,34 @@ pub(crate) struct World {
     pub(crate) carol: (String, String),
 }
 
+impl World {
+    /// A fresh server with its world.
+    pub(crate) async fn start() -> (TestServer, World) {
+        let ts = TestServer::start().await;
+        let w = world(&ts).await;
+        (ts, w)
+    }
+
+    /// Bob's and carol's (id, token).
+    pub(crate) fn members(&self) -> [(&String, &String); 2] {
+        [(&self.bob.0, &self.bob.1), (&self.carol.0, &self.carol.1)]
+    }
+}
+
 pub(crate) async fn world(ts: &TestServer) -> World {
     let (admin, at) = ts.admin().await;
-    let r = ts
-        .post(
-            "/api/v4/teams",
-            &at,
-            json!({"name": "team-one", "display_name": "Team One", "type": "O"}),
-        )
-        .await;
-    let tid = r.body["id"].as_str().unwrap().to_string();
+    let r = ts.create_team(&at, "team-one", "Team One", "O").await;
+    let tid = r.id();
     let mut users = Vec::new();
     for name in ["bob", "carol"] {
         let (u, t) = ts.user(&at, name).await;
         let uid = u["id"].as_str().unwrap().to_string();
-        let r = ts
-            .post(
-                &format!("/api/v4/teams/{tid}/members"),
-                &at,
-                json!({"team_id": tid, "user_id": uid}),
-            )
-            .await;
+        let r = ts.add_team_member(&at, &tid, &uid).await;
         assert_eq!(r.status, 201, "{}", r.text);
         users.push((uid, t));
     }
-    let r = ts
-        .get(
-            &format!("/api/v4/teams/{tid}/channels/name/town-square"),
-            &at,
-        )
-        .await;
-    let town = r.body["id"].as_str().unwrap().to_string();
+    let r = ts.channel_by_name(&at, &tid, "town-square").await;
+    let town = r.id();
     let carol = users.pop().unwrap();
     let bob = users.pop().unwrap();
     World {
@@ -249,32 +246,24 @@ pub(crate) async fn world(ts: &TestServer) -> World {
 
 pub(crate) async fn private_channel(ts: &TestServer, token: &str, tid: &str, name: &str) -> String {
     let r = ts
-        .post(
-            "/api/v4/channels",
+        .create_channel_with(
             token,
             json!({"team_id": tid, "display_name": format!("D {name}"), "name": name, "type": "P"}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap().to_string()
+    r.id()
 }
 
 pub(crate) async fn post(ts: &TestServer, token: &str, channel_id: &str, message: &str) -> Value {
-    let r = ts
-        .post(
-            "/api/v4/posts",
-            token,
-            json!({"channel_id": channel_id, "message": message}),
-        )
-        .await;
+    let r = ts.create_post(token, channel_id, message).await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
 }
 
 #[tokio::test]
 async fn upgrade_with_header_token_cookie_and_hello() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     for auth in [
         Auth::Bearer(&w.bob.1),
         Auth::Token(&w.bob.1),
@@ -332,14 +321,9 @@ async fn upgrade_with_header_token_cookie_and_hello() {
 
 #[tokio::test]
 async fn personal_and_bot_access_tokens_authenticate_by_header_and_challenge() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     ts.set_tokens_enabled(&w.at, true).await;
-    ts.patch_config(
-        &w.at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    ts.enable_bot_creation(&w.at).await;
     ts.grant_token_role(&w.at, &w.bob.0).await;
     let (_, pat) = ts.create_token(&w.bob.1, &w.bob.0, "ws").await;
     let ws = Ws::connect(&ts, Auth::Token(&pat)).await;
@@ -368,8 +352,7 @@ async fn personal_and_bot_access_tokens_authenticate_by_header_and_challenge() {
 
 #[tokio::test]
 async fn bad_and_revoked_tokens_leave_the_socket_anonymous() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     // An invalid header token is ignored: no hello; the challenge then works.
     let mut s = open(&ts, Auth::Bearer("notatoken"), "").await.unwrap();
     s.send(Message::Text(
@@ -413,8 +396,7 @@ async fn bad_and_revoked_tokens_leave_the_socket_anonymous() {
 
 #[tokio::test]
 async fn actions_ping_statuses_errors_and_frame_limits() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     // Protocol pings are answered (the websockets and aiohttp clients rely on it).
     bob.s
@@ -491,8 +473,7 @@ async fn actions_ping_statuses_errors_and_frame_limits() {
 
 #[tokio::test]
 async fn posted_goes_to_channel_members_with_upstream_fields_and_own_mentions() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut bob2 = Ws::connect(&ts, Auth::Cookie(&w.bob.1)).await;
@@ -526,13 +507,7 @@ async fn posted_goes_to_channel_members_with_upstream_fields_and_own_mentions() 
     assert!(carol.got(&ts, "posted").await.is_empty());
     assert!(admin.got(&ts, "posted").await.is_empty());
     // Carol joins: she gets user_added and then the channel's posts.
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{priv_id}/members"),
-            &w.bob.1,
-            json!({"user_id": w.carol.0}),
-        )
-        .await;
+    let r = ts.add_channel_member(&w.bob.1, &priv_id, &w.carol.0).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let added = carol.got(&ts, "user_added").await;
     assert_eq!(added.len(), 1);
@@ -546,8 +521,7 @@ async fn posted_goes_to_channel_members_with_upstream_fields_and_own_mentions() 
 
 #[tokio::test]
 async fn edits_deletes_reactions_and_ephemeral_posts() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -629,8 +603,7 @@ async fn edits_deletes_reactions_and_ephemeral_posts() {
 
 #[tokio::test]
 async fn typing_reaches_the_channel_but_not_the_sender_or_outsiders() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -668,8 +641,7 @@ async fn typing_reaches_the_channel_but_not_the_sender_or_outsiders() {
 
 #[tokio::test]
 async fn channel_team_user_and_config_events() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     let mut admin = Ws::connect(&ts, Auth::Bearer(&w.at)).await;
@@ -700,13 +672,7 @@ async fn channel_team_user_and_config_events() {
     let dave_id = dave["id"].as_str().unwrap().to_string();
     let mut dws = Ws::connect(&ts, Auth::Bearer(&dt)).await;
     post(&ts, &w.bob.1, &w.town, "team only").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/teams/{}/members", w.tid),
-            &w.at,
-            json!({"team_id": w.tid, "user_id": dave_id}),
-        )
-        .await;
+    let r = ts.add_team_member(&w.at, &w.tid, &dave_id).await;
     assert_eq!(r.status, 201);
     let ev = dws.drain(&ts).await;
     let names: Vec<&str> = ev.iter().filter_map(|e| e["event"].as_str()).collect();
@@ -794,10 +760,23 @@ async fn channel_team_user_and_config_events() {
     let _ = w.admin_id;
 }
 
+/// Opens a socket for `token` asking to resume what `query` names (a connection id, maybe a
+/// sequence number).
+async fn resume(ts: &TestServer, token: &str, query: &str) -> Stream {
+    open(ts, Auth::Bearer(token), query).await.expect("upgrade")
+}
+
+/// As [`resume`], where the server starts afresh instead: the socket and its `hello`.
+async fn fresh_hello(ts: &TestServer, token: &str, query: &str) -> (Stream, Value) {
+    let mut s = resume(ts, token, query).await;
+    let hello = next_frame(&mut s, WAIT).await.unwrap();
+    assert_eq!(hello["event"], "hello");
+    (s, hello)
+}
+
 #[tokio::test]
 async fn resume_replays_missed_events_or_starts_fresh() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     post(&ts, &w.carol.1, &w.town, "one").await;
     let seen = bob.next_event().await;
@@ -809,13 +788,12 @@ async fn resume_replays_missed_events_or_starts_fresh() {
         post(&ts, &w.carol.1, &w.town, m).await;
     }
     // Resume from seq 2: exactly two, three, four, with their original seqs, no hello.
-    let mut s = open(
+    let s = resume(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number=2"),
     )
-    .await
-    .unwrap();
+    .await;
     let mut ws = Ws {
         s,
         user_id: w.bob.0.clone(),
@@ -833,13 +811,12 @@ async fn resume_replays_missed_events_or_starts_fresh() {
     assert_eq!(msgs, ["two", "three", "four"]);
     // Taking over a live connection with its next seq: nothing replayed, seq continues.
     let next = ws.next_seq;
-    s = open(
+    let s = resume(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number={next}"),
     )
-    .await
-    .unwrap();
+    .await;
     let mut ws2 = Ws {
         s,
         user_id: w.bob.0.clone(),
@@ -849,26 +826,20 @@ async fn resume_replays_missed_events_or_starts_fresh() {
     post(&ts, &w.carol.1, &w.town, "five").await;
     assert_eq!(ws2.got(&ts, "posted").await.len(), 1);
     // A sequence number the server no longer has (ahead of it): a new id and hello.
-    let mut s = open(
+    let (_ahead, hello) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number=999"),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     assert_ne!(hello["data"]["connection_id"], conn_id.as_str());
     // The old id is gone with it.
-    let mut s = open(
+    let (_gone, hello) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.bob.1),
+        &w.bob.1,
         &format!("?connection_id={conn_id}&sequence_number=1"),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     assert_ne!(hello["data"]["connection_id"], conn_id.as_str());
     // Too far behind (more than 128 missed): a new id.
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -883,34 +854,22 @@ async fn resume_replays_missed_events_or_starts_fresh() {
     // Wait until the fill went through the hub (a marker to a live socket of carol).
     let mut other = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     other.drain(&ts).await;
-    let mut s = open(
+    let (_behind, hello) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.carol.1),
+        &w.carol.1,
         &format!("?connection_id={cid}&sequence_number=1"),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     assert_ne!(hello["data"]["connection_id"], cid.as_str());
     // Another user cannot take a connection over.
-    let mut s = open(
+    let (_other, _) = fresh_hello(
         &ts,
-        Auth::Bearer(&w.carol.1),
+        &w.carol.1,
         &format!("?connection_id={conn_id}&sequence_number={}", next + 1),
     )
-    .await
-    .unwrap();
-    let hello = next_frame(&mut s, WAIT).await.unwrap();
-    assert_eq!(hello["event"], "hello");
+    .await;
     // A connection id without a sequence number: closed after the upgrade.
-    let mut s = open(
-        &ts,
-        Auth::Bearer(&w.bob.1),
-        &format!("?connection_id={conn_id}"),
-    )
-    .await
-    .unwrap();
+    let mut s = resume(&ts, &w.bob.1, &format!("?connection_id={conn_id}")).await;
     assert!(next_frame(&mut s, WAIT).await.is_none());
 }
 
@@ -925,8 +884,7 @@ async fn closes_after(ts: &TestServer, ws: Ws, user_id: &str) {
 
 #[tokio::test]
 async fn sockets_close_when_their_credential_ends() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     ts.set_tokens_enabled(&w.at, true).await;
     ts.grant_token_role(&w.at, &w.bob.0).await;
     // Logout.
@@ -957,11 +915,7 @@ async fn sockets_close_when_their_credential_ends() {
         closes_after(&ts, ws, &w.bob.0).await;
     }
     // Tokens turned off: a human's token socket closes, a bot's stays.
-    ts.patch_config(
-        &w.at,
-        json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
-    )
-    .await;
+    ts.enable_bot_creation(&w.at).await;
     let bot = ts.create_bot(&w.at, "stayer").await;
     let bot_id = bot["user_id"].as_str().unwrap().to_string();
     let (_, bot_secret) = ts.create_token(&w.at, &bot_id, "bot").await;
@@ -1025,8 +979,7 @@ async fn sockets_close_when_their_credential_ends() {
 #[tokio::test]
 async fn integration_ephemeral_text_reaches_the_clicking_user() {
     use axum::routing::post as axum_post;
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     ts.patch_config(
         &w.at,
         json!({"ServiceSettings": {"AllowedUntrustedInternalConnections": "127.0.0.1"}}),
@@ -1048,7 +1001,7 @@ async fn integration_ephemeral_text_reaches_the_clicking_user() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let pid = r.body["id"].as_str().unwrap().to_string();
+    let pid = r.id();
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     let r = ts
@@ -1133,16 +1086,9 @@ async fn events_and_revocations_cross_nodes() {
 
 #[tokio::test]
 async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let cid = private_channel(&ts, &w.bob.1, &w.tid, "secret").await;
-    let r = ts
-        .post(
-            &format!("/api/v4/channels/{cid}/members"),
-            &w.bob.1,
-            json!({"user_id": w.carol.0}),
-        )
-        .await;
+    let r = ts.add_channel_member(&w.bob.1, &cid, &w.carol.0).await;
     assert_eq!(r.status, 201);
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -1177,8 +1123,7 @@ async fn a_removed_member_hears_of_it_and_nothing_more_from_the_channel() {
 #[tokio::test]
 async fn a_store_failure_in_the_typing_check_is_a_500() {
     use crate::common::SqlArg;
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let none: &[SqlArg] = &[];
     ts.raw_execute(
@@ -1206,8 +1151,7 @@ async fn a_store_failure_in_the_typing_check_is_a_500() {
 /// webhook's post and a built-in command's `in_channel` post.
 #[tokio::test]
 async fn webhook_and_command_posts_are_published() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
     let r = ts
         .post(
@@ -1217,7 +1161,7 @@ async fn webhook_and_command_posts_are_published() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let hook = r.body["id"].as_str().unwrap().to_string();
+    let hook = r.id();
     let r = ts
         .http
         .post(format!("{}/hooks/{hook}", ts.url))
@@ -1226,13 +1170,7 @@ async fn webhook_and_command_posts_are_published() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            &w.bob.1,
-            json!({"channel_id": w.town, "command": "/me waves"}),
-        )
-        .await;
+    let r = ts.execute_command(&w.bob.1, &w.town, "/me waves").await;
     assert_eq!(r.status, 200, "{}", r.text);
     let posted: Vec<Value> = carol
         .got(&ts, "posted")
@@ -1269,7 +1207,7 @@ async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let hook = r.body["id"].as_str().unwrap().to_string();
+    let hook = r.id();
     let r = ts
         .http
         .post(format!("{}/hooks/{hook}", ts.url))
@@ -1302,13 +1240,7 @@ async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            &w.bob.1,
-            json!({"channel_id": w.town, "command": "/deploy"}),
-        )
-        .await;
+    let r = ts.execute_command(&w.bob.1, &w.town, "/deploy").await;
     assert_eq!(r.status, 200, "{}", r.text);
     let got = bob.got(&ts, "posted").await;
     assert_eq!(got.len(), 1, "{got:?}");
@@ -1319,8 +1251,7 @@ async fn webhook_posts_and_in_channel_command_answers_are_posted_events() {
 
 #[tokio::test]
 async fn header_and_purpose_commands_publish_channel_updated_to_members() {
-    let ts = TestServer::start().await;
-    let w = world(&ts).await;
+    let (ts, w) = World::start().await;
     let priv_id = private_channel(&ts, &w.bob.1, &w.tid, "quiet").await;
     let mut bob = Ws::connect(&ts, Auth::Bearer(&w.bob.1)).await;
     let mut carol = Ws::connect(&ts, Auth::Bearer(&w.carol.1)).await;
@@ -1347,11 +1278,7 @@ async fn header_and_purpose_commands_publish_channel_updated_to_members() {
     }
     // A private channel's change stays with its members.
     let r = ts
-        .post(
-            "/api/v4/commands/execute",
-            &w.bob.1,
-            json!({"channel_id": priv_id, "command": "/header secret"}),
-        )
+        .execute_command(&w.bob.1, &priv_id, "/header secret")
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(bob.got(&ts, "channel_updated").await.len(), 1);

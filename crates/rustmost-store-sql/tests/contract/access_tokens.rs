@@ -88,18 +88,8 @@ async fn tokens_list_oldest_first_with_paging() {
             s.list_tokens_for_user(&a.id, page(1, 1)).await.unwrap(),
             vec![t3.clone()]
         );
-        assert!(
-            s.list_tokens_for_user(&a.id, page(2, 1))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            s.list_tokens_for_user("nobody", page(0, 10))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_tokens_for_user(&a.id, page(2, 1)).await);
+        assert_empty(s.list_tokens_for_user("nobody", page(0, 10)).await);
     })
     .await;
 }
@@ -141,8 +131,7 @@ async fn delete_token_removes_its_sessions_only() {
         s.insert_token(&keep).await.unwrap();
         let minted = token_session(s, &t).await;
         let other_minted = token_session(s, &keep).await;
-        let login = session("u", T0);
-        s.insert_session(&login).await.unwrap();
+        let login = add_session(s, "u", T0).await;
 
         s.delete_token(&t.id).await.unwrap();
         assert_not_found(s.get_token(&t.id).await);
@@ -312,7 +301,7 @@ async fn delete_expired_tokens_sweeps_tokens_and_their_sessions() {
             s.list_tokens(page(0, 10)).await.unwrap(),
             vec![later, never]
         );
-        assert!(s.delete_expired_tokens(now).await.unwrap().is_empty());
+        assert_empty(s.delete_expired_tokens(now).await);
     })
     .await;
 }

@@ -38,22 +38,12 @@ async fn audits_list_newest_first_per_user() {
             s.list_audits_for_user("u", page(1, 2)).await.unwrap(),
             vec![a]
         );
-        assert!(
-            s.list_audits_for_user("u", page(2, 2))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_audits_for_user("u", page(2, 2)).await);
         assert_eq!(
             s.list_audits_for_user("v", page(0, 10)).await.unwrap(),
             vec![other]
         );
-        assert!(
-            s.list_audits_for_user("nobody", page(0, 10))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_audits_for_user("nobody", page(0, 10)).await);
     })
     .await;
 }

@@ -7,8 +7,7 @@ use rustmost_model::channel::{Channel, ChannelMember, ChannelWithTeamData};
 #[tokio::test]
 async fn channel_round_trip_keeps_every_field() {
     on_each_backend(async |s| {
-        let c = channel("team", "town-square", "Town Square", "O");
-        s.insert_channel(&c).await.unwrap();
+        let c = add_channel(s, "team", "town-square", "Town Square", "O").await;
         assert_eq!(s.get_channel(&c.id).await.unwrap(), c);
         assert_eq!(
             s.get_channel_by_name("team", "town-square").await.unwrap(),
@@ -38,8 +37,7 @@ async fn channel_round_trip_keeps_every_field() {
 #[tokio::test]
 async fn channel_unique_violations_are_named() {
     on_each_backend(async |s| {
-        let c = channel("team", "chan", "Chan", "O");
-        s.insert_channel(&c).await.unwrap();
+        let c = add_channel(s, "team", "chan", "Chan", "O").await;
         let mut same_id = channel("team", "other", "Other", "O");
         same_id.id = c.id.clone();
         assert_conflict(s.insert_channel(&same_id).await, "channels_id");
@@ -52,8 +50,7 @@ async fn channel_unique_violations_are_named() {
         s.insert_channel(&channel("team2", "chan", "Chan", "O"))
             .await
             .unwrap();
-        let d = channel("team", "d", "D", "O");
-        s.insert_channel(&d).await.unwrap();
+        let d = add_channel(s, "team", "d", "D", "O").await;
         assert_conflict(
             s.update_channel(&Channel {
                 name: "chan".into(),
@@ -70,10 +67,8 @@ async fn channel_unique_violations_are_named() {
 #[tokio::test]
 async fn update_channel_writes_its_columns_only() {
     on_each_backend(async |s| {
-        let c = channel("team", "chan", "Chan", "O");
-        let other = channel("team", "other", "Other", "O");
-        s.insert_channel(&c).await.unwrap();
-        s.insert_channel(&other).await.unwrap();
+        let c = add_channel(s, "team", "chan", "Chan", "O").await;
+        let other = add_channel(s, "team", "other", "Other", "O").await;
         let changed = Channel {
             update_at: T0 + 10,
             delete_at: T0 + 11,
@@ -119,10 +114,8 @@ async fn update_channel_writes_its_columns_only() {
 #[tokio::test]
 async fn list_all_channels_with_team_data() {
     on_each_backend(async |s| {
-        let ta = team("ta", "Team A", true);
-        let tb = team("tb", "Team B", true);
-        s.insert_team(&ta).await.unwrap();
-        s.insert_team(&tb).await.unwrap();
+        let ta = add_team(s, "ta", "Team A", true).await;
+        let tb = add_team(s, "tb", "Team B", true).await;
         let a_gen = channel(&ta.id, "general", "General", "O");
         let b_gen = channel(&tb.id, "general", "General", "P");
         let a_alpha = channel(&ta.id, "alpha", "Alpha", "O");
@@ -182,12 +175,7 @@ async fn public_channels_listing_search_and_count() {
             s.list_public_channels("t", page(1, 2)).await.unwrap(),
             vec![ops.clone()]
         );
-        assert!(
-            s.list_public_channels("none", page(0, 10))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_public_channels("none", page(0, 10)).await);
 
         // A case-insensitive prefix of the name or display name, or of a later word of the
         // display name; LIKE's wildcards are literal.
@@ -253,12 +241,7 @@ async fn channels_for_user_by_team_and_deletion() {
             list(None, true, Some(page(1, 2))).await,
             vec![b.clone(), gone.clone()]
         );
-        assert!(
-            s.list_channels_for_user("w", None, true, None)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_channels_for_user("w", None, true, None).await);
     })
     .await;
 }
@@ -266,8 +249,7 @@ async fn channels_for_user_by_team_and_deletion() {
 #[tokio::test]
 async fn channel_member_upsert_get_and_delete() {
     on_each_backend(async |s| {
-        let c = channel("t", "c", "C", "O");
-        s.insert_channel(&c).await.unwrap();
+        let c = add_channel(s, "t", "c", "C", "O").await;
         let mut m = channel_member(&c.id, "u");
         m.explicit_roles = "custom".into();
         m.scheme_admin = true;
@@ -335,10 +317,8 @@ async fn delete_team_channel_members_leaves_other_teams_and_users() {
 #[tokio::test]
 async fn channel_members_listing_and_active_count() {
     on_each_backend(async |s| {
-        let c = channel("t", "c", "C", "O");
-        let other = channel("t", "o", "O", "O");
-        s.insert_channel(&c).await.unwrap();
-        s.insert_channel(&other).await.unwrap();
+        let c = add_channel(s, "t", "c", "C", "O").await;
+        let other = add_channel(s, "t", "o", "O", "O").await;
         let alice = add_user(s, "alice").await;
         let bob = add_user(s, "bob").await;
         let mut gone = user("gone");
@@ -367,12 +347,7 @@ async fn channel_members_listing_and_active_count() {
             s.list_channel_members(&c.id, page(1, 3)).await.unwrap(),
             members[3..].to_vec()
         );
-        assert!(
-            s.list_channel_members("nope", page(0, 10))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_channel_members("nope", page(0, 10)).await);
         assert_eq!(s.count_channel_members(&c.id).await.unwrap(), 2);
         assert_eq!(s.count_channel_members(&other.id).await.unwrap(), 1);
         assert_eq!(s.count_channel_members("nope").await.unwrap(), 0);
@@ -462,18 +437,8 @@ async fn viewing_channels_catches_up_only_unread_memberships_of_the_user() {
             bystander
         );
         // Nothing left unread; a mention alone counts as unread.
-        assert!(
-            s.view_channels("u", &ids, T0 + 200)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            s.view_channels("u", &[], T0 + 200)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.view_channels("u", &ids, T0 + 200).await);
+        assert_empty(s.view_channels("u", &[], T0 + 200).await);
         let got = s
             .view_channels("v", std::slice::from_ref(&unread.id), T0 + 300)
             .await

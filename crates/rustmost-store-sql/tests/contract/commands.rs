@@ -71,7 +71,7 @@ async fn commands_round_trip_list_update_delete() {
         s.delete_command(&b.id, T0 + 70).await.unwrap();
         let gone = s.get_command(&b.id).await.unwrap();
         assert_eq!(gone.delete_at, T0 + 70);
-        assert!(s.list_team_commands("t1").await.unwrap().is_empty());
+        assert_empty(s.list_team_commands("t1").await);
         assert_eq!(s.list_team_commands("t2").await.unwrap().len(), 2);
     })
     .await;
@@ -160,7 +160,7 @@ async fn statuses_by_ids_and_the_not_offline_listing() {
         let mut got = s.get_statuses(&ids).await.unwrap();
         got.sort_by(|x, y| x.user_id.cmp(&y.user_id));
         assert_eq!(got, vec![rows[0].clone(), rows[1].clone()]);
-        assert!(s.get_statuses(&[]).await.unwrap().is_empty());
+        assert_empty(s.get_statuses(&[]).await);
         let live = s.list_statuses_not_offline(10).await.unwrap();
         assert_eq!(
             live,

@@ -144,6 +144,15 @@ pub fn assert_not_found<T: std::fmt::Debug>(r: Result<T, StoreError>) {
     }
 }
 
+/// Asserts a listing succeeded with nothing in it.
+#[track_caller]
+pub fn assert_empty<T: std::fmt::Debug>(r: Result<Vec<T>, StoreError>) {
+    match r {
+        Ok(v) => assert!(v.is_empty(), "expected nothing, got {v:?}"),
+        Err(e) => panic!("expected an empty listing, got {e:?}"),
+    }
+}
+
 /// Asserts a unique violation named exactly `constraint` (the name is part of the contract:
 /// the server matches on it).
 #[track_caller]
@@ -206,6 +215,13 @@ pub async fn add_user(s: &dyn Store, username: &str) -> User {
     u
 }
 
+/// Inserts `session(..)` and returns it.
+pub async fn add_session(s: &dyn Store, user_id: &str, last_activity_at: i64) -> SessionRow {
+    let row = session(user_id, last_activity_at);
+    s.insert_session(&row).await.expect("insert session");
+    row
+}
+
 pub fn session(user_id: &str, last_activity_at: i64) -> SessionRow {
     SessionRow {
         id: new_id(),
@@ -219,6 +235,13 @@ pub fn session(user_id: &str, last_activity_at: i64) -> SessionRow {
         is_oauth: true,
         props: map(&[("os", "Linux"), ("browser", "")]),
     }
+}
+
+/// Inserts `team(..)` and returns it.
+pub async fn add_team(s: &dyn Store, name: &str, display_name: &str, open: bool) -> Team {
+    let t = team(name, display_name, open);
+    s.insert_team(&t).await.expect("insert team");
+    t
 }
 
 pub fn team(name: &str, display_name: &str, open: bool) -> Team {
@@ -258,6 +281,19 @@ pub fn team_member(team_id: &str, user_id: &str) -> TeamMember {
     };
     m.compute_roles();
     m
+}
+
+/// Inserts `channel(..)` and returns it.
+pub async fn add_channel(
+    s: &dyn Store,
+    team_id: &str,
+    name: &str,
+    display_name: &str,
+    kind: &str,
+) -> Channel {
+    let ch = channel(team_id, name, display_name, kind);
+    s.insert_channel(&ch).await.expect("insert channel");
+    ch
 }
 
 pub fn channel(team_id: &str, name: &str, display_name: &str, kind: &str) -> Channel {
@@ -312,6 +348,19 @@ pub fn channel_member(channel_id: &str, user_id: &str) -> ChannelMember {
 }
 
 /// A root post (or a reply when `root_id` is not empty) with every stored column set.
+/// Inserts `post(..)` and returns it.
+pub async fn add_post(
+    s: &dyn Store,
+    channel_id: &str,
+    user_id: &str,
+    root_id: &str,
+    create_at: i64,
+) -> Post {
+    let p = post(channel_id, user_id, root_id, create_at);
+    s.insert_post(&p).await.expect("insert post");
+    p
+}
+
 pub fn post(channel_id: &str, user_id: &str, root_id: &str, create_at: i64) -> Post {
     let mut props = serde_json::Map::new();
     props.insert("from_bot".into(), serde_json::json!("true"));

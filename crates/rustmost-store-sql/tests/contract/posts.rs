@@ -48,8 +48,7 @@ async fn post_round_trip_keeps_every_field() {
 async fn a_failed_insert_leaves_the_channel_counters_alone() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let p = post(&c.id, "u", "", T0);
-        s.insert_post(&p).await.unwrap();
+        let p = add_post(s, &c.id, "u", "", T0).await;
         let before = s.get_channel(&c.id).await.unwrap();
         let mut again = p.clone();
         again.create_at = T0 + 100;
@@ -69,8 +68,7 @@ async fn concurrent_inserts_commit_together_and_a_bad_one_fails_alone() {
         (c2.last_post_at, c2.last_root_post_at) = (0, 0);
         (c2.total_msg_count, c2.total_msg_count_root) = (0, 0);
         s.insert_channel(&c2).await.unwrap();
-        let root = post(&c1.id, "u", "", T0);
-        s.insert_post(&root).await.unwrap();
+        let root = add_post(s, &c1.id, "u", "", T0).await;
         for with_bad in [true, false] {
             let mut posts = Vec::new();
             for i in 0..60_i64 {
@@ -145,8 +143,7 @@ async fn concurrent_inserts_commit_together_and_a_bad_one_fails_alone() {
 async fn insert_post_bumps_channel_counters() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let root = post(&c.id, "u", "", T0 + 10);
-        s.insert_post(&root).await.unwrap();
+        let root = add_post(s, &c.id, "u", "", T0 + 10).await;
         let ch = s.get_channel(&c.id).await.unwrap();
         assert_eq!(
             (
@@ -249,10 +246,8 @@ async fn thread_counts_come_with_every_post_of_the_thread() {
 async fn update_post_writes_its_columns() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let p = post(&c.id, "u", "", T0);
-        let other = post(&c.id, "u", "", T0 + 1);
-        s.insert_post(&p).await.unwrap();
-        s.insert_post(&other).await.unwrap();
+        let p = add_post(s, &c.id, "u", "", T0).await;
+        let other = add_post(s, &c.id, "u", "", T0 + 1).await;
         let mut props = serde_json::Map::new();
         props.insert("disable_group_highlight".into(), serde_json::json!(true));
         let changed = Post {
@@ -366,8 +361,7 @@ async fn deleting_a_reply_leaves_the_thread() {
 async fn channel_post_listings() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let other = channel("t", "other", "Other", "O");
-        s.insert_channel(&other).await.unwrap();
+        let other = add_channel(s, "t", "other", "Other", "O").await;
         let p1 = post(&c.id, "u", "", T0 + 1);
         let p2 = post(&c.id, "u", "", T0 + 2);
         // Same time as p2: ties newest id first.
@@ -392,12 +386,7 @@ async fn channel_post_listings() {
             s.list_channel_posts(&c.id, page(1, 3)).await.unwrap(),
             vec![p1.clone()]
         );
-        assert!(
-            s.list_channel_posts("nope", page(0, 10))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_channel_posts("nope", page(0, 10)).await);
 
         // Changed strictly after `since`, deleted posts included.
         assert_eq!(
@@ -408,12 +397,7 @@ async fn channel_post_listings() {
             s.list_channel_posts_since(&c.id, T0 + 40).await.unwrap(),
             vec![gone.clone()]
         );
-        assert!(
-            s.list_channel_posts_since(&c.id, T0 + 50)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_channel_posts_since(&c.id, T0 + 50).await);
         assert_eq!(s.list_channel_posts_since(&c.id, 0).await.unwrap().len(), 5);
     })
     .await;
@@ -464,10 +448,8 @@ fn reaction(user_id: &str, p: &Post, emoji: &str, at: i64) -> Reaction {
 async fn reactions_round_trip_and_flag_the_post() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let p = post(&c.id, "u", "", T0);
-        let other = post(&c.id, "u", "", T0);
-        s.insert_post(&p).await.unwrap();
-        s.insert_post(&other).await.unwrap();
+        let p = add_post(s, &c.id, "u", "", T0).await;
+        let other = add_post(s, &c.id, "u", "", T0).await;
 
         let r1 = reaction("v", &p, "+1", T0 + 10);
         let mut r2 = reaction("u", &p, "smile", T0 + 5);
@@ -487,7 +469,7 @@ async fn reactions_round_trip_and_flag_the_post() {
         // Each save stamps the post with the reaction's time.
         assert_eq!(got.update_at, T0 + 20);
         assert_eq!(s.get_post(&other.id).await.unwrap(), other);
-        assert!(s.list_reactions(&other.id).await.unwrap().is_empty());
+        assert_empty(s.list_reactions(&other.id).await);
         assert_eq!(s.count_post_emojis(&other.id).await.unwrap(), 0);
     })
     .await;
@@ -497,8 +479,7 @@ async fn reactions_round_trip_and_flag_the_post() {
 async fn saving_a_reaction_again_refreshes_it() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let p = post(&c.id, "u", "", T0);
-        s.insert_post(&p).await.unwrap();
+        let p = add_post(s, &c.id, "u", "", T0).await;
         let r = reaction("v", &p, "+1", T0 + 10);
         s.save_reaction(&r).await.unwrap();
         let mut again = reaction("v", &p, "+1", T0 + 30);
@@ -522,8 +503,7 @@ async fn saving_a_reaction_again_refreshes_it() {
 async fn deleting_reactions_clears_the_flag_with_the_last() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let p = post(&c.id, "u", "", T0);
-        s.insert_post(&p).await.unwrap();
+        let p = add_post(s, &c.id, "u", "", T0).await;
         let r1 = reaction("v", &p, "+1", T0 + 10);
         let r2 = reaction("v", &p, "smile", T0 + 11);
         s.save_reaction(&r1).await.unwrap();
@@ -542,7 +522,7 @@ async fn deleting_reactions_clears_the_flag_with_the_last() {
         s.delete_reaction("v", &p.id, "smile", T0 + 70)
             .await
             .unwrap();
-        assert!(s.list_reactions(&p.id).await.unwrap().is_empty());
+        assert_empty(s.list_reactions(&p.id).await);
         assert_eq!(s.count_post_emojis(&p.id).await.unwrap(), 0);
         let got = s.get_post(&p.id).await.unwrap();
         assert!(!got.has_reactions);
@@ -560,8 +540,7 @@ async fn deleting_reactions_clears_the_flag_with_the_last() {
 async fn a_thread_is_its_root_and_live_replies_newest_first() {
     on_each_backend(async |s| {
         let c = setup(s).await;
-        let root = post(&c.id, "u", "", T0);
-        s.insert_post(&root).await.unwrap();
+        let root = add_post(s, &c.id, "u", "", T0).await;
         let r1 = post(&c.id, "u", &root.id, T0 + 10);
         let r2 = post(&c.id, "v", &root.id, T0 + 20);
         let gone = post(&c.id, "v", &root.id, T0 + 30);
@@ -577,7 +556,7 @@ async fn a_thread_is_its_root_and_live_replies_newest_first() {
         );
         assert_eq!(thread[2].reply_count, 2);
         assert!(s.list_thread(&elsewhere.id).await.unwrap().len() == 1);
-        assert!(s.list_thread("nope").await.unwrap().is_empty());
+        assert_empty(s.list_thread("nope").await);
     })
     .await;
 }

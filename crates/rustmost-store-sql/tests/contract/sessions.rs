@@ -6,8 +6,7 @@ use crate::common::*;
 #[tokio::test]
 async fn session_round_trip_keeps_every_field() {
     on_each_backend(async |s| {
-        let a = session("user-a", T0 + 5);
-        s.insert_session(&a).await.unwrap();
+        let a = add_session(s, "user-a", T0 + 5).await;
         assert_eq!(s.get_session(&a.id).await.unwrap(), a);
         assert_eq!(s.get_session_by_token_hash(&a.token_hash).await.unwrap(), a);
 
@@ -28,7 +27,7 @@ async fn missing_sessions_are_not_found() {
         s.insert_session(&session("u", T0)).await.unwrap();
         assert_not_found(s.get_session("nope").await);
         assert_not_found(s.get_session_by_token_hash("nope").await);
-        assert!(s.list_sessions_for_user("nobody").await.unwrap().is_empty());
+        assert_empty(s.list_sessions_for_user("nobody").await);
     })
     .await;
 }
@@ -36,8 +35,7 @@ async fn missing_sessions_are_not_found() {
 #[tokio::test]
 async fn session_unique_violations_are_named() {
     on_each_backend(async |s| {
-        let a = session("u", T0);
-        s.insert_session(&a).await.unwrap();
+        let a = add_session(s, "u", T0).await;
         let mut same_id = session("u", T0);
         same_id.id = a.id.clone();
         assert_conflict(s.insert_session(&same_id).await, "sessions_id");
@@ -67,10 +65,8 @@ async fn sessions_list_newest_activity_first() {
 #[tokio::test]
 async fn delete_session_removes_only_that_one() {
     on_each_backend(async |s| {
-        let a = session("u", T0);
-        let b = session("u", T0);
-        s.insert_session(&a).await.unwrap();
-        s.insert_session(&b).await.unwrap();
+        let a = add_session(s, "u", T0).await;
+        let b = add_session(s, "u", T0).await;
         s.delete_session(&a.id).await.unwrap();
         assert_not_found(s.get_session(&a.id).await);
         assert_eq!(s.get_session(&b.id).await.unwrap(), b);
@@ -103,13 +99,8 @@ async fn delete_sessions_for_user_keeps_one_and_returns_the_rest() {
 
         let gone = s.delete_sessions_for_user("u", None).await.unwrap();
         assert_eq!(gone, vec![b.id.clone()]);
-        assert!(s.list_sessions_for_user("u").await.unwrap().is_empty());
-        assert!(
-            s.delete_sessions_for_user("u", None)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_sessions_for_user("u").await);
+        assert_empty(s.delete_sessions_for_user("u", None).await);
         assert_eq!(s.list_sessions_for_user("v").await.unwrap(), vec![other]);
     })
     .await;
@@ -118,10 +109,8 @@ async fn delete_sessions_for_user_keeps_one_and_returns_the_rest() {
 #[tokio::test]
 async fn delete_all_sessions_empties_the_table() {
     on_each_backend(async |s| {
-        let a = session("u", T0);
-        let b = session("v", T0);
-        s.insert_session(&a).await.unwrap();
-        s.insert_session(&b).await.unwrap();
+        let a = add_session(s, "u", T0).await;
+        let b = add_session(s, "v", T0).await;
         s.delete_all_sessions().await.unwrap();
         assert_not_found(s.get_session(&a.id).await);
         assert_not_found(s.get_session(&b.id).await);
@@ -188,26 +177,16 @@ async fn delete_lru_sessions_keeps_the_most_recently_used_and_returns_the_rest()
         assert_eq!(s.get_session(&other.id).await.unwrap(), other);
 
         // Nothing beyond the limit: nothing deleted.
-        assert!(
-            s.delete_lru_sessions_for_user("u", 2)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.delete_lru_sessions_for_user("u", 2).await);
         // A negative limit keeps nothing, as 0 does.
         let mut gone = s.delete_lru_sessions_for_user("u", -1).await.unwrap();
         gone.sort();
         let mut want = vec![newer.id.clone(), newest.id.clone()];
         want.sort();
         assert_eq!(gone, want);
-        assert!(s.list_sessions_for_user("u").await.unwrap().is_empty());
+        assert_empty(s.list_sessions_for_user("u").await);
         assert_eq!(s.get_session(&other.id).await.unwrap(), other);
-        assert!(
-            s.delete_lru_sessions_for_user("nobody", 0)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.delete_lru_sessions_for_user("nobody", 0).await);
     })
     .await;
 }

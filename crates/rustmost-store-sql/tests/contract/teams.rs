@@ -8,8 +8,7 @@ use rustmost_store::TeamListing;
 #[tokio::test]
 async fn team_round_trip_keeps_every_field() {
     on_each_backend(async |s| {
-        let t = team("alpha", "Alpha Team", true);
-        s.insert_team(&t).await.unwrap();
+        let t = add_team(s, "alpha", "Alpha Team", true).await;
         assert_eq!(s.get_team(&t.id).await.unwrap(), t);
         assert_eq!(s.get_team_by_name("alpha").await.unwrap(), t);
 
@@ -30,8 +29,7 @@ async fn team_round_trip_keeps_every_field() {
 #[tokio::test]
 async fn team_unique_violations_are_named() {
     on_each_backend(async |s| {
-        let t = team("alpha", "Alpha", true);
-        s.insert_team(&t).await.unwrap();
+        let t = add_team(s, "alpha", "Alpha", true).await;
         let mut same_id = team("beta", "Beta", true);
         same_id.id = t.id.clone();
         assert_conflict(s.insert_team(&same_id).await, "teams_id");
@@ -39,8 +37,7 @@ async fn team_unique_violations_are_named() {
             s.insert_team(&team("alpha", "Other", true)).await,
             "teams_name",
         );
-        let b = team("beta", "Beta", true);
-        s.insert_team(&b).await.unwrap();
+        let b = add_team(s, "beta", "Beta", true).await;
         assert_conflict(
             s.update_team(&Team {
                 name: "alpha".into(),
@@ -57,10 +54,8 @@ async fn team_unique_violations_are_named() {
 #[tokio::test]
 async fn update_team_writes_every_column() {
     on_each_backend(async |s| {
-        let t = team("alpha", "Alpha", true);
-        let other = team("beta", "Beta", true);
-        s.insert_team(&t).await.unwrap();
-        s.insert_team(&other).await.unwrap();
+        let t = add_team(s, "alpha", "Alpha", true).await;
+        let other = add_team(s, "beta", "Beta", true).await;
         let changed = Team {
             id: t.id.clone(),
             create_at: t.create_at,
@@ -127,12 +122,7 @@ async fn list_teams_by_kind_in_display_name_order() {
             s.list_teams(TeamListing::All, page(1, 3)).await.unwrap(),
             vec![c.clone()]
         );
-        assert!(
-            s.list_teams(TeamListing::All, page(2, 3))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_teams(TeamListing::All, page(2, 3)).await);
         // The counts agree with the listings over every page, the archived team left out.
         assert_eq!(s.count_teams(TeamListing::All).await.unwrap(), 4);
         assert_eq!(s.count_teams(TeamListing::Open).await.unwrap(), 3);
@@ -168,7 +158,7 @@ async fn teams_for_user_are_its_active_memberships() {
             vec![b]
         );
         assert_eq!(s.list_teams_for_user("v", None).await.unwrap(), vec![c]);
-        assert!(s.list_teams_for_user("w", None).await.unwrap().is_empty());
+        assert_empty(s.list_teams_for_user("w", None).await);
     })
     .await;
 }
@@ -176,8 +166,7 @@ async fn teams_for_user_are_its_active_memberships() {
 #[tokio::test]
 async fn team_member_upsert_and_roles() {
     on_each_backend(async |s| {
-        let t = team("a", "Alpha", true);
-        s.insert_team(&t).await.unwrap();
+        let t = add_team(s, "a", "Alpha", true).await;
         let mut m = team_member(&t.id, "u");
         m.explicit_roles = "custom_role".into();
         m.scheme_admin = true;
@@ -213,10 +202,8 @@ async fn team_member_upsert_and_roles() {
 #[tokio::test]
 async fn list_team_members_active_by_user_id() {
     on_each_backend(async |s| {
-        let t = team("a", "Alpha", true);
-        let other = team("b", "Bravo", true);
-        s.insert_team(&t).await.unwrap();
-        s.insert_team(&other).await.unwrap();
+        let t = add_team(s, "a", "Alpha", true).await;
+        let other = add_team(s, "b", "Bravo", true).await;
         let m3 = team_member(&t.id, "u3");
         let m1 = team_member(&t.id, "u1");
         let m2 = team_member(&t.id, "u2");
@@ -240,12 +227,7 @@ async fn list_team_members_active_by_user_id() {
             s.list_team_members(&t.id, page(1, 2)).await.unwrap(),
             vec![m3]
         );
-        assert!(
-            s.list_team_members("nope", page(0, 10))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_empty(s.list_team_members("nope", page(0, 10)).await);
     })
     .await;
 }

@@ -155,7 +155,7 @@ async fn users_by_ids_are_in_username_order_and_filtered_by_since() {
         a.update_at = T0 + 50;
         s.insert_user(&a).await.unwrap();
         let b = add_user(s, "bob").await;
-        assert!(s.get_users_by_ids(&[], None).await.unwrap().is_empty());
+        assert_empty(s.get_users_by_ids(&[], None).await);
         let wanted = [
             c.id.clone(),
             a.id.clone(),
@@ -180,7 +180,7 @@ async fn users_by_usernames_in_one_query_skipping_unknown_names() {
         let c = add_user(s, "carol").await;
         let a = add_user(s, "alice").await;
         add_user(s, "bob").await;
-        assert!(s.get_users_by_usernames(&[]).await.unwrap().is_empty());
+        assert_empty(s.get_users_by_usernames(&[]).await);
         let wanted = ["carol".to_string(), "nobody".into(), "alice".into()];
         let got = s.get_users_by_usernames(&wanted).await.unwrap();
         assert_eq!(ids(&got, |u| &u.username), ["alice", "carol"]);
@@ -342,8 +342,7 @@ async fn list_users_by_team_and_channel() {
         let alice = add_user(s, "alice").await;
         let bob = add_user(s, "bob").await;
         let carol = add_user(s, "carol").await;
-        let t = team("team", "Team", true);
-        s.insert_team(&t).await.unwrap();
+        let t = add_team(s, "team", "Team", true).await;
         s.save_team_member(&team_member(&t.id, &alice.id))
             .await
             .unwrap();
@@ -351,8 +350,7 @@ async fn list_users_by_team_and_channel() {
         let mut left = team_member(&t.id, &bob.id);
         left.delete_at = T0;
         s.save_team_member(&left).await.unwrap();
-        let c = channel(&t.id, "chan", "Chan", "O");
-        s.insert_channel(&c).await.unwrap();
+        let c = add_channel(s, &t.id, "chan", "Chan", "O").await;
         s.save_channel_member(&channel_member(&c.id, &bob.id))
             .await
             .unwrap();
@@ -440,10 +438,8 @@ async fn list_users_sorts_and_pages() {
         );
 
         // Channel admins first when listing a channel.
-        let t = team("team", "Team", true);
-        s.insert_team(&t).await.unwrap();
-        let c = channel(&t.id, "chan", "Chan", "O");
-        s.insert_channel(&c).await.unwrap();
+        let t = add_team(s, "team", "Team", true).await;
+        let c = add_channel(s, &t.id, "chan", "Chan", "O").await;
         for u in [&alice, &bob, &carol] {
             let mut m = channel_member(&c.id, &u.id);
             m.scheme_admin = u.username == "carol";

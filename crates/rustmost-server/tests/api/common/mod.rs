@@ -5,6 +5,7 @@
 pub mod smtp;
 
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -81,6 +82,13 @@ impl TestServer {
         Self::start_with_env(&[]).await
     }
 
+    /// A fresh server with its admin logged in: (server, admin user JSON, admin session token).
+    pub async fn start_with_admin() -> (Self, Value, String) {
+        let s = Self::start().await;
+        let (admin, token) = s.admin().await;
+        (s, admin, token)
+    }
+
     /// Starts a server whose `MM_*` environment is exactly `env` (the process env is ignored,
     /// so tests can run in parallel).
     pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
@@ -107,6 +115,16 @@ impl TestServer {
             envs.push(("MM_SQLSETTINGS_DATASOURCE".into(), db.display().to_string()));
         }
         Self::launch(dir, envs, pg_url, pg_database).await
+    }
+
+    /// A server that may call integrations on 127.0.0.1 (`AllowedUntrustedInternalConnections`),
+    /// where the tests' fake integrations listen.
+    pub async fn start_trusting_loopback() -> Self {
+        Self::start_with_env(&[(
+            "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+            "127.0.0.1",
+        )])
+        .await
     }
 
     /// A second node on this server's PostgreSQL database, as behind a load balancer: its own
@@ -306,6 +324,22 @@ impl TestServer {
         Resp::read(r).await
     }
 
+    /// A request with a raw body (no `Content-Type`), for bodies that are not JSON; `token`
+    /// goes in `Authorization: Bearer`.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Resp {
+        let mut rb = self.http.request(method, format!("{}{}", self.url, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        Resp::read(rb.body(body).send().await.expect("request")).await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Resp {
         self.req(Method::GET, path, Some(token), None).await
     }
@@ -413,14 +447,19 @@ impl TestServer {
         .await;
     }
 
+    /// Turns `ServiceSettings.EnableBotAccountCreation` on.
+    pub async fn enable_bot_creation(&self, admin_token: &str) {
+        self.patch_config(
+            admin_token,
+            json!({"ServiceSettings": {"EnableBotAccountCreation": true}}),
+        )
+        .await;
+    }
+
     /// Grants `system_user_access_token` (roles become `system_user system_user_access_token`).
     pub async fn grant_token_role(&self, admin_token: &str, user_id: &str) {
         let r = self
-            .put(
-                &format!("/api/v4/users/{user_id}/roles"),
-                admin_token,
-                json!({"roles": "system_user system_user_access_token"}),
-            )
+            .set_roles(admin_token, user_id, "system_user system_user_access_token")
             .await;
         assert_eq!(r.status, StatusCode::OK, "grant role: {}", r.body);
     }
@@ -461,6 +500,224 @@ impl TestServer {
     }
 }
 
+/// Named requests for what many tests do on the way to what they check; each returns the
+/// response, so the caller asserts on it (or `assert_ok`s it) as before.
+impl TestServer {
+    /// `POST /users/login` without a session.
+    pub async fn try_login(&self, login_id: &str, password: &str) -> Resp {
+        let body = json!({"login_id": login_id, "password": password});
+        self.req(Method::POST, "/api/v4/users/login", None, Some(body))
+            .await
+    }
+
+    /// `POST /teams`.
+    pub async fn create_team(
+        &self,
+        token: &str,
+        name: &str,
+        display_name: &str,
+        team_type: &str,
+    ) -> Resp {
+        let body = json!({"name": name, "display_name": display_name, "type": team_type});
+        self.post("/api/v4/teams", token, body).await
+    }
+
+    /// `POST /channels`.
+    pub async fn create_channel(
+        &self,
+        token: &str,
+        team_id: &str,
+        name: &str,
+        display_name: &str,
+        channel_type: &str,
+    ) -> Resp {
+        let body = json!({"team_id": team_id, "name": name, "display_name": display_name,
+            "type": channel_type});
+        self.post("/api/v4/channels", token, body).await
+    }
+
+    /// `POST /posts` with just a channel and a message.
+    pub async fn create_post(&self, token: &str, channel_id: &str, message: &str) -> Resp {
+        let body = json!({"channel_id": channel_id, "message": message});
+        self.post("/api/v4/posts", token, body).await
+    }
+
+    /// `POST /teams/{team_id}/members`.
+    pub async fn add_team_member(
+        &self,
+        token: &str,
+        team_id: &str,
+        user_id: &(impl Serialize + ?Sized),
+    ) -> Resp {
+        let body = json!({"team_id": team_id, "user_id": user_id});
+        self.post(&format!("/api/v4/teams/{team_id}/members"), token, body)
+            .await
+    }
+
+    /// `POST /channels/{channel_id}/members`.
+    pub async fn add_channel_member(
+        &self,
+        token: &str,
+        channel_id: &str,
+        user_id: &(impl Serialize + ?Sized),
+    ) -> Resp {
+        let body = json!({"user_id": user_id});
+        self.post(
+            &format!("/api/v4/channels/{channel_id}/members"),
+            token,
+            body,
+        )
+        .await
+    }
+
+    /// `GET /teams/{team_id}/channels/name/{name}`.
+    pub async fn channel_by_name(&self, token: &str, team_id: &str, name: &str) -> Resp {
+        self.get(
+            &format!("/api/v4/teams/{team_id}/channels/name/{name}"),
+            token,
+        )
+        .await
+    }
+
+    /// `POST /users/tokens/{action}` (`disable`, `enable`, `revoke`, `rotate`) for one token.
+    pub async fn token_action(&self, token: &str, action: &str, token_id: &str) -> Resp {
+        let body = json!({"token_id": token_id});
+        self.post(&format!("/api/v4/users/tokens/{action}"), token, body)
+            .await
+    }
+
+    /// `POST /channels/members/me/view` for one channel.
+    pub async fn view_channel(&self, token: &str, channel_id: &str) -> Resp {
+        let body = json!({"channel_id": channel_id});
+        self.post("/api/v4/channels/members/me/view", token, body)
+            .await
+    }
+
+    /// `PUT /users/{user_id}/patch` (`user_id` may be `me`).
+    pub async fn patch_user(&self, token: &str, user_id: &str, patch: Value) -> Resp {
+        self.put(&format!("/api/v4/users/{user_id}/patch"), token, patch)
+            .await
+    }
+
+    /// `POST /users/{user_id}/tokens` with this body (`user_id` may be `me`), for the cases
+    /// [`TestServer::create_token`] does not cover.
+    pub async fn request_token(&self, token: &str, user_id: &str, body: Value) -> Resp {
+        self.post(&format!("/api/v4/users/{user_id}/tokens"), token, body)
+            .await
+    }
+
+    /// `GET /system/ping?get_server_status=true` without a session.
+    pub async fn server_status(&self) -> Resp {
+        let path = "/api/v4/system/ping?get_server_status=true";
+        self.req(Method::GET, path, None, None).await
+    }
+
+    /// `POST /users` with this body.
+    pub async fn create_user_with(&self, token: &str, body: Value) -> Resp {
+        self.post("/api/v4/users", token, body).await
+    }
+
+    /// `POST /users` with this body and no session: a sign-up.
+    pub async fn sign_up(&self, body: Value) -> Resp {
+        self.req(Method::POST, "/api/v4/users", None, Some(body))
+            .await
+    }
+
+    /// `POST /bots` with this body.
+    pub async fn create_bot_with(&self, token: &str, body: Value) -> Resp {
+        self.post("/api/v4/bots", token, body).await
+    }
+
+    /// `POST /channels` with this body.
+    pub async fn create_channel_with(&self, token: &str, body: Value) -> Resp {
+        self.post("/api/v4/channels", token, body).await
+    }
+
+    /// `PUT /config/patch`, for the callers that look at the answer ([`TestServer::patch_config`]
+    /// asserts success).
+    pub async fn config_patch(&self, token: &str, patch: Value) -> Resp {
+        self.put("/api/v4/config/patch", token, patch).await
+    }
+
+    /// The team `team-one` with the open channel `chat`, and bob, a member of both, created as
+    /// the admin: (team id, chat id, bob, bob's token).
+    pub async fn team_chat_and_bob(&self, admin_token: &str) -> (String, String, Value, String) {
+        let tid = self
+            .create_team(admin_token, "team-one", "Team One", "O")
+            .await
+            .id();
+        let chat = self
+            .create_channel(admin_token, &tid, "chat", "Chat", "O")
+            .await
+            .id();
+        let (bob, bt) = self.user(admin_token, "bob").await;
+        self.add_team_member(admin_token, &tid, &bob["id"])
+            .await
+            .assert_ok();
+        self.add_channel_member(admin_token, &chat, &bob["id"])
+            .await
+            .assert_ok();
+        (tid, chat, bob, bt)
+    }
+
+    /// `POST /commands/execute`.
+    pub async fn execute_command(&self, token: &str, channel_id: &str, command: &str) -> Resp {
+        let body = json!({"channel_id": channel_id, "command": command});
+        self.post("/api/v4/commands/execute", token, body).await
+    }
+
+    /// `POST /posts/{post_id}/actions/{action_id}`: a click on an interactive message.
+    pub async fn post_action(
+        &self,
+        token: &str,
+        post_id: &str,
+        action_id: &str,
+        body: Value,
+    ) -> Resp {
+        let path = format!("/api/v4/posts/{post_id}/actions/{action_id}");
+        self.post(&path, token, body).await
+    }
+
+    /// `POST /teams/{team_id}/channels/search`.
+    pub async fn search_channels(&self, token: &str, team_id: &str, term: &str) -> Resp {
+        let path = format!("/api/v4/teams/{team_id}/channels/search");
+        self.post(&path, token, json!({"term": term})).await
+    }
+
+    /// `PUT /bots/{bot_user_id}`.
+    pub async fn update_bot(&self, token: &str, bot_user_id: &str, patch: Value) -> Resp {
+        self.put(&format!("/api/v4/bots/{bot_user_id}"), token, patch)
+            .await
+    }
+
+    /// `PUT /posts/{post_id}/patch`.
+    pub async fn patch_post(&self, token: &str, post_id: &str, patch: Value) -> Resp {
+        self.put(&format!("/api/v4/posts/{post_id}/patch"), token, patch)
+            .await
+    }
+
+    /// `PUT /users/{user_id}/active`.
+    pub async fn set_active(&self, token: &str, user_id: &str, active: bool) -> Resp {
+        let body = json!({"active": active});
+        self.put(&format!("/api/v4/users/{user_id}/active"), token, body)
+            .await
+    }
+
+    /// `PUT /users/{user_id}/roles`.
+    pub async fn set_roles(&self, token: &str, user_id: &str, roles: &str) -> Resp {
+        let body = json!({"roles": roles});
+        self.put(&format!("/api/v4/users/{user_id}/roles"), token, body)
+            .await
+    }
+
+    /// `PUT /roles/{role_id}/patch` with this permission list.
+    pub async fn patch_role(&self, token: &str, role_id: &str, permissions: Value) -> Resp {
+        let body = json!({"permissions": permissions});
+        self.put(&format!("/api/v4/roles/{role_id}/patch"), token, body)
+            .await
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -488,6 +745,53 @@ impl Drop for TestServer {
             .join();
         }
     }
+}
+
+/// Sends each request in turn and asserts the AppError it must get, one line a check, so a run
+/// of refusals reads as the table it is:
+/// `expect_errors!(server; get(path, token) => 403, "api.context.permissions.app_error"; ...)`.
+/// Each row's method is one of [`TestServer`]'s request helpers with its arguments; a failure
+/// names the row.
+macro_rules! expect_errors {
+    ($srv:expr; $($method:ident($($arg:expr),* $(,)?) => $status:expr, $id:expr;)+) => {
+        $(
+            let r = $srv.$method($($arg),*).await;
+            assert!(
+                r.status.as_u16() == $status && r.body["id"] == $id,
+                "{} should fail with {} {}, got {}: {}",
+                stringify!($method($($arg),*)),
+                $status,
+                $id,
+                r.status,
+                r.text
+            );
+            r.assert_err($status, $id);
+        )+
+    };
+}
+pub(crate) use expect_errors;
+
+/// The `Set-Cookie` headers of a response, whole.
+pub fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().expect("ASCII cookie").to_string())
+        .collect()
+}
+
+/// The lowercase hex HMAC-SHA256 of `parts` (in order) under `key`, as signed requests carry it.
+pub fn hmac_sha256_hex(key: &str, parts: &[&[u8]]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub struct Resp {
@@ -536,6 +840,36 @@ impl Resp {
             "application/json",
             "content type"
         );
+    }
+
+    /// The body as a JSON array.
+    #[track_caller]
+    pub fn items(&self) -> &Vec<Value> {
+        self.body
+            .as_array()
+            .unwrap_or_else(|| panic!("expected a JSON array, got {}: {}", self.status, self.text))
+    }
+
+    /// The string `field` of each element of the body's array, in order.
+    #[track_caller]
+    pub fn strings(&self, field: &str) -> Vec<&str> {
+        self.items()
+            .iter()
+            .map(|v| {
+                v[field]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("no string {field} in {v}"))
+            })
+            .collect()
+    }
+
+    /// The body's `id`.
+    #[track_caller]
+    pub fn id(&self) -> String {
+        match self.body["id"].as_str() {
+            Some(id) => id.to_string(),
+            None => panic!("no id in {}: {}", self.status, self.text),
+        }
     }
 
     #[track_caller]

@@ -70,3 +70,17 @@ pub async fn smtp_sink() -> (u16, Arc<Mutex<Vec<Mail>>>) {
     });
     (port, got)
 }
+
+/// A test server whose mail goes to a fresh sink (SMTP on loopback, a `FeedbackEmail` to send
+/// from), with `env` added: (server, what the sink receives).
+pub async fn start_mailing(env: &[(&str, &str)]) -> (super::TestServer, Arc<Mutex<Vec<Mail>>>) {
+    let (port, got) = smtp_sink().await;
+    let port = port.to_string();
+    let mut all = vec![
+        ("MM_EMAILSETTINGS_SMTPSERVER", "127.0.0.1"),
+        ("MM_EMAILSETTINGS_SMTPPORT", port.as_str()),
+        ("MM_EMAILSETTINGS_FEEDBACKEMAIL", "noreply@example.com"),
+    ];
+    all.extend_from_slice(env);
+    (super::TestServer::start_with_env(&all).await, got)
+}
