@@ -705,72 +705,50 @@ impl Client {
 
     // ---- incoming and outgoing webhooks ----
 
-    /// `POST /api/v4/hooks/incoming` with an incoming webhook body.
-    pub async fn create_incoming_webhook(&self, body: &Value) -> Result<Value> {
-        self.post("/hooks/incoming", body).await
+    /// `POST /api/v4/hooks/{kind}` with a webhook body of that kind.
+    pub async fn create_webhook(&self, kind: HookKind, body: &Value) -> Result<Value> {
+        self.post(kind.path(), body).await
     }
-    /// One page of `GET /api/v4/hooks/incoming?team_id=`.
-    pub async fn get_incoming_webhooks_for_team(
+    /// One page of `GET /api/v4/hooks/{kind}?team_id=`.
+    pub async fn get_webhooks_for_team(
         &self,
+        kind: HookKind,
         team_id: &str,
         page: u32,
         per_page: u32,
     ) -> Result<Value> {
         self.get(
-            "/hooks/incoming",
+            kind.path(),
             &paged(Some(("team_id", team_id)), page, per_page),
         )
         .await
     }
-    /// `total_count` of `GET /api/v4/hooks/incoming?team_id=&include_total_count=true`.
+    /// `total_count` of `GET /api/v4/hooks/incoming?team_id=&include_total_count=true` (the
+    /// outgoing list has no count).
     pub async fn count_incoming_webhooks_for_team(&self, team_id: &str) -> Result<u64> {
         let mut q = paged(Some(("team_id", team_id)), 0, 1);
         q.push(("include_total_count", "true".into()));
-        let v = self.get("/hooks/incoming", &q).await?;
+        let v = self.get(HookKind::Incoming.path(), &q).await?;
         v["total_count"]
             .as_u64()
             .ok_or_else(|| Error::Decode("no total_count in the answer".into()))
     }
-    /// `GET /api/v4/hooks/incoming/{id}`.
-    pub async fn get_incoming_webhook(&self, hook_id: &str) -> Result<Value> {
-        self.get(&format!("/hooks/incoming/{hook_id}"), &[]).await
+    /// `GET /api/v4/hooks/{kind}/{id}`.
+    pub async fn get_webhook(&self, kind: HookKind, hook_id: &str) -> Result<Value> {
+        self.get(&format!("{}/{hook_id}", kind.path()), &[]).await
     }
-    /// `PUT /api/v4/hooks/incoming/{id}` with the whole hook (its `id` included).
-    pub async fn update_incoming_webhook(&self, hook_id: &str, hook: &Value) -> Result<Value> {
-        self.put(&format!("/hooks/incoming/{hook_id}"), hook).await
-    }
-    /// `DELETE /api/v4/hooks/incoming/{id}`.
-    pub async fn delete_incoming_webhook(&self, hook_id: &str) -> Result<Value> {
-        self.delete(&format!("/hooks/incoming/{hook_id}")).await
-    }
-    /// `POST /api/v4/hooks/outgoing` with an outgoing webhook body.
-    pub async fn create_outgoing_webhook(&self, body: &Value) -> Result<Value> {
-        self.post("/hooks/outgoing", body).await
-    }
-    /// One page of `GET /api/v4/hooks/outgoing?team_id=`.
-    pub async fn get_outgoing_webhooks_for_team(
+    /// `PUT /api/v4/hooks/{kind}/{id}` with the whole hook (its `id` included).
+    pub async fn update_webhook(
         &self,
-        team_id: &str,
-        page: u32,
-        per_page: u32,
+        kind: HookKind,
+        hook_id: &str,
+        hook: &Value,
     ) -> Result<Value> {
-        self.get(
-            "/hooks/outgoing",
-            &paged(Some(("team_id", team_id)), page, per_page),
-        )
-        .await
+        self.put(&format!("{}/{hook_id}", kind.path()), hook).await
     }
-    /// `GET /api/v4/hooks/outgoing/{id}`.
-    pub async fn get_outgoing_webhook(&self, hook_id: &str) -> Result<Value> {
-        self.get(&format!("/hooks/outgoing/{hook_id}"), &[]).await
-    }
-    /// `PUT /api/v4/hooks/outgoing/{id}` with the whole hook (its `id` included).
-    pub async fn update_outgoing_webhook(&self, hook_id: &str, hook: &Value) -> Result<Value> {
-        self.put(&format!("/hooks/outgoing/{hook_id}"), hook).await
-    }
-    /// `DELETE /api/v4/hooks/outgoing/{id}`.
-    pub async fn delete_outgoing_webhook(&self, hook_id: &str) -> Result<Value> {
-        self.delete(&format!("/hooks/outgoing/{hook_id}")).await
+    /// `DELETE /api/v4/hooks/{kind}/{id}`.
+    pub async fn delete_webhook(&self, kind: HookKind, hook_id: &str) -> Result<Value> {
+        self.delete(&format!("{}/{hook_id}", kind.path())).await
     }
 
     // ---- slash commands ----
@@ -833,6 +811,30 @@ fn paged(
     q.push(("page", page.to_string()));
     q.push(("per_page", per_page.to_string()));
     q
+}
+
+/// The two webhook kinds, which share their REST routes but for the segment under `/hooks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookKind {
+    Incoming,
+    Outgoing,
+}
+
+impl HookKind {
+    /// `incoming` or `outgoing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookKind::Incoming => "incoming",
+            HookKind::Outgoing => "outgoing",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            HookKind::Incoming => "/hooks/incoming",
+            HookKind::Outgoing => "/hooks/outgoing",
+        }
+    }
 }
 
 /// The token state changes that share one body shape.

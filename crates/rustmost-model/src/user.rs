@@ -147,6 +147,11 @@ impl User {
     pub fn is_system_admin(&self) -> bool {
         roles_include_system_admin(&self.roles)
     }
+
+    /// Whether the user's roles include `system_guest`.
+    pub fn is_guest(&self) -> bool {
+        self.roles.split_whitespace().any(|r| r == "system_guest")
+    }
 }
 
 /// Whether a space-separated role list includes `system_admin`.
@@ -272,6 +277,19 @@ mod tests {
         assert!(!is_valid_username("1abc"));
         assert!(!is_valid_username("all"));
         assert!(!is_valid_username("averyveryverylongusername"));
+    }
+
+    #[test]
+    fn role_words() {
+        let u = |roles: &str| User {
+            roles: roles.to_string(),
+            ..User::default()
+        };
+        assert!(u("system_user system_admin").is_system_admin());
+        assert!(!u("system_user system_admin_x").is_system_admin());
+        assert!(u("  system_guest ").is_guest());
+        assert!(!u("system_user").is_guest());
+        assert!(!u("system_guests").is_guest());
     }
 
     #[test]

@@ -225,9 +225,7 @@ pub async fn revoke(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
         .delete_token(&t.id)
         .await
         .map_err(gone_or("app.user_access_token.delete.app_error"))?;
-    state
-        .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
-        .await;
+    end_sessions(state, t).await;
     Ok(())
 }
 
@@ -240,10 +238,15 @@ pub async fn disable(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
         .map_err(gone_or(
             "app.user_access_token.update_token_disable.app_error",
         ))?;
+    end_sessions(state, t).await;
+    Ok(())
+}
+
+/// Drops the token's cached sessions on every node, so its next use is checked afresh.
+async fn end_sessions(state: &AppState, t: &AccessTokenRow) {
     state
         .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
         .await;
-    Ok(())
 }
 
 pub async fn enable(state: &AppState, t: &AccessTokenRow) -> ApiResult<()> {
@@ -298,9 +301,7 @@ pub async fn delete_expired(state: &AppState) -> ApiResult<usize> {
         .await
         .or_internal("app.user_access_token.delete.app_error")?;
     for t in &gone {
-        state
-            .invalidate(Invalidation::SessionHash(t.token_hash.clone()))
-            .await;
+        end_sessions(state, t).await;
         audits::record_token_event(state, &t.user_id, "cleanupExpiredUserAccessToken", &t.id).await;
     }
     Ok(gone.len())

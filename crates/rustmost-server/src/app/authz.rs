@@ -13,7 +13,13 @@ pub fn has(state: &AppState, s: &Session, perm: Permission) -> bool {
 
 /// `perm` or 403 `api.context.permissions.app_error` naming it.
 pub fn require(state: &AppState, s: &Session, perm: Permission) -> ApiResult<()> {
-    if has(state, s, perm) {
+    granted_or_403(has(state, s, perm), s, perm)
+}
+
+/// `Ok` when a check of `perm` passed, else 403 `api.context.permissions.app_error` naming it:
+/// the one refusal of the system, team and channel `require` checks.
+pub fn granted_or_403(granted: bool, s: &Session, perm: Permission) -> ApiResult<()> {
+    if granted {
         Ok(())
     } else {
         Err(ApiError::permission(&s.user_id, &[perm]))

@@ -235,9 +235,9 @@ pub async fn convert_to_user(
     users::changed(state, &u.id).await;
     if make_admin {
         // The roles as they are now, not as read before the hashing.
-        let current = users::get_user(state, &u.id).await?.roles;
-        if !current.split_whitespace().any(|r| r == "system_admin") {
-            let roles = format!("{current} system_admin").trim().to_string();
+        let current = users::get_user(state, &u.id).await?;
+        if !current.is_system_admin() {
+            let roles = format!("{} system_admin", current.roles).trim().to_string();
             state
                 .store
                 .set_user_roles(&u.id, &roles, now)

@@ -273,25 +273,28 @@ pub async fn restore_channel(state: &AppState, mut c: Channel, by: &User) -> Api
     get_channel(state, &c.id).await
 }
 
+/// The ids of the teams `user_id` belongs to.
+async fn team_ids_of(state: &AppState, user_id: &str) -> ApiResult<HashSet<String>> {
+    state
+        .store
+        .list_teams_for_user(user_id, None)
+        .await
+        .map(|ts| ts.into_iter().map(|t| t.id).collect())
+        .map_err(|e| ApiError::internal("app.team.get_all.app_error", e))
+}
+
 /// `UserCanSeeOtherUser`: everyone with the system-wide `view_members`; otherwise only users
 /// sharing a team or a channel with the caller.
 pub async fn can_see_user(state: &AppState, s: &Session, other: &str) -> ApiResult<bool> {
     if s.user_id == other || authz::has(state, s, Permission::ViewMembers) {
         return Ok(true);
     }
-    let teams = |uid: &str| {
-        let uid = uid.to_string();
-        async move {
-            state
-                .store
-                .list_teams_for_user(&uid, None)
-                .await
-                .map(|ts| ts.into_iter().map(|t| t.id).collect::<HashSet<_>>())
-                .map_err(|e| ApiError::internal("app.team.get_all.app_error", e))
-        }
-    };
-    let mine = teams(&s.user_id).await?;
-    if teams(other).await?.iter().any(|t| mine.contains(t)) {
+    let mine = team_ids_of(state, &s.user_id).await?;
+    if team_ids_of(state, other)
+        .await?
+        .iter()
+        .any(|t| mine.contains(t))
+    {
         return Ok(true);
     }
     let channels = |uid: &str| {
@@ -330,18 +333,14 @@ pub fn group_channel_name(ids: &[String]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn is_guest(u: &User) -> bool {
-    u.roles.split_whitespace().any(|r| r == "system_guest")
-}
-
 fn new_group_member(channel_id: &str, u: &User, now: i64) -> ChannelMember {
     let mut m = ChannelMember {
         channel_id: channel_id.to_string(),
         user_id: u.id.clone(),
         notify_props: channel::default_channel_notify_props(),
         last_update_at: now,
-        scheme_guest: is_guest(u),
-        scheme_user: !is_guest(u),
+        scheme_guest: u.is_guest(),
+        scheme_user: !u.is_guest(),
         ..Default::default()
     };
     m.compute_roles();
@@ -430,19 +429,12 @@ pub async fn create_direct_channel(
         == "team"
         && !authz::has(state, s, Permission::ManageSystem)
     {
-        let shared = |uid: &str| {
-            let uid = uid.to_string();
-            async move {
-                state
-                    .store
-                    .list_teams_for_user(&uid, None)
-                    .await
-                    .map(|ts| ts.into_iter().map(|t| t.id).collect::<HashSet<_>>())
-                    .map_err(|e| ApiError::internal("app.team.get_all.app_error", e))
-            }
-        };
-        let a = shared(creator).await?;
-        if !shared(teammate).await?.iter().any(|t| a.contains(t)) {
+        let a = team_ids_of(state, creator).await?;
+        if !team_ids_of(state, teammate)
+            .await?
+            .iter()
+            .any(|t| a.contains(t))
+        {
             return Err(ApiError::forbidden(
                 "api.channel.create_channel.direct_channel.team_restricted_error",
             ));
@@ -481,20 +473,27 @@ pub async fn get_or_create_direct_channel(
     insert_direct_channel(state, creator, teammate).await
 }
 
+/// A new direct (`D`) or group (`G`) channel row: no team, not shared.
+fn new_teamless(channel_type: &str, name: String, now: i64) -> Channel {
+    Channel {
+        id: new_id(),
+        create_at: now,
+        update_at: now,
+        team_id: String::new(),
+        channel_type: channel_type.into(),
+        name,
+        shared: Some(false),
+        ..Default::default()
+    }
+}
+
 /// Creates the direct channel of `cu` and `tu`, which the caller found missing, and announces it
 /// with `direct_added`; answers with the other request's channel when one created it first.
 async fn insert_direct_channel(state: &AppState, cu: &User, tu: &User) -> ApiResult<Channel> {
     let now = state.clock.now_ms();
     let c = Channel {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        team_id: String::new(),
-        channel_type: "D".into(),
-        name: direct_channel_name(&cu.id, &tu.id),
         creator_id: cu.id.clone(),
-        shared: Some(false),
-        ..Default::default()
+        ..new_teamless("D", direct_channel_name(&cu.id, &tu.id), now)
     };
     let mut members = vec![new_group_member(&c.id, cu, now)];
     if cu.id != tu.id {
@@ -566,15 +565,8 @@ pub async fn create_group_channel(
     }
     let now = state.clock.now_ms();
     let c = Channel {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        team_id: String::new(),
-        channel_type: "G".into(),
         display_name,
-        name: group_channel_name(&user_ids),
-        shared: Some(false),
-        ..Default::default()
+        ..new_teamless("G", group_channel_name(&user_ids), now)
     };
     let members: Vec<ChannelMember> = users
         .iter()
@@ -635,7 +627,7 @@ pub async fn remove_user_from_channel(
     user: &User,
     remover_id: &str,
 ) -> ApiResult<()> {
-    if c.name == DEFAULT_CHANNEL && !is_guest(user) {
+    if c.name == DEFAULT_CHANNEL && !user.is_guest() {
         return Err(
             ApiError::bad_request("api.channel.remove.default.app_error")
                 .param("Channel", DEFAULT_CHANNEL),

@@ -139,8 +139,7 @@ async fn session_for_token(state: &AppState, token: &str, hash: String) -> ApiRe
     let mut props = BTreeMap::new();
     props.insert("user_access_token_id".to_string(), t.id.clone());
     props.insert("type".to_string(), "UserAccessToken".to_string());
-    let guest = user.roles.split_whitespace().any(|r| r == "system_guest");
-    props.insert("is_guest".to_string(), guest.to_string());
+    props.insert("is_guest".to_string(), user.is_guest().to_string());
     if user.is_bot {
         props.insert("is_bot".to_string(), "true".to_string());
     }

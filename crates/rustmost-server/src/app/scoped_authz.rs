@@ -46,11 +46,7 @@ pub async fn require_team(
     team_id: &str,
     perm: Permission,
 ) -> ApiResult<()> {
-    if has_team(state, s, team_id, perm).await? {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &[perm]))
-    }
+    authz::granted_or_403(has_team(state, s, team_id, perm).await?, s, perm)
 }
 
 /// Whether the session may use `perm` in the channel.
@@ -82,11 +78,7 @@ pub async fn require_channel(
     channel_id: &str,
     perm: Permission,
 ) -> ApiResult<()> {
-    if has_channel(state, s, channel_id, perm).await? {
-        Ok(())
-    } else {
-        Err(ApiError::permission(&s.user_id, &[perm]))
-    }
+    authz::granted_or_403(has_channel(state, s, channel_id, perm).await?, s, perm)
 }
 
 /// `perm` in the channel of the post; an unknown post leaves only the system roles.

@@ -22,13 +22,19 @@ fn offline(user_id: &str) -> Status {
     }
 }
 
-/// The user's status (`offline` when none is stored).
-pub async fn get(state: &AppState, user_id: &str) -> ApiResult<Status> {
-    Ok(state
+/// The stored status row, if the user has one.
+async fn stored(state: &AppState, user_id: &str) -> ApiResult<Option<Status>> {
+    state
         .store
         .get_status(user_id)
         .await
-        .optional("app.status.get.app_error")?
+        .optional("app.status.get.app_error")
+}
+
+/// The user's status (`offline` when none is stored).
+pub async fn get(state: &AppState, user_id: &str) -> ApiResult<Status> {
+    Ok(stored(state, user_id)
+        .await?
         .unwrap_or_else(|| offline(user_id)))
 }
 
@@ -111,11 +117,7 @@ async fn online(
     quiet_for: Option<&str>,
 ) -> ApiResult<()> {
     let now = state.clock.now_ms();
-    let old = state
-        .store
-        .get_status(user_id)
-        .await
-        .optional("app.status.get.app_error")?;
+    let old = stored(state, user_id).await?;
     if let Some(old) = &old {
         if old.manual && !manual {
             return Ok(());
@@ -150,11 +152,7 @@ async fn offline_status(
     manual: bool,
     quiet_for: Option<&str>,
 ) -> ApiResult<()> {
-    let old = state
-        .store
-        .get_status(user_id)
-        .await
-        .optional("app.status.get.app_error")?;
+    let old = stored(state, user_id).await?;
     if old.is_some_and(|o| o.manual && !manual) {
         return Ok(());
     }
@@ -170,11 +168,8 @@ async fn offline_status(
 /// `SetStatusAwayIfNeeded`: by hand always; automatically only for an `online` user idle
 /// longer than `UserStatusAwayTimeout` (300 s by default) and never over a manual status.
 pub async fn set_away_if_needed(state: &AppState, user_id: &str, manual: bool) -> ApiResult<()> {
-    let mut s = state
-        .store
-        .get_status(user_id)
-        .await
-        .optional("app.status.get.app_error")?
+    let mut s = stored(state, user_id)
+        .await?
         .unwrap_or_else(|| offline(user_id));
     if !manual {
         if s.manual || s.status == STATUS_AWAY {

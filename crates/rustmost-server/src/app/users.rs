@@ -1,7 +1,7 @@
 //! Users: validation, password hashing, creation (first user becomes admin), sanitizing for a
-//! viewer, activation and role changes.
+//! viewer and role changes (activation is `app::activation`).
 
-use crate::app::{authz, bots, scoped_authz, sessions};
+use crate::app::{authz, scoped_authz, sessions};
 use crate::cluster::Invalidation;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
@@ -398,12 +398,7 @@ pub async fn sign_up(state: &AppState, s: Option<&Session>, mut u: User) -> ApiR
         u.auth_data = None;
         u.email_verified = false;
         let cfg = state.config.get();
-        let first = state
-            .store
-            .count_users(false)
-            .await
-            .or_internal("app.user.get_total_users_count.app_error")?
-            == 0;
+        let first = no_users_yet(state).await?;
         if !cfg.bool("/EmailSettings/EnableSignUpWithEmail")
             || !cfg.bool("/TeamSettings/EnableUserCreation")
         {
@@ -539,12 +534,7 @@ pub async fn create_user(state: &AppState, mut u: User) -> ApiResult<User> {
     if u.is_bot {
         u.roles = "system_user".into();
     } else {
-        let first = state
-            .store
-            .count_users(false)
-            .await
-            .or_internal("app.user.get_total_users_count.app_error")?
-            == 0;
+        let first = no_users_yet(state).await?;
         u.roles = if first {
             "system_admin system_user".into()
         } else {
@@ -649,6 +639,17 @@ impl Sanitizer {
     }
 }
 
+/// Whether no account exists yet: the first one becomes a system admin and may sign up when
+/// sign-up is closed.
+async fn no_users_yet(state: &AppState) -> ApiResult<bool> {
+    let n = state
+        .store
+        .count_users(false)
+        .await
+        .or_internal("app.user.get_total_users_count.app_error")?;
+    Ok(n == 0)
+}
+
 /// The user as shown to themselves (login, create).
 pub fn sanitize_self(mut u: User) -> User {
     u.password = String::new();
@@ -656,34 +657,6 @@ pub fn sanitize_self(mut u: User) -> User {
     u.last_login = 0;
     u.auth_data = Some(String::new());
     u
-}
-
-/// Deactivates or reactivates an account. Deactivation revokes every session at once; the
-/// account's access tokens are kept (they work again after reactivation). With
-/// `DisableBotsWhenOwnerIsDeactivated` the account's bots are disabled too.
-pub async fn set_active(state: &AppState, mut u: User, active: bool) -> ApiResult<User> {
-    let now = state.clock.now_ms();
-    u.delete_at = if active { 0 } else { now };
-    u.update_at = now;
-    state
-        .store
-        .set_user_delete_at(&u.id, u.delete_at, now)
-        .await
-        .or_not_found(MISSING_ACCOUNT)?;
-    changed(state, &u.id).await;
-    if !active {
-        sessions::revoke_all_for_user(state, &u.id, None).await?;
-        if state
-            .config
-            .get()
-            .bool("/ServiceSettings/DisableBotsWhenOwnerIsDeactivated")
-        {
-            crate::app::bots::disable_owned_by(state, &u.id).await?;
-        }
-    }
-    // After the revocation: the deactivated user's sockets close before this is sent.
-    crate::realtime::events::user_updated(state, &u);
-    Ok(u)
 }
 
 /// `PUT /users/{id}/roles`: validates, refuses to demote the last admin, writes the user and
@@ -772,77 +745,6 @@ pub async fn patch(state: &AppState, s: &Session, id: &str, p: UserPatch) -> Api
     let u = get_user(state, id).await?;
     crate::realtime::events::user_updated(state, &u);
     Ok(u)
-}
-
-/// `updateUserActive`: `sysconsole_write_user_management_users`, or oneself deactivating when
-/// `EnableUserDeactivation` is on; a system admin only by a system admin. A bot's row follows
-/// its user.
-pub async fn update_active(state: &AppState, s: &Session, id: &str, active: bool) -> ApiResult<()> {
-    let self_deactivate = !active && id == s.user_id;
-    if !self_deactivate && !authz::has(state, s, Permission::SysconsoleWriteUserManagementUsers) {
-        return Err(
-            ApiError::forbidden("api.user.update_active.permissions.app_error")
-                .detail(format!("userId={id}")),
-        );
-    }
-    if self_deactivate
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
-    }
-    let u = get_user(state, id).await?;
-    if u.is_system_admin() && !authz::is_system_admin(state, s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    if u.is_bot {
-        // As through /bots: the bot row is kept in step with its user.
-        bots::set_active(state, id, active).await?;
-        return Ok(());
-    }
-    set_active(state, u, active).await?;
-    Ok(())
-}
-
-/// `deleteUser` (deactivation only): oneself, `manage_system`, or `edit_other_users` for a
-/// non-admin; permanent deletion is refused.
-pub async fn deactivate(state: &AppState, s: &Session, id: &str, permanent: bool) -> ApiResult<()> {
-    authz::require_permission_to_user(state, s, id).await?;
-    if s.user_id == id
-        && !state
-            .config
-            .get()
-            .bool("/TeamSettings/EnableUserDeactivation")
-        && !authz::is_system_admin(state, s)
-    {
-        return Err(ApiError::unauthorized(
-            "api.user.update_active.not_enable.app_error",
-        ));
-    }
-    let u = get_user(state, id).await?;
-    if u.is_system_admin() && !authz::is_system_admin(state, s) {
-        return Err(ApiError::permission(
-            &s.user_id,
-            &[Permission::ManageSystem],
-        ));
-    }
-    if permanent {
-        return Err(ApiError::unauthorized("api.user.delete_user.not_enabled.app_error")
-            .message("Permanent user deletion feature is not enabled. Please contact your System Administrator."));
-    }
-    if u.is_bot {
-        bots::set_active(state, id, false).await?;
-    } else {
-        set_active(state, u, false).await?;
-    }
-    Ok(())
 }
 
 /// `updatePassword`: oneself with the current password, or without it an admin holding

@@ -950,6 +950,11 @@ pub async fn update_outgoing(
         ));
     }
     validate_outgoing(&h)?;
+    save_outgoing(state, h).await
+}
+
+/// Writes back a changed outgoing hook and answers it.
+async fn save_outgoing(state: &AppState, h: OutgoingWebhook) -> ApiResult<OutgoingWebhook> {
     state
         .store
         .update_outgoing_webhook(&h)
@@ -965,12 +970,7 @@ pub async fn regen_outgoing_token(
     outgoing_enabled(state)?;
     h.token = new_id();
     h.update_at = state.clock.now_ms();
-    state
-        .store
-        .update_outgoing_webhook(&h)
-        .await
-        .or_internal("app.webhooks.update_outgoing.app_error")?;
-    Ok(h)
+    save_outgoing(state, h).await
 }
 
 // ---- Outgoing webhooks: firing ----

@@ -8,7 +8,7 @@
 //! user and waits for a slot, the admin's change commits, then the slots are released.
 
 use crate::common::TestServer;
-use rustmost_server::app::{bots, credentials, sessions, users};
+use rustmost_server::app::{activation, bots, credentials, sessions, users};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -128,7 +128,7 @@ async fn a_deactivation_during_login_is_kept_and_the_login_refused() {
         },
         async {
             let target = users::get_user(&state, &uid).await.unwrap();
-            users::set_active(&state, target, false).await.unwrap();
+            activation::set_active(&state, target, false).await.unwrap();
         },
     )
     .await;
@@ -427,7 +427,9 @@ async fn a_user_demoted_and_deactivated_before_its_conversion_to_a_bot_stays_so(
         .await
         .unwrap();
     let target = users::get_user(&srv.state, id(&u)).await.unwrap();
-    users::set_active(&srv.state, target, false).await.unwrap();
+    activation::set_active(&srv.state, target, false)
+        .await
+        .unwrap();
     bots::convert_from_user(&srv.state, read_earlier)
         .await
         .unwrap();

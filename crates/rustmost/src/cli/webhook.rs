@@ -6,6 +6,7 @@ use super::{
 };
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
+use rustmost_client::HookKind::{self, Incoming, Outgoing};
 use serde_json::{Value, json};
 
 #[derive(Subcommand, Debug)]
@@ -179,12 +180,12 @@ fn one(kind: &str, hook: Value) -> Shown {
 }
 
 /// Incoming first, then outgoing, as mmctl looks a bare webhook id up.
-async fn find(cl: &Client, id: &str) -> anyhow::Result<(&'static str, Value)> {
-    if let Ok(h) = cl.get_incoming_webhook(id).await {
-        return Ok(("incoming", h));
+async fn find(cl: &Client, id: &str) -> anyhow::Result<(HookKind, Value)> {
+    if let Ok(h) = cl.get_webhook(Incoming, id).await {
+        return Ok((Incoming, h));
     }
-    match cl.get_outgoing_webhook(id).await {
-        Ok(h) => Ok(("outgoing", h)),
+    match cl.get_webhook(Outgoing, id).await {
+        Ok(h) => Ok((Outgoing, h)),
         Err(rustmost_client::Error::Api { status: 404, .. }) => {
             bail!("no webhook with id {id:?} (neither incoming nor outgoing)")
         }
@@ -236,7 +237,7 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             });
             set_user(cl, &mut body, "user_id", user).await?;
             set(&mut body, looks.fields());
-            one("incoming", cl.create_incoming_webhook(&body).await?)
+            one("incoming", cl.create_webhook(Incoming, &body).await?)
         }
         WebhookCmd::ModifyIncoming {
             hook_id,
@@ -244,13 +245,13 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             looks,
             lock_to_channel,
         } => {
-            let mut h = cl.get_incoming_webhook(&hook_id).await?;
+            let mut h = cl.get_webhook(Incoming, &hook_id).await?;
             set_channel(cl, &mut h, channel).await?;
             set(&mut h, looks.fields());
             if let Some(l) = lock_to_channel {
                 h["channel_locked"] = json!(l);
             }
-            one("incoming", cl.update_incoming_webhook(&hook_id, &h).await?)
+            one("incoming", cl.update_webhook(Incoming, &hook_id, &h).await?)
         }
         WebhookCmd::CreateOutgoing {
             team,
@@ -281,7 +282,7 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
                 ("username", username),
             ];
             set(&mut body, fields);
-            one("outgoing", cl.create_outgoing_webhook(&body).await?)
+            one("outgoing", cl.create_webhook(Outgoing, &body).await?)
         }
         WebhookCmd::ModifyOutgoing {
             hook_id,
@@ -294,7 +295,7 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             icon,
             content_type,
         } => {
-            let mut h = cl.get_outgoing_webhook(&hook_id).await?;
+            let mut h = cl.get_webhook(Outgoing, &hook_id).await?;
             set_channel(cl, &mut h, channel).await?;
             let fields = [
                 ("display_name", display_name),
@@ -312,7 +313,7 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             if !urls.is_empty() {
                 h["callback_urls"] = json!(urls);
             }
-            one("outgoing", cl.update_outgoing_webhook(&hook_id, &h).await?)
+            one("outgoing", cl.update_webhook(Outgoing, &hook_id, &h).await?)
         }
         WebhookCmd::List { teams } => {
             let ids = team_ids(cl, &teams).await?;
@@ -320,12 +321,12 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
             for t in &ids {
                 let total = cl.count_incoming_webhooks_for_team(t).await?;
                 let inc = all_pages_of("incoming webhooks", Some(total), |p| {
-                    cl.get_incoming_webhooks_for_team(t, p, PER_PAGE)
+                    cl.get_webhooks_for_team(Incoming, t, p, PER_PAGE)
                 })
                 .await?;
                 incoming.extend(inc.as_array().cloned().unwrap_or_default());
                 let out = all_pages("outgoing webhooks", |p| {
-                    cl.get_outgoing_webhooks_for_team(t, p, PER_PAGE)
+                    cl.get_webhooks_for_team(Outgoing, t, p, PER_PAGE)
                 })
                 .await?;
                 outgoing.extend(out.as_array().cloned().unwrap_or_default());
@@ -342,16 +343,12 @@ pub async fn run(c: WebhookCmd, cl: &Client) -> anyhow::Result<Shown> {
         }
         WebhookCmd::Show { hook_id } => {
             let (kind, h) = find(cl, &hook_id).await?;
-            one(kind, h)
+            one(kind.as_str(), h)
         }
         WebhookCmd::Delete { hook_id } => {
             let (kind, h) = find(cl, &hook_id).await?;
-            if kind == "incoming" {
-                cl.delete_incoming_webhook(&hook_id).await?;
-            } else {
-                cl.delete_outgoing_webhook(&hook_id).await?;
-            }
-            one(kind, h)
+            cl.delete_webhook(kind, &hook_id).await?;
+            one(kind.as_str(), h)
         }
     })
 }

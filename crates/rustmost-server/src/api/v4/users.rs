@@ -2,7 +2,7 @@
 
 use crate::api::v4::ids::UserIdOrMe;
 use crate::api::v4::{created, flag, map_from_json, ok, paging, parse_body, status_ok};
-use crate::app::{self, sessions, users};
+use crate::app::{self, activation, sessions, users};
 use crate::auth::{AuthSession, MaybeSession};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::AppState;
@@ -338,7 +338,7 @@ async fn update_user_active(
     let Some(active) = v.get("active").and_then(serde_json::Value::as_bool) else {
         return Err(ApiError::invalid_param("active"));
     };
-    users::update_active(&state, &s, &id, active).await?;
+    activation::update_active(&state, &s, &id, active).await?;
     Ok(status_ok())
 }
 
@@ -352,7 +352,7 @@ async fn delete_user(
     UserIdOrMe(id): UserIdOrMe,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    users::deactivate(&state, &s, &id, flag(&q, "permanent")).await?;
+    activation::deactivate(&state, &s, &id, flag(&q, "permanent")).await?;
     Ok(status_ok())
 }
 

@@ -6,6 +6,24 @@ import { h, clear, field, alertBox } from './dom.js';
 import { refreshSession } from './session.js';
 import { navigate } from './router.js';
 
+/** The submit handler both forms share: clears the alert, disables `submit` while `run` works,
+ * and shows what it throws (then runs `onError`, if any). */
+function submitting(err, submit, run, onError) {
+  return async (e) => {
+    e.preventDefault();
+    err.show('');
+    submit.disabled = true;
+    try {
+      await run();
+    } catch (e2) {
+      err.showError(e2);
+      if (onError) onError();
+    } finally {
+      submit.disabled = false;
+    }
+  };
+}
+
 async function limitedConfig() {
   try {
     return await get('/config/client?format=old', { quiet401: true });
@@ -36,25 +54,17 @@ export async function renderLogin(root, notice) {
   const form = h('form', {
     class: 'card',
     'aria-label': 'Log in',
-    onsubmit: async (e) => {
-      e.preventDefault();
-      err.show('');
-      submit.disabled = true;
-      try {
-        await post('/users/login', {
-          login_id: loginId.input.value.trim(),
-          password: password.input.value,
-        }, { quiet401: true });
-        await refreshSession();
-        navigate(safeRedirect(), true);
-      } catch (e2) {
-        err.showError(e2);
-        password.input.value = '';
-        password.input.focus();
-      } finally {
-        submit.disabled = false;
-      }
-    },
+    onsubmit: submitting(err, submit, async () => {
+      await post('/users/login', {
+        login_id: loginId.input.value.trim(),
+        password: password.input.value,
+      }, { quiet401: true });
+      await refreshSession();
+      navigate(safeRedirect(), true);
+    }, () => {
+      password.input.value = '';
+      password.input.focus();
+    }),
   }, err, loginId.wrap, password.wrap, submit);
   const signupAllowed = cfg.EnableSignUpWithEmail !== 'false';
   clear(root, h('main', { class: 'center-page' },
@@ -88,28 +98,19 @@ export async function renderSignup(root) {
   const form = h('form', {
     class: 'card',
     'aria-label': 'Create Account',
-    onsubmit: async (e) => {
-      e.preventDefault();
-      err.show('');
-      submit.disabled = true;
-      try {
-        await post('/users', {
-          email: email.input.value.trim(),
-          username: username.input.value.trim().toLowerCase(),
-          password: password.input.value,
-        });
-        await post('/users/login', {
-          login_id: username.input.value.trim().toLowerCase(),
-          password: password.input.value,
-        }, { quiet401: true });
-        await refreshSession();
-        navigate('/', true);
-      } catch (e2) {
-        err.showError(e2);
-      } finally {
-        submit.disabled = false;
-      }
-    },
+    onsubmit: submitting(err, submit, async () => {
+      await post('/users', {
+        email: email.input.value.trim(),
+        username: username.input.value.trim().toLowerCase(),
+        password: password.input.value,
+      });
+      await post('/users/login', {
+        login_id: username.input.value.trim().toLowerCase(),
+        password: password.input.value,
+      }, { quiet401: true });
+      await refreshSession();
+      navigate('/', true);
+    }),
   }, err, email.wrap, username.wrap, password.wrap, submit);
   clear(root, h('main', { class: 'center-page' },
     h('h1', { class: 'site-name' }, siteName),
