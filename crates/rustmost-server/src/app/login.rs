@@ -86,7 +86,7 @@ pub async fn login(state: &AppState, c: &Credentials) -> ApiResult<LoggedIn> {
         .or_not_found(users::MISSING_ACCOUNT)?;
     users::changed(state, &user.id).await;
     let mut props = BTreeMap::new();
-    props.insert("is_guest".to_string(), "false".to_string());
+    props.insert("is_guest".to_string(), user.is_guest().to_string());
     props.insert("platform".to_string(), String::new());
     let (session, secret) =
         sessions::create_login_session(state, &user.id, &user.roles, &c.device_id, props).await?;

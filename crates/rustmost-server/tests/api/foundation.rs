@@ -941,3 +941,27 @@ async fn roles_endpoints_and_live_permission_changes() {
         json!(["create_team", "edit_other_users"])
     );
 }
+
+/// Upstream's `DoLogin` marks the session with the user's guest flag; clients and plugins read it.
+#[tokio::test]
+async fn a_guest_login_session_is_marked_as_a_guest_session() {
+    let (s, _admin, admin_token) = TestServer::start_with_admin().await;
+    let (_u, t) = s.user(&admin_token, "gwen").await;
+    let gwen = s.get("/api/v4/users/me", &t).await.id();
+    s.raw_execute(
+        "UPDATE users SET roles = 'system_guest' WHERE id = $1",
+        &[crate::common::SqlArg::Text(&gwen)],
+    )
+    .await;
+    let guest = s.login("gwen", "User-Passw0rd!").await;
+    let sessions = s.get("/api/v4/users/me/sessions", &guest).await;
+    let flags: Vec<&Value> = sessions
+        .items()
+        .iter()
+        .map(|x| &x["props"]["is_guest"])
+        .collect();
+    // The session made before the role change says false, the guest's login says true.
+    assert_eq!(flags.len(), 2, "{}", sessions.body);
+    assert!(flags.contains(&&json!("true")), "{}", sessions.body);
+    assert!(flags.contains(&&json!("false")), "{}", sessions.body);
+}
