@@ -23,6 +23,8 @@ pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(4);
 /// `Db`/`DbRow` for the areas compiled against PostgreSQL.
 type Db = PostgresStore;
 type DbRow = sqlx::postgres::PgRow;
+/// Which backend the areas are compiled for, where their SQL must differ.
+const SQLITE: bool = false;
 
 #[path = "areas/access_tokens.rs"]
 mod access_tokens;
@@ -34,8 +36,12 @@ mod bots;
 mod channels;
 #[path = "areas/commands.rs"]
 mod commands;
+#[path = "areas/group_commit.rs"]
+mod group_commit;
 #[path = "areas/posts.rs"]
 mod posts;
+#[path = "areas/reactions.rs"]
+mod reactions;
 #[path = "areas/roles.rs"]
 mod roles;
 #[path = "areas/sessions.rs"]
@@ -53,6 +59,8 @@ pub struct PostgresStore {
     pub(crate) pool: PgPool,
     /// New posts' group commit, started with the first post.
     pub(crate) posts: std::sync::Arc<std::sync::OnceLock<posts::PostWriter>>,
+    /// Saved reactions' group commit, started with the first reaction.
+    pub(crate) reactions: std::sync::Arc<std::sync::OnceLock<reactions::ReactionWriter>>,
 }
 
 impl PostgresStore {
@@ -83,6 +91,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             posts: Default::default(),
+            reactions: Default::default(),
         })
     }
 

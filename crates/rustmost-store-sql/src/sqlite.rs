@@ -14,6 +14,8 @@ use std::time::Duration;
 /// `Db`/`DbRow` for the areas compiled against SQLite.
 type Db = SqliteStore;
 type DbRow = sqlx::sqlite::SqliteRow;
+/// Which backend the areas are compiled for, where their SQL must differ.
+const SQLITE: bool = true;
 
 #[path = "areas/access_tokens.rs"]
 mod access_tokens;
@@ -25,8 +27,12 @@ mod bots;
 mod channels;
 #[path = "areas/commands.rs"]
 mod commands;
+#[path = "areas/group_commit.rs"]
+mod group_commit;
 #[path = "areas/posts.rs"]
 mod posts;
+#[path = "areas/reactions.rs"]
+mod reactions;
 #[path = "areas/roles.rs"]
 mod roles;
 #[path = "areas/sessions.rs"]
@@ -44,6 +50,8 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     /// New posts' group commit, started with the first post.
     pub(crate) posts: std::sync::Arc<std::sync::OnceLock<posts::PostWriter>>,
+    /// Saved reactions' group commit, started with the first reaction.
+    pub(crate) reactions: std::sync::Arc<std::sync::OnceLock<reactions::ReactionWriter>>,
 }
 
 impl SqliteStore {
@@ -74,6 +82,7 @@ impl SqliteStore {
             return Ok(Self {
                 pool,
                 posts: Default::default(),
+                reactions: Default::default(),
             });
         }
         // Switching a file to WAL takes an exclusive lock that the busy timeout does not wait
@@ -100,6 +109,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             posts: Default::default(),
+            reactions: Default::default(),
         })
     }
 

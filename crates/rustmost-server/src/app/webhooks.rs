@@ -906,6 +906,7 @@ pub async fn create_outgoing(
         .insert_outgoing_webhook(&h)
         .await
         .or_internal("app.webhooks.save_outgoing.app_error")?;
+    hooks_changed(state, &h).await;
     Ok(h)
 }
 
@@ -940,7 +941,18 @@ pub async fn update_outgoing(
         .update_outgoing_webhook(&h)
         .await
         .or_internal("app.webhooks.update_outgoing.app_error")?;
+    hooks_changed(state, &h).await;
     Ok(h)
+}
+
+/// Tells the write caches (on every node) that the hook's team may have a live outgoing
+/// webhook now. Every write of an outgoing webhook calls it once committed.
+async fn hooks_changed(state: &AppState, h: &OutgoingWebhook) {
+    state
+        .invalidate(crate::cluster::Invalidation::TeamHooks {
+            team_id: h.team_id.clone(),
+        })
+        .await;
 }
 
 pub async fn delete_outgoing(state: &AppState, mut h: OutgoingWebhook) -> ApiResult<()> {
@@ -952,7 +964,9 @@ pub async fn delete_outgoing(state: &AppState, mut h: OutgoingWebhook) -> ApiRes
         .store
         .update_outgoing_webhook(&h)
         .await
-        .or_internal("app.webhooks.delete_outgoing.app_error")
+        .or_internal("app.webhooks.delete_outgoing.app_error")?;
+    hooks_changed(state, &h).await;
+    Ok(())
 }
 
 pub async fn regen_outgoing_token(
@@ -967,6 +981,7 @@ pub async fn regen_outgoing_token(
         .update_outgoing_webhook(&h)
         .await
         .or_internal("app.webhooks.update_outgoing.app_error")?;
+    hooks_changed(state, &h).await;
     Ok(h)
 }
 
@@ -997,6 +1012,10 @@ pub fn matching_trigger(h: &OutgoingWebhook, post_channel: &str, text: &str) -> 
 /// Fires the outgoing hooks a new post matches, off the request path: the post is saved and
 /// answered whatever the integrations do.
 pub fn spawn_outgoing(state: &AppState, p: &Post, c: &Channel) {
+    // Most posts go where no hook listens: no task, no listing.
+    if !c.is_open() || state.write_caches.team_has_no_hooks(&c.team_id) {
+        return;
+    }
     let (state, p, c) = (state.clone(), p.clone(), c.clone());
     tokio::spawn(async move {
         match fire_outgoing(&state, &p, &c).await {
@@ -1028,6 +1047,11 @@ pub async fn fire_outgoing(
     {
         return Ok(Vec::new());
     }
+    if state.write_caches.team_has_no_hooks(&c.team_id) {
+        return Ok(Vec::new());
+    }
+    // Noted before the listing: a hook created while it runs must not be cached away.
+    let epoch = state.write_caches.epoch();
     let hooks = state
         .store
         .list_outgoing_webhooks(&WebhookQuery {
@@ -1036,6 +1060,11 @@ pub async fn fire_outgoing(
         })
         .await
         .or_internal("app.webhooks.get_outgoing_by_team.app_error")?;
+    if hooks.is_empty() {
+        state
+            .write_caches
+            .put_team_without_hooks_if_unchanged(&c.team_id, epoch);
+    }
     let mut matched: Vec<(OutgoingWebhook, String)> = Vec::new();
     for h in hooks {
         let Some(word) = matching_trigger(&h, &c.id, &p.message) else {

@@ -33,3 +33,4 @@ mod users_filters;
 mod web;
 mod webhooks;
 mod websocket;
+mod write_caches;

@@ -18,3 +18,4 @@ mod sessions;
 mod teams;
 mod users;
 mod webhooks;
+mod write_batches;
