@@ -100,6 +100,10 @@ impl SqliteStore {
         first.close().await.map_err(other)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // sqlx pings a connection each time it leaves the pool, which for SQLite is one
+            // more round trip to the connection's thread per statement; a connection to a
+            // local file does not go away while the pool holds it, so there is nothing to test.
+            .test_before_acquire(false)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)

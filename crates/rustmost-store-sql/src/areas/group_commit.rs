@@ -23,7 +23,19 @@ where
 }
 
 /// Writes items in one transaction; all or none.
-pub(crate) type WriteFn<T> = for<'a> fn(&'a DbPool, &'a [&'a T]) -> BoxFuture<'a, Result<()>>;
+pub(crate) type WriteFn<T> = for<'a> fn(&'a mut Conn, &'a [&'a T]) -> BoxFuture<'a, Result<()>>;
+
+/// The writer's own connection, kept from batch to batch. On SQLite a connection's page cache
+/// lasts only while no other connection writes, so the connection that does all of this
+/// writing keeps its cache warm, where batches spread over the pool would each start cold.
+pub(crate) struct Conn {
+    pool: DbPool,
+    conn: Option<sqlx::pool::PoolConnection<Database>>,
+    /// Whether the connection is kept between writes: not from a pool of one (an in-memory
+    /// SQLite database), whose every other user would wait for it, nor once the pool is closing
+    /// (closing waits for every connection to come back).
+    keep: bool,
+}
 
 type Job<T> = (T, tokio::sync::oneshot::Sender<Result<()>>);
 
@@ -50,7 +62,7 @@ impl<T: Send + Sync + 'static> GroupCommit<T> {
         if let Err(e) = self.tx.send((item, done)) {
             // The writer's runtime is gone (a store outliving it): write directly.
             let item = e.0.0;
-            return (self.write)(pool, &[&item]).await;
+            return (self.write)(&mut Conn::new(pool.clone()), &[&item]).await;
         }
         answer
             .await
@@ -63,7 +75,20 @@ async fn write_batches<T>(
     mut rx: tokio::sync::mpsc::UnboundedReceiver<Job<T>>,
     write: WriteFn<T>,
 ) {
-    while let Some(first) = rx.recv().await {
+    let mut closing = std::pin::pin!(pool.close_event());
+    let mut conn = Conn::new(pool);
+    loop {
+        let first = tokio::select! {
+            job = rx.recv() => match job {
+                Some(job) => job,
+                None => return,
+            },
+            () = &mut closing, if conn.keep => {
+                conn.keep = false;
+                conn.conn = None;
+                continue;
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -72,7 +97,7 @@ async fn write_batches<T>(
             }
         }
         let items: Vec<&T> = batch.iter().map(|(t, _)| t).collect();
-        let res = write(&pool, &items).await;
+        let res = write(&mut conn, &items).await;
         match res {
             Ok(()) => {
                 for (_, done) in batch {
@@ -84,57 +109,80 @@ async fn write_batches<T>(
             }
             Err(_) => {
                 for (t, done) in batch {
-                    let _ = done.send(write(&pool, &[&t]).await);
+                    let _ = done.send(write(&mut conn, &[&t]).await);
                 }
             }
         }
     }
 }
 
-/// `($first,…),(…)…`: the VALUES of `rows` rows of `cols` parameters numbered from `first`.
+/// The VALUES of `rows` rows of `cols` parameters, the first being the statement's `first`
+/// (1-based): `($first,…),(…)…` on PostgreSQL; on SQLite anonymous `?`, bound in order across
+/// a script's statements, because SQLite looks each `$N` up among the names before it (a batch
+/// of thousands of them would spend its time there).
 pub(crate) fn values(rows: usize, cols: usize, first: usize) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(rows * cols * 6);
     for r in 0..rows {
         out.push_str(if r == 0 { "(" } else { ",(" });
         for c in 0..cols {
-            let sep = if c == 0 { "" } else { "," };
-            let _ = write!(out, "{sep}${}", first + r * cols + c);
+            if c > 0 {
+                out.push(',');
+            }
+            if super::SQLITE {
+                out.push('?');
+            } else {
+                let _ = write!(out, "${}", first + r * cols + c);
+            }
         }
         out.push(')');
     }
     out
 }
 
-/// Runs `insert` and then `update` (whose parameters follow the insert's in `args`) as one
-/// atomic write in a single call to the database: on SQLite, whose driver runs each statement
-/// as a message to the connection's thread, the transaction and both statements go as one
-/// script (`$N` parameters are shared across a script's statements); on PostgreSQL the insert
-/// is a data-modifying CTE of the update, a single statement and so its own transaction.
-pub(crate) async fn insert_then_update(
-    pool: &DbPool,
-    insert: &str,
-    update: &str,
-    args: Args<'_>,
-) -> Result<()> {
-    if super::SQLITE {
-        let sql = format!("BEGIN IMMEDIATE; {insert}; {update}; COMMIT");
-        let mut conn = pool.acquire().await.map_err(map_err)?;
-        let res = sqlx::query_with(&sql, args).execute(&mut *conn).await;
-        if res.is_err() {
-            // The script stopped at the failing statement, inside its transaction: end it
-            // before the connection goes back to the pool, or drop the connection.
-            if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+impl Conn {
+    fn new(pool: DbPool) -> Self {
+        let keep = pool.options().get_max_connections() > 1 && !pool.is_closed();
+        Conn {
+            pool,
+            conn: None,
+            keep,
+        }
+    }
+
+    /// Runs `insert` and then `update` (whose parameters follow the insert's in `args`) as one
+    /// atomic write in a single call to the database: on SQLite, whose driver runs each
+    /// statement as a message to the connection's thread, the transaction and both statements
+    /// go as one script; on PostgreSQL the insert is a data-modifying CTE of the update, a
+    /// single statement and so its own transaction. After a failure the connection is given
+    /// up (on SQLite once its transaction is rolled back), and the next write takes another.
+    pub(crate) async fn insert_then_update(
+        &mut self,
+        insert: &str,
+        update: &str,
+        args: Args<'_>,
+    ) -> Result<()> {
+        let conn = match &mut self.conn {
+            Some(c) => c,
+            None => self
+                .conn
+                .insert(self.pool.acquire().await.map_err(map_err)?),
+        };
+        let res = if super::SQLITE {
+            let sql = format!("BEGIN IMMEDIATE; {insert}; {update}; COMMIT");
+            let res = sqlx::query_with(&sql, args).execute(&mut **conn).await;
+            // A script stops at its failing statement, inside its transaction.
+            if res.is_err() && sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
                 conn.close_on_drop();
             }
+            res
+        } else {
+            let sql = format!("WITH written AS ({insert} RETURNING 1) {update}");
+            sqlx::query_with(&sql, args).execute(&mut **conn).await
+        };
+        if res.is_err() || !self.keep {
+            self.conn = None;
         }
-        res.map_err(map_err)?;
-    } else {
-        let sql = format!("WITH written AS ({insert} RETURNING 1) {update}");
-        sqlx::query_with(&sql, args)
-            .execute(pool)
-            .await
-            .map_err(map_err)?;
+        res.map(drop).map_err(map_err)
     }
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Posts (reactions are in reactions.rs).
 
-use super::group_commit::{Args, DbPool, add, insert_then_update, values};
+use super::group_commit::{Args, Conn, add, values};
 use super::{Db, DbRow};
 use crate::map_err;
 use async_trait::async_trait;
@@ -118,11 +118,11 @@ fn add_post<'q>(args: &mut Args<'q>, p: &'q Post) -> Result<()> {
 
 /// Posts in one atomic write: the rows, then every channel's counters in one `UPDATE … FROM
 /// (VALUES …)` (SQLite ≥ 3.33 and PostgreSQL; VALUES columns are `column1…` on both).
-fn insert_many<'a>(pool: &'a DbPool, posts: &'a [&'a Post]) -> BoxFuture<'a, Result<()>> {
-    Box::pin(insert_many_now(pool, posts))
+fn insert_many<'a>(conn: &'a mut Conn, posts: &'a [&'a Post]) -> BoxFuture<'a, Result<()>> {
+    Box::pin(insert_many_now(conn, posts))
 }
 
-async fn insert_many_now(pool: &DbPool, posts: &[&Post]) -> Result<()> {
+async fn insert_many_now(conn: &mut Conn, posts: &[&Post]) -> Result<()> {
     let mut bumps: Vec<(&str, ChannelBump)> = Vec::new();
     let mut at: std::collections::HashMap<&str, usize> = Default::default();
     for p in posts {
@@ -158,7 +158,7 @@ async fn insert_many_now(pool: &DbPool, posts: &[&Post]) -> Result<()> {
          FROM (VALUES {}) AS v WHERE channels.id = v.column1",
         values(bumps.len(), 5, posts.len() * 18 + 1)
     );
-    insert_then_update(pool, &insert, &update, args).await
+    conn.insert_then_update(&insert, &update, args).await
 }
 
 fn props_json(p: &Post) -> String {

@@ -2,7 +2,7 @@
 //! arrive while a batch commits are written together (one upsert, one update of their posts,
 //! one commit), each answered after the commit.
 
-use super::group_commit::{Args, DbPool, GroupCommit, add, insert_then_update, values};
+use super::group_commit::{Args, Conn, GroupCommit, add, values};
 use super::{Db, DbRow};
 use crate::map_err;
 use async_trait::async_trait;
@@ -28,12 +28,12 @@ fn row_to_reaction(r: &DbRow) -> Reaction {
     }
 }
 
-fn save_many<'a>(pool: &'a DbPool, rs: &'a [&'a Reaction]) -> BoxFuture<'a, Result<()>> {
-    Box::pin(save_many_now(pool, rs))
+fn save_many<'a>(conn: &'a mut Conn, rs: &'a [&'a Reaction]) -> BoxFuture<'a, Result<()>> {
+    Box::pin(save_many_now(conn, rs))
 }
 
 /// Reactions in one atomic write, then their posts' `has_reactions` and `update_at`.
-async fn save_many_now(pool: &DbPool, rs: &[&Reaction]) -> Result<()> {
+async fn save_many_now(conn: &mut Conn, rs: &[&Reaction]) -> Result<()> {
     // One statement may not touch a row twice (PostgreSQL refuses the upsert), so the same
     // reaction twice in a batch is written once, as saving it twice in turn leaves it: the
     // first save's row with the last save's update_at (a refresh changes nothing else).
@@ -86,7 +86,7 @@ async fn save_many_now(pool: &DbPool, rs: &[&Reaction]) -> Result<()> {
          FROM (VALUES {}) AS v WHERE posts.id = v.column1",
         values(posts.len(), 2, rows.len() * 7 + 1)
     );
-    insert_then_update(pool, &insert, &update, args).await
+    conn.insert_then_update(&insert, &update, args).await
 }
 
 #[async_trait]
