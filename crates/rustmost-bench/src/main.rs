@@ -56,6 +56,17 @@ struct Cli {
     chart: Vec<String>,
     #[arg(long)]
     draw_only: bool,
+    /// Runs only the scenarios whose name contains one of these (comma-separated), e.g.
+    /// `POST` for the write path.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+impl Cli {
+    /// Whether `--only` lets the scenario named `name` run.
+    fn wanted(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| name.contains(o.as_str()))
+    }
 }
 
 #[derive(Subcommand)]
@@ -240,7 +251,10 @@ async fn pair(
     path: &str,
     tokens: (&str, &str),
     lua: Option<String>,
-) -> anyhow::Result<Row> {
+) -> anyhow::Result<Option<Row>> {
+    if !cli.wanted(&name) {
+        return Ok(None);
+    }
     let (secs, conns) = (cli.secs, cli.conns);
     let run = |base: String, token: String, lua: Option<String>, path: String| {
         tokio::task::spawn_blocking(move || {
@@ -278,7 +292,7 @@ async fn pair(
             String::new()
         }
     );
-    Ok(row)
+    Ok(Some(row))
 }
 
 fn lua_posts(channels: &[String]) -> String {
@@ -321,7 +335,7 @@ async fn scenarios(
     let (pat, session) = (both(&s.pat), both(&s.session));
     let tok = |t: &(String, String)| (t.0.clone(), t.1.clone());
     let main = s.channels[0].clone();
-    let mut add = |r: Row| rows.push(r);
+    let mut add = |r: Option<Row>| rows.extend(r);
     if db == "SQLite" {
         let t = tok(&pat);
         add(pair(
@@ -412,6 +426,13 @@ async fn sizes(
     let seeder = server::Seeder::open(&dir.join("rustmost.db")).await?;
     let mut have_users = seeder.count_users().await?;
     for &n in &cli.sizes {
+        let names = [
+            format!("GET /users?per_page=200 at {n} users"),
+            format!("GET /channels/{{id}}/posts at {n} posts"),
+        ];
+        if !names.iter().any(|name| cli.wanted(name)) {
+            continue;
+        }
         let t0 = std::time::Instant::now();
         seeder.add_users(n.saturating_sub(have_users)).await?;
         have_users = have_users.max(n);
@@ -422,10 +443,11 @@ async fn sizes(
         );
         s.seed_minimal_listing(&rm.base, &mini.base, &channel)
             .await?;
-        rows.push(
+        let [users_name, posts_name] = names;
+        rows.extend(
             pair(
                 cli,
-                format!("GET /users?per_page=200 at {n} users"),
+                users_name,
                 mini,
                 rm,
                 "/api/v4/users?page=0&per_page=200",
@@ -434,10 +456,10 @@ async fn sizes(
             )
             .await?,
         );
-        rows.push(
+        rows.extend(
             pair(
                 cli,
-                format!("GET /channels/{{id}}/posts at {n} posts"),
+                posts_name,
                 mini,
                 rm,
                 &format!("/api/v4/channels/{channel}/posts"),

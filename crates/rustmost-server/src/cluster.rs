@@ -72,6 +72,11 @@ pub enum Invalidation {
     Role(Role),
     /// Every session on the server.
     AllSessions,
+    /// A channel's row changed (other than its post counters): the write caches drop it.
+    Channel { channel_id: String },
+    /// A team may have gained a live outgoing webhook: the write caches forget that it had
+    /// none.
+    TeamHooks { team_id: String },
 }
 
 /// The notification payload: small JSON, e.g. `{"node":"","kind":"session_ids","keys":[…]}`.
@@ -168,6 +173,16 @@ impl AppState {
 }
 
 fn apply_local(state: &Inner, inv: &Invalidation) {
+    // The write caches hold no credential: no socket needs to re-check anything.
+    match inv {
+        Invalidation::Channel { channel_id } => {
+            return state.write_caches.forget_channel(channel_id);
+        }
+        Invalidation::TeamHooks { team_id } => {
+            return state.write_caches.forget_team_hooks(team_id);
+        }
+        _ => {}
+    }
     state.events.hub.on_invalidation(inv);
     match inv {
         Invalidation::SessionHash(h) => state.sessions.remove_hash(h),
@@ -184,6 +199,7 @@ fn apply_local(state: &Inner, inv: &Invalidation) {
         Invalidation::User { user_id } => state.sessions.forget_user(user_id),
         Invalidation::Role(r) => state.roles.put(r.clone()),
         Invalidation::AllSessions => state.sessions.clear(),
+        Invalidation::Channel { .. } | Invalidation::TeamHooks { .. } => {}
     }
 }
 
@@ -193,11 +209,17 @@ async fn apply_remote(state: &Inner, node: &str, payload: &str) {
     let Ok(w) = serde_json::from_str::<Wire>(payload) else {
         tracing::warn!("unreadable cache invalidation; dropping the session cache");
         state.sessions.clear();
+        state.write_caches.clear();
         state.events.hub.distrust_all(|_| true);
         return;
     };
     if w.node == node {
         return;
+    }
+    match w.kind.as_str() {
+        "channel" => return state.write_caches.forget_channel(&w.key),
+        "outgoing_hooks" => return state.write_caches.forget_team_hooks(&w.key),
+        _ => {}
     }
     // Sockets whose session this message evicts re-check it before writing anything more.
     let distrust = |state: &Inner| {
@@ -297,11 +319,13 @@ async fn listen(
             Some(FeedEvent::Lost(why)) => {
                 tracing::warn!(error = %why, "cache invalidation listener lost; caching no sessions until it is back");
                 state.sessions.suspend();
+                state.write_caches.suspend();
             }
             Some(FeedEvent::Back) => {
                 // Anything changed while the connection was down went unheard.
                 reload_roles(&state).await;
                 state.sessions.resume();
+                state.write_caches.resume();
                 state.events.hub.distrust_all(|_| true);
                 tracing::info!("cache invalidation listener back");
             }
@@ -309,6 +333,7 @@ async fn listen(
                 // The feed ended: from now on nothing from the other nodes is heard.
                 tracing::error!("cache invalidation feed ended; caching no sessions");
                 state.sessions.suspend();
+                state.write_caches.suspend();
                 return;
             }
         }

@@ -12,6 +12,7 @@ pub mod ratelimit;
 pub mod realtime;
 pub mod state;
 pub mod web;
+pub mod write_cache;
 
 use crate::config::ConfigService;
 use crate::error::ApiError;
@@ -106,6 +107,7 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         roles: Default::default(),
         sessions: Default::default(),
+        write_caches: Default::default(),
         cluster,
         events: Default::default(),
         clock: state::Clock::system(),
@@ -115,6 +117,9 @@ pub async fn build_state(opts: &ServerOptions) -> anyhow::Result<AppState> {
         // A notification lost to a crash between a commit and its NOTIFY goes unseen for at
         // most this long.
         state.sessions.set_max_age(cluster::MAX_SESSION_CACHE_AGE);
+        state
+            .write_caches
+            .set_max_age(cluster::MAX_SESSION_CACHE_AGE);
         cluster::start_listening(&state, l);
     }
     if let Some(f) = config_feed {

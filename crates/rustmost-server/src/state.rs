@@ -25,6 +25,9 @@ pub struct Inner {
     pub config: Arc<ConfigService>,
     pub roles: RoleCache,
     pub sessions: SessionCache,
+    /// Channels and teams without outgoing webhooks, for the post and reaction write path;
+    /// change them through [`AppState::invalidate`].
+    pub write_caches: crate::write_cache::WriteCaches,
     /// Carries cache invalidations to the other nodes on the same database; change cached
     /// state through [`AppState::invalidate`], not the caches directly.
     pub cluster: crate::cluster::Cluster,

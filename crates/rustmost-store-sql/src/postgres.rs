@@ -23,6 +23,8 @@ pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(4);
 /// `Db`/`DbRow` for the areas compiled against PostgreSQL.
 type Db = PostgresStore;
 type DbRow = sqlx::postgres::PgRow;
+/// Which backend the areas are compiled for, where their SQL must differ.
+const SQLITE: bool = false;
 
 #[path = "areas/access_tokens.rs"]
 mod access_tokens;
@@ -36,8 +38,12 @@ mod channels;
 mod commands;
 #[path = "areas/common.rs"]
 mod common;
+#[path = "areas/group_commit.rs"]
+mod group_commit;
 #[path = "areas/posts.rs"]
 mod posts;
+#[path = "areas/reactions.rs"]
+mod reactions;
 #[path = "areas/roles.rs"]
 mod roles;
 #[path = "areas/sessions.rs"]
@@ -55,6 +61,8 @@ pub struct PostgresStore {
     pub(crate) pool: PgPool,
     /// New posts' group commit, started with the first post.
     pub(crate) posts: std::sync::Arc<std::sync::OnceLock<posts::PostWriter>>,
+    /// Saved reactions' group commit, started with the first reaction.
+    pub(crate) reactions: std::sync::Arc<std::sync::OnceLock<reactions::ReactionWriter>>,
 }
 
 impl PostgresStore {
@@ -85,6 +93,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             posts: Default::default(),
+            reactions: Default::default(),
         })
     }
 

@@ -14,6 +14,8 @@ use std::time::Duration;
 /// `Db`/`DbRow` for the areas compiled against SQLite.
 type Db = SqliteStore;
 type DbRow = sqlx::sqlite::SqliteRow;
+/// Which backend the areas are compiled for, where their SQL must differ.
+const SQLITE: bool = true;
 
 #[path = "areas/access_tokens.rs"]
 mod access_tokens;
@@ -27,8 +29,12 @@ mod channels;
 mod commands;
 #[path = "areas/common.rs"]
 mod common;
+#[path = "areas/group_commit.rs"]
+mod group_commit;
 #[path = "areas/posts.rs"]
 mod posts;
+#[path = "areas/reactions.rs"]
+mod reactions;
 #[path = "areas/roles.rs"]
 mod roles;
 #[path = "areas/sessions.rs"]
@@ -46,6 +52,8 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     /// New posts' group commit, started with the first post.
     pub(crate) posts: std::sync::Arc<std::sync::OnceLock<posts::PostWriter>>,
+    /// Saved reactions' group commit, started with the first reaction.
+    pub(crate) reactions: std::sync::Arc<std::sync::OnceLock<reactions::ReactionWriter>>,
 }
 
 impl SqliteStore {
@@ -76,6 +84,7 @@ impl SqliteStore {
             return Ok(Self {
                 pool,
                 posts: Default::default(),
+                reactions: Default::default(),
             });
         }
         // Switching a file to WAL takes an exclusive lock that the busy timeout does not wait
@@ -93,6 +102,10 @@ impl SqliteStore {
         first.close().await.map_err(other)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // sqlx pings a connection each time it leaves the pool, which for SQLite is one
+            // more round trip to the connection's thread per statement; a connection to a
+            // local file does not go away while the pool holds it, so there is nothing to test.
+            .test_before_acquire(false)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
@@ -102,6 +115,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             posts: Default::default(),
+            reactions: Default::default(),
         })
     }
 

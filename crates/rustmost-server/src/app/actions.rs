@@ -151,7 +151,7 @@ async fn send_ephemeral_text(state: &AppState, user_id: &str, p: &post::Post, te
             e.props.insert(k.to_string(), v.clone());
         }
     }
-    let e = posts::ephemeral_post(e);
+    let e = posts::ephemeral_post(e, state.clock.now_ms());
     crate::realtime::events::ephemeral(state, user_id, &e).await;
 }
 

@@ -242,6 +242,7 @@ pub async fn archive_channel(state: &AppState, mut c: Channel, by: &User) -> Api
         .update_channel(&c)
         .await
         .or_internal("app.channel.delete.app_error")?;
+    crate::write_cache::channel_changed(state, &c.id).await;
     state
         .events
         .publish(crate::realtime::events::channel_deleted(&c));
@@ -262,6 +263,7 @@ pub async fn restore_channel(state: &AppState, mut c: Channel, by: &User) -> Api
         .update_channel(&c)
         .await
         .or_internal("app.channel.update_channel.internal_error")?;
+    crate::write_cache::channel_changed(state, &c.id).await;
     state
         .events
         .publish(crate::realtime::events::channel_restored(&c));

@@ -797,7 +797,7 @@ async fn response_post(
 /// `ephemeral_message`, never stored.
 pub async fn deliver_ephemeral(state: &AppState, user_id: &str, mut p: Post) -> Post {
     p.user_id = user_id.to_string();
-    let p = posts::ephemeral_post(p);
+    let p = posts::ephemeral_post(p, state.clock.now_ms());
     crate::realtime::events::ephemeral(state, user_id, &p).await;
     p
 }

@@ -264,7 +264,7 @@ pub async fn create(
     for mut p in parts {
         let now = state.clock.now_ms();
         p.create_at = last.as_ref().map_or(now, |l| now.max(l.create_at + 1));
-        posts::pre_save(&mut p);
+        posts::pre_save(&mut p, now);
         posts::validate_post(&p)?;
         state.store.insert_post(&p).await.map_err(|e| {
             let id = if origin == Origin::Webhook {

@@ -5,13 +5,15 @@ use crate::app::{scoped_authz, users};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
+use crate::write_cache;
 use rustmost_model::Permission;
 use rustmost_model::channel::Channel;
+use rustmost_model::new_id;
 use rustmost_model::post::{self, Post, PostList};
-use rustmost_model::{new_id, now_ms};
 use rustmost_store::Page;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub const POST_NOT_FOUND: &str = "app.post.get.app_error";
 
@@ -87,11 +89,12 @@ pub fn validate_post(p: &Post) -> ApiResult<()> {
     Ok(())
 }
 
-/// `PreSave`: a fresh id, times, normalized attachments with action ids, hashtags.
-pub fn pre_save(p: &mut Post) {
+/// `PreSave`: a fresh id, times (`now` unless given), normalized attachments with action ids,
+/// hashtags.
+pub fn pre_save(p: &mut Post, now: i64) {
     p.id = new_id();
     if p.create_at == 0 {
-        p.create_at = now_ms();
+        p.create_at = now;
     }
     p.update_at = p.create_at;
     p.edit_at = 0;
@@ -178,7 +181,7 @@ pub async fn create_post(
             )),
         );
     }
-    pre_save(&mut p);
+    pre_save(&mut p, state.clock.now_ms());
     p.has_reactions = false;
     p.is_pinned = false;
     p.remote_id = None;
@@ -221,7 +224,7 @@ pub async fn system_post(
         props: props.as_object().cloned().unwrap_or_default(),
         ..Default::default()
     };
-    pre_save(&mut p);
+    pre_save(&mut p, state.clock.now_ms());
     state
         .store
         .insert_post(&p)
@@ -231,14 +234,15 @@ pub async fn system_post(
     Ok(())
 }
 
-/// `SendEphemeralPost`: a `system_ephemeral` post for one user, never stored.
-pub fn ephemeral_post(mut p: Post) -> Post {
+/// `SendEphemeralPost`: a `system_ephemeral` post for one user, never stored; created `now`
+/// unless it says when.
+pub fn ephemeral_post(mut p: Post, now: i64) -> Post {
     p.post_type = post::POST_TYPE_EPHEMERAL.into();
     if p.id.is_empty() {
         p.id = new_id();
     }
     if p.create_at == 0 {
-        p.create_at = now_ms();
+        p.create_at = now;
     }
     p.update_at = p.create_at;
     post::normalize_attachments(&mut p.props);
@@ -518,12 +522,17 @@ pub async fn get_post_thread(state: &AppState, s: &Session, id: &str) -> ApiResu
 
 /// `createPost`'s checks: `create_post` in the channel, or `create_post_public` in the team for
 /// a public channel; a `create_at` only from system admins; no `system_` types. Answers the
-/// channel the post goes to.
-pub async fn check_create_post(state: &AppState, s: &Session, p: &mut Post) -> ApiResult<Channel> {
+/// channel the post goes to (from the write cache: fit for the post's checks and events, not
+/// for its counters).
+pub async fn check_create_post(
+    state: &AppState,
+    s: &Session,
+    p: &mut Post,
+) -> ApiResult<Arc<Channel>> {
     let mut allowed =
         scoped_authz::has_channel(state, s, &p.channel_id, Permission::CreatePost).await?;
     if !allowed {
-        match state.store.get_channel(&p.channel_id).await {
+        match write_cache::channel(&state.write_caches, state.store.as_ref(), &p.channel_id).await {
             Ok(c) if c.is_open() => {
                 allowed =
                     scoped_authz::has_team(state, s, &c.team_id, Permission::CreatePostPublic)
@@ -544,10 +553,12 @@ pub async fn check_create_post(state: &AppState, s: &Session, p: &mut Post) -> A
             ApiError::bad_request("api.context.invalid_param.app_error").param("Name", "post.type")
         );
     }
-    state.store.get_channel(&p.channel_id).await.map_err(|_| {
-        ApiError::bad_request("api.context.invalid_param.app_error")
-            .param("Name", "post.channel_id")
-    })
+    write_cache::channel(&state.write_caches, state.store.as_ref(), &p.channel_id)
+        .await
+        .map_err(|_| {
+            ApiError::bad_request("api.context.invalid_param.app_error")
+                .param("Name", "post.channel_id")
+        })
 }
 
 /// `createEphemeralPost`: `create_post_ephemeral`; the post reaches `user_id`'s sockets only
@@ -561,7 +572,7 @@ pub async fn create_ephemeral_post_as(
     p.user_id = s.user_id.clone();
     p.create_at = state.clock.now_ms();
     crate::app::authz::require(state, s, Permission::CreatePostEphemeral)?;
-    let p = ephemeral_post(p);
+    let p = ephemeral_post(p, state.clock.now_ms());
     crate::realtime::events::ephemeral(state, user_id, &p).await;
     Ok(for_client(state, p).await)
 }

@@ -5,7 +5,10 @@ use crate::app::{authz, channels, posts, scoped_authz};
 use crate::error::{ApiError, ApiResult, StoreResultExt};
 use crate::state::{AppState, Session};
 use rustmost_model::Permission;
+use rustmost_model::channel::Channel;
 use rustmost_model::post::{self, Reaction};
+use rustmost_store::StoreError;
+use std::sync::Arc;
 
 /// Mattermost's `UniqueEmojiReactionLimitPerPost` default.
 const UNIQUE_EMOJI_LIMIT: i64 = 50;
@@ -18,11 +21,27 @@ pub async fn save(state: &AppState, s: &Session, mut r: Reaction) -> ApiResult<R
             "api.reaction.save_reaction.user_id.app_error",
         ));
     }
-    if !scoped_authz::has_channel_by_post(state, s, &r.post_id, Permission::AddReaction).await? {
+    // The post is read once, for the permission (an unknown post leaves only the system roles,
+    // as `has_channel_by_post`) and then as the live post reacted to.
+    let post = match state.store.get_post(&r.post_id).await {
+        Ok(p) => Some(p),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(ApiError::internal("app.post.get.app_error", e)),
+    };
+    let allowed = authz::has(state, s, Permission::AddReaction)
+        || match &post {
+            Some(p) => {
+                scoped_authz::has_channel(state, s, &p.channel_id, Permission::AddReaction).await?
+            }
+            None => false,
+        };
+    if !allowed {
         return Err(ApiError::permission(&s.user_id, &[Permission::AddReaction]));
     }
-    let p = posts::get_live_post(state, &r.post_id).await?;
-    let c = channels::get_channel(state, &p.channel_id).await?;
+    let Some(p) = post.filter(|p| p.delete_at == 0) else {
+        return Err(ApiError::not_found(posts::POST_NOT_FOUND));
+    };
+    let c = cached_channel(state, &p.channel_id).await?;
     if c.delete_at != 0 {
         return Err(ApiError::forbidden(
             "api.reaction.save.archived_channel.app_error",
@@ -39,14 +58,10 @@ pub async fn save(state: &AppState, s: &Session, mut r: Reaction) -> ApiResult<R
         .list_reactions(&p.id)
         .await
         .or_internal("app.reaction.get_for_post.app_error")?;
-    if !existing.iter().any(|e| e.emoji_name == r.emoji_name)
-        && state
-            .store
-            .count_post_emojis(&p.id)
-            .await
-            .or_internal("app.reaction.get_for_post.app_error")?
-            >= UNIQUE_EMOJI_LIMIT
-    {
+    // The post's different emoji, counted from its live reactions just read.
+    let emojis: std::collections::HashSet<&str> =
+        existing.iter().map(|e| e.emoji_name.as_str()).collect();
+    if !emojis.contains(r.emoji_name.as_str()) && emojis.len() as i64 >= UNIQUE_EMOJI_LIMIT {
         return Err(ApiError::bad_request(
             "app.reaction.save.save.too_many_reactions",
         ));
@@ -74,6 +89,14 @@ pub async fn save(state: &AppState, s: &Session, mut r: Reaction) -> ApiResult<R
         .events
         .publish(crate::realtime::events::reaction(true, &r));
     Ok(r)
+}
+
+/// The post's channel, for its archived check: from the write cache, with
+/// `channels::get_channel`'s 404.
+async fn cached_channel(state: &AppState, id: &str) -> ApiResult<Arc<Channel>> {
+    crate::write_cache::channel(&state.write_caches, state.store.as_ref(), id)
+        .await
+        .or_not_found(channels::CHANNEL_NOT_FOUND)
 }
 
 /// Every reaction of the post, oldest first (`read_channel_content`).
@@ -114,7 +137,7 @@ pub async fn delete(
         ));
     }
     let p = posts::get_live_post(state, pid).await?;
-    let c = channels::get_channel(state, &p.channel_id).await?;
+    let c = cached_channel(state, &p.channel_id).await?;
     if c.delete_at != 0 {
         return Err(ApiError::forbidden(
             "api.reaction.delete.archived_channel.app_error",
@@ -130,7 +153,7 @@ pub async fn delete(
         uid.to_string(),
         pid.to_string(),
         emoji.to_string(),
-        c.id,
+        c.id.clone(),
     );
     Ok(())
 }

@@ -920,6 +920,7 @@ pub async fn create_outgoing(
         .insert_outgoing_webhook(&h)
         .await
         .or_internal("app.webhooks.save_outgoing.app_error")?;
+    hooks_changed(state, &h).await;
     Ok(h)
 }
 
@@ -960,7 +961,18 @@ async fn save_outgoing(state: &AppState, h: OutgoingWebhook) -> ApiResult<Outgoi
         .update_outgoing_webhook(&h)
         .await
         .or_internal("app.webhooks.update_outgoing.app_error")?;
+    hooks_changed(state, &h).await;
     Ok(h)
+}
+
+/// Tells the write caches (on every node) that the hook's team may have a live outgoing
+/// webhook now. Every write of an outgoing webhook calls it once committed.
+async fn hooks_changed(state: &AppState, h: &OutgoingWebhook) {
+    state
+        .invalidate(crate::cluster::Invalidation::TeamHooks {
+            team_id: h.team_id.clone(),
+        })
+        .await;
 }
 
 pub async fn regen_outgoing_token(
@@ -1000,6 +1012,10 @@ pub fn matching_trigger(h: &OutgoingWebhook, post_channel: &str, text: &str) -> 
 /// Fires the outgoing hooks a new post matches, off the request path: the post is saved and
 /// answered whatever the integrations do.
 pub fn spawn_outgoing(state: &AppState, p: &Post, c: &Channel) {
+    // Most posts go where no hook listens: no task, no listing.
+    if !c.is_open() || state.write_caches.team_has_no_hooks(&c.team_id) {
+        return;
+    }
     let (state, p, c) = (state.clone(), p.clone(), c.clone());
     tokio::spawn(async move {
         match fire_outgoing(&state, &p, &c).await {
@@ -1031,7 +1047,17 @@ pub async fn fire_outgoing(
     {
         return Ok(Vec::new());
     }
+    if state.write_caches.team_has_no_hooks(&c.team_id) {
+        return Ok(Vec::new());
+    }
+    // Noted before the listing: a hook created while it runs must not be cached away.
+    let epoch = state.write_caches.epoch();
     let hooks = team_outgoing(state, &c.team_id).await?;
+    if hooks.is_empty() {
+        state
+            .write_caches
+            .put_team_without_hooks_if_unchanged(&c.team_id, epoch);
+    }
     let mut matched: Vec<(OutgoingWebhook, String)> = Vec::new();
     for h in hooks {
         let Some(word) = matching_trigger(&h, &c.id, &p.message) else {

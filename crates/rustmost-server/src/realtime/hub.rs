@@ -376,7 +376,10 @@ impl Hub {
                     s.user_id == *user_id && keep.as_deref() != Some(s.id.as_str())
                 }
                 Invalidation::UserRoles { user_id, .. } => s.user_id == *user_id,
-                Invalidation::Role(_) | Invalidation::User { .. } => false,
+                Invalidation::Role(_)
+                | Invalidation::User { .. }
+                | Invalidation::Channel { .. }
+                | Invalidation::TeamHooks { .. } => false,
                 Invalidation::AllSessions => true,
             };
             if hit {

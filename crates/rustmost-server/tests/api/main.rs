@@ -34,3 +34,4 @@ mod users_filters;
 mod web;
 mod webhooks;
 mod websocket;
+mod write_caches;

@@ -1,10 +1,12 @@
-//! Posts and reactions.
+//! Posts (reactions are in reactions.rs).
 
+use super::group_commit::{Args, Conn, add, values};
 use super::{Db, DbRow};
 use crate::map_err;
 use async_trait::async_trait;
-use rustmost_model::post::{Post, Reaction};
-use rustmost_store::{Page, PostStore, ReactionStore, Result, StoreError};
+use futures_util::future::BoxFuture;
+use rustmost_model::post::Post;
+use rustmost_store::{Page, PostStore, Result, StoreError};
 use sqlx::Row;
 
 /// Every post column plus the thread's live reply count and last reply time.
@@ -31,7 +33,7 @@ const JOIN_LEAVE_TYPES: &[&str] = &[
 ];
 
 /// `$1,$2,…,$n`: the values of an `IN` list read in one statement.
-fn placeholders(n: usize) -> String {
+pub(super) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -65,91 +67,17 @@ fn row_to_post(r: &DbRow) -> Post {
     }
 }
 
-fn row_to_reaction(r: &DbRow) -> Reaction {
-    Reaction {
-        user_id: r.get("user_id"),
-        post_id: r.get("post_id"),
-        emoji_name: r.get("emoji_name"),
-        create_at: r.get("create_at"),
-        update_at: r.get("update_at"),
-        delete_at: r.get("delete_at"),
-        remote_id: r.get("remote_id"),
-        channel_id: r.get("channel_id"),
-    }
-}
-
-/// Group commit for new posts: the posts that arrive while a batch commits go together in the
-/// next transaction (one multi-row insert, one update per channel, one commit), and each caller
-/// is answered once that transaction has committed, so an acknowledged post is as durable as
-/// with a transaction of its own. A batch that fails is retried post by post, so a bad post
-/// fails alone, with its own error.
-pub(crate) struct PostWriter {
-    tx: tokio::sync::mpsc::UnboundedSender<Job>,
-}
-
-type DbPool = sqlx::Pool<<DbRow as sqlx::Row>::Database>;
-type Job = (Post, tokio::sync::oneshot::Sender<Result<()>>);
-
-/// Posts per transaction at most.
-const MAX_BATCH: usize = 256;
-/// Rows per INSERT statement (18 columns each, within every backend's parameter limit).
-const ROWS_PER_INSERT: usize = 50;
-
-impl PostWriter {
-    /// Starts the writer task on the current runtime; it ends when the store is dropped.
-    fn start(pool: DbPool) -> Self {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(write_batches(pool, rx));
-        PostWriter { tx }
-    }
-
-    async fn insert(&self, pool: &DbPool, p: &Post) -> Result<()> {
-        let (done, answer) = tokio::sync::oneshot::channel();
-        if let Err(e) = self.tx.send((p.clone(), done)) {
-            // The writer's runtime is gone (a store outliving it): write directly.
-            return insert_one(pool, &e.0.0).await;
-        }
-        answer
-            .await
-            .map_err(|_| StoreError::Other("the post writer stopped before answering".into()))?
-    }
-}
-
-async fn write_batches(pool: DbPool, mut rx: tokio::sync::mpsc::UnboundedReceiver<Job>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
-            }
-        }
-        if batch.len() == 1 {
-            let (p, done) = batch.pop().expect("one");
-            let _ = done.send(insert_one(&pool, &p).await);
-            continue;
-        }
-        let posts: Vec<&Post> = batch.iter().map(|(p, _)| p).collect();
-        match insert_many(&pool, &posts).await {
-            Ok(()) => {
-                for (_, done) in batch {
-                    let _ = done.send(Ok(()));
-                }
-            }
-            Err(_) => {
-                for (p, done) in batch {
-                    let _ = done.send(insert_one(&pool, &p).await);
-                }
-            }
-        }
-    }
-}
+/// New posts go through a group commit: a batch is one multi-row insert and one counters update
+/// for all its channels, written at once (a full batch is 256 × 18 + 256 × 5 parameters, within
+/// SQLite's 32,766 and PostgreSQL's 65,535).
+pub(crate) type PostWriter = super::group_commit::GroupCommit<Post>;
 
 /// What a batch adds to one channel.
 #[derive(Default)]
 struct ChannelBump {
     last_post_at: i64,
-    last_root_post_at: Option<i64>,
+    /// 0 when the batch has no root post in the channel (which then keeps its own).
+    last_root_post_at: i64,
     counted: i64,
     counted_root: i64,
 }
@@ -160,7 +88,7 @@ impl ChannelBump {
         let root = p.root_id.is_empty();
         self.last_post_at = self.last_post_at.max(p.create_at);
         if root {
-            self.last_root_post_at = Some(self.last_root_post_at.unwrap_or(0).max(p.create_at));
+            self.last_root_post_at = self.last_root_post_at.max(p.create_at);
         }
         self.counted += i64::from(counts);
         self.counted_root += i64::from(counts && root);
@@ -171,102 +99,74 @@ const INSERT_COLS: &str = "INSERT INTO posts (id, create_at, update_at, edit_at,
     is_pinned, user_id, channel_id, root_id, original_id, message, type, props, hashtags, \
     file_ids, pending_post_id, has_reactions, remote_id) VALUES ";
 
-/// Binds the 18 columns of `p` in `INSERT_COLS` order.
-macro_rules! bind_post {
-    ($q:expr, $p:expr) => {
-        $q.bind(&$p.id)
-            .bind($p.create_at)
-            .bind($p.update_at)
-            .bind($p.edit_at)
-            .bind($p.delete_at)
-            .bind($p.is_pinned)
-            .bind(&$p.user_id)
-            .bind(&$p.channel_id)
-            .bind(&$p.root_id)
-            .bind(&$p.original_id)
-            .bind(&$p.message)
-            .bind(&$p.post_type)
-            .bind(props_json($p))
-            .bind(&$p.hashtags)
-            .bind(serde_json::to_string(&$p.file_ids).unwrap_or_else(|_| "[]".into()))
-            .bind(&$p.pending_post_id)
-            .bind($p.has_reactions)
-            .bind(&$p.remote_id)
-    };
+/// Adds the 18 columns of `p` in `INSERT_COLS` order.
+fn add_post<'q>(args: &mut Args<'q>, p: &'q Post) -> Result<()> {
+    add(args, &p.id)?;
+    add(args, p.create_at)?;
+    add(args, p.update_at)?;
+    add(args, p.edit_at)?;
+    add(args, p.delete_at)?;
+    add(args, p.is_pinned)?;
+    add(args, &p.user_id)?;
+    add(args, &p.channel_id)?;
+    add(args, &p.root_id)?;
+    add(args, &p.original_id)?;
+    add(args, &p.message)?;
+    add(args, &p.post_type)?;
+    add(args, props_json(p))?;
+    add(args, &p.hashtags)?;
+    add(
+        args,
+        serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()),
+    )?;
+    add(args, &p.pending_post_id)?;
+    add(args, p.has_reactions)?;
+    add(args, &p.remote_id)
 }
 
-fn values(rows: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cols: Vec<String> = (1..=18).map(|c| format!("${}", r * 18 + c)).collect();
-            format!("({})", cols.join(","))
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+/// Posts in one atomic write: the rows, then every channel's counters in one `UPDATE … FROM
+/// (VALUES …)` (SQLite ≥ 3.33 and PostgreSQL; VALUES columns are `column1…` on both).
+fn insert_many<'a>(conn: &'a mut Conn, posts: &'a [&'a Post]) -> BoxFuture<'a, Result<()>> {
+    Box::pin(insert_many_now(conn, posts))
 }
 
-async fn bump_channel(
-    conn: &mut <<DbRow as sqlx::Row>::Database as sqlx::Database>::Connection,
-    channel_id: &str,
-    b: &ChannelBump,
-) -> Result<()> {
-    sqlx::query(
-        // CASE rather than a two-argument max: SQLite's MAX(a, b) is PostgreSQL's GREATEST.
-        "UPDATE channels SET \
-         last_post_at = CASE WHEN last_post_at > $2 THEN last_post_at ELSE $2 END, \
-         last_root_post_at = CASE WHEN $3 AND last_root_post_at < $4 THEN $4 \
-            ELSE last_root_post_at END, \
-         total_msg_count = total_msg_count + $5, \
-         total_msg_count_root = total_msg_count_root + $6 \
-         WHERE id = $1",
-    )
-    .bind(channel_id)
-    .bind(b.last_post_at)
-    .bind(b.last_root_post_at.is_some())
-    .bind(b.last_root_post_at.unwrap_or(0))
-    .bind(b.counted)
-    .bind(b.counted_root)
-    .execute(&mut *conn)
-    .await
-    .map_err(map_err)?;
-    Ok(())
-}
-
-/// One post in a transaction of its own.
-async fn insert_one(pool: &DbPool, p: &Post) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(map_err)?;
-    let sql = format!("{INSERT_COLS}{}", values(1));
-    bind_post!(sqlx::query(&sql), p)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-    let mut b = ChannelBump::default();
-    b.add(p);
-    bump_channel(&mut tx, &p.channel_id, &b).await?;
-    tx.commit().await.map_err(map_err)?;
-    Ok(())
-}
-
-/// Several posts in one transaction.
-async fn insert_many(pool: &DbPool, posts: &[&Post]) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(map_err)?;
-    for chunk in posts.chunks(ROWS_PER_INSERT) {
-        let sql = format!("{INSERT_COLS}{}", values(chunk.len()));
-        let mut q = sqlx::query(&sql);
-        for p in chunk {
-            q = bind_post!(q, *p);
-        }
-        q.execute(&mut *tx).await.map_err(map_err)?;
-    }
-    let mut bumps: std::collections::BTreeMap<&str, ChannelBump> = Default::default();
+async fn insert_many_now(conn: &mut Conn, posts: &[&Post]) -> Result<()> {
+    let mut bumps: Vec<(&str, ChannelBump)> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = Default::default();
     for p in posts {
-        bumps.entry(p.channel_id.as_str()).or_default().add(p);
+        let i = *at.entry(p.channel_id.as_str()).or_insert_with(|| {
+            bumps.push((p.channel_id.as_str(), ChannelBump::default()));
+            bumps.len() - 1
+        });
+        bumps[i].1.add(p);
     }
-    for (channel_id, b) in &bumps {
-        bump_channel(&mut tx, channel_id, b).await?;
+    // In id order, so that two nodes' batches lock the channels they share in the same order.
+    bumps.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut args = Args::default();
+    for p in posts {
+        add_post(&mut args, p)?;
     }
-    tx.commit().await.map_err(map_err)?;
-    Ok(())
+    for (id, b) in &bumps {
+        add(&mut args, *id)?;
+        add(&mut args, b.last_post_at)?;
+        add(&mut args, b.last_root_post_at)?;
+        add(&mut args, b.counted)?;
+        add(&mut args, b.counted_root)?;
+    }
+    let insert = format!("{INSERT_COLS}{}", values(posts.len(), 18, 1));
+    // CASE rather than a two-argument max: SQLite's MAX(a, b) is PostgreSQL's GREATEST.
+    let update = format!(
+        "UPDATE channels SET \
+         last_post_at = CASE WHEN channels.last_post_at > v.column2 \
+            THEN channels.last_post_at ELSE v.column2 END, \
+         last_root_post_at = CASE WHEN channels.last_root_post_at < v.column3 \
+            THEN v.column3 ELSE channels.last_root_post_at END, \
+         total_msg_count = channels.total_msg_count + v.column4, \
+         total_msg_count_root = channels.total_msg_count_root + v.column5 \
+         FROM (VALUES {}) AS v WHERE channels.id = v.column1",
+        values(bumps.len(), 5, posts.len() * 18 + 1)
+    );
+    conn.insert_then_update(&insert, &update, args).await
 }
 
 fn props_json(p: &Post) -> String {
@@ -278,8 +178,8 @@ impl PostStore for Db {
     async fn insert_post(&self, p: &Post) -> Result<()> {
         let writer = self
             .posts
-            .get_or_init(|| PostWriter::start(self.pool.clone()));
-        writer.insert(&self.pool, p).await
+            .get_or_init(|| PostWriter::start(self.pool.clone(), insert_many));
+        writer.write(&self.pool, p.clone()).await
     }
 
     async fn get_post(&self, id: &str) -> Result<Post> {
@@ -413,111 +313,6 @@ impl PostStore for Db {
              AND delete_at = 0",
         )
         .bind(channel_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)
-    }
-}
-
-#[async_trait]
-impl ReactionStore for Db {
-    async fn save_reaction(&self, r: &Reaction) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query(
-            "INSERT INTO reactions (user_id, post_id, emoji_name, create_at, update_at, \
-             delete_at, remote_id, channel_id) VALUES ($1,$2,$3,$4,$5,0,$6,$7) \
-             ON CONFLICT (post_id, user_id, emoji_name) DO UPDATE SET \
-             update_at = excluded.update_at, delete_at = 0",
-        )
-        .bind(&r.user_id)
-        .bind(&r.post_id)
-        .bind(&r.emoji_name)
-        .bind(r.create_at)
-        .bind(r.update_at)
-        .bind(&r.remote_id)
-        .bind(&r.channel_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        sqlx::query("UPDATE posts SET has_reactions = TRUE, update_at = $2 WHERE id = $1")
-            .bind(&r.post_id)
-            .bind(r.update_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn delete_reaction(
-        &self,
-        user_id: &str,
-        post_id: &str,
-        emoji: &str,
-        now: i64,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let res = sqlx::query(
-            "DELETE FROM reactions WHERE user_id = $1 AND post_id = $2 AND emoji_name = $3",
-        )
-        .bind(user_id)
-        .bind(post_id)
-        .bind(emoji)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if res.rows_affected() > 0 {
-            sqlx::query(
-                "UPDATE posts SET update_at = $2, has_reactions = \
-                 EXISTS (SELECT 1 FROM reactions WHERE post_id = $1) WHERE id = $1",
-            )
-            .bind(post_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn list_reactions(&self, post_id: &str) -> Result<Vec<Reaction>> {
-        let rows = sqlx::query(
-            "SELECT user_id, post_id, emoji_name, create_at, update_at, delete_at, remote_id, \
-             channel_id FROM reactions WHERE post_id = $1 AND delete_at = 0 \
-             ORDER BY create_at, user_id, emoji_name",
-        )
-        .bind(post_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(rows.iter().map(row_to_reaction).collect())
-    }
-
-    async fn list_reactions_for_posts(&self, post_ids: &[String]) -> Result<Vec<Reaction>> {
-        if post_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT user_id, post_id, emoji_name, create_at, update_at, delete_at, remote_id, \
-             channel_id FROM reactions WHERE post_id IN ({}) AND delete_at = 0 \
-             ORDER BY create_at, user_id, emoji_name",
-            placeholders(post_ids.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for id in post_ids {
-            q = q.bind(id);
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
-        Ok(rows.iter().map(row_to_reaction).collect())
-    }
-
-    async fn count_post_emojis(&self, post_id: &str) -> Result<i64> {
-        sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT emoji_name) FROM reactions WHERE post_id = $1 \
-             AND delete_at = 0",
-        )
-        .bind(post_id)
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)

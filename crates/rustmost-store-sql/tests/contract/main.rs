@@ -19,3 +19,4 @@ mod sessions;
 mod teams;
 mod users;
 mod webhooks;
+mod write_batches;

@@ -447,6 +447,7 @@ async fn header_or_purpose(
     if state.store.update_channel(&c).await.is_err() {
         return Ok(ephemeral(format!("Error updating the channel {what}.")));
     }
+    crate::write_cache::channel_changed(state, &c.id).await;
     // Upstream's UpdateChannel: members' clients redraw the channel's header at once.
     state
         .events
