@@ -66,6 +66,9 @@ impl SqliteStore {
             .create_if_missing(true)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
+            // The batched counters' `UPDATE … FROM (VALUES …)` builds a temporary table per
+            // batch: in memory rather than a file created, written and deleted each time.
+            .pragma("temp_store", "memory")
             .foreign_keys(true);
         if memory {
             // An in-memory database exists per connection, so it must be a pool of one.
