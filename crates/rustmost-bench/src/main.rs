@@ -255,8 +255,8 @@ async fn pair(
     if !cli.wanted(&name) {
         return Ok(None);
     }
-    let (secs, conns) = (cli.secs, cli.conns);
-    let run = |base: String, token: String, lua: Option<String>, path: String| {
+    let conns = cli.conns;
+    let run = |base: String, token: String, lua: Option<String>, path: String, secs: u64| {
         tokio::task::spawn_blocking(move || {
             wrk::run(
                 &wrk::Load {
@@ -271,8 +271,25 @@ async fn pair(
             )
         })
     };
-    let m = run(mini.base.clone(), tokens.0.into(), lua.clone(), path.into()).await??;
-    let r = run(rm.base.clone(), tokens.1.into(), lua, path.into()).await??;
+    // Each server gets a second of the same load first, not counted, so that neither is
+    // measured while still settling (the first scenario follows the setup's writes).
+    let warm = if cli.quick { 0 } else { 1 };
+    let measured = |base: &str, token: &str| {
+        let (base, token, lua, path) = (
+            base.to_string(),
+            token.to_string(),
+            lua.clone(),
+            path.to_string(),
+        );
+        async move {
+            if warm > 0 {
+                run(base.clone(), token.clone(), lua.clone(), path.clone(), warm).await??;
+            }
+            run(base, token, lua, path, cli.secs).await?
+        }
+    };
+    let m = measured(&mini.base, tokens.0).await?;
+    let r = measured(&rm.base, tokens.1).await?;
     let row = Row {
         scenario: name,
         minimal: Some(m),
