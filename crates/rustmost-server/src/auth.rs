@@ -23,7 +23,16 @@ pub enum TokenLocation {
 /// Mattermost's `ParseAuthTokenFromRequest`: the `MMAUTHTOKEN` cookie, then
 /// `Authorization: Bearer`, then `Authorization: Token`, then `?access_token=`.
 pub fn parse_auth_token(parts: &Parts) -> Option<(String, TokenLocation)> {
-    for v in parts.headers.get_all(header::COOKIE) {
+    parse_auth_token_in(&parts.headers, &parts.uri)
+}
+
+/// [`parse_auth_token`] on a request's headers and URI, for a caller holding the whole request
+/// (the rate limiter) that must not copy its headers to read the token.
+pub fn parse_auth_token_in(
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+) -> Option<(String, TokenLocation)> {
+    for v in headers.get_all(header::COOKIE) {
         let Ok(v) = v.to_str() else { continue };
         for c in v.split(';') {
             if let Some((k, val)) = c.trim().split_once('=')
@@ -34,8 +43,7 @@ pub fn parse_auth_token(parts: &Parts) -> Option<(String, TokenLocation)> {
             }
         }
     }
-    if let Some(h) = parts
-        .headers
+    if let Some(h) = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
     {
@@ -46,7 +54,7 @@ pub fn parse_auth_token(parts: &Parts) -> Option<(String, TokenLocation)> {
             return Some((h[5..].trim().to_string(), TokenLocation::Header));
         }
     }
-    let q = parts.uri.query()?;
+    let q = uri.query()?;
     for pair in q.split('&') {
         if let Some(v) = pair.strip_prefix("access_token=")
             && !v.is_empty()

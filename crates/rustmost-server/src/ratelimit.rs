@@ -262,8 +262,7 @@ fn general_key(req: &Request, cfg: &Config, state: &AppState, ip: Option<IpAddr>
 /// The user of the request's token when its session is in the cache and unexpired: a hash and a
 /// map look-up, no database read before the limiter has spoken.
 fn session_user(req: &Request, state: &AppState) -> Option<String> {
-    let (parts, ()) = clone_parts(req);
-    let (token, _) = crate::auth::parse_auth_token(&parts)?;
+    let (token, _) = crate::auth::parse_auth_token_in(req.headers(), req.uri())?;
     if token.is_empty() || token.len() > 256 {
         return None;
     }
@@ -271,17 +270,6 @@ fn session_user(req: &Request, state: &AppState) -> Option<String> {
         .sessions
         .get(&crate::app::secrets::hash_secret(&token))?;
     (s.expires_at <= 0 || s.expires_at > state.clock.now_ms()).then(|| s.user_id.clone())
-}
-
-/// The method, URI and headers of a request as `Parts` (what the token parser reads).
-fn clone_parts(req: &Request) -> (axum::http::request::Parts, ()) {
-    let mut b = Request::builder()
-        .method(req.method().clone())
-        .uri(req.uri().clone());
-    if let Some(h) = b.headers_mut() {
-        *h = req.headers().clone();
-    }
-    b.body(()).expect("request parts").into_parts()
 }
 
 fn is_login(req: &Request) -> bool {
