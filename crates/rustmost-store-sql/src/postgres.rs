@@ -107,6 +107,10 @@ impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+    fn batches_retried(&self) -> u64 {
+        self.posts.get().map_or(0, |w| w.retried())
+            + self.reactions.get().map_or(0, |w| w.retried())
+    }
 }
 
 /// Names a unique violation as SQLite does: PostgreSQL's constraint names (`users_username_key`,

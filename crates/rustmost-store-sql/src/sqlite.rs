@@ -132,6 +132,10 @@ impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+    fn batches_retried(&self) -> u64 {
+        self.posts.get().map_or(0, |w| w.retried())
+            + self.reactions.get().map_or(0, |w| w.retried())
+    }
 }
 
 /// Names a unique violation from SQLite's message: "UNIQUE constraint failed: users.username"

@@ -378,6 +378,12 @@ pub trait Store:
 {
     /// Short backend name for logs: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// How many batched writes (posts, reactions) failed as a whole and were retried item by
+    /// item since the store opened. A bad item causes one; every batch of a broken batched write
+    /// would too, so the writes would still succeed, one commit each: this is how to see it.
+    fn batches_retried(&self) -> u64 {
+        0
+    }
 }
 
 // ---- Slash commands and statuses ----

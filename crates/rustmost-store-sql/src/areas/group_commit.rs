@@ -46,14 +46,27 @@ pub(crate) const MAX_BATCH: usize = 256;
 pub(crate) struct GroupCommit<T> {
     tx: tokio::sync::mpsc::UnboundedSender<Job<T>>,
     write: WriteFn<T>,
+    /// Batches that failed as a whole and were retried item by item.
+    retried: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<T: Send + Sync + 'static> GroupCommit<T> {
     /// Starts the writer task on the current runtime; it ends when the store is dropped.
     pub(crate) fn start(pool: DbPool, write: WriteFn<T>) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(write_batches(pool, rx, write));
-        GroupCommit { tx, write }
+        let retried = std::sync::Arc::default();
+        tokio::spawn(write_batches(
+            pool,
+            rx,
+            write,
+            std::sync::Arc::clone(&retried),
+        ));
+        GroupCommit { tx, write, retried }
+    }
+
+    /// Batches that failed as a whole and were retried item by item so far.
+    pub(crate) fn retried(&self) -> u64 {
+        self.retried.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Writes `item` with the next batch; answers once it has committed (or failed).
@@ -74,6 +87,7 @@ async fn write_batches<T>(
     pool: DbPool,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<Job<T>>,
     write: WriteFn<T>,
+    retried: std::sync::Arc<std::sync::atomic::AtomicU64>,
 ) {
     let mut closing = std::pin::pin!(pool.close_event());
     let mut conn = Conn::new(pool);
@@ -107,7 +121,9 @@ async fn write_batches<T>(
             Err(e) if batch.len() == 1 => {
                 let _ = batch.pop().expect("one").1.send(Err(e));
             }
-            Err(_) => {
+            Err(e) => {
+                retried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!(error = %e, items = batch.len(), "a batched write failed; writing its items one by one");
                 for (t, done) in batch {
                     let _ = done.send(write(&mut conn, &[&t]).await);
                 }
