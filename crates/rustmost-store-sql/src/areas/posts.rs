@@ -32,14 +32,6 @@ const JOIN_LEAVE_TYPES: &[&str] = &[
     "system_remove_from_team",
 ];
 
-/// `$1,$2,…,$n`: the values of an `IN` list read in one statement.
-pub(super) fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 fn row_to_post(r: &DbRow) -> Post {
     Post {
         id: r.get("id"),
@@ -271,8 +263,8 @@ impl PostStore for Db {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {COLS} FROM posts p WHERE p.id IN ({})",
-            placeholders(ids.len())
+            "SELECT {COLS} FROM posts p WHERE p.id IN {}",
+            super::group_commit::values(1, ids.len(), 1)
         );
         let mut q = sqlx::query(&sql);
         for id in ids {

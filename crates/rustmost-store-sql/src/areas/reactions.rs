@@ -149,9 +149,9 @@ impl ReactionStore for Db {
         }
         let sql = format!(
             "SELECT user_id, post_id, emoji_name, create_at, update_at, delete_at, remote_id, \
-             channel_id FROM reactions WHERE post_id IN ({}) AND delete_at = 0 \
+             channel_id FROM reactions WHERE post_id IN {} AND delete_at = 0 \
              ORDER BY create_at, user_id, emoji_name",
-            super::posts::placeholders(post_ids.len())
+            values(1, post_ids.len(), 1)
         );
         let mut q = sqlx::query(&sql);
         for id in post_ids {
