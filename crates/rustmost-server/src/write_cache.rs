@@ -2,7 +2,7 @@
 //! no listing of its team's outgoing webhooks: channels by id, and the teams known to have no
 //! live outgoing webhook. They follow the session cache's rules: every change is evicted
 //! through [`crate::cluster::Invalidation`] (`Channel`, `TeamHooks`) on this node at once and,
-//! on PostgreSQL, on every other node through triggers (migration 0009) that announce each
+//! on PostgreSQL, on every other node through triggers (migration 0010) that announce each
 //! committed change inside its transaction; a fill that raced an eviction is dropped (the
 //! epoch), nothing is cached while the change feed is down, and entries expire after the
 //! session cache's maximum age with several nodes.
