@@ -7,7 +7,6 @@ use crate::state::{AppState, Session};
 use rustmost_model::Permission;
 use rustmost_model::channel::Channel;
 use rustmost_model::post::{self, Reaction};
-use rustmost_store::StoreError;
 use std::sync::Arc;
 
 /// Mattermost's `UniqueEmojiReactionLimitPerPost` default.
@@ -21,20 +20,9 @@ pub async fn save(state: &AppState, s: &Session, mut r: Reaction) -> ApiResult<R
             "api.reaction.save_reaction.user_id.app_error",
         ));
     }
-    // The post is read once, for the permission (an unknown post leaves only the system roles,
-    // as `has_channel_by_post`) and then as the live post reacted to.
-    let post = match state.store.get_post(&r.post_id).await {
-        Ok(p) => Some(p),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(ApiError::internal("app.post.get.app_error", e)),
-    };
-    let allowed = authz::has(state, s, Permission::AddReaction)
-        || match &post {
-            Some(p) => {
-                scoped_authz::has_channel(state, s, &p.channel_id, Permission::AddReaction).await?
-            }
-            None => false,
-        };
+    // The post is read once, for the permission and then as the live post reacted to.
+    let (post, allowed) =
+        scoped_authz::post_and_permission(state, s, &r.post_id, Permission::AddReaction).await?;
     if !allowed {
         return Err(ApiError::permission(&s.user_id, &[Permission::AddReaction]));
     }

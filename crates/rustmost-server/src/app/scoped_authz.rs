@@ -91,11 +91,28 @@ pub async fn has_channel_by_post(
     if authz::has(state, s, perm) {
         return Ok(true);
     }
-    match state.store.get_post(post_id).await {
-        Ok(p) => has_channel(state, s, &p.channel_id, perm).await,
-        Err(StoreError::NotFound) => Ok(false),
-        Err(e) => Err(ApiError::internal("app.post.get.app_error", e)),
-    }
+    Ok(post_and_permission(state, s, post_id, perm).await?.1)
+}
+
+/// The post, if it exists, and whether the session has `perm` in its channel (an unknown post
+/// leaves only the system roles): for a caller that goes on to use the post it checked.
+pub async fn post_and_permission(
+    state: &AppState,
+    s: &Session,
+    post_id: &str,
+    perm: Permission,
+) -> ApiResult<(Option<rustmost_model::post::Post>, bool)> {
+    let post = match state.store.get_post(post_id).await {
+        Ok(p) => Some(p),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(ApiError::internal("app.post.get.app_error", e)),
+    };
+    let allowed = authz::has(state, s, perm)
+        || match &post {
+            Some(p) => has_channel(state, s, &p.channel_id, perm).await?,
+            None => false,
+        };
+    Ok((post, allowed))
 }
 
 /// `SessionHasPermissionToReadChannel`: `read_channel_content` in the channel, or, for a public
